@@ -1,0 +1,54 @@
+# Two commands do all the set-up: `make run` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: run test venv install install-test lint format migrate demo bench check-deploy clean
+
+$(VENV)/bin/python:
+	@py=$$(scripts/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+# Re-install only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --upgrade pip
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+venv install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make run: set up, migrate, load the demo department, start web server and worker on 127.0.0.1
+run: $(VENV)/.installed
+	@scripts/run
+
+## make test: install what tests need (Python packages, Debian's chromium), lint, run every test
+test: $(VENV)/.installed-test
+	@scripts/ensure-chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	PEERSUPPORT_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	PEERSUPPORT_ENV=production SECRET_KEY=ci-only-$$(printf '%064d' 0 | tr 0 x)-check ALLOWED_HOSTS=peersupport.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/demo_department.py
+
+clean:
+	rm -rf $(VENV) var/ .pytest_cache

@@ -1,0 +1,171 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from .models import GRANTABLE_ROLES, Employee, Language, Role, Unit, User
+
+NO_MATCH = (
+    "We could not match this e-mail address and employee number to a department record that "
+    "can still be registered. Check both, or ask your system administrator."
+)
+
+
+class EmployeeSignupForm(forms.Form):
+    """Extra registration field: an account claims an existing employee record, matched by
+    work e-mail and employee number (allauth adds e-mail and password)."""
+
+    employee_number = forms.CharField(
+        max_length=32,
+        help_text="As printed on your department ID card.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        email = (cleaned.get("email") or "").strip().lower()
+        number = (cleaned.get("employee_number") or "").strip()
+        if email and number:
+            employee = Employee.objects.filter(
+                employee_number=number, work_email=email, user__isnull=True
+            ).first()
+            if employee is None or employee.status in (
+                Employee.Status.RETIRED,
+                Employee.Status.SEPARATED,
+            ):
+                raise ValidationError(NO_MATCH)
+            self.employee = employee
+        return cleaned
+
+    def signup(self, request, user):
+        from .services import account_link_employee
+
+        account_link_employee(user=user, employee=self.employee)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=150, required=False, help_text="How your name appears on screens."
+    )
+    preferred_name = forms.CharField(
+        max_length=80, required=False, help_text="The first name colleagues call you by."
+    )
+    languages = forms.ModelMultipleChoiceField(
+        queryset=Language.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Languages you can offer support in.",
+    )
+
+    def clean_display_name(self):
+        value = self.cleaned_data["display_name"].strip()
+        if value and not any(ch.isalpha() for ch in value):
+            raise ValidationError("A display name needs at least one letter.")
+        return value
+
+
+class RoleGrantForm(forms.Form):
+    email = forms.EmailField(label="Account e-mail address")
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in Role if r in GRANTABLE_ROLES],
+    )
+    reason = forms.CharField(max_length=300, help_text="For example the appointment or decision.")
+    expires_at = forms.DateField(
+        label="Ends on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for no end date.",
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            raise ValidationError("No account has this e-mail address.")
+        self.user = user
+        return email
+
+    def clean_expires_at(self):
+        day = self.cleaned_data.get("expires_at")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise ValidationError("The end date must be after today.")
+        # The grant ends at the start of that day, in the department's time zone.
+        return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+
+
+class RoleRevokeForm(forms.Form):
+    reason = forms.CharField(max_length=300)
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "kind", "parent", "supervisor"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Unit.objects.order_by("name")
+        self.fields["supervisor"].queryset = Employee.objects.filter(
+            status=Employee.Status.ACTIVE
+        ).order_by("last_name", "first_name")
+        self.fields["supervisor"].widget = forms.TextInput()
+        self.fields["supervisor"].help_text = "The supervisor's employee number."
+        self.fields["supervisor"].to_field_name = "employee_number"
+        if self.instance.pk and self.instance.supervisor_id:
+            self.initial["supervisor"] = self.instance.supervisor.employee_number
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the unit a name.")
+        return name
+
+    def validate_unique(self):
+        # The services check the tree; uniqueness of (parent, name) is checked here with a clear
+        # message rather than a database error.
+        try:
+            super().validate_unique()
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+class EmployeeForm(forms.ModelForm):
+    class Meta:
+        model = Employee
+        fields = [
+            "employee_number",
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "work_email",
+            "employee_type",
+            "rank_title",
+            "unit",
+            "shift",
+            "status",
+            "languages",
+        ]
+        widgets = {"languages": forms.CheckboxSelectMultiple}
+        error_messages = {
+            "employee_number": {"unique": "Another employee already has this employee number."},
+            "work_email": {"unique": "Another employee already has this e-mail address."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.order_by("name")
+
+    def clean_employee_number(self):
+        value = self.cleaned_data["employee_number"].strip()
+        if not value.isalnum():
+            raise ValidationError("Use letters and digits only.")
+        return value.upper()
+
+    def clean_work_email(self):
+        value = (self.cleaned_data.get("work_email") or "").strip().lower()
+        return value or None
+
+
+class EmployeeSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)

@@ -1,0 +1,31 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .selectors import user_needs_mfa
+
+# Paths a person without MFA may still reach while setting it up.
+_MFA_SETUP_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+
+class RequireMFAMiddleware:
+    """Anyone holding a role beyond plain employee must have multi-factor authentication set up.
+    Until they do, every page sends them to set up an authenticator app."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(_MFA_SETUP_PREFIXES)
+            and user_needs_mfa(user)
+        ):
+            from allauth.mfa.models import Authenticator
+
+            has_mfa = Authenticator.objects.filter(
+                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+            ).exists()
+            if not has_mfa:
+                return redirect(reverse("mfa_activate_totp") + "?required=1")
+        return self.get_response(request)

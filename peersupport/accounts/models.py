@@ -1,0 +1,277 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+
+class Role(models.TextChoices):
+    """The roles of PROGRAM.md. EMPLOYEE and SUPERVISOR follow from the records; the rest are
+    granted (see RoleGrant)."""
+
+    EMPLOYEE = "employee", "Employee"
+    PEER_SUPPORTER = "peer_supporter", "Peer supporter"
+    COORDINATOR = "coordinator", "Program coordinator"
+    BHS_MANAGER = "bhs_manager", "BHS manager"
+    ADVOCACY_SUPERVISOR = "advocacy_supervisor", "Advocacy supervisor"
+    CHIEF = "chief", "Chief of Police"
+    SUPERVISOR = "supervisor", "Chain-of-command supervisor"
+    PANELIST = "panelist", "Interview panelist"
+    COMMITTEE_MEMBER = "committee_member", "Advisory committee member"
+    SYSADMIN = "sysadmin", "System administrator"
+
+
+DERIVED_ROLES = frozenset({Role.EMPLOYEE, Role.SUPERVISOR})
+GRANTABLE_ROLES = frozenset(set(Role) - DERIVED_ROLES)
+# Roles that may read protected content. A system administrator must never hold one of them
+# (separation of duties): the person who runs the service cannot also read what it protects.
+CONFIDENTIAL_ROLES = frozenset(
+    {Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR, Role.COORDINATOR}
+)
+# Every role except plain employee needs multi-factor authentication.
+MFA_EXEMPT_ROLES = frozenset({Role.EMPLOYEE})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+
+class User(AbstractBaseUser):
+    """A sign-in account. Login is by e-mail. Who the person is lives in Employee."""
+
+    email = models.EmailField("e-mail address", max_length=254, unique=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return str(self)
+
+    def get_short_name(self):
+        return str(self)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The roles this account holds now (granted and derived). Cached for one request."""
+        from .selectors import user_roles
+
+        return user_roles(self)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    # The Django admin asks these. Deny by default: only a system administrator, and only for
+    # the apps that hold no protected content (peersupport.web.admin lists them).
+    def has_perm(self, perm, obj=None):
+        from peersupport.web.admin import ADMIN_APPS
+
+        return self.is_active and Role.SYSADMIN in self.roles and perm.split(".")[0] in ADMIN_APPS
+
+    def has_module_perms(self, app_label):
+        from peersupport.web.admin import ADMIN_APPS
+
+        return self.is_active and Role.SYSADMIN in self.roles and app_label in ADMIN_APPS
+
+    @property
+    def is_staff(self):
+        return self.is_active and Role.SYSADMIN in self.roles
+
+
+class Language(models.Model):
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """One node of the department's organisation. Its supervisor is the first link in the chain
+    of command of everyone in it."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "Department"
+        BUREAU = "bureau", "Bureau"
+        DIVISION = "division", "Division"
+        PRECINCT = "precinct", "Precinct or section"
+        UNIT = "unit", "Unit"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    supervisor = models.ForeignKey(
+        "Employee",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supervised_units",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unit_name_unique_in_parent"),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")), name="unit_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Employee(models.Model):
+    """A member of the department, sworn, civilian or corrections. May have no account yet."""
+
+    class Type(models.TextChoices):
+        SWORN = "sworn", "Sworn"
+        CIVILIAN = "civilian", "Civilian"
+        CORRECTIONS = "corrections", "Corrections"
+
+    class Shift(models.TextChoices):
+        DAY = "day", "Day"
+        EVENING = "evening", "Evening"
+        NIGHT = "night", "Night"
+        ROTATING = "rotating", "Rotating"
+        NONE = "none", "No fixed shift"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_LEAVE = "on_leave", "On leave"
+        RETIRED = "retired", "Retired"
+        SEPARATED = "separated", "Separated"
+
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
+    )
+    employee_number = models.CharField(max_length=32, unique=True)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    preferred_name = models.CharField(max_length=80, blank=True)
+    work_email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
+    employee_type = models.CharField(max_length=16, choices=Type.choices)
+    rank_title = models.CharField("rank or title", max_length=80)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members")
+    shift = models.CharField(max_length=16, choices=Shift.choices, default=Shift.DAY)
+    languages = models.ManyToManyField(Language, blank=True, related_name="speakers")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        if self.work_email:
+            self.work_email = self.work_email.strip().lower()
+        else:
+            self.work_email = None
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self):
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+
+class FamilyMember(models.Model):
+    """An employee's relative. Usually has no account; may ask for support without one."""
+
+    class Relationship(models.TextChoices):
+        SPOUSE = "spouse", "Spouse or partner"
+        CHILD = "child", "Child"
+        PARENT = "parent", "Parent"
+        SIBLING = "sibling", "Sibling"
+        OTHER = "other", "Other relative"
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="family")
+    relationship = models.CharField(max_length=16, choices=Relationship.choices)
+    name = models.CharField(max_length=160)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="family_member"
+    )
+
+    def __str__(self):
+        return f"{self.get_relationship_display()} of {self.employee}"
+
+
+class RoleGrantQuerySet(models.QuerySet):
+    def current(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class RoleGrant(models.Model):
+    """A role held by an account: who granted it, when, until when, and whether it was revoked.
+    Rows are never deleted, so the history of who held what stays."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    role = models.CharField(
+        max_length=32, choices=[(r.value, r.label) for r in Role if r not in DERIVED_ROLES]
+    )
+    reason = models.CharField(max_length=300)
+    granted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=300, blank=True)
+
+    objects = RoleGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="rolegrant_one_open_grant_per_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} for {self.user}"
+
+    @property
+    def is_current(self):
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

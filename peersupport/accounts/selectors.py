@@ -1,0 +1,98 @@
+"""Reads about people, units and roles. Views reach these records only through here."""
+
+from django.db.models import F, Q, QuerySet
+
+from .models import Employee, Role, RoleGrant, Unit, User
+
+
+def user_roles(user: User) -> frozenset[str]:
+    """Current granted roles, plus EMPLOYEE (an active or on-leave employee record) and
+    SUPERVISOR (an active employee who supervises a unit). Two queries."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    roles = set(RoleGrant.objects.current().filter(user=user).values_list("role", flat=True))
+    row = (
+        Employee.objects.filter(user=user)
+        .values_list("status", "supervised_units__pk")
+        .order_by(F("supervised_units__pk").desc(nulls_last=True))
+        .first()
+    )
+    if row is not None:
+        status, supervised_unit = row
+        if status in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE):
+            roles.add(Role.EMPLOYEE)
+        if status == Employee.Status.ACTIVE and supervised_unit is not None:
+            roles.add(Role.SUPERVISOR)
+    return frozenset(roles)
+
+
+def user_needs_mfa(user: User) -> bool:
+    return bool(user.roles - {Role.EMPLOYEE})
+
+
+def unit_tree() -> dict[int | None, list[Unit]]:
+    """All units keyed by parent id, in one query (a department has hundreds, not millions)."""
+    children: dict[int | None, list[Unit]] = {}
+    for unit in Unit.objects.select_related("supervisor").order_by("name"):
+        children.setdefault(unit.parent_id, []).append(unit)
+    return children
+
+
+def unit_tree_rows() -> list[tuple[int, Unit]]:
+    """The tree flattened depth-first as (depth, unit) for display."""
+    children = unit_tree()
+    rows: list[tuple[int, Unit]] = []
+    stack = [(0, u) for u in reversed(children.get(None, []))]
+    while stack:
+        depth, unit = stack.pop()
+        rows.append((depth, unit))
+        stack.extend((depth + 1, c) for c in reversed(children.get(unit.pk, [])))
+    return rows
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    """The unit's parents, nearest first, one query per level (five levels at most)."""
+    ancestors: list[Unit] = []
+    seen = {unit.pk}
+    current = unit
+    while current.parent_id is not None and current.parent_id not in seen:
+        current = Unit.objects.select_related("supervisor").get(pk=current.parent_id)
+        seen.add(current.pk)
+        ancestors.append(current)
+    return ancestors
+
+
+def chain_of_command(employee: Employee) -> list[Employee]:
+    """The employee's supervisors from the immediate one up to the head of the department.
+
+    Walks the unit tree upwards from the employee's unit; a unit without a supervisor, or one
+    the employee supervises themselves, is skipped; a person appears once.
+    """
+    chain: list[Employee] = []
+    seen = {employee.pk}
+    unit = Unit.objects.select_related("supervisor").get(pk=employee.unit_id)
+    for level in [unit, *unit_ancestors(unit)]:
+        sup = level.supervisor
+        if sup is not None and sup.pk not in seen and sup.status == Employee.Status.ACTIVE:
+            chain.append(sup)
+            seen.add(sup.pk)
+    return chain
+
+
+def employee_search(*, query: str = "") -> QuerySet[Employee]:
+    qs = Employee.objects.select_related("unit", "user").order_by("last_name", "first_name")
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(last_name__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(preferred_name__icontains=query)
+            | Q(employee_number__iexact=query)
+            | Q(work_email__iexact=query)
+        )
+    return qs
+
+
+def role_grants(*, include_ended: bool = False) -> QuerySet[RoleGrant]:
+    qs = RoleGrant.objects.select_related("user", "user__employee", "granted_by", "revoked_by")
+    return qs if include_ended else qs.current()

@@ -1,0 +1,296 @@
+"""Writes about people, units and roles. Each one writes its audit event in its own transaction."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+
+from .models import (
+    CONFIDENTIAL_ROLES,
+    GRANTABLE_ROLES,
+    Employee,
+    Language,
+    Role,
+    RoleGrant,
+    Unit,
+    User,
+)
+from .selectors import user_roles
+
+GRANTERS = frozenset({Role.SYSADMIN, Role.BHS_MANAGER})
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+def _close_lapsed_grants(*, user: User, role: str, now: datetime) -> None:
+    """An expired grant is no longer held; close it so a new one can be opened."""
+    RoleGrant.objects.filter(
+        user=user, role=role, revoked_at__isnull=True, expires_at__lte=now
+    ).update(revoked_at=now, revoke_reason="expired")
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> RoleGrant:
+    """Grant ``role`` to ``user``. Refuses self-grants, unknown roles, a second open grant of the
+    same role, an expiry in the past, and a system administrator holding a confidential role."""
+    now = timezone.now()
+    if not actor.has_role(*GRANTERS):
+        raise ValidationError("You may not grant roles.")
+    if role not in GRANTABLE_ROLES:
+        raise ValidationError({"role": "This role cannot be granted."})
+    if user.pk == actor.pk:
+        raise ValidationError({"user": "Nobody may grant a role to themselves."})
+    if not user.is_active:
+        raise ValidationError({"user": "This account is disabled."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the role is granted."})
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": "The end date must be in the future."})
+    held = user_roles(user)
+    if role == Role.SYSADMIN and held & CONFIDENTIAL_ROLES:
+        raise ValidationError(
+            {
+                "role": "A system administrator may not also hold a role that reads confidential "
+                "content; revoke that role first."
+            }
+        )
+    if role in CONFIDENTIAL_ROLES and Role.SYSADMIN in held:
+        raise ValidationError(
+            {
+                "role": "This account is a system administrator, who may not read confidential "
+                "content; revoke that role first."
+            }
+        )
+    _close_lapsed_grants(user=user, role=role, now=now)
+    if RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
+        raise ValidationError({"role": "This person already holds this role."})
+    try:
+        with transaction.atomic():
+            grant = RoleGrant.objects.create(
+                user=user,
+                role=role,
+                reason=reason.strip(),
+                granted_by=actor,
+                granted_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError:
+        # Two administrators granting the same role at once: the second loses cleanly.
+        raise ValidationError({"role": "This person already holds this role."}) from None
+    record(
+        actor=actor,
+        action=AuditAction.ROLE_GRANTED,
+        target=grant,
+        details={"role": role, "user_id": user.pk, "expires_at": _iso(expires_at)},
+    )
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, actor: User, grant: RoleGrant, reason: str) -> RoleGrant:
+    if not actor.has_role(*GRANTERS):
+        raise ValidationError("You may not revoke roles.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the role is revoked."})
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        raise ValidationError("This role was already revoked.")
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.revoke_reason = reason.strip()
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    record(
+        actor=actor,
+        action=AuditAction.ROLE_REVOKED,
+        target=grant,
+        details={"role": grant.role, "user_id": grant.user_id},
+    )
+    return grant
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# --- Units ----------------------------------------------------------------------------------
+
+
+def _check_unit_parent(unit: Unit | None, parent: Unit | None) -> None:
+    """Refuse a parent that would make the tree loop (the unit itself or one of its descendants)."""
+    if unit is None or unit.pk is None or parent is None:
+        return
+    seen = set()
+    node: Unit | None = parent
+    while node is not None:
+        if node.pk == unit.pk:
+            raise ValidationError(
+                {"parent": "A unit cannot sit under itself or under one of its own sub-units."}
+            )
+        if node.pk in seen:  # an existing loop in the data: refuse rather than spin
+            raise ValidationError({"parent": "The unit tree above this parent loops."})
+        seen.add(node.pk)
+        node = Unit.objects.filter(pk=node.parent_id).first() if node.parent_id else None
+
+
+def _check_unit_root(parent: Unit | None, kind: str) -> None:
+    if parent is None and kind != Unit.Kind.DEPARTMENT:
+        raise ValidationError({"parent": "Only a department may have no parent unit."})
+
+
+@transaction.atomic
+def unit_create(
+    *, actor: User, name: str, kind: str, parent: Unit | None, supervisor: Employee | None
+) -> Unit:
+    _check_unit_root(parent, kind)
+    unit = Unit(name=name.strip(), kind=kind, parent=parent, supervisor=supervisor)
+    unit.full_clean()
+    unit.save()
+    record(actor=actor, action=AuditAction.UNIT_CREATED, target=unit)
+    return unit
+
+
+@transaction.atomic
+def unit_update(
+    *,
+    actor: User,
+    unit: Unit,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    supervisor: Employee | None,
+) -> Unit:
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    _check_unit_root(parent, kind)
+    _check_unit_parent(unit, parent)
+    changed = [
+        field
+        for field, value in (
+            ("name", name.strip()),
+            ("kind", kind),
+            ("parent", parent),
+            ("supervisor", supervisor),
+        )
+        if getattr(unit, field) != value
+    ]
+    unit.name, unit.kind, unit.parent, unit.supervisor = name.strip(), kind, parent, supervisor
+    unit.full_clean()
+    unit.save(update_fields=changed or ["name"])
+    record(actor=actor, action=AuditAction.UNIT_UPDATED, target=unit, details={"fields": changed})
+    return unit
+
+
+# --- Employees ------------------------------------------------------------------------------
+
+EMPLOYEE_FIELDS = (
+    "employee_number",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "work_email",
+    "employee_type",
+    "rank_title",
+    "unit",
+    "shift",
+    "status",
+)
+
+
+def _save_employee(employee: Employee, *, update_fields=None) -> None:
+    employee.full_clean()
+    try:
+        with transaction.atomic():
+            employee.save(update_fields=update_fields)
+    except IntegrityError:
+        # A concurrent insert beat full_clean()'s uniqueness check.
+        raise ValidationError(
+            "Another employee record already has this employee number or e-mail address."
+        ) from None
+
+
+@transaction.atomic
+def employee_create(*, actor: User, languages=(), **fields) -> Employee:
+    employee = Employee(**{k: v for k, v in fields.items() if k in EMPLOYEE_FIELDS})
+    _save_employee(employee)
+    employee.languages.set(languages)
+    record(actor=actor, action=AuditAction.EMPLOYEE_CREATED, target=employee)
+    return employee
+
+
+@transaction.atomic
+def employee_update(*, actor: User, employee: Employee, languages=None, **fields) -> Employee:
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    changed = []
+    for field, value in fields.items():
+        if field not in EMPLOYEE_FIELDS:
+            raise ValueError(f"{field} is not an employee field")
+        if getattr(employee, field) != value:
+            setattr(employee, field, value)
+            changed.append(field)
+    if changed:
+        _save_employee(employee, update_fields=changed)
+    if languages is not None:
+        before = set(employee.languages.values_list("pk", flat=True))
+        after = {lang.pk for lang in languages}
+        if before != after:
+            employee.languages.set(languages)
+            changed.append("languages")
+    record(
+        actor=actor,
+        action=AuditAction.EMPLOYEE_UPDATED,
+        target=employee,
+        details={"fields": changed},
+    )
+    return employee
+
+
+@transaction.atomic
+def profile_update(
+    *, actor: User, preferred_name: str, languages: list[Language], display_name: str
+) -> User:
+    """What a person may change about themselves: how they are called and the languages they
+    speak. Rank, unit and status come from the department's records."""
+    employee = Employee.objects.select_for_update().filter(user=actor).first()
+    changed = []
+    if employee is not None:
+        if employee.preferred_name != preferred_name.strip():
+            employee.preferred_name = preferred_name.strip()
+            employee.save(update_fields=["preferred_name"])
+            changed.append("preferred_name")
+        if set(employee.languages.values_list("pk", flat=True)) != {x.pk for x in languages}:
+            employee.languages.set(languages)
+            changed.append("languages")
+    if actor.display_name != display_name.strip():
+        actor.display_name = display_name.strip()
+        actor.save(update_fields=["display_name"])
+        changed.append("display_name")
+    record(
+        actor=actor, action=AuditAction.PROFILE_UPDATED, target=actor, details={"fields": changed}
+    )
+    return actor
+
+
+@transaction.atomic
+def account_link_employee(*, user: User, employee: Employee) -> Employee:
+    """Attach a new account to the employee record it claimed at registration."""
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    if employee.user_id is not None:
+        raise ValidationError("This employee record already has an account.")
+    employee.user = user
+    employee.save(update_fields=["user"])
+    if not user.display_name:
+        user.display_name = employee.full_name
+        user.save(update_fields=["display_name"])
+    record(actor=user, action=AuditAction.ACCOUNT_LINKED, target=employee)
+    return employee

@@ -1,0 +1,187 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .forms import (
+    EmployeeForm,
+    EmployeeSearchForm,
+    ProfileForm,
+    RoleGrantForm,
+    RoleRevokeForm,
+    UnitForm,
+)
+from .models import Employee, Role, Unit
+from .permissions import roles_required, signed_in
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form so the page re-renders with it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- Profile --------------------------------------------------------------------------------
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    employee = getattr(request.user, "employee", None)
+    initial = {"display_name": request.user.display_name}
+    if employee is not None:
+        initial |= {
+            "preferred_name": employee.preferred_name,
+            "languages": list(employee.languages.all()),
+        }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if employee is None:
+        del form.fields["preferred_name"], form.fields["languages"]
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(
+            actor=request.user,
+            display_name=form.cleaned_data["display_name"],
+            preferred_name=form.cleaned_data.get("preferred_name", ""),
+            languages=list(form.cleaned_data.get("languages", [])),
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    chain = selectors.chain_of_command(employee) if employee is not None else []
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "employee": employee, "chain": chain},
+    )
+
+
+# --- Roles ----------------------------------------------------------------------------------
+
+
+@roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def role_list(request):
+    form = RoleGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.role_grant(
+                actor=request.user,
+                user=form.user,
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Granted {grant.get_role_display()} to {grant.user}.")
+            return redirect("accounts:role_list")
+    show_ended = request.GET.get("ended") == "1"
+    grants = selectors.role_grants(include_ended=show_ended).order_by("role", "user__email")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "accounts/role_list.html",
+        {"form": form, "grants": grants, "show_ended": show_ended},
+        status=status,
+    )
+
+
+@roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
+@require_POST
+def role_revoke(request, grant_id: int):
+    grant = get_object_or_404(selectors.role_grants(), pk=grant_id)
+    form = RoleRevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.role_revoke(
+                actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Revoked {grant.get_role_display()} from {grant.user}.")
+    else:
+        messages.error(request, "Say why the role is revoked.")
+    return redirect("accounts:role_list")
+
+
+# --- Units ----------------------------------------------------------------------------------
+
+
+@roles_required(Role.SYSADMIN)
+def unit_list(request):
+    return render(request, "accounts/unit_list.html", {"rows": selectors.unit_tree_rows()})
+
+
+@roles_required(Role.SYSADMIN)
+@require_http_methods(["GET", "POST"])
+def unit_edit(request, unit_id: int | None = None):
+    unit = get_object_or_404(Unit, pk=unit_id) if unit_id else None
+    form = UnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("name", "kind", "parent", "supervisor")}
+        try:
+            if unit is None:
+                saved = services.unit_create(actor=request.user, **data)
+            else:
+                saved = services.unit_update(actor=request.user, unit=unit, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {saved}.")
+            return redirect("accounts:unit_list")
+    return render(
+        request,
+        "accounts/unit_form.html",
+        {"form": form, "unit": unit},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Employees ------------------------------------------------------------------------------
+
+
+@roles_required(Role.SYSADMIN)
+def employee_list(request):
+    search = EmployeeSearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    page = Paginator(selectors.employee_search(query=query), 50).get_page(request.GET.get("page"))
+    context = {"search": search, "page": page, "query": query}
+    if request.htmx:
+        return render(request, "accounts/employee_list.html#results", context)
+    return render(request, "accounts/employee_list.html", context)
+
+
+@roles_required(Role.SYSADMIN)
+@require_http_methods(["GET", "POST"])
+def employee_edit(request, employee_id: int | None = None):
+    employee = get_object_or_404(Employee, pk=employee_id) if employee_id else None
+    form = EmployeeForm(request.POST or None, instance=employee)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "languages"}
+        languages = list(form.cleaned_data["languages"])
+        try:
+            if employee is None:
+                saved = services.employee_create(actor=request.user, languages=languages, **data)
+            else:
+                # The form has already written its cleaned values onto the instance; the
+                # service compares against the stored row.
+                saved = services.employee_update(
+                    actor=request.user, employee=employee, languages=languages, **data
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Saved {saved}.")
+            return redirect("accounts:employee_list")
+    return render(
+        request,
+        "accounts/employee_form.html",
+        {"form": form, "employee": employee},
+        status=400 if form.errors else 200,
+    )

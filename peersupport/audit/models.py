@@ -1,0 +1,49 @@
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "auth.login", "Signed in"
+    LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+    LOGOUT = "auth.logout", "Signed out"
+    LOCKOUT = "auth.lockout", "Account locked out"
+    MFA_CHANGED = "auth.mfa_changed", "Multi-factor authentication changed"
+    PASSWORD_CHANGED = "auth.password_changed", "Password changed"
+    ACCESS_DENIED = "auth.access_denied", "Access denied"
+    ACCOUNT_LINKED = "account.linked", "Account linked to employee record"
+    ROLE_GRANTED = "role.granted", "Role granted"
+    ROLE_REVOKED = "role.revoked", "Role revoked"
+    UNIT_CREATED = "unit.created", "Unit created"
+    UNIT_UPDATED = "unit.updated", "Unit updated"
+    EMPLOYEE_CREATED = "employee.created", "Employee record created"
+    EMPLOYEE_UPDATED = "employee.updated", "Employee record updated"
+    PROFILE_UPDATED = "profile.updated", "Profile updated"
+    DEMO_LOADED = "demo.loaded", "Demo department loaded"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    DENIED = "denied", "Denied"
+    FAILURE = "failure", "Failure"
+
+
+class AuditEvent(models.Model):
+    """One thing that happened. Never holds protected content: only ids, kinds and outcomes.
+
+    The actor is kept as an id and a label rather than a foreign key, so that the row never
+    changes (or disappears) when the account it names does.
+    """
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.SUCCESS)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

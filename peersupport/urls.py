@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from peersupport.web import views as web_views
+
+urlpatterns = [
+    path("", include("peersupport.web.urls")),
+    path("", include("peersupport.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = web_views.error_403
+handler404 = web_views.error_404
+handler500 = web_views.error_500

@@ -1,0 +1,18 @@
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in person are never stored by the browser or a proxy, so the back
+    button on a shared computer shows nothing after sign-out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+            patch_vary_headers(response, ["Cookie"])
+        return response

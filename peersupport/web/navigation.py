@@ -1,0 +1,102 @@
+"""What each person sees in the navigation and on their home page, from their roles.
+
+One table: a link appears only for the roles its view allows, so the navigation never offers a
+page that would answer 403.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import SIGNED_IN
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    description: str = ""
+
+    def visible_to(self, roles: frozenset[str]) -> bool:
+        return SIGNED_IN in self.roles or bool(self.roles & roles)
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV = [
+    Link("Home", "web:home", frozenset({SIGNED_IN})),
+    Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
+    Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
+    Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
+    Link("Profile", "accounts:profile", frozenset({SIGNED_IN})),
+    Link("Security", "mfa_index", frozenset({SIGNED_IN})),
+]
+
+# What each role is for, in the words of PROGRAM.md, and the pages it uses.
+ROLE_HOME = {
+    Role.EMPLOYEE: (
+        "As a member of the department you can reach a peer supporter in any work group, "
+        "in confidence. Nobody in your chain of command can see that you asked.",
+        ["accounts:profile"],
+    ),
+    Role.PEER_SUPPORTER: (
+        "You are an appointed peer supporter. Keep your profile and languages current so that "
+        "colleagues can find the right person.",
+        ["accounts:profile"],
+    ),
+    Role.COORDINATOR: (
+        "You run the program day to day: the roster, training and program reports. You never "
+        "see who sought help.",
+        [],
+    ),
+    Role.BHS_MANAGER: (
+        "You own the program's policy, recommend candidates to the Chief and receive "
+        "confidentiality escalations. You grant the program's roles.",
+        ["accounts:role_list"],
+    ),
+    Role.ADVOCACY_SUPERVISOR: (
+        "You receive confidentiality escalations and referrals to the advocacy service.",
+        [],
+    ),
+    Role.CHIEF: ("You give final approval of appointments and of program policy.", []),
+    Role.SUPERVISOR: (
+        "You supervise a unit. You endorse or decline a candidate's request to serve as a "
+        "peer supporter when it reaches your level, and see nothing else of the program.",
+        [],
+    ),
+    Role.PANELIST: ("You sit on an interview panel and score candidates.", []),
+    Role.COMMITTEE_MEMBER: (
+        "You sit on the advisory committee and guide the program from its program-level "
+        "reports, which never identify anyone.",
+        [],
+    ),
+    Role.SYSADMIN: (
+        "You run the service: people, units, roles and the administration site. By design you "
+        "cannot read anything confidential.",
+        ["accounts:employee_list", "accounts:unit_list", "accounts:role_list", "admin:index"],
+    ),
+}
+
+_LINKS = {link.url_name: link for link in NAV} | {
+    "admin:index": Link("Administration site", "admin:index", frozenset({Role.SYSADMIN}))
+}
+
+
+def nav_links(user) -> list[Link]:
+    if not user.is_authenticated:
+        return []
+    return [link for link in NAV if link.visible_to(user.roles)]
+
+
+def home_sections(user) -> list[dict]:
+    sections = []
+    for role in Role:
+        if role in user.roles:
+            text, url_names = ROLE_HOME[role]
+            links = [_LINKS[name] for name in url_names if _LINKS[name].visible_to(user.roles)]
+            sections.append({"role": role, "text": text, "links": links})
+    return sections

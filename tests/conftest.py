@@ -1,0 +1,87 @@
+"""Shared personas: one account per role, in one small department, as in STYLE.md.
+
+Every persona who holds a role beyond plain employee has TOTP set up (MFA is enforced for them)
+and ``client_for(persona)`` returns a client signed in as that persona with MFA satisfied.
+"""
+
+import os
+
+import pytest
+from django.test import Client
+
+from peersupport.accounts.models import Role, Unit
+
+from .factories import EmployeeFactory, UnitFactory, UserFactory, enable_totp, grant
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# persona name -> (role granted, or None for derived roles)
+PERSONAS = {
+    "employee": None,
+    "supporter": Role.PEER_SUPPORTER,
+    "coordinator": Role.COORDINATOR,
+    "bhs_manager": Role.BHS_MANAGER,
+    "advocacy_supervisor": Role.ADVOCACY_SUPERVISOR,
+    "chief": Role.CHIEF,
+    "supervisor": None,  # derived: supervises the patrol unit
+    "panelist": Role.PANELIST,
+    "committee_member": Role.COMMITTEE_MEMBER,
+    "sysadmin": Role.SYSADMIN,
+}
+# The role each persona is there to exercise.
+PERSONA_ROLE = {name: (role or Role(name)) for name, role in PERSONAS.items()}
+
+
+class Department:
+    """A tiny department: HQ > Patrol Bureau > North Precinct > Day Patrol."""
+
+    def __init__(self):
+        self.hq = UnitFactory(name="Demo PD", kind=Unit.Kind.DEPARTMENT)
+        self.bureau = UnitFactory(name="Patrol Bureau", kind=Unit.Kind.BUREAU, parent=self.hq)
+        self.precinct = UnitFactory(
+            name="North Precinct", kind=Unit.Kind.PRECINCT, parent=self.bureau
+        )
+        self.squad = UnitFactory(name="Day Patrol", kind=Unit.Kind.UNIT, parent=self.precinct)
+        self.users = {}
+        for name, role in PERSONAS.items():
+            user = UserFactory(email=f"{name}@pd.example.org", display_name=name.title())
+            if name != "sysadmin":
+                EmployeeFactory(user=user, unit=self.squad, work_email=user.email)
+            if role is not None:
+                grant(user, role)
+            self.users[name] = user
+        sup = self.users["supervisor"].employee
+        self.squad.supervisor = sup
+        self.squad.save(update_fields=["supervisor"])
+        for name, user in self.users.items():
+            if name != "employee":
+                enable_totp(user)
+
+
+@pytest.fixture
+def dept(db):
+    return Department()
+
+
+@pytest.fixture
+def personas(dept):
+    return dept.users
+
+
+def signed_in_client(user) -> Client:
+    """A client whose session is signed in as ``user``, as after password + TOTP."""
+    client = Client()
+    client.force_login(user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    return client
+
+
+@pytest.fixture
+def client_for(personas):
+    cache = {}
+
+    def make(name: str) -> Client:
+        if name not in cache:
+            cache[name] = signed_in_client(personas[name])
+        return cache[name]
+
+    return make
