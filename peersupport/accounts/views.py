@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import (
@@ -114,6 +114,7 @@ def role_revoke(request, grant_id: int):
 
 
 @roles_required(Role.SYSADMIN)
+@require_GET
 def unit_list(request):
     return render(request, "accounts/unit_list.html", {"rows": selectors.unit_tree_rows()})
 
@@ -147,6 +148,7 @@ def unit_edit(request, unit_id: int | None = None):
 
 
 @roles_required(Role.SYSADMIN)
+@require_GET
 def employee_list(request):
     search = EmployeeSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""

@@ -1,13 +1,18 @@
 """The administration site, for the system administrator only.
 
-It shows the apps that hold no protected content: accounts and organisation, lockouts, e-mail
-addresses, single sign-on apps and background tasks. Anything confidential is never registered
-here, so that the person who runs the service cannot read it.
+It shows the apps that hold no protected content: accounts and organisation, lockouts and
+e-mail addresses. Anything confidential is never registered here (nor are MFA secrets or
+single sign-on tokens), so that the person who runs the service cannot read it. Sign-in and
+password changes go through the site's own pages, so the admin is behind the same MFA.
 """
 
 from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
-ADMIN_APPS = frozenset({"accounts", "axes", "account", "socialaccount", "django_tasks_db"})
+ADMIN_APPS = frozenset({"accounts", "axes", "account", "socialaccount"})
 
 
 def _has_permission(request):
@@ -17,7 +22,42 @@ def _has_permission(request):
     return user.is_active and user.is_authenticated and Role.SYSADMIN in user.roles
 
 
+def _login(request, extra_context=None):
+    """Send the admin's own (password-only) sign-in to the site's sign-in with MFA."""
+    target = request.GET.get("next", reverse("admin:index"))
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("admin:index")
+    if request.user.is_authenticated:
+        # Signed in but not a system administrator: nothing here for them.
+        return redirect("web:home")
+    return redirect(f"{reverse('account_login')}?next={target}")
+
+
+def _password_change(request, extra_context=None):
+    return redirect("account_change_password")
+
+
+def _logout(request, extra_context=None):
+    return redirect("account_logout")
+
+
 admin.site.has_permission = _has_permission
+admin.site.login = _login
+admin.site.password_change = _password_change
+admin.site.logout = _logout
 admin.site.site_header = "Peer Support administration"
 admin.site.site_title = "Peer Support administration"
 admin.site.index_title = "Service administration"
+admin.site.enable_nav_sidebar = False
+
+
+def _unregister_sensitive():
+    """Third-party apps register admins we do not want: MFA secrets, SSO client secrets and
+    tokens, task payloads, and groups (roles are RoleGrant rows, not groups)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialApp, SocialToken
+    from django_tasks_db.models import DBTaskResult
+
+    for model in (Group, Authenticator, SocialApp, SocialToken, DBTaskResult):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "peersupport.web"
     verbose_name = "Web interface"
+
+    def ready(self):
+        # django.contrib.admin comes first in INSTALLED_APPS, so by now every app's admin
+        # module has registered its models.
+        from .admin import _unregister_sensitive
+
+        _unregister_sensitive()

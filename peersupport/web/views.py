@@ -12,6 +12,7 @@ from .navigation import home_sections
 
 
 @signed_in
+@require_GET
 def home(request):
     return render(request, "web/home.html", {"sections": home_sections(request.user)})
 

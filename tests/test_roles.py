@@ -1,0 +1,207 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts import services
+from peersupport.accounts.models import Role, RoleGrant
+from peersupport.audit.models import AuditAction, AuditEvent
+
+from .factories import EmployeeFactory, UserFactory, grant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def newcomer(dept):
+    user = UserFactory(email="newcomer@pd.example.org")
+    EmployeeFactory(user=user, unit=dept.squad, work_email=user.email)
+    return user
+
+
+def test_grant_records_who_when_why_and_audits(personas, newcomer):
+    bhs = personas["bhs_manager"]
+    g = services.role_grant(
+        actor=bhs, user=newcomer, role=Role.PEER_SUPPORTER, reason="Appointed by the Chief"
+    )
+    assert g.granted_by == bhs and g.reason == "Appointed by the Chief"
+    assert Role.PEER_SUPPORTER in type(newcomer).objects.get(pk=newcomer.pk).roles
+    event = AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED)
+    assert event.actor_id == bhs.pk
+    assert event.target_id == str(g.pk)
+    assert event.details["role"] == Role.PEER_SUPPORTER
+
+
+def test_revoke_ends_the_role_and_audits(personas, newcomer):
+    admin = personas["sysadmin"]
+    g = services.role_grant(actor=admin, user=newcomer, role=Role.PANELIST, reason="Round 3")
+    services.role_revoke(actor=admin, grant=g, reason="Round closed")
+    fresh = type(newcomer).objects.get(pk=newcomer.pk)
+    assert Role.PANELIST not in fresh.roles
+    assert AuditEvent.objects.filter(action=AuditAction.ROLE_REVOKED).count() == 1
+    with pytest.raises(ValidationError):
+        services.role_revoke(actor=admin, grant=g, reason="again")
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "message"),
+    [
+        ("coordinator", Role.PANELIST, "may not grant"),
+        ("employee", Role.PANELIST, "may not grant"),
+        ("sysadmin", Role.EMPLOYEE, "cannot be granted"),
+        ("sysadmin", Role.SUPERVISOR, "cannot be granted"),
+    ],
+)
+def test_refused_grants_change_nothing(personas, newcomer, actor, role, message):
+    before = RoleGrant.objects.count()
+    with pytest.raises(ValidationError, match=message):
+        services.role_grant(actor=personas[actor], user=newcomer, role=role, reason="x")
+    assert RoleGrant.objects.count() == before
+    assert not AuditEvent.objects.filter(action=AuditAction.ROLE_GRANTED).exists()
+
+
+def test_nobody_grants_themselves_a_role(personas):
+    bhs = personas["bhs_manager"]
+    with pytest.raises(ValidationError, match="themselves"):
+        services.role_grant(actor=bhs, user=bhs, role=Role.CHIEF, reason="x")
+
+
+def test_second_open_grant_of_a_role_is_refused(personas):
+    with pytest.raises(ValidationError, match="already holds"):
+        services.role_grant(
+            actor=personas["sysadmin"],
+            user=personas["supporter"],
+            role=Role.PEER_SUPPORTER,
+            reason="again",
+        )
+
+
+def test_sysadmin_cannot_hold_a_confidential_role(personas, newcomer):
+    admin, bhs = personas["sysadmin"], personas["bhs_manager"]
+    # An administrator may not be given a role that reads confidential content...
+    other_admin = UserFactory()
+    grant(other_admin, Role.SYSADMIN)
+    for role in (Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.COORDINATOR):
+        with pytest.raises(ValidationError, match="system administrator"):
+            services.role_grant(actor=bhs, user=other_admin, role=role, reason="x")
+    # ...and a supporter may not be made an administrator.
+    with pytest.raises(ValidationError, match="system administrator"):
+        services.role_grant(actor=admin, user=personas["supporter"], role=Role.SYSADMIN, reason="x")
+
+
+def test_expiry_must_be_future_and_ends_the_role(personas, newcomer):
+    admin = personas["sysadmin"]
+    with pytest.raises(ValidationError, match="future"):
+        services.role_grant(
+            actor=admin,
+            user=newcomer,
+            role=Role.PANELIST,
+            reason="x",
+            expires_at=timezone.now() - timedelta(minutes=1),
+        )
+    services.role_grant(
+        actor=admin,
+        user=newcomer,
+        role=Role.PANELIST,
+        reason="round",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    assert Role.PANELIST in type(newcomer).objects.get(pk=newcomer.pk).roles
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        assert Role.PANELIST not in type(newcomer).objects.get(pk=newcomer.pk).roles
+        # An expired grant does not block a new one.
+        services.role_grant(actor=admin, user=newcomer, role=Role.PANELIST, reason="next round")
+        assert Role.PANELIST in type(newcomer).objects.get(pk=newcomer.pk).roles
+
+
+def test_derived_roles(dept, personas):
+    assert Role.SUPERVISOR in personas["supervisor"].roles
+    assert Role.SUPERVISOR not in personas["employee"].roles
+    assert personas["employee"].roles == {Role.EMPLOYEE}
+    # A separated employee is no longer an employee, nor a supervisor.
+    sup = personas["supervisor"].employee
+    sup.status = sup.Status.SEPARATED
+    sup.save(update_fields=["status"])
+    fresh = type(personas["supervisor"]).objects.get(pk=personas["supervisor"].pk)
+    assert Role.EMPLOYEE not in fresh.roles and Role.SUPERVISOR not in fresh.roles
+
+
+# --- The Roles page --------------------------------------------------------------------------
+
+
+def test_roles_page_grants(client_for, newcomer):
+    c = client_for("bhs_manager")
+    resp = c.post(
+        reverse("accounts:role_list"),
+        {"email": newcomer.email.upper(), "role": Role.COMMITTEE_MEMBER, "reason": "Elected"},
+    )
+    assert resp.status_code == 302
+    assert RoleGrant.objects.filter(user=newcomer, role=Role.COMMITTEE_MEMBER).exists()
+    page = c.get(reverse("accounts:role_list")).content.decode()
+    assert newcomer.email in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "nobody@pd.example.org", "role": "panelist", "reason": "x"}, "No account"),
+        ({"email": "not-an-email", "role": "panelist", "reason": "x"}, "valid email"),
+        ({"email": "newcomer@pd.example.org", "role": "emperor", "reason": "x"}, "valid choice"),
+        ({"email": "newcomer@pd.example.org", "role": "employee", "reason": "x"}, "valid choice"),
+        ({"email": "newcomer@pd.example.org", "role": "panelist", "reason": ""}, "required"),
+        (
+            {
+                "email": "newcomer@pd.example.org",
+                "role": "panelist",
+                "reason": "x",
+                "expires_at": "2001-01-01",
+            },
+            "after today",
+        ),
+        (
+            {
+                "email": "newcomer@pd.example.org",
+                "role": "panelist",
+                "reason": "x",
+                "expires_at": "31/31/2099",
+            },
+            "valid date",
+        ),
+        ({"email": "bhs_manager@pd.example.org", "role": "chief", "reason": "x"}, "themselves"),
+    ],
+)
+def test_roles_page_bad_input_rerenders_and_changes_nothing(client_for, newcomer, data, message):
+    before = RoleGrant.objects.count()
+    resp = client_for("bhs_manager").post(reverse("accounts:role_list"), data)
+    assert resp.status_code == 400
+    assert message in resp.content.decode()
+    assert RoleGrant.objects.count() == before
+
+
+def test_revoke_needs_a_reason(client_for, personas):
+    g = personas["panelist"].role_grants.get()
+    c = client_for("sysadmin")
+    c.post(reverse("accounts:role_revoke", args=[g.pk]), {"reason": ""})
+    g.refresh_from_db()
+    assert g.revoked_at is None
+    c.post(reverse("accounts:role_revoke", args=[g.pk]), {"reason": "Panel finished"})
+    g.refresh_from_db()
+    assert g.revoked_at is not None and g.revoked_by == personas["sysadmin"]
+
+
+def test_revoke_unknown_grant_is_404(client_for):
+    resp = client_for("sysadmin").post(
+        reverse("accounts:role_revoke", args=[999999]), {"reason": "x"}
+    )
+    assert resp.status_code == 404
+
+
+def test_denied_access_is_audited(client_for, personas):
+    resp = client_for("coordinator").get(reverse("accounts:role_list"))
+    assert resp.status_code == 403
+    event = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
+    assert event.actor_id == personas["coordinator"].pk
+    assert event.details == {"view": "accounts:role_list"}
