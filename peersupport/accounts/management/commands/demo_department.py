@@ -1,0 +1,53 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from peersupport.accounts.demo import (
+    DEFAULT_EMPLOYEES,
+    DEFAULT_SEED,
+    DemoRefused,
+    demo_department_load,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a realistic demo department (units, employees, families, peer supporters and one "
+        "sign-in per role) unless it is already loaded. Refused in production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--employees",
+            type=int,
+            default=DEFAULT_EMPLOYEES,
+            help=f"how many employees (default {DEFAULT_EMPLOYEES:,})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help="the same seed always gives the same department",
+        )
+
+    def handle(self, *args, employees: int, seed: int, **options):
+        started = time.perf_counter()
+        try:
+            result = demo_department_load(employees=employees, seed=seed)
+        except (DemoRefused, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        seconds = time.perf_counter() - started
+        summary = (
+            f"{result.units:,} units, {result.employees:,} employees, "
+            f"{result.family_members:,} family members, {result.accounts:,} accounts, "
+            f"{result.supporters:,} peer supporters"
+        )
+        if not result.created:
+            self.stdout.write(
+                f"The demo department is already loaded ({summary}); nothing changed."
+            )
+            return
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded the demo department in {seconds:.1f} s: {summary}.")
+        )
+        self.stdout.write("Run `manage.py demo_logins` to see how to sign in.")
