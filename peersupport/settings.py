@@ -77,7 +77,7 @@ TESTING = ENVIRONMENT == "test"
 # --- Core -----------------------------------------------------------------------------------
 
 _DEV_SECRET = "insecure-development-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-SECRET_KEY = env.str("SECRET_KEY", default=None)
+SECRET_KEY = (env.str("SECRET_KEY", default="") or "").strip() or None
 if PRODUCTION:
     if not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
@@ -200,10 +200,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# A cache every process shares (allauth keeps used TOTP codes and rate limits there), in the same
+# database, so several application servers need nothing more. The table is made by migrate.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "peersupport_cache",
+    }
+}
+
 # --- Authentication -------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # Axes first: it refuses a locked account before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -242,35 +252,94 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Peer Support] "
 # Failed sign-ins are limited per account only: a department's staff often share one address
-# behind a gateway, and an IP limit would lock all of them out together.
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key"}
+# behind a gateway, and an IP limit would lock all of them out together. Failed passwords are
+# counted by axes (below; AccountAdapter.pre_authenticate); this allauth limit guards the
+# second step, where a wrong MFA code is counted per account.
+# A whole department may sign in through one gateway at shift change: allow that many sign-ins
+# per address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/key", "login": "300/m/ip"}
+# allauth's remaining per-address limits (sign-in 30 a minute, sign-up 20) must see the client's
+# address: behind N reverse proxies of ours, the N-th address from the right of X-Forwarded-For.
+# Left at 0 behind a proxy, every client shares the proxy's address and one allowance.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Peer Support")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 
-# Single sign-on through OpenID Connect, switched on by OIDC_SERVER_URL.
-OIDC_SERVER_URL = env.str("OIDC_SERVER_URL", default="")
-SOCIALACCOUNT_PROVIDERS = {}
-if OIDC_SERVER_URL:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env.str("OIDC_PROVIDER_ID", default="department"),
-                "name": env.str("OIDC_PROVIDER_NAME", default="Department sign-on"),
-                "client_id": env.str("OIDC_CLIENT_ID"),
-                "secret": env.str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": OIDC_SERVER_URL, "fetch_userinfo": True},
-            }
-        ],
-        "OAUTH_PKCE_ENABLED": True,
+
+def oidc_providers(variables: dict[str, str] | None = None) -> dict:
+    """SOCIALACCOUNT_PROVIDERS for single sign-on through OpenID Connect (docs/authentication.md).
+
+    Empty, so no single sign-on, unless OIDC_SERVER_URL is set. Reads the process environment,
+    or ``variables`` instead when given (the tests build their provider with it).
+    """
+    source = env
+    if variables is not None:
+        source = environ.FileAwareEnv()
+        source.ENVIRON = environ.FileAwareMapping(env=variables)
+
+    def value(name: str, default: str = "") -> str:
+        # A secret file usually ends with a newline, which is no part of the secret.
+        return source.str(name, default=default).strip()
+
+    server_url = value("OIDC_SERVER_URL")
+    if not server_url:
+        return {}
+    if not server_url.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"OIDC_SERVER_URL={server_url!r} is not an http(s) URL.")
+    if PRODUCTION and not server_url.startswith("https://"):
+        raise ImproperlyConfigured("OIDC_SERVER_URL must use https:// in production.")
+    for name in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
+        if not value(name):
+            raise ImproperlyConfigured(
+                f"OIDC_SERVER_URL is set, so {name} (or {name}_FILE) must be set too: the "
+                "client registered for this service at the identity provider."
+            )
+    provider_id = value("OIDC_PROVIDER_ID", "department")
+    if not provider_id.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"OIDC_PROVIDER_ID={provider_id!r} may hold only letters, digits, - and _ (it is "
+            "part of the callback URL)."
+        )
+    app_settings = {"server_url": server_url, "fetch_userinfo": True}
+    # The provider's e-mail counts as verified when it says so (the email_verified claim), or
+    # when it is in one of these domains: for providers that never send that claim.
+    domains = [d.strip().lower() for d in value("OIDC_TRUSTED_EMAIL_DOMAINS").split(",")]
+    if any(domains):
+        app_settings["verified_email"] = [d for d in domains if d]
+    return {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": provider_id,
+                    "name": value("OIDC_PROVIDER_NAME", "Department sign-on"),
+                    "client_id": value("OIDC_CLIENT_ID"),
+                    "secret": value("OIDC_CLIENT_SECRET"),
+                    "settings": app_settings,
+                }
+            ],
+            "OAUTH_PKCE_ENABLED": True,
+        }
     }
+
+
+# Single sign-on through OpenID Connect, switched on by OIDC_SERVER_URL. An existing account
+# with the provider's verified e-mail is signed in; an unclaimed employee record with that work
+# e-mail gets a new account (SocialAccountAdapter); anyone else is refused.
+SOCIALACCOUNT_PROVIDERS = oidc_providers()
 SOCIALACCOUNT_ADAPTER = "peersupport.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = env_bool("SOCIALACCOUNT_ONLY", False)
+if SOCIALACCOUNT_ONLY and not SOCIALACCOUNT_PROVIDERS:
+    raise ImproperlyConfigured(
+        "SOCIALACCOUNT_ONLY=true turns password sign-in off, so it needs OIDC_SERVER_URL."
+    )
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
-SOCIALACCOUNT_AUTO_SIGNUP = False
+# The record is matched on the e-mail the provider verified: nothing is left to ask (allauth's
+# sign-up form would ask again for an e-mail and the employee number).
+SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_STORE_TOKENS = False
 
 # django-axes: lock the account (by username only, never by IP) after repeated failures.
@@ -280,9 +349,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimu
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "peersupport.accounts.axes.get_username"
 AXES_RESET_ON_SUCCESS = True
+# The lock ends AXES_COOLOFF_MINUTES after it began. Attempts refused during it do not extend
+# it, or the owner's own retry would keep the account locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Masked in axes' logs and stored request data; "login" is what people type as their e-mail
+# (sometimes their password, by mistake).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login"]
 # axes warns when the IP address is not a lockout parameter; leaving it out is the decision above.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
@@ -308,6 +383,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_sso_origins = [
+    "/".join(app["settings"]["server_url"].split("/")[:3])
+    for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+]
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -315,7 +394,8 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF, *env_list("CSP_FORM_ACTION_EXTRA", [])],
+    # The sign-in page posts on to the single sign-on provider, when there is one.
+    "form-action": [CSP.SELF, *_sso_origins, *env_list("CSP_FORM_ACTION_EXTRA", [])],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],

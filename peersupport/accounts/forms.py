@@ -37,9 +37,19 @@ class EmployeeSignupForm(forms.Form):
         return cleaned
 
     def signup(self, request, user):
+        # The record is claimed once the work e-mail is proven: at once when single sign-on has
+        # verified it (or verification is off), otherwise on confirmation (signals.py). Until
+        # then anyone who knows a colleague's e-mail and number could block their record.
+        from allauth.account.models import EmailAddress
+        from django.conf import settings
+
         from .services import account_link_employee
 
-        account_link_employee(user=user, employee=self.employee)
+        proven = EmailAddress.objects.filter(
+            user=user, email__iexact=self.employee.work_email, verified=True
+        ).exists()
+        if proven or settings.ACCOUNT_EMAIL_VERIFICATION == "none":
+            account_link_employee(user=user, employee=self.employee)
 
 
 class ProfileForm(forms.Form):

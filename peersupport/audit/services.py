@@ -20,7 +20,8 @@ def record(
     ``details`` must hold identifiers and kinds only, never protected content.
     """
     actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_label = "" if actor is None else (getattr(actor, "email", "") or str(actor))
+    # No actor: the system itself (a command, the worker, a sign-in not yet tied to anyone).
+    actor_label = "system" if actor is None else (getattr(actor, "email", "") or str(actor))
     if getattr(actor, "is_anonymous", False):
         actor_id, actor_label = None, "anonymous"
     return AuditEvent.objects.create(
