@@ -35,7 +35,10 @@ test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PEERSUPPORT_ENV=test $(PY) manage.py makemigrations --check --dry-run
-	PEERSUPPORT_ENV=production SECRET_KEY=ci-only-$$(printf '%064d' 0 | tr 0 x)-check ALLOWED_HOSTS=peersupport.example.org \
+	PEERSUPPORT_ENV=production ALLOWED_HOSTS=peersupport.example.org \
+	  SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  AUDIT_HMAC_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))') \
+	  ENCRYPTION_KEYS=ci:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -469,3 +469,42 @@ LOGGING = {
 # Demo personas' MFA secret is published in the README; the demo loader refuses production.
 DEMO_PASSWORD = "peer-support-demo-2026"  # noqa: S105
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+
+# Keys kept outside the database (docs/operations.md, "Keys"). In production both are required.
+# AUDIT_HMAC_KEY: the key of the audit log's HMAC chain (any long random string).
+# ENCRYPTION_KEYS: "id:base64key[,id:base64key...]" of 32-byte AES-256-GCM keys; the first one
+# encrypts, the others only decrypt until `manage.py rotate_keys` has moved everything off them.
+AUDIT_HMAC_KEY = (env.str("AUDIT_HMAC_KEY", default="") or "").strip()
+ENCRYPTION_KEYS = (env.str("ENCRYPTION_KEYS", default="") or "").strip()
+if PRODUCTION:
+    if len(AUDIT_HMAC_KEY) < 32:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) must be set to a random value of at least "
+            "32 characters in production."
+        )
+    if not ENCRYPTION_KEYS:
+        raise ImproperlyConfigured(
+            "ENCRYPTION_KEYS (or ENCRYPTION_KEYS_FILE) must be set in production: generate one "
+            "with `python manage.py generate_key`."
+        )
+elif TESTING:
+    # Fixed test keys, so that subprocesses of the test suite read the same data.
+    AUDIT_HMAC_KEY = AUDIT_HMAC_KEY or "test-audit-key-0123456789abcdef0123456789abcdef"
+    ENCRYPTION_KEYS = ENCRYPTION_KEYS or "test1:dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="
+else:
+    if not AUDIT_HMAC_KEY or not ENCRYPTION_KEYS:
+        # Derived from the development SECRET_KEY: stable across restarts of one checkout, and
+        # never acceptable in production (refused above). `make run` writes real keys to var/.
+        import base64
+        import hashlib
+
+        warnings.warn(
+            "AUDIT_HMAC_KEY / ENCRYPTION_KEYS not set: deriving development keys from "
+            "SECRET_KEY. Never do this with real data.",
+            stacklevel=1,
+        )
+        _dev = hashlib.sha256(f"peersupport-dev-keys:{SECRET_KEY}".encode()).digest()
+        AUDIT_HMAC_KEY = AUDIT_HMAC_KEY or base64.urlsafe_b64encode(_dev).decode()
+        ENCRYPTION_KEYS = ENCRYPTION_KEYS or (
+            "dev:" + base64.urlsafe_b64encode(hashlib.sha256(b"enc" + _dev).digest()).decode()
+        )

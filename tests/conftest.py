@@ -15,6 +15,26 @@ from .factories import EmployeeFactory, UnitFactory, UserFactory, enable_totp, g
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+
+def _flush_with_audit_maintenance():
+    """Django's flush empties every table between transactional tests, the append-only audit
+    table too; the triggers allow it only in maintenance, which only this turns on."""
+    from django.core.management.commands import flush
+    from django.db import connections
+
+    from peersupport.audit.maintenance import audit_maintenance
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        with audit_maintenance(connections[options.get("database") or "default"]):
+            return original(self, **options)
+
+    flush.Command.handle = handle
+
+
+_flush_with_audit_maintenance()
+
 # persona name -> (role granted, or None for derived roles)
 PERSONAS = {
     "employee": None,

@@ -122,6 +122,8 @@ GOOD_PROD = {
     "PEERSUPPORT_ENV": "production",
     "SECRET_KEY": "test-only-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
     "ALLOWED_HOSTS": "peersupport.example.org",
+    "AUDIT_HMAC_KEY": "prod-test-audit-key-0123456789abcdefghijklmnop",
+    "ENCRYPTION_KEYS": "k1:cHJvZC10ZXN0LWtleS0wMDAwMDAwMDAwMDAwMDAwMDA=",
 }
 
 
@@ -146,6 +148,9 @@ def test_production_starts_with_proper_settings():
         ({"PASSWORD_MIN_LENGTH": "8"}, "PASSWORD_MIN_LENGTH"),
         ({"PEERSUPPORT_ENV": "staging"}, "PEERSUPPORT_ENV"),
         ({"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
+        ({"AUDIT_HMAC_KEY": ""}, "AUDIT_HMAC_KEY"),
+        ({"AUDIT_HMAC_KEY": "short"}, "AUDIT_HMAC_KEY"),
+        ({"ENCRYPTION_KEYS": ""}, "ENCRYPTION_KEYS"),
     ],
 )
 def test_bad_settings_fail_loudly(env, named):

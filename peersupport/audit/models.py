@@ -18,6 +18,11 @@ class AuditAction(models.TextChoices):
     EMPLOYEE_UPDATED = "employee.updated", "Employee record updated"
     PROFILE_UPDATED = "profile.updated", "Profile updated"
     DEMO_LOADED = "demo.loaded", "Demo department loaded"
+    AUDIT_VIEWED = "audit.viewed", "Audit log viewed"
+    SESSIONS_ENDED = "auth.sessions_ended", "Sessions ended"
+    ACCOUNT_DISABLED = "account.disabled", "Account disabled"
+    ACCOUNT_ENABLED = "account.enabled", "Account enabled"
+    KEYS_ROTATED = "crypto.keys_rotated", "Encryption keys rotated"
 
 
 class Outcome(models.TextChoices):
@@ -29,11 +34,16 @@ class Outcome(models.TextChoices):
 class AuditEvent(models.Model):
     """One thing that happened. Never holds protected content: only ids, kinds and outcomes.
 
+    Rows are append-only (database triggers refuse UPDATE and DELETE) and chained: ``mac`` is an
+    HMAC, under a key kept outside the database, over the row's content, its ``seq`` and the
+    previous row's ``mac``. ``manage.py verify_audit`` recomputes the chain.
+
     The actor is kept as an id and a label rather than a foreign key, so that the row never
     changes (or disappears) when the account it names does.
     """
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=64, choices=AuditAction.choices, db_index=True)
@@ -41,9 +51,24 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     details = models.JSONField(default=dict, blank=True)
+    prev_mac = models.CharField(max_length=64)
+    mac = models.CharField(max_length=64)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the chain: the last ``seq`` and ``mac``, itself MACed. Every append locks this
+    one row, so concurrent writers on PostgreSQL never fork the chain, and verification can tell
+    when rows were cut from the end."""
+
+    seq = models.BigIntegerField(default=0)
+    last_mac = models.CharField(max_length=64, blank=True)
+    head_mac = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"audit chain head at #{self.seq}"

@@ -1,10 +1,28 @@
 """The one way to write to the audit log."""
 
+import json
 from typing import Any
 
-from django.db import models
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from .models import AuditAction, AuditEvent, Outcome
+from .chain import GENESIS, event_mac, head_mac
+from .models import AuditAction, AuditChainHead, AuditEvent, Outcome
+
+
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked for this transaction (a row lock on PostgreSQL; SQLite's
+    IMMEDIATE transactions already let one writer in at a time)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(pk=1, seq=0, last_mac=GENESIS)
+        except IntegrityError:
+            pass  # created by a concurrent writer
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def record(
@@ -15,7 +33,8 @@ def record(
     outcome: Outcome = Outcome.SUCCESS,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Write one audit event. Call it inside the transaction of the change it describes.
+    """Append one event to the chain. Call it inside the transaction of the change it
+    describes, so that neither commits without the other.
 
     ``details`` must hold identifiers and kinds only, never protected content.
     """
@@ -24,12 +43,24 @@ def record(
     actor_label = "system" if actor is None else (getattr(actor, "email", "") or str(actor))
     if getattr(actor, "is_anonymous", False):
         actor_id, actor_label = None, "anonymous"
-    return AuditEvent.objects.create(
-        actor_id=actor_id,
-        actor_label=actor_label[:254],
-        action=action,
-        outcome=outcome,
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        details=details or {},
-    )
+    with transaction.atomic():
+        head = _locked_head()
+        event = AuditEvent(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=actor_id,
+            actor_label=actor_label[:254],
+            action=action,
+            outcome=outcome,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            # As the database will give it back, so that the MAC computed now verifies later.
+            details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
+            prev_mac=head.last_mac or GENESIS,
+        )
+        event.mac = event_mac(event, prev_mac=event.prev_mac)
+        event.save(force_insert=True)
+        head.seq, head.last_mac = event.seq, event.mac
+        head.head_mac = head_mac(seq=head.seq, last_mac=head.last_mac)
+        head.save(update_fields=["seq", "last_mac", "head_mac"])
+    return event
