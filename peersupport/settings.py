@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "axes",
     "django_tasks_db",
+    "peersupport.crypto",
     "peersupport.audit",
     "peersupport.accounts",
     "peersupport.web",

@@ -115,8 +115,10 @@ def digest() -> str:
         )
         for e in Employee.objects.select_related("user")
     )
+    # Read through the model: the name is encrypted at rest (values_list gives ciphertext).
     rows += sorted(
-        FamilyMember.objects.values_list("employee__employee_number", "relationship", "name")
+        (f.employee.employee_number, f.relationship, f.name)
+        for f in FamilyMember.objects.select_related("employee")
     )
     rows += sorted(RoleGrant.objects.values_list("user__email", "role"))
     return hashlib.sha256(repr(rows).encode()).hexdigest()

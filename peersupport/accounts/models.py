@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from peersupport.crypto.fields import EncryptedTextField
+
 
 class Role(models.TextChoices):
     """The roles of PROGRAM.md. EMPLOYEE and SUPERVISOR follow from the records; the rest are
@@ -218,7 +220,8 @@ class FamilyMember(models.Model):
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="family")
     relationship = models.CharField(max_length=16, choices=Relationship.choices)
-    name = models.CharField(max_length=160)
+    # Protected: a family member may be the person who asks for help.
+    name = EncryptedTextField()
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="family_member"
     )
