@@ -6,6 +6,7 @@ from peersupport.web import views as web_views
 urlpatterns = [
     path("", include("peersupport.web.urls")),
     path("", include("peersupport.accounts.urls")),
+    path("", include("peersupport.audit.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -40,6 +40,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
         "POST": frozenset({R.SYSADMIN}),
     },
     "accounts:employee_edit": {"GET": frozenset({R.SYSADMIN}), "POST": frozenset({R.SYSADMIN})},
+    "audit:event_list": {"GET": frozenset({R.BHS_MANAGER})},
 }
 
 # allauth's pages: the sign-in flow (public) and account security pages (signed in).

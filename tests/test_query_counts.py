@@ -25,6 +25,7 @@ PAGES = [
     ("sysadmin", "accounts:unit_list"),
     ("sysadmin", "accounts:role_list"),
     ("bhs_manager", "accounts:role_list"),
+    ("bhs_manager", "audit:event_list"),
     ("sysadmin", "admin:index"),
     ("sysadmin", "admin:accounts_employee_changelist"),
 ]
@@ -58,6 +59,11 @@ def _grow(dept, *, units: int, employees: int, grants: int) -> None:
     RoleGrant.objects.bulk_create(
         RoleGrant(user=u, role=Role.PEER_SUPPORTER, reason="grow") for u in users
     )
+    from peersupport.audit.models import AuditAction
+    from peersupport.audit.services import record
+
+    for i in range(120):
+        record(actor=users[i % grants], action=AuditAction.UNIT_UPDATED, details={"i": i})
     # Link some of the new employees to accounts too (the employee list shows it).
     for person, user in zip(people, users, strict=False):
         person.user = user

@@ -1,5 +1,9 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from .selectors import user_needs_mfa
 
@@ -28,4 +32,28 @@ class RequireMFAMiddleware:
             ).exists()
             if not has_mfa:
                 return redirect(reverse("mfa_activate_totp") + "?required=1")
+        return self.get_response(request)
+
+
+SESSION_STARTED_KEY = "peersupport_session_started"
+
+
+class SessionLifetimeMiddleware:
+    """A session lasts at most SESSION_ABSOLUTE_HOURS from sign-in, however active it is. (The
+    idle limit is the session's own expiry, renewed by every request.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = timezone.now().timestamp()
+            started = request.session.get(SESSION_STARTED_KEY)
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = now
+            elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "Your session has ended. Please sign in again.")
+                return redirect(f"{reverse('account_login')}?next={request.path}")
         return self.get_response(request)

@@ -53,6 +53,8 @@ class User(AbstractBaseUser):
     display_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the account at once (services.user_end_sessions).
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -74,6 +76,17 @@ class User(AbstractBaseUser):
 
     def get_full_name(self):
         return str(self)
+
+    def get_session_auth_hash(self):
+        """Every session stores this; Django ends a session whose stored hash no longer
+        matches. It changes with the password and with ``session_epoch``."""
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "peersupport.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self):
         return str(self)

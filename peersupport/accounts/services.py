@@ -124,6 +124,51 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+# --- Accounts and sessions -----------------------------------------------------------------
+
+
+@transaction.atomic
+def user_end_sessions(*, actor: User | None, user: User, reason: str, request=None) -> User:
+    """End every session of ``user``. With ``request`` (the user's own), that one session is
+    kept, as when they change their own MFA."""
+    from django.contrib.auth import HASH_SESSION_KEY
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.session_epoch += 1
+    user.save(update_fields=["session_epoch"])
+    record(actor=actor, action=AuditAction.SESSIONS_ENDED, target=user, details={"why": reason})
+    if request is not None and request.user.is_authenticated and request.user.pk == user.pk:
+        # Saved now: allauth sends its MFA signals when the transaction commits, which may be
+        # after the response has already saved the session.
+        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        request.session.save()
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool, reason: str) -> User:
+    """Disable or re-enable an account. Disabling ends its sessions at once."""
+    if not actor.has_role(Role.SYSADMIN):
+        raise ValidationError("Only a system administrator may disable or enable accounts.")
+    if user.pk == actor.pk and not active:
+        raise ValidationError("You cannot disable your own account.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.session_epoch += 1
+    user.save(update_fields=["is_active", "session_epoch"])
+    record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_ENABLED if active else AuditAction.ACCOUNT_DISABLED,
+        target=user,
+        details={"why": reason.strip()[:200]},
+    )
+    return user
+
+
 # --- Units ----------------------------------------------------------------------------------
 
 

@@ -100,12 +100,26 @@ def _unlock_after_reset(sender, request, user, **kwargs):
 @receiver(authenticator_removed)
 @receiver(authenticator_reset)
 def _mfa_changed(sender, request, user, authenticator, **kwargs):
+    from .services import user_end_sessions
+
     record(
         actor=user,
         action=AuditAction.MFA_CHANGED,
         target=user,
         details={"type": authenticator.type},
     )
+    # A changed second factor ends every other session of the account; this one stays.
+    user_end_sessions(actor=user, user=user, reason="mfa changed", request=request)
+
+
+@receiver(user_logged_in)
+def _session_started(sender, request, user, **kwargs):
+    from .middleware import SESSION_STARTED_KEY
+
+    if request is not None and hasattr(request, "session"):
+        from django.utils import timezone
+
+        request.session[SESSION_STARTED_KEY] = timezone.now().timestamp()
 
 
 @receiver(email_confirmed)

@@ -1,15 +1,20 @@
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
 
 class NoStoreMiddleware:
     """Pages for a signed-in person are never stored by the browser or a proxy, so the back
-    button on a shared computer shows nothing after sign-out."""
+    button on a shared computer shows nothing after sign-out; signing out tells the browser to
+    clear what it holds for this site."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        was_signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
         response = self.get_response(request)
+        if request.method == "POST" and request.path == reverse("account_logout") and was_signed_in:
+            response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)

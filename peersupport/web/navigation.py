@@ -32,6 +32,7 @@ NAV = [
     Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
     Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
     Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
+    Link("Audit log", "audit:event_list", frozenset({Role.BHS_MANAGER})),
     Link("Profile", "accounts:profile", frozenset({SIGNED_IN})),
     Link("Security", "mfa_index", frozenset({SIGNED_IN})),
 ]
@@ -55,8 +56,8 @@ ROLE_HOME = {
     ),
     Role.BHS_MANAGER: (
         "You own the program's policy, recommend candidates to the Chief and receive "
-        "confidentiality escalations. You grant the program's roles.",
-        ["accounts:role_list"],
+        "confidentiality escalations. You grant the program's roles and review the audit log.",
+        ["accounts:role_list", "audit:event_list"],
     ),
     Role.ADVOCACY_SUPERVISOR: (
         "You receive confidentiality escalations and referrals to the advocacy service.",
