@@ -52,7 +52,7 @@ def test_security_headers_on_a_signed_in_page(client_for):
     assert "script-src 'self' 'nonce-" in csp
     assert "unsafe-inline" not in csp
     assert "frame-ancestors 'none'" in csp
-    assert resp["Referrer-Policy"] == "no-referrer"
+    assert resp["Referrer-Policy"] == "same-origin"
     assert "no-store" in resp["Cache-Control"]
     assert resp["X-Frame-Options"] == "DENY"
     assert resp["X-Content-Type-Options"] == "nosniff"

@@ -178,4 +178,6 @@ class EmployeeForm(forms.ModelForm):
 
 
 class EmployeeSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, widget=forms.SearchInput()
+    )

@@ -1,0 +1,34 @@
+"""The remaining pages people reach from the ones above, each checked with axe."""
+
+from playwright.sync_api import expect
+
+from peersupport.accounts.models import Unit
+
+from .axe import assert_accessible
+
+
+def visit(page, path: str, heading: str) -> None:
+    page.goto(path)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert_accessible(page)
+
+
+def test_signed_out_pages(page, personas):
+    visit(page, "/accounts/signup/", "Sign Up")
+    visit(page, "/accounts/password/reset/", "Password Reset")
+    visit(page, "/no-such-page/", "Page not found")
+
+
+def test_account_and_administration_pages(page, sign_in, personas):
+    sign_in("sysadmin")
+    employee = personas["chief"].employee
+    unit = Unit.objects.get(name="Day Patrol")
+    visit(page, "/accounts/password/change/", "Change Password")
+    visit(page, "/accounts/email/", "Email Addresses")
+    visit(page, "/accounts/2fa/webauthn/", "Security Keys")
+    visit(page, "/people/new/", "Add an employee")
+    visit(page, f"/people/{employee.pk}/", f"Edit {employee.full_name}")
+    visit(page, "/units/new/", "Add a unit")
+    visit(page, f"/units/{unit.pk}/", "Edit Day Patrol")
+    visit(page, "/admin/accounts/user/", "Select user to change")
+    visit(page, f"/admin/accounts/user/{personas['chief'].pk}/change/", "Change user")

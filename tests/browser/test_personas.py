@@ -1,0 +1,69 @@
+"""Every persona's home page and the pages their navigation offers, each checked with axe."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..conftest import PERSONA_ROLE, PERSONAS
+from .axe import assert_accessible
+
+EVERYONE = ["Home", "Profile", "Security"]
+NAV = {
+    "sysadmin": ["Home", "People", "Units", "Roles", "Profile", "Security"],
+    "bhs_manager": ["Home", "Roles", "Audit log", "Profile", "Security"],
+}
+# The main heading of each page a navigation link leads to.
+HEADINGS = {
+    "People": "People",
+    "Units": "Units and chain of command",
+    "Roles": "Roles",
+    "Audit log": "Audit log",
+    "Profile": "Your profile",
+    "Security": "Two-Factor Authentication",
+}
+
+
+def nav_labels(page) -> list[str]:
+    return page.get_by_role("navigation", name="Main").get_by_role("link").all_inner_texts()
+
+
+@pytest.mark.parametrize("name", list(PERSONAS))
+def test_persona_home_and_navigation(page, sign_in, name):
+    user = sign_in(name)
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Welcome, {user.display_name}")
+    # One section per role the persona holds (all but the sysadmin are also employees).
+    sections = set(page.locator("main section[aria-labelledby^=role-] h2").all_inner_texts())
+    expected = {PERSONA_ROLE[name].label} | ({"Employee"} if name != "sysadmin" else set())
+    assert sections == expected
+    # The navigation offers exactly the pages the persona's roles allow.
+    expected_nav = NAV.get(name, EVERYONE)
+    assert nav_labels(page) == expected_nav
+    assert_accessible(page)
+
+    nav = page.get_by_role("navigation", name="Main")
+    for label in expected_nav[1:]:
+        with page.expect_navigation():
+            nav.get_by_role("link", name=label, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(HEADINGS[label])
+        assert nav.locator("[aria-current=page]").all_inner_texts() == [label]
+        assert nav_labels(page) == expected_nav
+        assert_accessible(page)
+
+
+def test_sysadmin_reaches_the_administration_site(page, sign_in):
+    sign_in("sysadmin")
+    page.goto("/")
+    assert_accessible(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Administration site").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Service administration")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/roles/", "/people/", "/units/"])
+def test_refused_page_is_explained(page, sign_in, path):
+    sign_in("employee")
+    response = page.goto(path)
+    assert response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("You do not have access to this page")
+    assert_accessible(page)
