@@ -178,6 +178,4 @@ class EmployeeForm(forms.ModelForm):
 
 
 class EmployeeSearchForm(forms.Form):
-    q = forms.CharField(
-        label="Search", required=False, max_length=100, widget=forms.SearchInput()
-    )
+    q = forms.CharField(label="Search", required=False, max_length=100, widget=forms.SearchInput())
