@@ -125,6 +125,9 @@ INSTALLED_APPS = [
     "peersupport.crypto",
     "peersupport.audit",
     "peersupport.accounts",
+    "peersupport.roster",
+    "peersupport.resources",
+    "peersupport.support",
     "peersupport.web",
 ]
 

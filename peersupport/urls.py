@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("peersupport.web.urls")),
     path("", include("peersupport.accounts.urls")),
     path("", include("peersupport.audit.urls")),
+    path("supporters/", include("peersupport.roster.urls")),
+    path("resources/", include("peersupport.resources.urls")),
+    path("support/", include("peersupport.support.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

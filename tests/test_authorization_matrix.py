@@ -43,6 +43,28 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "audit:event_list": {"GET": frozenset({R.BHS_MANAGER})},
 }
 
+
+# Each feature app declares its URLs in tests/matrix/<app>.py as a MATRIX dict of the same shape.
+def _feature_matrices() -> dict[str, dict[str, frozenset[str]]]:
+    import importlib
+    import pkgutil
+
+    from . import matrix
+
+    merged: dict[str, dict[str, frozenset[str]]] = {}
+    for info in pkgutil.iter_modules(matrix.__path__):
+        module = importlib.import_module(f"{matrix.__name__}.{info.name}")
+        clash = set(module.MATRIX) & (set(merged) | set(MATRIX))
+        assert not clash, f"declared twice: {clash}"
+        merged.update(module.MATRIX)
+        # Optional: URL_KWARGS = {"app:name": lambda dept: {...}} for URLs that take arguments.
+        URL_KWARGS.update(getattr(module, "URL_KWARGS", {}))
+    return merged
+
+
+URL_KWARGS: dict = {}
+MATRIX.update(_feature_matrices())
+
 # allauth's pages: the sign-in flow (public) and account security pages (signed in).
 ALLAUTH_PUBLIC = {
     "account_login",
@@ -144,6 +166,8 @@ def test_view_declares_the_roles_of_the_matrix(name):
 
 
 def _url_for(name: str, dept) -> str:
+    if name in URL_KWARGS:
+        return reverse(name, kwargs=URL_KWARGS[name](dept))
     kwargs = {}
     route = next(route for route, n, _ in ALL_URLS if n == name)
     if "<int:grant_id>" in route:
