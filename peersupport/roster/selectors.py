@@ -1,0 +1,333 @@
+"""Reads about peer supporters. The directory and matching read them only through here.
+
+Who is listed: a supporter whose profile is ACTIVE, whose account is enabled, who holds the
+peer-supporter role now and whose employee record is active. Anyone else (a candidate, someone
+in training, inactive, retired or removed, on leave from the department, or whose role was
+revoked) never appears in the directory and is never offered a request.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import Employee, Language, Role, RoleGrant, User
+from peersupport.accounts.selectors import chain_of_command
+
+from .models import OnCallShift, SupporterArea, SupporterProfile
+
+Status = SupporterProfile.Status
+Availability = SupporterProfile.Availability
+
+
+# --- The availability rule ------------------------------------------------------------------
+
+
+def availability_rule(*, status: str, availability: str, on_call: bool) -> bool:
+    """Whether a supporter can take a request now.
+
+    - Only an ACTIVE supporter is ever available.
+    - "off" always wins: a supporter who has switched off is not available, even during an
+      on-call shift (they may be ill, or the calendar out of date; they said so last).
+    - "available" is available, with or without a shift.
+    - "busy" is available only while an on-call shift covers the moment: being on call is a
+      promise to answer even when otherwise busy.
+
+    A shift covers ``now`` when ``start <= now < end``.
+    """
+    if status != Status.ACTIVE or availability == Availability.OFF:
+        return False
+    return availability == Availability.AVAILABLE or on_call
+
+
+def _on_call_exists(now: datetime) -> Exists:
+    return Exists(OnCallShift.objects.filter(profile=OuterRef("pk"), start__lte=now, end__gt=now))
+
+
+def _available_q() -> Q:
+    """The rule above in SQL, over a queryset annotated with ``on_call_now``. Status is
+    already restricted to ACTIVE by ``_listed()``."""
+    return Q(availability=Availability.AVAILABLE) | (
+        Q(on_call_now=True) & ~Q(availability=Availability.OFF)
+    )
+
+
+def is_available_now(profile: SupporterProfile, *, now: datetime | None = None) -> bool:
+    """``availability_rule`` for one profile at ``now`` (default: this moment).
+
+    A profile from ``directory()`` or ``matching_supporters()`` already carries the answer for
+    the moment it was read (``available_now``), so asking again costs no query; with an
+    explicit ``now``, or for any other profile, one query looks for a covering shift.
+    """
+    if now is None and hasattr(profile, "available_now"):
+        return profile.available_now
+    now = now or timezone.now()
+    # The shift only matters for an active supporter who is busy: ask the database then only.
+    on_call = (
+        profile.status == Status.ACTIVE
+        and profile.availability == Availability.BUSY
+        and OnCallShift.objects.filter(profile=profile, start__lte=now, end__gt=now).exists()
+    )
+    return availability_rule(
+        status=profile.status, availability=profile.availability, on_call=on_call
+    )
+
+
+# --- Listed supporters ----------------------------------------------------------------------
+
+
+def _listed(now: datetime) -> QuerySet[SupporterProfile]:
+    """Listed supporters with everything the directory shows, annotated with ``on_call_now``
+    and ``available_now_db`` at ``now``. A fixed number of queries however many there are:
+    one for the rows, one each for languages and areas."""
+    holds_role = RoleGrant.objects.current(now).filter(
+        user=OuterRef("user"), role=Role.PEER_SUPPORTER
+    )
+    return (
+        SupporterProfile.objects.filter(
+            status=Status.ACTIVE,
+            user__is_active=True,
+            user__employee__status=Employee.Status.ACTIVE,
+        )
+        .filter(Exists(holds_role))
+        .select_related("user", "user__employee", "user__employee__unit")
+        .prefetch_related("user__employee__languages", "areas")
+        .annotate(on_call_now=_on_call_exists(now))
+        .annotate(available_now_db=ExpressionWrapper(_available_q(), output_field=BooleanField()))
+    )
+
+
+def _finish(profiles: Iterable[SupporterProfile]) -> list[SupporterProfile]:
+    result = []
+    for profile in profiles:
+        profile.available_now = availability_rule(
+            status=profile.status, availability=profile.availability, on_call=profile.on_call_now
+        )
+        result.append(profile)
+    return result
+
+
+def _chain_employee_ids(employee: Employee | None) -> list[int]:
+    return [sup.pk for sup in chain_of_command(employee)] if employee is not None else []
+
+
+def _employee_of(person: User | Employee | None) -> Employee | None:
+    if person is None or isinstance(person, Employee):
+        return person
+    return Employee.objects.filter(user=person).select_related("unit").first()
+
+
+def directory(
+    *,
+    viewer: User,
+    query: str = "",
+    language: Language | int | None = None,
+    area: str | None = None,
+    employee_type: str | None = None,
+    gender: str | None = None,
+    available_now: bool = False,
+    hide_my_chain: bool = False,
+) -> list[SupporterProfile]:
+    """Every listed supporter in every unit, those available now first, then by name.
+
+    ``query`` matches name, rank or title, unit and bio. ``gender`` matches only supporters
+    who chose to show theirs. ``hide_my_chain`` leaves out the viewer's supervisors, from the
+    immediate one up to the head of the department (computed once). Each profile carries
+    ``available_now``.
+    """
+    now = timezone.now()
+    qs = _listed(now)
+    query = query.strip()
+    if query:
+        words = Q()
+        for word in query.split()[:6]:
+            words &= (
+                Q(user__employee__first_name__icontains=word)
+                | Q(user__employee__last_name__icontains=word)
+                | Q(user__employee__preferred_name__icontains=word)
+                | Q(user__employee__rank_title__icontains=word)
+                | Q(user__employee__unit__name__icontains=word)
+                | Q(bio__icontains=word)
+            )
+        qs = qs.filter(words)
+    if language is not None:
+        language_id = getattr(language, "pk", language)
+        qs = qs.filter(
+            Exists(
+                Employee.languages.through.objects.filter(
+                    employee_id=OuterRef("user__employee"), language_id=language_id
+                )
+            )
+        )
+    if area:
+        qs = qs.filter(Exists(SupporterArea.objects.filter(profile=OuterRef("pk"), area=area)))
+    if employee_type:
+        qs = qs.filter(user__employee__employee_type=employee_type)
+    if gender:
+        qs = qs.filter(show_gender=True, gender=gender)
+    if available_now:
+        qs = qs.filter(available_now_db=True)
+    if hide_my_chain:
+        chain = _chain_employee_ids(_employee_of(viewer))
+        if chain:
+            qs = qs.exclude(user__employee__in=chain)
+    qs = qs.order_by(
+        "-available_now_db",
+        "user__employee__last_name",
+        "user__employee__first_name",
+        "pk",
+    )
+    return _finish(qs)
+
+
+def _load_key(profile: SupporterProfile) -> int:
+    """How busy the supporter already is: the requests they hold open plus the offers waiting
+    for their answer (annotated by ``matching_supporters``, so no query per profile). Fewer
+    comes first among equally available supporters."""
+    return getattr(profile, "open_load", 0) or 0
+
+
+def _open_load() -> Subquery:
+    """Accepted requests held plus pending offers, per supporter, as one subquery."""
+    from peersupport.support.models import Offer, SupportRequest
+
+    held = (
+        SupportRequest.objects.filter(
+            assigned_supporter=OuterRef("user"), status=SupportRequest.Status.ACCEPTED
+        )
+        .order_by()
+        .values("assigned_supporter")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    pending = (
+        Offer.objects.filter(supporter=OuterRef("user"), answer=Offer.Answer.PENDING)
+        .order_by()
+        .values("supporter")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(held), 0) + Coalesce(Subquery(pending), 0)
+
+
+def matching_supporters(
+    *,
+    languages: Iterable[Language | int] = (),
+    areas: Iterable[str] = (),
+    employee_type: str | None = None,
+    exclude_user_ids: Iterable[int] = (),
+    exclude_chain_of: User | Employee | None = None,
+    available_now: bool = True,
+    now: datetime | None = None,
+) -> list[SupporterProfile]:
+    """Listed supporters who fit a request, best first.
+
+    - ``languages``: the supporter speaks at least one of them (none given: any).
+    - ``areas``: the supporter has at least one of these experience areas (none given: any).
+    - ``employee_type``: sworn, civilian or corrections, as the requester asked.
+    - ``exclude_user_ids``: accounts never to offer to (the requester, who already passed...).
+    - ``exclude_chain_of``: the requester (account or employee record) whose chain of command
+      is left out.
+    - ``available_now``: only supporters available now (the default, for offering a request).
+
+    Order: available now first; then ``_load_key`` (fewest open requests); then the most of
+    the requested areas covered; then name and id, so equal candidates always come in the
+    same order.
+    """
+    now = now or timezone.now()
+    qs = _listed(now).annotate(open_load=_open_load())
+    language_ids = [getattr(lang, "pk", lang) for lang in languages]
+    if language_ids:
+        qs = qs.filter(
+            Exists(
+                Employee.languages.through.objects.filter(
+                    employee_id=OuterRef("user__employee"), language_id__in=language_ids
+                )
+            )
+        )
+    wanted_areas = set(areas)
+    if wanted_areas:
+        qs = qs.filter(
+            Exists(SupporterArea.objects.filter(profile=OuterRef("pk"), area__in=wanted_areas))
+        )
+    if employee_type:
+        qs = qs.filter(user__employee__employee_type=employee_type)
+    excluded = list(exclude_user_ids)
+    if excluded:
+        qs = qs.exclude(user_id__in=excluded)
+    if exclude_chain_of is not None:
+        chain = _chain_employee_ids(_employee_of(exclude_chain_of))
+        if chain:
+            qs = qs.exclude(user__employee__in=chain)
+    if available_now:
+        qs = qs.filter(available_now_db=True)
+    profiles = _finish(qs)
+
+    def rank(profile: SupporterProfile):
+        covered = sum(1 for a in profile.areas.all() if a.area in wanted_areas)
+        employee = profile.user.employee
+        return (
+            not profile.available_now,
+            _load_key(profile),
+            -covered,
+            employee.last_name,
+            employee.first_name,
+            profile.pk,
+        )
+
+    return sorted(profiles, key=rank)
+
+
+# --- One supporter --------------------------------------------------------------------------
+
+
+def supporter_for_viewer(*, viewer: User, profile_id: int) -> SupporterProfile:
+    """A listed supporter, or the viewer's own profile whatever its status (to preview it).
+    404 for anything else, so an unlisted supporter is indistinguishable from none."""
+    profile = next(iter(_finish(_listed(timezone.now()).filter(pk=profile_id))), None)
+    if profile is not None:
+        return profile
+    own = own_profile(viewer) if getattr(viewer, "is_authenticated", False) else None
+    if own is not None and own.pk == profile_id:
+        return own
+    raise Http404("No such supporter.")
+
+
+def own_profile(user: User) -> SupporterProfile | None:
+    """The signed-in supporter's own profile, with what their page shows."""
+    return (
+        SupporterProfile.objects.filter(user=user)
+        .select_related("user", "user__employee", "user__employee__unit")
+        .prefetch_related("user__employee__languages", "areas")
+        .first()
+    )
+
+
+def upcoming_shifts(profile: SupporterProfile, *, now: datetime | None = None):
+    """The supporter's shifts that have not ended yet, soonest first."""
+    now = now or timezone.now()
+    return list(profile.shifts.filter(end__gt=now).order_by("start"))
+
+
+def own_shift(*, user: User, shift_id: int) -> OnCallShift:
+    """One of the signed-in supporter's own shifts; 404 for anyone else's."""
+    shift = (
+        OnCallShift.objects.filter(pk=shift_id, profile__user=user)
+        .select_related("profile")
+        .first()
+    )
+    if shift is None:
+        raise Http404("No such shift.")
+    return shift

@@ -1,0 +1,223 @@
+"""The supporter directory, a supporter's page and photo, and the supporter's own page.
+
+The directory is for Role.EMPLOYEE: that role follows from an active (or on-leave) employee
+record, so it covers every member of the department, supporters, coordinators and supervisors
+included, and leaves out accounts that are not department members (the system administrator's,
+a family member's) and former employees.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import roles_required
+
+from . import selectors, services
+from .forms import AvailabilityForm, DirectoryFilterForm, OnCallShiftForm, SupporterProfileForm
+from .models import photo_storage
+
+PAGE_SIZE = 30
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# --- The directory --------------------------------------------------------------------------
+
+
+@roles_required(Role.EMPLOYEE)
+@require_GET
+def directory(request):
+    form = DirectoryFilterForm(request.GET or None)
+    filters = form.filters()
+    supporters = selectors.directory(viewer=request.user, **filters)
+    page = Paginator(supporters, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any(filters.values())
+    context = {"form": form, "page": page, "filtered": filtered}
+    status = 400 if form.errors else 200
+    if request.htmx:
+        return render(request, "roster/directory.html#results", context, status=status)
+    return render(request, "roster/directory.html", context, status=status)
+
+
+@roles_required(Role.EMPLOYEE)
+@require_GET
+def detail(request, profile_id: int):
+    profile = selectors.supporter_for_viewer(viewer=request.user, profile_id=profile_id)
+    context = {
+        "profile": profile,
+        "available_now": selectors.is_available_now(profile),
+        "shifts": selectors.upcoming_shifts(profile)[:5],
+        "own": profile.user_id == request.user.pk,
+    }
+    return render(request, "roster/detail.html", context)
+
+
+@roles_required(Role.EMPLOYEE)
+@require_GET
+def photo(request, profile_id: int):
+    """The photo, to signed-in employees only, never from a public media URL."""
+    profile = selectors.supporter_for_viewer(viewer=request.user, profile_id=profile_id)
+    if not profile.photo:
+        raise Http404("No photo.")
+    try:
+        handle = photo_storage.open(profile.photo.name, "rb")
+    except FileNotFoundError:
+        raise Http404("No photo.") from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+# --- The supporter's own page ---------------------------------------------------------------
+
+
+def _profile_form(profile):
+    return SupporterProfileForm(
+        initial={
+            "bio": profile.bio,
+            "areas": [a.area for a in profile.areas.all()],
+            "gender": profile.gender,
+            "show_gender": profile.show_gender,
+        }
+    )
+
+
+def _mine(request, profile, *, profile_form=None, shift_form=None, status=200):
+    context = {"profile": profile}
+    if profile is not None:
+        context |= {
+            "available_now": selectors.is_available_now(profile),
+            "availability_choices": profile.Availability.choices,
+            "shifts": selectors.upcoming_shifts(profile),
+            "profile_form": profile_form or _profile_form(profile),
+            "shift_form": shift_form or OnCallShiftForm(),
+        }
+    return render(request, "roster/mine.html", context, status=status)
+
+
+def _own_profile_or_redirect(request):
+    profile = selectors.own_profile(request.user)
+    if profile is None:
+        messages.error(request, "Set up your directory entry first.")
+    return profile
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_GET
+def mine(request):
+    return _mine(request, selectors.own_profile(request.user))
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def setup(request):
+    try:
+        services.supporter_profile_create(
+            actor=request.user,
+            user=request.user,
+            status=services.Status.ACTIVE,
+            reason="Set up by the supporter",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your directory entry is set up. Colleagues can now find you.")
+    return redirect("roster:mine")
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def set_availability(request):
+    profile = _own_profile_or_redirect(request)
+    if profile is None:
+        return redirect("roster:mine")
+    form = AvailabilityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose available, busy or off.")
+        return _mine(request, profile, status=400)
+    profile = services.supporter_set_availability(
+        actor=request.user, profile=profile, availability=form.cleaned_data["availability"]
+    )
+    if request.htmx:
+        context = {
+            "profile": profile,
+            "available_now": selectors.is_available_now(profile),
+            "availability_choices": profile.Availability.choices,
+            "just_changed": True,
+        }
+        return render(request, "roster/mine.html#availability", context)
+    messages.success(request, f"You are now shown as {profile.get_availability_display()}.")
+    return redirect("roster:mine")
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def edit_profile(request):
+    profile = _own_profile_or_redirect(request)
+    if profile is None:
+        return redirect("roster:mine")
+    form = SupporterProfileForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.supporter_update_profile(
+                actor=request.user,
+                profile=profile,
+                bio=data["bio"],
+                areas=data["areas"],
+                gender=data["gender"],
+                show_gender=data["show_gender"],
+                photo=data["photo"] or None,
+                remove_photo=data["remove_photo"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Your directory entry is saved.")
+            return redirect("roster:mine")
+    return _mine(request, profile, profile_form=form, status=400)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def add_shift(request):
+    profile = _own_profile_or_redirect(request)
+    if profile is None:
+        return redirect("roster:mine")
+    form = OnCallShiftForm(request.POST)
+    if form.is_valid():
+        try:
+            services.oncall_shift_add(
+                actor=request.user,
+                profile=profile,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "On-call shift added.")
+            return redirect("roster:mine")
+    return _mine(request, profile, shift_form=form, status=400)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_http_methods(["GET", "POST"])
+def remove_shift(request, shift_id: int):
+    """GET asks for confirmation (the page's own button posts straight here)."""
+    shift = selectors.own_shift(user=request.user, shift_id=shift_id)
+    if request.method == "GET":
+        return render(request, "roster/shift_remove.html", {"shift": shift})
+    services.oncall_shift_remove(actor=request.user, shift=shift)
+    messages.success(request, "On-call shift removed.")
+    return redirect("roster:mine")
