@@ -516,3 +516,14 @@ else:
         ENCRYPTION_KEYS = ENCRYPTION_KEYS or (
             "dev:" + base64.urlsafe_b64encode(hashlib.sha256(b"enc" + _dev).digest()).decode()
         )
+
+# Support requests (docs/operations.md, "Support").
+SUPPORT_OFFER_MINUTES = env_int("SUPPORT_OFFER_MINUTES", 15, minimum=1)
+SUPPORT_ESCALATE_MINUTES = env_int("SUPPORT_ESCALATE_MINUTES", 60, minimum=1)
+SUPPORT_RETENTION_DAYS = env_int("SUPPORT_RETENTION_DAYS", 30, minimum=0)
+CODENAME_WORDS = 7
+CODENAME_CHECKS_PER_MINUTE = env_int("CODENAME_CHECKS_PER_MINUTE", 30, minimum=1)
+# Argon2id cost of a codename hash (about 0.1 s here); the tests use a cheap one.
+CODENAME_ARGON2 = (
+    {"time_cost": 1, "memory_cost": 1024} if TESTING else {"time_cost": 3, "memory_cost": 65536}
+)

@@ -21,6 +21,17 @@ ID_PARAM = re.compile(r"<(?:int|path|str|slug|uuid):(\w*(?:id|pk))>|\(\?P<(\w*(?
 
 # URL name -> why any holder of the allowed roles may reach any object of it.
 SHARED = {
+    "roster:detail": "every employee may see every listed supporter; an unlisted profile is "
+    "seen only by its owner (tests/test_roster.py)",
+    "roster:photo": "every employee may see every listed supporter's photo; an unlisted one "
+    "only its owner",
+    "resources:detail": "the directory is public; the coordinator, who keeps it, also opens "
+    "retired entries",
+    "resources:public_detail": "the directory is public to everyone, signed in or not",
+    "resources:edit": "the coordinator keeps the whole resource directory",
+    "resources:retire": "the coordinator keeps the whole resource directory",
+    "resources:restore": "the coordinator keeps the whole resource directory",
+    "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
     "accounts:unit_edit": "the organisation is maintained by the system administrator",
     "accounts:employee_edit": "employee records are maintained by the system administrator",
@@ -44,6 +55,16 @@ def _webauthn(user, name: str) -> Authenticator:
 OWNED = {
     "mfa_edit_webauthn": (lambda user: _webauthn(user, f"key of {user.pk}"), "pk"),
     "mfa_remove_webauthn": (lambda user: _webauthn(user, f"key of {user.pk}"), "pk"),
+    # Two peer supporters, each with an offer, a request they hold and a follow-up.
+    "support:offer_answer": (lambda user: _support_offer(user), "offer_id"),
+    "support:held": (lambda user: _support_held(user), "request_id"),
+    "support:held_close": (lambda user: _support_held(user), "request_id"),
+    "support:contact_for_request": (lambda user: _support_held(user), "request_id"),
+    "support:followup_done": (lambda user: _support_followup(user), "followup_id"),
+    # Two peer supporters, each with an on-call shift.
+    "roster:remove_shift": (lambda user: _on_call_shift(user), "shift_id"),
+    # Two employees, each with their own request (found by its public id).
+    "support:my_request": (lambda user: _own_request(user), "public_id", "public_id"),
 }
 
 
@@ -79,7 +100,8 @@ def two_of_a_kind(db):
 def test_swapped_ids_never_reach_the_other_account(name, two_of_a_kind):
     from .conftest import signed_in_client
 
-    make, kwarg = OWNED[name]
+    make, kwarg, *key = OWNED[name]
+    key = key[0] if key else "pk"
     a, b = two_of_a_kind
     obj_a, obj_b = make(a), make(b)
     for owner, other_obj, own_obj in ((a, obj_b, obj_a), (b, obj_a, obj_b)):
@@ -89,12 +111,84 @@ def test_swapped_ids_never_reach_the_other_account(name, two_of_a_kind):
         reauth = client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
         assert reauth.status_code == 302
         before = type(other_obj).objects.filter(pk=other_obj.pk).values().get()
-        other_url = reverse(name, kwargs={kwarg: other_obj.pk})
+        other_url = reverse(name, kwargs={kwarg: getattr(other_obj, key)})
         assert client.get(other_url).status_code == 404, (name, owner)
         assert client.post(other_url, {"name": "taken over"}).status_code == 404, (name, owner)
         after = type(other_obj).objects.filter(pk=other_obj.pk).values().first()
         assert after == before, f"{name}: {owner} changed the other account's object"
         # The owner's own object is reachable: the 404 above is the rule, not a broken page.
-        own = client.get(reverse(name, kwargs={kwarg: own_obj.pk}))
+        own = client.get(reverse(name, kwargs={kwarg: getattr(own_obj, key)}))
         assert own.status_code in (200, 302), (name, own.status_code)
         assert "/accounts/login/" not in own.get("Location", "")
+
+
+# --- Support (the supporter's side) ---------------------------------------------------------
+
+
+def _as_supporter(user):
+    """Make an owner a peer supporter with an employee record (matching needs one)."""
+    from peersupport.accounts.models import Role
+
+    from .factories import EmployeeFactory, grant
+
+    if not user.role_grants.filter(role=Role.PEER_SUPPORTER).exists():
+        grant(user, Role.PEER_SUPPORTER)
+        EmployeeFactory(user=user, work_email=user.email)
+        user.__dict__.pop("roles", None)
+    return user
+
+
+def _support_offer(user):
+    from .matrix.support_supporter import pending_offer
+
+    return pending_offer(_as_supporter(user))
+
+
+def _support_held(user):
+    from .matrix.support_supporter import held_request
+
+    return held_request(_as_supporter(user))
+
+
+def _support_followup(user):
+    from .matrix.support_supporter import open_followup
+
+    return open_followup(_as_supporter(user))
+
+
+def _own_request(user):
+    """A request the owner made while signed in as an employee."""
+    from peersupport.accounts.models import Unit
+    from peersupport.support.models import ContactMethod, RequesterKind
+    from peersupport.support.notice import current_notice
+    from peersupport.support.services import request_create
+
+    from .factories import EmployeeFactory
+
+    if not hasattr(user, "employee"):
+        unit = Unit.objects.first() or Unit.objects.create(name="HQ", kind=Unit.Kind.DEPARTMENT)
+        EmployeeFactory(user=user, unit=unit, work_email=user.email)
+        user.__dict__.pop("roles", None)
+    return request_create(
+        requester=user,
+        kind=RequesterKind.EMPLOYEE,
+        contact_method=ContactMethod.MESSAGES,
+        notice_version=current_notice().version,
+    ).request
+
+
+def _on_call_shift(user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peersupport.accounts.models import Role
+    from peersupport.roster.models import OnCallShift, SupporterProfile
+
+    from .factories import EmployeeFactory, grant
+
+    EmployeeFactory(user=user, work_email=user.email)
+    grant(user, Role.PEER_SUPPORTER)
+    profile = SupporterProfile.objects.create(user=user, status=SupporterProfile.Status.ACTIVE)
+    start = timezone.now() + timedelta(days=1)
+    return OnCallShift.objects.create(profile=profile, start=start, end=start + timedelta(hours=8))

@@ -29,6 +29,12 @@ class Link:
 
 NAV = [
     Link("Home", "web:home", frozenset({SIGNED_IN})),
+    Link("Resources", "resources:list", frozenset({SIGNED_IN})),
+    Link("Supporters", "roster:directory", frozenset({Role.EMPLOYEE})),
+    Link("Ask for support", "support:ask", frozenset({Role.EMPLOYEE})),
+    Link("Inbox", "support:inbox", frozenset({Role.PEER_SUPPORTER})),
+    Link("My availability", "roster:mine", frozenset({Role.PEER_SUPPORTER})),
+    Link("Support overview", "support:overview", frozenset({Role.COORDINATOR})),
     Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
     Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
     Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
@@ -42,17 +48,23 @@ ROLE_HOME = {
     Role.EMPLOYEE: (
         "As a member of the department you can reach a peer supporter in any work group, "
         "in confidence. Nobody in your chain of command can see that you asked.",
-        ["accounts:profile"],
+        [
+            "roster:directory",
+            "support:ask",
+            "support:my_requests",
+            "resources:list",
+            "accounts:profile",
+        ],
     ),
     Role.PEER_SUPPORTER: (
-        "You are an appointed peer supporter. Keep your profile and languages current so that "
-        "colleagues can find the right person.",
-        ["accounts:profile"],
+        "You are an appointed peer supporter. Keep your availability, on-call shifts and "
+        "directory entry current so that colleagues can find the right person.",
+        ["support:inbox", "roster:mine", "support:contact_new", "resources:list"],
     ),
     Role.COORDINATOR: (
-        "You run the program day to day: the roster, training and program reports. You never "
-        "see who sought help.",
-        [],
+        "You run the program day to day: the roster, training, program reports and the resource "
+        "directory. You never see who sought help.",
+        ["support:overview", "resources:list"],
     ),
     Role.BHS_MANAGER: (
         "You own the program's policy, recommend candidates to the Chief and receive "
@@ -61,7 +73,7 @@ ROLE_HOME = {
     ),
     Role.ADVOCACY_SUPERVISOR: (
         "You receive confidentiality escalations and referrals to the advocacy service.",
-        [],
+        ["resources:list"],
     ),
     Role.CHIEF: ("You give final approval of appointments and of program policy.", []),
     Role.SUPERVISOR: (
@@ -83,7 +95,13 @@ ROLE_HOME = {
 }
 
 _LINKS = {link.url_name: link for link in NAV} | {
-    "admin:index": Link("Administration site", "admin:index", frozenset({Role.SYSADMIN}))
+    "admin:index": Link("Administration site", "admin:index", frozenset({Role.SYSADMIN})),
+    "support:contact_new": Link(
+        "Log a contact", "support:contact_new", frozenset({Role.PEER_SUPPORTER})
+    ),
+    "support:my_requests": Link(
+        "My requests for support", "support:my_requests", frozenset({Role.EMPLOYEE})
+    ),
 }
 
 

@@ -47,6 +47,7 @@ def test_navigation_and_sign_out_work_from_the_keyboard(page, sign_in):
         "Skip to main content",
         "Peer Support Demo City Police Department",
         "Home",
+        "Resources",
         "People",
         "Units",
         "Roles",

@@ -6,16 +6,25 @@ from playwright.sync_api import expect
 from ..conftest import PERSONA_ROLE, PERSONAS
 from .axe import assert_accessible
 
-EVERYONE = ["Home", "Profile", "Security"]
+EMPLOYEE_NAV = ["Home", "Resources", "Supporters", "Ask for support"]
+EVERYONE = [*EMPLOYEE_NAV, "Profile", "Security"]
 NAV = {
-    "sysadmin": ["Home", "People", "Units", "Roles", "Profile", "Security"],
-    "bhs_manager": ["Home", "Roles", "Audit log", "Profile", "Security"],
+    "sysadmin": ["Home", "Resources", "People", "Units", "Roles", "Profile", "Security"],
+    "bhs_manager": [*EMPLOYEE_NAV, "Roles", "Audit log", "Profile", "Security"],
+    "supporter": [*EMPLOYEE_NAV, "Inbox", "My availability", "Profile", "Security"],
+    "coordinator": [*EMPLOYEE_NAV, "Support overview", "Profile", "Security"],
 }
 # The main heading of each page a navigation link leads to.
 HEADINGS = {
     "People": "People",
     "Units": "Units and chain of command",
     "Roles": "Roles",
+    "Resources": "Resource directory",
+    "Supporters": "Peer supporters",
+    "Ask for support": "Ask for support",
+    "Inbox": "Your inbox",
+    "My availability": "My availability",
+    "Support overview": "Support overview",
     "Audit log": "Audit log",
     "Profile": "Your profile",
     "Security": "Two-Factor Authentication",

@@ -36,6 +36,13 @@ class Command(BaseCommand):
             result = demo_department_load(employees=employees, seed=seed)
         except (DemoRefused, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        # The feature apps' demo data, each idempotent: supporters' directory entries, the
+        # resource directory, then a year of support activity that uses both.
+        from peersupport.resources.demo import load_demo as load_resources
+        from peersupport.roster.demo import load_demo as load_roster
+        from peersupport.support.demo import load_demo as load_support
+
+        extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
@@ -46,8 +53,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"The demo department is already loaded ({summary}); nothing changed."
             )
+            for line in extras:
+                self.stdout.write(line)
             return
         self.stdout.write(
             self.style.SUCCESS(f"Loaded the demo department in {seconds:.1f} s: {summary}.")
         )
+        for line in extras:
+            self.stdout.write(line)
         self.stdout.write("Run `manage.py demo_logins` to see how to sign in.")

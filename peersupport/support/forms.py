@@ -1,0 +1,122 @@
+"""Forms of the requester's side: asking (signed in or not), codename check, replies."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from peersupport.accounts.models import Employee, Language
+from peersupport.roster.models import ExperienceArea
+
+from .models import ContactMethod, RequesterKind
+from .notice import current_notice
+
+PHONE_CHARS = set("0123456789+-() .")
+
+
+class AskForm(forms.Form):
+    """What everyone fills in. The public form adds who is asking (family or anonymous)."""
+
+    supporter = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(
+        label="Your name (optional)",
+        required=False,
+        max_length=120,
+        help_text="Only the supporter who takes your request sees it. You may leave it empty.",
+    )
+    contact_method = forms.ChoiceField(
+        label="How should the supporter reach you?",
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+    )
+    contact_detail = forms.CharField(
+        label="Phone number or e-mail address",
+        required=False,
+        max_length=200,
+        help_text="Not needed for messages here or for meeting in person.",
+    )
+    best_times = forms.CharField(
+        label="When is a good time? (optional)",
+        required=False,
+        max_length=200,
+        help_text='For example "weekday evenings" or "after 6 pm".',
+    )
+    languages = forms.ModelMultipleChoiceField(
+        label="Languages you would like (optional)",
+        queryset=Language.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    areas = forms.MultipleChoiceField(
+        label="What it is about (optional, helps find someone with experience)",
+        choices=ExperienceArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    employee_type = forms.ChoiceField(
+        label="A supporter who is (optional)",
+        choices=[("", "Anyone"), *Employee.Type.choices],
+        required=False,
+    )
+    limits_read = forms.BooleanField(
+        label="I have read the limits of confidentiality above.",
+        error_messages={"required": "Please read the limits of confidentiality and tick the box."},
+    )
+    notice_version = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_contact_detail(self):
+        return self.cleaned_data["contact_detail"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        method = cleaned.get("contact_method")
+        detail = cleaned.get("contact_detail", "")
+        if method in (ContactMethod.PHONE, ContactMethod.TEXT):
+            digits = sum(ch.isdigit() for ch in detail)
+            if not detail or set(detail) - PHONE_CHARS or not 7 <= digits <= 15:
+                self.add_error("contact_detail", "Give a phone number (digits, spaces, + or -).")
+        elif method == ContactMethod.EMAIL:
+            try:
+                validate_email(detail)
+            except ValidationError:
+                self.add_error("contact_detail", "Give a valid e-mail address.")
+        if cleaned.get("notice_version") and cleaned["notice_version"] != current_notice().version:
+            raise ValidationError(
+                "The limits of confidentiality have just changed. Please read them again."
+            )
+        return cleaned
+
+
+class EmployeeAskForm(AskForm):
+    exclude_chain = forms.BooleanField(
+        label="Leave out supporters in my own chain of command",
+        required=False,
+        initial=True,
+    )
+
+
+class PublicAskForm(AskForm):
+    kind = forms.ChoiceField(
+        label="Who is asking?",
+        choices=[
+            (RequesterKind.FAMILY, "I am a family member of someone in the department"),
+            (RequesterKind.ANONYMOUS, "I would rather not say"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
+class CodenameForm(forms.Form):
+    codename = forms.CharField(
+        label="Your codename",
+        max_length=200,
+        help_text="The seven words you were given, with spaces between them.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

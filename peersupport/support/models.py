@@ -1,0 +1,249 @@
+"""Requests for support, offers to supporters, messages, de-identified contacts, follow-ups.
+
+What could identify or reach a person who asked for help lives only in encrypted fields
+(``SupportRequest.identity``, ``Message.body``) and is purged after the request closes. The
+link from a signed-in employee to their own requests is a keyed hash (``requester_tag``), not a
+foreign key, so a copy of the database does not say who asked. Everything else here is
+de-identified by construction: no names, no free text on contacts.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField
+
+
+class RequesterKind(models.TextChoices):
+    EMPLOYEE = "employee", "Employee (signed in)"
+    FAMILY = "family", "Family member"
+    ANONYMOUS = "anonymous", "Anonymous"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "E-mail"
+    IN_PERSON = "in_person", "In person"
+    MESSAGES = "messages", "Only through messages here"
+
+
+class SupportRequest(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for a supporter"
+        OFFERED = "offered", "Offered to a supporter"
+        ACCEPTED = "accepted", "Accepted"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    OPEN_STATUSES = (Status.WAITING, Status.OFFERED, Status.ACCEPTED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=RequesterKind.choices)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.WAITING, db_index=True
+    )
+    # Protected: name, how and when to reach them, and for a signed-in employee their account id
+    # (used only to leave their own chain of command out of matching).
+    identity = EncryptedJSONField()
+    # Keyed hash of the requester's account id, so they can list their own requests.
+    requester_tag = models.CharField(max_length=64, blank=True, db_index=True)
+    # Argon2id of the codename (requests without an account), with a deployment-wide salt so
+    # that it can be looked up; the codename itself is shown once and never stored.
+    codename_hash = models.CharField(max_length=128, blank=True, db_index=True)
+    # What they asked for (not identifying): a named supporter, or criteria for matching.
+    requested_supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    wanted_languages = models.JSONField(default=list, blank=True)
+    wanted_areas = models.JSONField(default=list, blank=True)
+    wanted_employee_type = models.CharField(max_length=16, blank=True)
+    exclude_chain = models.BooleanField(default=False)
+    assigned_supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_requests",
+    )
+    notice_version = models.CharField(max_length=64)
+    # One request per submitted form, however often it is sent (double click, retry).
+    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["assigned_supporter", "status"])]
+
+    def __str__(self):
+        return f"request {self.public_id} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Offer(models.Model):
+    """A request offered to one supporter, who accepts or passes (or lets it lapse)."""
+
+    class Answer(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        PASSED = "passed", "Passed"
+        LAPSED = "lapsed", "Lapsed"
+        WITHDRAWN = "withdrawn", "Request withdrawn"
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="offers")
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_offers"
+    )
+    offered_at = models.DateTimeField(default=timezone.now)
+    answer = models.CharField(max_length=16, choices=Answer.choices, default=Answer.PENDING)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["offered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(answer="pending"),
+                name="offer_one_pending_per_request",
+            ),
+        ]
+        indexes = [models.Index(fields=["supporter", "answer"])]
+
+    def __str__(self):
+        return f"offer of {self.request_id} to {self.supporter_id}: {self.answer}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        REQUESTER = "requester", "Requester"
+        SUPPORTER = "supporter", "Supporter"
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    body = EncryptedTextField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self):
+        return f"message on {self.request_id} from {self.sender}"
+
+
+class Contact(models.Model):
+    """One support contact, de-identified: no name, no free text. Logged by the supporter, from a
+    request or for a contact made outside the system."""
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video"
+        TEXT = "text", "Text"
+
+    class RequesterType(models.TextChoices):
+        SWORN = "sworn", "Sworn"
+        CIVILIAN = "civilian", "Civilian"
+        CORRECTIONS = "corrections", "Corrections"
+        FAMILY = "family", "Family member"
+        RETIREE = "retiree", "Retiree"
+        UNKNOWN = "unknown", "Unknown or not said"
+
+    class Topic(models.TextChoices):
+        WORK_STRESS = "work_stress", "Work stress"
+        CRITICAL_INCIDENT = "critical_incident", "Critical incident"
+        INJURY_ILLNESS = "injury_illness", "Injury or illness"
+        GRIEF = "grief", "Grief and loss"
+        FAMILY = "family", "Family"
+        RELATIONSHIP = "relationship", "Relationship"
+        SUBSTANCE_USE = "substance_use", "Substance use"
+        FINANCES = "finances", "Finances"
+        SLEEP_HEALTH = "sleep_health", "Sleep and health"
+        CAREER = "career", "Career and transitions"
+        OTHER = "other", "Other"
+
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_contacts"
+    )
+    request = models.ForeignKey(
+        SupportRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    date = models.DateField()
+    duration_minutes = models.PositiveIntegerField()
+    mode = models.CharField(max_length=16, choices=Mode.choices)
+    requester_type = models.CharField(max_length=16, choices=RequesterType.choices)
+    topics = models.JSONField(default=list)
+    limits_explained = models.BooleanField()
+    notice_version = models.CharField(max_length=64)
+    referrals = models.ManyToManyField("resources.Resource", blank=True, related_name="+")
+    follow_up_planned = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        indexes = [models.Index(fields=["supporter", "date"]), models.Index(fields=["date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(limits_explained=True), name="contact_limits_explained"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1, duration_minutes__lte=24 * 60),
+                name="contact_duration_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"contact {self.pk} on {self.date}"
+
+
+class FollowUp(models.Model):
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_followups"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
+    )
+    request = models.ForeignKey(
+        SupportRequest, null=True, blank=True, on_delete=models.SET_NULL, related_name="followups"
+    )
+    due = models.DateField(db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due", "pk"]
+
+    def __str__(self):
+        return f"follow-up {self.pk} due {self.due}"
+
+
+class DebriefRequest(models.Model):
+    """A supporter asks the coordinator for a debrief after a hard contact. No content."""
+
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debrief_requests"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"debrief request {self.pk}"

@@ -1,0 +1,42 @@
+"""The limits of confidentiality, as shown before any request is sent and before a contact is
+logged. Everything reads it through ``current_notice()``; the confidentiality work replaces its
+body with the Chief-approved policy version, and every request and contact records the version.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Notice:
+    version: str
+    intro: str
+    exceptions: tuple[str, ...]
+    closing: str
+
+
+_DEFAULT = Notice(
+    version="program-default-1",
+    intro=(
+        "What you tell a peer supporter stays between you and them. Nobody in your chain of "
+        "command, and no one who runs this service, can see that you asked for help. There are "
+        "exceptions, which the supporter must act on:"
+    ),
+    exceptions=(
+        "Danger to yourself.",
+        "Danger to others.",
+        "Suspected child abuse.",
+        "Narcotic offenses.",
+        "Domestic violence.",
+        "Elder abuse.",
+        "Disclosure required by law.",
+        "You ask for disclosure and sign a release saying what goes to whom.",
+    ),
+    closing=(
+        "In any of these the supporter raises it with the Behavioral Health Services manager or "
+        "the advocacy supervisor, and no one else. If you are in crisis now, call or text 988."
+    ),
+)
+
+
+def current_notice() -> Notice:
+    return _DEFAULT

@@ -1,0 +1,184 @@
+"""Reads of support data. Each applies the rule of who may see what and answers 404 otherwise.
+
+- A requester sees their own requests: a signed-in employee through ``requester_tag``, anyone
+  else through the codename they were given.
+- A supporter sees a request offered to them (what was asked for, not who asked) and, once
+  they hold it, who asked and how to reach them; each such reading is audited.
+- The coordinator sees counts and waiting times only (``coordinator_overview``).
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import User
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+
+from .codenames import codename_hash, looks_like_a_codename
+from .models import Contact, DebriefRequest, FollowUp, Offer, SupportRequest
+
+Status = SupportRequest.Status
+
+
+# --- Requesters -----------------------------------------------------------------------------
+
+
+def own_requests(user: User) -> QuerySet[SupportRequest]:
+    from .services import requester_tag
+
+    return SupportRequest.objects.filter(requester_tag=requester_tag(user)).order_by("-created_at")
+
+
+def own_request(user: User, public_id) -> SupportRequest:
+    req = own_requests(user).filter(public_id=public_id).first()
+    if req is None:
+        raise Http404
+    return req
+
+
+def request_for_codename(codename: str) -> SupportRequest | None:
+    if not looks_like_a_codename(codename):
+        return None
+    return (
+        SupportRequest.objects.filter(codename_hash=codename_hash(codename), purged_at__isnull=True)
+        .exclude(codename_hash="")
+        .first()
+    )
+
+
+def request_by_id_for_codename_session(request_pk: int | None) -> SupportRequest:
+    req = (
+        SupportRequest.objects.filter(pk=request_pk, purged_at__isnull=True)
+        .exclude(codename_hash="")
+        .first()
+        if request_pk
+        else None
+    )
+    if req is None:
+        raise Http404
+    return req
+
+
+# --- Supporters -----------------------------------------------------------------------------
+
+
+def pending_offers(user: User) -> QuerySet[Offer]:
+    return (
+        Offer.objects.filter(supporter=user, answer=Offer.Answer.PENDING)
+        .select_related("request")
+        .order_by("offered_at")
+    )
+
+
+def offer_for(user: User, offer_id: int) -> Offer:
+    offer = Offer.objects.filter(pk=offer_id, supporter=user).select_related("request").first()
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def held_requests(user: User) -> QuerySet[SupportRequest]:
+    return SupportRequest.objects.filter(assigned_supporter=user).order_by("-accepted_at")
+
+
+def held_request(user: User, public_id, *, audit: bool = True) -> SupportRequest:
+    """The request with who asked, for the supporter who holds it. Reading it is audited."""
+    req = held_requests(user).filter(public_id=public_id).first()
+    if req is None:
+        raise Http404
+    if audit:
+        record(actor=user, action=AuditAction.REQUEST_VIEWED, target=req)
+    return req
+
+
+def own_followups(user: User) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(supporter=user, done_at__isnull=True).order_by("due")
+
+
+def own_followup(user: User, followup_id: int) -> FollowUp:
+    followup = FollowUp.objects.filter(pk=followup_id, supporter=user).first()
+    if followup is None:
+        raise Http404
+    return followup
+
+
+@dataclass(frozen=True)
+class Load:
+    open_requests: int
+    contacts_this_month: int
+    followups_due: int
+
+
+def supporter_load(user: User) -> Load:
+    today = timezone.localdate()
+    return Load(
+        open_requests=held_requests(user).filter(status=Status.ACCEPTED).count(),
+        contacts_this_month=Contact.objects.filter(
+            supporter=user, date__gte=today.replace(day=1)
+        ).count(),
+        followups_due=own_followups(user).filter(due__lte=today).count(),
+    )
+
+
+# --- The coordinator: counts, never identities ---------------------------------------------
+
+AGE_BUCKETS = ((60, "under an hour"), (24 * 60, "under a day"), (7 * 24 * 60, "under a week"))
+
+
+@dataclass(frozen=True)
+class Overview:
+    open_by_age: list[tuple[str, int]]
+    unaccepted_waiting_minutes: list[int]
+    overdue_followups: list[tuple[User, int]]
+    debriefs: list[DebriefRequest]
+    raised: int
+
+
+def coordinator_overview(*, now=None) -> Overview:
+    now = now or timezone.now()
+    ages: Counter = Counter()
+    unaccepted = []
+    opened = SupportRequest.objects.filter(status__in=SupportRequest.OPEN_STATUSES).values_list(
+        "created_at", "status"
+    )
+    for created_at, status in opened:
+        minutes = int((now - created_at).total_seconds() // 60)
+        label = next((lbl for limit, lbl in AGE_BUCKETS if minutes < limit), "a week or more")
+        ages[label] += 1
+        if status != Status.ACCEPTED:
+            unaccepted.append(minutes)
+    order = [lbl for _, lbl in AGE_BUCKETS] + ["a week or more"]
+    overdue = (
+        FollowUp.objects.filter(done_at__isnull=True, due__lt=timezone.localdate())
+        .values("supporter")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    people = User.objects.in_bulk([row["supporter"] for row in overdue])
+    raised = SupportRequest.objects.filter(
+        ~Q(status=Status.ACCEPTED),
+        status__in=SupportRequest.OPEN_STATUSES,
+        escalated_at__isnull=False,
+    ).count()
+    return Overview(
+        open_by_age=[(label, ages[label]) for label in order],
+        unaccepted_waiting_minutes=sorted(unaccepted, reverse=True),
+        overdue_followups=[(people[row["supporter"]], row["n"]) for row in overdue],
+        debriefs=list(
+            DebriefRequest.objects.filter(handled_at__isnull=True)
+            .select_related("supporter")
+            .order_by("created_at")
+        ),
+        raised=raised,
+    )
+
+
+def debrief_for_coordinator(debrief_id: int) -> DebriefRequest:
+    debrief = DebriefRequest.objects.filter(pk=debrief_id).first()
+    if debrief is None:
+        raise Http404
+    return debrief

@@ -1,0 +1,426 @@
+"""Writes for support requests, offers, messages, contacts, follow-ups and debriefs.
+
+Each function is keyword-only, runs in one transaction and writes its audit event there. Audit
+details carry ids and kinds only: never a name, a contact detail, a message or a codename.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, User
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.roster.selectors import matching_supporters
+
+from .codenames import codename_hash, new_codename
+from .models import (
+    Contact,
+    ContactMethod,
+    DebriefRequest,
+    FollowUp,
+    Message,
+    Offer,
+    RequesterKind,
+    SupportRequest,
+)
+from .notice import current_notice
+
+Status = SupportRequest.Status
+
+
+def requester_tag(user: User) -> str:
+    """A keyed hash of the account id: lets an employee list their own requests without the
+    database saying who asked."""
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"requester:{user.pk}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+class DuplicateSubmission(Exception):
+    """The same form was sent twice; the first one made the request."""
+
+
+def submission_key(token: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"submission:{token}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class Created:
+    request: SupportRequest
+    codename: str | None  # shown once to a requester without an account, never stored
+
+
+# --- Asking --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_create(
+    *,
+    requester: User | None,
+    kind: str,
+    name: str = "",
+    contact_method: str,
+    contact_detail: str = "",
+    best_times: str = "",
+    supporter: User | None = None,
+    languages: list[int] | None = None,
+    areas: list[str] | None = None,
+    employee_type: str = "",
+    exclude_chain: bool = False,
+    notice_version: str,
+    submission_token: str = "",
+) -> Created:
+    """Create a request and offer it at once. ``requester`` is the signed-in employee, or None
+    for the public page (then a codename is made). Nothing about the browser is stored."""
+    if kind not in RequesterKind.values:
+        raise ValidationError({"kind": "Choose who is asking."})
+    if (requester is None) == (kind == RequesterKind.EMPLOYEE):
+        raise ValidationError("A signed-in request is an employee's; a public one is not.")
+    if contact_method not in ContactMethod.values:
+        raise ValidationError({"contact_method": "Choose how to be reached."})
+    if contact_method not in (ContactMethod.MESSAGES, ContactMethod.IN_PERSON) and not (
+        contact_detail.strip()
+    ):
+        raise ValidationError({"contact_detail": "Say where to reach you, or choose messages."})
+    if notice_version != current_notice().version:
+        raise ValidationError("The limits of confidentiality changed; read them again.")
+    identity = {
+        "name": name.strip(),
+        "contact_method": contact_method,
+        "contact_detail": contact_detail.strip(),
+        "best_times": best_times.strip(),
+    }
+    if requester is not None:
+        identity["user_id"] = requester.pk
+    key = submission_key(submission_token) if submission_token else None
+    if key and SupportRequest.objects.filter(submission_key=key).exists():
+        raise DuplicateSubmission
+    codename = None if requester is not None else new_codename()
+    try:
+        with transaction.atomic():
+            req = SupportRequest.objects.create(
+                kind=kind,
+                identity=identity,
+                requester_tag=requester_tag(requester) if requester is not None else "",
+                codename_hash=codename_hash(codename) if codename else "",
+                requested_supporter=supporter,
+                wanted_languages=sorted(set(languages or [])),
+                wanted_areas=sorted(set(areas or [])),
+                wanted_employee_type=employee_type,
+                exclude_chain=exclude_chain,
+                notice_version=notice_version,
+                submission_key=key,
+            )
+    except IntegrityError:
+        raise DuplicateSubmission from None
+    record(
+        actor=None,  # who asked is exactly what the audit log must not say
+        action=AuditAction.REQUEST_CREATED,
+        target=req,
+        details={"kind": kind, "named_supporter": supporter is not None},
+    )
+    _offer_next(req)
+    return Created(request=req, codename=codename)
+
+
+def _requester_user_id(req: SupportRequest) -> int | None:
+    return req.identity.get("user_id")
+
+
+def _offer_next(req: SupportRequest) -> Offer | None:
+    """Offer the request to the next supporter who fits and has not had it yet. The named
+    supporter first (if still available); then the best match. None when nobody is left: the
+    request waits, and the coordinator hears of it after SUPPORT_ESCALATE_MINUTES."""
+    already = set(req.offers.values_list("supporter_id", flat=True))
+    requester_id = _requester_user_id(req)
+    exclude = already | ({requester_id} if requester_id else set())
+    chain_of = User.objects.filter(pk=requester_id).first() if req.exclude_chain else None
+    candidates = []
+    if req.requested_supporter_id and req.requested_supporter_id not in exclude:
+        candidates = matching_supporters(
+            exclude_user_ids=exclude, exclude_chain_of=chain_of, available_now=True
+        )
+        candidates = [p for p in candidates if p.user_id == req.requested_supporter_id]
+    if not candidates:
+        candidates = matching_supporters(
+            languages=req.wanted_languages,
+            areas=req.wanted_areas,
+            employee_type=req.wanted_employee_type or None,
+            exclude_user_ids=exclude,
+            exclude_chain_of=chain_of,
+            available_now=True,
+        )
+    if not candidates:
+        if req.status != Status.WAITING:
+            req.status = Status.WAITING
+            req.save(update_fields=["status"])
+        return None
+    offer = Offer.objects.create(request=req, supporter_id=candidates[0].user_id)
+    req.status = Status.OFFERED
+    req.save(update_fields=["status"])
+    record(
+        actor=None,
+        action=AuditAction.REQUEST_OFFERED,
+        target=req,
+        details={"offer": offer.pk, "supporter_id": offer.supporter_id},
+    )
+    return offer
+
+
+def _locked_request(public_id) -> SupportRequest:
+    return SupportRequest.objects.select_for_update().get(public_id=public_id)
+
+
+@transaction.atomic
+def offer_answer(*, actor: User, offer: Offer, accept: bool) -> SupportRequest:
+    """The supporter accepts, or passes (then the next supporter gets it)."""
+    req = _locked_request(offer.request.public_id)
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.supporter_id != actor.pk:
+        raise ValidationError("This offer is not yours.")
+    if offer.answer != Offer.Answer.PENDING:
+        raise ValidationError("This offer was already answered or has lapsed.")
+    if not req.is_open:
+        raise ValidationError("This request is no longer open.")
+    now = timezone.now()
+    offer.answer = Offer.Answer.ACCEPTED if accept else Offer.Answer.PASSED
+    offer.answered_at = now
+    offer.save(update_fields=["answer", "answered_at"])
+    if accept:
+        req.status = Status.ACCEPTED
+        req.assigned_supporter = actor
+        req.accepted_at = now
+        req.save(update_fields=["status", "assigned_supporter", "accepted_at"])
+        record(actor=actor, action=AuditAction.REQUEST_ACCEPTED, target=req)
+    else:
+        record(actor=actor, action=AuditAction.REQUEST_PASSED, target=req)
+        _offer_next(req)
+    return req
+
+
+@transaction.atomic
+def offers_lapse(*, now=None) -> dict[str, int]:
+    """Worker: offers left unanswered for SUPPORT_OFFER_MINUTES go to the next supporter;
+    waiting requests are offered again when someone has become available; requests unaccepted
+    for SUPPORT_ESCALATE_MINUTES are raised to the coordinator (counted, never identified)."""
+    now = now or timezone.now()
+    lapsed = reoffered = escalated = 0
+    stale = Offer.objects.select_for_update().filter(
+        answer=Offer.Answer.PENDING,
+        offered_at__lte=now - timedelta(minutes=settings.SUPPORT_OFFER_MINUTES),
+    )
+    for offer in stale.select_related("request"):
+        offer.answer, offer.answered_at = Offer.Answer.LAPSED, now
+        offer.save(update_fields=["answer", "answered_at"])
+        lapsed += 1
+        if _offer_next(offer.request):
+            reoffered += 1
+    for req in SupportRequest.objects.select_for_update().filter(status=Status.WAITING):
+        if _offer_next(req):
+            reoffered += 1
+    overdue = SupportRequest.objects.select_for_update().filter(
+        status__in=[Status.WAITING, Status.OFFERED],
+        escalated_at__isnull=True,
+        created_at__lte=now - timedelta(minutes=settings.SUPPORT_ESCALATE_MINUTES),
+    )
+    for req in overdue:
+        req.escalated_at = now
+        req.save(update_fields=["escalated_at"])
+        record(actor=None, action=AuditAction.REQUEST_WAITING_RAISED, target=req)
+        escalated += 1
+    return {"lapsed": lapsed, "reoffered": reoffered, "escalated": escalated}
+
+
+@transaction.atomic
+def request_withdraw(*, request: SupportRequest, by_requester: bool = True) -> SupportRequest:
+    req = _locked_request(request.public_id)
+    if not req.is_open:
+        raise ValidationError("This request is already closed.")
+    now = timezone.now()
+    req.offers.filter(answer=Offer.Answer.PENDING).update(
+        answer=Offer.Answer.WITHDRAWN, answered_at=now
+    )
+    req.status, req.closed_at = Status.WITHDRAWN, now
+    req.save(update_fields=["status", "closed_at"])
+    record(actor=None, action=AuditAction.REQUEST_WITHDRAWN, target=req)
+    return req
+
+
+@transaction.atomic
+def request_close(*, actor: User, request: SupportRequest) -> SupportRequest:
+    req = _locked_request(request.public_id)
+    if req.assigned_supporter_id != actor.pk:
+        raise ValidationError("Only the supporter who holds this request may close it.")
+    if req.status != Status.ACCEPTED:
+        raise ValidationError("Only an accepted request can be closed.")
+    req.status, req.closed_at = Status.CLOSED, timezone.now()
+    req.save(update_fields=["status", "closed_at"])
+    record(actor=actor, action=AuditAction.REQUEST_CLOSED, target=req)
+    return req
+
+
+# --- Messages ------------------------------------------------------------------------------
+
+MESSAGE_MAX = 4000
+
+
+@transaction.atomic
+def message_send(*, request: SupportRequest, sender: str, body: str, actor: User | None = None):
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write a message first."})
+    if len(body) > MESSAGE_MAX:
+        raise ValidationError({"body": f"Keep a message under {MESSAGE_MAX} characters."})
+    req = _locked_request(request.public_id)
+    if not req.is_open:
+        raise ValidationError("This request is closed; messages can no longer be sent.")
+    if sender == Message.Sender.SUPPORTER and (
+        actor is None or req.assigned_supporter_id != actor.pk
+    ):
+        raise ValidationError("Only the supporter who holds this request may write here.")
+    msg = Message.objects.create(request=req, sender=sender, body=body)
+    record(
+        actor=actor if sender == Message.Sender.SUPPORTER else None,
+        action=AuditAction.MESSAGE_SENT,
+        target=req,
+        details={"sender": sender, "message": msg.pk},
+    )
+    return msg
+
+
+# --- Contacts, follow-ups, debriefs ---------------------------------------------------------
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    actor: User,
+    date: date,
+    duration_minutes: int,
+    mode: str,
+    requester_type: str,
+    topics: list[str],
+    limits_explained: bool,
+    notice_version: str,
+    referrals=(),
+    follow_up_on: date | None = None,
+    request: SupportRequest | None = None,
+) -> Contact:
+    if not actor.has_role(Role.PEER_SUPPORTER):
+        raise ValidationError("Only peer supporters log contacts.")
+    if not limits_explained:
+        raise ValidationError(
+            {"limits_explained": "Explain the limits of confidentiality before the discussion."}
+        )
+    if request is not None and request.assigned_supporter_id != actor.pk:
+        raise ValidationError("This request is not yours.")
+    today = timezone.localdate()
+    if date > today:
+        raise ValidationError({"date": "A contact cannot be in the future."})
+    if follow_up_on is not None and follow_up_on < today:
+        raise ValidationError({"follow_up_on": "A follow-up date cannot be in the past."})
+    contact = Contact(
+        supporter=actor,
+        request=request,
+        date=date,
+        duration_minutes=duration_minutes,
+        mode=mode,
+        requester_type=requester_type,
+        topics=sorted(set(topics)),
+        limits_explained=True,
+        notice_version=notice_version,
+        follow_up_planned=follow_up_on is not None,
+    )
+    contact.full_clean()
+    contact.save()
+    contact.referrals.set(referrals)
+    if follow_up_on is not None:
+        FollowUp.objects.create(supporter=actor, contact=contact, request=request, due=follow_up_on)
+    record(
+        actor=actor,
+        action=AuditAction.CONTACT_LOGGED,
+        target=contact,
+        details={"referrals": len(list(referrals)), "follow_up": follow_up_on is not None},
+    )
+    return contact
+
+
+@transaction.atomic
+def followup_done(*, actor: User, followup: FollowUp) -> FollowUp:
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
+    if followup.supporter_id != actor.pk:
+        raise ValidationError("This follow-up is not yours.")
+    if followup.done_at is None:
+        followup.done_at = timezone.now()
+        followup.save(update_fields=["done_at"])
+        record(actor=actor, action=AuditAction.FOLLOWUP_DONE, target=followup)
+    return followup
+
+
+@transaction.atomic
+def debrief_request(*, actor: User) -> DebriefRequest:
+    if not actor.has_role(Role.PEER_SUPPORTER):
+        raise ValidationError("Only peer supporters ask for a debrief.")
+    if DebriefRequest.objects.filter(supporter=actor, handled_at__isnull=True).exists():
+        raise ValidationError("You already asked; the coordinator will be in touch.")
+    debrief = DebriefRequest.objects.create(supporter=actor)
+    record(actor=actor, action=AuditAction.DEBRIEF_REQUESTED, target=debrief)
+    return debrief
+
+
+@transaction.atomic
+def debrief_handled(*, actor: User, debrief: DebriefRequest) -> DebriefRequest:
+    if not actor.has_role(Role.COORDINATOR):
+        raise ValidationError("Only the coordinator handles debrief requests.")
+    debrief = DebriefRequest.objects.select_for_update().get(pk=debrief.pk)
+    if debrief.handled_at is None:
+        debrief.handled_at, debrief.handled_by = timezone.now(), actor
+        debrief.save(update_fields=["handled_at", "handled_by"])
+        record(actor=actor, action=AuditAction.DEBRIEF_HANDLED, target=debrief)
+    return debrief
+
+
+# --- Retention -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def purge_expired(*, now=None) -> dict[str, int]:
+    """Forget who asked: for requests closed or withdrawn more than SUPPORT_RETENTION_DAYS ago
+    whose follow-ups are all done, the identity, the codename hash, the requester tag and the
+    messages are deleted. The de-identified contacts stay for program reporting."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.SUPPORT_RETENTION_DAYS)
+    due = (
+        SupportRequest.objects.select_for_update()
+        .filter(
+            status__in=[Status.CLOSED, Status.WITHDRAWN],
+            closed_at__lte=cutoff,
+            purged_at__isnull=True,
+        )
+        .exclude(followups__done_at__isnull=True, followups__isnull=False)
+    )
+    requests = messages = 0
+    for req in due:
+        messages += req.messages.all().delete()[0]
+        req.identity = {}
+        req.codename_hash = ""
+        req.requester_tag = ""
+        req.purged_at = now
+        req.save(update_fields=["identity", "codename_hash", "requester_tag", "purged_at"])
+        requests += 1
+    if requests:
+        record(
+            actor=None,
+            action=AuditAction.REQUESTS_PURGED,
+            details={"requests": requests, "messages": messages},
+        )
+    return {"requests": requests, "messages": messages}

@@ -1,0 +1,258 @@
+"""The requester's side: asking for support (signed in, or from the public page without an
+account), the codename page, and the requester's view of a request with its messages.
+
+The public pages store nothing about the browser: no IP address or user agent goes into the
+request, the audit log or the application's logs (the access log format in scripts/run leaves
+the address out, and Django logs errors only).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import public, roles_required
+from peersupport.roster.selectors import supporter_for_viewer
+
+from . import selectors, services
+from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
+from .models import Message, RequesterKind
+from .notice import current_notice
+
+CODENAME_SESSION_KEY = "support_codename_request"
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _initial(request) -> dict:
+    return {"notice_version": current_notice().version, "token": secrets.token_urlsafe(24)}
+
+
+def _named_supporter(request, form):
+    """The supporter the requester picked in the directory, if any (signed-in only)."""
+    profile_id = form.cleaned_data.get("supporter")
+    if not profile_id or not request.user.is_authenticated:
+        return None
+    try:
+        return supporter_for_viewer(viewer=request.user, profile_id=profile_id).user
+    except Exception:  # noqa: BLE001  (a stale or foreign id: match on criteria instead)
+        return None
+
+
+def _create(request, form, *, requester, kind):
+    data = form.cleaned_data
+    return services.request_create(
+        requester=requester,
+        kind=kind,
+        name=data.get("name", ""),
+        contact_method=data["contact_method"],
+        contact_detail=data.get("contact_detail", ""),
+        best_times=data.get("best_times", ""),
+        supporter=_named_supporter(request, form),
+        languages=[lang.pk for lang in data.get("languages", [])],
+        areas=list(data.get("areas", [])),
+        employee_type=data.get("employee_type", ""),
+        exclude_chain=bool(data.get("exclude_chain")),
+        notice_version=data["notice_version"],
+        submission_token=request.POST.get("token", ""),
+    )
+
+
+# --- Signed-in employee ---------------------------------------------------------------------
+
+
+@roles_required(Role.EMPLOYEE)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def ask(request):
+    initial = _initial(request)
+    if request.method == "GET":
+        employee = getattr(request.user, "employee", None)
+        initial["name"] = employee.full_name if employee else ""
+        initial["supporter"] = request.GET.get("supporter") or None
+    form = EmployeeAskForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = _create(request, form, requester=request.user, kind=RequesterKind.EMPLOYEE)
+        except services.DuplicateSubmission:
+            messages.info(request, "Your request was already sent.")
+            return redirect("support:my_requests")
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, "Your request is sent. A peer supporter will be in touch as you asked."
+            )
+            return redirect("support:my_request", public_id=created.request.public_id)
+    return render(
+        request,
+        "support/ask.html",
+        {
+            "form": form,
+            "notice": current_notice(),
+            "token": request.POST.get("token") or initial["token"],
+            "picked": _picked(request, form),
+            "public": False,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _picked(request, form):
+    value = form["supporter"].value()
+    if not value or not request.user.is_authenticated:
+        return None
+    try:
+        return supporter_for_viewer(viewer=request.user, profile_id=int(value))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+@roles_required(Role.EMPLOYEE)
+@require_GET
+def my_requests(request):
+    return render(
+        request, "support/my_requests.html", {"requests": selectors.own_requests(request.user)}
+    )
+
+
+@roles_required(Role.EMPLOYEE)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_request(request, public_id):
+    req = selectors.own_request(request.user, public_id)
+    return _thread(request, req, back="support:my_requests")
+
+
+def _thread(request, req, *, back: str):
+    """The requester's view of one request: status, messages, reply, withdraw."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = ReplyForm(request.POST if action else None)
+    if action == "withdraw":
+        try:
+            services.request_withdraw(request=req)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Your request is withdrawn.")
+        return redirect(request.path)
+    if action == "reply" and form.is_valid():
+        try:
+            services.message_send(
+                request=req, sender=Message.Sender.REQUESTER, body=form.cleaned_data["body"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Message sent.")
+            return redirect(request.path)
+    elif action and action != "reply":
+        form.is_valid()
+        form.add_error(None, "Choose what to do.")
+    return render(
+        request,
+        "support/thread.html",
+        {"req": req, "thread": req.messages.all(), "form": form, "back": back},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- Public: family members and anyone who would rather not sign in -------------------------
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_ask(request):
+    initial = _initial(request)
+    form = PublicAskForm(request.POST or None, initial=initial)
+    del form.fields["supporter"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = _create(request, form, requester=None, kind=form.cleaned_data["kind"])
+        except services.DuplicateSubmission:
+            return render(request, "support/public_duplicate.html", status=409)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            # Shown once, here, and never again: only its Argon2id hash is kept.
+            return render(request, "support/codename.html", {"codename": created.codename})
+    return render(
+        request,
+        "support/ask.html",
+        {
+            "form": form,
+            "notice": current_notice(),
+            "token": request.POST.get("token") or initial["token"],
+            "public": True,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _checks_left() -> bool:
+    """A global limit on wrong codenames per minute. It counts attempts, not who made them."""
+    bucket = f"codename-failures:{int(timezone.now().timestamp() // 60)}"
+    return (cache.get(bucket) or 0) < settings.CODENAME_CHECKS_PER_MINUTE
+
+
+def _count_failure() -> None:
+    bucket = f"codename-failures:{int(timezone.now().timestamp() // 60)}"
+    if not cache.add(bucket, 1, timeout=120):
+        try:
+            cache.incr(bucket)
+        except ValueError:
+            cache.set(bucket, 1, timeout=120)
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check(request):
+    form = CodenameForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not _checks_left():
+            form = CodenameForm()
+            return render(request, "support/check.html", {"form": form, "busy": True}, status=429)
+        if form.is_valid():
+            req = selectors.request_for_codename(form.cleaned_data["codename"])
+            if req is None:
+                _count_failure()
+                form.add_error("codename", "Not found.")
+            else:
+                request.session.cycle_key()
+                request.session[CODENAME_SESSION_KEY] = req.pk
+                return redirect("support:status")
+        status = 400
+    return render(request, "support/check.html", {"form": form}, status=status)
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request):
+    req = selectors.request_by_id_for_codename_session(request.session.get(CODENAME_SESSION_KEY))
+    return _thread(request, req, back="support:check")
+
+
+@public
+@require_POST
+def leave(request):
+    """Forget the codename in this browser."""
+    request.session.pop(CODENAME_SESSION_KEY, None)
+    request.session.flush()
+    return redirect("support:check")

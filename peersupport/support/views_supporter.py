@@ -1,0 +1,306 @@
+"""The peer supporter's pages: the inbox (offers, held requests, follow-ups, load, debrief),
+a held request with who asked and the messages, and the de-identified contact log.
+
+Who asked is shown only on the page of a request the supporter holds, read through
+``selectors.held_request`` (which audits the reading). The inbox says what was asked for,
+never by whom. Every id in a URL is looked up among the signed-in supporter's own objects, so
+anyone else's answers 404.
+
+The action URLs (answer an offer, close, mark a follow-up done) take POST; a GET of one, after
+the same ownership check, just leads back to the page the action lives on.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.views.decorators.http import require_http_methods, require_POST
+
+from peersupport.accounts.models import Language, Role
+from peersupport.accounts.permissions import roles_required
+from peersupport.roster.models import ExperienceArea
+
+from . import selectors, services
+from .forms_supporter import (
+    CloseForm,
+    ContactForm,
+    DebriefAskForm,
+    FollowUpDoneForm,
+    OfferAnswerForm,
+    SupporterMessageForm,
+)
+from .models import ContactMethod, Message, SupportRequest
+from .notice import current_notice
+
+supporter_only = roles_required(Role.PEER_SUPPORTER)
+# Closed requests listed in the inbox (the most recent ones; older ones are reached from them
+# only while they still have follow-ups, and their identity is purged after retention).
+RECENTLY_CLOSED = 10
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form so the page re-renders with it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _held(user, request_id: int, *, audit: bool) -> SupportRequest:
+    """A request the supporter holds, by its id; 404 for any other. With ``audit`` it is read
+    through ``selectors.held_request``, which records that who asked was shown."""
+    public_id = (
+        selectors.held_requests(user)
+        .filter(pk=request_id)
+        .values_list("public_id", flat=True)
+        .first()
+    )
+    if public_id is None:
+        raise Http404
+    return selectors.held_request(user, public_id, audit=audit)
+
+
+def _wanted(requests) -> dict[int, dict[str, list[str]]]:
+    """What each request asked for, in words: languages (one query for all) and areas."""
+    language_ids = {lang for req in requests for lang in req.wanted_languages}
+    names = dict(Language.objects.filter(pk__in=language_ids).values_list("pk", "name"))
+    areas = dict(ExperienceArea.choices)
+    return {
+        req.pk: {
+            "languages": [names[i] for i in req.wanted_languages if i in names],
+            "areas": [areas.get(a, a) for a in req.wanted_areas],
+        }
+        for req in requests
+    }
+
+
+# --- The inbox ------------------------------------------------------------------------------
+
+
+def _inbox(request, *, status: int = 200, errors: list | None = None):
+    user = request.user
+    offers = list(selectors.pending_offers(user))
+    held = list(selectors.held_requests(user).filter(status__in=SupportRequest.OPEN_STATUSES))
+    closed = list(
+        selectors.held_requests(user)
+        .filter(status=SupportRequest.Status.CLOSED)
+        .order_by("-closed_at")[:RECENTLY_CLOSED]
+    )
+    wanted = _wanted([offer.request for offer in offers])
+    today = timezone.localdate()
+    followups = list(selectors.own_followups(user).select_related("contact"))
+    context = {
+        "offers": [
+            {
+                "offer": offer,
+                "req": offer.request,
+                "named": offer.request.requested_supporter_id == user.pk,
+                "wanted": wanted[offer.request.pk],
+                "answer_by": offer.offered_at + timedelta(minutes=settings.SUPPORT_OFFER_MINUTES),
+            }
+            for offer in offers
+        ],
+        "held": held,
+        "closed": closed,
+        "due": [f for f in followups if f.due <= today],
+        "upcoming": [f for f in followups if f.due > today],
+        "today": today,
+        "load": selectors.supporter_load(user),
+        "errors": errors or [],
+    }
+    return render(request, "support/supporter/inbox.html", context, status=status)
+
+
+def _form_errors(form) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+@supporter_only
+@require_http_methods(["GET"])
+def inbox(request):
+    return _inbox(request)
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def offer_answer(request, offer_id: int):
+    offer = selectors.offer_for(request.user, offer_id)
+    if request.method == "GET":
+        return redirect("support:inbox")
+    form = OfferAnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            req = services.offer_answer(actor=request.user, offer=offer, accept=form.accept)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if form.accept:
+                messages.success(request, "You accepted the request. Reach out soon.")
+                return redirect("support:held", request_id=req.pk)
+            messages.success(request, "You passed. The request goes to the next supporter.")
+            return redirect("support:inbox")
+    return _inbox(request, status=400, errors=_form_errors(form))
+
+
+@supporter_only
+@require_POST
+def debrief_ask(request):
+    form = DebriefAskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.debrief_request(actor=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request, "Your request for a debrief went to the coordinator, who will be in touch."
+            )
+            return redirect("support:inbox")
+    return _inbox(request, status=400, errors=_form_errors(form))
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def followup_done(request, followup_id: int):
+    followup = selectors.own_followup(request.user, followup_id)
+    if request.method == "GET":
+        return redirect("support:inbox")
+    form = FollowUpDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_done(actor=request.user, followup=followup)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Follow-up marked as done.")
+            return redirect("support:inbox")
+    return _inbox(request, status=400, errors=_form_errors(form))
+
+
+# --- A held request -------------------------------------------------------------------------
+
+
+def _held_page(request, req, *, reply_form=None, close_form=None, status: int = 200):
+    identity = req.identity or {}
+    method = identity.get("contact_method", "")
+    context = {
+        "req": req,
+        "identity": identity,
+        "contact_method": ContactMethod(method).label if method in ContactMethod.values else "",
+        "wanted": _wanted([req])[req.pk],
+        "thread": list(req.messages.all()),
+        "followups": list(
+            selectors.own_followups(request.user).filter(request=req).select_related("contact")
+        ),
+        "today": timezone.localdate(),
+        "reply_form": reply_form or SupporterMessageForm(),
+        "close_form": close_form or CloseForm(),
+    }
+    return render(request, "support/supporter/request.html", context, status=status)
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def held(request, request_id: int):
+    """Who asked and how to reach them, the messages, and a reply (POST)."""
+    req = _held(request.user, request_id, audit=True)
+    if request.method == "GET":
+        return _held_page(request, req)
+    form = SupporterMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.message_send(
+                request=req,
+                sender=Message.Sender.SUPPORTER,
+                body=form.cleaned_data["body"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Message sent.")
+            return redirect("support:held", request_id=req.pk)
+    return _held_page(request, req, reply_form=form, status=400)
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def held_close(request, request_id: int):
+    req = _held(request.user, request_id, audit=False)
+    if request.method == "GET":
+        return redirect("support:held", request_id=req.pk)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_close(actor=request.user, request=req)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Request closed. What identifies the person is deleted "
+                f"{settings.SUPPORT_RETENTION_DAYS} days after its follow-ups are done.",
+            )
+            return redirect("support:inbox")
+    # The page shows who asked again, so this reading is audited like any other.
+    req = _held(request.user, request_id, audit=True)
+    return _held_page(request, req, close_form=form, status=400)
+
+
+# --- Contacts -------------------------------------------------------------------------------
+
+
+def _contact(request, req: SupportRequest | None):
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            contact = services.contact_log(
+                actor=request.user,
+                date=data["date"],
+                duration_minutes=data["duration_minutes"],
+                mode=data["mode"],
+                requester_type=data["requester_type"],
+                topics=data["topics"],
+                limits_explained=data["limits_explained"],
+                notice_version=data["notice_version"],
+                referrals=list(data["referrals"]),
+                follow_up_on=data["follow_up_on"],
+                request=req,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            text = "Contact logged."
+            if contact.follow_up_planned:
+                day = date_format(data["follow_up_on"], "j F Y")
+                text += f" You will be reminded to follow up on {day}."
+            messages.success(request, text)
+            return redirect("support:inbox")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "support/supporter/contact_form.html",
+        {"form": form, "req": req, "notice": current_notice()},
+        status=status,
+    )
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def contact_new(request):
+    """A contact made outside the system: a hallway talk, a phone call."""
+    return _contact(request, None)
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def contact_for_request(request, request_id: int):
+    # The form shows nothing of who asked, so this lookup is not an audited reading.
+    return _contact(request, _held(request.user, request_id, audit=False))
