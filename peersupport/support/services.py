@@ -424,3 +424,43 @@ def purge_expired(*, now=None) -> dict[str, int]:
             details={"requests": requests, "messages": messages},
         )
     return {"requests": requests, "messages": messages}
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+def followups_remind(*, today: date | None = None) -> int:
+    """E-mail each supporter once about follow-ups that are due. The e-mail says only that
+    something is due and where to look: no name, no request, no detail. A reminder is marked
+    sent after the mail server took it, so a crash sends it again rather than never."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    today = today or timezone.localdate()
+    due = (
+        FollowUp.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due__lte=today)
+        .select_related("supporter")
+        .order_by("supporter_id", "due")
+    )
+    by_supporter: dict[int, list[FollowUp]] = {}
+    for followup in due:
+        by_supporter.setdefault(followup.supporter_id, []).append(followup)
+    sent = 0
+    inbox = f"{settings.SITE_URL.rstrip('/')}{reverse('support:inbox')}"
+    for followups in by_supporter.values():
+        supporter = followups[0].supporter
+        n = len(followups)
+        send_mail(
+            subject="[Peer Support] A follow-up is due",
+            message=(
+                f"You have {n} follow-up{'s' if n != 1 else ''} due in Peer Support.\n\n"
+                f"See your inbox: {inbox}\n"
+            ),
+            from_email=None,
+            recipient_list=[supporter.email],
+        )
+        FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(
+            reminded_at=timezone.now()
+        )
+        sent += 1
+    return sent

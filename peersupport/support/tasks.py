@@ -16,9 +16,13 @@ TICK_SECONDS = 60
 
 @task()
 def support_tick() -> dict:
-    from .services import offers_lapse, purge_expired
+    from .services import followups_remind, offers_lapse, purge_expired
 
-    result = {"offers": offers_lapse(), "purged": purge_expired()}
+    result = {
+        "offers": offers_lapse(),
+        "reminders": followups_remind(),
+        "purged": purge_expired(),
+    }
     support_tick.using(run_after=timezone.now() + timedelta(seconds=TICK_SECONDS)).enqueue()
     return result
 

@@ -1,0 +1,47 @@
+"""The worker's support tick: lapsed offers, e-mail reminders, purge; scheduled exactly once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from peersupport.support import services
+from peersupport.support.models import FollowUp
+from peersupport.support.tasks import ensure_scheduled, support_tick
+
+pytestmark = pytest.mark.django_db
+
+
+def test_followup_reminders_say_nothing_identifying_and_go_once(personas):
+    supporter = personas["supporter"]
+    today = timezone.localdate()
+    FollowUp.objects.create(supporter=supporter, due=today)
+    FollowUp.objects.create(supporter=supporter, due=today - timedelta(days=1))
+    FollowUp.objects.create(supporter=supporter, due=today + timedelta(days=3))  # not yet
+    FollowUp.objects.create(
+        supporter=supporter, due=today, done_at=timezone.now()
+    )  # done already
+    assert services.followups_remind() == 1
+    assert len(mail.outbox) == 1
+    msg = mail.outbox[0]
+    assert msg.to == [supporter.email]
+    assert "2 follow-ups due" in msg.body and "/support/inbox/" in msg.body
+    # Again: nothing more is sent.
+    assert services.followups_remind() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_tick_runs_and_schedules_the_next_one():
+    result = support_tick.call()
+    assert set(result) == {"offers", "reminders", "purged"}
+    waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
+    assert waiting.count() == 1
+    assert waiting.get().run_after > timezone.now()
+
+
+def test_ensure_scheduled_enqueues_once():
+    assert ensure_scheduled() is True
+    assert ensure_scheduled() is False
+    assert DBTaskResult.objects.filter(task_path=support_tick.module_path).count() == 1
