@@ -20,9 +20,7 @@ def test_followup_reminders_say_nothing_identifying_and_go_once(personas):
     FollowUp.objects.create(supporter=supporter, due=today)
     FollowUp.objects.create(supporter=supporter, due=today - timedelta(days=1))
     FollowUp.objects.create(supporter=supporter, due=today + timedelta(days=3))  # not yet
-    FollowUp.objects.create(
-        supporter=supporter, due=today, done_at=timezone.now()
-    )  # done already
+    FollowUp.objects.create(supporter=supporter, due=today, done_at=timezone.now())  # done already
     assert services.followups_remind() == 1
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]

@@ -459,8 +459,6 @@ def followups_remind(*, today: date | None = None) -> int:
             from_email=None,
             recipient_list=[supporter.email],
         )
-        FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(
-            reminded_at=timezone.now()
-        )
+        FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(reminded_at=timezone.now())
         sent += 1
     return sent
