@@ -33,7 +33,7 @@ def test_followup_reminders_say_nothing_identifying_and_go_once(personas):
 
 def test_tick_runs_and_schedules_the_next_one():
     result = support_tick.call()
-    assert set(result) == {"offers", "reminders", "purged"}
+    assert set(result) == {"offers", "coordinators_told", "reminders", "purged"}
     waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
     assert waiting.count() == 1
     assert waiting.get().run_after > timezone.now()
@@ -43,3 +43,30 @@ def test_ensure_scheduled_enqueues_once():
     assert ensure_scheduled() is True
     assert ensure_scheduled() is False
     assert DBTaskResult.objects.filter(task_path=support_tick.module_path).count() == 1
+
+
+def test_coordinators_are_told_of_waiting_requests_without_details(personas, settings):
+    from peersupport.support.models import ContactMethod, RequesterKind, SupportRequest
+    from peersupport.support.notice import current_notice
+
+    settings.SUPPORT_ESCALATE_MINUTES = 60
+    created = services.request_create(
+        requester=None,
+        kind=RequesterKind.FAMILY,
+        name="Waiting Canaryname",
+        contact_method=ContactMethod.PHONE,
+        contact_detail="555 0199 8877",
+        notice_version=current_notice().version,
+    )
+    assert created.request.status == SupportRequest.Status.WAITING  # no supporter available
+    later = timezone.now() + timedelta(minutes=61)
+    assert services.offers_lapse(now=later)["escalated"] == 1
+    assert services.waiting_tell_coordinators(now=later) == 1
+    assert len(mail.outbox) == 1
+    msg = mail.outbox[0]
+    assert msg.to == [personas["coordinator"].email]
+    assert "1 support request has not been accepted" in msg.body and "61 minutes" in msg.body
+    assert "Canaryname" not in msg.body + msg.subject and "0199" not in msg.body
+    # Once only.
+    assert services.waiting_tell_coordinators(now=later) == 0
+    assert len(mail.outbox) == 1

@@ -79,6 +79,8 @@ class SupportRequest(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # When the coordinators were told by e-mail that it is waiting (after escalated_at).
+    coordinators_told_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -462,3 +462,46 @@ def followups_remind(*, today: date | None = None) -> int:
         FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(reminded_at=timezone.now())
         sent += 1
     return sent
+
+
+def waiting_tell_coordinators(*, now=None) -> int:
+    """E-mail every coordinator about requests raised as waiting, once per request. The e-mail
+    says how many and how long, never who or what. Marked told only after the mail server
+    took the message, so a crash repeats it rather than losing it."""
+    from django.core.mail import send_mail
+    from django.urls import reverse
+
+    from peersupport.accounts.models import RoleGrant
+
+    now = now or timezone.now()
+    raised = list(
+        SupportRequest.objects.filter(
+            escalated_at__isnull=False,
+            coordinators_told_at__isnull=True,
+            status__in=[Status.WAITING, Status.OFFERED],
+        ).values_list("pk", "created_at")
+    )
+    if not raised:
+        return 0
+    longest = max(int((now - created).total_seconds() // 60) for _, created in raised)
+    recipients = sorted(
+        set(
+            RoleGrant.objects.current()
+            .filter(role=Role.COORDINATOR, user__is_active=True)
+            .values_list("user__email", flat=True)
+        )
+    )
+    if recipients:
+        overview = f"{settings.SITE_URL.rstrip('/')}{reverse('support:overview')}"
+        n = len(raised)
+        send_mail(
+            subject=f"[Peer Support] {n} request{'s' if n != 1 else ''} waiting",
+            message=(
+                f"{n} support request{'s have' if n != 1 else ' has'} not been accepted; the "
+                f"longest has waited {longest} minutes.\n\nSee the support overview: {overview}\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    SupportRequest.objects.filter(pk__in=[pk for pk, _ in raised]).update(coordinators_told_at=now)
+    return len(raised)

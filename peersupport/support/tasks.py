@@ -16,10 +16,11 @@ TICK_SECONDS = 60
 
 @task()
 def support_tick() -> dict:
-    from .services import followups_remind, offers_lapse, purge_expired
+    from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
     result = {
         "offers": offers_lapse(),
+        "coordinators_told": waiting_tell_coordinators(),
         "reminders": followups_remind(),
         "purged": purge_expired(),
     }
