@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -48,7 +49,7 @@ def _named_supporter(request, form):
         return None
     try:
         return supporter_for_viewer(viewer=request.user, profile_id=profile_id).user
-    except Exception:  # noqa: BLE001  (a stale or foreign id: match on criteria instead)
+    except Http404:  # a stale or unlisted supporter: match on the criteria instead
         return None
 
 
@@ -117,7 +118,7 @@ def _picked(request, form):
         return None
     try:
         return supporter_for_viewer(viewer=request.user, profile_id=int(value))
-    except Exception:  # noqa: BLE001
+    except (Http404, ValueError):
         return None
 
 
