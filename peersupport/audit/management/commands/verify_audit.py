@@ -11,8 +11,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        head = AuditChainHead.objects.filter(pk=1).first()
         events = AuditEvent.objects.order_by("seq", "pk").iterator(chunk_size=2000)
-        result = verify(events, AuditChainHead.objects.filter(pk=1).first())
+        try:
+            result = verify(events, head)
+        finally:
+            events.close()  # stopping early: release the cursor while the connection is open
         if result.ok:
             self.stdout.write(f"audit log intact: {result.checked} entries verified")
             return
