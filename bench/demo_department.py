@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 MANAGE = ROOT / "manage.py"
@@ -102,8 +102,9 @@ def postgres_run(employees: int, server_url: str) -> Timing:
 
     name = f"peersupport_bench_{os.getpid()}_{employees}"
     parts = urlsplit(server_url)
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    admin = urlunsplit(parts._replace(scheme="postgresql"))
+    # Built by hand: urlunsplit drops the // of a socket URL with no host (postgres:///x).
+    url = f"{parts.scheme}://{parts.netloc}/{name}"
+    admin = f"postgresql://{parts.netloc}{parts.path}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -158,7 +159,7 @@ def postgres_version(server_url: str) -> str:
     import psycopg
 
     parts = urlsplit(server_url)
-    with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql"))) as conn:
+    with psycopg.connect(f"postgresql://{parts.netloc}{parts.path}") as conn:
         return conn.execute("SHOW server_version").fetchone()[0].split()[0]
 
 
