@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from peersupport.web.forms import apply_service_errors
+
 from . import selectors, services
 from .forms import (
     EmployeeForm,
@@ -15,16 +17,6 @@ from .forms import (
 )
 from .models import Employee, Role, Unit
 from .permissions import roles_required, signed_in
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form so the page re-renders with it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -76,7 +68,7 @@ def role_list(request):
                 expires_at=form.cleaned_data["expires_at"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Granted {grant.get_role_display()} to {grant.user}.")
             return redirect("accounts:role_list")
@@ -132,7 +124,7 @@ def unit_edit(request, unit_id: int | None = None):
             else:
                 saved = services.unit_update(actor=request.user, unit=unit, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Saved {saved}.")
             return redirect("accounts:unit_list")
@@ -177,7 +169,7 @@ def employee_edit(request, employee_id: int | None = None):
                     actor=request.user, employee=employee, languages=languages, **data
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Saved {saved}.")
             return redirect("accounts:employee_list")

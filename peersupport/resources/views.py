@@ -8,21 +8,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
+from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms import ReasonForm, ResourceFilterForm, ResourceForm
 
 PAGE_SIZE = 50
 HELP_NOW_LIMIT = 5  # a short box above the directory, not a second directory
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form so the page re-renders with it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _is_coordinator(request) -> bool:
@@ -116,7 +108,7 @@ def resource_create(request):
         try:
             resource = services.resource_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Added {resource} to the directory.")
             return redirect(resource)
@@ -141,7 +133,7 @@ def resource_edit(request, resource_id: int):
                 actor=request.user, resource=resource, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, f"Saved {resource}.")
             return redirect(resource)
@@ -168,7 +160,7 @@ def _change_state(request, resource_id: int, *, retire: bool):
         try:
             service(actor=request.user, resource=resource, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if retire:
                 messages.success(

@@ -15,20 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
+from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms import AvailabilityForm, DirectoryFilterForm, OnCallShiftForm, SupporterProfileForm
 from .models import photo_storage
 
 PAGE_SIZE = 30
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- The directory --------------------------------------------------------------------------
@@ -181,7 +174,7 @@ def edit_profile(request):
                 remove_photo=data["remove_photo"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Your directory entry is saved.")
             return redirect("roster:mine")
@@ -204,7 +197,7 @@ def add_shift(request):
                 end=form.cleaned_data["end"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "On-call shift added.")
             return redirect("roster:mine")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
 from peersupport.roster.selectors import supporter_for_viewer
+from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
@@ -28,14 +29,6 @@ from .models import Message, RequesterKind
 from .notice import current_notice
 
 CODENAME_SESSION_KEY = "support_codename_request"
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _initial(request) -> dict:
@@ -92,7 +85,7 @@ def ask(request):
             messages.info(request, "Your request was already sent.")
             return redirect("support:my_requests")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, "Your request is sent. A peer supporter will be in touch as you asked."
@@ -156,7 +149,7 @@ def _thread(request, req, *, back: str):
                 request=req, sender=Message.Sender.REQUESTER, body=form.cleaned_data["body"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Message sent.")
             return redirect(request.path)
@@ -187,7 +180,7 @@ def public_ask(request):
         except services.DuplicateSubmission:
             return render(request, "support/public_duplicate.html", status=409)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             # Shown once, here, and never again: only its Argon2id hash is kept.
             return render(request, "support/codename.html", {"codename": created.codename})

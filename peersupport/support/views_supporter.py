@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peersupport.accounts.models import Language, Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.roster.models import ExperienceArea
+from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms_supporter import (
@@ -41,15 +42,6 @@ supporter_only = roles_required(Role.PEER_SUPPORTER)
 # Closed requests listed in the inbox (the most recent ones; older ones are reached from them
 # only while they still have follow-ups, and their identity is purged after retention).
 RECENTLY_CLOSED = 10
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form so the page re-renders with it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _held(user, request_id: int, *, audit: bool) -> SupportRequest:
@@ -138,7 +130,7 @@ def offer_answer(request, offer_id: int):
         try:
             req = services.offer_answer(actor=request.user, offer=offer, accept=form.accept)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if form.accept:
                 messages.success(request, "You accepted the request. Reach out soon.")
@@ -156,7 +148,7 @@ def debrief_ask(request):
         try:
             services.debrief_request(actor=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request, "Your request for a debrief went to the coordinator, who will be in touch."
@@ -176,7 +168,7 @@ def followup_done(request, followup_id: int):
         try:
             services.followup_done(actor=request.user, followup=followup)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Follow-up marked as done.")
             return redirect("support:inbox")
@@ -222,7 +214,7 @@ def held(request, request_id: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Message sent.")
             return redirect("support:held", request_id=req.pk)
@@ -240,7 +232,7 @@ def held_close(request, request_id: int):
         try:
             services.request_close(actor=request.user, request=req)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -275,7 +267,7 @@ def _contact(request, req: SupportRequest | None):
                 request=req,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             text = "Contact logged."
             if contact.follow_up_planned:
