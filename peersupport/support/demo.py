@@ -179,7 +179,11 @@ def _requests(rng, supporters, now, version) -> int:
     for i, state in enumerate(states):
         profile = supporters[i % len(supporters)]
         kind = [RequesterKind.FAMILY, RequesterKind.ANONYMOUS][i % 2]
-        created = now - timedelta(minutes=rng.randint(20, 60 * 24 * 6))
+        # Open offers are recent (they lapse after SUPPORT_OFFER_MINUTES); the rest older.
+        recent = state in (SupportRequest.Status.OFFERED, SupportRequest.Status.WAITING)
+        created = now - timedelta(
+            minutes=rng.randint(2, 10) if recent else rng.randint(60, 60 * 24 * 6)
+        )
         req = SupportRequest.objects.create(
             kind=kind,
             identity={
