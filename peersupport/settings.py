@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "peersupport.roster",
     "peersupport.resources",
     "peersupport.support",
+    "peersupport.governance",
     "peersupport.web",
 ]
 

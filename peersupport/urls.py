@@ -10,6 +10,7 @@ urlpatterns = [
     path("supporters/", include("peersupport.roster.urls")),
     path("resources/", include("peersupport.resources.urls")),
     path("support/", include("peersupport.support.urls")),
+    path("policy/", include("peersupport.governance.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -31,6 +31,13 @@ SHARED = {
     "resources:edit": "the coordinator keeps the whole resource directory",
     "resources:retire": "the coordinator keeps the whole resource directory",
     "resources:restore": "the coordinator keeps the whole resource directory",
+    "governance:version": "policy documents are the program's, not any one person's: every "
+    "policy reader (BHS manager, Chief, coordinator) reads every version; a supporter only "
+    "approved program policy, the rest 404 (tests/test_governance.py)",
+    "governance:edit": "the BHS manager owns every policy document",
+    "governance:submit": "the BHS manager owns every policy document",
+    "governance:approve": "the Chief decides on every policy version",
+    "governance:return": "the Chief decides on every policy version",
     "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
     "accounts:unit_edit": "the organisation is maintained by the system administrator",

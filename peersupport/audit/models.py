@@ -44,6 +44,11 @@ class AuditAction(models.TextChoices):
     ROSTER_STATUS_CHANGED = "roster.status_changed", "Supporter status changed"
     ROSTER_PROFILE_UPDATED = "roster.profile_updated", "Supporter profile updated"
     ROSTER_AVAILABILITY_CHANGED = "roster.availability_changed", "Supporter availability changed"
+    POLICY_DRAFTED = "policy.drafted", "Policy version drafted"
+    POLICY_SUBMITTED = "policy.submitted", "Policy version submitted for approval"
+    POLICY_APPROVED = "policy.approved", "Policy version approved"
+    POLICY_RETURNED = "policy.returned", "Policy version returned with comments"
+    POLICY_ACKNOWLEDGED = "policy.acknowledged", "Policy version acknowledged"
 
 
 class Outcome(models.TextChoices):

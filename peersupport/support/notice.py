@@ -39,4 +39,22 @@ _DEFAULT = Notice(
 
 
 def current_notice() -> Notice:
-    return _DEFAULT
+    """The confidentiality notice in force: the current approved version in the database, or
+    the built-in default above when none is approved yet (a database not yet migrated)."""
+    from django.db import DatabaseError
+
+    from peersupport.governance.models import PolicyDocument
+    from peersupport.governance.selectors import current_version
+
+    try:
+        version = current_version(PolicyDocument.Kind.CONFIDENTIALITY_NOTICE)
+    except DatabaseError:  # not migrated yet
+        version = None
+    if version is None:
+        return _DEFAULT
+    return Notice(
+        version=version.label,
+        intro=version.intro,
+        exceptions=version.exception_lines(),
+        closing=version.closing,
+    )

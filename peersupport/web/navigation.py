@@ -35,6 +35,12 @@ NAV = [
     Link("Inbox", "support:inbox", frozenset({Role.PEER_SUPPORTER})),
     Link("My availability", "roster:mine", frozenset({Role.PEER_SUPPORTER})),
     Link("Support overview", "support:overview", frozenset({Role.COORDINATOR})),
+    Link(
+        "Policy",
+        "governance:list",
+        frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR}),
+    ),
+    Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
     Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
     Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
     Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
@@ -59,23 +65,32 @@ ROLE_HOME = {
     Role.PEER_SUPPORTER: (
         "You are an appointed peer supporter. Keep your availability, on-call shifts and "
         "directory entry current so that colleagues can find the right person.",
-        ["support:inbox", "roster:mine", "support:contact_new", "resources:list"],
+        [
+            "support:inbox",
+            "roster:mine",
+            "support:contact_new",
+            "governance:current",
+            "resources:list",
+        ],
     ),
     Role.COORDINATOR: (
         "You run the program day to day: the roster, training, program reports and the resource "
         "directory. You never see who sought help.",
-        ["support:overview", "resources:list"],
+        ["support:overview", "governance:list", "resources:list"],
     ),
     Role.BHS_MANAGER: (
         "You own the program's policy, recommend candidates to the Chief and receive "
         "confidentiality escalations. You grant the program's roles and review the audit log.",
-        ["accounts:role_list", "audit:event_list"],
+        ["governance:list", "accounts:role_list", "audit:event_list"],
     ),
     Role.ADVOCACY_SUPERVISOR: (
         "You receive confidentiality escalations and referrals to the advocacy service.",
         ["resources:list"],
     ),
-    Role.CHIEF: ("You give final approval of appointments and of program policy.", []),
+    Role.CHIEF: (
+        "You give final approval of appointments and of program policy.",
+        ["governance:list"],
+    ),
     Role.SUPERVISOR: (
         "You supervise a unit. You endorse or decline a candidate's request to serve as a "
         "peer supporter when it reaches your level, and see nothing else of the program.",

@@ -1,5 +1,7 @@
 """Every persona's home page and the pages their navigation offers, each checked with axe."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -10,9 +12,17 @@ EMPLOYEE_NAV = ["Home", "Resources", "Supporters", "Ask for support"]
 EVERYONE = [*EMPLOYEE_NAV, "Profile", "Security"]
 NAV = {
     "sysadmin": ["Home", "Resources", "People", "Units", "Roles", "Profile", "Security"],
-    "bhs_manager": [*EMPLOYEE_NAV, "Roles", "Audit log", "Profile", "Security"],
-    "supporter": [*EMPLOYEE_NAV, "Inbox", "My availability", "Profile", "Security"],
-    "coordinator": [*EMPLOYEE_NAV, "Support overview", "Profile", "Security"],
+    "bhs_manager": [*EMPLOYEE_NAV, "Policy", "Roles", "Audit log", "Profile", "Security"],
+    "supporter": [
+        *EMPLOYEE_NAV,
+        "Inbox",
+        "My availability",
+        "Program policy",
+        "Profile",
+        "Security",
+    ],
+    "coordinator": [*EMPLOYEE_NAV, "Support overview", "Policy", "Profile", "Security"],
+    "chief": [*EMPLOYEE_NAV, "Policy", "Profile", "Security"],
 }
 # The main heading of each page a navigation link leads to.
 HEADINGS = {
@@ -25,6 +35,9 @@ HEADINGS = {
     "Inbox": "Your inbox",
     "My availability": "My availability",
     "Support overview": "Support overview",
+    "Policy": "Program policy",
+    # The policy itself, or the page saying none is approved yet (a flushed test database).
+    "Program policy": re.compile(r"^(Peer Support )?Program policy(, version \d+)?$"),
     "Audit log": "Audit log",
     "Profile": "Your profile",
     "Security": "Two-Factor Authentication",

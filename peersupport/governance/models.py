@@ -1,0 +1,131 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ExceptionCategory(models.Model):
+    """One limit of confidentiality (PROGRAM.md rule 4). Data, not code: a department adds what
+    its state's law requires. A notice version keeps its own snapshot of the categories shown,
+    so editing one here never rewrites a notice already approved."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    explanation = models.TextField(blank=True)
+    action = models.CharField("action it triggers", max_length=200)
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "exception categories"
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyDocument(models.Model):
+    class Kind(models.TextChoices):
+        PROGRAM_POLICY = "program_policy", "Program policy"
+        CONFIDENTIALITY_NOTICE = "confidentiality_notice", "Confidentiality notice"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices, unique=True)
+    title = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["kind"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_notice(self) -> bool:
+        return self.kind == self.Kind.CONFIDENTIALITY_NOTICE
+
+
+class PolicyVersion(models.Model):
+    """One version of a policy document. It moves draft → submitted → approved, or back to
+    returned (editable, then submitted again); services.TRANSITIONS is the only table of moves.
+    An approved version is current from its effective date (selectors.current_version)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned with comments"
+
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    # The version string every request and contact records (for a notice), e.g. "notice-v2".
+    # Stored, not computed: the installed version 1 of the notice keeps the string of the
+    # built-in notice it repeats ("program-default-1"), so records made before stay consistent.
+    label = models.CharField(max_length=64, editable=False)
+    body = models.TextField(blank=True)
+    # Confidentiality notice only: the text before and after the list of exceptions, and the
+    # exceptions shown, as [{"code", "name", "explanation"}] copied when drafted or edited.
+    intro = models.TextField(blank=True)
+    closing = models.TextField(blank=True)
+    exceptions = models.JSONField(default=list, blank=True)
+    effective_date = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    chief_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="policyversion_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document} version {self.number}"
+
+    @staticmethod
+    def label_for(document: PolicyDocument, number: int) -> str:
+        prefix = "notice" if document.is_notice else "policy"
+        return f"{prefix}-v{number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    def exception_lines(self) -> tuple[str, ...]:
+        return tuple(
+            f"{item['name']}: {item['explanation']}"
+            if item.get("explanation")
+            else f"{item['name']}."
+            for item in self.exceptions
+        )
+
+
+class PolicyAcknowledgement(models.Model):
+    version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "user"], name="policyacknowledgement_once_per_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} acknowledged {self.version}"

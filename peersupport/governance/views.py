@@ -1,0 +1,203 @@
+"""Policy documents: the list with history, drafting (BHS manager), approval (Chief), reading,
+and supporters' acknowledgements."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import roles_required
+from peersupport.web.forms import apply_service_errors
+
+from . import selectors, services
+from .forms import AcknowledgeForm, PolicyVersionForm, ReturnForm
+from .models import PolicyDocument
+
+READERS = (Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR)
+
+
+@roles_required(*READERS)
+@require_GET
+def policy_list(request):
+    return render(
+        request, "governance/policy_list.html", {"rows": selectors.documents_with_history()}
+    )
+
+
+def _detail(request, version, *, errors=(), return_form=None, status=200):
+    user = request.user
+    current = selectors.current_version(version.document.kind)
+    is_current = current is not None and current.pk == version.pk
+    can_acknowledge = (
+        user.has_role(Role.PEER_SUPPORTER)
+        and is_current
+        and version.document.kind == PolicyDocument.Kind.PROGRAM_POLICY
+    )
+    context = {
+        "version": version,
+        "is_current": is_current,
+        "errors": errors,
+        "can_edit": user.has_role(Role.BHS_MANAGER) and version.is_editable,
+        "can_decide": user.has_role(Role.CHIEF) and version.status == version.Status.SUBMITTED,
+        "return_form": return_form or ReturnForm(),
+        "can_acknowledge": can_acknowledge,
+        "acknowledged": can_acknowledge and selectors.has_acknowledged(user=user, version=version),
+    }
+    return render(request, "governance/version_detail.html", context, status=status)
+
+
+@roles_required(*READERS, Role.PEER_SUPPORTER)
+@require_GET
+def version_detail(request, version_id: int):
+    version = selectors.version_for_viewer(viewer=request.user, version_id=version_id)
+    return _detail(request, version)
+
+
+@roles_required(*READERS, Role.PEER_SUPPORTER)
+@require_GET
+def current_policy(request):
+    version = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if version is None:
+        return render(request, "governance/no_policy.html")
+    return _detail(request, version)
+
+
+def _form_page(request, *, document, form, version=None, status=200):
+    context = {"document": document, "form": form, "version": version}
+    if document.is_notice:
+        categories = (
+            version.exceptions if version is not None else selectors.active_exception_snapshot()
+        )
+        context["categories"] = categories
+    return render(request, "governance/version_form.html", context, status=status)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def draft(request, kind: str):
+    document = selectors.document_by_kind(kind)
+    if request.method == "GET":
+        current = selectors.current_version(kind)
+        initial = {}
+        if current is not None:
+            initial = {"body": current.body, "intro": current.intro, "closing": current.closing}
+        form = PolicyVersionForm(document=document, initial=initial)
+        return _form_page(request, document=document, form=form)
+    form = PolicyVersionForm(request.POST, document=document)
+    if form.is_valid():
+        try:
+            version = services.policy_version_draft(
+                actor=request.user, document=document, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Version {version.number} is saved as a draft.")
+            return redirect("governance:version", version_id=version.pk)
+    return _form_page(request, document=document, form=form, status=400)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def edit(request, version_id: int):
+    version = selectors.version_for_viewer(viewer=request.user, version_id=version_id)
+    document = version.document
+    if not version.is_editable:
+        messages.error(request, f"Version {version.number} is not a draft and cannot be edited.")
+        return redirect("governance:version", version_id=version.pk)
+    if request.method == "GET":
+        initial = {
+            "effective_date": version.effective_date,
+            "body": version.body,
+            "intro": version.intro,
+            "closing": version.closing,
+        }
+        form = PolicyVersionForm(document=document, initial=initial)
+        return _form_page(request, document=document, form=form, version=version)
+    form = PolicyVersionForm(request.POST, document=document)
+    if form.is_valid():
+        try:
+            services.policy_version_edit(actor=request.user, version=version, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Version {version.number} is saved.")
+            return redirect("governance:version", version_id=version.pk)
+    return _form_page(request, document=document, form=form, version=version, status=400)
+
+
+def _transition(request, version_id: int, action: str):
+    version = selectors.version_for_viewer(viewer=request.user, version_id=version_id)
+    return_form = None
+    try:
+        if action == "return":
+            return_form = ReturnForm(request.POST)
+            comment = return_form.data.get("comment", "")
+            services.policy_version_return(actor=request.user, version=version, comment=comment)
+        else:
+            services.policy_version_transition(actor=request.user, version=version, action=action)
+    except ValidationError as exc:
+        errors = exc.messages
+        if return_form is not None and "comment" in getattr(exc, "error_dict", {}):
+            # Shown next to the comment box, not a second time at the top.
+            return_form.is_valid()
+            apply_service_errors(return_form, exc)
+            errors = ()
+        return _detail(request, version, errors=errors, return_form=return_form, status=400)
+    done = {"submit": "submitted to the Chief", "approve": "approved", "return": "returned"}
+    messages.success(request, f"Version {version.number} is {done[action]}.")
+    return redirect("governance:version", version_id=version.pk)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_POST
+def submit(request, version_id: int):
+    return _transition(request, version_id, "submit")
+
+
+@roles_required(Role.CHIEF)
+@require_POST
+def approve(request, version_id: int):
+    return _transition(request, version_id, "approve")
+
+
+@roles_required(Role.CHIEF)
+@require_POST
+def return_version(request, version_id: int):
+    return _transition(request, version_id, "return")
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def acknowledge(request):
+    form = AcknowledgeForm(request.POST)
+    version = None
+    if form.is_valid():
+        try:
+            version = selectors.version_for_viewer(
+                viewer=request.user, version_id=form.cleaned_data["version_id"]
+            )
+            services.policy_acknowledge(actor=request.user, version=version)
+        except ValidationError as exc:
+            return _detail(request, version, errors=exc.messages, status=400)
+        messages.success(request, "Thank you: your acknowledgement is recorded.")
+        return redirect("governance:current")
+    current = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if current is None:
+        return render(request, "governance/no_policy.html", status=400)
+    return _detail(
+        request, current, errors=["Choose the policy version to acknowledge."], status=400
+    )
+
+
+@roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+@require_GET
+def acknowledgements(request):
+    current = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    context = {
+        "current": current,
+        "supporters": selectors.active_supporters(),
+        "missing": selectors.supporters_not_acknowledged(current),
+    }
+    return render(request, "governance/acknowledgements.html", context)
