@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Category, Resource
+from .models import EDITABLE_FIELDS, Category, Resource
 from .validators import EMAIL_MESSAGE, WEBSITE_MESSAGE
 
 
@@ -21,22 +21,7 @@ class ResourceFilterForm(forms.Form):
 class ResourceForm(forms.ModelForm):
     class Meta:
         model = Resource
-        fields = [
-            "name",
-            "category",
-            "description",
-            "phone",
-            "text_number",
-            "text_keyword",
-            "email",
-            "website",
-            "address",
-            "hours",
-            "available_24_7",
-            "cost",
-            "cost_note",
-            "is_internal",
-        ]
+        fields = list(EDITABLE_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "address": forms.Textarea(attrs={"rows": 3}),

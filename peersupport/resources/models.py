@@ -176,3 +176,22 @@ class Resource(models.Model):
         if self.hours:
             return self.hours
         return "24/7" if self.available_24_7 else ""
+
+
+# What the coordinator edits (the form and the services use the same list).
+EDITABLE_FIELDS = (
+    "name",
+    "category",
+    "description",
+    "phone",
+    "text_number",
+    "text_keyword",
+    "email",
+    "website",
+    "address",
+    "hours",
+    "available_24_7",
+    "cost",
+    "cost_note",
+    "is_internal",
+)

@@ -15,24 +15,8 @@ from peersupport.accounts.models import Role, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from .models import Resource
+from .models import EDITABLE_FIELDS, Resource
 
-EDITABLE_FIELDS = (
-    "name",
-    "category",
-    "description",
-    "phone",
-    "text_number",
-    "text_keyword",
-    "email",
-    "website",
-    "address",
-    "hours",
-    "available_24_7",
-    "cost",
-    "cost_note",
-    "is_internal",
-)
 DUPLICATE_NAME = next(
     c for c in Resource._meta.constraints if c.name == "resource_active_name_unique"
 )
