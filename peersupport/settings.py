@@ -129,6 +129,9 @@ INSTALLED_APPS = [
     "peersupport.resources",
     "peersupport.support",
     "peersupport.governance",
+    "peersupport.notifications",
+    "peersupport.confidentiality",
+    "peersupport.releases",
     "peersupport.web",
 ]
 
@@ -528,3 +531,34 @@ CODENAME_CHECKS_PER_MINUTE = env_int("CODENAME_CHECKS_PER_MINUTE", 30, minimum=1
 CODENAME_ARGON2 = (
     {"time_cost": 1, "memory_cost": 1024} if TESTING else {"time_cost": 3, "memory_cost": 65536}
 )
+
+# Notifications (docs/operations.md, "Notifications"): the outbox's delivery, retries and sweeper.
+# SMS_WEBHOOK_URL: the department's SMS/phone gateway; each text is POSTed there as JSON, signed
+# with SMS_WEBHOOK_SECRET (HMAC-SHA256 in X-Peersupport-Signature). Empty: no SMS channel.
+SMS_WEBHOOK_URL = env.str("SMS_WEBHOOK_URL", default="")
+SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
+SMS_WEBHOOK_TIMEOUT_SECONDS = env_int("SMS_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+if PRODUCTION and SMS_WEBHOOK_URL and len(SMS_WEBHOOK_SECRET) < 16:
+    raise ImproperlyConfigured("SMS_WEBHOOK_SECRET must be at least 16 characters when SMS is on.")
+# A delivery that fails is tried again after 30 s, 1 min, 2 min ... up to this many seconds apart,
+# for ever: an escalation never ends silently.
+NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 900, minimum=1)
+# How long a worker may hold a notification it is sending before the sweeper takes it back.
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120, minimum=1)
+
+# Escalations of confidentiality exceptions (docs/operations.md, "Escalations").
+ESCALATION_RENOTIFY_MINUTES = env_int("ESCALATION_RENOTIFY_MINUTES", 5, minimum=1)
+# The steps the alert moves up, one per round until acknowledged: the on-duty BHS manager and
+# advocacy supervisor, their backups, then the on-duty BHS manager's own manager.
+ESCALATION_LADDER = env_list("ESCALATION_LADDER", ["on_duty", "backups", "bhs_manager_manager"])
+_unknown_steps = set(ESCALATION_LADDER) - {"on_duty", "backups", "bhs_manager_manager", "role"}
+if _unknown_steps or not ESCALATION_LADDER:
+    raise ImproperlyConfigured(
+        f"ESCALATION_LADDER has unknown steps {sorted(_unknown_steps)}: use on_duty, backups, "
+        "bhs_manager_manager and role (everyone holding the BHS manager or advocacy role)."
+    )
+# Rounds of moving up the ladder; after them every round alerts the whole list.
+ESCALATION_ROUNDS = env_int("ESCALATION_ROUNDS", 3, minimum=1)
+
+# Releases of information and their accounting of disclosures are kept at least 6 years.
+RELEASE_RETENTION_YEARS = env_int("RELEASE_RETENTION_YEARS", 6, minimum=6)

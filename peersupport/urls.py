@@ -11,6 +11,8 @@ urlpatterns = [
     path("resources/", include("peersupport.resources.urls")),
     path("support/", include("peersupport.support.urls")),
     path("policy/", include("peersupport.governance.urls")),
+    path("confidentiality/", include("peersupport.confidentiality.urls")),
+    path("releases/", include("peersupport.releases.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

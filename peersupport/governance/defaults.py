@@ -9,6 +9,9 @@ models and the tests (whose transactional flushes empty the tables) the real one
 
 import datetime
 
+# Raising one of these shows the supporter the crisis lines at once.
+CRISIS_CATEGORIES = frozenset({"danger-to-self"})
+
 # (code, name, explanation, action it triggers)
 EXCEPTION_CATEGORIES = [
     (
@@ -137,17 +140,19 @@ def install_defaults(
     today: datetime.date,  # noqa: N803
 ) -> None:
     """Create whatever of the defaults is missing; never touch what exists."""
+    # Migration 0002 runs this with the model before crisis_resources existed (0003 adds it).
+    has_crisis_flag = any(f.name == "crisis_resources" for f in ExceptionCategory._meta.fields)
     for order, (code, name, explanation, action) in enumerate(EXCEPTION_CATEGORIES, start=1):
-        ExceptionCategory.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "explanation": explanation,
-                "action": action,
-                "active": True,
-                "order": order * 10,
-            },
-        )
+        defaults = {
+            "name": name,
+            "explanation": explanation,
+            "action": action,
+            "active": True,
+            "order": order * 10,
+        }
+        if has_crisis_flag:
+            defaults["crisis_resources"] = code in CRISIS_CATEGORIES
+        ExceptionCategory.objects.get_or_create(code=code, defaults=defaults)
     approved = {"status": "approved", "effective_date": today, "number": 1}
     policy, _ = PolicyDocument.objects.get_or_create(
         kind="program_policy", defaults={"title": POLICY_TITLE}

@@ -12,6 +12,9 @@ class ExceptionCategory(models.Model):
     name = models.CharField(max_length=120)
     explanation = models.TextField(blank=True)
     action = models.CharField("action it triggers", max_length=200)
+    # Raising an escalation in this category shows the supporter the crisis lines of the
+    # resource directory on the spot ("danger to self").
+    crisis_resources = models.BooleanField("show crisis resources when raised", default=False)
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "peersupport.notifications"
+    verbose_name = "Notifications and their delivery"
