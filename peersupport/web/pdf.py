@@ -15,27 +15,35 @@ from django.template.loader import render_to_string
 PRINT_CSS = "css/print.css"
 
 
-def _local_only_fetcher(url: str, *args, **kwargs):
-    """Serve static files from disk; refuse everything else (no network from a PDF)."""
-    from weasyprint import default_url_fetcher
+def _local_only_fetcher():
+    """A fetcher that serves static files from disk and data: URLs (an image embedded in the
+    page, such as a signature) and refuses everything else: no network from a PDF."""
+    from weasyprint import URLFetcher
 
-    prefix = "file://"
-    if url.startswith(prefix):
-        path = Path(url.removeprefix(prefix)).resolve()
-        roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
-        if settings.STATIC_ROOT:
-            roots.append(Path(settings.STATIC_ROOT).resolve())
-        if any(path.is_relative_to(root) for root in roots):
-            return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"a PDF may not load {url!r}")
+    class LocalOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            prefix = "file://"
+            if url.startswith(prefix):
+                path = Path(url.removeprefix(prefix)).resolve()
+                roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+                if settings.STATIC_ROOT:
+                    roots.append(Path(settings.STATIC_ROOT).resolve())
+                if any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+            raise ValueError(f"a PDF may not load {url[:80]!r}")
+
+    return LocalOnlyFetcher(allowed_protocols=["file", "data"])
 
 
 def pdf_bytes(template: str, context: dict) -> bytes:
     from weasyprint import CSS, HTML
 
     html = render_to_string(template, context)
-    stylesheet = CSS(filename=finders.find(PRINT_CSS), url_fetcher=_local_only_fetcher)
-    return HTML(string=html, url_fetcher=_local_only_fetcher).write_pdf(stylesheets=[stylesheet])
+    fetcher = _local_only_fetcher()
+    stylesheet = CSS(filename=finders.find(PRINT_CSS), url_fetcher=fetcher)
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
 
 
 def pdf_response(template: str, context: dict, *, filename: str) -> HttpResponse:
