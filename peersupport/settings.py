@@ -558,7 +558,9 @@ if _unknown_steps or not ESCALATION_LADDER:
         "bhs_manager_manager and role (everyone holding the BHS manager or advocacy role)."
     )
 # Rounds of moving up the ladder; after them every round alerts the whole list.
-ESCALATION_ROUNDS = env_int("ESCALATION_ROUNDS", 3, minimum=1)
+ESCALATION_ROUNDS = env_int("ESCALATION_ROUNDS", 2, minimum=1)
+# How often the worker checks for escalations to alert again and sweeps the outbox.
+ESCALATION_TICK_SECONDS = env_int("ESCALATION_TICK_SECONDS", 15, minimum=1)
 
 # Releases of information and their accounting of disclosures are kept at least 6 years.
 RELEASE_RETENTION_YEARS = env_int("RELEASE_RETENTION_YEARS", 6, minimum=6)

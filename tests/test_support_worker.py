@@ -7,9 +7,11 @@ from django.core import mail
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from peersupport.notifications.scheduling import ensure_scheduled
+from peersupport.notifications.services import deliver_due
 from peersupport.support import services
 from peersupport.support.models import FollowUp
-from peersupport.support.tasks import ensure_scheduled, support_tick
+from peersupport.support.tasks import support_tick
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +24,15 @@ def test_followup_reminders_say_nothing_identifying_and_go_once(personas):
     FollowUp.objects.create(supporter=supporter, due=today + timedelta(days=3))  # not yet
     FollowUp.objects.create(supporter=supporter, due=today, done_at=timezone.now())  # done already
     assert services.followups_remind() == 1
+    assert len(mail.outbox) == 0  # queued in the outbox, sent by the worker
+    assert deliver_due() == {"sent": 1}
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]
     assert msg.to == [supporter.email]
     assert "2 follow-ups due" in msg.body and "/support/inbox/" in msg.body
     # Again: nothing more is sent.
     assert services.followups_remind() == 0
+    deliver_due()
     assert len(mail.outbox) == 1
 
 
@@ -40,9 +45,26 @@ def test_tick_runs_and_schedules_the_next_one():
 
 
 def test_ensure_scheduled_enqueues_once():
-    assert ensure_scheduled() is True
-    assert ensure_scheduled() is False
+    assert ensure_scheduled(support_tick) is True
+    assert ensure_scheduled(support_tick) is False
     assert DBTaskResult.objects.filter(task_path=support_tick.module_path).count() == 1
+
+
+def test_a_tick_killed_mid_run_leaves_its_successor_waiting():
+    """The next run is enqueued first thing, so a worker killed during a run (its row stays
+    RUNNING for ever) does not end the chain; an old RUNNING row does not block a restart."""
+    from peersupport.notifications.scheduling import STALE_RUNNING
+
+    support_tick.call()
+    waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
+    assert waiting.count() == 1
+    # Two chains collapse into one: a run does not add a second waiting successor.
+    support_tick.call()
+    assert waiting.count() == 1
+    # A run that died long ago (status RUNNING, started before the stale limit) and nothing
+    # waiting: ensure_scheduled starts the chain again.
+    waiting.update(status="RUNNING", started_at=timezone.now() - STALE_RUNNING - timedelta(1))
+    assert ensure_scheduled(support_tick) is True
 
 
 def test_coordinators_are_told_of_waiting_requests_without_details(personas, settings):
@@ -62,6 +84,7 @@ def test_coordinators_are_told_of_waiting_requests_without_details(personas, set
     later = timezone.now() + timedelta(minutes=61)
     assert services.offers_lapse(now=later)["escalated"] == 1
     assert services.waiting_tell_coordinators(now=later) == 1
+    deliver_due()
     assert len(mail.outbox) == 1
     msg = mail.outbox[0]
     assert msg.to == [personas["coordinator"].email]
@@ -69,4 +92,5 @@ def test_coordinators_are_told_of_waiting_requests_without_details(personas, set
     assert "Canaryname" not in msg.body + msg.subject and "0199" not in msg.body
     # Once only.
     assert services.waiting_tell_coordinators(now=later) == 0
+    deliver_due()
     assert len(mail.outbox) == 1

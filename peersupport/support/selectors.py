@@ -95,6 +95,11 @@ def held_request(user: User, public_id, *, audit: bool = True) -> SupportRequest
     return req
 
 
+def recent_contacts(user: User, *, limit: int = 5) -> QuerySet[Contact]:
+    """The supporter's own latest contacts (de-identified), newest first."""
+    return Contact.objects.filter(supporter=user).order_by("-created_at", "-pk")[:limit]
+
+
 def own_followups(user: User) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(supporter=user, done_at__isnull=True).order_by("due")
 

@@ -429,79 +429,87 @@ def purge_expired(*, now=None) -> dict[str, int]:
 # --- Reminders -----------------------------------------------------------------------------
 
 
+@transaction.atomic
 def followups_remind(*, today: date | None = None) -> int:
-    """E-mail each supporter once about follow-ups that are due. The e-mail says only that
-    something is due and where to look: no name, no request, no detail. A reminder is marked
-    sent after the mail server took it, so a crash sends it again rather than never."""
-    from django.core.mail import send_mail
+    """Tell each supporter once, by e-mail through the outbox, about follow-ups that are due.
+    The message says only that something is due and where to look: no name, no request, no
+    detail. The follow-ups are marked reminded in the transaction that queues the message, so
+    it goes out once (the outbox retries until it does)."""
     from django.urls import reverse
+
+    from peersupport.notifications.models import Channel
+    from peersupport.notifications.services import notification_queue
 
     today = today or timezone.localdate()
     due = (
-        FollowUp.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due__lte=today)
+        FollowUp.objects.select_for_update()
+        .filter(done_at__isnull=True, reminded_at__isnull=True, due__lte=today)
         .select_related("supporter")
-        .order_by("supporter_id", "due")
+        .order_by("supporter_id", "due", "pk")
     )
     by_supporter: dict[int, list[FollowUp]] = {}
     for followup in due:
         by_supporter.setdefault(followup.supporter_id, []).append(followup)
-    sent = 0
     inbox = f"{settings.SITE_URL.rstrip('/')}{reverse('support:inbox')}"
     for followups in by_supporter.values():
         supporter = followups[0].supporter
         n = len(followups)
-        send_mail(
-            subject="[Peer Support] A follow-up is due",
-            message=(
+        notification_queue(
+            key=f"followups:{supporter.pk}:{followups[0].pk}:{today.isoformat()}",
+            user=supporter,
+            channel=Channel.EMAIL,
+            subject="A follow-up is due",
+            body=(
                 f"You have {n} follow-up{'s' if n != 1 else ''} due in Peer Support.\n\n"
                 f"See your inbox: {inbox}\n"
             ),
-            from_email=None,
-            recipient_list=[supporter.email],
+            topic="followups",
         )
         FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(reminded_at=timezone.now())
-        sent += 1
-    return sent
+    return len(by_supporter)
 
 
+@transaction.atomic
 def waiting_tell_coordinators(*, now=None) -> int:
-    """E-mail every coordinator about requests raised as waiting, once per request. The e-mail
-    says how many and how long, never who or what. Marked told only after the mail server
-    took the message, so a crash repeats it rather than losing it."""
-    from django.core.mail import send_mail
+    """Tell every coordinator, by e-mail through the outbox, about requests raised as waiting,
+    once per request. The message says how many and how long, never who or what."""
     from django.urls import reverse
 
     from peersupport.accounts.models import RoleGrant
+    from peersupport.notifications.models import Channel
+    from peersupport.notifications.services import notification_queue
 
     now = now or timezone.now()
     raised = list(
-        SupportRequest.objects.filter(
+        SupportRequest.objects.select_for_update()
+        .filter(
             escalated_at__isnull=False,
             coordinators_told_at__isnull=True,
             status__in=[Status.WAITING, Status.OFFERED],
-        ).values_list("pk", "created_at")
+        )
+        .values_list("pk", "created_at")
     )
     if not raised:
         return 0
     longest = max(int((now - created).total_seconds() // 60) for _, created in raised)
-    recipients = sorted(
-        set(
-            RoleGrant.objects.current()
-            .filter(role=Role.COORDINATOR, user__is_active=True)
-            .values_list("user__email", flat=True)
-        )
-    )
-    if recipients:
-        overview = f"{settings.SITE_URL.rstrip('/')}{reverse('support:overview')}"
-        n = len(raised)
-        send_mail(
-            subject=f"[Peer Support] {n} request{'s' if n != 1 else ''} waiting",
-            message=(
+    coordinators = User.objects.filter(
+        is_active=True,
+        pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
+    ).order_by("pk")
+    overview = f"{settings.SITE_URL.rstrip('/')}{reverse('support:overview')}"
+    n = len(raised)
+    batch = hashlib.sha256(",".join(str(pk) for pk, _ in sorted(raised)).encode()).hexdigest()[:16]
+    for coordinator in coordinators:
+        notification_queue(
+            key=f"waiting:{batch}:{coordinator.pk}",
+            user=coordinator,
+            channel=Channel.EMAIL,
+            subject=f"{n} request{'s' if n != 1 else ''} waiting",
+            body=(
                 f"{n} support request{'s have' if n != 1 else ' has'} not been accepted; the "
                 f"longest has waited {longest} minutes.\n\nSee the support overview: {overview}\n"
             ),
-            from_email=None,
-            recipient_list=recipients,
+            topic="waiting",
         )
     SupportRequest.objects.filter(pk__in=[pk for pk, _ in raised]).update(coordinators_told_at=now)
     return len(raised)

@@ -104,6 +104,7 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
         "upcoming": [f for f in followups if f.due > today],
         "today": today,
         "load": selectors.supporter_load(user),
+        "recent_contacts": list(selectors.recent_contacts(user)),
         "errors": errors or [],
     }
     return render(request, "support/supporter/inbox.html", context, status=status)

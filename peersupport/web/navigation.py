@@ -41,6 +41,11 @@ NAV = [
         frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR}),
     ),
     Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
+    Link(
+        "Escalations",
+        "confidentiality:escalation_list",
+        frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR}),
+    ),
     Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
     Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
     Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
@@ -76,16 +81,22 @@ ROLE_HOME = {
     Role.COORDINATOR: (
         "You run the program day to day: the roster, training, program reports and the resource "
         "directory. You never see who sought help.",
-        ["support:overview", "governance:list", "resources:list"],
+        ["support:overview", "governance:list", "confidentiality:duty", "resources:list"],
     ),
     Role.BHS_MANAGER: (
         "You own the program's policy, recommend candidates to the Chief and receive "
         "confidentiality escalations. You grant the program's roles and review the audit log.",
-        ["governance:list", "accounts:role_list", "audit:event_list"],
+        [
+            "confidentiality:escalation_list",
+            "confidentiality:duty",
+            "governance:list",
+            "accounts:role_list",
+            "audit:event_list",
+        ],
     ),
     Role.ADVOCACY_SUPERVISOR: (
         "You receive confidentiality escalations and referrals to the advocacy service.",
-        ["resources:list"],
+        ["confidentiality:escalation_list", "confidentiality:duty", "resources:list"],
     ),
     Role.CHIEF: (
         "You give final approval of appointments and of program policy.",
@@ -113,6 +124,11 @@ _LINKS = {link.url_name: link for link in NAV} | {
     "admin:index": Link("Administration site", "admin:index", frozenset({Role.SYSADMIN})),
     "support:contact_new": Link(
         "Log a contact", "support:contact_new", frozenset({Role.PEER_SUPPORTER})
+    ),
+    "confidentiality:duty": Link(
+        "On-duty roster for escalations",
+        "confidentiality:duty",
+        frozenset({Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR, Role.COORDINATOR}),
     ),
     "support:my_requests": Link(
         "My requests for support", "support:my_requests", frozenset({Role.EMPLOYEE})

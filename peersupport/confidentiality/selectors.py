@@ -1,0 +1,56 @@
+"""Reads of escalations, applying who may see them.
+
+An escalation (with its protected note) is seen by the supporter who raised it, by everyone
+alerted about it, and by whoever holds the BHS manager or advocacy supervisor role (the people
+the roster is drawn from). Anyone else gets 404, whatever id they try.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, User
+from peersupport.resources.models import Category, Resource
+
+from .models import DutyAssignment, Escalation, EscalationRecipient
+
+OVERSEERS = (Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR)
+
+
+def escalations_for(user: User) -> QuerySet[Escalation]:
+    qs = Escalation.objects.select_related("category", "raised_by", "acknowledged_by")
+    if user.has_role(*OVERSEERS):
+        return qs
+    return qs.filter(Q(raised_by=user) | Q(recipients__user=user)).distinct()
+
+
+def escalation_for(user: User, public_id) -> Escalation:
+    escalation = escalations_for(user).filter(public_id=public_id).first()
+    if escalation is None:
+        raise Http404
+    return escalation
+
+
+def waiting_for(user: User) -> QuerySet[Escalation]:
+    """Open escalations this person was alerted about: the in-app banner, until acknowledged."""
+    return Escalation.objects.filter(status=Escalation.Status.OPEN, recipients__user=user).order_by(
+        "raised_at"
+    )
+
+
+def recipients(escalation: Escalation) -> QuerySet[EscalationRecipient]:
+    return escalation.recipients.select_related("user__employee")
+
+
+def roster(*, now=None) -> QuerySet[DutyAssignment]:
+    """The roster now and ahead (ended entries drop off)."""
+    now = now or timezone.now()
+    return (
+        DutyAssignment.objects.filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .select_related("user__employee")
+        .order_by("duty", "rank", "starts_at")
+    )
+
+
+def crisis_resources() -> QuerySet[Resource]:
+    return Resource.objects.active().filter(category=Category.CRISIS_LINE).order_by("name")

@@ -1,0 +1,19 @@
+"""The escalation tick: alerts again about unacknowledged escalations and sweeps the outbox.
+
+It runs every ESCALATION_TICK_SECONDS (15; a re-alert is at most that late) and keeps its own
+chain going (peersupport/notifications/scheduling.py).
+"""
+
+from django.conf import settings
+from django.tasks import task
+
+
+@task()
+def escalation_tick() -> dict:
+    from peersupport.notifications.scheduling import schedule_next
+    from peersupport.notifications.services import sweep
+
+    from .services import escalations_advance
+
+    schedule_next(escalation_tick, seconds=settings.ESCALATION_TICK_SECONDS)
+    return {"escalations": escalations_advance(), **sweep()}

@@ -1,0 +1,53 @@
+"""Periodic work on django.tasks, which has no schedule of its own.
+
+Each periodic task calls ``schedule_next`` first thing, so that a worker killed half-way
+through a run still leaves the next run waiting. ``ensure_scheduled`` (``manage.py
+schedule_ticks``, run at every start) starts a chain that is missing: none waiting, and none
+running recently (a run whose worker was killed stays "RUNNING" for ever). Two chains collapse
+into one, because a run does not enqueue a next one when one is already waiting.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+# A run that started longer ago than this is taken for dead.
+STALE_RUNNING = timedelta(minutes=10)
+
+
+def _waiting(task):
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=task.module_path, status="READY")
+
+
+def schedule_next(task, *, seconds: int) -> bool:
+    if _waiting(task).exists():
+        return False
+    task.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue()
+    return True
+
+
+def ensure_scheduled(task) -> bool:
+    """Enqueue a run now unless the chain is alive. True when one was enqueued."""
+    from django_tasks_db.models import DBTaskResult
+
+    running = DBTaskResult.objects.filter(
+        task_path=task.module_path,
+        status="RUNNING",
+        started_at__gte=timezone.now() - STALE_RUNNING,
+    )
+    if _waiting(task).exists() or running.exists():
+        return False
+    task.enqueue()
+    return True
+
+
+def periodic_tasks():
+    """Every chain the worker keeps going, with its period in seconds."""
+    from django.conf import settings
+
+    from peersupport.confidentiality.tasks import escalation_tick
+    from peersupport.support.tasks import TICK_SECONDS, support_tick
+
+    return [(support_tick, TICK_SECONDS), (escalation_tick, settings.ESCALATION_TICK_SECONDS)]

@@ -1,0 +1,60 @@
+"""Steps of the worker durability test, each run as its own process against the test's own
+database (``python -m tests.worker_scenario <step>``), the way the web process would write:
+the test process itself stays out of that database."""
+
+import json
+import sys
+
+
+def main(step: str) -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersupport.settings")
+    django.setup()
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peersupport.confidentiality.models import Escalation
+    from peersupport.notifications.models import Notification
+
+    if step == "raise":
+        from peersupport.accounts.models import Role, Unit
+        from peersupport.confidentiality.services import escalation_raise
+        from peersupport.governance.models import ExceptionCategory
+        from tests.factories import EmployeeFactory, UserFactory, grant
+        from tests.matrix.support_supporter import held_request
+
+        unit = Unit.objects.create(name="HQ", kind=Unit.Kind.DEPARTMENT)
+        people = {}
+        for name, role in (
+            ("supporter", Role.PEER_SUPPORTER),
+            ("bhs", Role.BHS_MANAGER),
+            ("advocacy", Role.ADVOCACY_SUPERVISOR),
+        ):
+            user = UserFactory(email=f"{name}@durability.example.org")
+            EmployeeFactory(user=user, unit=unit, work_email=user.email)
+            grant(user, role)
+            people[name] = user
+        escalation = escalation_raise(
+            actor=people["supporter"],
+            category=ExceptionCategory.objects.get(code="danger-to-others"),
+            note="durability note",
+            request=held_request(people["supporter"]),
+        )
+        print(json.dumps({"escalation": escalation.pk}))
+    elif step == "status":
+        rows = Notification.objects.order_by("pk").values("key", "status", "attempts")
+        print(json.dumps({"notifications": list(rows)}))
+    elif step == "due":
+        # Time passes with nobody acknowledging: the next round falls due now.
+        Escalation.objects.update(next_alert_at=timezone.now() - timedelta(seconds=1))
+        print(json.dumps({"ok": True}))
+    else:
+        raise SystemExit(f"unknown step {step}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
