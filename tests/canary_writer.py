@@ -5,6 +5,7 @@ column, and a plaintext value that is then deleted; then searches the raw databa
 the database and its -wal file; PostgreSQL: a pg_dump) and prints what it found as JSON.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersupport.settings")
 django.setup()
 
+from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -51,6 +53,53 @@ def checkpoint() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def release_through_the_services() -> list[str]:
+    """A release and its disclosures written the way the pages write them, with a canary in every
+    protected value, so that a copy into any other column (an audit event's details, a plain
+    field) is found too, not only the encrypted columns themselves."""
+    from django.utils import timezone
+
+    from peersupport.releases import services
+    from peersupport.releases.models import Release
+    from peersupport.support.models import SupportRequest
+    from tests.matrix.releases import signature_png
+
+    req = SupportRequest.objects.filter(
+        status=SupportRequest.Status.ACCEPTED, assigned_supporter__isnull=False
+    ).first()
+    values = {
+        name: f"CANARYRELEASE{name.upper()}QZX"
+        for name in ("person", "item", "recipient", "purpose", "event", "refused")
+    }
+    release = services.release_create(
+        actor=req.assigned_supporter,
+        request=req,
+        person_name=values["person"],
+        disclosers=Release.Disclosers.SUPPORTER,
+        items=[values["item"]],
+        recipients=[values["recipient"]],
+        purpose=values["purpose"],
+        right_to_revoke_explained=True,
+        expires_on=None,
+        expiry_event=values["event"],
+        signature_kind=Release.SignatureKind.DRAWN,
+        signature=signature_png(),
+        signed_on=timezone.localdate(),
+    )
+    disclose = {
+        "actor": req.assigned_supporter,
+        "release": release,
+        "disclosed_on": timezone.localdate(),
+        "items": [values["item"]],
+        "purpose": values["purpose"],
+    }
+    services.disclosure_record(recipient=values["recipient"], **disclose)
+    # Refused, and audited: the refusal must not write what was asked either.
+    with contextlib.suppress(ValidationError):
+        services.disclosure_record(recipient=values["refused"], **disclose)
+    return list(values.values())
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("demo_department", "--employees", "100", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -66,6 +115,8 @@ def main() -> None:
             with transaction.atomic():
                 row.save(update_fields=[field.name])
             canaries.append(canary)
+
+    canaries += release_through_the_services()
 
     unit = Unit.objects.first()
     control = "PLAINCONTROLQZX"

@@ -74,6 +74,16 @@ OWNED = {
     "support:my_request": (lambda user: _own_request(user), "public_id", "public_id"),
 }
 
+# Releases of information: two peer supporters, each holding a request and a release for it.
+from .matrix.releases import OWNED as _RELEASES  # noqa: E402
+
+OWNED.update(
+    {
+        name: (lambda u, make=make: make(_as_supporter(u)), kw)
+        for name, (make, kw) in _RELEASES.items()
+    }
+)
+
 
 def _id_urls():
     for route, name, _ in ALL_URLS:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
+from peersupport.releases.selectors import for_request as releases_for_request
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import apply_service_errors
 
@@ -159,7 +160,14 @@ def _thread(request, req, *, back: str):
     return render(
         request,
         "support/thread.html",
-        {"req": req, "thread": req.messages.all(), "form": form, "back": back},
+        {
+            "req": req,
+            "thread": req.messages.all(),
+            "form": form,
+            "back": back,
+            # The person's accounting of disclosures (PROGRAM.md rule 6): their own releases.
+            "releases": releases_for_request(req),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 

@@ -37,12 +37,16 @@ class Command(BaseCommand):
         except (DemoRefused, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         # The feature apps' demo data, each idempotent: supporters' directory entries, the
-        # resource directory, then a year of support activity that uses both.
+        # resource directory, a year of support activity that uses both, and releases of
+        # information signed for some of those requests.
+        from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources
         from peersupport.roster.demo import load_demo as load_roster
         from peersupport.support.demo import load_demo as load_support
 
         extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
+        # Releases of information need the requests the support demo made.
+        extras.append(load_releases(seed=seed))
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "

@@ -1,0 +1,121 @@
+"""Who may use the release pages (tests/test_authorization_matrix.py). The release in the URLs
+is held by the "supporter" persona, made through the services as in real use, and names the BHS
+manager among those who may disclose, so the BHS manager reaches every page of it.
+
+The peer supporter holding a release records, opens, prints, revokes and ends it, and records
+disclosures; the BHS manager reads the accounting of every release and records disclosures
+where the person allowed it. Past the role check the object decides (tests/test_object_access.py).
+"""
+
+import io
+
+from peersupport.accounts.models import Role
+
+_SUPPORTER = frozenset({Role.PEER_SUPPORTER})
+_READERS = frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER})
+_BHS = frozenset({Role.BHS_MANAGER})
+
+MATRIX = {
+    "releases:mine": {"GET": _SUPPORTER},
+    "releases:for_request": {"GET": _SUPPORTER},
+    "releases:create": {"GET": _SUPPORTER, "POST": _SUPPORTER},
+    "releases:detail": {"GET": _READERS},
+    "releases:pdf": {"GET": _READERS},
+    "releases:signature": {"GET": _READERS},
+    "releases:disclose": {"GET": _READERS, "POST": _READERS},
+    # Action URLs: POST acts; GET (after the ownership check) leads back to the release.
+    "releases:revoke": {"GET": _SUPPORTER, "POST": _SUPPORTER},
+    "releases:end": {"GET": _SUPPORTER, "POST": _SUPPORTER},
+    "releases:accounting": {"GET": _BHS},
+}
+
+
+def signature_png(width: int = 300, height: int = 100, *, blank: bool = False) -> bytes:
+    """A drawn signature as the signature pad sends it: a transparent PNG with a stroke."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if not blank:
+        draw = ImageDraw.Draw(image)
+        draw.line(
+            [(10, height - 20), (width // 3, 15), (width // 2, height - 25), (width - 10, 20)]
+        )
+        draw.line([(20, height - 10), (width - 20, height - 12)], fill=(17, 17, 17, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+RELEASE_DEFAULTS = {
+    "person_name": "Pat Quill",
+    "items": ["Dates of my peer support contacts in 2026", "That I was referred to the EAP"],
+    "recipients": ["Dr. Lee Park, City EAP", "Sgt. Dana Ruiz, Wellness Unit"],
+    "purpose": "To arrange my return-to-duty support plan",
+    "right_to_revoke_explained": True,
+    "expiry_event": "",
+    "signature_kind": "drawn",
+}
+
+
+def signed_release(supporter, req=None, **overrides):
+    """A release recorded through the service for a request ``supporter`` holds."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peersupport.releases import services
+    from peersupport.releases.models import Release
+
+    from .support_supporter import held_request
+
+    if req is None:
+        req = held_request(supporter)
+    today = timezone.localdate()
+    kwargs = {
+        **RELEASE_DEFAULTS,
+        "disclosers": Release.Disclosers.SUPPORTER_AND_BHS,
+        "expires_on": today + timedelta(days=90),
+        "signed_on": today,
+        "signature": signature_png(),
+        **overrides,
+    }
+    return services.release_create(actor=supporter, request=req, **kwargs)
+
+
+def _release(dept):
+    return {"release_id": signed_release(dept.users["supporter"]).pk}
+
+
+def _request(dept):
+    from .support_supporter import held_request
+
+    return {"request_id": held_request(dept.users["supporter"]).pk}
+
+
+URL_KWARGS = {
+    "releases:for_request": _request,
+    "releases:create": _request,
+    "releases:detail": _release,
+    "releases:pdf": _release,
+    "releases:signature": _release,
+    "releases:disclose": _release,
+    "releases:revoke": _release,
+    "releases:end": _release,
+}
+
+
+# For tests/test_object_access.py: url name -> (make the object for a supporter, URL kwarg).
+def _held_request(user):
+    from .support_supporter import held_request
+
+    return held_request(user)
+
+
+OWNED = {
+    "releases:for_request": (_held_request, "request_id"),
+    "releases:create": (_held_request, "request_id"),
+    **{
+        f"releases:{name}": (signed_release, "release_id")
+        for name in ("detail", "pdf", "signature", "disclose", "revoke", "end")
+    },
+}
