@@ -38,6 +38,11 @@ SHARED = {
     "governance:submit": "the BHS manager owns every policy document",
     "governance:approve": "the Chief decides on every policy version",
     "governance:return": "the Chief decides on every policy version",
+    "governance:version_pdf": "the same readers and the same selector as governance:version",
+    "governance:category_edit": "the BHS manager keeps every exception category (program data)",
+    "governance:category_retire": "the BHS manager keeps every exception category",
+    "governance:category_restore": "the BHS manager keeps every exception category",
+    "confidentiality:duty_end": "the BHS manager keeps the whole on-duty roster",
     "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
     "accounts:unit_edit": "the organisation is maintained by the system administrator",
@@ -68,6 +73,13 @@ OWNED = {
     "support:held_close": (lambda user: _support_held(user), "request_id"),
     "support:contact_for_request": (lambda user: _support_held(user), "request_id"),
     "support:followup_done": (lambda user: _support_followup(user), "followup_id"),
+    # Two peer supporters, each raising from their own request or contact; each one's
+    # escalation is theirs (neither is alerted about the other's, nor an overseer).
+    "confidentiality:raise_for_request": (lambda user: _support_held(user), "request_id"),
+    "confidentiality:raise_for_contact": (lambda user: _support_contact(user), "contact_id"),
+    "confidentiality:escalation": (lambda user: _escalation(user), "public_id", "public_id"),
+    "confidentiality:acknowledge": (lambda user: _escalation(user), "public_id", "public_id"),
+    "confidentiality:resolve": (lambda user: _escalation(user), "public_id", "public_id"),
     # Two peer supporters, each with an on-call shift.
     "roster:remove_shift": (lambda user: _on_call_shift(user), "shift_id"),
     # Two employees, each with their own request (found by its public id).
@@ -130,7 +142,14 @@ def test_swapped_ids_never_reach_the_other_account(name, two_of_a_kind):
         before = type(other_obj).objects.filter(pk=other_obj.pk).values().get()
         other_url = reverse(name, kwargs={kwarg: getattr(other_obj, key)})
         assert client.get(other_url).status_code == 404, (name, owner)
-        assert client.post(other_url, {"name": "taken over"}).status_code == 404, (name, owner)
+        posted = client.post(other_url, {"name": "taken over"}).status_code
+        own_url = reverse(name, kwargs={kwarg: getattr(own_obj, key)})
+        if posted == 405:
+            # A page that takes no POST at all refuses it before looking at the object (the
+            # same answer for the owner's own URL, so it says nothing about the other's).
+            assert client.post(own_url, {}).status_code == 405, (name, owner)
+        else:
+            assert posted == 404, (name, owner, posted)
         after = type(other_obj).objects.filter(pk=other_obj.pk).values().first()
         assert after == before, f"{name}: {owner} changed the other account's object"
         # The owner's own object is reachable: the 404 above is the rule, not a broken page.
@@ -171,6 +190,18 @@ def _support_followup(user):
     from .matrix.support_supporter import open_followup
 
     return open_followup(_as_supporter(user))
+
+
+def _support_contact(user):
+    from .matrix.confidentiality import logged_contact
+
+    return logged_contact(_as_supporter(user))
+
+
+def _escalation(user):
+    from .matrix.confidentiality import raised_escalation
+
+    return raised_escalation(_as_supporter(user))
 
 
 def _own_request(user):

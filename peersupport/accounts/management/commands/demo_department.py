@@ -39,14 +39,17 @@ class Command(BaseCommand):
         # The feature apps' demo data, each idempotent: supporters' directory entries, the
         # resource directory, a year of support activity that uses both, and releases of
         # information signed for some of those requests.
+        from peersupport.confidentiality.demo import load_demo as load_escalations
         from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources
         from peersupport.roster.demo import load_demo as load_roster
         from peersupport.support.demo import load_demo as load_support
 
         extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
-        # Releases of information need the requests the support demo made.
+        # Releases of information need the requests the support demo made; escalations its
+        # contacts.
         extras.append(load_releases(seed=seed))
+        extras.append(load_escalations())
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "

@@ -1,0 +1,101 @@
+"""Demo escalations: an on-duty roster (the demo BHS manager and advocacy supervisor on duty,
+other holders of those roles as backups) and two past escalations raised by the demo
+supporter, one resolved and one acknowledged, so the pages have something to show. No alert
+is sent for them: they are history. Idempotent; refused in production."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from peersupport.accounts.demo import EMAIL_DOMAIN, demo_refuse_in_production
+from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.governance.models import ExceptionCategory
+from peersupport.support.models import Contact
+
+from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
+
+DUTY_ROLES = (
+    (Duty.BHS_MANAGER, Role.BHS_MANAGER),
+    (Duty.ADVOCACY_SUPERVISOR, Role.ADVOCACY_SUPERVISOR),
+)
+
+
+def load_demo() -> str:
+    demo_refuse_in_production()
+    with transaction.atomic():
+        if DutyAssignment.objects.exists() or Escalation.objects.exists():
+            return "Escalations already loaded; nothing added."
+        bhs = User.objects.filter(email=f"bhs.manager@{EMAIL_DOMAIN}").first()
+        advocacy = User.objects.filter(email=f"advocacy@{EMAIL_DOMAIN}").first()
+        supporter = User.objects.filter(email=f"supporter@{EMAIL_DOMAIN}").first()
+        if not (bhs and advocacy and supporter):
+            return "No demo personas: no escalations added."
+        now = timezone.now()
+        start = now - timedelta(days=30)
+        rows = []
+        for duty, role in DUTY_ROLES:
+            holders = list(
+                User.objects.filter(
+                    pk__in=RoleGrant.objects.current().filter(role=role).values("user_id")
+                ).order_by("pk")
+            )
+            on_duty = bhs if duty == Duty.BHS_MANAGER else advocacy
+            others = [u for u in holders if u.pk != on_duty.pk][:2]
+            for rank, user in enumerate([on_duty, *others]):
+                rows.append(
+                    DutyAssignment(duty=duty, user=user, rank=rank, starts_at=start, created_by=bhs)
+                )
+        DutyAssignment.objects.bulk_create(rows)
+
+        contacts = list(Contact.objects.filter(supporter=supporter).order_by("-date")[:2])
+        if len(contacts) < 2:
+            return f"On-duty roster: {len(rows)} entries; no demo contacts for escalations."
+        categories = {c.code: c for c in ExceptionCategory.objects.all()}
+        resolved = Escalation.objects.create(
+            category=categories["danger-to-self"],
+            note="Said they had thought about ending it after the shooting review; agreed to "
+            "see the on-call clinician tonight.",
+            contact=contacts[0],
+            raised_by=supporter,
+            raised_at=now - timedelta(days=12, hours=3),
+            status=Escalation.Status.RESOLVED,
+            round=0,
+            acknowledged_by=bhs,
+            acknowledged_at=now - timedelta(days=12, hours=2, minutes=56),
+            resolved_by=bhs,
+            resolved_at=now - timedelta(days=12, hours=1),
+            resolution="Called the on-call clinician with the supporter; seen the same evening. "
+            "Follow-up booked with EAP.",
+        )
+        acknowledged = Escalation.objects.create(
+            category=categories["domestic-violence"],
+            note="Spouse described being pushed during an argument; wants advice, not a report "
+            "yet.",
+            contact=contacts[1],
+            raised_by=supporter,
+            raised_at=now - timedelta(days=2, hours=5),
+            status=Escalation.Status.ACKNOWLEDGED,
+            round=1,
+            acknowledged_by=advocacy,
+            acknowledged_at=now - timedelta(days=2, hours=4, minutes=52),
+        )
+        for escalation in (resolved, acknowledged):
+            EscalationRecipient.objects.bulk_create(
+                EscalationRecipient(
+                    escalation=escalation,
+                    user=user,
+                    reason=f"{label} on duty",
+                    first_alerted_at=escalation.raised_at,
+                    last_alerted_at=escalation.raised_at,
+                )
+                for user, label in ((bhs, "BHS manager"), (advocacy, "Advocacy supervisor"))
+            )
+        record(
+            actor=None,
+            action=AuditAction.DEMO_LOADED,
+            details={"duty_assignments": len(rows), "escalations": 2},
+        )
+    return f"Escalations: an on-duty roster of {len(rows)} entries and 2 past escalations."
