@@ -323,7 +323,7 @@ def test_purge_forgets_who_asked(client, supporter, settings):
     )
     out = StringIO()
     call_command("purge_expired", stdout=out)
-    assert "purged 1 request(s) and 1 message(s)" in out.getvalue()
+    assert "purged 1 request(s), 1 message(s) and 0 release(s)" in out.getvalue()
     req.refresh_from_db()
     assert req.identity == {} and req.codename_hash == "" and req.purged_at
     assert not Message.objects.exists()

@@ -38,7 +38,13 @@ def test_followup_reminders_say_nothing_identifying_and_go_once(personas):
 
 def test_tick_runs_and_schedules_the_next_one():
     result = support_tick.call()
-    assert set(result) == {"offers", "coordinators_told", "reminders", "purged"}
+    assert set(result) == {
+        "offers",
+        "coordinators_told",
+        "reminders",
+        "purged",
+        "releases_purged",
+    }
     waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
     assert waiting.count() == 1
     assert waiting.get().run_after > timezone.now()

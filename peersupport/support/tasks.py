@@ -13,6 +13,7 @@ TICK_SECONDS = 60
 @task()
 def support_tick() -> dict:
     from peersupport.notifications.scheduling import schedule_next
+    from peersupport.releases.services import releases_purge
 
     from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
@@ -22,4 +23,6 @@ def support_tick() -> dict:
         "coordinators_told": waiting_tell_coordinators(),
         "reminders": followups_remind(),
         "purged": purge_expired(),
+        # Releases of information and their accounting, once past RELEASE_RETENTION_YEARS.
+        "releases_purged": releases_purge(),
     }

@@ -41,6 +41,7 @@ NAV = [
         frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR}),
     ),
     Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
+    Link("Releases", "releases:mine", frozenset({Role.PEER_SUPPORTER})),
     Link(
         "Escalations",
         "confidentiality:escalation_list",
@@ -49,6 +50,7 @@ NAV = [
     Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
     Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
     Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
+    Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
     Link("Audit log", "audit:event_list", frozenset({Role.BHS_MANAGER})),
     Link("Profile", "accounts:profile", frozenset({SIGNED_IN})),
     Link("Security", "mfa_index", frozenset({SIGNED_IN})),
@@ -74,6 +76,7 @@ ROLE_HOME = {
             "support:inbox",
             "roster:mine",
             "support:contact_new",
+            "releases:mine",
             "governance:current",
             "resources:list",
         ],

@@ -12,12 +12,24 @@ EMPLOYEE_NAV = ["Home", "Resources", "Supporters", "Ask for support"]
 EVERYONE = [*EMPLOYEE_NAV, "Profile", "Security"]
 NAV = {
     "sysadmin": ["Home", "Resources", "People", "Units", "Roles", "Profile", "Security"],
-    "bhs_manager": [*EMPLOYEE_NAV, "Policy", "Roles", "Audit log", "Profile", "Security"],
+    "bhs_manager": [
+        *EMPLOYEE_NAV,
+        "Policy",
+        "Escalations",
+        "Roles",
+        "Releases and disclosures",
+        "Audit log",
+        "Profile",
+        "Security",
+    ],
+    "advocacy_supervisor": [*EMPLOYEE_NAV, "Escalations", "Profile", "Security"],
     "supporter": [
         *EMPLOYEE_NAV,
         "Inbox",
         "My availability",
         "Program policy",
+        "Releases",
+        "Escalations",
         "Profile",
         "Security",
     ],
@@ -39,6 +51,9 @@ HEADINGS = {
     # The policy itself, or the page saying none is approved yet (a flushed test database).
     "Program policy": re.compile(r"^(Peer Support )?Program policy(, version \d+)?$"),
     "Audit log": "Audit log",
+    "Escalations": "Escalations",
+    "Releases": "Releases of information you hold",
+    "Releases and disclosures": "Releases of information and disclosures",
     "Profile": "Your profile",
     "Security": "Two-Factor Authentication",
 }
