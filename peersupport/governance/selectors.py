@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, Po
 
 # Who reads every version, drafts included.
 POLICY_READERS = frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR})
+MAX_CATEGORY_ORDER = 32767  # the largest PositiveSmallIntegerField on every database
 
 
 def current_version(kind: str, *, today: datetime.date | None = None) -> PolicyVersion | None:
@@ -36,6 +37,45 @@ def active_exception_snapshot() -> list[dict]:
         {"code": c.code, "name": c.name, "explanation": c.explanation}
         for c in ExceptionCategory.objects.filter(active=True)
     ]
+
+
+def exception_categories() -> tuple[list[ExceptionCategory], list[ExceptionCategory]]:
+    """Every category: the active ones (as the notice and escalations list them), then the
+    retired ones."""
+    categories = list(ExceptionCategory.objects.all())
+    return [c for c in categories if c.active], [c for c in categories if not c.active]
+
+
+def exception_category(category_id: int) -> ExceptionCategory:
+    category = ExceptionCategory.objects.filter(pk=category_id).first()
+    if category is None:
+        raise Http404("No such exception category.")
+    return category
+
+
+def next_category_order() -> int:
+    """An order that puts a new category after the others (they go in steps of ten)."""
+    highest = ExceptionCategory.objects.aggregate(n=Max("order"))["n"]
+    return 0 if highest is None else min(highest + 10, MAX_CATEGORY_ORDER)
+
+
+def notice_versions_in_force_and_open() -> tuple[PolicyVersion | None, PolicyVersion | None]:
+    """The notice in force and the notice version in progress (drafted, returned or waiting
+    for the Chief), if any: what a change to the categories does and does not reach."""
+    in_force = current_version(PolicyDocument.Kind.CONFIDENTIALITY_NOTICE)
+    in_progress = (
+        PolicyVersion.objects.filter(
+            document__kind=PolicyDocument.Kind.CONFIDENTIALITY_NOTICE,
+            status__in=(
+                PolicyVersion.Status.DRAFT,
+                PolicyVersion.Status.SUBMITTED,
+                PolicyVersion.Status.RETURNED,
+            ),
+        )
+        .order_by("-number")
+        .first()
+    )
+    return in_force, in_progress
 
 
 def documents_with_history() -> list[tuple[PolicyDocument, PolicyVersion | None, list]]:

@@ -1,14 +1,16 @@
-"""Every write to policy documents: drafting, editing, the approval state machine and
-acknowledgements. Each writes its audit event in the same transaction.
+"""Every write to policy documents: drafting, editing, the approval state machine,
+acknowledgements, and the exception categories the notice lists. Each writes its audit event in
+the same transaction.
 
 TRANSITIONS is the one table of moves. The BHS manager drafts, edits and submits; only the
 Chief approves or returns. A refusal raises ValidationError and changes nothing.
 """
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from peersupport.accounts.models import Role, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from .models import PolicyAcknowledgement, PolicyDocument, PolicyVersion
+from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, PolicyVersion
 from .selectors import active_exception_snapshot, current_version
 
 S = PolicyVersion.Status
@@ -215,3 +217,180 @@ def policy_acknowledge(*, actor: User, version: PolicyVersion) -> PolicyAcknowle
             details={"number": version.number},
         )
     return ack
+
+
+# --- Exception categories (PROGRAM.md rule 4) -----------------------------------------------
+#
+# The BHS manager keeps them. A notice version copies the active ones when it is drafted or
+# edited, so nothing here changes a notice already approved; a retired category is no longer
+# offered for new escalations but stays, for the escalations that name it. The code is fixed at
+# creation: escalations refer to it.
+
+# What the BHS manager may change after creation (the code is set once).
+CATEGORY_FIELDS = ("name", "explanation", "action", "crisis_resources", "order")
+
+
+def _require_category_keeper(actor: User) -> None:
+    if not actor.has_role(Role.BHS_MANAGER):
+        raise ValidationError("Only the BHS manager keeps the exception categories.")
+
+
+def _lock_categories() -> None:
+    """Category writes are rare: taking every row in turn makes the name check below hold
+    against a concurrent write too (there is no constraint on the name to fall back on)."""
+    list(ExceptionCategory.objects.select_for_update().order_by("pk").values_list("pk"))
+
+
+def _category_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(CATEGORY_FIELDS)
+    if unknown:
+        raise ValueError(f"not exception category fields: {sorted(unknown)}")
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    if "name" in cleaned:
+        cleaned["name"] = " ".join(cleaned["name"].split())
+    return cleaned
+
+
+def _check_name_free(name: str, *, exclude_pk: int | None = None) -> None:
+    taken = ExceptionCategory.objects.filter(name__iexact=name).exclude(pk=exclude_pk).first()
+    if taken is None:
+        return
+    if taken.active:
+        message = "There is already a category with this name. Give this one another name."
+    else:
+        message = (
+            "A retired category has this name. Restore that one instead, or give this one "
+            "another name."
+        )
+    raise ValidationError({"name": message})
+
+
+def _check_code_free(code: str) -> None:
+    taken = ExceptionCategory.objects.filter(code__iexact=code).first()
+    if taken is None:
+        return
+    if taken.active:
+        message = f"The code is taken by “{taken.name}”. Choose another code."
+    else:
+        message = (
+            f"The code is taken by the retired category “{taken.name}”. Restore that one "
+            "instead, or choose another code."
+        )
+    raise ValidationError({"code": message})
+
+
+def _save_category(category: ExceptionCategory, *, update_fields=None) -> None:
+    category.full_clean(validate_unique=False)  # the checks above say it better
+    try:
+        with transaction.atomic():
+            category.save(update_fields=update_fields)
+    except IntegrityError:
+        # A concurrent create with the same code got past the check first.
+        raise ValidationError({"code": "The code is taken. Choose another code."}) from None
+
+
+@transaction.atomic
+def exception_category_create(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    action: str,
+    explanation: str = "",
+    crisis_resources: bool = False,
+    order: int = 0,
+) -> ExceptionCategory:
+    """A new, active category. It reaches the notice with the next notice version drafted."""
+    _require_category_keeper(actor)
+    fields = _category_fields(
+        {
+            "name": name,
+            "action": action,
+            "explanation": explanation,
+            "crisis_resources": crisis_resources,
+            "order": order,
+        }
+    )
+    code = code.strip().lower()
+    _lock_categories()
+    if code:
+        _check_code_free(code)
+    if fields.get("name"):
+        _check_name_free(fields["name"])
+    category = ExceptionCategory(code=code, active=True, **fields)
+    _save_category(category)
+    record(
+        actor=actor,
+        action=AuditAction.CATEGORY_CREATED,
+        target=category,
+        details={"code": category.code},
+    )
+    return category
+
+
+@transaction.atomic
+def exception_category_update(
+    *, actor: User, category: ExceptionCategory, **fields: Any
+) -> ExceptionCategory:
+    """Change the given fields (never the code). A retired category may be corrected too, so
+    that it comes back right when it is restored."""
+    _require_category_keeper(actor)
+    fields = _category_fields(fields)
+    _lock_categories()
+    category = ExceptionCategory.objects.get(pk=category.pk)
+    if fields.get("name"):
+        _check_name_free(fields["name"], exclude_pk=category.pk)
+    changed = []
+    for field, value in fields.items():
+        if getattr(category, field) != value:
+            setattr(category, field, value)
+            changed.append(field)
+    if changed:
+        _save_category(category, update_fields=changed)
+    record(
+        actor=actor,
+        action=AuditAction.CATEGORY_UPDATED,
+        target=category,
+        details={"code": category.code, "fields": changed},
+    )
+    return category
+
+
+def _set_active(
+    *, actor: User, category: ExceptionCategory, active: bool, audit: AuditAction
+) -> ExceptionCategory:
+    _require_category_keeper(actor)
+    _lock_categories()  # the last active one is checked against concurrent retirements too
+    category = ExceptionCategory.objects.get(pk=category.pk)
+    if category.active == active:
+        raise ValidationError(
+            f"“{category.name}” is {'already active' if active else 'already retired'}."
+        )
+    if (
+        not active
+        and not ExceptionCategory.objects.filter(active=True).exclude(pk=category.pk).exists()
+    ):
+        # A supporter raising an escalation must always have a category to choose.
+        raise ValidationError(
+            "This is the last active category. Add or restore another before retiring it."
+        )
+    category.active = active
+    category.save(update_fields=["active"])
+    record(actor=actor, action=audit, target=category, details={"code": category.code})
+    return category
+
+
+@transaction.atomic
+def exception_category_retire(*, actor: User, category: ExceptionCategory) -> ExceptionCategory:
+    """No longer offered for new escalations, nor copied into new notice versions. Kept, for
+    the escalations and notice versions that name it, and can be restored."""
+    return _set_active(
+        actor=actor, category=category, active=False, audit=AuditAction.CATEGORY_RETIRED
+    )
+
+
+@transaction.atomic
+def exception_category_restore(*, actor: User, category: ExceptionCategory) -> ExceptionCategory:
+    return _set_active(
+        actor=actor, category=category, active=True, audit=AuditAction.CATEGORY_RESTORED
+    )

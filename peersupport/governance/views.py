@@ -1,17 +1,24 @@
 """Policy documents: the list with history, drafting (BHS manager), approval (Chief), reading,
-and supporters' acknowledgements."""
+supporters' acknowledgements, PDFs of versions and of the notice in force, and the exception
+categories the BHS manager keeps."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
-from peersupport.accounts.permissions import roles_required
+from peersupport.accounts.permissions import public, roles_required
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.support.notice import current_notice
 from peersupport.web.forms import apply_service_errors
+from peersupport.web.pdf import pdf_response
 
 from . import selectors, services
-from .forms import AcknowledgeForm, PolicyVersionForm, ReturnForm
+from .forms import AcknowledgeForm, ExceptionCategoryForm, PolicyVersionForm, ReturnForm
 from .models import PolicyDocument
 
 READERS = (Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR)
@@ -201,3 +208,164 @@ def acknowledgements(request):
         "missing": selectors.supporters_not_acknowledged(current),
     }
     return render(request, "governance/acknowledgements.html", context)
+
+
+# --- PDFs -----------------------------------------------------------------------------------
+
+
+def _pdf_context() -> dict:
+    # A PDF is rendered without a request, so the context processors do not run.
+    return {"department_name": settings.DEPARTMENT_NAME, "printed_on": timezone.localdate()}
+
+
+@public
+@require_GET
+def notice_pdf(request):
+    """The confidentiality notice shown to requesters, as they see it before they ask: the
+    approved version in force, or the built-in notice while none is approved. Public, like the
+    page that links to it, so it is not audited (it reveals nothing about who downloads it)."""
+    notice = current_notice()
+    in_force = selectors.current_version(PolicyDocument.Kind.CONFIDENTIALITY_NOTICE)
+    if in_force is not None and in_force.label != notice.version:
+        in_force = None  # approved in between the two reads: show no date rather than a wrong one
+    context = _pdf_context() | {"notice": notice, "in_force": in_force}
+    filename = f"confidentiality-notice-{notice.version.removeprefix('notice-')}.pdf"
+    return pdf_response("governance/pdf/notice.html", context, filename=filename)
+
+
+@roles_required(*READERS, Role.PEER_SUPPORTER)
+@require_GET
+def version_pdf(request, version_id: int):
+    version = selectors.version_for_viewer(viewer=request.user, version_id=version_id)
+    current = selectors.current_version(version.document.kind)
+    context = _pdf_context() | {
+        "version": version,
+        "is_current": current is not None and current.pk == version.pk,
+    }
+    filename = f"{version.document.kind.replace('_', '-')}-v{version.number}.pdf"
+    response = pdf_response("governance/pdf/version.html", context, filename=filename)
+    record(
+        actor=request.user,
+        action=AuditAction.POLICY_PDF,
+        target=version,
+        details={"document": version.document.kind, "number": version.number},
+    )
+    return response
+
+
+# --- Exception categories -------------------------------------------------------------------
+
+
+def _notice_context() -> dict:
+    in_force, in_progress = selectors.notice_versions_in_force_and_open()
+    return {"notice_in_force": in_force, "notice_in_progress": in_progress}
+
+
+@roles_required(*READERS)  # the policy readers; only the BHS manager changes them
+@require_GET
+def category_list(request):
+    active, retired = selectors.exception_categories()
+    context = {
+        "active": active,
+        "retired": retired,
+        "can_edit": request.user.has_role(Role.BHS_MANAGER),
+        **_notice_context(),
+    }
+    return render(request, "governance/category_list.html", context)
+
+
+def _category_form_page(request, *, form, category=None):
+    context = {"form": form, "category": category, **_notice_context()}
+    return render(
+        request,
+        "governance/category_form.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def category_create(request):
+    form = ExceptionCategoryForm(
+        request.POST if request.method == "POST" else None,
+        adding=True,
+        initial={"order": selectors.next_category_order()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = services.exception_category_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Added “{category.name}”. Supporters can raise it now; the notice lists it "
+                "from its next approved version.",
+            )
+            return redirect("governance:categories")
+    return _category_form_page(request, form=form)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def category_edit(request, category_id: int):
+    category = selectors.exception_category(category_id)
+    initial = {name: getattr(category, name) for name in services.CATEGORY_FIELDS}
+    form = ExceptionCategoryForm(
+        request.POST if request.method == "POST" else None, adding=False, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            category = services.exception_category_update(
+                actor=request.user, category=category, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Saved “{category.name}”. The notice shows the change from its next approved "
+                "version.",
+            )
+            return redirect("governance:categories")
+    return _category_form_page(request, form=form, category=category)
+
+
+def _category_state(request, category_id: int, *, retire: bool):
+    """The retire and restore pages: confirm, then one service call."""
+    category = selectors.exception_category(category_id)
+    if category.active != retire:
+        messages.info(
+            request,
+            f"“{category.name}” is {'already retired' if retire else 'not retired'}; "
+            "nothing changed.",
+        )
+        return redirect("governance:categories")
+    errors = ()
+    if request.method == "POST":
+        service = (
+            services.exception_category_retire if retire else services.exception_category_restore
+        )
+        try:
+            service(actor=request.user, category=category)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            done = "Retired" if retire else "Restored"
+            messages.success(request, f"{done} “{category.name}”.")
+            return redirect("governance:categories")
+    context = {"category": category, "retire": retire, "errors": errors}
+    return render(request, "governance/category_state.html", context, status=400 if errors else 200)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def category_retire(request, category_id: int):
+    return _category_state(request, category_id, retire=True)
+
+
+@roles_required(Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def category_restore(request, category_id: int):
+    return _category_state(request, category_id, retire=False)

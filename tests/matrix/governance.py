@@ -3,10 +3,13 @@
 The BHS manager, the Chief and the coordinator read every policy document and its history; the
 BHS manager drafts, edits and submits; only the Chief approves or returns; peer supporters read
 the program policy in force and acknowledge it; the coordinator and the BHS manager see who has
-not acknowledged.
+not acknowledged. Whoever may read a version may download it as a PDF; the notice in force is a
+public PDF, like the page requesters read it on. The BHS manager keeps the exception categories;
+the coordinator and the Chief read them.
 """
 
 from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import PUBLIC
 
 _READERS = frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR})
 _READERS_AND_SUPPORTERS = _READERS | {Role.PEER_SUPPORTER}
@@ -42,7 +45,29 @@ MATRIX = {
     "governance:return": {"POST": _CHIEF},
     "governance:acknowledge": {"POST": frozenset({Role.PEER_SUPPORTER})},
     "governance:acknowledgements": {"GET": frozenset({Role.COORDINATOR, Role.BHS_MANAGER})},
+    "governance:version_pdf": {"GET": _READERS_AND_SUPPORTERS},
+    "governance:notice_pdf": {"GET": frozenset({PUBLIC})},
+    "governance:categories": {"GET": _READERS},
+    "governance:category_create": {"GET": _BHS, "POST": _BHS},
+    "governance:category_edit": {"GET": _BHS, "POST": _BHS},
+    "governance:category_retire": {"GET": _BHS, "POST": _BHS},
+    "governance:category_restore": {"GET": _BHS, "POST": _BHS},
 }
+
+
+def _category(*, retired: bool = False) -> dict:
+    from peersupport.governance.models import ExceptionCategory
+
+    category = ExceptionCategory.objects.create(
+        code=f"matrix-{'retired' if retired else 'active'}",
+        name=f"Matrix {'retired' if retired else 'active'} category",
+        action="Escalate.",
+        active=not retired,
+        order=900,
+    )
+    return {"category_id": category.pk}
+
+
 URL_KWARGS = {
     "governance:draft": lambda dept: {"kind": "program_policy"},
     "governance:version": _program_policy,
@@ -50,4 +75,8 @@ URL_KWARGS = {
     "governance:submit": _program_policy,
     "governance:approve": _program_policy,
     "governance:return": _program_policy,
+    "governance:version_pdf": _program_policy,
+    "governance:category_edit": lambda dept: _category(),
+    "governance:category_retire": lambda dept: _category(),
+    "governance:category_restore": lambda dept: _category(retired=True),
 }
