@@ -27,11 +27,13 @@ install-test: $(VENV)/.installed-test
 
 ## make run: set up, migrate, load the demo department, start web server and worker on 127.0.0.1
 run: $(VENV)/.installed
+	@scripts/ensure-pdf-libs $(PY)
 	@scripts/run
 
 ## make test: install what tests need (Python packages, Debian's chromium), lint, run every test
 test: $(VENV)/.installed-test
 	@scripts/ensure-chromium
+	@scripts/ensure-pdf-libs $(PY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PEERSUPPORT_ENV=test $(PY) manage.py makemigrations --check --dry-run
@@ -52,6 +54,7 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/demo_department.py
+	$(PY) bench/escalation_latency.py
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache
