@@ -360,3 +360,44 @@ def test_duty_roster_is_kept_by_the_bhs_manager(personas, client_for):
     assert row.ends_at is not None and row.ended_by == bhs
     # With the roster empty again, the first alert goes to everyone holding the roles.
     assert all(a.reason.startswith("Holds the") for a in services.ladder()[0])
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(url)
+    assert resp.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_escalation_pages_query_counts_do_not_grow(personas, team, category, client_for):
+    """The list, an escalation with its recipients and deliveries, the roster, and a page with
+    the banner: the same number of queries with one escalation as with thirty."""
+    supporter = personas["supporter"]
+    req = held_request(supporter)
+    first = services.escalation_raise(actor=supporter, category=category, note=NOTE, request=req)
+    pages = [
+        ("bhs_manager", reverse("confidentiality:escalation_list")),
+        ("supporter", reverse("confidentiality:escalation_list")),
+        (
+            "bhs_manager",
+            reverse("confidentiality:escalation", kwargs={"public_id": first.public_id}),
+        ),
+        ("bhs_manager", reverse("confidentiality:duty")),
+        ("advocacy_supervisor", reverse("web:home")),
+    ]
+    few = [_queries(client_for(name), url) for name, url in pages]
+    for i in range(29):
+        services.escalation_raise(actor=supporter, category=category, note=f"n{i}", request=req)
+    services.escalations_advance(now=timezone.now() + timedelta(minutes=6))
+    for rank in (2, 3, 4):
+        services.duty_assign(
+            actor=personas["bhs_manager"],
+            duty="bhs_manager",
+            user=team["backup"],
+            rank=rank,
+        )
+    many = [_queries(client_for(name), url) for name, url in pages]
+    assert few == many, list(zip(pages, few, many, strict=True))
