@@ -220,3 +220,12 @@ def test_the_version_page_links_to_its_pdf(client_for):
     current = selectors.current_version(Kind.PROGRAM_POLICY)
     page = client_for("supporter").get(reverse("governance:version", args=[current.pk]))
     assert reverse("governance:version_pdf", args=[current.pk]) in page.content.decode()
+
+
+def test_the_public_notice_pdf_is_drawn_once_then_served_from_the_cache(client):
+    first, printed = get_pdf(client, reverse("governance:notice_pdf"))
+    assert len(printed.html) == 1
+    again, printed_again = get_pdf(client, reverse("governance:notice_pdf"))
+    assert printed_again.html == []  # not drawn again
+    assert again.content == first.content
+    assert_pdf(again, "confidentiality-notice-program-default-1.pdf")

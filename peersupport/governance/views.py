@@ -4,6 +4,7 @@ categories the BHS manager keeps."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +16,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.support.notice import current_notice
 from peersupport.web.forms import apply_service_errors
-from peersupport.web.pdf import pdf_response
+from peersupport.web.pdf import pdf_bytes, pdf_file_response, pdf_response
 
 from . import selectors, services
 from .forms import AcknowledgeForm, ExceptionCategoryForm, PolicyVersionForm, ReturnForm
@@ -230,7 +231,14 @@ def notice_pdf(request):
         in_force = None  # approved in between the two reads: show no date rather than a wrong one
     context = _pdf_context() | {"notice": notice, "in_force": in_force}
     filename = f"confidentiality-notice-{notice.version.removeprefix('notice-')}.pdf"
-    return pdf_response("governance/pdf/notice.html", context, filename=filename)
+    # Public, and about 0.1 s of CPU to draw: drawn once per version and day, then served from
+    # the shared cache, so that nobody can keep the servers busy by asking for it.
+    key = f"notice-pdf:{notice.version}:{context['printed_on'].isoformat()}:{bool(in_force)}"
+    data = cache.get(key)
+    if data is None:
+        data = pdf_bytes("governance/pdf/notice.html", context)
+        cache.set(key, data, timeout=24 * 3600)
+    return pdf_file_response(data, filename=filename)
 
 
 @roles_required(*READERS, Role.PEER_SUPPORTER)

@@ -93,6 +93,7 @@ ROLE_HOME = {
             "confidentiality:escalation_list",
             "confidentiality:duty",
             "governance:list",
+            "governance:categories",
             "accounts:role_list",
             "audit:event_list",
         ],
@@ -132,6 +133,11 @@ _LINKS = {link.url_name: link for link in NAV} | {
         "On-duty roster for escalations",
         "confidentiality:duty",
         frozenset({Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR, Role.COORDINATOR}),
+    ),
+    "governance:categories": Link(
+        "Exception categories",
+        "governance:categories",
+        frozenset({Role.BHS_MANAGER, Role.COORDINATOR, Role.CHIEF}),
     ),
     "support:my_requests": Link(
         "My requests for support", "support:my_requests", frozenset({Role.EMPLOYEE})

@@ -46,8 +46,12 @@ def pdf_bytes(template: str, context: dict) -> bytes:
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
 
 
-def pdf_response(template: str, context: dict, *, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf_bytes(template, context), content_type="application/pdf")
+def pdf_file_response(data: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def pdf_response(template: str, context: dict, *, filename: str) -> HttpResponse:
+    return pdf_file_response(pdf_bytes(template, context), filename=filename)
