@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "peersupport.notifications",
     "peersupport.confidentiality",
     "peersupport.releases",
+    "peersupport.training",
     "peersupport.web",
 ]
 
@@ -564,3 +565,22 @@ ESCALATION_TICK_SECONDS = env_int("ESCALATION_TICK_SECONDS", 15, minimum=1)
 
 # Releases of information and their accounting of disclosures are kept at least 6 years.
 RELEASE_RETENTION_YEARS = env_int("RELEASE_RETENTION_YEARS", 6, minimum=6)
+
+# Training (docs/operations.md, "Training")
+# Hours of the initial course (one week: 5 days of 8 hours) required before becoming active.
+TRAINING_INITIAL_HOURS = env_int("TRAINING_INITIAL_HOURS", 40, minimum=1)
+TRAINING_INITIAL_DAYS = env_int("TRAINING_INITIAL_DAYS", 5, minimum=1)
+# Update hours required each quarter; the year's requirement is four times this (32 hours).
+TRAINING_QUARTER_HOURS = env_int("TRAINING_QUARTER_HOURS", 8, minimum=1)
+# Hours a new workshop or follow-up course credits unless the coordinator sets others.
+TRAINING_WORKSHOP_HOURS = env_int("TRAINING_WORKSHOP_HOURS", 4, minimum=1)
+# What happens when a supporter falls out of compliance: "flag" (flag and tell the coordinator)
+# or "inactive" (also set the supporter inactive, with the reason).
+TRAINING_NONCOMPLIANCE_ACTION = env_choice(
+    "TRAINING_NONCOMPLIANCE_ACTION", "flag", {"flag", "inactive"}
+)
+# Reminders: this many days before a session, and before the end of a quarter still unmet.
+TRAINING_REMINDER_DAYS = env_int("TRAINING_REMINDER_DAYS", 3, minimum=1)
+TRAINING_QUARTER_WARNING_DAYS = env_int("TRAINING_QUARTER_WARNING_DAYS", 21, minimum=1)
+# How often the worker runs the training tick (reminders and compliance).
+TRAINING_TICK_SECONDS = env_int("TRAINING_TICK_SECONDS", 3600, minimum=60)

@@ -69,6 +69,17 @@ class AuditAction(models.TextChoices):
     RELEASES_PURGED = "release.purged", "Releases past their retention purged"
     DISCLOSURE_RECORDED = "release.disclosure_recorded", "Disclosure recorded under a release"
     DISCLOSURE_REFUSED = "release.disclosure_refused", "Disclosure refused (no valid release)"
+    TRAINING_COURSE_SAVED = "training.course_saved", "Training course saved"
+    TRAINING_SESSION_SAVED = "training.session_saved", "Training session saved"
+    TRAINING_SESSION_CANCELLED = "training.session_cancelled", "Training session cancelled"
+    TRAINING_ENROLLED = "training.enrolled", "Enrolled in a training session"
+    TRAINING_ENROLMENT_CANCELLED = "training.enrolment_cancelled", "Training enrolment cancelled"
+    TRAINING_WAITLIST_PROMOTED = "training.waitlist_promoted", "Moved up from a waiting list"
+    TRAINING_ATTENDANCE_RECORDED = "training.attendance_recorded", "Training attendance recorded"
+    TRAINING_ATTENDANCE_CORRECTED = "training.attendance_corrected", "Training attendance corrected"
+    TRAINING_FEED_RESET = "training.feed_reset", "Training calendar address reset"
+    TRAINING_NONCOMPLIANT = "training.noncompliant", "Supporter out of training compliance"
+    TRAINING_EXPORTED = "training.exported", "Training hours exported"
 
 
 class Outcome(models.TextChoices):

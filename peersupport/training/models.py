@@ -1,0 +1,259 @@
+"""Training (PROGRAM.md, "Training"): courses, sessions over one or more days, enrolment with a
+waiting list, attendance per day and its audited corrections.
+
+Hours credited to a person are the sum of their ``Attendance`` rows; nothing else is a source of
+hours, so the record of hours is one table a correction can only change through
+``services.attendance_correct`` (which keeps the before, the after and the reason). Compliance is
+computed from those rows (``compliance.py``); ``ComplianceRecord`` only remembers what the worker
+last saw, so it acts (reminds, flags, sets inactive) once per change.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class CourseKind(models.TextChoices):
+    INITIAL = "initial", "Initial peer support training"
+    UPDATE = "update", "Quarterly update"
+    WORKSHOP = "workshop", "Workshop"
+    FOLLOW_UP = "follow_up", "Follow-up training"
+
+
+class Course(models.Model):
+    """What is taught: a kind, a title, a description and the hours a full attendance credits."""
+
+    kind = models.CharField(max_length=16, choices=CourseKind.choices)
+    title = models.CharField(max_length=200, unique=True)
+    description = models.TextField(max_length=4000, blank=True)
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    days = models.PositiveSmallIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="course_days_positive"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainingSession(models.Model):
+    """One offering of a course: a multi-day course is one session over several days.
+
+    ``starts_at`` and ``ends_at`` repeat the first day's start and the last day's end, so the
+    calendar, the overlap check and the reminders are one indexed query; only
+    ``services.session_save`` writes them, together with the days.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    place = models.CharField(max_length=200)
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="training_sessions_taught",
+    )
+    # An instructor from outside the department (no account), shown as given.
+    instructor_name = models.CharField(max_length=200, blank=True)
+    capacity = models.PositiveSmallIntegerField()
+    notes = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="scheduled", cancelled_at__isnull=True)
+                | (Q(status="cancelled", cancelled_at__isnull=False) & ~Q(cancel_reason="")),
+                name="session_cancelled_with_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.course} from {timezone.localdate(self.starts_at):%Y-%m-%d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    @property
+    def first_date(self) -> datetime.date:
+        return timezone.localdate(self.starts_at)
+
+    @property
+    def last_date(self) -> datetime.date:
+        return timezone.localdate(self.ends_at)
+
+
+class SessionDay(models.Model):
+    """One day of a session, with the hours a full attendance of that day credits."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="days")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="sessionday_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(hours__gt=0), name="sessionday_hours_positive"),
+            models.UniqueConstraint(fields=["session", "starts_at"], name="sessionday_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.session.course} on {self.date:%Y-%m-%d}"
+
+    @property
+    def date(self) -> datetime.date:
+        return timezone.localdate(self.starts_at)
+
+
+class Enrolment(models.Model):
+    """A person's place on a session: enrolled, on the waiting list (in order of asking), or
+    cancelled. One row per person and session; enrolling again re-uses it."""
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", "Enrolled"
+        WAITLISTED = "waitlisted", "On the waiting list"
+        CANCELLED = "cancelled", "Cancelled"
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_enrolments"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    # The waiting list is served in this order.
+    requested_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        indexes = [models.Index(fields=["session", "status", "requested_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="enrolment_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.session}: {self.get_status_display()}"
+
+
+class Attendance(models.Model):
+    """Hours credited to one person for one day of a session (0 when absent, less than the
+    day's hours when partly present)."""
+
+    day = models.ForeignKey(SessionDay, on_delete=models.PROTECT, related_name="attendances")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="training_attendance"
+    )
+    hours = models.DecimalField(max_digits=4, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["day__starts_at", "pk"]
+        indexes = [models.Index(fields=["user", "day"])]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "user"], name="attendance_unique"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="attendance_hours_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.hours} h for {self.user} on {self.day}"
+
+
+class AttendanceCorrection(models.Model):
+    """A change to hours already recorded: before, after, why, by whom. Never edited."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="corrections")
+    hours_before = models.DecimalField(max_digits=4, decimal_places=2)
+    hours_after = models.DecimalField(max_digits=4, decimal_places=2)
+    reason = models.CharField(max_length=300)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="attendancecorrection_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.hours_before} -> {self.hours_after} h ({self.reason})"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address. Only a hash of the token is kept: the address is
+    shown once, when it is made; resetting makes a new one and the old stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"calendar feed of {self.user}"
+
+
+class ComplianceRecord(models.Model):
+    """What the worker last computed for a person and year, so that it reminds, flags and acts
+    once per change rather than at every tick."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_compliance"
+    )
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=24)
+    changed_at = models.DateTimeField(default=timezone.now)
+    # The last quarter (1-4) whose coming end the person was warned about.
+    warned_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        ordering = ["-year", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "year"], name="compliancerecord_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.year}: {self.status}"
