@@ -96,6 +96,13 @@ OWNED.update(
     }
 )
 
+# Training: each owner's completed session (certificate) and the day of a session they teach.
+from .matrix.training import OWNED as _TRAINING_OWNED  # noqa: E402
+from .matrix.training import SHARED as _TRAINING_SHARED  # noqa: E402
+
+OWNED.update(_TRAINING_OWNED)
+SHARED.update(_TRAINING_SHARED)
+
 
 def _id_urls():
     for route, name, _ in ALL_URLS:

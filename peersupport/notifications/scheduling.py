@@ -49,5 +49,10 @@ def periodic_tasks():
 
     from peersupport.confidentiality.tasks import escalation_tick
     from peersupport.support.tasks import TICK_SECONDS, support_tick
+    from peersupport.training.tasks import training_tick
 
-    return [(support_tick, TICK_SECONDS), (escalation_tick, settings.ESCALATION_TICK_SECONDS)]
+    return [
+        (support_tick, TICK_SECONDS),
+        (escalation_tick, settings.ESCALATION_TICK_SECONDS),
+        (training_tick, settings.TRAINING_TICK_SECONDS),
+    ]

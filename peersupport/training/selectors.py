@@ -1,12 +1,32 @@
 """Reads about training. ``initial_training_complete`` is the one function the roster's
 selection pipeline calls before making a supporter active (PROGRAM.md, "Training")."""
 
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
+from django.http import Http404
+from django.utils import timezone
 
-from .models import Attendance, CourseKind
+from peersupport.accounts.models import User
+from peersupport.roster.models import SupporterProfile
+
+from . import compliance
+from .compliance import Credit
+from .models import (
+    Attendance,
+    CalendarFeed,
+    ComplianceRecord,
+    Course,
+    CourseKind,
+    Enrolment,
+    SessionDay,
+    TrainingSession,
+)
 
 
 def initial_hours(user) -> Decimal:
@@ -24,3 +44,356 @@ def initial_training_complete(user) -> bool:
     """True when ``user`` has been credited the full hours of initial peer support training
     (``TRAINING_INITIAL_HOURS``, 40 by default). One query."""
     return initial_hours(user) >= settings.TRAINING_INITIAL_HOURS
+
+
+# --- Compliance -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    user: User
+    profile: SupporterProfile | None
+    compliance: compliance.YearCompliance
+    flagged_at: datetime.datetime | None
+
+    @property
+    def name(self) -> str:
+        return self.profile.name if self.profile is not None else str(self.user)
+
+
+def _credits(user_ids: list[int], *, year: int | None = None) -> dict[int, list[Credit]]:
+    """Hours credited to these people, as compliance Credits: all initial-course hours, and the
+    other hours of ``year`` (all years when None). One query."""
+    rows = Attendance.objects.filter(user_id__in=user_ids, hours__gt=0)
+    if year is not None:
+        start = timezone.make_aware(datetime.datetime(year, 1, 1)) - datetime.timedelta(days=1)
+        end = timezone.make_aware(datetime.datetime(year + 1, 1, 1)) + datetime.timedelta(days=1)
+        rows = rows.filter(
+            Q(day__session__course__kind=CourseKind.INITIAL)
+            | Q(day__starts_at__gte=start, day__starts_at__lt=end)
+        )
+    credits: dict[int, list[Credit]] = defaultdict(list)
+    for user_id, starts_at, kind, hours in rows.values_list(
+        "user_id", "day__starts_at", "day__session__course__kind", "hours"
+    ):
+        credits[user_id].append(Credit(on=timezone.localdate(starts_at), kind=kind, hours=hours))
+    return credits
+
+
+def judge(credits: list[Credit], *, year: int, today: datetime.date) -> compliance.YearCompliance:
+    return compliance.year_compliance(
+        credits,
+        year=year,
+        today=today,
+        initial_hours=settings.TRAINING_INITIAL_HOURS,
+        quarter_hours=settings.TRAINING_QUARTER_HOURS,
+    )
+
+
+def person_compliance(
+    user, *, year: int | None = None, today: datetime.date | None = None
+) -> compliance.YearCompliance:
+    today = today or timezone.localdate()
+    year = year or today.year
+    return judge(_credits([user.pk], year=year).get(user.pk, []), year=year, today=today)
+
+
+BOARD_STATUSES = (
+    SupporterProfile.Status.ACTIVE,
+    SupporterProfile.Status.INACTIVE,
+    SupporterProfile.Status.APPOINTED,
+)
+BOARD_SORTS = {
+    "risk": lambda r: (-r.compliance.severity, -r.compliance.behind, r.name),
+    "name": lambda r: r.name,
+    "hours": lambda r: (r.compliance.update_hours, r.name),
+    "unit": lambda r: (_unit(r), r.name),
+}
+
+
+def _unit(row: ComplianceRow) -> str:
+    employee = row.profile.employee if row.profile is not None else None
+    return employee.unit.name if employee is not None and employee.unit_id else ""
+
+
+def compliance_rows(
+    *,
+    year: int,
+    today: datetime.date | None = None,
+    statuses: Iterable[str] = BOARD_STATUSES,
+    compliance_status: str = "",
+    roster_status: str = "",
+    sort: str = "risk",
+) -> list[ComplianceRow]:
+    """Every supporter in ``statuses`` with their compliance for ``year``, filtered and sorted
+    for the coordinator's board. Three queries however many supporters there are."""
+    today = today or timezone.localdate()
+    if year < today.year:
+        today = datetime.date(year, 12, 31) + datetime.timedelta(days=1)
+    profiles = SupporterProfile.objects.filter(status__in=list(statuses)).select_related(
+        "user", "user__employee", "user__employee__unit"
+    )
+    if roster_status:
+        profiles = profiles.filter(status=roster_status)
+    profiles = list(profiles)
+    ids = [p.user_id for p in profiles]
+    credits = _credits(ids, year=year)
+    flags = dict(
+        ComplianceRecord.objects.filter(year=year, user_id__in=ids).values_list(
+            "user_id", "flagged_at"
+        )
+    )
+    rows = [
+        ComplianceRow(
+            user=p.user,
+            profile=p,
+            compliance=judge(credits.get(p.user_id, []), year=year, today=today),
+            flagged_at=flags.get(p.user_id),
+        )
+        for p in profiles
+    ]
+    if compliance_status:
+        rows = [r for r in rows if r.compliance.status == compliance_status]
+    return sorted(rows, key=BOARD_SORTS.get(sort, BOARD_SORTS["risk"]))
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def sessions_upcoming(*, now=None):
+    now = now or timezone.now()
+    return (
+        TrainingSession.objects.filter(ends_at__gte=now)
+        .select_related("course", "instructor")
+        .annotate(
+            enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED)),
+            waiting=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.WAITLISTED)),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def sessions_past(*, now=None):
+    now = now or timezone.now()
+    return (
+        TrainingSession.objects.filter(ends_at__lt=now)
+        .select_related("course")
+        .annotate(
+            enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED))
+        )
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def session(session_id: int) -> TrainingSession:
+    """Sessions are the program's, not anyone's: every reader of training sees every one."""
+    try:
+        return TrainingSession.objects.select_related("course", "instructor").get(pk=session_id)
+    except TrainingSession.DoesNotExist:
+        raise Http404 from None
+
+
+def day_for_attendance(user, day_id: int) -> SessionDay:
+    """A day whose attendance ``user`` may record: any day for the coordinator, the days of
+    their own sessions for an instructor; 404 for everyone else."""
+    from .services import may_record_attendance
+
+    try:
+        day = SessionDay.objects.select_related("session__course").get(pk=day_id)
+    except SessionDay.DoesNotExist:
+        raise Http404 from None
+    if not may_record_attendance(user, day.session):
+        raise Http404
+    return day
+
+
+def session_enrolments(session: TrainingSession) -> dict[str, list[Enrolment]]:
+    grouped = {status: [] for status in Enrolment.Status.values}
+    for enrolment in session.enrolments.select_related("user", "user__employee").order_by(
+        "requested_at", "pk"
+    ):
+        grouped[enrolment.status].append(enrolment)
+    return grouped
+
+
+def calendar_days(first: datetime.date, last: datetime.date):
+    """Session days from ``first`` to ``last`` inclusive, by local date. One query."""
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(last, datetime.time.max))
+    by_date: dict[datetime.date, list[SessionDay]] = defaultdict(list)
+    for day in (
+        SessionDay.objects.filter(starts_at__gte=start, starts_at__lte=end)
+        .select_related("session__course")
+        .order_by("starts_at")
+    ):
+        by_date[day.date].append(day)
+    return by_date
+
+
+def feed_user(token: str):
+    from .services import feed_token_hash
+
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=feed_token_hash(token), user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    return feed
+
+
+def feed_days_for_user(user):
+    """The days of every session ``user`` holds a place on (or waits for), a year back and on."""
+    since = timezone.now() - datetime.timedelta(days=365)
+    return (
+        SessionDay.objects.filter(
+            starts_at__gte=since,
+            session__enrolments__user=user,
+            session__enrolments__status__in=[
+                Enrolment.Status.ENROLLED,
+                Enrolment.Status.WAITLISTED,
+            ],
+        )
+        .select_related("session__course")
+        .annotate(place_status=F("session__enrolments__status"))
+        .order_by("starts_at")
+    )
+
+
+def feed_days_for_course(course: Course):
+    since = timezone.now() - datetime.timedelta(days=365)
+    return (
+        SessionDay.objects.filter(session__course=course, starts_at__gte=since)
+        .select_related("session__course")
+        .order_by("starts_at")
+    )
+
+
+def course(course_id: int) -> Course:
+    try:
+        return Course.objects.get(pk=course_id)
+    except Course.DoesNotExist:
+        raise Http404 from None
+
+
+def courses():
+    return Course.objects.annotate(session_count=Count("sessions")).order_by("kind", "title")
+
+
+# --- Records --------------------------------------------------------------------------------
+
+
+@dataclass
+class TranscriptEntry:
+    session: TrainingSession
+    credited: Decimal
+    possible: Decimal
+    days: list  # (SessionDay, Attendance | None)
+    corrections: list
+
+    @property
+    def complete(self) -> bool:
+        return self.possible > 0 and self.credited >= self.possible
+
+
+def transcript(user) -> list[TranscriptEntry]:
+    """Every session ``user`` was enrolled in or credited for, newest first, with the hours per
+    day and the corrections. Three queries."""
+    attendance = {
+        a.day_id: a for a in Attendance.objects.filter(user=user).prefetch_related("corrections")
+    }
+    session_ids = set(
+        SessionDay.objects.filter(pk__in=attendance).values_list("session_id", flat=True)
+    ) | set(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ENROLLED).values_list(
+            "session_id", flat=True
+        )
+    )
+    entries = []
+    sessions = (
+        TrainingSession.objects.filter(pk__in=session_ids)
+        .select_related("course")
+        .prefetch_related("days")
+        .order_by("-starts_at")
+    )
+    for s in sessions:
+        days = [(day, attendance.get(day.pk)) for day in s.days.all()]
+        credited = sum((a.hours for _, a in days if a is not None), Decimal(0))
+        possible = sum((day.hours for day, _ in days), Decimal(0))
+        corrections = [c for _, a in days if a is not None for c in a.corrections.all()]
+        entries.append(
+            TranscriptEntry(
+                session=s, credited=credited, possible=possible, days=days, corrections=corrections
+            )
+        )
+    return entries
+
+
+def certificate_entry(user, session_id: int) -> TranscriptEntry:
+    """The completed session ``session_id`` of ``user``, or 404: a certificate is only ever
+    drawn for hours actually credited in full."""
+    for entry in transcript(user):
+        if entry.session.pk == session_id and entry.complete and not entry.session.is_cancelled:
+            return entry
+    raise Http404
+
+
+def person(user_id: int):
+    """A person the coordinator may read the training of: anyone with a supporter profile."""
+    profile = (
+        SupporterProfile.objects.select_related("user", "user__employee")
+        .filter(user_id=user_id)
+        .first()
+    )
+    if profile is None:
+        raise Http404
+    return profile
+
+
+def hours_rows(*, year: int) -> list[list[str]]:
+    """The CSV of hours for the department's records: one row per person, session and day."""
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    rows = [
+        [
+            "employee_number",
+            "name",
+            "course",
+            "kind",
+            "date",
+            "hours_credited",
+            "hours_of_day",
+            "place",
+            "corrected",
+        ]
+    ]
+    for a in (
+        Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
+        .select_related("user__employee", "day__session__course")
+        .annotate(correction_count=Count("corrections"))
+        .order_by("day__starts_at", "user_id")
+    ):
+        employee = getattr(a.user, "employee", None)
+        course = a.day.session.course
+        rows.append(
+            [
+                employee.employee_number if employee else "",
+                employee.full_name if employee else str(a.user),
+                course.title,
+                course.get_kind_display(),
+                a.day.date.isoformat(),
+                f"{a.hours:.2f}",
+                f"{a.day.hours:.2f}",
+                a.day.session.place,
+                "yes" if a.correction_count else "",
+            ]
+        )
+    return rows
+
+
+def enrolment(enrolment_id: int) -> Enrolment:
+    try:
+        return Enrolment.objects.select_related("session__course", "user").get(pk=enrolment_id)
+    except Enrolment.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,200 @@
+"""Training forms. They validate what was typed; the services decide and write."""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.roster.models import SupporterProfile
+
+from .compliance import Status as ComplianceStatus
+from .models import Course, CourseKind
+from .selectors import BOARD_SORTS, BOARD_STATUSES
+from .services import ELIGIBLE, DayPlan
+
+HOURS = {"min_value": Decimal(0), "max_digits": 5, "decimal_places": 2}
+
+
+class CourseForm(forms.Form):
+    kind = forms.ChoiceField(choices=CourseKind.choices)
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    hours = forms.DecimalField(label="Hours credited for the whole course", **HOURS)
+    days = forms.IntegerField(min_value=1, max_value=30, initial=1)
+    is_active = forms.BooleanField(label="Offered (new sessions can be scheduled)", required=False)
+
+    @staticmethod
+    def defaults(kind: str) -> dict:
+        if kind == CourseKind.INITIAL:
+            return {
+                "hours": settings.TRAINING_INITIAL_HOURS,
+                "days": settings.TRAINING_INITIAL_DAYS,
+            }
+        if kind == CourseKind.UPDATE:
+            return {"hours": settings.TRAINING_QUARTER_HOURS, "days": 1}
+        return {"hours": settings.TRAINING_WORKSHOP_HOURS, "days": 1}
+
+
+def _instructors():
+    holders = RoleGrant.objects.current().filter(
+        role__in=[Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER]
+    )
+    return User.objects.filter(is_active=True, pk__in=holders.values("user_id")).order_by(
+        "display_name", "email"
+    )
+
+
+class SessionForm(forms.Form):
+    """A session on consecutive working days (weekends skipped), the same hours each day."""
+
+    course = forms.ModelChoiceField(queryset=Course.objects.filter(is_active=True))
+    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    day_count = forms.IntegerField(
+        label="Number of days",
+        min_value=1,
+        max_value=15,
+        initial=1,
+        help_text="Consecutive working days; weekends are skipped.",
+    )
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="08:00")
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="17:00")
+    hours_per_day = forms.DecimalField(
+        label="Hours credited per day", initial=8, help_text="Without breaks.", **HOURS
+    )
+    place = forms.CharField(max_length=200)
+    capacity = forms.IntegerField(label="Places", min_value=1, max_value=500, initial=20)
+    instructor = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        help_text="An instructor with an account may record attendance.",
+    )
+    instructor_name = forms.CharField(
+        label="Or an instructor from outside", max_length=200, required=False
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instructor"].queryset = _instructors()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "The end is before the start.")
+        return data
+
+    def day_plans(self) -> list[DayPlan]:
+        data = self.cleaned_data
+        plans, day = [], data["first_day"]
+        while len(plans) < data["day_count"]:
+            if day.weekday() < 5 or data["day_count"] == 1:
+                starts = timezone.make_aware(datetime.datetime.combine(day, data["start_time"]))
+                ends = timezone.make_aware(datetime.datetime.combine(day, data["end_time"]))
+                plans.append(DayPlan(starts_at=starts, ends_at=ends, hours=data["hours_per_day"]))
+            day += datetime.timedelta(days=1)
+        return plans
+
+    @staticmethod
+    def initial_for(session) -> dict:
+        days = list(session.days.all())
+        first = days[0]
+        return {
+            "course": session.course_id,
+            "first_day": first.date,
+            "day_count": len(days),
+            "start_time": timezone.localtime(first.starts_at).time(),
+            "end_time": timezone.localtime(first.ends_at).time(),
+            "hours_per_day": first.hours,
+            "place": session.place,
+            "capacity": session.capacity,
+            "instructor": session.instructor_id,
+            "instructor_name": session.instructor_name,
+            "notes": session.notes,
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EnrolPersonForm(forms.Form):
+    person = forms.ModelChoiceField(
+        queryset=SupporterProfile.objects.none(), label="Supporter or candidate"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = (
+            SupporterProfile.objects.filter(status__in=ELIGIBLE)
+            .select_related("user__employee")
+            .order_by("user__employee__last_name", "user__employee__first_name", "pk")
+        )
+        self.fields["person"].label_from_instance = lambda p: (
+            f"{p.name} ({p.get_status_display().lower()})"
+        )
+
+
+class AttendanceForm(forms.Form):
+    """One hours field per person who may be credited for the day, and a reason for changes."""
+
+    reason = forms.CharField(
+        label="Reason for changing hours already recorded",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, people, day, recorded, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = people
+        for user in people:
+            field = forms.DecimalField(
+                label=str(getattr(getattr(user, "employee", None), "full_name", "") or user),
+                required=False,
+                max_value=None,
+                **HOURS,
+            )
+            name = f"hours_{user.pk}"
+            field.initial = recorded.get(user.pk, day.hours)
+            self.fields[name] = field
+        self.order_fields([f"hours_{u.pk}" for u in people] + ["reason"])
+
+    def hours_by_user(self) -> dict[int, Decimal]:
+        return {
+            user.pk: self.cleaned_data[f"hours_{user.pk}"]
+            for user in self.people
+            if self.cleaned_data.get(f"hours_{user.pk}") is not None
+        }
+
+
+class BoardFilterForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)
+    status = forms.ChoiceField(
+        label="Compliance", required=False, choices=[("", "All"), *ComplianceStatus.choices]
+    )
+    roster_status = forms.ChoiceField(
+        label="Supporter status",
+        required=False,
+        choices=[("", "All")] + [(s, SupporterProfile.Status(s).label) for s in BOARD_STATUSES],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("risk", "Most at risk first"),
+            ("name", "Name"),
+            ("hours", "Fewest update hours first"),
+            ("unit", "Unit"),
+        ],
+    )
+
+    def clean_sort(self):
+        sort = self.cleaned_data.get("sort") or "risk"
+        return sort if sort in BOARD_SORTS else "risk"
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)

@@ -1,0 +1,734 @@
+"""Writes about training: courses, sessions and their days, enrolment with its waiting list,
+attendance and its corrections, calendar addresses, exports, and the worker's reminders and
+compliance review. Each write records its audit event in the same transaction; messages go out
+only through the outbox (notifications.services), queued in that transaction too.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.notifications.services import notify
+from peersupport.roster.models import SupporterProfile
+
+from . import compliance
+from .models import (
+    Attendance,
+    AttendanceCorrection,
+    CalendarFeed,
+    ComplianceRecord,
+    Course,
+    CourseKind,
+    Enrolment,
+    SessionDay,
+    TrainingSession,
+)
+
+EStatus = Enrolment.Status
+# Who runs training: the coordinator (PROGRAM.md, "Coordination"). The BHS manager reads it.
+MANAGERS = frozenset({Role.COORDINATOR})
+# Who may be enrolled: anyone in the program short of retired or removed.
+ELIGIBLE = frozenset(
+    {
+        SupporterProfile.Status.CANDIDATE,
+        SupporterProfile.Status.APPOINTED,
+        SupporterProfile.Status.ACTIVE,
+        SupporterProfile.Status.INACTIVE,
+    }
+)
+
+
+def _is_manager(actor: User | None) -> bool:
+    return actor is not None and actor.has_role(*MANAGERS)
+
+
+def _check_manager(actor: User | None) -> None:
+    if not _is_manager(actor):
+        raise ValidationError("Only the program coordinator may do this.")
+
+
+def _link(name: str, **kwargs) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse(name, kwargs=kwargs or None)}"
+
+
+def _when(session: TrainingSession) -> str:
+    first, last = session.first_date, session.last_date
+    if first == last:
+        return f"{first:%A %-d %B %Y}"
+    return f"{first:%-d %B} to {last:%-d %B %Y}"
+
+
+def is_eligible(user: User) -> bool:
+    """A supporter or a candidate: someone with a profile in the program, or who holds the
+    peer-supporter role (appointed before the program used this system)."""
+    if SupporterProfile.objects.filter(user=user, status__in=ELIGIBLE).exists():
+        return True
+    return Role.PEER_SUPPORTER in user.roles
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def course_save(
+    *,
+    actor: User,
+    course: Course | None = None,
+    kind: str,
+    title: str,
+    description: str,
+    hours: Decimal,
+    days: int,
+    is_active: bool = True,
+) -> Course:
+    _check_manager(actor)
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": "Give the course a title."})
+    if kind not in CourseKind.values:
+        raise ValidationError({"kind": "Unknown kind of course."})
+    if hours <= 0:
+        raise ValidationError({"hours": "A course credits some hours."})
+    if days < 1:
+        raise ValidationError({"days": "A course lasts at least one day."})
+    if hours > days * 24:
+        raise ValidationError({"hours": f"{days} day(s) cannot hold {hours} hours."})
+    clash = Course.objects.filter(title__iexact=title)
+    if course is not None:
+        clash = clash.exclude(pk=course.pk)
+    if clash.exists():
+        raise ValidationError({"title": "Another course has this title."})
+    created = course is None
+    course = course or Course()
+    course.kind, course.title, course.description = kind, title, description.strip()
+    course.hours, course.days, course.is_active = hours, days, is_active
+    if created:
+        course.save()
+    else:
+        course.save(update_fields=["kind", "title", "description", "hours", "days", "is_active"])
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_COURSE_SAVED,
+        target=course,
+        details={"created": created, "kind": kind, "hours": str(hours), "active": is_active},
+    )
+    return course
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    starts_at: datetime
+    ends_at: datetime
+    hours: Decimal
+
+
+def _check_days(days: list[DayPlan]) -> list[DayPlan]:
+    if not days:
+        raise ValidationError({"days": "A session has at least one day."})
+    days = sorted(days, key=lambda d: d.starts_at)
+    for day in days:
+        if day.ends_at <= day.starts_at:
+            raise ValidationError(
+                {"days": f"On {timezone.localdate(day.starts_at)} the end is before the start."}
+            )
+        length = Decimal((day.ends_at - day.starts_at).total_seconds()) / 3600
+        if day.hours <= 0 or day.hours > length:
+            raise ValidationError(
+                {
+                    "days": f"On {timezone.localdate(day.starts_at)} the hours credited must be "
+                    f"more than 0 and at most the day's length ({length.normalize():f} h)."
+                }
+            )
+    for before, after in zip(days, days[1:], strict=False):
+        if after.starts_at < before.ends_at:
+            raise ValidationError({"days": "Two days of the session overlap."})
+    return days
+
+
+@transaction.atomic
+def session_save(
+    *,
+    actor: User,
+    session: TrainingSession | None = None,
+    course: Course,
+    place: str,
+    capacity: int,
+    days: list[DayPlan],
+    instructor: User | None = None,
+    instructor_name: str = "",
+    notes: str = "",
+) -> TrainingSession:
+    """Schedule a session, or change one. Its days cannot change once attendance is recorded;
+    more places move people up from the waiting list; fewer than are enrolled are refused."""
+    _check_manager(actor)
+    place = place.strip()
+    if not place:
+        raise ValidationError({"place": "Say where the session is held."})
+    if capacity < 1:
+        raise ValidationError({"capacity": "A session has at least one place."})
+    days = _check_days(days)
+    created = session is None
+    if created:
+        if not course.is_active:
+            raise ValidationError({"course": "This course is no longer offered."})
+        session = TrainingSession(course=course, created_by=actor)
+    else:
+        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if session.is_cancelled:
+            raise ValidationError("A cancelled session cannot be changed.")
+        enrolled = session.enrolments.filter(status=EStatus.ENROLLED).count()
+        if capacity < enrolled:
+            raise ValidationError(
+                {
+                    "capacity": f"{enrolled} people are enrolled: cancel some enrolments before "
+                    "lowering the places below that."
+                }
+            )
+        if session.course_id != course.pk and session.enrolments.exists():
+            raise ValidationError({"course": "People are enrolled: the course cannot change."})
+    old_days = [] if created else [(d.starts_at, d.ends_at, d.hours) for d in session.days.all()]
+    new_days = [(d.starts_at, d.ends_at, Decimal(d.hours)) for d in days]
+    days_changed = old_days != new_days
+    if (
+        days_changed
+        and not created
+        and Attendance.objects.filter(day__session=session).exists()
+    ):
+        raise ValidationError({"days": "Attendance is recorded: the days cannot change."})
+    session.course = course
+    session.place = place
+    session.capacity = capacity
+    session.instructor = instructor
+    session.instructor_name = instructor_name.strip()
+    session.notes = notes.strip()
+    session.starts_at = days[0].starts_at
+    session.ends_at = days[-1].ends_at
+    session.save()
+    if days_changed:
+        session.days.all().delete()
+        SessionDay.objects.bulk_create(
+            SessionDay(session=session, starts_at=d.starts_at, ends_at=d.ends_at, hours=d.hours)
+            for d in days
+        )
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_SESSION_SAVED,
+        target=session,
+        details={"created": created, "days": len(days), "capacity": capacity},
+    )
+    if not created:
+        _promote(session)
+        if days_changed:
+            for enrolment in session.enrolments.exclude(status=EStatus.CANCELLED).select_related(
+                "user"
+            ):
+                stamp = hashlib.sha256(repr(new_days).encode()).hexdigest()[:12]
+                notify(
+                    key=f"training:moved:{session.pk}:{enrolment.user_id}:{stamp}",
+                    user=enrolment.user,
+                    subject=f"{session.course}: new dates",
+                    body=f"{session.course} is now {_when(session)}, at {session.place}.\n\n"
+                    f"{_link('training:session', session_id=session.pk)}\n",
+                    topic="training",
+                )
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> TrainingSession:
+    _check_manager(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the session is cancelled."})
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.is_cancelled:
+        raise ValidationError("This session is already cancelled.")
+    if Attendance.objects.filter(day__session=session).exists():
+        raise ValidationError("Attendance is recorded for this session: it took place.")
+    session.status = TrainingSession.Status.CANCELLED
+    session.cancelled_at = timezone.now()
+    session.cancel_reason = reason[:300]
+    session.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_SESSION_CANCELLED,
+        target=session,
+        details={"why": reason[:200]},
+    )
+    for enrolment in session.enrolments.exclude(status=EStatus.CANCELLED).select_related("user"):
+        notify(
+            key=f"training:cancelled:{session.pk}:{enrolment.user_id}",
+            user=enrolment.user,
+            subject=f"Cancelled: {session.course}",
+            body=f"{session.course} ({_when(session)}) is cancelled: {reason[:300]}\n\n"
+            f"Other sessions: {_link('training:sessions')}\n",
+            topic="training",
+        )
+    return session
+
+
+# --- Enrolment ------------------------------------------------------------------------------
+
+
+def _overlap(session: TrainingSession, user: User) -> SessionDay | None:
+    """A day of another session the person holds a place on that overlaps one of this one."""
+    windows = Q()
+    for day in session.days.all():
+        windows |= Q(starts_at__lt=day.ends_at, ends_at__gt=day.starts_at)
+    if not windows:
+        return None
+    return (
+        SessionDay.objects.filter(windows)
+        .filter(
+            session__status=TrainingSession.Status.SCHEDULED,
+            session__enrolments__user=user,
+            session__enrolments__status__in=[EStatus.ENROLLED, EStatus.WAITLISTED],
+        )
+        .exclude(session=session)
+        .select_related("session__course")
+        .first()
+    )
+
+
+@transaction.atomic
+def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrolment:
+    """Give ``user`` a place on ``session``, or a place on its waiting list when it is full.
+    A supporter enrols themselves; the coordinator enrols anyone in the program."""
+    if actor.pk != user.pk:
+        _check_manager(actor)
+    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if session.is_cancelled:
+        raise ValidationError("This session is cancelled.")
+    if session.ends_at <= timezone.now():
+        raise ValidationError("This session is over.")
+    if not is_eligible(user):
+        raise ValidationError(
+            {"user": "Only peer supporters and candidates can be enrolled in training."}
+        )
+    enrolment = Enrolment.objects.filter(session=session, user=user).first()
+    if enrolment is not None and enrolment.status != EStatus.CANCELLED:
+        raise ValidationError(
+            {"user": f"Already {enrolment.get_status_display().lower()} for this session."}
+        )
+    clash = _overlap(session, user)
+    if clash is not None:
+        raise ValidationError(
+            {
+                "user": f"This overlaps {clash.session.course} on {clash.date:%-d %B %Y}, "
+                "which is already booked."
+            }
+        )
+    enrolled = session.enrolments.filter(status=EStatus.ENROLLED).count()
+    status = EStatus.ENROLLED if enrolled < session.capacity else EStatus.WAITLISTED
+    now = timezone.now()
+    if enrolment is None:
+        enrolment = Enrolment.objects.create(
+            session=session, user=user, status=status, requested_at=now, status_changed_at=now
+        )
+    else:
+        enrolment.status, enrolment.requested_at, enrolment.status_changed_at = status, now, now
+        enrolment.reminded_at = None
+        enrolment.save(update_fields=["status", "requested_at", "status_changed_at", "reminded_at"])
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_ENROLLED,
+        target=enrolment,
+        details={"session": session.pk, "user": user.pk, "status": status},
+    )
+    if actor.pk != user.pk:
+        where = "a place on" if status == EStatus.ENROLLED else "a place on the waiting list of"
+        notify(
+            key=f"training:enrolled:{enrolment.pk}:{now.timestamp():.0f}",
+            user=user,
+            subject=f"Training: {session.course}",
+            body=f"The coordinator gave you {where} {session.course}, {_when(session)}, at "
+            f"{session.place}.\n\n{_link('training:session', session_id=session.pk)}\n",
+            topic="training",
+        )
+    return enrolment
+
+
+def _promote(session: TrainingSession) -> int:
+    """Fill free places from the waiting list, first come first served (caller holds the
+    session's lock)."""
+    enrolled = session.enrolments.filter(status=EStatus.ENROLLED).count()
+    free = session.capacity - enrolled
+    if free <= 0 or session.ends_at <= timezone.now():
+        return 0
+    moved = 0
+    for enrolment in (
+        session.enrolments.filter(status=EStatus.WAITLISTED)
+        .select_related("user")
+        .order_by("requested_at", "pk")[:free]
+    ):
+        enrolment.status = EStatus.ENROLLED
+        enrolment.status_changed_at = timezone.now()
+        enrolment.save(update_fields=["status", "status_changed_at"])
+        record(
+            actor=None,
+            action=AuditAction.TRAINING_WAITLIST_PROMOTED,
+            target=enrolment,
+            details={"session": session.pk, "user": enrolment.user_id},
+        )
+        notify(
+            key=f"training:promoted:{enrolment.pk}:{enrolment.status_changed_at.timestamp():.0f}",
+            user=enrolment.user,
+            subject=f"You have a place: {session.course}",
+            body=f"A place came free on {session.course}, {_when(session)}, at {session.place}: "
+            f"it is yours.\n\n{_link('training:session', session_id=session.pk)}\n",
+            topic="training",
+        )
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> Enrolment:
+    """Give up a place (or a place on the waiting list); the next person waiting moves up."""
+    if actor.pk != enrolment.user_id:
+        _check_manager(actor)
+    session = TrainingSession.objects.select_for_update().get(pk=enrolment.session_id)
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.status == EStatus.CANCELLED:
+        raise ValidationError("This enrolment is already cancelled.")
+    if session.starts_at <= timezone.now():
+        raise ValidationError("The session has started: its attendance is recorded instead.")
+    before = enrolment.status
+    enrolment.status = EStatus.CANCELLED
+    enrolment.status_changed_at = timezone.now()
+    enrolment.save(update_fields=["status", "status_changed_at"])
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_ENROLMENT_CANCELLED,
+        target=enrolment,
+        details={"session": session.pk, "user": enrolment.user_id, "from": before},
+    )
+    if before == EStatus.ENROLLED:
+        _promote(session)
+    return enrolment
+
+
+# --- Attendance -----------------------------------------------------------------------------
+
+
+def may_record_attendance(actor: User, session: TrainingSession) -> bool:
+    return _is_manager(actor) or (
+        session.instructor_id is not None and session.instructor_id == actor.pk
+    )
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    actor: User,
+    day: SessionDay,
+    hours_by_user: Mapping[int, Decimal],
+    reason: str = "",
+) -> tuple[int, int]:
+    """Record the hours each enrolled person was present on ``day`` (0 when absent). Hours
+    already recorded change only with a reason, each change kept as a correction. Returns how
+    many were recorded and how many corrected."""
+    day = SessionDay.objects.select_related("session__course").get(pk=day.pk)
+    session = day.session
+    if not may_record_attendance(actor, session):
+        raise ValidationError("Only the coordinator or the session's instructor may do this.")
+    if session.is_cancelled:
+        raise ValidationError("This session is cancelled.")
+    if day.starts_at > timezone.now():
+        starts = timezone.localtime(day.starts_at).strftime("%-d %B %Y at %H:%M")
+        raise ValidationError(
+            f"This day has not happened yet (it starts {starts}): attendance is recorded on or "
+            "after it."
+        )
+    reason = reason.strip()
+    existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(day=day)}
+    enrolled = set(
+        session.enrolments.filter(status=EStatus.ENROLLED).values_list("user_id", flat=True)
+    )
+    errors = {}
+    for user_id, hours in hours_by_user.items():
+        if user_id not in enrolled and user_id not in existing:
+            errors[f"hours_{user_id}"] = "Not enrolled in this session."
+        elif hours < 0:
+            errors[f"hours_{user_id}"] = "Hours cannot be negative."
+        elif hours > day.hours:
+            errors[f"hours_{user_id}"] = (
+                f"At most {day.hours.normalize():f} hours: the length of this day."
+            )
+    changes = {
+        user_id: hours
+        for user_id, hours in hours_by_user.items()
+        if user_id in existing and existing[user_id].hours != hours
+    }
+    if changes and not reason:
+        errors["reason"] = "Hours already recorded change: say why."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    new = [
+        Attendance(day=day, user_id=user_id, hours=hours, recorded_by=actor, recorded_at=now)
+        for user_id, hours in hours_by_user.items()
+        if user_id not in existing
+    ]
+    Attendance.objects.bulk_create(new)
+    if new:
+        record(
+            actor=actor,
+            action=AuditAction.TRAINING_ATTENDANCE_RECORDED,
+            target=day,
+            details={
+                "session": session.pk,
+                "hours": {str(a.user_id): str(a.hours) for a in new},
+            },
+        )
+    for user_id, hours in changes.items():
+        attendance = existing[user_id]
+        correction = AttendanceCorrection.objects.create(
+            attendance=attendance,
+            hours_before=attendance.hours,
+            hours_after=hours,
+            reason=reason[:300],
+            corrected_by=actor,
+            corrected_at=now,
+        )
+        attendance.hours = hours
+        attendance.save(update_fields=["hours"])
+        record(
+            actor=actor,
+            action=AuditAction.TRAINING_ATTENDANCE_CORRECTED,
+            target=attendance,
+            details={
+                "user": user_id,
+                "before": str(correction.hours_before),
+                "after": str(hours),
+                "why": reason[:200],
+            },
+        )
+    return len(new), len(changes)
+
+
+# --- Calendar address -----------------------------------------------------------------------
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def feed_reset(*, actor: User) -> str:
+    """A new secret calendar address for ``actor``; the old one stops working at once. The
+    token is returned to be shown once and is never stored."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        user=actor,
+        defaults={
+            "token_hash": feed_token_hash(token),
+            "created_at": timezone.now(),
+            "last_used_at": None,
+        },
+    )
+    record(actor=actor, action=AuditAction.TRAINING_FEED_RESET, target=actor)
+    return token
+
+
+# --- Records --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def hours_export(*, actor: User, year: int, rows: list[list[str]]) -> list[list[str]]:
+    """Record that the hours of ``year`` left the system (the rows come from
+    selectors.hours_rows)."""
+    if not actor.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
+        raise ValidationError("Only the coordinator or the BHS manager may export hours.")
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_EXPORTED,
+        details={"year": year, "rows": max(len(rows) - 1, 0)},
+    )
+    return rows
+
+
+# --- The worker -----------------------------------------------------------------------------
+
+
+def sessions_remind(*, now: datetime | None = None) -> int:
+    """Remind everyone enrolled of a session starting within TRAINING_REMINDER_DAYS, once."""
+    now = now or timezone.now()
+    soon = now + timedelta(days=settings.TRAINING_REMINDER_DAYS)
+    sent = 0
+    due = (
+        Enrolment.objects.filter(
+            status=EStatus.ENROLLED,
+            reminded_at__isnull=True,
+            session__status=TrainingSession.Status.SCHEDULED,
+            session__starts_at__gt=now,
+            session__starts_at__lte=soon,
+        )
+        .select_related("session__course", "user")
+        .order_by("pk")
+    )
+    for enrolment in due:
+        with transaction.atomic():
+            updated = Enrolment.objects.filter(pk=enrolment.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if not updated:
+                continue
+            session = enrolment.session
+            start = timezone.localtime(session.starts_at)
+            notify(
+                key=f"training:remind:{enrolment.pk}:{session.starts_at.timestamp():.0f}",
+                user=enrolment.user,
+                subject=f"Training soon: {session.course}",
+                body=f"{session.course} starts {start:%A %-d %B at %H:%M}, at {session.place}."
+                f"\n\n{_link('training:session', session_id=session.pk)}\n",
+                topic="training",
+            )
+            sent += 1
+    return sent
+
+
+def _coordinators():
+    return User.objects.filter(
+        is_active=True,
+        pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
+    ).order_by("pk")
+
+
+def compliance_review(*, today=None) -> dict:
+    """Compute every supporter's compliance for this year and act once on each change:
+    warn before a quarter is missed, and when someone falls out of compliance flag it, tell
+    them and the coordinators, and (TRAINING_NONCOMPLIANCE_ACTION=inactive) set them
+    inactive."""
+    from . import selectors
+
+    today = today or timezone.localdate()
+    counts = {"warned": 0, "flagged": 0, "set_inactive": 0}
+    rows = selectors.compliance_rows(year=today.year, today=today, statuses=[
+        SupporterProfile.Status.ACTIVE,
+        SupporterProfile.Status.INACTIVE,
+    ])
+    known = {
+        r.user_id: r for r in ComplianceRecord.objects.filter(year=today.year)
+    }
+    for row in rows:
+        with transaction.atomic():
+            done = _review_one(row, known.get(row.user.pk), today=today)
+        for key, value in done.items():
+            counts[key] += value
+    return counts
+
+
+def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
+    result = row.compliance
+    user, profile = row.user, row.profile
+    now = timezone.now()
+    done = {"warned": 0, "flagged": 0, "set_inactive": 0}
+    if stored is None:
+        stored = ComplianceRecord.objects.create(
+            user=user, year=result.year, status=result.status, hours=result.update_hours
+        )
+        fresh = True
+    else:
+        stored = ComplianceRecord.objects.select_for_update().get(pk=stored.pk)
+        fresh = False
+    changed = fresh or stored.status != result.status or stored.hours != result.update_hours
+    if changed:
+        if not fresh and stored.status != result.status:
+            stored.changed_at = now
+        stored.status, stored.hours = result.status, result.update_hours
+        stored.save(update_fields=["status", "hours", "changed_at"])
+    quarter = compliance.quarter_of(today)
+    end = compliance.quarter_end(today.year, quarter)
+    # A quarter about to be missed: its end is near and the forecast asks for hours by then.
+    if (
+        result.forecast is not None
+        and profile.status == SupporterProfile.Status.ACTIVE
+        and (end - today).days <= settings.TRAINING_QUARTER_WARNING_DAYS
+        and stored.warned_quarter != quarter
+        and result.quarter_hours[quarter - 1] < result.quarter_requirement
+        and result.required[quarter - 1]
+    ):
+        stored.warned_quarter = quarter
+        stored.save(update_fields=["warned_quarter"])
+        notify(
+            key=f"training:warn:{user.pk}:{today.year}:{quarter}",
+            user=user,
+            subject=f"Training: the Q{quarter} update is still to do",
+            body=f"You have {result.quarter_hours[quarter - 1].normalize():f} of the "
+            f"{result.quarter_requirement.normalize():f} update hours of Q{quarter}, which ends "
+            f"on {end:%-d %B}. {result.forecast.text}\n\nSessions: "
+            f"{_link('training:sessions')}\n",
+            topic="training",
+        )
+        done["warned"] = 1
+    out = result.status == compliance.Status.OUT_OF_COMPLIANCE
+    if out and stored.flagged_at is None:
+        stored.flagged_at = now
+        stored.save(update_fields=["flagged_at"])
+        record(
+            actor=None,
+            action=AuditAction.TRAINING_NONCOMPLIANT,
+            target=user,
+            details={
+                "year": result.year,
+                "behind": str(result.behind),
+                "consequence": settings.TRAINING_NONCOMPLIANCE_ACTION,
+            },
+        )
+        name = profile.name
+        notify(
+            key=f"training:out:{user.pk}:{result.year}",
+            user=user,
+            subject="Training: out of compliance",
+            body=f"Your update training for {result.year} is {result.behind.normalize():f} "
+            f"hours short, which puts you out of compliance. The coordinator has been told.\n\n"
+            f"{_link('training:mine')}\n",
+            topic="training",
+        )
+        for coordinator in _coordinators():
+            notify(
+                key=f"training:out:{user.pk}:{result.year}:to:{coordinator.pk}",
+                user=coordinator,
+                subject=f"Out of training compliance: {name}",
+                body=f"{name} is {result.behind.normalize():f} update hours short for "
+                f"{result.year}.\n\n{_link('training:transcript', user_id=user.pk)}\n",
+                topic="training",
+            )
+        done["flagged"] = 1
+        if (
+            settings.TRAINING_NONCOMPLIANCE_ACTION == "inactive"
+            and profile.status == SupporterProfile.Status.ACTIVE
+        ):
+            from peersupport.roster.services import supporter_set_status
+
+            supporter_set_status(
+                actor=None,
+                profile=profile,
+                status=SupporterProfile.Status.INACTIVE,
+                reason=f"Out of training compliance for {result.year}: "
+                f"{result.behind.normalize():f} update hours short.",
+            )
+            done["set_inactive"] = 1
+    elif not out and stored.flagged_at is not None:
+        # Made up: the flag comes down (setting someone active again stays a person's decision).
+        stored.flagged_at = None
+        stored.save(update_fields=["flagged_at"])
+    return done
+

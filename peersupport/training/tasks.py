@@ -1,0 +1,19 @@
+"""The training app's scheduled work, run by the background worker.
+
+``training_tick`` runs every TRAINING_TICK_SECONDS (an hour by default;
+peersupport/notifications/scheduling.py keeps the chain going). Each step is idempotent: a
+reminder, a warning or a flag is sent once however often the tick runs.
+"""
+
+from django.conf import settings
+from django.tasks import task
+
+
+@task()
+def training_tick() -> dict:
+    from peersupport.notifications.scheduling import schedule_next
+
+    from .services import compliance_review, sessions_remind
+
+    schedule_next(training_tick, seconds=settings.TRAINING_TICK_SECONDS)
+    return {"reminded": sessions_remind(), **compliance_review()}

@@ -1,0 +1,531 @@
+"""Training pages. Supporters see sessions, the calendar and their own record, enrol and leave;
+the coordinator schedules, enrols, records attendance and reads the compliance board; an
+instructor records attendance for their own sessions; the BHS manager reads the board and the
+records. Every id in a URL is looked up through selectors.
+"""
+
+import calendar as pycalendar
+import csv
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import public, roles_required, signed_in
+from peersupport.roster.models import SupporterProfile
+from peersupport.web.forms import apply_service_errors
+from peersupport.web.pdf import pdf_response
+
+from . import ics, selectors, services
+from .compliance import Status as ComplianceStatus
+from .forms import (
+    AttendanceForm,
+    BoardFilterForm,
+    CourseForm,
+    EnrolPersonForm,
+    ReasonForm,
+    SessionForm,
+    YearForm,
+)
+from .models import Attendance, CourseKind, Enrolment
+
+COORDINATOR = Role.COORDINATOR
+READERS = (Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
+OVERSEERS = (Role.COORDINATOR, Role.BHS_MANAGER)
+# Instructors hold one of these; the day decides (selectors.day_for_attendance).
+ATTENDANCE_TAKERS = (Role.COORDINATOR, Role.PEER_SUPPORTER, Role.BHS_MANAGER)
+
+
+def _year(request) -> int:
+    form = YearForm(request.GET)
+    today = timezone.localdate()
+    if form.is_valid() and form.cleaned_data["year"]:
+        return min(form.cleaned_data["year"], today.year)
+    return today.year
+
+
+# --- The supporter's own page ---------------------------------------------------------------
+
+
+def _mine_page(request, *, token: str = ""):
+    user = request.user
+    today = timezone.localdate()
+    profile = SupporterProfile.objects.filter(user=user).first()
+    entries = selectors.transcript(user)
+    upcoming = (
+        Enrolment.objects.filter(
+            user=user,
+            status__in=[Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED],
+            session__ends_at__gte=timezone.now(),
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")
+    )
+    context = {
+        "profile": profile,
+        "in_program": profile is not None or bool(entries) or user.has_role(Role.PEER_SUPPORTER),
+        "compliance": selectors.person_compliance(user, today=today),
+        "initial_hours": selectors.initial_hours(user),
+        "upcoming": upcoming,
+        "entries": entries,
+        "has_feed": hasattr(user, "training_feed"),
+        "reads_sessions": user.has_role(*READERS),
+        "feed_url": (request.build_absolute_uri(f"/training/feed/{token}.ics") if token else ""),
+    }
+    return render(request, "training/mine.html", context)
+
+
+@signed_in
+@require_GET
+def mine(request):
+    return _mine_page(request)
+
+
+@signed_in
+@never_cache
+@require_POST
+def feed_reset(request):
+    token = services.feed_reset(actor=request.user)
+    # Shown on this response only: the token itself is never stored.
+    return _mine_page(request, token=token)
+
+
+@public
+@require_GET
+def feed(request, token: str):
+    found = selectors.feed_user(token)
+    days = list(selectors.feed_days_for_user(found.user))
+    statuses = {
+        d.session_id: "TENTATIVE" for d in days if d.place_status == Enrolment.Status.WAITLISTED
+    }
+    body = ics.calendar(days, name="Peer support training", statuses=statuses)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# --- Sessions and the calendar --------------------------------------------------------------
+
+
+@roles_required(*READERS)
+@require_GET
+def sessions(request):
+    return render(
+        request,
+        "training/sessions.html",
+        {
+            "upcoming": selectors.sessions_upcoming(),
+            "past": selectors.sessions_past()[:20],
+            "manages": request.user.has_role(COORDINATOR),
+        },
+    )
+
+
+@roles_required(*READERS)
+@require_GET
+def calendar(request):
+    today = timezone.localdate()
+    try:
+        month = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = today.replace(day=1)
+    weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    by_date = selectors.calendar_days(weeks[0][0], weeks[-1][-1])
+    previous = (month - datetime.timedelta(days=1)).replace(day=1)
+    following = (month + datetime.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "training/calendar.html",
+        {
+            "month": month,
+            "today": today,
+            "weeks": [[(d, by_date.get(d, [])) for d in week] for week in weeks],
+            "previous": previous,
+            "following": following,
+            "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        },
+    )
+
+
+def _session_page(request, session, *, enrol_form=None, errors=(), status=200):
+    user = request.user
+    manages = user.has_role(COORDINATOR)
+    grouped = selectors.session_enrolments(session)
+    mine = next((e for group in grouped.values() for e in group if e.user_id == user.pk), None)
+    now = timezone.now()
+    context = {
+        "session": session,
+        "days": list(session.days.all()),
+        "grouped": grouped,
+        "enrolled_count": len(grouped[Enrolment.Status.ENROLLED]),
+        "waiting_count": len(grouped[Enrolment.Status.WAITLISTED]),
+        "mine": mine,
+        "manages": manages,
+        "takes_attendance": services.may_record_attendance(user, session),
+        "open": not session.is_cancelled and session.ends_at > now,
+        "not_started": session.starts_at > now,
+        "now": now,
+        "may_enrol": user.has_role(Role.PEER_SUPPORTER),
+        "enrol_form": enrol_form or (EnrolPersonForm() if manages else None),
+        "errors": errors,
+    }
+    return render(request, "training/session.html", context, status=status)
+
+
+@roles_required(*READERS)
+@require_GET
+def session_detail(request, session_id: int):
+    return _session_page(request, selectors.session(session_id))
+
+
+def _session_form_page(request, form, *, session=None, status=200):
+    return render(
+        request, "training/session_form.html", {"form": form, "session": session}, status=status
+    )
+
+
+def _save_session(request, form, session=None):
+    try:
+        saved = services.session_save(
+            actor=request.user,
+            session=session,
+            course=form.cleaned_data["course"],
+            place=form.cleaned_data["place"],
+            capacity=form.cleaned_data["capacity"],
+            days=form.day_plans(),
+            instructor=form.cleaned_data["instructor"],
+            instructor_name=form.cleaned_data["instructor_name"],
+            notes=form.cleaned_data["notes"],
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "days" in exc.error_dict:
+            errors = dict(exc.error_dict)
+            errors["first_day"] = errors.pop("days")
+            exc = ValidationError(errors)
+        apply_service_errors(form, exc)
+        return None
+    return saved
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def session_new(request):
+    if request.method == "GET":
+        initial = {}
+        course_id = request.GET.get("course", "")
+        if course_id.isdigit():
+            initial["course"] = int(course_id)
+        return _session_form_page(request, SessionForm(initial=initial))
+    form = SessionForm(request.POST)
+    if form.is_valid() and (session := _save_session(request, form)):
+        messages.success(request, "The session is scheduled.")
+        return redirect("training:session", session_id=session.pk)
+    return _session_form_page(request, form, status=400)
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def session_edit(request, session_id: int):
+    session = selectors.session(session_id)
+    if request.method == "GET":
+        form = SessionForm(initial=SessionForm.initial_for(session))
+        return _session_form_page(request, form, session=session)
+    form = SessionForm(request.POST)
+    if form.is_valid() and _save_session(request, form, session):
+        messages.success(request, "The session is saved.")
+        return redirect("training:session", session_id=session.pk)
+    return _session_form_page(request, form, session=session, status=400)
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def session_cancel(request, session_id: int):
+    session = selectors.session(session_id)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_cancel(
+                actor=request.user, session=session, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "The session is cancelled; everyone enrolled is told.")
+            return redirect("training:session", session_id=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "training/session_cancel.html", {"session": session, "form": form}, status=status
+    )
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def enrol(request, session_id: int):
+    session = selectors.session(session_id)
+    try:
+        enrolment = services.enrolment_add(actor=request.user, session=session, user=request.user)
+    except ValidationError as exc:
+        return _session_page(request, session, errors=exc.messages, status=400)
+    if enrolment.status == Enrolment.Status.WAITLISTED:
+        messages.info(request, "The session is full: you are on its waiting list.")
+    else:
+        messages.success(request, "You are enrolled.")
+    return redirect("training:session", session_id=session.pk)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def leave(request, session_id: int):
+    session = selectors.session(session_id)
+    enrolment = (
+        Enrolment.objects.filter(session=session, user=request.user)
+        .exclude(status=Enrolment.Status.CANCELLED)
+        .first()
+    )
+    if enrolment is None:
+        return _session_page(request, session, errors=["You hold no place here."], status=400)
+    try:
+        services.enrolment_cancel(actor=request.user, enrolment=enrolment)
+    except ValidationError as exc:
+        return _session_page(request, session, errors=exc.messages, status=400)
+    messages.success(request, "You gave up your place.")
+    return redirect("training:session", session_id=session.pk)
+
+
+@roles_required(COORDINATOR)
+@require_POST
+def enrol_person(request, session_id: int):
+    session = selectors.session(session_id)
+    form = EnrolPersonForm(request.POST)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            enrolment = services.enrolment_add(
+                actor=request.user, session=session, user=person.user
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, ValidationError(exc.messages))
+        else:
+            where = "enrolled" if enrolment.status == Enrolment.Status.ENROLLED else "waiting"
+            messages.success(request, f"{person.name} is {where}.")
+            return redirect("training:session", session_id=session.pk)
+    return _session_page(request, session, enrol_form=form, status=400)
+
+
+@roles_required(COORDINATOR)
+@require_POST
+def enrolment_cancel(request, enrolment_id: int):
+    enrolment = selectors.enrolment(enrolment_id)
+    try:
+        services.enrolment_cancel(actor=request.user, enrolment=enrolment)
+    except ValidationError as exc:
+        return _session_page(request, enrolment.session, errors=exc.messages, status=400)
+    messages.success(request, "The enrolment is cancelled.")
+    return redirect("training:session", session_id=enrolment.session_id)
+
+
+# --- Attendance -----------------------------------------------------------------------------
+
+
+@roles_required(*ATTENDANCE_TAKERS)
+@require_http_methods(["GET", "POST"])
+def attendance(request, day_id: int):
+    day = selectors.day_for_attendance(request.user, day_id)
+    session = day.session
+    recorded = {a.user_id: a for a in Attendance.objects.filter(day=day).select_related("user")}
+    people = [
+        e.user
+        for e in session.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related(
+            "user__employee"
+        )
+    ]
+    people += [a.user for uid, a in recorded.items() if uid not in {p.pk for p in people}]
+    hours = {uid: a.hours for uid, a in recorded.items()}
+    form = AttendanceForm(request.POST or None, people=people, day=day, recorded=hours)
+    happened = day.starts_at <= timezone.now()
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, corrected = services.attendance_record(
+                actor=request.user,
+                day=day,
+                hours_by_user=form.hours_by_user(),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Attendance saved: {created} recorded, {corrected} corrected."
+            )
+            return redirect("training:session", session_id=session.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "training/attendance.html",
+        {"day": day, "session": session, "form": form, "happened": happened, "recorded": recorded},
+        status=status,
+    )
+
+
+# --- Courses --------------------------------------------------------------------------------
+
+
+@roles_required(COORDINATOR)
+@require_GET
+def courses(request):
+    return render(request, "training/courses.html", {"courses": selectors.courses()})
+
+
+def _course_page(request, form, *, course=None, status=200):
+    return render(
+        request, "training/course_form.html", {"form": form, "course": course}, status=status
+    )
+
+
+def _save_course(request, form, course=None):
+    try:
+        return services.course_save(actor=request.user, course=course, **form.cleaned_data)
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def course_new(request):
+    if request.method == "GET":
+        kind = request.GET.get("kind", CourseKind.WORKSHOP)
+        kind = kind if kind in CourseKind.values else CourseKind.WORKSHOP
+        initial = {"kind": kind, "is_active": True, **CourseForm.defaults(kind)}
+        return _course_page(request, CourseForm(initial=initial))
+    form = CourseForm(request.POST)
+    if form.is_valid() and _save_course(request, form):
+        messages.success(request, "The course is saved.")
+        return redirect("training:courses")
+    return _course_page(request, form, status=400)
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def course_edit(request, course_id: int):
+    course = selectors.course(course_id)
+    if request.method == "GET":
+        initial = {f: getattr(course, f) for f in CourseForm.base_fields}
+        return _course_page(request, CourseForm(initial=initial), course=course)
+    form = CourseForm(request.POST)
+    if form.is_valid() and _save_course(request, form, course):
+        messages.success(request, "The course is saved.")
+        return redirect("training:courses")
+    return _course_page(request, form, course=course, status=400)
+
+
+@roles_required(*READERS)
+@require_GET
+def course_feed(request, course_id: int):
+    course = selectors.course(course_id)
+    body = ics.calendar(selectors.feed_days_for_course(course), name=course.title)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="course-{course.pk}.ics"'
+    return response
+
+
+# --- Compliance and records -----------------------------------------------------------------
+
+
+@roles_required(*OVERSEERS)
+@require_GET
+def board(request):
+    form = BoardFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    year = _year(request)
+    rows = selectors.compliance_rows(
+        year=year,
+        compliance_status=data.get("status", ""),
+        roster_status=data.get("roster_status", ""),
+        sort=data.get("sort") or "risk",
+    )
+    counts = {s: 0 for s in ComplianceStatus.values}
+    for row in rows:
+        counts[row.compliance.status] += 1
+    return render(
+        request,
+        "training/board.html",
+        {
+            "form": form,
+            "rows": rows,
+            "year": year,
+            "counts": [(ComplianceStatus(s).label, s, n) for s, n in counts.items()],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@roles_required(*OVERSEERS)
+@require_GET
+def export(request):
+    year = _year(request)
+    rows = services.hours_export(
+        actor=request.user, year=year, rows=selectors.hours_rows(year=year)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="training-hours-{year}.csv"'
+    writer = csv.writer(response)
+    for row in rows:
+        # A cell starting with = + - @ would be run as a formula by a spreadsheet.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return response
+
+
+@roles_required(*OVERSEERS)
+@require_GET
+def transcript(request, user_id: int):
+    profile = selectors.person(user_id)
+    today = timezone.localdate()
+    years = sorted(
+        {e.session.first_date.year for e in selectors.transcript(profile.user)} | {today.year},
+        reverse=True,
+    )
+    return render(
+        request,
+        "training/transcript.html",
+        {
+            "profile": profile,
+            "person": profile.user,
+            "entries": selectors.transcript(profile.user),
+            "years": [selectors.person_compliance(profile.user, year=y) for y in years[:4]],
+            "initial_hours": selectors.initial_hours(profile.user),
+        },
+    )
+
+
+def _certificate(request, user, session_id: int):
+    entry = selectors.certificate_entry(user, session_id)
+    employee = getattr(user, "employee", None)
+    name = employee.full_name if employee else str(user)
+    return pdf_response(
+        "training/certificate_pdf.html",
+        {
+            "entry": entry,
+            "name": name,
+            "today": timezone.localdate(),
+            "department_name": settings.DEPARTMENT_NAME,
+        },
+        filename=f"certificate-{entry.session.pk}-{user.pk}.pdf",
+    )
+
+
+@signed_in
+@require_GET
+def certificate(request, session_id: int):
+    return _certificate(request, request.user, session_id)
+
+
+@roles_required(*OVERSEERS)
+@require_GET
+def certificate_for(request, user_id: int, session_id: int):
+    return _certificate(request, selectors.person(user_id).user, session_id)
