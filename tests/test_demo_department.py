@@ -181,7 +181,7 @@ def test_small_run_creates_the_department(small):
     # One audit event per loader (department, supporters, resources, support activity, releases
     # of information, escalations), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 6
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 7
     assert events[0].details["employees"] == SMALL
 
 

@@ -57,3 +57,216 @@ def test_initial_training_complete_needs_the_full_hours():
     Attendance.objects.create(day=later[0], user=user, hours=Decimal("0.5"))
     assert initial_training_complete(user) is True
     assert initial_training_complete(UserFactory()) is False
+
+
+# --- Services, bad input, the worker, pages -------------------------------------------------
+
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from peersupport.accounts.models import Role  # noqa: E402
+from peersupport.audit.models import AuditAction, AuditEvent  # noqa: E402
+from peersupport.notifications.models import Notification  # noqa: E402
+from peersupport.roster.models import SupporterProfile  # noqa: E402
+from peersupport.training import services  # noqa: E402
+from peersupport.training.compliance import Status  # noqa: E402
+from peersupport.training.models import AttendanceCorrection, Enrolment  # noqa: E402
+
+from .factories import EmployeeFactory, grant  # noqa: E402
+from .matrix.training import make_session  # noqa: E402
+
+
+def _supporter(status="active"):
+    user = UserFactory()
+    EmployeeFactory(user=user, work_email=user.email)
+    SupporterProfile.objects.create(user=user, status=status)
+    return user
+
+
+def test_full_session_goes_to_the_waiting_list_and_a_cancellation_moves_it_up(personas):
+    coordinator = personas["coordinator"]
+    session = make_session(days_from_now=5)
+    session.capacity = 1
+    session.save(update_fields=["capacity"])
+    first, second = _supporter(), _supporter("candidate")
+    a = services.enrolment_add(actor=first, session=session, user=first)
+    b = services.enrolment_add(actor=coordinator, session=session, user=second)
+    assert (a.status, b.status) == (Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED)
+    services.enrolment_cancel(actor=first, enrolment=a)
+    b.refresh_from_db()
+    assert b.status == Enrolment.Status.ENROLLED
+    assert Notification.objects.filter(user=second, key__startswith="training:promoted").exists()
+
+
+def test_bad_enrolments_are_refused(personas):
+    coordinator = personas["coordinator"]
+    session = make_session(days_from_now=5)
+    with pytest.raises(ValidationError, match="peer supporters and candidates"):
+        services.enrolment_add(actor=coordinator, session=session, user=personas["employee"])
+    person = _supporter()
+    services.enrolment_add(actor=person, session=session, user=person)
+    overlapping = make_session(days_from_now=5)
+    with pytest.raises(ValidationError, match="overlaps"):
+        services.enrolment_add(actor=person, session=overlapping, user=person)
+    with pytest.raises(ValidationError, match="Only the program coordinator"):
+        services.enrolment_add(actor=person, session=overlapping, user=_supporter())
+    over = make_session(days_from_now=-3)
+    with pytest.raises(ValidationError, match="over"):
+        services.enrolment_add(actor=coordinator, session=over, user=_supporter())
+
+
+def test_attendance_refuses_the_future_and_hours_beyond_the_day(personas):
+    coordinator = personas["coordinator"]
+    person = _supporter()
+    future = make_session(days_from_now=3)
+    services.enrolment_add(actor=coordinator, session=future, user=person)
+    with pytest.raises(ValidationError, match="not happened yet"):
+        services.attendance_record(
+            actor=coordinator, day=future.days.get(), hours_by_user={person.pk: Decimal(8)}
+        )
+    past = make_session(days_from_now=-1)
+    Enrolment.objects.create(session=past, user=person, status=Enrolment.Status.ENROLLED)
+    day = past.days.get()
+    with pytest.raises(ValidationError) as refused:
+        services.attendance_record(
+            actor=coordinator, day=day, hours_by_user={person.pk: Decimal(9)}
+        )
+    assert "length of this day" in str(refused.value)
+    stranger = _supporter()
+    with pytest.raises(ValidationError, match="Not enrolled"):
+        services.attendance_record(
+            actor=coordinator, day=day, hours_by_user={stranger.pk: Decimal(8)}
+        )
+    with pytest.raises(ValidationError, match="instructor"):
+        services.attendance_record(actor=person, day=day, hours_by_user={person.pk: Decimal(8)})
+
+
+def test_partial_hours_and_audited_corrections(personas):
+    coordinator = personas["coordinator"]
+    person = _supporter()
+    past = make_session(days_from_now=-1)
+    Enrolment.objects.create(session=past, user=person, status=Enrolment.Status.ENROLLED)
+    day = past.days.get()
+    assert services.attendance_record(
+        actor=coordinator, day=day, hours_by_user={person.pk: Decimal("5.5")}
+    ) == (1, 0)
+    with pytest.raises(ValidationError, match="say why"):
+        services.attendance_record(
+            actor=coordinator, day=day, hours_by_user={person.pk: Decimal(8)}
+        )
+    services.attendance_record(
+        actor=coordinator,
+        day=day,
+        hours_by_user={person.pk: Decimal(8)},
+        reason="Stayed for the afternoon after all",
+    )
+    correction = AttendanceCorrection.objects.get()
+    assert (correction.hours_before, correction.hours_after) == (Decimal("5.5"), Decimal(8))
+    assert AuditEvent.objects.filter(action=AuditAction.TRAINING_ATTENDANCE_CORRECTED).exists()
+
+
+def _lapsed_supporter():
+    """Trained two years ago and no update since: out of compliance from July on."""
+    person = _supporter()
+    for day in _initial_session(start=timezone.now() - datetime.timedelta(days=800)):
+        Attendance.objects.create(day=day, user=person, hours=Decimal(8))
+    return person
+
+
+def test_the_tick_flags_tells_the_coordinator_once(personas, settings):
+    person = _lapsed_supporter()
+    today = datetime.date(timezone.localdate().year, 11, 20)
+    first = services.compliance_review(today=today)
+    assert first["flagged"] == 1
+    assert services.compliance_review(today=today)["flagged"] == 0
+    coordinator = personas["coordinator"]
+    assert Notification.objects.filter(user=coordinator, subject__contains="Out of").count() == 1
+    assert Notification.objects.filter(user=person, subject__contains="out of").exists()
+    person.supporter_profile.refresh_from_db()
+    assert person.supporter_profile.status == "active"
+
+
+def test_the_tick_can_set_inactive_with_a_reason(personas, settings):
+    settings.TRAINING_NONCOMPLIANCE_ACTION = "inactive"
+    person = _lapsed_supporter()
+    services.compliance_review(today=datetime.date(timezone.localdate().year, 11, 20))
+    profile = SupporterProfile.objects.get(user=person)
+    assert profile.status == "inactive"
+    assert "training compliance" in profile.status_reason
+
+
+def test_reminders_before_a_session_are_sent_once(personas):
+    person = _supporter()
+    session = make_session(days_from_now=2)
+    services.enrolment_add(actor=person, session=session, user=person)
+    assert services.sessions_remind() == 1
+    assert services.sessions_remind() == 0
+
+
+def test_the_feed_address_works_until_reset(client, personas):
+    person = _supporter()
+    session = make_session(days_from_now=4)
+    services.enrolment_add(actor=person, session=session, user=person)
+    token = services.feed_reset(actor=person)
+    url = reverse("training:feed", kwargs={"token": token})
+    body = client.get(url).content.decode()
+    assert "BEGIN:VEVENT" in body and "Matrix update course" in body
+    services.feed_reset(actor=person)
+    assert client.get(url).status_code == 404
+
+
+def test_my_page_shows_status_and_forecast(client_for, personas):
+    supporter = personas["supporter"]
+    SupporterProfile.objects.create(user=supporter, status="active")
+    for day in _initial_session(start=timezone.now() - datetime.timedelta(days=800)):
+        Attendance.objects.create(day=day, user=supporter, hours=Decimal(8))
+    page = client_for("supporter").get(reverse("training:mine")).content.decode()
+    assert "This year" in page and "Initial training: complete" in page
+
+
+def _board_data(n):
+    for _ in range(n):
+        person = _supporter()
+        session = make_session(days_from_now=-400 - _ * 3)
+        Enrolment.objects.create(session=session, user=person, status=Enrolment.Status.ENROLLED)
+        Attendance.objects.create(day=session.days.get(), user=person, hours=Decimal(8))
+
+
+def test_training_pages_query_counts_do_not_grow(client_for, personas):
+    coordinator = client_for("coordinator")
+    urls = [
+        reverse("training:board"),
+        reverse("training:sessions"),
+        reverse("training:calendar"),
+        reverse("training:export"),
+    ]
+
+    def counts():
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert coordinator.get(url).status_code == 200
+            result.append(len(ctx))
+        return result
+
+    _board_data(3)
+    small = counts()
+    _board_data(12)
+    assert counts() == small
+
+
+def test_demo_has_a_mix_of_compliant_and_lapsing_supporters(db):
+    from django.core.management import call_command
+
+    call_command("demo_department", employees=300, verbosity=0)
+    from peersupport.training.selectors import compliance_rows
+
+    rows = compliance_rows(year=timezone.localdate().year - 1)
+    statuses = {r.compliance.status for r in rows}
+    assert Status.ON_TRACK in statuses and Status.OUT_OF_COMPLIANCE in statuses
+    on_track = sum(r.compliance.status == Status.ON_TRACK for r in rows)
+    assert on_track > len(rows) / 2
+    assert grant  # the factories module is shared
+    assert Role.COORDINATOR

@@ -61,13 +61,19 @@ class ComplianceRow:
         return self.profile.name if self.profile is not None else str(self.user)
 
 
+def _year_start(year: int) -> datetime.datetime:
+    return timezone.make_aware(
+        datetime.datetime.combine(datetime.date(year, 1, 1), datetime.time())
+    )
+
+
 def _credits(user_ids: list[int], *, year: int | None = None) -> dict[int, list[Credit]]:
     """Hours credited to these people, as compliance Credits: all initial-course hours, and the
     other hours of ``year`` (all years when None). One query."""
     rows = Attendance.objects.filter(user_id__in=user_ids, hours__gt=0)
     if year is not None:
-        start = timezone.make_aware(datetime.datetime(year, 1, 1)) - datetime.timedelta(days=1)
-        end = timezone.make_aware(datetime.datetime(year + 1, 1, 1)) + datetime.timedelta(days=1)
+        start = _year_start(year) - datetime.timedelta(days=1)
+        end = _year_start(year + 1) + datetime.timedelta(days=1)
         rows = rows.filter(
             Q(day__session__course__kind=CourseKind.INITIAL)
             | Q(day__starts_at__gte=start, day__starts_at__lt=end)
@@ -353,8 +359,8 @@ def person(user_id: int):
 
 def hours_rows(*, year: int) -> list[list[str]]:
     """The CSV of hours for the department's records: one row per person, session and day."""
-    start = timezone.make_aware(datetime.datetime(year, 1, 1))
-    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    start = _year_start(year)
+    end = _year_start(year + 1)
     rows = [
         [
             "employee_number",

@@ -205,11 +205,7 @@ def session_save(
     old_days = [] if created else [(d.starts_at, d.ends_at, d.hours) for d in session.days.all()]
     new_days = [(d.starts_at, d.ends_at, Decimal(d.hours)) for d in days]
     days_changed = old_days != new_days
-    if (
-        days_changed
-        and not created
-        and Attendance.objects.filter(day__session=session).exists()
-    ):
+    if days_changed and not created and Attendance.objects.filter(day__session=session).exists():
         raise ValidationError({"days": "Attendance is recorded: the days cannot change."})
     session.course = course
     session.place = place
@@ -620,13 +616,15 @@ def compliance_review(*, today=None) -> dict:
 
     today = today or timezone.localdate()
     counts = {"warned": 0, "flagged": 0, "set_inactive": 0}
-    rows = selectors.compliance_rows(year=today.year, today=today, statuses=[
-        SupporterProfile.Status.ACTIVE,
-        SupporterProfile.Status.INACTIVE,
-    ])
-    known = {
-        r.user_id: r for r in ComplianceRecord.objects.filter(year=today.year)
-    }
+    rows = selectors.compliance_rows(
+        year=today.year,
+        today=today,
+        statuses=[
+            SupporterProfile.Status.ACTIVE,
+            SupporterProfile.Status.INACTIVE,
+        ],
+    )
+    known = {r.user_id: r for r in ComplianceRecord.objects.filter(year=today.year)}
     for row in rows:
         with transaction.atomic():
             done = _review_one(row, known.get(row.user.pk), today=today)
@@ -716,14 +714,21 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             settings.TRAINING_NONCOMPLIANCE_ACTION == "inactive"
             and profile.status == SupporterProfile.Status.ACTIVE
         ):
+            import inspect
+
             from peersupport.roster.services import supporter_set_status
 
+            extra = {}
+            # The selection work (issue 6) adds a kind of reason for going inactive.
+            if "inactive_reason" in inspect.signature(supporter_set_status).parameters:
+                extra["inactive_reason"] = "out_of_compliance"
             supporter_set_status(
                 actor=None,
                 profile=profile,
                 status=SupporterProfile.Status.INACTIVE,
                 reason=f"Out of training compliance for {result.year}: "
                 f"{result.behind.normalize():f} update hours short.",
+                **extra,
             )
             done["set_inactive"] = 1
     elif not out and stored.flagged_at is not None:
@@ -731,4 +736,3 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
         stored.flagged_at = None
         stored.save(update_fields=["flagged_at"])
     return done
-

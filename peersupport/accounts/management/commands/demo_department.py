@@ -44,12 +44,14 @@ class Command(BaseCommand):
         from peersupport.resources.demo import load_demo as load_resources
         from peersupport.roster.demo import load_demo as load_roster
         from peersupport.support.demo import load_demo as load_support
+        from peersupport.training.demo import load_demo as load_training
 
         extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
         # Releases of information need the requests the support demo made; escalations its
         # contacts.
         extras.append(load_releases(seed=seed))
         extras.append(load_escalations())
+        extras.append(load_training(seed=seed))
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
