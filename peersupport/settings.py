@@ -566,6 +566,26 @@ ESCALATION_TICK_SECONDS = env_int("ESCALATION_TICK_SECONDS", 15, minimum=1)
 # Releases of information and their accounting of disclosures are kept at least 6 years.
 RELEASE_RETENTION_YEARS = env_int("RELEASE_RETENTION_YEARS", 6, minimum=6)
 
+# Selection of supporters (docs/operations.md, "Selection")
+# Distinct colleagues who must nominate someone before they are invited to become a candidate.
+SELECTION_MIN_NOMINATORS = env_int("SELECTION_MIN_NOMINATORS", 1, minimum=1)
+# "always": nominations are open all year; "rounds": only during a round the coordinator opens.
+SELECTION_NOMINATIONS = env_choice("SELECTION_NOMINATIONS", "always", {"always", "rounds"})
+# The interview rubric: each panelist scores every criterion from 1 to SELECTION_SCORE_MAX.
+SELECTION_RUBRIC = env_list(
+    "SELECTION_RUBRIC",
+    [
+        "Listening and empathy",
+        "Judgement and discretion",
+        "Credibility with peers",
+        "Emotional stability",
+        "Motivation to serve",
+    ],
+)
+if not SELECTION_RUBRIC or len(set(SELECTION_RUBRIC)) != len(SELECTION_RUBRIC):
+    raise ImproperlyConfigured("SELECTION_RUBRIC needs at least one criterion, each named once.")
+SELECTION_SCORE_MAX = env_int("SELECTION_SCORE_MAX", 5, minimum=2)
+
 # Training (docs/operations.md, "Training")
 # Hours of the initial course (one week: 5 days of 8 hours) required before becoming active.
 TRAINING_INITIAL_HOURS = env_int("TRAINING_INITIAL_HOURS", 40, minimum=1)

@@ -104,6 +104,30 @@ OWNED.update(_TRAINING_OWNED)
 SHARED.update(_TRAINING_SHARED)
 
 
+# Selection: a panelist scores only their own panel's interview, a supervisor answers only a
+# request in their own chain; everything else there is the coordinator's, BHS manager's and
+# Chief's whole pipeline (tests/matrix/selection.py).
+from .matrix.selection import OWNED as _SELECTION  # noqa: E402
+
+OWNED.update(_SELECTION)
+SHARED.update(
+    {
+        name: "the coordinator, the BHS manager and the Chief run the whole selection pipeline"
+        for name in (
+            "selection:candidacy",
+            "selection:schedule",
+            "selection:decide",
+            "selection:skip",
+            "selection:withdraw",
+            "selection:override",
+            "selection:recommend",
+            "selection:approve",
+        )
+    }
+)
+SHARED["roster:set_status"] = "the coordinator keeps the whole supporter roster"
+
+
 def _id_urls():
     for route, name, _ in ALL_URLS:
         if ID_PARAM.search(route):

@@ -73,6 +73,7 @@ def make_supporter(
     profile = SupporterProfile.objects.create(
         user=user,
         status=status,
+        inactive_reason="leave" if status == Status.INACTIVE else "",
         availability=availability,
         gender=gender,
         show_gender=show_gender,
@@ -115,12 +116,25 @@ def test_the_transition_table_is_the_one_tested():
     assert set(services.TRANSITIONS) == set(Status)
 
 
-@pytest.mark.parametrize(("before", "after"), sorted(ALLOWED))
-def test_allowed_transition(before, after, dept):
+# Moves only the selection pipeline makes (tests/test_selection.py): refused here.
+PIPELINE = {(Status.CANDIDATE, Status.APPOINTED), (Status.RETIRED, Status.CANDIDATE)}
+
+
+def _why(after) -> dict:
+    return {"inactive_reason": "own_request"} if after == Status.INACTIVE else {}
+
+
+@pytest.mark.parametrize(("before", "after"), sorted(ALLOWED - PIPELINE))
+def test_allowed_transition(before, after, dept, monkeypatch):
+    monkeypatch.setattr(selectors, "initial_training_complete", lambda user: True)
     profile = make_supporter(dept.squad, status=before)
     coordinator = dept.users["coordinator"]
     services.supporter_set_status(
-        actor=coordinator, profile=profile, status=after, reason="decided at the meeting"
+        actor=coordinator,
+        profile=profile,
+        status=after,
+        reason="decided at the meeting",
+        **_why(after),
     )
     profile.refresh_from_db()
     assert profile.status == after
@@ -128,7 +142,22 @@ def test_allowed_transition(before, after, dept):
     [event] = events(AuditAction.ROSTER_STATUS_CHANGED)
     assert event.actor_id == coordinator.pk
     assert event.target_id == str(profile.pk)
-    assert event.details == {"from": before, "to": after, "why": "decided at the meeting"}
+    expected = {"from": before, "to": after, "why": "decided at the meeting"} | (
+        {"kind": "own_request"} if after == Status.INACTIVE else {}
+    )
+    assert event.details == expected
+
+
+@pytest.mark.parametrize(("before", "after"), sorted(PIPELINE))
+def test_pipeline_transitions_are_refused_outside_selection(before, after, dept):
+    profile = make_supporter(dept.squad, status=before)
+    with pytest.raises(ValidationError, match="only by"):
+        services.supporter_set_status(
+            actor=dept.users["chief"], profile=profile, status=after, reason="try"
+        )
+    profile.refresh_from_db()
+    assert profile.status == before
+    assert not events(AuditAction.ROSTER_STATUS_CHANGED)
 
 
 @pytest.mark.parametrize(("before", "after"), sorted(REFUSED))
@@ -156,7 +185,11 @@ def test_staying_in_the_same_status_is_refused(status, dept):
 def test_program_leads_change_status(persona, dept):
     profile = make_supporter(dept.squad)
     services.supporter_set_status(
-        actor=dept.users[persona], profile=profile, status=Status.INACTIVE, reason="leave"
+        actor=dept.users[persona],
+        profile=profile,
+        status=Status.INACTIVE,
+        inactive_reason="leave",
+        reason="leave",
     )
     profile.refresh_from_db()
     assert profile.status == Status.INACTIVE
@@ -165,7 +198,11 @@ def test_program_leads_change_status(persona, dept):
 def test_the_system_changes_status_without_an_actor(dept):
     profile = make_supporter(dept.squad)
     services.supporter_set_status(
-        actor=None, profile=profile, status=Status.INACTIVE, reason="out of compliance"
+        actor=None,
+        profile=profile,
+        status=Status.INACTIVE,
+        inactive_reason="leave",
+        reason="out of compliance",
     )
     [event] = events(AuditAction.ROSTER_STATUS_CHANGED)
     assert event.actor_id is None and event.actor_label == "system"
@@ -176,7 +213,11 @@ def test_others_cannot_change_status(persona, dept):
     profile = make_supporter(dept.squad)
     with pytest.raises(ValidationError, match="Only the coordinator"):
         services.supporter_set_status(
-            actor=dept.users[persona], profile=profile, status=Status.INACTIVE, reason="x"
+            actor=dept.users[persona],
+            profile=profile,
+            status=Status.INACTIVE,
+            inactive_reason="leave",
+            reason="x",
         )
     profile.refresh_from_db()
     assert profile.status == Status.ACTIVE
@@ -186,14 +227,22 @@ def test_status_change_needs_a_reason(dept):
     profile = make_supporter(dept.squad)
     with pytest.raises(ValidationError, match="Say why"):
         services.supporter_set_status(
-            actor=dept.users["coordinator"], profile=profile, status=Status.INACTIVE, reason=" "
+            actor=dept.users["coordinator"],
+            profile=profile,
+            status=Status.INACTIVE,
+            inactive_reason="leave",
+            reason=" ",
         )
 
 
 def test_leaving_active_switches_availability_off(dept):
     profile = make_supporter(dept.squad, availability=Availability.AVAILABLE)
     services.supporter_set_status(
-        actor=dept.users["coordinator"], profile=profile, status=Status.INACTIVE, reason="leave"
+        actor=dept.users["coordinator"],
+        profile=profile,
+        status=Status.INACTIVE,
+        inactive_reason="leave",
+        reason="leave",
     )
     services.supporter_set_status(
         actor=dept.users["coordinator"], profile=profile, status=Status.ACTIVE, reason="back"

@@ -331,3 +331,45 @@ def own_shift(*, user: User, shift_id: int) -> OnCallShift:
     if shift is None:
         raise Http404("No such shift.")
     return shift
+
+
+# --- Lifecycle --------------------------------------------------------------------------------
+
+
+def initial_training_complete(user: User) -> bool:
+    """Whether ``user`` has completed initial training (PROGRAM.md, "Training"): the one place
+    the roster asks. The training app answers; until it is installed, nobody has."""
+    try:
+        from peersupport.training.selectors import initial_training_complete as completed
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("peersupport.training", "peersupport.training.selectors"):
+            raise
+        return False
+    return bool(completed(user))
+
+
+def may_vote(user: User) -> bool:
+    """One ballot per active supporter in committee elections: only a listed supporter votes."""
+    return _listed(timezone.now()).filter(user=user).exists()
+
+
+def roster_for_coordinator(*, status: str | None = None) -> list[SupporterProfile]:
+    """Every supporter profile, whatever its status (the coordinator's roster), by name.
+    Two queries however many there are."""
+    qs = SupporterProfile.objects.select_related(
+        "user", "user__employee", "user__employee__unit"
+    ).order_by("user__employee__last_name", "user__employee__first_name", "pk")
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs)
+
+
+def profile_for_coordinator(profile_id: int) -> SupporterProfile:
+    profile = (
+        SupporterProfile.objects.select_related("user", "user__employee", "user__employee__unit")
+        .filter(pk=profile_id)
+        .first()
+    )
+    if profile is None:
+        raise Http404("No such supporter.")
+    return profile

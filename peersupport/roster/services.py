@@ -2,7 +2,7 @@
 writes its audit event in the same transaction as the change."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 from django.core.exceptions import ValidationError
@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from peersupport.accounts.models import Employee, Role, User
+from peersupport.accounts.models import Employee, Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.notifications.services import notify
 
 from .models import (
     ExperienceArea,
@@ -26,6 +27,7 @@ from .models import (
 
 Status = SupporterProfile.Status
 Availability = SupporterProfile.Availability
+InactiveReason = SupporterProfile.InactiveReason
 
 # --- Lifecycle ------------------------------------------------------------------------------
 
@@ -100,14 +102,54 @@ def supporter_profile_create(
     return profile
 
 
+# Moves only the selection pipeline makes (services_selection): the Chief's approval appoints,
+# a new nomination makes a retired supporter a candidate again.
+PIPELINE_ONLY = {
+    Status.APPOINTED: "A supporter is appointed only by the Chief's approval at the end of "
+    "selection.",
+    Status.CANDIDATE: "A retired supporter becomes a candidate again only by being nominated.",
+}
+
+
 @transaction.atomic
 def supporter_set_status(
-    *, actor: User | None, profile: SupporterProfile, status: str, reason: str
+    *,
+    actor: User | None,
+    profile: SupporterProfile,
+    status: str,
+    reason: str,
+    inactive_reason: str = "",
+    inactive_until: date | None = None,
 ) -> SupporterProfile:
-    """Move a supporter along the lifecycle (``TRANSITIONS``). Leaving ACTIVE also sets the
-    availability to "off", so a supporter who comes back is not offered requests until they
-    say they are available."""
+    """Move a supporter along the lifecycle (``TRANSITIONS``).
+
+    - To ACTIVE from APPOINTED only once ``selectors.initial_training_complete`` says so.
+    - To INACTIVE with a kind of reason (``InactiveReason``) and an optional end date.
+    - Leaving ACTIVE sets availability to "off" (a supporter who comes back is offered nothing
+      until they say they are available) and re-offers their open requests to others.
+    - Retiring or removal ends their peer-supporter role.
+    """
     _check_status_changer(actor)
+    return _set_status(
+        actor=actor,
+        profile=profile,
+        status=status,
+        reason=reason,
+        inactive_reason=inactive_reason,
+        inactive_until=inactive_until,
+    )
+
+
+def _set_status(
+    *,
+    actor: User | None,
+    profile: SupporterProfile,
+    status: str,
+    reason: str,
+    inactive_reason: str = "",
+    inactive_until: date | None = None,
+    pipeline: bool = False,
+) -> SupporterProfile:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the status changes."})
@@ -124,23 +166,81 @@ def supporter_set_status(
                 f"{Status(status).label}."
             }
         )
+    if status in PIPELINE_ONLY and not pipeline:
+        raise ValidationError({"status": PIPELINE_ONLY[status]})
+    if before == Status.APPOINTED and status == Status.ACTIVE:
+        from .selectors import initial_training_complete
+
+        if not initial_training_complete(profile.user):
+            raise ValidationError(
+                {
+                    "status": "This supporter has not completed initial training yet; they "
+                    "become active once it is recorded as complete."
+                }
+            )
+    if status == Status.INACTIVE:
+        if inactive_reason not in InactiveReason.values:
+            raise ValidationError(
+                {"inactive_reason": "Say why: leave, own request, training or a decision."}
+            )
+        if inactive_until is not None and inactive_until < timezone.localdate():
+            raise ValidationError({"inactive_until": "The end date cannot be in the past."})
+    else:
+        inactive_reason, inactive_until = "", None
     now = timezone.now()
     profile.status = status
     profile.status_changed_at = now
     profile.status_reason = reason[:300]
-    fields = ["status", "status_changed_at", "status_reason"]
+    profile.inactive_reason = inactive_reason
+    profile.inactive_until = inactive_until
+    fields = ["status", "status_changed_at", "status_reason", "inactive_reason", "inactive_until"]
     if before == Status.ACTIVE and profile.availability != Availability.OFF:
         profile.availability = Availability.OFF
         profile.availability_updated_at = now
         fields += ["availability", "availability_updated_at"]
     profile.save(update_fields=fields)
-    record(
-        actor=actor,
-        action=AuditAction.ROSTER_STATUS_CHANGED,
-        target=profile,
-        details={"from": before, "to": status, "why": reason[:200]},
-    )
+    details = {"from": before, "to": status, "why": reason[:200]}
+    if inactive_reason:
+        details["kind"] = inactive_reason
+    record(actor=actor, action=AuditAction.ROSTER_STATUS_CHANGED, target=profile, details=details)
+    if before == Status.ACTIVE:
+        from peersupport.support.services import requests_reoffer_from
+
+        requests_reoffer_from(supporter=profile.user)
+    if status in (Status.RETIRED, Status.REMOVED):
+        _end_supporter_role(actor=actor, user=profile.user, status=status)
+    if actor is None or actor.pk != profile.user_id:
+        notify(
+            key=f"roster-status:{profile.pk}:{status}:{now.timestamp()}",
+            user=profile.user,
+            subject=f"Your peer supporter status: {Status(status).label}",
+            body=f"Your status in the Peer Support Program is now {Status(status).label}. "
+            f"Reason: {reason[:300]}",
+            topic="roster",
+        )
     return profile
+
+
+def _end_supporter_role(*, actor: User | None, user: User, status: str) -> None:
+    """A retired or removed supporter no longer holds the peer-supporter role. Ended here
+    rather than through accounts.services.role_revoke, whose granters (system administrator,
+    BHS manager) are not the people who run the roster; audited the same way."""
+    now = timezone.now()
+    for grant in (
+        RoleGrant.objects.select_for_update()
+        .current(now)
+        .filter(user=user, role=Role.PEER_SUPPORTER)
+    ):
+        grant.revoked_at, grant.revoked_by = now, actor
+        grant.revoke_reason = f"Supporter {Status(status).label.lower()}"
+        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        record(
+            actor=actor,
+            action=AuditAction.ROLE_REVOKED,
+            target=grant,
+            details={"role": grant.role, "user_id": grant.user_id},
+        )
+    user.__dict__.pop("roles", None)
 
 
 # --- What the supporter keeps up to date ----------------------------------------------------

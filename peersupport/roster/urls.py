@@ -14,4 +14,6 @@ urlpatterns = [
     path("me/profile/", views.edit_profile, name="edit_profile"),
     path("me/shifts/", views.add_shift, name="add_shift"),
     path("me/shifts/<int:shift_id>/remove/", views.remove_shift, name="remove_shift"),
+    path("roster/", views.manage, name="manage"),
+    path("roster/<int:profile_id>/status/", views.set_status, name="set_status"),
 ]

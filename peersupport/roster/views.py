@@ -19,7 +19,8 @@ from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms import AvailabilityForm, DirectoryFilterForm, OnCallShiftForm, SupporterProfileForm
-from .models import photo_storage
+from .forms_selection import StatusForm
+from .models import SupporterProfile, photo_storage
 
 PAGE_SIZE = 30
 
@@ -214,3 +215,75 @@ def remove_shift(request, shift_id: int):
     services.oncall_shift_remove(actor=request.user, shift=shift)
     messages.success(request, "On-call shift removed.")
     return redirect("roster:mine")
+
+
+# --- The roster: the supporter lifecycle (coordinator, BHS manager, Chief) ------------------
+
+ROSTER_KEEPERS = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
+
+
+@roles_required(*ROSTER_KEEPERS)
+@require_GET
+def manage(request):
+    status = request.GET.get("status") or None
+    if status not in SupporterProfile.Status.values:
+        status = None
+    profiles = selectors.roster_for_coordinator(status=status)
+    counts = {}
+    for profile in selectors.roster_for_coordinator():
+        counts[profile.status] = counts.get(profile.status, 0) + 1
+    return render(
+        request,
+        "roster/manage.html",
+        {
+            "profiles": profiles,
+            "status": status,
+            "statuses": [
+                (value, label, counts.get(value, 0))
+                for value, label in SupporterProfile.Status.choices
+            ],
+        },
+    )
+
+
+def _status_choices(profile):
+    return [
+        (value, SupporterProfile.Status(value).label)
+        for value in SupporterProfile.Status.values
+        if value in services.TRANSITIONS[profile.status] and value not in services.PIPELINE_ONLY
+    ]
+
+
+@roles_required(*ROSTER_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def set_status(request, profile_id: int):
+    profile = selectors.profile_for_coordinator(profile_id)
+    form = StatusForm(request.POST or None, choices=_status_choices(profile))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            profile = services.supporter_set_status(
+                actor=request.user,
+                profile=profile,
+                status=data["status"],
+                reason=data["reason"],
+                inactive_reason=data["inactive_reason"],
+                inactive_until=data["inactive_until"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{profile.name} is now {profile.get_status_display()}.")
+            return redirect("roster:manage")
+    return render(
+        request,
+        "roster/set_status.html",
+        {
+            "profile": profile,
+            "form": form,
+            "training_complete": selectors.initial_training_complete(profile.user)
+            if profile.status == SupporterProfile.Status.APPOINTED
+            else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

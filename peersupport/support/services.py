@@ -241,6 +241,44 @@ def offers_lapse(*, now=None) -> dict[str, int]:
 
 
 @transaction.atomic
+def requests_reoffer_from(*, supporter: User) -> dict[str, int]:
+    """Roster (issue 6): ``supporter`` has left active status. Their pending offers lapse and
+    the requests they held go back to matching, each offered to the next supporter who fits
+    (never to them again). Nothing is lost: messages, contacts and follow-ups stay with the
+    request; who asked stays encrypted on it. Counts only, like the audit event."""
+    now = timezone.now()
+    offers = reoffered = 0
+    pending = Offer.objects.select_for_update().filter(
+        supporter=supporter, answer=Offer.Answer.PENDING
+    )
+    for offer in pending.select_related("request"):
+        offer.answer, offer.answered_at = Offer.Answer.LAPSED, now
+        offer.save(update_fields=["answer", "answered_at"])
+        offers += 1
+        if _offer_next(offer.request):
+            reoffered += 1
+    held = SupportRequest.objects.select_for_update().filter(
+        assigned_supporter=supporter, status=Status.ACCEPTED
+    )
+    released = 0
+    for req in held:
+        req.assigned_supporter, req.accepted_at = None, None
+        req.status = Status.WAITING
+        req.save(update_fields=["assigned_supporter", "accepted_at", "status"])
+        released += 1
+        if _offer_next(req):
+            reoffered += 1
+    if offers or released:
+        record(
+            actor=None,
+            action=AuditAction.ROSTER_REQUESTS_REOFFERED,
+            target=supporter,
+            details={"offers_lapsed": offers, "held_released": released, "reoffered": reoffered},
+        )
+    return {"offers_lapsed": offers, "held_released": released, "reoffered": reoffered}
+
+
+@transaction.atomic
 def request_withdraw(*, request: SupportRequest, by_requester: bool = True) -> SupportRequest:
     req = _locked_request(request.public_id)
     if not req.is_open:

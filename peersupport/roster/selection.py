@@ -1,0 +1,125 @@
+"""The selection pipeline's one table of allowed moves (PROGRAM.md, "Selection of supporters").
+
+Every change of a candidacy's stage is an action in TRANSITIONS: the stages it may start from,
+the stages it may lead to, and who may take it. services_selection._move is the only code that
+changes ``Candidacy.stage``, and it refuses anything this table does not allow.
+"""
+
+from dataclasses import dataclass
+
+from peersupport.accounts.models import Role
+
+from .models import Candidacy
+
+Stage = Candidacy.Stage
+
+# Who takes an action. Besides roles: NOMINEE (the candidate themselves), CHAIN (the supervisor
+# at the level the request is with), PANEL (a panelist of the interview), SYSTEM (the service
+# itself, when enough colleagues have nominated).
+NOMINEE = "nominee"
+CHAIN = "chain"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    targets: frozenset[str]
+    actors: frozenset[str]
+    label: str  # what the candidate's timeline says happened
+
+
+def _t(sources, targets, actors, label) -> Transition:
+    return Transition(frozenset(sources), frozenset(targets), frozenset(actors), label)
+
+
+OPEN_BEFORE_CHIEF = (
+    Stage.NOMINATED,
+    Stage.INVITED,
+    Stage.ACCEPTED,
+    Stage.INTERVIEW,
+    Stage.DEFERRED,
+    Stage.CHAIN,
+    Stage.CHAIN_DECLINED,
+    Stage.BHS_REVIEW,
+    Stage.CHIEF_REVIEW,
+)
+
+TRANSITIONS: dict[str, Transition] = {
+    # Enough distinct colleagues nominated: the nominee is invited.
+    "invite": _t({Stage.NOMINATED}, {Stage.INVITED}, {SYSTEM}, "Invited to become a candidate"),
+    "accept": _t({Stage.INVITED}, {Stage.ACCEPTED}, {NOMINEE}, "You accepted the nomination"),
+    "decline": _t({Stage.INVITED}, {Stage.DECLINED}, {NOMINEE}, "You declined the nomination"),
+    # A deferred candidate is interviewed again.
+    "schedule": _t(
+        {Stage.ACCEPTED, Stage.DEFERRED},
+        {Stage.INTERVIEW},
+        {Role.COORDINATOR},
+        "Interview scheduled",
+    ),
+    "select": _t(
+        {Stage.INTERVIEW},
+        {Stage.CHAIN, Stage.BHS_REVIEW},
+        {Role.COORDINATOR},
+        "Selected by the interview panel",
+    ),
+    "not_select": _t(
+        {Stage.INTERVIEW}, {Stage.NOT_SELECTED}, {Role.COORDINATOR}, "Not selected by the panel"
+    ),
+    "defer": _t({Stage.INTERVIEW}, {Stage.DEFERRED}, {Role.COORDINATOR}, "Deferred by the panel"),
+    # Each level in turn; the last one's endorsement sends the request to the BHS manager.
+    "endorse": _t(
+        {Stage.CHAIN},
+        {Stage.CHAIN, Stage.BHS_REVIEW},
+        {CHAIN},
+        "Endorsed by your chain of command (level {level})",
+    ),
+    "decline_level": _t(
+        {Stage.CHAIN},
+        {Stage.CHAIN_DECLINED},
+        {CHAIN},
+        "Declined by your chain of command (level {level})",
+    ),
+    "skip_level": _t(
+        {Stage.CHAIN},
+        {Stage.CHAIN, Stage.BHS_REVIEW},
+        {Role.COORDINATOR},
+        "Level {level} of your chain of command skipped (vacant or absent)",
+    ),
+    "override": _t(
+        {Stage.CHAIN_DECLINED},
+        {Stage.CHAIN, Stage.BHS_REVIEW},
+        {Role.BHS_MANAGER},
+        "The BHS manager overrode the decline at level {level}",
+    ),
+    "recommend": _t(
+        {Stage.BHS_REVIEW},
+        {Stage.CHIEF_REVIEW},
+        {Role.BHS_MANAGER},
+        "Recommended to the Chief by the BHS manager",
+    ),
+    "not_recommend": _t(
+        {Stage.BHS_REVIEW},
+        {Stage.NOT_RECOMMENDED},
+        {Role.BHS_MANAGER},
+        "Not recommended by the BHS manager",
+    ),
+    "approve": _t(
+        {Stage.CHIEF_REVIEW}, {Stage.APPOINTED}, {Role.CHIEF}, "Approved by the Chief: appointed"
+    ),
+    "refuse": _t({Stage.CHIEF_REVIEW}, {Stage.REFUSED}, {Role.CHIEF}, "Refused by the Chief"),
+    "withdraw": _t(OPEN_BEFORE_CHIEF, {Stage.WITHDRAWN}, {NOMINEE, Role.COORDINATOR}, "Withdrawn"),
+}
+
+# The board's columns, in the order a candidate moves through them.
+BOARD_STAGES = [
+    Stage.NOMINATED,
+    Stage.INVITED,
+    Stage.ACCEPTED,
+    Stage.INTERVIEW,
+    Stage.DEFERRED,
+    Stage.CHAIN,
+    Stage.CHAIN_DECLINED,
+    Stage.BHS_REVIEW,
+    Stage.CHIEF_REVIEW,
+]

@@ -1,0 +1,305 @@
+"""Reads of the selection pipeline, with who may see what.
+
+- The candidate sees their own candidacy as a timeline: what happened and when, the names of
+  nominators who did not ask to stay unnamed, never panel scores, notes or anyone's comments.
+- The coordinator, the BHS manager and the Chief see every candidacy (the board and the
+  candidacy page); panel notes only the coordinator and the BHS manager (each reading audited).
+- A panelist reaches only the candidacies whose current interview they sit on; a supervisor
+  only those whose chain of command they are in. Anyone else: 404.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, RoleGrant, User
+
+from .models import (
+    Candidacy,
+    CandidacyEvent,
+    ChainStep,
+    Interview,
+    Nomination,
+    NominationRound,
+    PanelScore,
+)
+from .selection import BOARD_STAGES
+
+Stage = Candidacy.Stage
+STAFF = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
+NOTE_READERS = (Role.COORDINATOR, Role.BHS_MANAGER)
+
+
+def _with_person(qs):
+    return qs.select_related("nominee", "nominee__employee", "nominee__employee__unit")
+
+
+# --- The candidate --------------------------------------------------------------------------
+
+
+def own_candidacy(user: User) -> Candidacy | None:
+    """The candidate's open candidacy, or else their latest one."""
+    qs = _with_person(Candidacy.objects.filter(nominee=user))
+    return qs.exclude(stage__in=Candidacy.CLOSED_STAGES).first() or qs.first()
+
+
+@dataclass
+class Timeline:
+    candidacy: Candidacy
+    events: list[CandidacyEvent]
+    nominators: list[str]
+    hidden_nominators: int
+    interview: Interview | None
+
+
+def timeline_for_candidate(candidacy: Candidacy) -> Timeline:
+    """What the candidate may see: stage labels and dates, named nominators, the interview's
+    date and place. Four queries."""
+    nominations = list(
+        candidacy.nominations.select_related("nominator", "nominator__employee").order_by(
+            "created_at", "pk"
+        )
+    )
+    named = [n for n in nominations if not n.hide_from_nominee]
+    return Timeline(
+        candidacy=candidacy,
+        events=list(candidacy.events.only("at", "label", "candidacy_id").order_by("at", "pk")),
+        nominators=[_person(n.nominator) for n in named],
+        hidden_nominators=len(nominations) - len(named),
+        interview=candidacy.interviews.order_by("-scheduled_at", "-pk").first(),
+    )
+
+
+def _person(user: User) -> str:
+    employee = getattr(user, "employee", None)
+    return employee.full_name if employee is not None else str(user)
+
+
+def nominations_made(user: User) -> list[Nomination]:
+    return list(
+        Nomination.objects.filter(nominator=user)
+        .select_related("candidacy", "candidacy__nominee", "candidacy__nominee__employee")
+        .order_by("-created_at")[:20]
+    )
+
+
+# --- Staff: the board and one candidacy -------------------------------------------------------
+
+
+@dataclass
+class Column:
+    stage: str
+    label: str
+    candidacies: list[Candidacy] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.candidacies)
+
+
+def board(*, now=None) -> tuple[list[Column], dict[str, int]]:
+    """Every open candidacy by stage, longest waiting first, each carrying ``waited`` (how long
+    since it reached its stage) and ``nominator_count``; and counts of the closed ones by
+    outcome. Two queries however many candidacies there are."""
+    now = now or timezone.now()
+    columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
+    qs = (
+        _with_person(Candidacy.objects.filter(stage__in=BOARD_STAGES))
+        .annotate(nominator_count=Count("nominations__nominator", distinct=True))
+        .order_by("stage_changed_at", "pk")
+    )
+    for candidacy in qs:
+        candidacy.waited = now - candidacy.stage_changed_at
+        columns[candidacy.stage].candidacies.append(candidacy)
+    closed = dict(
+        Candidacy.objects.filter(stage__in=Candidacy.CLOSED_STAGES)
+        .values_list("stage")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    outcomes = {Stage(stage).label: closed.get(stage, 0) for stage in Candidacy.CLOSED_STAGES}
+    return list(columns.values()), outcomes
+
+
+def candidacy_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
+    """The full candidacy for the coordinator, BHS manager and Chief, with everything its page
+    shows prefetched (a fixed number of queries)."""
+    if not viewer.has_role(*STAFF):
+        raise Http404("No such candidacy.")
+    candidacy = (
+        _with_person(Candidacy.objects.filter(pk=candidacy_id))
+        .prefetch_related(
+            Prefetch(
+                "nominations",
+                queryset=Nomination.objects.select_related(
+                    "nominator", "nominator__employee"
+                ).order_by("created_at", "pk"),
+            ),
+            Prefetch(
+                "interviews",
+                queryset=Interview.objects.prefetch_related(
+                    "panelists__employee",
+                    Prefetch(
+                        "scores",
+                        queryset=PanelScore.objects.select_related(
+                            "panelist", "panelist__employee"
+                        ),
+                    ),
+                ).order_by("-scheduled_at", "-pk"),
+            ),
+            Prefetch(
+                "chain",
+                queryset=ChainStep.objects.select_related(
+                    "supervisor", "unit", "decided_by"
+                ).order_by("position"),
+            ),
+            Prefetch(
+                "events",
+                queryset=CandidacyEvent.objects.select_related("actor", "actor__employee"),
+            ),
+        )
+        .first()
+    )
+    if candidacy is None:
+        raise Http404("No such candidacy.")
+    return candidacy
+
+
+def may_read_notes(viewer: User) -> bool:
+    return viewer.has_role(*NOTE_READERS)
+
+
+def candidacy_for_panelist(viewer: User, candidacy_id: int) -> tuple[Candidacy, Interview]:
+    """A candidacy whose current interview ``viewer`` sits on, with that interview."""
+    candidacy = _with_person(Candidacy.objects.filter(pk=candidacy_id)).first()
+    interview = (
+        Interview.objects.filter(candidacy_id=candidacy_id).order_by("-scheduled_at", "-pk").first()
+        if candidacy is not None
+        else None
+    )
+    if interview is None or not interview.panelists.filter(pk=viewer.pk).exists():
+        raise Http404("No such interview.")
+    return candidacy, interview
+
+
+def candidacy_for_supervisor(viewer: User, candidacy_id: int) -> tuple[Candidacy, list]:
+    """A candidacy whose chain of command includes ``viewer``, with its levels."""
+    steps = list(
+        ChainStep.objects.filter(candidacy_id=candidacy_id)
+        .select_related("supervisor", "unit")
+        .order_by("position")
+    )
+    if not any(step.supervisor.user_id == viewer.pk for step in steps):
+        raise Http404("No such request.")
+    candidacy = _with_person(Candidacy.objects.filter(pk=candidacy_id)).get()
+    return candidacy, steps
+
+
+def nomination_rounds() -> list[NominationRound]:
+    return list(NominationRound.objects.select_related("created_by")[:50])
+
+
+def panelist_choices():
+    """Accounts holding the panelist role now, for scheduling a panel."""
+    ids = RoleGrant.objects.current().filter(role=Role.PANELIST).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email")
+
+
+# --- What waits for each person -------------------------------------------------------------
+
+
+@dataclass
+class Tasks:
+    invitation: Candidacy | None = None
+    own: Candidacy | None = None
+    to_score: list[Candidacy] = field(default_factory=list)
+    to_endorse: list[Candidacy] = field(default_factory=list)
+    to_schedule: list[Candidacy] = field(default_factory=list)
+    to_decide: list[Candidacy] = field(default_factory=list)
+    to_recommend: list[Candidacy] = field(default_factory=list)
+    declined: list[Candidacy] = field(default_factory=list)
+    to_approve: list[Candidacy] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return (
+            bool(self.invitation)
+            + len(self.to_score)
+            + len(self.to_endorse)
+            + len(self.to_schedule)
+            + len(self.to_decide)
+            + len(self.to_recommend)
+            + len(self.declined)
+            + len(self.to_approve)
+        )
+
+
+def tasks_for(user: User) -> Tasks:
+    """Everything in the pipeline that waits for ``user`` to act, by role. A fixed number of
+    queries (one or two per role held)."""
+    tasks = Tasks()
+    roles = user.roles
+    if Role.EMPLOYEE in roles:
+        tasks.own = own_candidacy(user)
+        if tasks.own is not None and tasks.own.stage == Stage.INVITED:
+            tasks.invitation = tasks.own
+    if Role.PANELIST in roles:
+        interviews = (
+            Interview.objects.filter(
+                decision="", candidacy__stage=Stage.INTERVIEW, panelist__user=user
+            )
+            .exclude(scores__panelist=user)
+            .select_related(
+                "candidacy",
+                "candidacy__nominee",
+                "candidacy__nominee__employee",
+                "candidacy__nominee__employee__unit",
+            )
+            .order_by("at")
+        )
+        tasks.to_score = [interview.candidacy for interview in interviews]
+    if Role.SUPERVISOR in roles:
+        tasks.to_endorse = list(
+            _with_person(
+                Candidacy.objects.filter(
+                    stage=Stage.CHAIN,
+                    chain__supervisor__user=user,
+                    chain__outcome=ChainStep.Outcome.PENDING,
+                    chain__position=F("chain_position"),
+                )
+            ).distinct()
+        )
+    if Role.COORDINATOR in roles:
+        open_ = list(
+            _with_person(
+                Candidacy.objects.filter(
+                    stage__in=[Stage.ACCEPTED, Stage.DEFERRED, Stage.INTERVIEW]
+                ).annotate(
+                    panel=Count("interviews__panelist", distinct=True),
+                    scored=Count("interviews__scores", distinct=True),
+                )
+            ).order_by("stage_changed_at")
+        )
+        tasks.to_schedule = [c for c in open_ if c.stage != Stage.INTERVIEW]
+        # Counted over the candidacy's interviews; only the current one is undecided, and
+        # earlier ones were complete, so "every panelist scored" reads the same.
+        tasks.to_decide = [
+            c for c in open_ if c.stage == Stage.INTERVIEW and c.panel and c.scored >= c.panel
+        ]
+    if Role.BHS_MANAGER in roles:
+        waiting = list(
+            _with_person(
+                Candidacy.objects.filter(stage__in=[Stage.BHS_REVIEW, Stage.CHAIN_DECLINED])
+            ).order_by("stage_changed_at")
+        )
+        tasks.to_recommend = [c for c in waiting if c.stage == Stage.BHS_REVIEW]
+        tasks.declined = [c for c in waiting if c.stage == Stage.CHAIN_DECLINED]
+    if Role.CHIEF in roles:
+        tasks.to_approve = list(
+            _with_person(Candidacy.objects.filter(stage=Stage.CHIEF_REVIEW)).order_by(
+                "stage_changed_at"
+            )
+        )
+    return tasks

@@ -1,0 +1,842 @@
+"""Writes of the selection pipeline: nominations, the nominee's answer, the interview, the
+chain of command, the BHS manager's recommendation and the Chief's decision.
+
+Every function is keyword-only and runs in one transaction. Each change of stage goes through
+``_move``, which checks the action against ``selection.TRANSITIONS`` (stage and actor), writes
+the timeline event and the audit event, and is followed by the notifications to the people who
+act next (outbox rows in the same transaction). A refusal raises ValidationError with a message
+saying why, and changes nothing.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts.models import Employee, Role, RoleGrant, User
+from peersupport.accounts.selectors import chain_of_command
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.notifications.services import notify
+
+from . import services as roster_services
+from .models import (
+    Candidacy,
+    CandidacyEvent,
+    ChainStep,
+    Interview,
+    Nomination,
+    NominationRound,
+    Panelist,
+    PanelScore,
+    SupporterProfile,
+)
+from .selection import CHAIN, NOMINEE, SYSTEM, TRANSITIONS
+
+Stage = Candidacy.Stage
+Outcome = ChainStep.Outcome
+Decision = Interview.Decision
+
+REASON_MAX = 2000
+# Who may not take an action, in words (ValidationError messages).
+NOT_YOURS = {
+    "accept": "Only the nominee answers their nomination.",
+    "decline": "Only the nominee answers their nomination.",
+    "schedule": "Only the program coordinator schedules interviews.",
+    "select": "Only the program coordinator records the panel's decision.",
+    "not_select": "Only the program coordinator records the panel's decision.",
+    "defer": "Only the program coordinator records the panel's decision.",
+    "endorse": "Only the supervisor at the level the request is with may endorse it.",
+    "decline_level": "Only the supervisor at the level the request is with may decline it.",
+    "skip_level": "Only the program coordinator skips a level of the chain of command.",
+    "override": "Only the BHS manager overrides a decline.",
+    "recommend": "Only the BHS manager recommends a candidate to the Chief.",
+    "not_recommend": "Only the BHS manager recommends a candidate to the Chief.",
+    "approve": "Only the Chief of Police approves an appointment.",
+    "refuse": "Only the Chief of Police decides on an appointment.",
+    "withdraw": "Only the candidate or the program coordinator withdraws a candidacy.",
+    "invite": "Invitations are sent by the system when enough colleagues have nominated.",
+}
+NOT_NOW = {
+    "approve": "The Chief approves only a candidate the BHS manager has recommended, after "
+    "the interview and the whole chain of command; this candidacy is {stage}.",
+    "refuse": "The Chief decides only on a candidate the BHS manager has recommended; this "
+    "candidacy is {stage}.",
+    "recommend": "The BHS manager recommends only once the chain of command has endorsed; "
+    "this candidacy is {stage}.",
+    "not_recommend": "The BHS manager recommends only once the chain of command has "
+    "endorsed; this candidacy is {stage}.",
+}
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _reason(text: str, field: str = "reason", what: str = "Say why.") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: what})
+    if len(text) > REASON_MAX:
+        raise ValidationError({field: f"Keep it under {REASON_MAX} characters."})
+    return text
+
+
+def _locked(candidacy: Candidacy) -> Candidacy:
+    return Candidacy.objects.select_for_update().select_related("nominee").get(pk=candidacy.pk)
+
+
+def _current_step(candidacy: Candidacy) -> ChainStep | None:
+    return (
+        ChainStep.objects.select_related("supervisor")
+        .filter(candidacy=candidacy, position=candidacy.chain_position)
+        .first()
+    )
+
+
+def _may_act(transition_actors, actor: User | None, candidacy: Candidacy) -> bool:
+    if actor is None:
+        return SYSTEM in transition_actors
+    if NOMINEE in transition_actors and actor.pk == candidacy.nominee_id:
+        return True
+    if CHAIN in transition_actors:
+        step = _current_step(candidacy)
+        if step is not None and step.supervisor.user_id == actor.pk:
+            return True
+    roles = {a for a in transition_actors if a in Role.values}
+    return bool(roles) and actor.has_role(*roles)
+
+
+def _check_actor(action: str, actor: User | None, candidacy: Candidacy) -> None:
+    """Who may take ``action`` (TRANSITIONS); services call it first, so a stranger is told
+    that before anything about their input."""
+    if not _may_act(TRANSITIONS[action].actors, actor, candidacy):
+        raise ValidationError(NOT_YOURS[action])
+
+
+def _move(
+    *,
+    candidacy: Candidacy,
+    action: str,
+    actor: User | None,
+    to: str,
+    reason: str = "",
+    level: int | None = None,
+    chain_position: int | None = None,
+) -> Candidacy:
+    """The one place a candidacy changes stage. ``candidacy`` must be locked (``_locked``).
+    ``chain_position``: the level of the chain of command the request goes to."""
+    transition = TRANSITIONS[action]
+    _check_actor(action, actor, candidacy)
+    before = candidacy.stage
+    if before not in transition.sources:
+        label = Stage(before).label.lower()
+        raise ValidationError(
+            NOT_NOW.get(action, "This candidacy is {stage}: that cannot be done now.").format(
+                stage=label
+            )
+        )
+    if to not in transition.targets:  # a programming error, never the user's
+        raise ValueError(f"{action} cannot lead to {to}")
+    now = timezone.now()
+    candidacy.stage = to
+    candidacy.stage_changed_at = now
+    if chain_position is not None:
+        candidacy.chain_position = chain_position
+    candidacy.save(update_fields=["stage", "stage_changed_at", "chain_position"])
+    CandidacyEvent.objects.create(
+        candidacy=candidacy,
+        at=now,
+        actor=actor,
+        action=action,
+        from_stage=before,
+        to_stage=to,
+        label=transition.label.format(level=level),
+        reason=reason,
+    )
+    details = {"action": action, "from": before, "to": to}
+    if level is not None:
+        details["level"] = level
+    record(actor=actor, action=AuditAction.SELECTION_MOVED, target=candidacy, details=details)
+    return candidacy
+
+
+def _holders(*roles: str) -> list[User]:
+    ids = RoleGrant.objects.current().filter(role__in=roles).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def _tell(users, *, key: str, subject: str, body: str) -> None:
+    link = f"{settings.SITE_URL}{reverse('selection:tasks')}"
+    seen = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        notify(
+            key=f"selection:{key}:{user.pk}",
+            user=user,
+            subject=subject,
+            body=f"{body}\n\nSee what waits for you: {link}",
+            topic="selection",
+        )
+
+
+def _tell_candidate(candidacy: Candidacy, *, key: str, subject: str, body: str) -> None:
+    link = f"{settings.SITE_URL}{reverse('selection:mine')}"
+    notify(
+        key=f"selection:{key}:candidate",
+        user=candidacy.nominee,
+        subject=subject,
+        body=f"{body}\n\nWhere your request stands: {link}",
+        topic="selection",
+    )
+
+
+def _event_key(candidacy: Candidacy) -> str:
+    """A key unique to this move of this candidacy (its event count), for the outbox."""
+    return f"{candidacy.pk}:{candidacy.events.count()}"
+
+
+# --- Nomination rounds ------------------------------------------------------------------------
+
+
+def nominations_open_on(day: datetime.date) -> tuple[bool, NominationRound | None]:
+    """Whether nominations are open on ``day``, and the round that makes them so."""
+    current = NominationRound.objects.filter(opens_on__lte=day, closes_on__gte=day).first()
+    if settings.SELECTION_NOMINATIONS == "always":
+        return True, current
+    return current is not None, current
+
+
+@transaction.atomic
+def nomination_round_open(
+    *, actor: User, name: str, opens_on: datetime.date, closes_on: datetime.date
+) -> NominationRound:
+    if not actor.has_role(Role.COORDINATOR):
+        raise ValidationError("Only the program coordinator sets nomination rounds.")
+    name = _reason(name, "name", "Give the round a name.")[:120]
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": "A round closes on or after the day it opens."})
+    if closes_on < timezone.localdate():
+        raise ValidationError({"closes_on": "This round would already be over."})
+    if NominationRound.objects.filter(opens_on__lte=closes_on, closes_on__gte=opens_on).exists():
+        raise ValidationError("This round overlaps another one.")
+    nomination_round = NominationRound.objects.create(
+        name=name, opens_on=opens_on, closes_on=closes_on, created_by=actor
+    )
+    record(
+        actor=actor,
+        action=AuditAction.SELECTION_ROUND_OPENED,
+        target=nomination_round,
+        details={"opens_on": opens_on, "closes_on": closes_on},
+    )
+    return nomination_round
+
+
+# --- 1. Nomination ----------------------------------------------------------------------------
+
+
+def _check_nominee(actor: User, nominee: User) -> Employee:
+    if nominee.pk == actor.pk:
+        raise ValidationError({"nominee": "You cannot nominate yourself."})
+    employee = Employee.objects.filter(user=nominee, status=Employee.Status.ACTIVE).first()
+    if employee is None or not nominee.is_active:
+        raise ValidationError(
+            {"nominee": "Only an active member of the department can be nominated."}
+        )
+    name = employee.full_name
+    profile = SupporterProfile.objects.filter(user=nominee).first()
+    if profile is not None and profile.status == SupporterProfile.Status.REMOVED:
+        raise ValidationError(
+            {"nominee": f"{name} was removed from the program and cannot be nominated."}
+        )
+    held = nominee.roles
+    if Role.PEER_SUPPORTER in held or (
+        profile is not None and profile.status != SupporterProfile.Status.RETIRED
+    ):
+        raise ValidationError({"nominee": f"{name} is already a peer supporter."})
+    if Role.SYSADMIN in held:
+        raise ValidationError(
+            {"nominee": f"{name} is a system administrator, who may not also be a supporter."}
+        )
+    return employee
+
+
+@transaction.atomic
+def nomination_create(
+    *, actor: User, nominee: User, reason: str, hide_from_nominee: bool = False
+) -> Nomination:
+    """Any employee nominates a colleague, saying why. When SELECTION_MIN_NOMINATORS distinct
+    colleagues have nominated the same person, the nominee is invited."""
+    if not actor.has_role(Role.EMPLOYEE):
+        raise ValidationError("Only members of the department nominate colleagues.")
+    reason = _reason(reason, "reason", "Say why you nominate this colleague.")
+    is_open, nomination_round = nominations_open_on(timezone.localdate())
+    if not is_open:
+        raise ValidationError("Nominations are closed until the coordinator opens a round.")
+    employee = _check_nominee(actor, nominee)
+    # Lock the nominee's row so two colleagues nominating at once make one candidacy.
+    User.objects.select_for_update().filter(pk=nominee.pk).first()
+    candidacy = (
+        Candidacy.objects.select_for_update()
+        .filter(nominee=nominee)
+        .exclude(stage__in=Candidacy.CLOSED_STAGES)
+        .first()
+    )
+    if candidacy is None:
+        candidacy = Candidacy.objects.create(nominee=nominee, round=nomination_round)
+        CandidacyEvent.objects.create(
+            candidacy=candidacy,
+            actor=actor,
+            action="nominate",
+            to_stage=Stage.NOMINATED,
+            label="Nominated by a colleague",
+        )
+    elif candidacy.stage not in (Stage.NOMINATED, Stage.INVITED):
+        raise ValidationError(
+            {"nominee": f"{employee.full_name} is already a candidate in selection."}
+        )
+    if candidacy.nominations.filter(nominator=actor).exists():
+        raise ValidationError({"nominee": f"You have already nominated {employee.full_name}."})
+    nomination = Nomination.objects.create(
+        candidacy=candidacy,
+        nominator=actor,
+        reason=reason,
+        hide_from_nominee=hide_from_nominee,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.SELECTION_NOMINATED,
+        target=candidacy,
+        details={"nomination": nomination.pk, "hidden_from_nominee": hide_from_nominee},
+    )
+    nominators = candidacy.nominations.values("nominator").distinct().count()
+    if candidacy.stage == Stage.NOMINATED and nominators >= settings.SELECTION_MIN_NOMINATORS:
+        _move(candidacy=candidacy, action="invite", actor=None, to=Stage.INVITED)
+        _tell_candidate(
+            candidacy,
+            key=f"{candidacy.pk}:invited",
+            subject="You have been nominated as a peer supporter",
+            body="Colleagues have nominated you to become a peer supporter. Please accept or "
+            "decline the nomination; if you accept, a short form asks about your interest.",
+        )
+    return nomination
+
+
+# --- 2. The nominee's answer ------------------------------------------------------------------
+
+
+@transaction.atomic
+def candidacy_answer(
+    *,
+    actor: User,
+    candidacy: Candidacy,
+    accept: bool,
+    motivation: str = "",
+    experience: str = "",
+    availability_note: str = "",
+) -> Candidacy:
+    """The nominee accepts (with the interest form) or declines."""
+    candidacy = _locked(candidacy)
+    if accept:
+        motivation = _reason(motivation, "motivation", "Say why you want to be a supporter.")
+        experience = (experience or "").strip()[:REASON_MAX]
+        availability_note = (availability_note or "").strip()[:300]
+        _move(candidacy=candidacy, action="accept", actor=actor, to=Stage.ACCEPTED)
+        candidacy.motivation = motivation
+        candidacy.experience = experience
+        candidacy.availability_note = availability_note
+        candidacy.save(update_fields=["motivation", "experience", "availability_note"])
+        _tell(
+            _holders(Role.COORDINATOR),
+            key=f"{_event_key(candidacy)}:accepted",
+            subject="A nominee accepted: schedule an interview",
+            body=f"{candidacy.name} accepted their nomination as a peer supporter. Schedule "
+            "their interview with a panel.",
+        )
+    else:
+        _move(candidacy=candidacy, action="decline", actor=actor, to=Stage.DECLINED)
+    return candidacy
+
+
+@transaction.atomic
+def candidacy_withdraw(*, actor: User, candidacy: Candidacy, reason: str) -> Candidacy:
+    candidacy = _locked(candidacy)
+    reason = _reason(reason)
+    _move(candidacy=candidacy, action="withdraw", actor=actor, to=Stage.WITHDRAWN, reason=reason)
+    if actor.pk == candidacy.nominee_id:
+        _tell(
+            _holders(Role.COORDINATOR),
+            key=f"{_event_key(candidacy)}:withdrawn",
+            subject="A candidate withdrew",
+            body=f"{candidacy.name} withdrew from selection.",
+        )
+    else:
+        _tell_candidate(
+            candidacy,
+            key=f"{_event_key(candidacy)}:withdrawn",
+            subject="Your candidacy was withdrawn",
+            body="The program coordinator withdrew your candidacy. They will tell you why.",
+        )
+    return candidacy
+
+
+# --- 3. The interview -------------------------------------------------------------------------
+
+
+def current_interview(candidacy: Candidacy) -> Interview | None:
+    return candidacy.interviews.order_by("-scheduled_at", "-pk").first()
+
+
+@transaction.atomic
+def interview_schedule(
+    *,
+    actor: User,
+    candidacy: Candidacy,
+    at: datetime.datetime,
+    place: str,
+    panelists: list[User],
+) -> Interview:
+    """The coordinator schedules a panel: when, where and who. Each panelist holds the
+    panelist role and is not the candidate. The rubric is SELECTION_RUBRIC as it is now."""
+    candidacy = _locked(candidacy)
+    _check_actor("schedule", actor, candidacy)
+    place = _reason(place, "place", "Say where the interview takes place.")[:200]
+    if timezone.is_naive(at):
+        raise ValueError("interview times must be timezone-aware")
+    if at <= timezone.now():
+        raise ValidationError({"at": "The interview must be in the future."})
+    panel = list({p.pk: p for p in panelists}.values())
+    if not panel:
+        raise ValidationError({"panelists": "Choose at least one panelist."})
+    if any(p.pk == candidacy.nominee_id for p in panel):
+        raise ValidationError({"panelists": "The candidate cannot sit on their own panel."})
+    panelist_ids = set(
+        RoleGrant.objects.current()
+        .filter(role=Role.PANELIST, user__in=panel)
+        .values_list("user_id", flat=True)
+    )
+    missing = [str(p) for p in panel if p.pk not in panelist_ids]
+    if missing:
+        raise ValidationError({"panelists": f"Not an interview panelist: {', '.join(missing)}."})
+    _move(candidacy=candidacy, action="schedule", actor=actor, to=Stage.INTERVIEW)
+    interview = Interview.objects.create(
+        candidacy=candidacy,
+        at=at,
+        place=place,
+        rubric=list(settings.SELECTION_RUBRIC),
+        score_max=settings.SELECTION_SCORE_MAX,
+        scheduled_by=actor,
+    )
+    Panelist.objects.bulk_create(Panelist(interview=interview, user=p) for p in panel)
+    when = timezone.localtime(at).strftime("%A %d %B %Y at %H:%M")
+    _tell(
+        panel,
+        key=f"{_event_key(candidacy)}:panel",
+        subject="You sit on an interview panel",
+        body=f"You are a panelist for {candidacy.name}'s interview on {when}, {place}. "
+        "Score the candidate on the rubric after the interview.",
+    )
+    _tell_candidate(
+        candidacy,
+        key=f"{_event_key(candidacy)}:interview",
+        subject="Your peer supporter interview",
+        body=f"Your interview is on {when}, {place}.",
+    )
+    return interview
+
+
+@transaction.atomic
+def interview_score(
+    *, actor: User, interview: Interview, scores: dict[str, int], notes: str
+) -> PanelScore:
+    """A panelist scores the candidate once, on every criterion of the interview's rubric,
+    with protected notes."""
+    interview = (
+        Interview.objects.select_for_update().select_related("candidacy").get(pk=interview.pk)
+    )
+    candidacy = interview.candidacy
+    if not Panelist.objects.filter(interview=interview, user=actor).exists():
+        raise ValidationError("Only the panelists of this interview score it.")
+    if candidacy.stage != Stage.INTERVIEW or interview.decision:
+        raise ValidationError("The panel has already decided; scores can no longer be added.")
+    if current_interview(candidacy).pk != interview.pk:
+        raise ValidationError("This interview was replaced by a later one.")
+    if PanelScore.objects.filter(interview=interview, panelist=actor).exists():
+        raise ValidationError("You have already scored this interview; scores are given once.")
+    clean = {}
+    for criterion in interview.rubric:
+        value = scores.get(criterion)
+        if not isinstance(value, int) or not 1 <= value <= interview.score_max:
+            raise ValidationError(
+                f"Score every criterion from 1 to {interview.score_max} ({criterion})."
+            )
+        clean[criterion] = value
+    notes = _reason(notes, "notes", "Write a few notes on the interview.")
+    score = PanelScore.objects.create(
+        interview=interview,
+        panelist=actor,
+        scores=clean,
+        total=sum(clean.values()),
+        notes=notes,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.SELECTION_SCORED,
+        target=candidacy,
+        details={"interview": interview.pk, "score": score.pk},
+    )
+    if interview.scores.count() == Panelist.objects.filter(interview=interview).count():
+        _tell(
+            _holders(Role.COORDINATOR),
+            key=f"{candidacy.pk}:interview:{interview.pk}:scored",
+            subject="A panel has scored: record its decision",
+            body=f"Every panelist has scored {candidacy.name}. Record the panel's decision.",
+        )
+    return score
+
+
+@transaction.atomic
+def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason: str) -> Candidacy:
+    """The panel's decision, recorded by the coordinator once every panelist has scored:
+    selected (the request goes up the chain of command), not selected, or deferred."""
+    candidacy = _locked(candidacy)
+    _check_actor("select", actor, candidacy)
+    reason = _reason(reason, "reason", "Give the panel's reasons.")
+    if decision not in Decision.values:
+        raise ValidationError({"decision": "Choose selected, not selected or deferred."})
+    action = {
+        Decision.SELECTED: "select",
+        Decision.NOT_SELECTED: "not_select",
+        Decision.DEFERRED: "defer",
+    }[decision]
+    interview = current_interview(candidacy)
+    if candidacy.stage == Stage.INTERVIEW and interview is not None:
+        waiting = (
+            Panelist.objects.filter(interview=interview)
+            .exclude(user__in=interview.scores.values("panelist"))
+            .count()
+        )
+        if waiting:
+            raise ValidationError(
+                f"{waiting} panelist(s) have not scored yet; the panel decides after every "
+                "panelist has scored."
+            )
+    steps = []
+    if decision == Decision.SELECTED:
+        employee = Employee.objects.filter(user=candidacy.nominee).first()
+        chain = chain_of_command(employee) if employee is not None else []
+        target = Stage.CHAIN if chain else Stage.BHS_REVIEW
+    else:
+        target = Stage.NOT_SELECTED if decision == Decision.NOT_SELECTED else Stage.DEFERRED
+    _move(
+        candidacy=candidacy, action=action, actor=actor, to=target, reason=reason, chain_position=0
+    )
+    now = timezone.now()
+    interview.decision, interview.decision_reason = decision, reason
+    interview.decided_by, interview.decided_at = actor, now
+    interview.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+    if decision == Decision.SELECTED:
+        units = {}
+        unit = employee.unit if employee is not None else None
+        while unit is not None:  # which unit each supervisor heads, for the page
+            if unit.supervisor_id:
+                units.setdefault(unit.supervisor_id, unit)
+            unit = unit.parent
+        steps = ChainStep.objects.bulk_create(
+            ChainStep(candidacy=candidacy, position=i, supervisor=sup, unit=units.get(sup.pk))
+            for i, sup in enumerate(chain)
+        )
+        _after_chain_move(candidacy, steps=steps)
+    key = _event_key(candidacy)
+    _tell_candidate(
+        candidacy,
+        key=f"{key}:panel",
+        subject="The interview panel has decided",
+        body={
+            Decision.SELECTED: "The panel selected you. Your request to serve now goes to "
+            "your chain of command.",
+            Decision.NOT_SELECTED: "The panel did not select you this time. The program "
+            "coordinator can tell you more.",
+            Decision.DEFERRED: "The panel deferred its decision; the coordinator will be in "
+            "touch about a further interview.",
+        }[decision],
+    )
+    return candidacy
+
+
+# --- 4. The chain of command ------------------------------------------------------------------
+
+
+def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
+    """Tell whoever acts next: the supervisor at the level the request is with now, or the
+    BHS managers once the chain is through."""
+    key = _event_key(candidacy)
+    if candidacy.stage == Stage.CHAIN:
+        step = _current_step(candidacy)
+        if step.supervisor.user_id:
+            _tell(
+                [User.objects.get(pk=step.supervisor.user_id)],
+                key=f"{key}:chain",
+                subject="A request to serve as a peer supporter awaits your endorsement",
+                body=f"{candidacy.name} has been selected by an interview panel to become a "
+                "peer supporter. As their supervisor, endorse or decline the request, with "
+                "a comment.",
+            )
+    elif candidacy.stage == Stage.BHS_REVIEW:
+        _tell(
+            _holders(Role.BHS_MANAGER),
+            key=f"{key}:bhs",
+            subject="A candidate awaits your recommendation",
+            body=f"The chain of command has endorsed {candidacy.name}. Recommend them to the "
+            "Chief, or not, with comments.",
+        )
+
+
+def _advance(candidacy: Candidacy) -> dict:
+    """Where the request goes after the current level: the next level still waiting, or the
+    BHS manager (keyword arguments of ``_move``)."""
+    nxt = (
+        ChainStep.objects.filter(
+            candidacy=candidacy, position__gt=candidacy.chain_position, outcome=Outcome.PENDING
+        )
+        .order_by("position")
+        .first()
+    )
+    if nxt is None:
+        return {"to": Stage.BHS_REVIEW}
+    return {"to": Stage.CHAIN, "chain_position": nxt.position}
+
+
+@transaction.atomic
+def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: str) -> Candidacy:
+    """The supervisor at the current level endorses (the request goes up a level) or declines
+    (the request stops, unless the BHS manager overrides)."""
+    candidacy = _locked(candidacy)
+    comment = _reason(comment, "comment", "Add a comment for the program.")
+    mine = list(
+        ChainStep.objects.filter(candidacy=candidacy, supervisor__user=actor).order_by("position")
+    )
+    step = _current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
+    if step is None or step.supervisor.user_id != actor.pk:
+        if mine and candidacy.stage == Stage.CHAIN and mine[0].position > candidacy.chain_position:
+            raise ValidationError(
+                f"It is not your turn yet: the request is with level "
+                f"{candidacy.chain_position + 1} of the chain of command."
+            )
+        if mine and any(s.outcome != Outcome.PENDING for s in mine):
+            raise ValidationError("You have already given your answer on this request.")
+    level = candidacy.chain_position + 1
+    if endorse:
+        _move(
+            candidacy=candidacy,
+            action="endorse",
+            actor=actor,
+            reason=comment,
+            level=level,
+            **_advance(candidacy),
+        )
+    else:
+        _move(
+            candidacy=candidacy,
+            action="decline_level",
+            actor=actor,
+            to=Stage.CHAIN_DECLINED,
+            reason=comment,
+            level=level,
+        )
+    step.outcome = Outcome.ENDORSED if endorse else Outcome.DECLINED
+    step.comment, step.decided_by, step.decided_at = comment, actor, timezone.now()
+    step.save(update_fields=["outcome", "comment", "decided_by", "decided_at"])
+    if endorse:
+        _after_chain_move(candidacy)
+    else:
+        _tell(
+            _holders(Role.BHS_MANAGER, Role.COORDINATOR),
+            key=f"{_event_key(candidacy)}:declined",
+            subject="A request to serve was declined in the chain of command",
+            body=f"Level {level} of {candidacy.name}'s chain of command declined the request "
+            "to serve. It stops there unless the BHS manager records an override.",
+        )
+        _tell_candidate(
+            candidacy,
+            key=f"{_event_key(candidacy)}:declined",
+            subject="Your request to serve was declined in your chain of command",
+            body="Your request stops here unless the BHS manager overrides the decline.",
+        )
+    return candidacy
+
+
+@transaction.atomic
+def chain_skip(*, actor: User, candidacy: Candidacy, reason: str) -> Candidacy:
+    """The coordinator skips the current level (the post is vacant or its holder absent)."""
+    candidacy = _locked(candidacy)
+    reason = _reason(reason, "reason", "Say why this level is skipped (vacant, absent...).")
+    step = _current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
+    level = candidacy.chain_position + 1
+    where = _advance(candidacy) if step is not None else {"to": Stage.CHAIN}
+    _move(
+        candidacy=candidacy, action="skip_level", actor=actor, reason=reason, level=level, **where
+    )
+    step.outcome, step.comment = Outcome.SKIPPED, reason
+    step.decided_by, step.decided_at = actor, timezone.now()
+    step.save(update_fields=["outcome", "comment", "decided_by", "decided_at"])
+    _after_chain_move(candidacy)
+    return candidacy
+
+
+@transaction.atomic
+def chain_override(*, actor: User, candidacy: Candidacy, reason: str) -> Candidacy:
+    """The BHS manager overrides a decline in the chain of command, with a reason; the request
+    goes on to the next level (or to the BHS manager's own recommendation)."""
+    candidacy = _locked(candidacy)
+    reason = _reason(reason, "reason", "Say why the decline is overridden.")
+    step = _current_step(candidacy)
+    level = candidacy.chain_position + 1
+    where = _advance(candidacy) if candidacy.stage == Stage.CHAIN_DECLINED else {"to": Stage.CHAIN}
+    _move(candidacy=candidacy, action="override", actor=actor, reason=reason, level=level, **where)
+    step.outcome, step.override_reason = Outcome.OVERRIDDEN, reason
+    step.save(update_fields=["outcome", "override_reason"])
+    _after_chain_move(candidacy)
+    return candidacy
+
+
+# --- 5. The BHS manager's recommendation ------------------------------------------------------
+
+
+@transaction.atomic
+def candidacy_recommend(
+    *, actor: User, candidacy: Candidacy, recommend: bool, comment: str
+) -> Candidacy:
+    candidacy = _locked(candidacy)
+    comment = _reason(comment, "comment", "Add your comments for the Chief.")
+    if recommend:
+        _move(
+            candidacy=candidacy,
+            action="recommend",
+            actor=actor,
+            to=Stage.CHIEF_REVIEW,
+            reason=comment,
+        )
+        _tell(
+            _holders(Role.CHIEF),
+            key=f"{_event_key(candidacy)}:chief",
+            subject="An appointment awaits your approval",
+            body=f"The BHS manager recommends {candidacy.name} as a peer supporter. Approve "
+            "or refuse the appointment.",
+        )
+    else:
+        _move(
+            candidacy=candidacy,
+            action="not_recommend",
+            actor=actor,
+            to=Stage.NOT_RECOMMENDED,
+            reason=comment,
+        )
+        _tell_candidate(
+            candidacy,
+            key=f"{_event_key(candidacy)}:not_recommended",
+            subject="Your request to serve as a peer supporter",
+            body="The BHS manager did not recommend your appointment this time.",
+        )
+    return candidacy
+
+
+# --- 6. The Chief's decision ------------------------------------------------------------------
+
+
+def _check_every_step(candidacy: Candidacy) -> None:
+    """Appointing needs every earlier step on record: a panel that selected, every level of
+    the chain endorsed, skipped or overridden, and the BHS manager's recommendation."""
+    if not candidacy.interviews.filter(decision=Decision.SELECTED).exists():
+        raise ValidationError("No interview panel selected this candidate.")
+    if candidacy.chain.exclude(
+        outcome__in=[Outcome.ENDORSED, Outcome.SKIPPED, Outcome.OVERRIDDEN]
+    ).exists():
+        raise ValidationError("The chain of command has not endorsed every level.")
+    if not candidacy.events.filter(action="recommend").exists():
+        raise ValidationError("The BHS manager has not recommended this candidate.")
+
+
+def _appoint(*, actor: User, candidacy: Candidacy) -> SupporterProfile:
+    nominee = candidacy.nominee
+    why = f"Appointed by the Chief (candidacy {candidacy.pk})"
+    profile = SupporterProfile.objects.filter(user=nominee).first()
+    if profile is None:
+        profile = roster_services.supporter_profile_create(
+            actor=actor, user=nominee, reason=f"Selected (candidacy {candidacy.pk})"
+        )
+    elif profile.status == SupporterProfile.Status.RETIRED:
+        profile = roster_services._set_status(
+            actor=actor,
+            profile=profile,
+            status=SupporterProfile.Status.CANDIDATE,
+            reason=f"Selected again (candidacy {candidacy.pk})",
+            pipeline=True,
+        )
+    profile = roster_services._set_status(
+        actor=actor,
+        profile=profile,
+        status=SupporterProfile.Status.APPOINTED,
+        reason=why,
+        pipeline=True,
+    )
+    if not RoleGrant.objects.current().filter(user=nominee, role=Role.PEER_SUPPORTER).exists():
+        # The Chief's appointment is the authority for the role; granted here rather than by
+        # accounts.services.role_grant, whose granters are the system administrator and the
+        # BHS manager. Audited the same way.
+        grant = RoleGrant.objects.create(
+            user=nominee, role=Role.PEER_SUPPORTER, reason=why, granted_by=actor
+        )
+        record(
+            actor=actor,
+            action=AuditAction.ROLE_GRANTED,
+            target=grant,
+            details={"role": grant.role, "user_id": nominee.pk, "expires_at": None},
+        )
+        nominee.__dict__.pop("roles", None)
+    return profile
+
+
+@transaction.atomic
+def candidacy_decide(
+    *, actor: User, candidacy: Candidacy, approve: bool, comment: str
+) -> Candidacy:
+    """The Chief approves (the candidate is appointed, in initial training) or refuses."""
+    candidacy = _locked(candidacy)
+    comment = _reason(comment, "comment", "Add a comment for the record.")
+    if approve:
+        _move(
+            candidacy=candidacy,
+            action="approve",
+            actor=actor,
+            to=Stage.APPOINTED,
+            reason=comment,
+        )
+        _check_every_step(candidacy)
+        _appoint(actor=actor, candidacy=candidacy)
+        _tell(
+            _holders(Role.COORDINATOR),
+            key=f"{_event_key(candidacy)}:appointed",
+            subject="A new peer supporter is appointed",
+            body=f"The Chief appointed {candidacy.name}. Enrol them in initial training.",
+        )
+        _tell_candidate(
+            candidacy,
+            key=f"{_event_key(candidacy)}:appointed",
+            subject="You are appointed as a peer supporter",
+            body="The Chief approved your appointment. You become an active supporter once "
+            "you complete initial training; the coordinator will enrol you.",
+        )
+    else:
+        _move(candidacy=candidacy, action="refuse", actor=actor, to=Stage.REFUSED, reason=comment)
+        _tell_candidate(
+            candidacy,
+            key=f"{_event_key(candidacy)}:refused",
+            subject="Your request to serve as a peer supporter",
+            body="The Chief did not approve your appointment this time.",
+        )
+    return candidacy
