@@ -43,6 +43,7 @@ class Command(BaseCommand):
         from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources
         from peersupport.roster.demo import load_demo as load_roster
+        from peersupport.roster.demo_selection import load_demo as load_selection
         from peersupport.support.demo import load_demo as load_support
         from peersupport.training.demo import load_demo as load_training
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         extras.append(load_releases(seed=seed))
         extras.append(load_escalations())
         extras.append(load_training(seed=seed))
+        extras.append(load_selection(seed=seed))  # candidates at every stage of selection
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
