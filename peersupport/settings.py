@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "peersupport.notifications",
     "peersupport.confidentiality",
     "peersupport.releases",
+    "peersupport.outreach",
     "peersupport.training",
     "peersupport.web",
 ]

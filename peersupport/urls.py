@@ -14,6 +14,7 @@ urlpatterns = [
     path("policy/", include("peersupport.governance.urls")),
     path("confidentiality/", include("peersupport.confidentiality.urls")),
     path("releases/", include("peersupport.releases.urls")),
+    path("outreach/", include("peersupport.outreach.urls")),
     path("training/", include("peersupport.training.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -179,9 +179,9 @@ def test_small_run_creates_the_department(small):
     assert set(grants.values_list("reason", flat=True)) == {"demo department"}
 
     # One audit event per loader (department, supporters, resources, support activity, releases
-    # of information, escalations, training, selection), not one per row.
+    # of information, escalations, training, selection, outreach), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 8
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 9
     assert events[0].details["employees"] == SMALL
 
 

@@ -43,6 +43,15 @@ SHARED = {
     "governance:category_retire": "the BHS manager keeps every exception category",
     "governance:category_restore": "the BHS manager keeps every exception category",
     "confidentiality:duty_end": "the BHS manager keeps the whole on-duty roster",
+    "outreach:detail": "the coordinator and the BHS manager run every outreach",
+    "outreach:person_add": "the coordinator and the BHS manager run every outreach",
+    "outreach:session_add": "the coordinator and the BHS manager run every outreach",
+    "outreach:close": "the coordinator and the BHS manager run every outreach",
+    "outreach:assign": "the coordinator and the BHS manager run every outreach",
+    "outreach:task_add": "the coordinator and the BHS manager run every outreach",
+    "outreach:person_resume": "the coordinator and the BHS manager run every outreach",
+    "outreach:attendance": "the coordinator and the BHS manager run every outreach",
+    "outreach:plan_step_remove": "the coordinator keeps the department's follow-up plans",
     "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
     "accounts:unit_edit": "the organisation is maintained by the system administrator",
@@ -80,6 +89,13 @@ OWNED = {
     "confidentiality:escalation": (lambda user: _escalation(user), "public_id", "public_id"),
     "confidentiality:acknowledge": (lambda user: _escalation(user), "public_id", "public_id"),
     "confidentiality:resolve": (lambda user: _escalation(user), "public_id", "public_id"),
+    # Two peer supporters, each assigned to reach out to someone.
+    "outreach:assignment": (lambda user: _outreach_assignment(user), "assignment_id"),
+    "outreach:assignment_answer": (
+        lambda user: _outreach_assignment(user, accept=False),
+        "assignment_id",
+    ),
+    "outreach:attempt": (lambda user: _outreach_assignment(user).person.tasks.first(), "task_id"),
     # Two peer supporters, each with an on-call shift.
     "roster:remove_shift": (lambda user: _on_call_shift(user), "shift_id"),
     # Two employees, each with their own request (found by its public id).
@@ -221,6 +237,13 @@ def _support_followup(user):
     from .matrix.support_supporter import open_followup
 
     return open_followup(_as_supporter(user))
+
+
+def _outreach_assignment(user, *, accept=True):
+    from .matrix.outreach import assigned
+
+    supporter = _as_supporter(user)
+    return assigned(supporter, supporter, accept=accept)
 
 
 def _support_contact(user):

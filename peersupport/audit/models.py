@@ -87,6 +87,20 @@ class AuditAction(models.TextChoices):
     TRAINING_NONCOMPLIANT = "training.noncompliant", "Supporter out of training compliance"
     TRAINING_EXPORTED = "training.exported", "Training hours exported"
 
+    OUTREACH_OPENED = "outreach.opened", "Outreach opened"
+    OUTREACH_VIEWED = "outreach.viewed", "Outreach opened for reading"
+    OUTREACH_PERSON_ADDED = "outreach.person_added", "Affected person added to an outreach"
+    OUTREACH_PERSON_RESUMED = "outreach.person_resumed", "Affected person asked for support again"
+    OUTREACH_TASK_ADDED = "outreach.task_added", "Outreach follow-up planned"
+    OUTREACH_TASK_CANCELLED = "outreach.task_cancelled", "Outreach follow-up cancelled"
+    OUTREACH_ASSIGNED = "outreach.assigned", "Supporter assigned to an affected person"
+    OUTREACH_ANSWERED = "outreach.answered", "Outreach assignment accepted or declined"
+    OUTREACH_ATTEMPT = "outreach.attempt", "Outreach follow-up attempt recorded"
+    OUTREACH_GROUP_SCHEDULED = "outreach.group_scheduled", "Group support session scheduled"
+    OUTREACH_GROUP_ATTENDANCE = "outreach.group_attendance", "Group session attendance recorded"
+    OUTREACH_CLOSED = "outreach.closed", "Outreach closed"
+    OUTREACH_PLAN_CHANGED = "outreach.plan_changed", "Outreach follow-up plan changed"
+
 
 class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OutreachConfig(AppConfig):
+    name = "peersupport.outreach"
+    verbose_name = "Outreach after tragedy, injury and critical incidents"

@@ -1,0 +1,110 @@
+from django import forms
+from django.utils import timezone
+
+from peersupport.accounts.models import Employee, User
+from peersupport.roster.models import SupporterProfile
+
+from .models import Attempt, EventType
+from .services import DESCRIPTION_MAX, SUMMARY_MAX
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class OpenForm(forms.Form):
+    event_type = forms.ChoiceField(
+        choices=EventType.choices, widget=forms.RadioSelect, label="What happened"
+    )
+    event_date = forms.DateField(
+        label="When", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    description = forms.CharField(
+        label="A short description (protected)",
+        max_length=DESCRIPTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only the coordinator, the BHS manager and the supporters assigned read it.",
+    )
+
+
+class AddEmployeeForm(forms.Form):
+    employee_number = forms.CharField(label="Employee number", max_length=32)
+
+    def clean_employee_number(self):
+        number = self.cleaned_data["employee_number"].strip()
+        employee = Employee.objects.filter(employee_number__iexact=number).first()
+        if employee is None:
+            raise forms.ValidationError(f"No employee has the number {number}.")
+        self.employee = employee
+        return number
+
+
+class AddOtherForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    how_to_reach = forms.CharField(
+        label="How to reach them", max_length=300, help_text="A phone number, an address."
+    )
+
+
+class AssignForm(forms.Form):
+    supporter = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Supporter",
+        error_messages={"invalid_choice": "Only an active peer supporter can be assigned."},
+    )
+    chain_reason = forms.CharField(
+        label="Why this supporter although they are in the person's chain of command",
+        max_length=300,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supporter"].queryset = User.objects.filter(
+            supporter_profile__status=SupporterProfile.Status.ACTIVE, is_active=True
+        ).order_by("email")
+
+
+class TaskForm(forms.Form):
+    label = forms.CharField(label="Follow-up", max_length=80)
+    due_at = forms.DateTimeField(label="Due", widget=DATETIME)
+
+
+class GroupSessionForm(forms.Form):
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
+    place = forms.CharField(label="Place", max_length=200)
+    facilitator = forms.CharField(label="Led by", max_length=200)
+
+
+class AttendanceForm(forms.Form):
+    attendance = forms.IntegerField(label="How many came", min_value=0, max_value=10000)
+
+
+class CloseForm(forms.Form):
+    summary = forms.CharField(
+        label="Summary (protected)",
+        max_length=SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AttemptForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=Attempt.Outcome.choices, widget=forms.RadioSelect, label="How it went"
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+
+    @property
+    def accept(self) -> bool:
+        return self.cleaned_data["answer"] == "accept"
+
+
+class PlanStepForm(forms.Form):
+    event_type = forms.ChoiceField(choices=EventType.choices, label="Event type")
+    label = forms.CharField(label="Step", max_length=80)
+    offset_days = forms.IntegerField(label="Days after the event", min_value=1, max_value=1098)
+
+
+def default_session_start():
+    return timezone.localtime().replace(minute=0, second=0, microsecond=0)

@@ -1,0 +1,171 @@
+"""Reads of outreach, applying who may see what.
+
+The coordinator and the BHS manager see every outreach (they open and run them). A supporter
+sees only the people they are assigned to, and only while the assignment is offered or
+accepted; anything else 404s, whatever id is tried.
+"""
+
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, User
+
+from .models import AffectedPerson, Assignment, Attempt, FollowUpTask, GroupSession, Outreach
+
+STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
+
+
+def outreach_for_staff(public_id) -> Outreach:
+    outreach = (
+        Outreach.objects.select_related("opened_by", "closed_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if outreach is None:
+        raise Http404
+    return outreach
+
+
+def board(*, now=None) -> list[Outreach]:
+    """Open outreaches with what needs attention: people without a supporter, follow-ups
+    overdue, people not reached yet."""
+    now = now or timezone.now()
+    reached = Attempt.objects.filter(task__person=OuterRef("pk"), outcome=Attempt.Outcome.REACHED)
+    people = AffectedPerson.objects.annotate(was_reached=Exists(reached))
+    unassigned = ~Exists(
+        Assignment.objects.filter(person=OuterRef("pk"), status__in=Assignment.ACTIVE)
+    )
+    people = people.annotate(unassigned=unassigned)
+    open_outreaches = list(
+        Outreach.objects.filter(status=Outreach.Status.OPEN)
+        .annotate(
+            people_count=Count("people", distinct=True),
+            overdue=Count(
+                "people__tasks",
+                filter=Q(
+                    people__tasks__status=FollowUpTask.Status.OPEN, people__tasks__due_at__lt=now
+                ),
+                distinct=True,
+            ),
+            next_due=Min(
+                "people__tasks__due_at", filter=Q(people__tasks__status=FollowUpTask.Status.OPEN)
+            ),
+        )
+        .order_by("-event_date", "-opened_at")
+    )
+    flags = {
+        row["outreach_id"]: row
+        for row in people.filter(outreach__in=open_outreaches)
+        .values("outreach_id")
+        .annotate(
+            unassigned_count=Count("pk", filter=Q(unassigned=True)),
+            not_reached=Count("pk", filter=Q(was_reached=False, declined_at__isnull=True)),
+        )
+    }
+    for outreach in open_outreaches:
+        row = flags.get(outreach.pk, {})
+        outreach.unassigned_count = row.get("unassigned_count", 0)
+        outreach.not_reached = row.get("not_reached", 0)
+    return open_outreaches
+
+
+def recently_closed(limit: int = 10) -> QuerySet[Outreach]:
+    return Outreach.objects.filter(status=Outreach.Status.CLOSED).order_by("-closed_at")[:limit]
+
+
+def people_of(outreach: Outreach) -> list[AffectedPerson]:
+    people = list(
+        outreach.people.select_related(
+            "employee__unit", "family_member__employee"
+        ).prefetch_related("tasks__attempts", "assignments__supporter")
+    )
+    for person in people:
+        person.active_assignment = next(
+            (a for a in person.assignments.all() if a.status in Assignment.ACTIVE), None
+        )
+    return people
+
+
+def sessions_of(outreach: Outreach) -> QuerySet[GroupSession]:
+    return outreach.sessions.all()
+
+
+def assignments_for(user: User) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(supporter=user, status__in=Assignment.ACTIVE)
+        .select_related("person__outreach")
+        .annotate(
+            next_due=Min(
+                "person__tasks__due_at",
+                filter=Q(person__tasks__status=FollowUpTask.Status.OPEN),
+            )
+        )
+        .order_by("next_due", "pk")
+    )
+
+
+def assignment_for(user: User, assignment_id: int) -> Assignment:
+    assignment = (
+        assignments_for(user)
+        .select_related(
+            "person__employee__unit", "person__family_member__employee", "person__outreach"
+        )
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None:
+        raise Http404
+    return assignment
+
+
+def task_for_supporter(user: User, task_id: int) -> FollowUpTask:
+    task = (
+        FollowUpTask.objects.filter(
+            pk=task_id,
+            person__assignments__supporter=user,
+            person__assignments__status=Assignment.Status.ACCEPTED,
+        )
+        .select_related("person__outreach")
+        .first()
+    )
+    if task is None:
+        raise Http404
+    return task
+
+
+def person_for_staff(person_id: int) -> AffectedPerson:
+    person = (
+        AffectedPerson.objects.select_related("outreach", "employee", "family_member__employee")
+        .filter(pk=person_id)
+        .first()
+    )
+    if person is None:
+        raise Http404
+    return person
+
+
+def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
+    """Active supporters for an affected person, never in their chain of command: those with
+    experience of this kind of event who speak the person's languages first, then those with
+    one of the two, then anyone; within each, available now and least loaded first."""
+    from peersupport.roster.selectors import matching_supporters
+
+    from .services import AREAS
+
+    languages = list(person.employee.languages.all()) if person.employee_id else []
+    areas = AREAS.get(person.outreach.event_type, [])
+    found, seen = [], set()
+    for langs, wanted in ((languages, areas), ([], areas), (languages, []), ([], [])):
+        for profile in matching_supporters(
+            languages=langs,
+            areas=wanted,
+            exclude_chain_of=person.anchor_employee,
+            available_now=False,
+        ):
+            if profile.pk not in seen:
+                seen.add(profile.pk)
+                found.append(profile)
+        if len(found) >= limit:
+            break
+    return found[:limit]

@@ -1,0 +1,505 @@
+"""Writes for outreach: opening one, adding affected people (each gets a follow-up plan),
+assigning supporters, their answers and attempts, group sessions, closing.
+
+Keyword-only, one transaction each, the audit event inside it; audit details carry ids, kinds
+and counts only. Notifications go through the outbox and say only that something waits.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts.models import Employee, FamilyMember, Role, RoleGrant, User
+from peersupport.accounts.selectors import chain_of_command
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.notifications.services import notify
+from peersupport.roster.models import SupporterProfile
+
+from .models import (
+    AffectedPerson,
+    Assignment,
+    Attempt,
+    EventType,
+    FollowUpTask,
+    GroupSession,
+    Outreach,
+    PlanStep,
+)
+
+DESCRIPTION_MAX = 1000
+SUMMARY_MAX = 2000
+FIRST_CONTACT = timedelta(hours=24)
+
+
+def _link(name: str, **kwargs) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{reverse(name, kwargs=kwargs)}"
+
+
+def _text(value: str, *, field: str, limit: int, required: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: required})
+    if len(value) > limit:
+        raise ValidationError({field: f"Keep it under {limit} characters."})
+    return value
+
+
+# --- Opening and people --------------------------------------------------------------------
+
+
+@transaction.atomic
+def outreach_open(*, actor: User, event_type: str, event_date, description: str) -> Outreach:
+    if event_type not in EventType.values:
+        raise ValidationError({"event_type": "Choose what happened."})
+    if event_date > timezone.localdate():
+        raise ValidationError({"event_date": "The event cannot be in the future."})
+    description = _text(
+        description,
+        field="description",
+        limit=DESCRIPTION_MAX,
+        required="Say briefly what happened (protected: only the coordinator, the BHS manager "
+        "and the assigned supporters read it).",
+    )
+    outreach = Outreach.objects.create(
+        event_type=event_type, event_date=event_date, description=description, opened_by=actor
+    )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_OPENED,
+        target=outreach,
+        details={"event_type": event_type},
+    )
+    return outreach
+
+
+def plan_for(outreach: Outreach, *, added_at: datetime) -> list[tuple[str, datetime]]:
+    """The follow-ups of the outreach's plan, from the event. Steps that would fall before the
+    first contact (an outreach opened late) fold into one contact within 24 hours."""
+    event = timezone.make_aware(datetime.combine(outreach.event_date, time(9, 0)))
+    first = added_at + FIRST_CONTACT
+    plan: list[tuple[str, datetime]] = []
+    for step in PlanStep.objects.filter(event_type=outreach.event_type).order_by("offset_hours"):
+        due = event + timedelta(hours=step.offset_hours)
+        if due < first:
+            if not plan:
+                plan.append(("First contact (within 24 hours)", first))
+            continue
+        plan.append((step.label, due))
+    if not plan:
+        plan.append(("First contact (within 24 hours)", first))
+    return plan
+
+
+@transaction.atomic
+def person_add(
+    *,
+    actor: User,
+    outreach: Outreach,
+    employee: Employee | None = None,
+    family_member: FamilyMember | None = None,
+    name: str = "",
+    how_to_reach: str = "",
+) -> AffectedPerson:
+    """An affected person, and their follow-up plan from the event type's template."""
+    if not outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    name, how_to_reach = (name or "").strip(), (how_to_reach or "").strip()
+    given = [x for x in (employee, family_member, name or None) if x is not None]
+    if len(given) != 1:
+        raise ValidationError(
+            "Add one person at a time: an employee, a family member on record, or someone else "
+            "by name."
+        )
+    people = outreach.people.all()
+    if employee is not None and people.filter(employee=employee).exists():
+        raise ValidationError({"employee_number": f"{employee} is already on this outreach."})
+    if family_member is not None and people.filter(family_member=family_member).exists():
+        raise ValidationError("That family member is already on this outreach.")
+    if name and not how_to_reach:
+        raise ValidationError({"how_to_reach": "Say how the supporter can reach them."})
+    if len(name) > 200 or len(how_to_reach) > 300:
+        raise ValidationError("Keep the name under 200 and how to reach them under 300 characters.")
+    now = timezone.now()
+    person = AffectedPerson.objects.create(
+        outreach=outreach,
+        employee=employee,
+        family_member=family_member,
+        name=name,
+        how_to_reach=how_to_reach,
+        added_at=now,
+    )
+    FollowUpTask.objects.bulk_create(
+        FollowUpTask(person=person, label=label, due_at=due)
+        for label, due in plan_for(outreach, added_at=now)
+    )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_PERSON_ADDED,
+        target=outreach,
+        details={
+            "person_id": person.pk,
+            "kind": "employee" if employee else "family" if family_member else "other",
+        },
+    )
+    return person
+
+
+@transaction.atomic
+def task_add(*, actor: User, person: AffectedPerson, label: str, due_at: datetime) -> FollowUpTask:
+    if not person.outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    if person.declined_at is not None:
+        raise ValidationError(
+            "This person declined support: they are not contacted again unless they ask."
+        )
+    label = _text(label, field="label", limit=80, required="Say what the follow-up is.")
+    if due_at < timezone.now():
+        raise ValidationError({"due_at": "A follow-up cannot be planned in the past."})
+    task = FollowUpTask.objects.create(person=person, label=label, due_at=due_at)
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_TASK_ADDED,
+        target=person.outreach,
+        details={"person_id": person.pk, "task_id": task.pk},
+    )
+    return task
+
+
+@transaction.atomic
+def person_resume(*, actor: User, person: AffectedPerson) -> AffectedPerson:
+    """The person who declined asks for support after all: they can be planned for again."""
+    if person.declined_at is None:
+        raise ValidationError("This person has not declined support.")
+    person.declined_at = None
+    person.save(update_fields=["declined_at"])
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_PERSON_RESUMED,
+        target=person.outreach,
+        details={"person_id": person.pk},
+    )
+    return person
+
+
+# --- Assigning supporters ------------------------------------------------------------------
+
+AREAS = {
+    EventType.LINE_OF_DUTY_INJURY: ["injury_illness"],
+    EventType.LINE_OF_DUTY_ILLNESS: ["injury_illness"],
+    EventType.FAMILY_TRAGEDY: ["family_tragedy", "grief_loss"],
+    EventType.CRITICAL_INCIDENT: ["critical_incidents"],
+    EventType.LINE_OF_DUTY_DEATH: ["grief_loss", "critical_incidents"],
+}
+
+
+def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:
+    anchor = person.anchor_employee
+    supporter_employee = getattr(supporter, "employee", None)
+    if anchor is None or supporter_employee is None:
+        return False
+    return any(boss.pk == supporter_employee.pk for boss in chain_of_command(anchor))
+
+
+class ChainOfCommandWarning(ValidationError):
+    """The supporter is in the person's chain of command: go ahead only with a reason."""
+
+
+@transaction.atomic
+def assignment_make(
+    *, actor: User, person: AffectedPerson, supporter: User, chain_reason: str = ""
+) -> Assignment:
+    if not person.outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    profile = SupporterProfile.objects.filter(user=supporter).first()
+    if profile is None or profile.status != SupporterProfile.Status.ACTIVE:
+        raise ValidationError({"supporter": "Only an active peer supporter can be assigned."})
+    if person.declined_at is not None:
+        raise ValidationError("This person declined support; they are not contacted again.")
+    chain_reason = (chain_reason or "").strip()
+    if in_chain_of_command(supporter, person) and not chain_reason:
+        raise ChainOfCommandWarning(
+            {
+                "chain_reason": f"{supporter} is in this person's chain of command. Choose "
+                "someone else, or say why it has to be them."
+            }
+        )
+    current = Assignment.objects.select_for_update().filter(
+        person=person, status__in=Assignment.ACTIVE
+    )
+    if current.filter(supporter=supporter).exists():
+        raise ValidationError({"supporter": f"{supporter} is already assigned to this person."})
+    current.update(status=Assignment.Status.ENDED, answered_at=timezone.now())
+    assignment = Assignment.objects.create(
+        person=person, supporter=supporter, assigned_by=actor, chain_reason=chain_reason
+    )
+    notify(
+        key=f"outreach-assignment:{assignment.pk}",
+        user=supporter,
+        subject="You are asked to reach out to someone",
+        body="The peer support coordinator asks you to reach out to someone after a hard "
+        f"event. Sign in to see who and to accept: {_link('outreach:mine')}",
+        topic=f"outreach:{person.outreach_id}",
+    )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_ASSIGNED,
+        target=person.outreach,
+        details={
+            "person_id": person.pk,
+            "supporter_id": supporter.pk,
+            "chain_of_command": bool(chain_reason),
+        },
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_answer(*, actor: User, assignment: Assignment, accept: bool) -> Assignment:
+    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.supporter_id != actor.pk:
+        raise ValidationError("This assignment is someone else's.")
+    if assignment.status != Assignment.Status.OFFERED:
+        raise ValidationError("You have already answered.")
+    assignment.status = Assignment.Status.ACCEPTED if accept else Assignment.Status.DECLINED
+    assignment.answered_at = timezone.now()
+    assignment.save(update_fields=["status", "answered_at"])
+    if not accept:
+        notify(
+            key=f"outreach-declined:{assignment.pk}",
+            user=assignment.assigned_by,
+            subject="An outreach assignment was declined",
+            body="A supporter could not take an outreach assignment; please assign someone "
+            f"else: {_link('outreach:board')}",
+            topic=f"outreach:{assignment.person.outreach_id}",
+        )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_ANSWERED,
+        target=assignment.person.outreach,
+        details={"assignment_id": assignment.pk, "accepted": accept},
+    )
+    return assignment
+
+
+@transaction.atomic
+def attempt_record(*, actor: User, task: FollowUpTask, outcome: str) -> Attempt:
+    """The supporter holding the person records a try and how it went; never what was said.
+    Reached or a message left completes the follow-up; a refusal cancels every remaining one."""
+    task = (
+        FollowUpTask.objects.select_for_update().select_related("person__outreach").get(pk=task.pk)
+    )
+    person = task.person
+    holds = Assignment.objects.filter(
+        person=person, supporter=actor, status=Assignment.Status.ACCEPTED
+    ).exists()
+    if not holds:
+        raise ValidationError("Only the supporter who accepted this person records attempts.")
+    if task.status != FollowUpTask.Status.OPEN:
+        raise ValidationError("This follow-up is no longer open.")
+    if outcome not in Attempt.Outcome.values:
+        raise ValidationError({"outcome": "Choose how it went."})
+    now = timezone.now()
+    attempt = Attempt.objects.create(task=task, supporter=actor, at=now, outcome=outcome)
+    if outcome in (Attempt.Outcome.REACHED, Attempt.Outcome.LEFT_MESSAGE):
+        task.status = FollowUpTask.Status.DONE
+        task.done_at = now
+        task.save(update_fields=["status", "done_at"])
+    elif outcome == Attempt.Outcome.DECLINED:
+        person.declined_at = now
+        person.save(update_fields=["declined_at"])
+        person.tasks.filter(status=FollowUpTask.Status.OPEN).update(
+            status=FollowUpTask.Status.CANCELLED
+        )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_ATTEMPT,
+        target=person.outreach,
+        details={"task_id": task.pk, "outcome": outcome},
+    )
+    return attempt
+
+
+# --- Group sessions and closing ------------------------------------------------------------
+
+
+@transaction.atomic
+def group_session_schedule(
+    *, actor: User, outreach: Outreach, starts_at: datetime, place: str, facilitator: str
+) -> GroupSession:
+    if not outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    errors = {}
+    if starts_at < timezone.now() - timedelta(days=1):
+        errors["starts_at"] = "Schedule it from today on."
+    if not (place or "").strip():
+        errors["place"] = "Say where."
+    if not (facilitator or "").strip():
+        errors["facilitator"] = "Say who leads it."
+    if errors:
+        raise ValidationError(errors)
+    session = GroupSession.objects.create(
+        outreach=outreach,
+        starts_at=starts_at,
+        place=place.strip()[:200],
+        facilitator=facilitator.strip()[:200],
+        created_by=actor,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_GROUP_SCHEDULED,
+        target=outreach,
+        details={"session_id": session.pk},
+    )
+    return session
+
+
+@transaction.atomic
+def group_session_attendance(
+    *, actor: User, session: GroupSession, attendance: int
+) -> GroupSession:
+    if session.starts_at > timezone.now():
+        raise ValidationError({"attendance": "Record attendance after the session has started."})
+    if attendance < 0 or attendance > 10000:
+        raise ValidationError({"attendance": "Give the number of people who came."})
+    session.attendance = attendance
+    session.save(update_fields=["attendance"])
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_GROUP_ATTENDANCE,
+        target=session.outreach,
+        details={"session_id": session.pk, "attendance": attendance},
+    )
+    return session
+
+
+@transaction.atomic
+def outreach_close(*, actor: User, outreach: Outreach, summary: str) -> Outreach:
+    outreach = Outreach.objects.select_for_update().get(pk=outreach.pk)
+    if not outreach.is_open:
+        raise ValidationError("This outreach is already closed.")
+    open_tasks = FollowUpTask.objects.filter(
+        person__outreach=outreach, status=FollowUpTask.Status.OPEN
+    ).count()
+    if open_tasks:
+        raise ValidationError(
+            f"{open_tasks} follow-up{'s are' if open_tasks != 1 else ' is'} still open. Complete "
+            "or cancel them before closing the outreach."
+        )
+    summary = _text(summary, field="summary", limit=SUMMARY_MAX, required="Write a summary.")
+    now = timezone.now()
+    outreach.status = Outreach.Status.CLOSED
+    outreach.closed_by = actor
+    outreach.closed_at = now
+    outreach.summary = summary
+    outreach.save(update_fields=["status", "closed_by", "closed_at", "summary"])
+    Assignment.objects.filter(person__outreach=outreach, status__in=Assignment.ACTIVE).update(
+        status=Assignment.Status.ENDED, answered_at=now
+    )
+    record(actor=actor, action=AuditAction.OUTREACH_CLOSED, target=outreach)
+    return outreach
+
+
+@transaction.atomic
+def task_cancel(*, actor: User, task: FollowUpTask) -> FollowUpTask:
+    if task.status != FollowUpTask.Status.OPEN:
+        raise ValidationError("This follow-up is no longer open.")
+    task.status = FollowUpTask.Status.CANCELLED
+    task.save(update_fields=["status"])
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_TASK_CANCELLED,
+        target=task.person.outreach,
+        details={"task_id": task.pk},
+    )
+    return task
+
+
+# --- Plans ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_step_add(*, actor: User, event_type: str, label: str, offset_days: int) -> PlanStep:
+    label = _text(label, field="label", limit=80, required="Name the step.")
+    if event_type not in EventType.values:
+        raise ValidationError({"event_type": "Choose an event type."})
+    if offset_days < 1 or offset_days > 3 * 366:
+        raise ValidationError({"offset_days": "Between 1 day and 3 years after the event."})
+    hours = offset_days * 24
+    if PlanStep.objects.filter(event_type=event_type, offset_hours=hours).exists():
+        raise ValidationError({"offset_days": "This plan already has a step on that day."})
+    step = PlanStep.objects.create(event_type=event_type, label=label, offset_hours=hours)
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_PLAN_CHANGED,
+        details={"event_type": event_type, "added": hours},
+    )
+    return step
+
+
+@transaction.atomic
+def plan_step_remove(*, actor: User, step: PlanStep) -> None:
+    if PlanStep.objects.filter(event_type=step.event_type).count() == 1:
+        raise ValidationError("A plan needs at least one step.")
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_PLAN_CHANGED,
+        details={"event_type": step.event_type, "removed": step.offset_hours},
+    )
+    step.delete()
+
+
+# --- Reminders (the worker) ----------------------------------------------------------------
+
+REMIND_AHEAD = timedelta(hours=24)
+
+
+@transaction.atomic
+def outreach_remind(*, now=None) -> int:
+    """Tell each supporter once per follow-up, through the outbox, a day before it is due (or
+    at once when it is already due). The message says only that a follow-up is due."""
+    now = now or timezone.now()
+    due = (
+        FollowUpTask.objects.select_for_update()
+        .filter(
+            status=FollowUpTask.Status.OPEN,
+            reminded_at__isnull=True,
+            due_at__lte=now + REMIND_AHEAD,
+            person__outreach__status=Outreach.Status.OPEN,
+        )
+        .select_related("person")
+    )
+    told = 0
+    for task in due:
+        holder = (
+            Assignment.objects.filter(person=task.person, status__in=Assignment.ACTIVE)
+            .select_related("supporter")
+            .first()
+        )
+        if holder is None:
+            continue  # the board shows it as unassigned; reminded once someone holds it
+        notify(
+            key=f"outreach-task:{task.pk}:{holder.supporter_id}",
+            user=holder.supporter,
+            subject="An outreach follow-up is due",
+            body=f"An outreach follow-up is due by {timezone.localtime(task.due_at):%d %b %H:%M}. "
+            f"See your outreach page: {_link('outreach:mine')}",
+            topic=f"outreach:{task.person.outreach_id}",
+        )
+        task.reminded_at = now
+        task.save(update_fields=["reminded_at"])
+        told += 1
+    return told
+
+
+def coordinators() -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True,
+            pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
+        )
+    )

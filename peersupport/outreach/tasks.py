@@ -1,0 +1,16 @@
+"""The outreach tick: reminds supporters of follow-ups coming due (once each), every five
+minutes; it keeps its own chain going (peersupport/notifications/scheduling.py)."""
+
+from django.tasks import task
+
+OUTREACH_TICK_SECONDS = 300
+
+
+@task()
+def outreach_tick() -> dict:
+    from peersupport.notifications.scheduling import schedule_next
+
+    from .services import outreach_remind
+
+    schedule_next(outreach_tick, seconds=OUTREACH_TICK_SECONDS)
+    return {"reminded": outreach_remind()}

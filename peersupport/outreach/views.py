@@ -1,0 +1,418 @@
+"""Outreach pages. The coordinator and the BHS manager open and run an outreach (the board, the
+outreach page with its people, assignments, plans and group sessions, closing); supporters see
+the people they are assigned to, accept, and record their attempts.
+
+Every action URL takes POST; a GET of one leads back to the page it lives on.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import FamilyMember, Role
+from peersupport.accounts.permissions import roles_required
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.web.forms import apply_service_errors
+
+from . import selectors, services
+from .forms import (
+    AddEmployeeForm,
+    AddOtherForm,
+    AnswerForm,
+    AssignForm,
+    AttemptForm,
+    AttendanceForm,
+    CloseForm,
+    GroupSessionForm,
+    OpenForm,
+    PlanStepForm,
+    TaskForm,
+    default_session_start,
+)
+from .models import Assignment, Attempt, EventType, GroupSession, PlanStep
+
+staff_only = roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+supporter_only = roles_required(Role.PEER_SUPPORTER)
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return exc.messages
+
+
+# --- The coordinator's side ----------------------------------------------------------------
+
+
+@staff_only
+@require_GET
+def board(request):
+    return render(
+        request,
+        "outreach/board.html",
+        {"open": selectors.board(), "closed": selectors.recently_closed()},
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def open_outreach(request):
+    form = OpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outreach = services.outreach_open(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Outreach opened. Add the people affected.")
+            return redirect("outreach:detail", public_id=outreach.public_id)
+    return render(
+        request,
+        "outreach/open.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _detail(request, outreach, *, status=200, errors=(), **forms):
+    people = selectors.people_of(outreach)
+    on_outreach = {p.family_member_id for p in people if p.family_member_id}
+    employees = [p.employee for p in people if p.employee_id]
+    relatives = [
+        member
+        for member in FamilyMember.objects.filter(employee__in=employees).select_related("employee")
+        if member.pk not in on_outreach
+    ]
+    context = {
+        "outreach": outreach,
+        "people": people,
+        "relatives": relatives,
+        "sessions": selectors.sessions_of(outreach),
+        "employee_form": forms.get("employee_form") or AddEmployeeForm(),
+        "other_form": forms.get("other_form") or AddOtherForm(),
+        "session_form": forms.get("session_form")
+        or GroupSessionForm(initial={"starts_at": default_session_start()}),
+        "close_form": forms.get("close_form") or CloseForm(),
+        "errors": errors,
+    }
+    return render(request, "outreach/detail.html", context, status=status)
+
+
+@staff_only
+@require_GET
+def detail(request, public_id):
+    outreach = selectors.outreach_for_staff(public_id)
+    record(actor=request.user, action=AuditAction.OUTREACH_VIEWED, target=outreach)
+    return _detail(request, outreach)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def person_add(request, public_id):
+    outreach = selectors.outreach_for_staff(public_id)
+    if request.method == "GET":
+        return redirect("outreach:detail", public_id=outreach.public_id)
+    kind = request.POST.get("kind")
+    form = None
+    try:
+        if kind == "employee":
+            form = AddEmployeeForm(request.POST)
+            if form.is_valid():
+                services.person_add(actor=request.user, outreach=outreach, employee=form.employee)
+        elif kind == "family":
+            member = FamilyMember.objects.filter(
+                pk=request.POST.get("family_member") or 0,
+                employee__in=[p.employee for p in outreach.people.filter(employee__isnull=False)],
+            ).first()
+            if member is None:
+                raise ValidationError("Choose a relative of someone on this outreach.")
+            services.person_add(actor=request.user, outreach=outreach, family_member=member)
+        elif kind == "other":
+            form = AddOtherForm(request.POST)
+            if form.is_valid():
+                services.person_add(actor=request.user, outreach=outreach, **form.cleaned_data)
+        else:
+            raise ValidationError("Choose who to add.")
+    except ValidationError as exc:
+        if form is not None and hasattr(exc, "error_dict"):
+            apply_service_errors(form, exc)
+        else:
+            return _detail(request, outreach, status=400, errors=_errors(exc))
+    if form is not None and form.errors:
+        key = "employee_form" if kind == "employee" else "other_form"
+        return _detail(request, outreach, status=400, **{key: form})
+    messages.success(request, "Added, with a follow-up plan.")
+    return redirect("outreach:detail", public_id=outreach.public_id)
+
+
+def _assign_page(request, person, form, *, status=200, warn=False):
+    outreach = person.outreach
+    suggestions = selectors.suggest_supporters(person)
+    return render(
+        request,
+        "outreach/assign.html",
+        {
+            "person": person,
+            "outreach": outreach,
+            "form": form,
+            "suggestions": suggestions,
+            "warn": warn,
+        },
+        status=status,
+    )
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def assign(request, person_id: int):
+    person = selectors.person_for_staff(person_id)
+    form = AssignForm(request.POST or None)
+    if request.method == "GET":
+        return _assign_page(request, person, form)
+    warn = False
+    if form.is_valid():
+        try:
+            services.assignment_make(
+                actor=request.user,
+                person=person,
+                supporter=form.cleaned_data["supporter"],
+                chain_reason=form.cleaned_data["chain_reason"],
+            )
+        except ValidationError as exc:
+            warn = isinstance(exc, services.ChainOfCommandWarning)
+            if hasattr(exc, "error_dict"):
+                apply_service_errors(form, exc)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, "Assigned. The supporter has been told.")
+            return redirect("outreach:detail", public_id=person.outreach.public_id)
+    return _assign_page(request, person, form, status=400, warn=warn)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def task_add(request, person_id: int):
+    person = selectors.person_for_staff(person_id)
+    if request.method == "GET":
+        return redirect("outreach:detail", public_id=person.outreach.public_id)
+    form = TaskForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                [f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()]
+            )
+        services.task_add(actor=request.user, person=person, **form.cleaned_data)
+    except ValidationError as exc:
+        return _detail(request, person.outreach, status=400, errors=_errors(exc))
+    messages.success(request, "Follow-up planned.")
+    return redirect("outreach:detail", public_id=person.outreach.public_id)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def person_resume(request, person_id: int):
+    person = selectors.person_for_staff(person_id)
+    if request.method == "POST":
+        try:
+            services.person_resume(actor=request.user, person=person)
+        except ValidationError as exc:
+            return _detail(request, person.outreach, status=400, errors=_errors(exc))
+        messages.success(request, "Recorded that they asked for support. Plan a follow-up.")
+    return redirect("outreach:detail", public_id=person.outreach.public_id)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def session_add(request, public_id):
+    outreach = selectors.outreach_for_staff(public_id)
+    if request.method == "GET":
+        return redirect("outreach:detail", public_id=outreach.public_id)
+    form = GroupSessionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.group_session_schedule(
+                actor=request.user, outreach=outreach, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                return _detail(request, outreach, status=400, errors=_errors(exc))
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Group session scheduled.")
+            return redirect("outreach:detail", public_id=outreach.public_id)
+    return _detail(request, outreach, status=400, session_form=form)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def session_attendance(request, session_id: int):
+    session = GroupSession.objects.select_related("outreach").filter(pk=session_id).first()
+    if session is None:
+        raise Http404
+    if request.method == "POST":
+        form = AttendanceForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError("Give the number of people who came (0 or more).")
+            services.group_session_attendance(
+                actor=request.user, session=session, attendance=form.cleaned_data["attendance"]
+            )
+        except ValidationError as exc:
+            return _detail(request, session.outreach, status=400, errors=_errors(exc))
+        messages.success(request, "Attendance recorded (a count, no names).")
+    return redirect("outreach:detail", public_id=session.outreach.public_id)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def close(request, public_id):
+    outreach = selectors.outreach_for_staff(public_id)
+    if request.method == "GET":
+        return redirect("outreach:detail", public_id=outreach.public_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.outreach_close(
+                actor=request.user, outreach=outreach, summary=form.cleaned_data["summary"]
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                return _detail(request, outreach, status=400, errors=_errors(exc), close_form=form)
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Outreach closed.")
+            return redirect("outreach:board")
+    return _detail(request, outreach, status=400, close_form=form)
+
+
+@roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+@require_http_methods(["GET", "POST"])
+def plans(request):
+    """The follow-up plan of each event type. The coordinator changes them; the BHS manager
+    reads them."""
+    can_edit = request.user.has_role(Role.COORDINATOR)
+    form = PlanStepForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.plan_step_add(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Step added. Plans already made are not changed.")
+                return redirect("outreach:plans")
+    steps = list(PlanStep.objects.all())
+    by_type = [
+        (label, [s for s in steps if s.event_type == value]) for value, label in EventType.choices
+    ]
+    return render(
+        request,
+        "outreach/plans.html",
+        {"by_type": by_type, "form": form, "can_edit": can_edit},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@roles_required(Role.COORDINATOR)
+@require_POST
+def plan_step_remove(request, step_id: int):
+    step = PlanStep.objects.filter(pk=step_id).first()
+    if step is None:
+        raise Http404
+    try:
+        services.plan_step_remove(actor=request.user, step=step)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Step removed. Plans already made are not changed.")
+    return redirect("outreach:plans")
+
+
+# --- The supporter's side ------------------------------------------------------------------
+
+
+@supporter_only
+@require_GET
+def mine(request):
+    return render(
+        request, "outreach/mine.html", {"assignments": selectors.assignments_for(request.user)}
+    )
+
+
+def _assignment_page(request, assignment, *, status=200, errors=()):
+    person = assignment.person
+    tasks = list(person.tasks.prefetch_related("attempts"))
+    return render(
+        request,
+        "outreach/assignment.html",
+        {
+            "assignment": assignment,
+            "person": person,
+            "outreach": person.outreach,
+            "tasks": tasks,
+            "outcomes": Attempt.Outcome.choices,
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@supporter_only
+@require_GET
+def assignment(request, assignment_id: int):
+    held = selectors.assignment_for(request.user, assignment_id)
+    record(
+        actor=request.user,
+        action=AuditAction.OUTREACH_VIEWED,
+        target=held.person.outreach,
+        details={"assignment_id": held.pk},
+    )
+    return _assignment_page(request, held)
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def assignment_answer(request, assignment_id: int):
+    held = selectors.assignment_for(request.user, assignment_id)
+    if request.method == "GET":
+        return redirect("outreach:assignment", assignment_id=held.pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _assignment_page(request, held, status=400, errors=["Accept or decline."])
+    try:
+        services.assignment_answer(actor=request.user, assignment=held, accept=form.accept)
+    except ValidationError as exc:
+        return _assignment_page(request, held, status=400, errors=_errors(exc))
+    if form.accept:
+        messages.success(request, "Accepted. Reach out before the first follow-up is due.")
+        return redirect("outreach:assignment", assignment_id=held.pk)
+    messages.success(request, "Declined. The coordinator will assign someone else.")
+    return redirect("outreach:mine")
+
+
+@supporter_only
+@require_http_methods(["GET", "POST"])
+def attempt(request, task_id: int):
+    task = selectors.task_for_supporter(request.user, task_id)
+    held = Assignment.objects.get(
+        person=task.person, supporter=request.user, status=Assignment.Status.ACCEPTED
+    )
+    if request.method == "GET":
+        return redirect("outreach:assignment", assignment_id=held.pk)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.attempt_record(
+                actor=request.user, task=task, outcome=form.cleaned_data["outcome"]
+            )
+        except ValidationError as exc:
+            return _assignment_page(request, held, status=400, errors=_errors(exc))
+        messages.success(request, "Recorded.")
+        return redirect("outreach:assignment", assignment_id=held.pk)
+    return _assignment_page(request, held, status=400, errors=["Choose how it went."])

@@ -1,0 +1,143 @@
+"""An outreach in a real browser, from opening to closing: the coordinator opens it after a
+line-of-duty injury, adds the officer and a relative with no record, assigns a supporter (a
+warning for the officer's own supervisor), the supporter accepts and records attempts, the
+person declines, the coordinator schedules a group session, counts attendance and closes it.
+Every page checked with axe."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from peersupport.outreach.defaults import install_defaults
+from peersupport.outreach.models import Assignment, FollowUpTask, Outreach, PlanStep
+
+from ..factories import grant
+from ..matrix.support_supporter import active_supporter
+from .axe import assert_accessible
+from .conftest import open_page
+
+
+@pytest.fixture(autouse=True)
+def plans(personas):
+    install_defaults(PlanStep=PlanStep)  # the live server's flush emptied the migration's rows
+
+
+def submit(page, button) -> None:
+    with page.expect_navigation():
+        button.click()
+
+
+def as_persona(new_context, sign_in, name):
+    context = new_context()
+    sign_in(name, into=context)
+    return open_page(context)
+
+
+def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
+    supporter = personas["supporter"]
+    active_supporter(supporter)
+    boss = personas["supervisor"]
+    grant(boss, "peer_supporter")
+    active_supporter(boss)
+    officer = personas["employee"].employee
+
+    coord = as_persona(new_context, sign_in, "coordinator")
+    coord.goto(reverse("outreach:board"))
+    expect(coord.get_by_role("heading", level=1)).to_have_text("Outreach")
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("link", name="Open an outreach"))
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("button", name="Open the outreach"))
+    expect(coord.get_by_text("Nothing was opened")).to_be_visible()
+    assert_accessible(coord)
+    coord.get_by_label("Line-of-duty injury").check()
+    coord.get_by_label("When").fill((timezone.localdate() - timedelta(days=1)).isoformat())
+    coord.get_by_label("A short description (protected)").fill("Hurt in a crash during a pursuit.")
+    submit(coord, coord.get_by_role("button", name="Open the outreach"))
+    expect(coord.get_by_text("Outreach opened. Add the people affected.")).to_be_visible()
+    assert_accessible(coord)
+
+    coord.get_by_label("Employee number").fill(officer.employee_number)
+    submit(coord, coord.get_by_role("button", name="Add the employee"))
+    expect(coord.get_by_role("heading", name=str(officer), level=3)).to_be_visible()
+    assert_accessible(coord)
+    coord.locator("#id_name").fill("Robin Canary")
+    coord.get_by_label("How to reach them").fill("555-0177 after 6 pm")
+    submit(coord, coord.get_by_role("button", name="Add this person"))
+    expect(coord.get_by_role("heading", name="Robin Canary", level=3)).to_be_visible()
+    assert_accessible(coord)
+    outreach = Outreach.objects.get()
+    officer_person = outreach.people.get(employee=officer)
+    robin = outreach.people.get(employee__isnull=True)
+
+    # The officer's own supervisor: warned, a reason asked for; then a supporter outside it.
+    coord.goto(reverse("outreach:assign", kwargs={"person_id": officer_person.pk}))
+    assert_accessible(coord)
+    coord.locator("#id_supporter").select_option(label=str(boss))
+    submit(coord, coord.get_by_role("button", name="Assign"))
+    expect(coord.get_by_text("is in this person's chain of command")).to_be_visible()
+    assert_accessible(coord)
+    coord.locator("#id_supporter").select_option(label=str(supporter))
+    submit(coord, coord.get_by_role("button", name="Assign"))
+    expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
+    assert_accessible(coord)
+    coord.goto(reverse("outreach:assign", kwargs={"person_id": robin.pk}))
+    assert_accessible(coord)
+    coord.locator("#id_supporter").select_option(label=str(supporter))
+    submit(coord, coord.get_by_role("button", name="Assign"))
+    assert_accessible(coord)
+
+    sup = as_persona(new_context, sign_in, "supporter")
+    sup.goto(reverse("outreach:mine"))
+    assert_accessible(sup)
+    robin_assignment = Assignment.objects.get(person=robin, status="offered")
+    sup.goto(reverse("outreach:assignment", kwargs={"assignment_id": robin_assignment.pk}))
+    expect(sup.get_by_text("555-0177 after 6 pm")).to_be_visible()
+    assert_accessible(sup)
+    submit(sup, sup.get_by_role("button", name="Accept"))
+    expect(sup.get_by_text("Accepted.")).to_be_visible()
+    assert_accessible(sup)
+    first = robin.tasks.order_by("due_at").first()
+    form = sup.locator(f"form[action$='/follow-ups/{first.pk}/attempt/']")
+    form.get_by_label("No answer").check()
+    submit(sup, form.get_by_role("button", name="Record"))
+    expect(sup.get_by_text("Recorded.")).to_be_visible()
+    assert_accessible(sup)
+    form = sup.locator(f"form[action$='/follow-ups/{first.pk}/attempt/']")
+    form.get_by_label("They declined support").check()
+    submit(sup, form.get_by_role("button", name="Record"))
+    expect(sup.get_by_text("do not contact them again unless they ask")).to_be_visible()
+    assert_accessible(sup)
+    assert not robin.tasks.filter(status=FollowUpTask.Status.OPEN).exists()
+
+    # Group session, attendance counted; closing refused while follow-ups are open.
+    coord.goto(reverse("outreach:detail", kwargs={"public_id": outreach.public_id}))
+    assert_accessible(coord)
+    coord.get_by_label("Place").fill("Training room B")
+    coord.get_by_label("Led by").fill("BHS clinician")
+    submit(coord, coord.get_by_role("button", name="Schedule"))
+    expect(coord.get_by_text("Group session scheduled.")).to_be_visible()
+    assert_accessible(coord)
+    coord.get_by_label("How many came").fill("9")
+    submit(coord, coord.get_by_role("button", name="Record"))
+    expect(coord.get_by_text("9 came")).to_be_visible()
+    assert_accessible(coord)
+    coord.get_by_label("Summary (protected)").fill("Both reached or declined.")
+    submit(coord, coord.get_by_role("button", name="Close"))
+    expect(coord.get_by_text("still open")).to_be_visible()
+    assert_accessible(coord)
+    FollowUpTask.objects.filter(status=FollowUpTask.Status.OPEN).update(status="cancelled")
+    coord.goto(reverse("outreach:detail", kwargs={"public_id": outreach.public_id}))
+    assert_accessible(coord)
+    coord.get_by_label("Summary (protected)").fill("Both reached or declined.")
+    submit(coord, coord.get_by_role("button", name="Close"))
+    expect(coord.get_by_text("Outreach closed.")).to_be_visible()
+    assert_accessible(coord)
+    outreach.refresh_from_db()
+    assert outreach.status == Outreach.Status.CLOSED
+
+    coord.goto(reverse("outreach:plans"))
+    assert_accessible(coord)
