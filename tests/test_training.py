@@ -270,3 +270,152 @@ def test_demo_has_a_mix_of_compliant_and_lapsing_supporters(db):
     assert on_track > len(rows) / 2
     assert grant  # the factories module is shared
     assert Role.COORDINATOR
+
+
+# --- The session form: each day its own date and hours ----------------------------------------
+
+
+def _session_post(course, rows, **extra):
+    data = {
+        "course": course.pk,
+        "place": "Academy room 2",
+        "capacity": 12,
+        "instructor": "",
+        "instructor_name": "",
+        "notes": "",
+        "days-TOTAL_FORMS": len(rows),
+        "days-INITIAL_FORMS": 0,
+        "days-MIN_NUM_FORMS": 0,
+        "days-MAX_NUM_FORMS": 30,
+    }
+    for i, (date, start, end, hours) in enumerate(rows):
+        data |= {
+            f"days-{i}-date": date,
+            f"days-{i}-start_time": start,
+            f"days-{i}-end_time": end,
+            f"days-{i}-hours": hours,
+        }
+    return data | extra
+
+
+def test_the_session_form_takes_each_days_date_times_and_hours(client_for):
+    course = Course.objects.create(
+        title="Initial peer support training", kind=CourseKind.INITIAL, hours=40, days=5
+    )
+    coordinator = client_for("coordinator")
+    page = coordinator.get(reverse("training:session_new") + f"?course={course.pk}")
+    assert page.content.decode().count("<legend>Day ") == 5
+    monday = timezone.localdate() + datetime.timedelta(days=30)
+    rows = [
+        (monday.isoformat(), "08:00", "17:00", "8"),
+        ((monday + datetime.timedelta(days=2)).isoformat(), "13:00", "17:30", "4.5"),
+        ("", "08:00", "17:00", "8"),  # a spare row: no date, no day
+    ]
+    response = coordinator.post(reverse("training:session_new"), _session_post(course, rows))
+    assert response.status_code == 302
+    session = TrainingSession.objects.get()
+    days = list(session.days.all())
+    assert [d.date for d in days] == [monday, monday + datetime.timedelta(days=2)]
+    assert [d.hours for d in days] == [Decimal(8), Decimal("4.5")]
+    assert timezone.localtime(days[1].starts_at).time() == datetime.time(13)
+
+    # The edit page shows the days as they are, with one spare row; "Add a day" adds another.
+    edit = reverse("training:session_edit", args=[session.pk])
+    assert coordinator.get(edit).content.decode().count("<legend>Day ") == 3
+    more = coordinator.post(edit, _session_post(course, rows, add_day="1"))
+    assert more.status_code == 200 and more.content.decode().count("<legend>Day ") == 4
+    assert session.days.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "Give the date of at least one day."),
+        ([("2031-03-03", "17:00", "09:00", "8")], "The end must be after the start."),
+        ([("2031-03-03", "09:00", "", "8")], "Give the end."),
+        ([("2031-03-03", "09:00", "12:00", "8")], "at most the day&#x27;s length (3 h)"),
+        ([("2031-02-30", "09:00", "17:00", "8")], "Enter a valid date."),
+        ([("2031-03-03", "09:00", "17:00", "lots")], "Enter a number."),
+        ([("2031-03-03", "09:00", "17:00", "999")], "less than or equal to 24"),
+        (
+            [("2031-03-03", "09:00", "17:00", "8"), ("2031-03-03", "10:00", "12:00", "2")],
+            "is given twice",
+        ),
+    ],
+)
+def test_bad_days_are_refused_with_a_clear_message(client_for, rows, message):
+    course = Course.objects.create(title="Update", kind=CourseKind.UPDATE, hours=8)
+    response = client_for("coordinator").post(
+        reverse("training:session_new"), _session_post(course, rows)
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not TrainingSession.objects.exists()
+
+
+def test_a_tampered_day_formset_is_a_400_not_a_500(client_for):
+    course = Course.objects.create(title="Update", kind=CourseKind.UPDATE, hours=8)
+    coordinator = client_for("coordinator")
+    for total in ("", "lots", "9999"):
+        data = _session_post(course, [("2031-03-03", "09:00", "17:00", "8")])
+        data["days-TOTAL_FORMS"] = total
+        assert coordinator.post(reverse("training:session_new"), data).status_code == 400
+        assert coordinator.post(
+            reverse("training:session_new"), data | {"add_day": "1"}
+        ).status_code in (200, 400)
+    assert not TrainingSession.objects.exists()
+
+
+# --- The course's secret calendar address, the transcript PDF ---------------------------------
+
+
+def test_a_course_feed_is_public_by_its_token_until_reset(client, client_for, personas):
+    session = make_session(days_from_now=5)
+    course = session.course
+    coordinator = client_for("coordinator")
+    page = coordinator.post(reverse("training:course_feed_reset", args=[course.pk]))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    token = page.context["feed_url"].rsplit("/", 1)[1].removesuffix(".ics")
+    stored = course.feed.token_hash
+    assert token not in stored and stored == services.feed_token_hash(token)
+    url = reverse("training:course_feed_public", args=[token])
+    feed = client.get(url)
+    assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
+    assert feed.content.decode().count("BEGIN:VEVENT") == 1
+    assert AuditEvent.objects.filter(
+        action=AuditAction.TRAINING_FEED_RESET, target_id=str(course.pk)
+    ).exists()
+    # Reset: the old address stops working; nobody else may reset it.
+    coordinator.post(reverse("training:course_feed_reset", args=[course.pk]))
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("training:course_feed_public", args=["nope"])).status_code == 404
+    with pytest.raises(ValidationError):
+        services.course_feed_reset(actor=personas["supporter"], course=course)
+
+
+def test_the_transcript_pdf_is_audited_like_the_export(client_for, personas):
+    from .matrix.training import completed_session
+
+    supporter = personas["supporter"]
+    SupporterProfile.objects.create(user=supporter, status=SupporterProfile.Status.ACTIVE)
+    completed_session(supporter)
+    own = client_for("supporter").get(reverse("training:transcript_pdf"))
+    assert own.status_code == 200 and own.content.startswith(b"%PDF-")
+    assert own["Content-Type"] == "application/pdf" and "no-store" in own["Cache-Control"]
+    theirs = client_for("bhs_manager").get(
+        reverse("training:transcript_pdf_for", args=[supporter.pk])
+    )
+    assert theirs.status_code == 200 and theirs.content.startswith(b"%PDF-")
+    events = AuditEvent.objects.filter(action=AuditAction.TRAINING_EXPORTED).order_by("pk")
+    assert [(e.actor_id, e.details["transcript_of"]) for e in events] == [
+        (supporter.pk, supporter.pk),
+        (personas["bhs_manager"].pk, supporter.pk),
+    ]
+    outsider = client_for("supporter").get(
+        reverse("training:transcript_pdf_for", args=[supporter.pk])
+    )
+    assert outsider.status_code == 403
+    with pytest.raises(ValidationError):
+        services.transcript_export(
+            actor=personas["supporter"], user=personas["coordinator"], sessions=0
+        )

@@ -48,22 +48,10 @@ def _instructors():
 
 
 class SessionForm(forms.Form):
-    """A session on consecutive working days (weekends skipped), the same hours each day."""
+    """What a session is: the course, the place, the places and the instructor. Its days are
+    the rows of a ``DayFormSet`` beside it."""
 
     course = forms.ModelChoiceField(queryset=Course.objects.filter(is_active=True))
-    first_day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    day_count = forms.IntegerField(
-        label="Number of days",
-        min_value=1,
-        max_value=15,
-        initial=1,
-        help_text="Consecutive working days; weekends are skipped.",
-    )
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="08:00")
-    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), initial="17:00")
-    hours_per_day = forms.DecimalField(
-        label="Hours credited per day", initial=8, help_text="Without breaks.", **HOURS
-    )
     place = forms.CharField(max_length=200)
     capacity = forms.IntegerField(label="Places", min_value=1, max_value=500, initial=20)
     instructor = forms.ModelChoiceField(
@@ -80,41 +68,115 @@ class SessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["instructor"].queryset = _instructors()
 
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start_time"), data.get("end_time")
-        if start and end and end <= start:
-            self.add_error("end_time", "The end is before the start.")
-        return data
-
-    def day_plans(self) -> list[DayPlan]:
-        data = self.cleaned_data
-        plans, day = [], data["first_day"]
-        while len(plans) < data["day_count"]:
-            if day.weekday() < 5 or data["day_count"] == 1:
-                starts = timezone.make_aware(datetime.datetime.combine(day, data["start_time"]))
-                ends = timezone.make_aware(datetime.datetime.combine(day, data["end_time"]))
-                plans.append(DayPlan(starts_at=starts, ends_at=ends, hours=data["hours_per_day"]))
-            day += datetime.timedelta(days=1)
-        return plans
-
     @staticmethod
     def initial_for(session) -> dict:
-        days = list(session.days.all())
-        first = days[0]
         return {
             "course": session.course_id,
-            "first_day": first.date,
-            "day_count": len(days),
-            "start_time": timezone.localtime(first.starts_at).time(),
-            "end_time": timezone.localtime(first.ends_at).time(),
-            "hours_per_day": first.hours,
             "place": session.place,
             "capacity": session.capacity,
             "instructor": session.instructor_id,
             "instructor_name": session.instructor_name,
             "notes": session.notes,
         }
+
+
+DAY_START, DAY_END, DAY_HOURS = datetime.time(8), datetime.time(17), Decimal(8)
+# Rows offered for a new session: enough for the five-day initial course.
+NEW_SESSION_ROWS = 5
+MAX_DAYS = 30
+
+
+class DayForm(forms.Form):
+    """One day of a session. A row without a date is not a day (the spare rows of the form)."""
+
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(
+        label="Start", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    end_time = forms.TimeField(
+        label="End", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    hours = forms.DecimalField(
+        label="Hours credited",
+        required=False,
+        help_text="Without breaks.",
+        min_value=Decimal("0.25"),
+        max_value=Decimal(24),
+        max_digits=4,
+        decimal_places=2,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not data.get("date"):
+            return data
+        for name, missing in (
+            ("start_time", "Give the start."),
+            ("end_time", "Give the end."),
+            ("hours", "Give the hours credited."),
+        ):
+            if data.get(name) is None:
+                self.add_error(name, missing)
+        start, end = data.get("start_time"), data.get("end_time")
+        if start and end and end <= start:
+            self.add_error("end_time", "The end must be after the start.")
+        return data
+
+    def plan(self) -> DayPlan | None:
+        data = self.cleaned_data
+        if not data.get("date"):
+            return None
+        return DayPlan(
+            starts_at=timezone.make_aware(
+                datetime.datetime.combine(data["date"], data["start_time"])
+            ),
+            ends_at=timezone.make_aware(datetime.datetime.combine(data["date"], data["end_time"])),
+            hours=data["hours"],
+        )
+
+
+class BaseDayFormSet(forms.BaseFormSet):
+    @classmethod
+    def get_default_prefix(cls):
+        return "days"
+
+    def clean(self):
+        if any(self.errors):
+            return
+        dates = [f.cleaned_data["date"] for f in self.forms if f.cleaned_data.get("date")]
+        if not dates:
+            raise forms.ValidationError("Give the date of at least one day.")
+        repeated = sorted({d for d in dates if dates.count(d) > 1})
+        if repeated:
+            raise forms.ValidationError(f"{repeated[0]:%-d %B %Y} is given twice: one row per day.")
+
+    def day_plans(self) -> list[DayPlan]:
+        return [plan for form in self.forms if (plan := form.plan()) is not None]
+
+    @classmethod
+    def initial_for(cls, session=None, *, rows: int = NEW_SESSION_ROWS) -> list[dict]:
+        days = list(session.days.all()) if session is not None else []
+        initial = [
+            {
+                "date": day.date,
+                "start_time": timezone.localtime(day.starts_at).time(),
+                "end_time": timezone.localtime(day.ends_at).time(),
+                "hours": day.hours,
+            }
+            for day in days
+        ]
+        spare = {"start_time": DAY_START, "end_time": DAY_END, "hours": DAY_HOURS}
+        return initial + [spare] * max(rows - len(initial), 1 if days else 0)
+
+
+DayFormSet = forms.formset_factory(
+    DayForm,
+    formset=BaseDayFormSet,
+    extra=0,
+    max_num=MAX_DAYS,
+    absolute_max=MAX_DAYS,
+    validate_max=True,
+)
 
 
 class ReasonForm(forms.Form):

@@ -234,6 +234,18 @@ class CalendarFeed(models.Model):
         return f"calendar feed of {self.user}"
 
 
+class CourseFeed(models.Model):
+    """A course's secret calendar address, for calendar apps that cannot sign in. As with a
+    person's, only a hash of the token is kept; the coordinator makes and resets it."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"calendar feed of {self.course}"
+
+
 class ComplianceRecord(models.Model):
     """What the worker last computed for a person and year, so that it reminds, flags and acts
     once per change rather than at every tick."""

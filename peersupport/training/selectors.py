@@ -22,6 +22,7 @@ from .models import (
     CalendarFeed,
     ComplianceRecord,
     Course,
+    CourseFeed,
     CourseKind,
     Enrolment,
     SessionDay,
@@ -265,6 +266,17 @@ def feed_days_for_user(user):
         .annotate(place_status=F("session__enrolments__status"))
         .order_by("starts_at")
     )
+
+
+def feed_course(token: str) -> Course:
+    """The course whose secret calendar address ``token`` is, or 404."""
+    from .services import feed_token_hash
+
+    feed = CourseFeed.objects.select_related("course").filter(token_hash=feed_token_hash(token))
+    found = feed.first()
+    if found is None:
+        raise Http404
+    return found.course
 
 
 def feed_days_for_course(course: Course):

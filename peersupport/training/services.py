@@ -31,6 +31,7 @@ from .models import (
     CalendarFeed,
     ComplianceRecord,
     Course,
+    CourseFeed,
     CourseKind,
     Enrolment,
     SessionDay,
@@ -543,6 +544,26 @@ def feed_reset(*, actor: User) -> str:
     return token
 
 
+@transaction.atomic
+def course_feed_reset(*, actor: User, course: Course) -> str:
+    """A new secret calendar address for ``course``, so that calendar apps, which cannot sign
+    in, can follow its sessions; the old address stops working at once. The token is returned
+    to be shown once and is never stored."""
+    _check_manager(actor)
+    token = secrets.token_urlsafe(32)
+    CourseFeed.objects.update_or_create(
+        course=course,
+        defaults={"token_hash": feed_token_hash(token), "created_at": timezone.now()},
+    )
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_FEED_RESET,
+        target=course,
+        details={"course": course.pk},
+    )
+    return token
+
+
 # --- Records --------------------------------------------------------------------------------
 
 
@@ -558,6 +579,20 @@ def hours_export(*, actor: User, year: int, rows: list[list[str]]) -> list[list[
         details={"year": year, "rows": max(len(rows) - 1, 0)},
     )
     return rows
+
+
+@transaction.atomic
+def transcript_export(*, actor: User, user: User, sessions: int) -> None:
+    """Record that ``user``'s training transcript left the system as a PDF: their own, or read
+    by the coordinator or the BHS manager."""
+    if actor.pk != user.pk and not actor.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
+        raise ValidationError("Only the coordinator or the BHS manager may print this.")
+    record(
+        actor=actor,
+        action=AuditAction.TRAINING_EXPORTED,
+        target=user,
+        details={"transcript_of": user.pk, "sessions": sessions},
+    )
 
 
 # --- The worker -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("feed/reset/", views.feed_reset, name="feed_reset"),
     path("feed/<str:token>.ics", views.feed, name="feed"),
+    path("transcript.pdf", views.transcript_pdf, name="transcript_pdf"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/new/", views.session_new, name="session_new"),
     path("calendar/", views.calendar, name="calendar"),
@@ -24,9 +25,14 @@ urlpatterns = [
     path("courses/new/", views.course_new, name="course_new"),
     path("courses/<int:course_id>/edit/", views.course_edit, name="course_edit"),
     path("courses/<int:course_id>/calendar.ics", views.course_feed, name="course_feed"),
+    path("courses/<int:course_id>/feed/reset/", views.course_feed_reset, name="course_feed_reset"),
+    path("courses/feed/<str:token>.ics", views.course_feed_public, name="course_feed_public"),
     path("compliance/", views.board, name="board"),
     path("compliance/export.csv", views.export, name="export"),
     path("people/<int:user_id>/", views.transcript, name="transcript"),
+    path(
+        "people/<int:user_id>/transcript.pdf", views.transcript_pdf_for, name="transcript_pdf_for"
+    ),
     path(
         "people/<int:user_id>/certificate/<int:session_id>/",
         views.certificate_for,

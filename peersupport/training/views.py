@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,9 +27,12 @@ from peersupport.web.pdf import pdf_response
 from . import ics, selectors, services
 from .compliance import Status as ComplianceStatus
 from .forms import (
+    MAX_DAYS,
+    NEW_SESSION_ROWS,
     AttendanceForm,
     BoardFilterForm,
     CourseForm,
+    DayFormSet,
     EnrolPersonForm,
     ReasonForm,
     SessionForm,
@@ -183,63 +187,93 @@ def session_detail(request, session_id: int):
     return _session_page(request, selectors.session(session_id))
 
 
-def _session_form_page(request, form, *, session=None, status=200):
+def _session_form_page(request, form, days, *, session=None, status=200):
     return render(
-        request, "training/session_form.html", {"form": form, "session": session}, status=status
+        request,
+        "training/session_form.html",
+        {"form": form, "days": days, "session": session, "max_days": MAX_DAYS},
+        status=status,
     )
 
 
-def _save_session(request, form, session=None):
+def _with_another_day(request, session=None):
+    """The form as typed, with one more empty day row; nothing is checked or saved yet."""
+    prefix = DayFormSet.get_default_prefix()
     try:
-        saved = services.session_save(
+        count = min(int(request.POST.get(f"{prefix}-TOTAL_FORMS", "")), MAX_DAYS)
+    except ValueError:
+        count = 0
+    fields = DayFormSet.form.base_fields
+    rows = [{f: request.POST.get(f"{prefix}-{i}-{f}", "") for f in fields} for i in range(count)]
+    if count < MAX_DAYS:
+        rows += DayFormSet.initial_for(rows=1)
+    form = SessionForm(initial={f: request.POST.get(f, "") for f in SessionForm.base_fields})
+    return _session_form_page(request, form, DayFormSet(initial=rows), session=session)
+
+
+def _save_session(request, form, days, session=None):
+    try:
+        return services.session_save(
             actor=request.user,
             session=session,
             course=form.cleaned_data["course"],
             place=form.cleaned_data["place"],
             capacity=form.cleaned_data["capacity"],
-            days=form.day_plans(),
+            days=days.day_plans(),
             instructor=form.cleaned_data["instructor"],
             instructor_name=form.cleaned_data["instructor_name"],
             notes=form.cleaned_data["notes"],
         )
     except ValidationError as exc:
+        # The days' problems name the day ("On 3 May ..."), so they read well at the top.
         if hasattr(exc, "error_dict") and "days" in exc.error_dict:
             errors = dict(exc.error_dict)
-            errors["first_day"] = errors.pop("days")
+            errors[None] = errors.pop("days")
             exc = ValidationError(errors)
         apply_service_errors(form, exc)
         return None
-    return saved
+
+
+def _session_post(request, session=None):
+    if "add_day" in request.POST:
+        return _with_another_day(request, session)
+    form = SessionForm(request.POST)
+    days = DayFormSet(request.POST)
+    # Both are checked, so that every mistake is shown at once.
+    valid = form.is_valid() & days.is_valid()
+    if valid and (saved := _save_session(request, form, days, session)):
+        messages.success(
+            request, "The session is saved." if session else "The session is scheduled."
+        )
+        return redirect("training:session", session_id=saved.pk)
+    return _session_form_page(request, form, days, session=session, status=400)
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def session_new(request):
-    if request.method == "GET":
-        initial = {}
-        course_id = request.GET.get("course", "")
-        if course_id.isdigit():
-            initial["course"] = int(course_id)
-        return _session_form_page(request, SessionForm(initial=initial))
-    form = SessionForm(request.POST)
-    if form.is_valid() and (session := _save_session(request, form)):
-        messages.success(request, "The session is scheduled.")
-        return redirect("training:session", session_id=session.pk)
-    return _session_form_page(request, form, status=400)
+    if request.method == "POST":
+        return _session_post(request)
+    initial = {}
+    course_id = request.GET.get("course", "")
+    rows = NEW_SESSION_ROWS
+    if course_id.isdigit():
+        initial["course"] = int(course_id)
+        course = selectors.courses().filter(pk=int(course_id), is_active=True).first()
+        rows = min(max(course.days, 1), MAX_DAYS) if course else rows
+    days = DayFormSet(initial=DayFormSet.initial_for(rows=rows))
+    return _session_form_page(request, SessionForm(initial=initial), days)
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def session_edit(request, session_id: int):
     session = selectors.session(session_id)
-    if request.method == "GET":
-        form = SessionForm(initial=SessionForm.initial_for(session))
-        return _session_form_page(request, form, session=session)
-    form = SessionForm(request.POST)
-    if form.is_valid() and _save_session(request, form, session):
-        messages.success(request, "The session is saved.")
-        return redirect("training:session", session_id=session.pk)
-    return _session_form_page(request, form, session=session, status=400)
+    if request.method == "POST":
+        return _session_post(request, session)
+    form = SessionForm(initial=SessionForm.initial_for(session))
+    days = DayFormSet(initial=DayFormSet.initial_for(session, rows=0))
+    return _session_form_page(request, form, days, session=session)
 
 
 @roles_required(COORDINATOR)
@@ -381,10 +415,18 @@ def courses(request):
     return render(request, "training/courses.html", {"courses": selectors.courses()})
 
 
-def _course_page(request, form, *, course=None, status=200):
-    return render(
-        request, "training/course_form.html", {"form": form, "course": course}, status=status
-    )
+def _course_page(request, form, *, course=None, status=200, feed_token=""):
+    context = {
+        "form": form,
+        "course": course,
+        "has_feed": course is not None and hasattr(course, "feed"),
+        "feed_url": (
+            request.build_absolute_uri(reverse("training:course_feed_public", args=[feed_token]))
+            if feed_token
+            else ""
+        ),
+    }
+    return render(request, "training/course_form.html", context, status=status)
 
 
 def _save_course(request, form, course=None):
@@ -424,14 +466,36 @@ def course_edit(request, course_id: int):
     return _course_page(request, form, course=course, status=400)
 
 
-@roles_required(*READERS)
-@require_GET
-def course_feed(request, course_id: int):
-    course = selectors.course(course_id)
+def _course_calendar(course) -> HttpResponse:
     body = ics.calendar(selectors.feed_days_for_course(course), name=course.title)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="course-{course.pk}.ics"'
     return response
+
+
+@roles_required(*READERS)
+@require_GET
+def course_feed(request, course_id: int):
+    return _course_calendar(selectors.course(course_id))
+
+
+@roles_required(COORDINATOR)
+@never_cache
+@require_POST
+def course_feed_reset(request, course_id: int):
+    course = selectors.course(course_id)
+    token = services.course_feed_reset(actor=request.user, course=course)
+    initial = {f: getattr(course, f) for f in CourseForm.base_fields}
+    # Shown on this response only: the token itself is never stored.
+    return _course_page(request, CourseForm(initial=initial), course=course, feed_token=token)
+
+
+@public
+@require_GET
+def course_feed_public(request, token: str):
+    """The course's sessions for calendar apps, which cannot sign in: the secret address is
+    the key. Sessions are the program's, read by every supporter; no one's enrolment is in it."""
+    return _course_calendar(selectors.feed_course(token))
 
 
 # --- Compliance and records -----------------------------------------------------------------
@@ -501,6 +565,37 @@ def transcript(request, user_id: int):
             "initial_hours": selectors.initial_hours(profile.user),
         },
     )
+
+
+def _transcript_pdf(request, user):
+    employee = getattr(user, "employee", None)
+    entries = selectors.transcript(user)
+    today = timezone.localdate()
+    services.transcript_export(actor=request.user, user=user, sessions=len(entries))
+    return pdf_response(
+        "training/transcript_pdf.html",
+        {
+            "name": employee.full_name if employee else str(user),
+            "entries": entries,
+            "compliance": selectors.person_compliance(user, today=today),
+            "initial_hours": selectors.initial_hours(user),
+            "today": today,
+            "department_name": settings.DEPARTMENT_NAME,
+        },
+        filename=f"training-transcript-{user.pk}-{today:%Y-%m-%d}.pdf",
+    )
+
+
+@signed_in
+@require_GET
+def transcript_pdf(request):
+    return _transcript_pdf(request, request.user)
+
+
+@roles_required(*OVERSEERS)
+@require_GET
+def transcript_pdf_for(request, user_id: int):
+    return _transcript_pdf(request, selectors.person(user_id).user)
 
 
 def _certificate(request, user, session_id: int):

@@ -5,8 +5,9 @@ feeds; supporters enrol and leave themselves. The coordinator runs training (cou
 enrolment of others); the coordinator and the BHS manager read the compliance board, the
 transcripts and the export. Attendance is for the coordinator and a session's own instructor
 (past the role check, the day decides: everyone else 404). Everyone signed in has their own
-training page and their own certificates (only of sessions they completed); the calendar feed
-is public behind its secret token.
+training page, transcript PDF and certificates (only of sessions they completed); the calendar
+feeds, a person's and a course's, are public behind their secret tokens, which the person (their
+own) and the coordinator (a course's) make and reset.
 """
 
 import datetime
@@ -99,6 +100,13 @@ def _feed(dept):
     return {"token": feed_reset(actor=dept.users["supporter"])}
 
 
+def _course_feed(dept):
+    from peersupport.training.services import course_feed_reset
+
+    course = make_session(days_from_now=10).course
+    return {"token": course_feed_reset(actor=dept.users["coordinator"], course=course)}
+
+
 def _course(dept):
     return {"course_id": make_session(days_from_now=10).course_id}
 
@@ -128,6 +136,10 @@ MATRIX = {
     "training:course_new": {"GET": _COORD, "POST": _COORD},
     "training:course_edit": {"GET": _COORD, "POST": _COORD},
     "training:course_feed": {"GET": _READERS},
+    "training:course_feed_reset": {"POST": _COORD},
+    "training:course_feed_public": {"GET": _PUBLIC},
+    "training:transcript_pdf": {"GET": _SIGNED_IN},
+    "training:transcript_pdf_for": {"GET": _OVERSEERS},
     "training:board": {"GET": _OVERSEERS},
     "training:export": {"GET": _OVERSEERS},
     "training:transcript": {"GET": _OVERSEERS},
@@ -148,7 +160,10 @@ URL_KWARGS = {
     "training:attendance": lambda dept: {"day_id": make_session(days_from_now=-1).days.get().pk},
     "training:course_edit": _course,
     "training:course_feed": _course,
+    "training:course_feed_reset": _course,
+    "training:course_feed_public": _course_feed,
     "training:transcript": lambda dept: {"user_id": _supporter_profile(dept).pk},
+    "training:transcript_pdf_for": lambda dept: {"user_id": _supporter_profile(dept).pk},
     "training:certificate_for": _certificate_for,
 }
 # Past the door the object decides: your own certificates; the days of your own sessions.
@@ -171,9 +186,12 @@ SHARED = {
         "training:enrolment_cancel",
         "training:course_edit",
         "training:course_feed",
+        "training:course_feed_reset",
     )
 } | {
     "training:transcript": "the coordinator and BHS manager oversee every supporter's training",
+    "training:transcript_pdf_for": "the coordinator and BHS manager oversee every supporter's "
+    "training, the same selector as training:transcript",
     "training:certificate_for": "the coordinator and BHS manager oversee every supporter's "
     "training; only completed sessions have a certificate",
 }
