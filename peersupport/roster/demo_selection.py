@@ -1,11 +1,11 @@
 """Demo selection pipeline: candidates at every stage, and a few supporters further along the
 lifecycle (appointed and in training, inactive with a reason).
 
-The employee persona has just been nominated (invited), the panelist persona has an interview
-to score, the supervisor persona a request to endorse when one of their people is a candidate,
-the coordinator, BHS manager and Chief each something to act on. Deterministic from
-``random.Random(seed)``, idempotent (nothing is added once any candidacy exists), one audit
-event. Rows are written directly, as each stage would have left them.
+The employee persona's request to serve waits for the supervisor persona (their immediate
+supervisor), the committee member persona has just been nominated, the panelist persona has an
+interview to score, and the coordinator, BHS manager and Chief each have something to act on.
+Deterministic from ``random.Random(seed)``, idempotent (nothing is added once any candidacy
+exists), one audit event. Rows are written directly, as each stage would have left them.
 """
 
 import random
