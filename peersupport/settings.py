@@ -605,3 +605,12 @@ TRAINING_REMINDER_DAYS = env_int("TRAINING_REMINDER_DAYS", 3, minimum=1)
 TRAINING_QUARTER_WARNING_DAYS = env_int("TRAINING_QUARTER_WARNING_DAYS", 21, minimum=1)
 # How often the worker runs the training tick (reminders and compliance).
 TRAINING_TICK_SECONDS = env_int("TRAINING_TICK_SECONDS", 3600, minimum=60)
+
+# Advisory committee (docs/operations.md, "Committee")
+# Months of a term for a new seat (each seat keeps its own; elected members serve their seat's).
+COMMITTEE_TERM_MONTHS = env_int("COMMITTEE_TERM_MONTHS", 24, minimum=1)
+# A tie for the last seat(s) of an election: "lots" (a drawing of lots by the system, recorded
+# with the result) or "vacant" (the tied seats stay vacant for another election).
+COMMITTEE_TIE_RULE = env_choice("COMMITTEE_TIE_RULE", "lots", {"lots", "vacant"})
+# How often the worker looks for elections whose voting has closed, to tally them.
+COMMITTEE_TICK_SECONDS = env_int("COMMITTEE_TICK_SECONDS", 60, minimum=10)

@@ -143,6 +143,14 @@ SHARED.update(
 )
 SHARED["roster:set_status"] = "the coordinator keeps the whole supporter roster"
 
+# The advisory committee: a nomination is answered only by its nominee; the rest is the
+# coordinator's or every supporter's (tests/matrix/committee.py).
+from .matrix.committee import OWNED as _COMMITTEE_OWNED  # noqa: E402
+from .matrix.committee import SHARED as _COMMITTEE_SHARED  # noqa: E402
+
+OWNED.update(_COMMITTEE_OWNED)
+SHARED.update(_COMMITTEE_SHARED)
+
 
 def _id_urls():
     for route, name, _ in ALL_URLS:

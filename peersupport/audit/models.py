@@ -100,6 +100,15 @@ class AuditAction(models.TextChoices):
     OUTREACH_GROUP_ATTENDANCE = "outreach.group_attendance", "Group session attendance recorded"
     OUTREACH_CLOSED = "outreach.closed", "Outreach closed"
     OUTREACH_PLAN_CHANGED = "outreach.plan_changed", "Outreach follow-up plan changed"
+    COMMITTEE_SEAT_CREATED = "committee.seat_created", "Committee seat added"
+    COMMITTEE_SEAT_RETIRED = "committee.seat_retired", "Committee seat retired"
+    COMMITTEE_MEMBER_SEATED = "committee.member_seated", "Committee member seated"
+    COMMITTEE_MEMBER_ENDED = "committee.member_ended", "Committee membership ended"
+    COMMITTEE_ELECTION_OPENED = "committee.election_opened", "Committee election opened"
+    COMMITTEE_CANDIDATE = "committee.candidate", "Committee candidacy stood, nominated or answered"
+    COMMITTEE_VOTED = "committee.voted", "Voted in a committee election (never how)"
+    COMMITTEE_ELECTION_TALLIED = "committee.election_tallied", "Committee election tallied"
+    COMMITTEE_ELECTION_VOIDED = "committee.election_voided", "Committee election voided"
 
 
 class Outcome(models.TextChoices):

@@ -48,6 +48,7 @@ def periodic_tasks():
     from django.conf import settings
 
     from peersupport.confidentiality.tasks import escalation_tick
+    from peersupport.governance.tasks import committee_tick
     from peersupport.outreach.tasks import OUTREACH_TICK_SECONDS, outreach_tick
     from peersupport.support.tasks import TICK_SECONDS, support_tick
     from peersupport.training.tasks import training_tick
@@ -57,4 +58,5 @@ def periodic_tasks():
         (escalation_tick, settings.ESCALATION_TICK_SECONDS),
         (training_tick, settings.TRAINING_TICK_SECONDS),
         (outreach_tick, OUTREACH_TICK_SECONDS),
+        (committee_tick, settings.COMMITTEE_TICK_SECONDS),
     ]

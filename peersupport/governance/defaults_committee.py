@@ -1,0 +1,46 @@
+"""The advisory committee's seats on a fresh install, from PROGRAM.md: three elected by the
+peer supporters and one appointed by each of seven organisations. A department changes them on
+the committee page (the coordinator adds and retires seats); nothing here runs again once any
+seat exists.
+
+``install_seats`` takes the model class, so the data migration can pass its historical model
+and the tests (whose transactional flushes empty the tables) the real one.
+"""
+
+ELECTED_SEATS = 3
+APPOINTING_ORGANISATIONS = (
+    "Advocacy service",
+    "Peer Support Program",
+    "BHS manager",
+    "Personnel / Human Resources",
+    "National Black Police Association",
+    "Fraternal Order of Police",
+    "Police Civilian Association",
+)
+
+
+def install_seats(*, CommitteeSeat, term_months: int = 24) -> int:  # noqa: N803
+    """Add the default seats unless the committee has any. Returns how many were added."""
+    if CommitteeSeat.objects.exists():
+        return 0
+    seats = [
+        CommitteeSeat(
+            kind="elected",
+            name=f"Elected by the peer supporters ({n})",
+            term_months=term_months,
+            order=10 * n,
+        )
+        for n in range(1, ELECTED_SEATS + 1)
+    ]
+    seats += [
+        CommitteeSeat(
+            kind="appointed",
+            name=organisation,
+            appointed_by=organisation,
+            term_months=term_months,
+            order=10 * (ELECTED_SEATS + n),
+        )
+        for n, organisation in enumerate(APPOINTING_ORGANISATIONS, start=1)
+    ]
+    CommitteeSeat.objects.bulk_create(seats)
+    return len(seats)

@@ -1,0 +1,138 @@
+"""Reads about the advisory committee. Who may vote and stand is asked of one function only,
+peersupport.roster.selectors.may_vote; everything else here is the committee's own data."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from peersupport.accounts.models import User
+from peersupport.roster import selectors as roster_selectors
+
+from .models_committee import Candidate, CommitteeSeat, Election, Membership, Voter
+
+
+def may_vote(user: User) -> bool:
+    """An active peer supporter: may vote, stand and nominate."""
+    return roster_selectors.may_vote(user)
+
+
+def electorate() -> list[User]:
+    """Everyone who may vote now. The roster's active profiles, each confirmed by may_vote
+    (a few dozen in a department)."""
+    profiles = roster_selectors.roster_for_coordinator(status="active")
+    return [p.user for p in profiles if may_vote(p.user)]
+
+
+def _current_q(today: datetime.date) -> Q:
+    return Q(ended_on__isnull=True, term_start__lte=today) & (
+        Q(term_end__isnull=True) | Q(term_end__gt=today)
+    )
+
+
+def current_memberships(today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    return Membership.objects.filter(_current_q(today))
+
+
+@dataclass
+class SeatRow:
+    seat: CommitteeSeat
+    member: Membership | None
+    history: list[Membership]
+
+
+def committee(*, today: datetime.date | None = None, history: bool = False) -> list[SeatRow]:
+    """Every active seat with its current member (or none: vacant), in order; with
+    ``history`` also every past and future membership. Two queries."""
+    today = today or timezone.localdate()
+    memberships = Membership.objects.select_related("user", "election").order_by(
+        "-term_start", "-pk"
+    )
+    seats = CommitteeSeat.objects.filter(active=True).prefetch_related(
+        Prefetch("memberships", queryset=memberships, to_attr="all_memberships")
+    )
+    rows = []
+    for seat in seats:
+        current = next((m for m in seat.all_memberships if m.is_current(today)), None)
+        rows.append(SeatRow(seat, current, seat.all_memberships if history else []))
+    return rows
+
+
+def retired_seats() -> list[CommitteeSeat]:
+    return list(CommitteeSeat.objects.filter(active=False))
+
+
+def seat(seat_id: int) -> CommitteeSeat:
+    found = CommitteeSeat.objects.filter(pk=seat_id).first()
+    if found is None:
+        raise Http404("No such seat.")
+    return found
+
+
+def membership(membership_id: int) -> Membership:
+    found = Membership.objects.select_related("seat", "user").filter(pk=membership_id).first()
+    if found is None:
+        raise Http404("No such membership.")
+    return found
+
+
+def vacant_elected_seats(on: datetime.date | None = None) -> list[CommitteeSeat]:
+    """Active elected seats nobody holds on ``on`` (today by default), in order."""
+    on = on or timezone.localdate()
+    held = current_memberships(on).values("seat_id")
+    return list(CommitteeSeat.objects.filter(active=True, kind="elected").exclude(pk__in=held))
+
+
+def open_election() -> Election | None:
+    return Election.objects.filter(status=Election.Status.OPEN).first()
+
+
+def elections() -> list[Election]:
+    return list(Election.objects.select_related("rerun_of"))
+
+
+def election(election_id: int) -> Election:
+    """Elections are the program's: every signed-in account may read one (the page shows
+    counts only once published)."""
+    found = Election.objects.select_related("rerun_of", "opened_by").filter(pk=election_id).first()
+    if found is None:
+        raise Http404("No such election.")
+    return found
+
+
+def candidates(election: Election) -> list[Candidate]:
+    """Standing candidates first (by votes once tallied), then the others."""
+    rows = list(election.candidates.select_related("user", "nominated_by"))
+    order = {Candidate.Status.STANDING: 0, Candidate.Status.NOMINATED: 1}
+    return sorted(
+        rows,
+        key=lambda c: (order.get(c.status, 2), -(c.votes or 0), str(c.user), c.pk),
+    )
+
+
+def candidate_for_user(*, user: User, candidate_id: int) -> Candidate:
+    """Only the nominee answers their nomination; anyone else gets 404."""
+    found = (
+        Candidate.objects.select_related("election", "user")
+        .filter(pk=candidate_id, user=user)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such nomination.")
+    return found
+
+
+def has_voted(*, user: User, election: Election) -> bool:
+    return Voter.objects.filter(election=election, user=user).exists()
+
+
+def own_candidacy(*, user: User, election: Election) -> Candidate | None:
+    return election.candidates.filter(user=user).first()
+
+
+def account_by_email(email: str) -> User | None:
+    """The account a coordinator names by e-mail address when appointing a member."""
+    return User.objects.filter(email__iexact=(email or "").strip()).first()

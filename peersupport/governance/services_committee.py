@@ -1,0 +1,651 @@
+"""Every write about the advisory committee: seats, memberships, elections, candidacies,
+ballots, the tally and voiding. Each writes its audit event in the same transaction; a refusal
+raises ValidationError and changes nothing.
+
+The secret ballot: ``ballot_cast`` writes two unrelated things in one transaction, a ``Voter``
+row (who voted: the roll, audited as committee.voted with no details) and a ``Ballot`` (the
+sorted candidate ids, a random key, no time, no voter). It then writes the election's ballots
+out again in a fresh random order with fresh random keys, so the order rows are stored in says
+nothing about the order of voting either. No audit event, log line or notification carries a
+choice.
+
+The committee-member role follows the seat: seating someone grants Role.COMMITTEE_MEMBER until
+the end of the term (the grant's expiry), unless they hold it already; ending the membership
+early (resignation, removal, a voided election) revokes the grant the seat made. The grant is
+written here rather than by accounts.services.role_grant, whose granters (the system
+administrator and the BHS manager) are not the coordinator or the worker; it is audited the
+same way.
+"""
+
+import datetime
+import secrets
+from collections import Counter
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.notifications.services import notify
+
+from . import selectors_committee as selectors
+from .models_committee import (
+    Ballot,
+    Candidate,
+    CommitteeSeat,
+    Election,
+    Membership,
+    Voter,
+    add_months,
+)
+
+C = Candidate.Status
+_random = secrets.SystemRandom()
+
+
+def _require_coordinator(actor: User) -> None:
+    if actor is None or not actor.has_role(Role.COORDINATOR):
+        raise ValidationError("Only the program coordinator manages the committee.")
+
+
+def _reason(value: str, field: str, message: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# --- Seats ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def seat_create(
+    *, actor: User, kind: str, name: str, appointed_by: str = "", term_months: int, order: int = 0
+) -> CommitteeSeat:
+    _require_coordinator(actor)
+    if kind not in CommitteeSeat.Kind.values:
+        raise ValidationError({"kind": "Choose how the seat is filled."})
+    name = _reason(name, "name", "Name the seat.")
+    appointed_by = " ".join((appointed_by or "").split())
+    if kind == CommitteeSeat.Kind.ELECTED:
+        appointed_by = ""
+    elif not appointed_by:
+        raise ValidationError(
+            {"appointed_by": "Name the organisation that appoints, or the office that sits."}
+        )
+    if not term_months or term_months < 1:
+        raise ValidationError({"term_months": "A term is at least one month."})
+    if CommitteeSeat.objects.filter(name__iexact=name).exists():
+        raise ValidationError({"name": "There is already a seat with this name."})
+    try:
+        with transaction.atomic():
+            seat = CommitteeSeat.objects.create(
+                kind=kind,
+                name=name,
+                appointed_by=appointed_by,
+                term_months=term_months,
+                order=order,
+            )
+    except IntegrityError:
+        raise ValidationError({"name": "There is already a seat with this name."}) from None
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_SEAT_CREATED,
+        target=seat,
+        details={"kind": kind},
+    )
+    return seat
+
+
+@transaction.atomic
+def seat_retire(*, actor: User, seat: CommitteeSeat) -> CommitteeSeat:
+    """No longer part of the committee. Only a vacant seat: end its membership first."""
+    _require_coordinator(actor)
+    seat = CommitteeSeat.objects.select_for_update().get(pk=seat.pk)
+    if not seat.active:
+        raise ValidationError(f"“{seat.name}” is already retired.")
+    if selectors.current_memberships().filter(seat=seat).exists():
+        raise ValidationError(f"Someone holds “{seat.name}”: end their membership first.")
+    if seat.memberships.filter(term_start__gt=timezone.localdate(), ended_on=None).exists():
+        raise ValidationError(f"Someone is due to take “{seat.name}”: end that membership first.")
+    seat.active = False
+    seat.save(update_fields=["active"])
+    record(actor=actor, action=AuditAction.COMMITTEE_SEAT_RETIRED, target=seat)
+    return seat
+
+
+# --- Memberships ----------------------------------------------------------------------------
+
+
+def _seat_member(
+    *,
+    actor: User | None,
+    seat: CommitteeSeat,
+    user: User,
+    term_start: datetime.date,
+    term_end: datetime.date | None,
+    election: Election | None = None,
+) -> Membership:
+    """Seat ``user`` (the caller has locked ``seat``) and grant the committee-member role."""
+    grant = None
+    if not RoleGrant.objects.current().filter(user=user, role=Role.COMMITTEE_MEMBER).exists():
+        grant = RoleGrant.objects.create(
+            user=user,
+            role=Role.COMMITTEE_MEMBER,
+            reason=f"Seated on the advisory committee: {seat.name}"[:300],
+            granted_by=actor,
+            granted_at=timezone.now(),
+            expires_at=_start_of_day(term_end) if term_end else None,
+        )
+        record(
+            actor=actor,
+            action=AuditAction.ROLE_GRANTED,
+            target=grant,
+            details={
+                "role": grant.role,
+                "user_id": user.pk,
+                "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+            },
+        )
+        user.__dict__.pop("roles", None)
+    membership = Membership.objects.create(
+        seat=seat,
+        user=user,
+        term_start=term_start,
+        term_end=term_end,
+        election=election,
+        recorded_by=actor,
+        role_grant=grant,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_MEMBER_SEATED,
+        target=membership,
+        details={
+            "seat_id": seat.pk,
+            "user_id": user.pk,
+            "election_id": election.pk if election else None,
+        },
+    )
+    return membership
+
+
+def _overlapping(seat: CommitteeSeat, start: datetime.date, end: datetime.date | None):
+    qs = seat.memberships.filter(ended_on=None)
+    qs = qs.exclude(term_end__isnull=False, term_end__lte=start)
+    if end is not None:
+        qs = qs.exclude(term_start__gte=end)
+    return qs
+
+
+@transaction.atomic
+def member_appoint(
+    *,
+    actor: User,
+    seat: CommitteeSeat,
+    user: User | None,
+    term_start: datetime.date | None,
+    term_end: datetime.date | None = None,
+) -> Membership:
+    """The coordinator records an appointed or ex officio member. Elected seats are filled by
+    elections only. Without an end date, the seat's term length sets it (ex officio seats may
+    have none: the member serves while in office)."""
+    _require_coordinator(actor)
+    seat = CommitteeSeat.objects.select_for_update().get(pk=seat.pk)
+    if not seat.active:
+        raise ValidationError("This seat is retired.")
+    if seat.is_elected:
+        raise ValidationError("Elected seats are filled by an election of the peer supporters.")
+    if user is None:
+        raise ValidationError({"email": "Give the e-mail address of the person's account."})
+    if not user.is_active:
+        raise ValidationError({"email": "This account is disabled."})
+    if term_start is None:
+        raise ValidationError({"term_start": "Give the date the term starts."})
+    if term_end is None and seat.kind == CommitteeSeat.Kind.APPOINTED:
+        term_end = add_months(term_start, seat.term_months)
+    if term_end is not None and term_end <= term_start:
+        raise ValidationError({"term_end": "The term must end after it starts."})
+    if term_end is not None and term_end <= timezone.localdate():
+        raise ValidationError({"term_end": "This term has already ended."})
+    if _overlapping(seat, term_start, term_end).exists():
+        raise ValidationError(
+            {"term_start": "Someone holds this seat during that term; end their membership first."}
+        )
+    if selectors.current_memberships().filter(user=user).exclude(seat=seat).exists():
+        raise ValidationError({"email": "This person already holds another seat."})
+    return _seat_member(actor=actor, seat=seat, user=user, term_start=term_start, term_end=term_end)
+
+
+def _end(
+    *, actor: User | None, membership: Membership, reason: str, note: str, today: datetime.date
+) -> Membership:
+    membership.ended_on = max(today, membership.term_start)
+    membership.end_reason = reason
+    membership.end_note = note[:300]
+    membership.save(update_fields=["ended_on", "end_reason", "end_note"])
+    if membership.role_grant_id:
+        grant = RoleGrant.objects.select_for_update().get(pk=membership.role_grant_id)
+        if grant.revoked_at is None:
+            grant.revoked_at, grant.revoked_by = timezone.now(), actor
+            ended = membership.get_end_reason_display().lower()
+            grant.revoke_reason = f"Committee membership ended ({ended})"
+            grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+            record(
+                actor=actor,
+                action=AuditAction.ROLE_REVOKED,
+                target=grant,
+                details={"role": grant.role, "user_id": grant.user_id},
+            )
+        membership.user.__dict__.pop("roles", None)
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_MEMBER_ENDED,
+        target=membership,
+        details={"seat_id": membership.seat_id, "reason": reason},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_end(*, actor: User, membership: Membership, reason: str, note: str) -> Membership:
+    """A resignation or removal before the term ends. The seat is vacant at once (an elected
+    one until an election fills it)."""
+    _require_coordinator(actor)
+    membership = (
+        Membership.objects.select_for_update().select_related("seat", "user").get(pk=membership.pk)
+    )
+    if reason not in (Membership.EndReason.RESIGNED, Membership.EndReason.REMOVED):
+        raise ValidationError({"reason": "Choose resigned or removed."})
+    note = _reason(note, "note", "Say briefly what happened, for the record.")
+    today = timezone.localdate()
+    if membership.ended_on is not None or (
+        membership.term_end is not None and membership.term_end <= today
+    ):
+        raise ValidationError("This membership has already ended.")
+    return _end(actor=actor, membership=membership, reason=reason, note=note, today=today)
+
+
+# --- Elections ------------------------------------------------------------------------------
+
+
+def _check_windows(
+    *, now, nominations_open_at, nominations_close_at, voting_open_at, voting_close_at
+):
+    errors = {}
+    if None in (nominations_open_at, nominations_close_at, voting_open_at, voting_close_at):
+        raise ValidationError("Give the four dates and times of the two windows.")
+    if nominations_close_at <= nominations_open_at:
+        errors["nominations_close_at"] = "Nominations must close after they open."
+    if nominations_close_at <= now:
+        errors["nominations_close_at"] = "Nominations must close in the future."
+    if voting_open_at < nominations_close_at:
+        errors["voting_open_at"] = "Voting opens when nominations have closed, or later."
+    if voting_close_at <= voting_open_at:
+        errors["voting_close_at"] = "Voting must close after it opens."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def election_open(
+    *,
+    actor: User,
+    seats: int | None,
+    nominations_open_at: datetime.datetime | None,
+    nominations_close_at: datetime.datetime | None,
+    voting_open_at: datetime.datetime | None,
+    voting_close_at: datetime.datetime | None,
+    rerun_of: Election | None = None,
+) -> Election:
+    """Open an election for elected seats that will be vacant when voting closes. One open
+    election at a time. Every active supporter is told (through the outbox)."""
+    _require_coordinator(actor)
+    list(CommitteeSeat.objects.select_for_update().filter(kind="elected").values_list("pk"))
+    if selectors.open_election() is not None:
+        raise ValidationError("An election is already open; it must be published or voided first.")
+    now = timezone.now()
+    _check_windows(
+        now=now,
+        nominations_open_at=nominations_open_at,
+        nominations_close_at=nominations_close_at,
+        voting_open_at=voting_open_at,
+        voting_close_at=voting_close_at,
+    )
+    vacant = len(selectors.vacant_elected_seats(timezone.localdate(voting_close_at)))
+    if vacant == 0:
+        raise ValidationError("No elected seat will be vacant when voting closes.")
+    if not seats or seats < 1:
+        raise ValidationError({"seats": "Fill at least one seat."})
+    if seats > vacant:
+        raise ValidationError(
+            {"seats": f"Only {vacant} elected seat{'s' if vacant != 1 else ''} will be vacant."}
+        )
+    if rerun_of is not None and (
+        rerun_of.status != Election.Status.VOIDED or hasattr(rerun_of, "rerun")
+    ):
+        raise ValidationError("Only a voided election, once, can be run again.")
+    election = Election.objects.create(
+        seats=seats,
+        method=Election.Method.PLURALITY,
+        tie_rule=settings.COMMITTEE_TIE_RULE,
+        nominations_open_at=nominations_open_at,
+        nominations_close_at=nominations_close_at,
+        voting_open_at=voting_open_at,
+        voting_close_at=voting_close_at,
+        opened_by=actor,
+        opened_at=now,
+        rerun_of=rerun_of,
+    )
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_ELECTION_OPENED,
+        target=election,
+        details={"seats": seats, "rerun_of": rerun_of.pk if rerun_of else None},
+    )
+    when = timezone.localtime(nominations_close_at).strftime("%-d %B %Y, %H:%M")
+    voting = timezone.localtime(voting_open_at).strftime("%-d %B %Y, %H:%M")
+    closes = timezone.localtime(voting_close_at).strftime("%-d %B %Y, %H:%M")
+    for user in selectors.electorate():
+        notify(
+            key=f"committee-election:{election.pk}:open:{user.pk}",
+            user=user,
+            subject="Advisory committee election: nominations are open",
+            body=(
+                f"The peer supporters elect {seats} member{'s' if seats != 1 else ''} of the "
+                f"advisory committee. Stand or nominate a colleague until {when}; voting runs "
+                f"from {voting} to {closes}. Sign in and open Committee to take part."
+            ),
+            topic="committee",
+        )
+    return election
+
+
+def _locked_election(election: Election) -> Election:
+    return Election.objects.select_for_update().get(pk=election.pk)
+
+
+def _check_nominations_open(election: Election) -> None:
+    phase = election.phase()
+    if phase == "upcoming":
+        raise ValidationError("Nominations have not opened yet.")
+    if phase != "nominations":
+        raise ValidationError("Nominations are closed for this election.")
+
+
+def _check_eligible(user: User, *, who: str) -> None:
+    if not selectors.may_vote(user):
+        raise ValidationError(
+            f"{who} not an active peer supporter, so cannot stand in this election."
+        )
+
+
+@transaction.atomic
+def candidate_stand(*, actor: User, election: Election, statement: str = "") -> Candidate:
+    """An active supporter stands (or accepts a nomination already made)."""
+    election = _locked_election(election)
+    _check_nominations_open(election)
+    _check_eligible(actor, who="You are")
+    statement = (statement or "").strip()[:600]
+    candidate = election.candidates.filter(user=actor).first()
+    if candidate is not None and candidate.status == C.STANDING:
+        raise ValidationError("You are already standing in this election.")
+    if candidate is None:
+        candidate = Candidate.objects.create(
+            election=election,
+            user=actor,
+            status=C.STANDING,
+            statement=statement,
+            answered_at=timezone.now(),
+        )
+    else:
+        candidate.status, candidate.answered_at = C.STANDING, timezone.now()
+        candidate.statement = statement or candidate.statement
+        candidate.save(update_fields=["status", "answered_at", "statement"])
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_CANDIDATE,
+        target=candidate,
+        details={"election_id": election.pk, "status": candidate.status},
+    )
+    return candidate
+
+
+@transaction.atomic
+def candidate_nominate(*, actor: User, election: Election, nominee: User | None) -> Candidate:
+    """An active supporter nominates another, who then accepts or declines."""
+    election = _locked_election(election)
+    _check_nominations_open(election)
+    if not selectors.may_vote(actor):
+        raise ValidationError("Only active peer supporters nominate candidates.")
+    if nominee is None:
+        raise ValidationError({"nominee": "Choose the supporter you nominate."})
+    if nominee.pk == actor.pk:
+        raise ValidationError({"nominee": "To stand yourself, use “Stand for election”."})
+    if not selectors.may_vote(nominee):
+        raise ValidationError(
+            {"nominee": "This person is not an active peer supporter, so cannot stand."}
+        )
+    if election.candidates.filter(user=nominee).exists():
+        raise ValidationError({"nominee": "This supporter is already nominated or standing."})
+    candidate = Candidate.objects.create(
+        election=election, user=nominee, nominated_by=actor, status=C.NOMINATED
+    )
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_CANDIDATE,
+        target=candidate,
+        details={"election_id": election.pk, "status": candidate.status},
+    )
+    closes = timezone.localtime(election.nominations_close_at).strftime("%-d %B %Y, %H:%M")
+    notify(
+        key=f"committee-nomination:{candidate.pk}",
+        user=nominee,
+        subject="You are nominated for the advisory committee",
+        body=(
+            "A colleague has nominated you for an elected seat on the advisory committee. "
+            f"Sign in and open Committee to accept or decline before {closes}."
+        ),
+        topic="committee",
+    )
+    return candidate
+
+
+@transaction.atomic
+def candidate_answer(*, actor: User, candidate: Candidate, accept: bool) -> Candidate:
+    """The nominee accepts (and stands) or declines."""
+    election = _locked_election(candidate.election)
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.user_id != actor.pk:
+        raise ValidationError("Only the nominee answers a nomination.")
+    if candidate.status != C.NOMINATED:
+        raise ValidationError("This nomination is already answered.")
+    _check_nominations_open(election)
+    if accept:
+        _check_eligible(actor, who="You are")
+    candidate.status = C.STANDING if accept else C.DECLINED
+    candidate.answered_at = timezone.now()
+    candidate.save(update_fields=["status", "answered_at"])
+    record(
+        actor=actor,
+        action=AuditAction.COMMITTEE_CANDIDATE,
+        target=candidate,
+        details={"election_id": election.pk, "status": candidate.status},
+    )
+    return candidate
+
+
+@transaction.atomic
+def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
+    """One ballot per active supporter, in the voting window, for up to ``seats`` standing
+    candidates. Returns nothing: there is nothing a voter (or anyone) could hold that points
+    to their ballot."""
+    election = _locked_election(election)  # one vote at a time per election
+    if not selectors.may_vote(actor):
+        raise ValidationError("Only active peer supporters vote in committee elections.")
+    phase = election.phase()
+    if phase in ("upcoming", "nominations", "between"):
+        raise ValidationError("Voting has not opened yet.")
+    if phase != "voting":
+        raise ValidationError("Voting has closed for this election.")
+    if Voter.objects.filter(election=election, user=actor).exists():
+        raise ValidationError("You have already voted in this election.")
+    try:
+        chosen = sorted({int(c) for c in choices})
+    except (TypeError, ValueError):
+        raise ValidationError({"choices": "Choose among the candidates listed."}) from None
+    if len(chosen) != len(list(choices)):
+        raise ValidationError({"choices": "Choose each candidate once at most."})
+    if not chosen:
+        raise ValidationError({"choices": "Choose at least one candidate."})
+    if len(chosen) > election.seats:
+        raise ValidationError(
+            {
+                "choices": f"Choose at most {election.seats} candidate"
+                f"{'s' if election.seats != 1 else ''}: one for each seat to fill."
+            }
+        )
+    standing = set(election.candidates.filter(status=C.STANDING).values_list("pk", flat=True))
+    if not set(chosen) <= standing:
+        raise ValidationError({"choices": "Choose among the candidates listed."})
+    try:
+        with transaction.atomic():
+            Voter.objects.create(election=election, user=actor)
+    except IntegrityError:
+        raise ValidationError("You have already voted in this election.") from None
+    # The box is emptied and filled again in a random order with new keys: the physical order
+    # of rows (SQLite's rowid, PostgreSQL's heap) and the keys say nothing about who came when.
+    box = list(Ballot.objects.filter(election=election).values_list("choices", flat=True))
+    box.append(chosen)
+    _random.shuffle(box)
+    Ballot.objects.filter(election=election).delete()
+    Ballot.objects.bulk_create([Ballot(election=election, choices=c) for c in box])
+    record(actor=actor, action=AuditAction.COMMITTEE_VOTED, target=election)
+
+
+def _decide(election: Election, standing: list[Candidate], counts: Counter, places: int):
+    """Who is elected: the most votes first, ties at the last place by the election's rule.
+    Returns (elected candidates in order, the drawing of lots or {})."""
+    ranked = sorted(standing, key=lambda c: (-counts[c.pk], c.pk))
+    ranked = [c for c in ranked if counts[c.pk] > 0]
+    if len(ranked) <= places:
+        return ranked, {}
+    boundary = counts[ranked[places - 1].pk]
+    sure = [c for c in ranked if counts[c.pk] > boundary]
+    tied = [c for c in ranked if counts[c.pk] == boundary]
+    left = places - len(sure)
+    if len(tied) <= left:
+        return sure + tied, {}
+    if election.tie_rule == Election.TieRule.VACANT:
+        return sure, {"votes": boundary, "tied": [c.pk for c in tied], "places": left}
+    drawn = list(tied)
+    _random.shuffle(drawn)
+    draw = {
+        "votes": boundary,
+        "tied": [c.pk for c in tied],
+        "drawn": [c.pk for c in drawn],
+        "places": left,
+    }
+    return sure + drawn[:left], draw
+
+
+@transaction.atomic
+def _tally_one(election: Election, now: datetime.datetime) -> bool:
+    election = _locked_election(election)
+    if election.status != Election.Status.OPEN or election.voting_close_at > now:
+        return False
+    counts = Counter()
+    ballots = 0
+    for choices in Ballot.objects.filter(election=election).values_list("choices", flat=True):
+        ballots += 1
+        counts.update(choices)
+    standing = list(election.candidates.filter(status=C.STANDING).select_related("user"))
+    today = timezone.localdate(now)
+    vacant = selectors.vacant_elected_seats(today)
+    elected, draw = _decide(election, standing, counts, min(election.seats, len(vacant)))
+    for candidate in standing:
+        candidate.votes = counts[candidate.pk]
+        candidate.elected = candidate in elected
+    Candidate.objects.bulk_update(standing, ["votes", "elected"])
+    voters = set(Voter.objects.filter(election=election).values_list("user_id", flat=True))
+    roll = {u.pk for u in selectors.electorate()} | voters
+    election.status = Election.Status.PUBLISHED
+    election.tallied_at = now
+    election.ballots_cast = ballots
+    election.electorate = len(roll)
+    election.tie_draw = draw
+    election.save(update_fields=["status", "tallied_at", "ballots_cast", "electorate", "tie_draw"])
+    for candidate, seat in zip(elected, vacant, strict=False):
+        _seat_member(
+            actor=None,
+            seat=CommitteeSeat.objects.select_for_update().get(pk=seat.pk),
+            user=candidate.user,
+            term_start=today,
+            term_end=add_months(today, seat.term_months),
+            election=election,
+        )
+    record(
+        actor=None,
+        action=AuditAction.COMMITTEE_ELECTION_TALLIED,
+        target=election,
+        details={
+            "ballots": ballots,
+            "electorate": election.electorate,
+            "elected": [c.pk for c in elected],
+            "drawing_of_lots": bool(draw.get("drawn")),
+        },
+    )
+    for user_id in roll:
+        user = User.objects.get(pk=user_id)
+        notify(
+            key=f"committee-election:{election.pk}:results:{user_id}",
+            user=user,
+            subject="Advisory committee election: the results",
+            body="The results of the advisory committee election are published. Sign in and "
+            "open Committee to see them.",
+            topic="committee",
+        )
+    return True
+
+
+def elections_tally(*, now: datetime.datetime | None = None) -> int:
+    """Tally and publish every open election whose voting has closed (the worker's tick).
+    One transaction per election. Returns how many were published."""
+    now = now or timezone.now()
+    due = Election.objects.filter(status=Election.Status.OPEN, voting_close_at__lte=now)
+    return sum(_tally_one(election, now) for election in due)
+
+
+@transaction.atomic
+def election_void(*, actor: User, election: Election, reason: str) -> Election:
+    """Void an open or published election. Members it seated leave their seats (their role
+    granted by the seat is revoked); its ballots stay, as secret as before. The coordinator
+    may then open a new election that reruns it."""
+    _require_coordinator(actor)
+    election = _locked_election(election)
+    reason = _reason(reason, "reason", "Say why the election is voided, for the record.")
+    if election.status == Election.Status.VOIDED:
+        raise ValidationError("This election is already voided.")
+    today = timezone.localdate()
+    for membership in election.memberships.select_for_update().select_related("user"):
+        if membership.ended_on is None:
+            _end(
+                actor=actor,
+                membership=membership,
+                reason=Membership.EndReason.VOIDED,
+                note=reason,
+                today=today,
+            )
+    election.status = Election.Status.VOIDED
+    election.voided_by, election.voided_at = actor, timezone.now()
+    election.void_reason = reason[:500]
+    election.save(update_fields=["status", "voided_by", "voided_at", "void_reason"])
+    record(actor=actor, action=AuditAction.COMMITTEE_ELECTION_VOIDED, target=election)
+    return election

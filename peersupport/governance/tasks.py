@@ -1,0 +1,16 @@
+"""The committee tick: tallies and publishes every election whose voting has closed, every
+COMMITTEE_TICK_SECONDS, whether or not anyone is signed in; it keeps its own chain going
+(peersupport/notifications/scheduling.py)."""
+
+from django.conf import settings
+from django.tasks import task
+
+
+@task()
+def committee_tick() -> dict:
+    from peersupport.notifications.scheduling import schedule_next
+
+    from .services_committee import elections_tally
+
+    schedule_next(committee_tick, seconds=settings.COMMITTEE_TICK_SECONDS)
+    return {"published": elections_tally()}

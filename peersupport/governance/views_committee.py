@@ -1,0 +1,331 @@
+"""The advisory committee's pages: the current committee (everyone signed in), the
+coordinator's seats, appointments and elections, and the peer supporters' nominations and
+ballots. Elections' pages are read by everyone signed in; counts appear once published."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import roles_required, signed_in
+from peersupport.web.forms import apply_service_errors
+
+from . import selectors_committee as selectors
+from . import services_committee as services
+from .forms_committee import (
+    AnswerForm,
+    AppointForm,
+    BallotForm,
+    ElectionForm,
+    EndForm,
+    NominateForm,
+    SeatForm,
+    StandForm,
+    VoidForm,
+)
+from .models_committee import Candidate, Election
+
+COORDINATOR = Role.COORDINATOR
+
+
+@signed_in
+@require_GET
+def committee(request):
+    elections = selectors.elections()
+    context = {
+        "rows": selectors.committee(),
+        "open_election": next((e for e in elections if e.status == Election.Status.OPEN), None),
+        "past": [e for e in elections if e.status != Election.Status.OPEN][:10],
+        "can_manage": request.user.has_role(COORDINATOR),
+    }
+    return render(request, "governance/committee/committee.html", context)
+
+
+@roles_required(COORDINATOR)
+@require_GET
+def manage(request):
+    context = {
+        "rows": selectors.committee(history=True),
+        "retired": selectors.retired_seats(),
+        "elections": selectors.elections(),
+        "open_election": selectors.open_election(),
+        "vacant_elected": selectors.vacant_elected_seats(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "governance/committee/manage.html", context)
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def seat_create(request):
+    form = SeatForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            seat = services.seat_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Added the seat “{seat.name}”.")
+            return redirect("committee:manage")
+    return render(
+        request,
+        "governance/committee/seat_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def seat_retire(request, seat_id: int):
+    seat = selectors.seat(seat_id)
+    errors = ()
+    if request.method == "POST":
+        try:
+            services.seat_retire(actor=request.user, seat=seat)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"Retired the seat “{seat.name}”.")
+            return redirect("committee:manage")
+    return render(
+        request,
+        "governance/committee/seat_retire.html",
+        {"seat": seat, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def appoint(request, seat_id: int):
+    seat = selectors.seat(seat_id)
+    form = AppointForm(
+        request.POST if request.method == "POST" else None,
+        initial={"term_start": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.member_appoint(
+                actor=request.user,
+                seat=seat,
+                user=selectors.account_by_email(data["email"]),
+                term_start=data["term_start"],
+                term_end=data["term_end"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user} holds “{seat.name}”.")
+            return redirect("committee:manage")
+    return render(
+        request,
+        "governance/committee/appoint.html",
+        {"seat": seat, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def member_end(request, membership_id: int):
+    membership = selectors.membership(membership_id)
+    form = EndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_end(actor=request.user, membership=membership, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user} no longer holds “{membership.seat}”.")
+            return redirect("committee:manage")
+    return render(
+        request,
+        "governance/committee/member_end.html",
+        {"membership": membership, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def election_open(request):
+    if request.method == "POST":
+        form = ElectionForm(request.POST)
+    else:
+        rerun = request.GET.get("rerun", "")
+        form = ElectionForm(
+            initial={
+                "seats": len(selectors.vacant_elected_seats()) or 1,
+                "rerun_of": rerun if rerun.isdigit() else None,
+            }
+        )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        rerun_id = data.pop("rerun_of")
+        try:
+            rerun_of = selectors.election(rerun_id) if rerun_id else None
+            election = services.election_open(actor=request.user, rerun_of=rerun_of, **data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "The election is open. Every active supporter is told.")
+            return redirect("committee:election", election_id=election.pk)
+    return render(
+        request,
+        "governance/committee/election_open.html",
+        {"form": form, "tie_rule": settings.COMMITTEE_TIE_RULE},
+        status=400 if form.errors else 200,
+    )
+
+
+def _election_page(request, election, *, errors=(), nominate_form=None, status=200):
+    user = request.user
+    phase = election.phase()
+    candidates = selectors.candidates(election)
+    eligible = user.has_role(Role.PEER_SUPPORTER) and selectors.may_vote(user)
+    own = next((c for c in candidates if c.user_id == user.pk), None)
+    is_coordinator = user.has_role(COORDINATOR)
+    if nominate_form is None and eligible and phase == "nominations":
+        taken = {c.user_id for c in candidates}
+        choices = [
+            (u.pk, str(u)) for u in selectors.electorate() if u.pk != user.pk and u.pk not in taken
+        ]
+        nominate_form = NominateForm(choices=choices)
+    context = {
+        "election": election,
+        "phase": phase,
+        "standing": [c for c in candidates if c.status == Candidate.Status.STANDING],
+        # Who is nominated and yet to answer, or declined, is the coordinator's to see.
+        "others": [c for c in candidates if c.status != Candidate.Status.STANDING]
+        if is_coordinator
+        else [],
+        "own": own,
+        "eligible": eligible,
+        "has_voted": eligible and selectors.has_voted(user=user, election=election),
+        "stand_form": StandForm(),
+        "nominate_form": nominate_form,
+        "can_void": is_coordinator and election.status != Election.Status.VOIDED,
+        "errors": errors,
+    }
+    return render(request, "governance/committee/election.html", context, status=status)
+
+
+@signed_in
+@require_GET
+def election(request, election_id: int):
+    return _election_page(request, selectors.election(election_id))
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def stand(request, election_id: int):
+    election = selectors.election(election_id)
+    form = StandForm(request.POST)
+    statement = form.cleaned_data["statement"] if form.is_valid() else ""
+    try:
+        services.candidate_stand(actor=request.user, election=election, statement=statement)
+    except ValidationError as exc:
+        return _election_page(request, election, errors=exc.messages, status=400)
+    messages.success(request, "You are standing for election.")
+    return redirect("committee:election", election_id=election.pk)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_POST
+def nominate(request, election_id: int):
+    election = selectors.election(election_id)
+    raw = request.POST.get("nominee", "")
+    nominee_id = int(raw) if raw.isdigit() else None
+    nominee = next((u for u in selectors.electorate() if u.pk == nominee_id), None)
+    try:
+        candidate = services.candidate_nominate(
+            actor=request.user, election=election, nominee=nominee
+        )
+    except ValidationError as exc:
+        return _election_page(request, election, errors=exc.messages, status=400)
+    messages.success(request, f"You nominated {candidate.user}; they are asked to accept.")
+    return redirect("committee:election", election_id=election.pk)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_http_methods(["GET", "POST"])
+def answer(request, candidate_id: int):
+    """The nominee's answer. GET (a link in a message) leads to the election page, where the
+    accept and decline buttons are."""
+    candidate = selectors.candidate_for_user(user=request.user, candidate_id=candidate_id)
+    if request.method == "GET":
+        return redirect("committee:election", election_id=candidate.election_id)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Accept or decline the nomination.")
+        services.candidate_answer(
+            actor=request.user, candidate=candidate, accept=form.cleaned_data["accept"]
+        )
+    except ValidationError as exc:
+        return _election_page(request, candidate.election, errors=exc.messages, status=400)
+    if form.cleaned_data["accept"]:
+        messages.success(request, "You accepted: you are standing for election.")
+    else:
+        messages.success(request, "You declined the nomination.")
+    return redirect("committee:election", election_id=candidate.election_id)
+
+
+@roles_required(Role.PEER_SUPPORTER)
+@require_http_methods(["GET", "POST"])
+def vote(request, election_id: int):
+    election = selectors.election(election_id)
+    standing = [c for c in selectors.candidates(election) if c.status == Candidate.Status.STANDING]
+    form = BallotForm(request.POST if request.method == "POST" else None, candidates=standing)
+    errors = ()
+    if request.method == "GET":
+        # Say why not before anyone fills in a ballot that would be refused.
+        if not selectors.may_vote(request.user):
+            errors = ["Only active peer supporters vote in committee elections."]
+        elif selectors.has_voted(user=request.user, election=election):
+            errors = ["You have already voted in this election."]
+        elif election.phase() != "voting":
+            errors = ["Voting is not open for this election."]
+    elif form.is_valid():
+        try:
+            services.ballot_cast(
+                actor=request.user, election=election, choices=form.cleaned_data["choices"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Your ballot is cast. Nobody can see how you voted.")
+            return redirect("committee:election", election_id=election.pk)
+    context = {"election": election, "form": form, "errors": errors, "standing": standing}
+    return render(
+        request,
+        "governance/committee/vote.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def void(request, election_id: int):
+    election = selectors.election(election_id)
+    form = VoidForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.election_void(actor=request.user, election=election, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "The election is voided. You may now run it again.")
+            return redirect("committee:manage")
+    return render(
+        request,
+        "governance/committee/void.html",
+        {"election": election, "form": form},
+        status=400 if form.errors else 200,
+    )
