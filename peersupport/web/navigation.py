@@ -34,14 +34,31 @@ NAV = [
     Link("Ask for support", "support:ask", frozenset({Role.EMPLOYEE})),
     Link("Inbox", "support:inbox", frozenset({Role.PEER_SUPPORTER})),
     Link("My availability", "roster:mine", frozenset({Role.PEER_SUPPORTER})),
+    Link("Training", "training:mine", frozenset({Role.PEER_SUPPORTER})),
+    Link("My outreach", "outreach:mine", frozenset({Role.PEER_SUPPORTER})),
     Link("Support overview", "support:overview", frozenset({Role.COORDINATOR})),
+    Link("Outreach", "outreach:board", frozenset({Role.COORDINATOR, Role.BHS_MANAGER})),
+    Link(
+        "Training compliance",
+        "training:board",
+        frozenset({Role.COORDINATOR, Role.BHS_MANAGER}),
+    ),
+    Link(
+        "Selection board",
+        "selection:board",
+        frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
+    ),
+    Link(
+        "Selection",
+        "selection:tasks",
+        frozenset({Role.PANELIST, Role.SUPERVISOR, Role.CHIEF}),
+    ),
     Link(
         "Policy",
         "governance:list",
         frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR}),
     ),
     Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
-    Link("Releases", "releases:mine", frozenset({Role.PEER_SUPPORTER})),
     Link(
         "Escalations",
         "confidentiality:escalation_list",
@@ -65,6 +82,8 @@ ROLE_HOME = {
             "roster:directory",
             "support:ask",
             "support:my_requests",
+            "selection:nominate",
+            "selection:mine",
             "resources:list",
             "accounts:profile",
         ],
@@ -76,6 +95,8 @@ ROLE_HOME = {
             "support:inbox",
             "roster:mine",
             "support:contact_new",
+            "training:mine",
+            "outreach:mine",
             "releases:mine",
             "governance:current",
             "resources:list",
@@ -84,7 +105,18 @@ ROLE_HOME = {
     Role.COORDINATOR: (
         "You run the program day to day: the roster, training, program reports and the resource "
         "directory. You never see who sought help.",
-        ["support:overview", "governance:list", "confidentiality:duty", "resources:list"],
+        [
+            "support:overview",
+            "outreach:board",
+            "training:board",
+            "training:sessions",
+            "selection:board",
+            "selection:rounds",
+            "roster:manage",
+            "governance:list",
+            "confidentiality:duty",
+            "resources:list",
+        ],
     ),
     Role.BHS_MANAGER: (
         "You own the program's policy, recommend candidates to the Chief and receive "
@@ -92,6 +124,10 @@ ROLE_HOME = {
         [
             "confidentiality:escalation_list",
             "confidentiality:duty",
+            "outreach:board",
+            "selection:board",
+            "training:board",
+            "roster:manage",
             "governance:list",
             "governance:categories",
             "accounts:role_list",
@@ -104,14 +140,14 @@ ROLE_HOME = {
     ),
     Role.CHIEF: (
         "You give final approval of appointments and of program policy.",
-        ["governance:list"],
+        ["selection:tasks", "selection:board", "roster:manage", "governance:list"],
     ),
     Role.SUPERVISOR: (
         "You supervise a unit. You endorse or decline a candidate's request to serve as a "
         "peer supporter when it reaches your level, and see nothing else of the program.",
-        [],
+        ["selection:tasks"],
     ),
-    Role.PANELIST: ("You sit on an interview panel and score candidates.", []),
+    Role.PANELIST: ("You sit on an interview panel and score candidates.", ["selection:tasks"]),
     Role.COMMITTEE_MEMBER: (
         "You sit on the advisory committee and guide the program from its program-level "
         "reports, which never identify anyone.",
@@ -141,6 +177,28 @@ _LINKS = {link.url_name: link for link in NAV} | {
     ),
     "support:my_requests": Link(
         "My requests for support", "support:my_requests", frozenset({Role.EMPLOYEE})
+    ),
+    "releases:mine": Link(
+        "Releases of information", "releases:mine", frozenset({Role.PEER_SUPPORTER})
+    ),
+    "selection:nominate": Link(
+        "Nominate a colleague as a peer supporter",
+        "selection:nominate",
+        frozenset({Role.EMPLOYEE}),
+    ),
+    "selection:mine": Link("Your request to serve", "selection:mine", frozenset({Role.EMPLOYEE})),
+    "selection:rounds": Link(
+        "Nomination rounds", "selection:rounds", frozenset({Role.COORDINATOR})
+    ),
+    "roster:manage": Link(
+        "Supporter roster",
+        "roster:manage",
+        frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
+    ),
+    "training:sessions": Link(
+        "Training sessions",
+        "training:sessions",
+        frozenset({Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER}),
     ),
 }
 
