@@ -328,8 +328,11 @@ def election_open(
         raise ValidationError(
             {"seats": f"Only {vacant} elected seat{'s' if vacant != 1 else ''} will be vacant."}
         )
+    if rerun_of is not None:
+        rerun_of = Election.objects.get(pk=rerun_of.pk)
     if rerun_of is not None and (
-        rerun_of.status != Election.Status.VOIDED or hasattr(rerun_of, "rerun")
+        rerun_of.status != Election.Status.VOIDED
+        or Election.objects.filter(rerun_of=rerun_of).exists()
     ):
         raise ValidationError("Only a voided election, once, can be run again.")
     election = Election.objects.create(
