@@ -518,3 +518,27 @@ def test_concurrent_double_submissions_produce_one_ballot(dept, voters, committe
     assert sorted(outcomes) == ["You have already voted in this election.", "cast"]
     assert Ballot.objects.filter(election=election).count() == 1
     assert Voter.objects.filter(election=election).count() == 1
+
+
+# --- The demo department ----------------------------------------------------------------------
+
+
+def test_demo_department_has_a_committee_and_a_past_election():
+    import io
+
+    from django.core.management import call_command
+
+    from peersupport.governance import selectors_committee
+
+    call_command("demo_department", "--employees", "300", stdout=io.StringIO())
+    past = Election.objects.get()
+    assert past.status == Election.Status.PUBLISHED
+    assert 0 < past.ballots_cast <= past.electorate
+    assert Voter.objects.count() == past.ballots_cast
+    assert Ballot.objects.count() == past.ballots_cast
+    rows = selectors_committee.committee()
+    held = [r for r in rows if r.member]
+    assert len(held) >= 4
+    assert "committee@demo.peersupport.test" in {r.member.user.email for r in held}
+    assert len(selectors_committee.vacant_elected_seats()) == 1
+    assert Membership.objects.filter(end_reason="resigned").count() == 1

@@ -32,6 +32,7 @@ from peersupport.accounts.models import (
 )
 from peersupport.accounts.selectors import chain_of_command, user_needs_mfa
 from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.governance.models import Membership
 
 SMALL = 300
 
@@ -174,14 +175,16 @@ def test_small_run_creates_the_department(small):
     assert all(u.check_password(settings.DEMO_PASSWORD) for u in User.objects.all()[:5])
 
     grants = RoleGrant.objects.all()
-    assert grants.count() == len(demo.PERSONAS) - 2 + demo.default_supporters(SMALL) - 1
+    # The committee seats a few more people, each with the role their seat grants.
+    seated = Membership.objects.exclude(role_grant=None).count()
+    assert grants.count() == len(demo.PERSONAS) - 2 + demo.default_supporters(SMALL) - 1 + seated
     assert set(grants.values_list("granted_by", flat=True)) == {None}
     assert set(grants.values_list("reason", flat=True)) == {"demo department"}
 
     # One audit event per loader (department, supporters, resources, support activity, releases
-    # of information, escalations, training, selection, outreach), not one per row.
+    # of information, escalations, training, selection, outreach, committee), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 9
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 10
     assert events[0].details["employees"] == SMALL
 
 
@@ -209,10 +212,14 @@ def test_one_persona_per_role(small):
         assert EmailAddress.objects.filter(
             user=user, email=p.email, verified=True, primary=True
         ).exists()
-    # Each granted role other than peer supporter is held by its persona alone.
-    for role in set(Role) - {Role.EMPLOYEE, Role.SUPERVISOR, Role.PEER_SUPPORTER}:
+    # Each granted role other than peer supporter is held by its persona alone; the committee
+    # member role is held by whoever holds a seat (the persona among them).
+    shared = {Role.EMPLOYEE, Role.SUPERVISOR, Role.PEER_SUPPORTER, Role.COMMITTEE_MEMBER}
+    for role in set(Role) - shared:
         holders = RoleGrant.objects.current().filter(role=role)
         assert [g.user.email for g in holders] == [persona(role_key(role)).email]
+    members = RoleGrant.objects.current().filter(role=Role.COMMITTEE_MEMBER)
+    assert persona("committee_member").email in {g.user.email for g in members}
 
     chief = persona("chief").employee
     root = Unit.objects.get(kind=Unit.Kind.DEPARTMENT)

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         # resource directory, a year of support activity that uses both, and releases of
         # information signed for some of those requests.
         from peersupport.confidentiality.demo import load_demo as load_escalations
+        from peersupport.governance.demo_committee import load_demo as load_committee
         from peersupport.outreach.demo import load_demo as load_outreach
         from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         extras.append(load_training(seed=seed))
         extras.append(load_selection(seed=seed))  # candidates at every stage of selection
         extras.append(load_outreach())  # two closed outreaches and an open one
+        extras.append(load_committee(seed=seed))  # a current committee and a past election
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
