@@ -31,7 +31,7 @@ def profile(request):
             "preferred_name": employee.preferred_name,
             "languages": list(employee.languages.all()),
         }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if employee is None:
         del form.fields["preferred_name"], form.fields["languages"]
     if request.method == "POST" and form.is_valid():
@@ -57,7 +57,7 @@ def profile(request):
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_http_methods(["GET", "POST"])
 def role_list(request):
-    form = RoleGrantForm(request.POST or None)
+    form = RoleGrantForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.role_grant(
@@ -115,7 +115,7 @@ def unit_list(request):
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, unit_id: int | None = None):
     unit = get_object_or_404(Unit, pk=unit_id) if unit_id else None
-    form = UnitForm(request.POST or None, instance=unit)
+    form = UnitForm(request.POST if request.method == "POST" else None, instance=unit)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("name", "kind", "parent", "supervisor")}
         try:
@@ -155,7 +155,7 @@ def employee_list(request):
 @require_http_methods(["GET", "POST"])
 def employee_edit(request, employee_id: int | None = None):
     employee = get_object_or_404(Employee, pk=employee_id) if employee_id else None
-    form = EmployeeForm(request.POST or None, instance=employee)
+    form = EmployeeForm(request.POST if request.method == "POST" else None, instance=employee)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "languages"}
         languages = list(form.cleaned_data["languages"])

@@ -24,7 +24,7 @@ supporter_only = roles_required(Role.PEER_SUPPORTER)
 
 
 def _raise(request, *, req=None, contact=None):
-    form = RaiseForm(request.POST or None)
+    form = RaiseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             escalation = services.escalation_raise(
@@ -163,7 +163,7 @@ def escalation_resolve(request, public_id):
 def duty_roster(request):
     """Who is on duty for escalations and the backups; the BHS manager changes it."""
     can_edit = request.user.has_role(Role.BHS_MANAGER)
-    form = DutyForm(request.POST or None) if can_edit else None
+    form = DutyForm(request.POST if request.method == "POST" else None) if can_edit else None
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied

@@ -58,7 +58,7 @@ def board(request):
 @staff_only
 @require_http_methods(["GET", "POST"])
 def open_outreach(request):
-    form = OpenForm(request.POST or None)
+    form = OpenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             outreach = services.outreach_open(actor=request.user, **form.cleaned_data)
@@ -76,6 +76,9 @@ def open_outreach(request):
 
 
 def _detail(request, outreach, *, status=200, errors=(), **forms):
+    if request.method == "POST" and not outreach.is_open:
+        # The forms are not on the page of a closed outreach: say why nothing happened.
+        errors = [*errors, "This outreach is closed; nothing on it can be changed."]
     people = selectors.people_of(outreach)
     on_outreach = {p.family_member_id for p in people if p.family_member_id}
     employees = [p.employee for p in people if p.employee_id]
@@ -167,7 +170,7 @@ def _assign_page(request, person, form, *, status=200, warn=False):
 @require_http_methods(["GET", "POST"])
 def assign(request, person_id: int):
     person = selectors.person_for_staff(person_id)
-    form = AssignForm(request.POST or None)
+    form = AssignForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
         return _assign_page(request, person, form)
     warn = False
@@ -293,7 +296,7 @@ def plans(request):
     """The follow-up plan of each event type. The coordinator changes them; the BHS manager
     reads them."""
     can_edit = request.user.has_role(Role.COORDINATOR)
-    form = PlanStepForm(request.POST or None) if can_edit else None
+    form = PlanStepForm(request.POST if request.method == "POST" else None) if can_edit else None
     if request.method == "POST":
         if not can_edit:
             from django.core.exceptions import PermissionDenied

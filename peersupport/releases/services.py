@@ -207,31 +207,36 @@ def _locked(release: Release) -> Release:
     return Release.objects.select_for_update().get(pk=release.pk)
 
 
+def transition_refusal(*, actor: User, release: Release, action: str) -> str | None:
+    """Why ``actor`` may not ``revoke`` or ``end`` ``release`` now, or None if they may."""
+    if action not in TRANSITIONS:
+        return f"Unknown action: {action}."
+    if release.supporter_id != actor.pk or not actor.has_role(Role.PEER_SUPPORTER):
+        return "Only the peer supporter holding this release may change it."
+    status = release.status_on()
+    if status not in TRANSITIONS[action][0]:
+        return f"This release is already {ReleaseStatus(status).label.lower()}; nothing changed."
+    if action == "end" and release.expiry_event is None:
+        return "This release has no expiry event; it ends on its date."
+    return None
+
+
 @transaction.atomic
 def release_transition(*, actor: User, release: Release, action: str) -> Release:
     """The one function that moves a release: ``revoke`` (the person withdrew consent, through
     their supporter) or ``end`` (its expiry event happened). Only its supporter does either."""
-    if action not in TRANSITIONS:
-        raise ValidationError(f"Unknown action: {action}.")
-    sources, audit_action = TRANSITIONS[action]
     release = _locked(release)
-    if release.supporter_id != actor.pk or not actor.has_role(Role.PEER_SUPPORTER):
-        raise ValidationError("Only the peer supporter holding this release may change it.")
-    status = release.status_on()
-    if status not in sources:
-        raise ValidationError(
-            f"This release is already {ReleaseStatus(status).label.lower()}; nothing changed."
-        )
+    refusal = transition_refusal(actor=actor, release=release, action=action)
+    if refusal:
+        raise ValidationError(refusal)
     now = timezone.now()
     if action == "revoke":
         release.revoked_at, release.revoked_by = now, actor
         release.save(update_fields=["revoked_at", "revoked_by"])
     else:
-        if release.expiry_event is None:
-            raise ValidationError("This release has no expiry event; it ends on its date.")
         release.ended_at, release.ended_by = now, actor
         release.save(update_fields=["ended_at", "ended_by"])
-    record(actor=actor, action=audit_action, target=release)
+    record(actor=actor, action=TRANSITIONS[action][1], target=release)
     return release
 
 

@@ -228,6 +228,11 @@ def _transition(request, release_id: int, action: str):
     if request.method == "GET":  # after the same check, back to the page the action lives on
         return redirect("releases:detail", release_id=release.pk)
     label = REVOKE_LABEL if action == "revoke" else END_LABEL
+    refusal = services.transition_refusal(actor=request.user, release=release, action=action)
+    if refusal:
+        # Said at the top: the form for a move that cannot happen is not on the page.
+        release = selectors.release_for_viewer(request.user, release_id)
+        return _detail_page(request, release, errors=[refusal], status=400)
     form = ConfirmForm(request.POST, prefix=action, label=label)
     if form.is_valid():
         try:

@@ -103,7 +103,7 @@ def retired_list(request):
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def resource_create(request):
-    form = ResourceForm(request.POST or None)
+    form = ResourceForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             resource = services.resource_create(actor=request.user, **form.cleaned_data)
@@ -126,7 +126,7 @@ def resource_edit(request, resource_id: int):
     resource = get_object_or_404(selectors.resources_visible_to(request.user), pk=resource_id)
     # The form writes what was typed onto the instance; the page keeps the stored name.
     title = resource.name
-    form = ResourceForm(request.POST or None, instance=resource)
+    form = ResourceForm(request.POST if request.method == "POST" else None, instance=resource)
     if request.method == "POST" and form.is_valid():
         try:
             resource = services.resource_update(
@@ -154,7 +154,7 @@ def _change_state(request, resource_id: int, *, retire: bool):
             f"{resource} is {'already retired' if retire else 'not retired'}; nothing changed.",
         )
         return redirect(resource)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         service = services.resource_retire if retire else services.resource_restore
         try:

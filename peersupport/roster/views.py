@@ -258,7 +258,9 @@ def _status_choices(profile):
 @require_http_methods(["GET", "POST"])
 def set_status(request, profile_id: int):
     profile = selectors.profile_for_coordinator(profile_id)
-    form = StatusForm(request.POST or None, choices=_status_choices(profile))
+    form = StatusForm(
+        request.POST if request.method == "POST" else None, choices=_status_choices(profile)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

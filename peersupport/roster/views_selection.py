@@ -71,7 +71,7 @@ def tasks(request):
 @require_http_methods(["GET", "POST"])
 def nominate(request):
     is_open, current_round = services.nominations_open_on(timezone.localdate())
-    form = NominationForm(request.POST or None)
+    form = NominationForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -186,7 +186,7 @@ def board(request):
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def rounds(request):
-    form = RoundForm(request.POST or None)
+    form = RoundForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -277,7 +277,9 @@ def _staff_back(candidacy) -> str:
 @require_http_methods(["GET", "POST"])
 def schedule(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ScheduleForm(request.POST or None, panelists=selectors.panelist_choices())
+    form = ScheduleForm(
+        request.POST if request.method == "POST" else None, panelists=selectors.panelist_choices()
+    )
     done = _run(
         request,
         form,
@@ -305,7 +307,7 @@ def schedule(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def decide(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     done = _run(
         request,
         form,
@@ -336,7 +338,7 @@ def decide(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def skip(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     done = _run(
         request,
         form,
@@ -364,7 +366,7 @@ def skip(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     done = _run(
         request,
         form,
@@ -388,7 +390,7 @@ def withdraw(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def score(request, candidacy_id: int):
     item, interview = selectors.candidacy_for_panelist(request.user, candidacy_id)
-    form = ScoreForm(request.POST or None, interview=interview)
+    form = ScoreForm(request.POST if request.method == "POST" else None, interview=interview)
     done = _run(
         request,
         form,
@@ -422,7 +424,7 @@ def score(request, candidacy_id: int):
 def endorse(request, candidacy_id: int):
     item, steps = selectors.candidacy_for_supervisor(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         yes="I endorse the request",
         no="I decline the request",
         label="Your answer",
@@ -459,7 +461,7 @@ def endorse(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def override(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     done = _run(
         request,
         form,
@@ -488,7 +490,7 @@ def override(request, candidacy_id: int):
 def recommend(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         yes="Recommend to the Chief",
         no="Do not recommend",
         label="Your recommendation",
@@ -520,7 +522,7 @@ def recommend(request, candidacy_id: int):
 def approve(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         yes="Approve: appoint as a peer supporter",
         no="Refuse",
         label="Your decision",

@@ -78,7 +78,7 @@ def ask(request):
         employee = getattr(request.user, "employee", None)
         initial["name"] = employee.full_name if employee else ""
         initial["supporter"] = request.GET.get("supporter") or None
-    form = EmployeeAskForm(request.POST or None, initial=initial)
+    form = EmployeeAskForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             created = _create(request, form, requester=request.user, kind=RequesterKind.EMPLOYEE)
@@ -180,7 +180,7 @@ def _thread(request, req, *, back: str):
 @require_http_methods(["GET", "POST"])
 def public_ask(request):
     initial = _initial(request)
-    form = PublicAskForm(request.POST or None, initial=initial)
+    form = PublicAskForm(request.POST if request.method == "POST" else None, initial=initial)
     del form.fields["supporter"]
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,7 +224,7 @@ def _count_failure() -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check(request):
-    form = CodenameForm(request.POST or None)
+    form = CodenameForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not _checks_left():

@@ -229,7 +229,12 @@ def held_close(request, request_id: int):
     if request.method == "GET":
         return redirect("support:held", request_id=req.pk)
     form = CloseForm(request.POST)
-    if form.is_valid():
+    if req.status != SupportRequest.Status.ACCEPTED:
+        # The close form is not on the page of a request that is not open: say it here.
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, "Only an accepted request can be closed; this one is not open.")
+    elif form.is_valid():
         try:
             services.request_close(actor=request.user, request=req)
         except ValidationError as exc:
@@ -250,7 +255,7 @@ def held_close(request, request_id: int):
 
 
 def _contact(request, req: SupportRequest | None):
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

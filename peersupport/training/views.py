@@ -280,7 +280,7 @@ def session_edit(request, session_id: int):
 @require_http_methods(["GET", "POST"])
 def session_cancel(request, session_id: int):
     session = selectors.session(session_id)
-    form = ReasonForm(request.POST or None)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.session_cancel(
@@ -380,7 +380,9 @@ def attendance(request, day_id: int):
     ]
     people += [a.user for uid, a in recorded.items() if uid not in {p.pk for p in people}]
     hours = {uid: a.hours for uid, a in recorded.items()}
-    form = AttendanceForm(request.POST or None, people=people, day=day, recorded=hours)
+    form = AttendanceForm(
+        request.POST if request.method == "POST" else None, people=people, day=day, recorded=hours
+    )
     happened = day.starts_at <= timezone.now()
     if request.method == "POST" and form.is_valid():
         try:
