@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "peersupport.releases",
     "peersupport.outreach",
     "peersupport.training",
+    "peersupport.reports",
     "peersupport.web",
 ]
 
@@ -614,3 +615,11 @@ COMMITTEE_TERM_MONTHS = env_int("COMMITTEE_TERM_MONTHS", 24, minimum=1)
 COMMITTEE_TIE_RULE = env_choice("COMMITTEE_TIE_RULE", "lots", {"lots", "vacant"})
 # How often the worker looks for elections whose voting has closed, to tally them.
 COMMITTEE_TICK_SECONDS = env_int("COMMITTEE_TICK_SECONDS", 60, minimum=10)
+
+# Program reporting (docs/operations.md, "Reports")
+# Counts from 1 to this are never shown, and complementary cells are hidden so that they
+# cannot be worked out (PROGRAM.md rule 8).
+REPORTS_SUPPRESSION_THRESHOLD = env_int("REPORTS_SUPPRESSION_THRESHOLD", 5, minimum=1)
+# A bureau with fewer supporters than this is pooled with the others, so that no row of the
+# reports is one supporter's work.
+REPORTS_BUREAU_MIN_SUPPORTERS = env_int("REPORTS_BUREAU_MIN_SUPPORTERS", 3, minimum=1)

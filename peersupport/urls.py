@@ -17,6 +17,7 @@ urlpatterns = [
     path("releases/", include("peersupport.releases.urls")),
     path("outreach/", include("peersupport.outreach.urls")),
     path("training/", include("peersupport.training.urls")),
+    path("reports/", include("peersupport.reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

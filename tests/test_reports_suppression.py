@@ -62,9 +62,7 @@ def populations(draw):
     months = draw(st.lists(st.sampled_from(MONTHS), min_size=1, max_size=6, unique=True))
     units = draw(st.lists(unit_strategy(months), min_size=0, max_size=45))
     threshold = draw(st.integers(min_value=1, max_value=5))
-    today = draw(
-        st.sampled_from([datetime.date(2026, 1, 10), datetime.date(2025, 8, 15)])
-    )
+    today = draw(st.sampled_from([datetime.date(2026, 1, 10), datetime.date(2025, 8, 15)]))
     return units, threshold, today
 
 
@@ -244,9 +242,11 @@ def _fine_delta(before, after):
         if unit is None:
             continue
         month, parts, bins = unit
-        for cell in [(TOTAL, ALL, month)] + [(d, c, month) for d, c in parts.items()] + [
-            (d, c, month) for d, cs in bins.items() for c in cs
-        ]:
+        for cell in (
+            [(TOTAL, ALL, month)]
+            + [(d, c, month) for d, c in parts.items()]
+            + [(d, c, month) for d, cs in bins.items() for c in cs]
+        ):
             delta[cell] = delta.get(cell, 0) + sign
     return delta
 
@@ -284,9 +284,10 @@ def other_truths(result, units) -> set:
         month, parts, bins = unit
         consider([(unit, None)])
         consider([(None, unit)])
-        for m in result.timeline.months[result.timeline.years[0]] + result.timeline.months[
-            result.timeline.years[-1]
-        ]:
+        for m in (
+            result.timeline.months[result.timeline.years[0]]
+            + result.timeline.months[result.timeline.years[-1]]
+        ):
             consider([(unit, (m, parts, bins))])
         for dim, cats in PARTITIONS.items():
             for c in cats:
@@ -357,9 +358,7 @@ def test_a_period_not_over_is_never_shown():
 def test_every_pair_of_tables_shares_one_decision():
     """The same cell is shown or hidden the same way whichever page or export reads it: they
     all read one protected cube, and no breakdown shows a period whose total is hidden."""
-    units = [
-        (Period(2025, 1, 1), {"mode": "a", "bureau": "x"}, {"topic": frozenset({"t1"})})
-    ] * 4
+    units = [(Period(2025, 1, 1), {"mode": "a", "bureau": "x"}, {"topic": frozenset({"t1"})})] * 4
     result = publish(units, 5, datetime.date(2026, 2, 1))
     for table, row, node in itertools.product(
         ["mode", "bureau", "topic"], ["a", "x", "t1"], [Period(2025, 1, 1)]

@@ -109,6 +109,8 @@ class AuditAction(models.TextChoices):
     COMMITTEE_VOTED = "committee.voted", "Voted in a committee election (never how)"
     COMMITTEE_ELECTION_TALLIED = "committee.election_tallied", "Committee election tallied"
     COMMITTEE_ELECTION_VOIDED = "committee.election_voided", "Committee election voided"
+    REPORTS_CSV_EXPORTED = "reports.csv_exported", "Program report table exported (CSV)"
+    REPORTS_PDF_EXPORTED = "reports.pdf_exported", "Program report exported (PDF)"
 
 
 class Outcome(models.TextChoices):

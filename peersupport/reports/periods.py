@@ -9,7 +9,20 @@ from dataclasses import dataclass
 
 YEAR, QUARTER, MONTH = "year", "quarter", "month"
 _KEY = re.compile(r"^(\d{4})(?:-(?:Q(\d)|(\d{2})))?$")
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 class PeriodError(ValueError):
@@ -90,7 +103,11 @@ class Period:
             m = self.month + 1
             return Period(self.year, (m - 1) // 3 + 1, m)
         if self.quarter is not None:
-            return Period(self.year + 1, 1) if self.quarter == 4 else Period(self.year, self.quarter + 1)
+            return (
+                Period(self.year + 1, 1)
+                if self.quarter == 4
+                else Period(self.year, self.quarter + 1)
+            )
         return Period(self.year + 1)
 
     def previous(self) -> "Period":
@@ -100,7 +117,11 @@ class Period:
             m = self.month - 1
             return Period(self.year, (m - 1) // 3 + 1, m)
         if self.quarter is not None:
-            return Period(self.year - 1, 4) if self.quarter == 1 else Period(self.year, self.quarter - 1)
+            return (
+                Period(self.year - 1, 4)
+                if self.quarter == 1
+                else Period(self.year, self.quarter - 1)
+            )
         return Period(self.year - 1)
 
     def is_over(self, today: datetime.date) -> bool:
@@ -112,7 +133,7 @@ def month_of(day: datetime.date) -> Period:
 
 
 def parse(key: str) -> Period:
-    """"2026", "2026-Q1" or "2026-03" as a Period, or PeriodError saying what is wrong."""
+    """ "2026", "2026-Q1" or "2026-03" as a Period, or PeriodError saying what is wrong."""
     found = _KEY.match(key or "")
     if not found:
         raise PeriodError(

@@ -276,7 +276,9 @@ def _protect_breakdown(
             else:
                 for sib in siblings:
                     gives = value(row, sib) < totals[sib]  # someone there lacks it
-                    takes = level == node and value(row, sib) >= 1 and value(row, node) < totals[node]
+                    takes = (
+                        level == node and value(row, sib) >= 1 and value(row, node) < totals[node]
+                    )
                     if gives or takes:  # one record hands the category to another
                         found.append(([(row, n) for n in path] + [(row, sib)], "hand over"))
             if found:

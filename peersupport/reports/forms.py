@@ -1,0 +1,51 @@
+from django import forms
+from django.utils import timezone
+
+from . import periods
+
+
+class PeriodForm(forms.Form):
+    """The period picker. Validates only: a readable period that is over."""
+
+    period = forms.CharField(max_length=10)
+
+    def __init__(self, data, *, allowed_kinds=(periods.YEAR, periods.QUARTER, periods.MONTH)):
+        super().__init__(data)
+        self.allowed_kinds = allowed_kinds
+
+    def clean_period(self):
+        try:
+            period = periods.parse(self.cleaned_data["period"])
+        except periods.PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if period.kind not in self.allowed_kinds:
+            raise forms.ValidationError(
+                "The program report is for a month or a quarter; choose one of those."
+            )
+        today = timezone.localdate()
+        if not period.is_over(today):
+            latest = periods.latest_over(period.kind, today)
+            raise forms.ValidationError(
+                f"{period} is not over yet: reports show periods that have ended, so that two "
+                f"exports never differ by a few records. The latest is {latest}."
+            )
+        return period
+
+
+def choices(today, first_year: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The picker's options, newest first: years, quarters and months that are over."""
+    first_year = min(first_year, today.year - 1)
+    years = [periods.Period(y) for y in range(today.year, first_year - 1, -1)]
+    groups = {periods.YEAR: [], periods.QUARTER: [], periods.MONTH: []}
+    for year in years:
+        for node in [year, *reversed(year.children())]:
+            if node.is_over(today):
+                groups[node.kind].append((node.key, str(node)))
+            for month in reversed(node.children()) if node.kind == periods.QUARTER else []:
+                if month.is_over(today):
+                    groups[periods.MONTH].append((month.key, str(month)))
+    return [
+        ("Months", groups[periods.MONTH]),
+        ("Quarters", groups[periods.QUARTER]),
+        ("Years", groups[periods.YEAR]),
+    ]

@@ -1,0 +1,113 @@
+"""Program reports: one dashboard for the coordinator, the BHS manager, the Chief and the
+advisory committee (each sees the sections of their audience), a CSV of every table and the
+monthly or quarterly program report as a PDF. Everything is read from one protected cube
+(suppression.py), so pages and exports hide the same cells."""
+
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import roles_required
+from peersupport.audit.models import AuditAction
+from peersupport.web.pdf import pdf_response
+
+from . import periods, report, selectors, services
+from .forms import PeriodForm, choices
+
+readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
+FILTERS = {"period"}
+ALL_KINDS = (periods.YEAR, periods.QUARTER, periods.MONTH)
+REPORT_KINDS = (periods.QUARTER, periods.MONTH)
+
+
+def _audience(user) -> str:
+    if user.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
+        return report.STAFF
+    if user.has_role(Role.CHIEF):
+        return report.CHIEF
+    return report.COMMITTEE
+
+
+def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str]:
+    """The period asked for, or a message saying why it cannot be reported."""
+    unknown = sorted(set(request.GET) - FILTERS)
+    if unknown:
+        return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
+    if "period" not in request.GET:
+        return periods.latest_over(default_kind, timezone.localdate()), ""
+    form = PeriodForm(request.GET, allowed_kinds=kinds)
+    if not form.is_valid():
+        return None, form.errors["period"][0]
+    return form.cleaned_data["period"], ""
+
+
+@readers
+@require_GET
+def dashboard(request):
+    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    cube = selectors.cube()
+    context = {
+        "choices": choices(cube.today, cube.first_year),
+        "error": error,
+        "selected": period.key if period else "",
+    }
+    if error:
+        return render(request, "reports/dashboard.html", context, status=400)
+    context["report"] = report.build(cube, period, _audience(request.user))
+    today = cube.today
+    context["newer"] = period.next() if period.next().is_over(today) else None
+    context["pdf_ok"] = period.kind in REPORT_KINDS
+    return render(request, "reports/dashboard.html", context)
+
+
+@readers
+@require_GET
+def table_csv(request, slug: str):
+    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    built = report.build(selectors.cube(), period, _audience(request.user))
+    table = built.table(slug)
+    if table is None:
+        raise Http404
+    services.export_record(
+        actor=request.user,
+        action=AuditAction.REPORTS_CSV_EXPORTED,
+        period=period.key,
+        table=slug,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{period.key}.csv"'
+    writer = csv.writer(response)
+    for row in report.csv_rows(built, table):
+        # A cell starting with = + - @ would be run as a formula by a spreadsheet.
+        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+    return response
+
+
+@readers
+@require_GET
+def report_pdf(request):
+    period, error = _period(request, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    # The program report is for the Chief and the committee: the program-level sections.
+    audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
+    built = report.build(selectors.cube(), period, audience)
+    services.export_record(
+        actor=request.user, action=AuditAction.REPORTS_PDF_EXPORTED, period=period.key
+    )
+    return pdf_response(
+        "reports/report_pdf.html",
+        {
+            "report": built,
+            "generated": timezone.localtime(),
+            "department_name": settings.DEPARTMENT_NAME,
+        },
+        filename=f"program-report-{period.key}.pdf",
+    )

@@ -1,0 +1,76 @@
+"""The program reports in a real browser: the coordinator picks periods (a quarter with
+activity, a month with nothing recorded), meets the message for a period not over yet, and the
+committee member and the Chief read their dashboards. Every page checked with axe, under the
+strict CSP (the charts are server-drawn SVG; no script, no inline style)."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from peersupport.reports.periods import QUARTER, latest_over
+from peersupport.support.models import Contact
+
+from .axe import assert_accessible
+from .conftest import open_page
+
+
+def as_persona(new_context, sign_in, name):
+    context = new_context()
+    sign_in(name, into=context)
+    return open_page(context)
+
+
+def submit(page, button) -> None:
+    with page.expect_navigation():
+        button.click()
+
+
+def test_reports_for_each_audience(new_context, sign_in, personas):
+    quarter = latest_over(QUARTER, timezone.localdate())
+    for i, month in enumerate(quarter.months()):
+        Contact.objects.bulk_create(
+            Contact(
+                supporter=personas["supporter"],
+                date=month.first_day + datetime.timedelta(days=n % 20),
+                duration_minutes=30 + n,
+                mode=[Contact.Mode.PHONE, Contact.Mode.IN_PERSON][n % 2],
+                requester_type=Contact.RequesterType.SWORN if n % 9 else "family",
+                topics=["work_stress", "sleep_health"][: 1 + n % 2],
+                limits_explained=True,
+                notice_version="v1",
+            )
+            for n in range(25 + 5 * i)
+        )
+
+    coord = as_persona(new_context, sign_in, "coordinator")
+    coord.goto(reverse("reports:dashboard"))
+    expect(coord.get_by_role("heading", level=1)).to_have_text(f"Program reports: {quarter}")
+    expect(
+        coord.get_by_role("img", name=f"Contacts by mode, {quarter}", exact=False)
+    ).to_be_visible()
+    expect(coord.get_by_role("heading", name="Supporter load")).to_be_visible()
+    assert_accessible(coord)
+
+    empty = quarter.previous().previous().months()[0]
+    coord.get_by_label("Period", exact=True).select_option(empty.key)
+    submit(coord, coord.get_by_role("button", name="Show"))
+    expect(coord.get_by_role("heading", name=f"Nothing recorded in {empty}")).to_be_visible()
+    assert_accessible(coord)
+
+    coord.goto(reverse("reports:dashboard") + f"?period={timezone.localdate().year + 1}")
+    expect(coord.get_by_role("alert")).to_contain_text("is not over yet")
+    assert_accessible(coord)
+
+    committee = as_persona(new_context, sign_in, "committee_member")
+    committee.goto(reverse("reports:dashboard") + f"?period={quarter.key}")
+    expect(committee.get_by_role("heading", name="Contacts by mode")).to_be_visible()
+    expect(committee.get_by_role("heading", name="Confidentiality escalations")).to_have_count(0)
+    assert_accessible(committee)
+
+    chief = as_persona(new_context, sign_in, "chief")
+    chief.goto(reverse("reports:dashboard") + f"?period={quarter.months()[-1].key}")
+    expect(chief.get_by_role("heading", name="Supporter load")).to_have_count(0)
+    expect(chief.get_by_role("heading", name="Confidentiality escalations")).to_be_visible()
+    assert_accessible(chief)

@@ -1,0 +1,206 @@
+"""Program reports: who sees which sections, suppression on the pages and in the exports, bad
+periods and filters (400, never 500), an empty period, the audit of exports, query counts that
+do not grow with the data, and no encrypted column ever read. The suppression itself is proven
+in tests/test_reports_suppression.py."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.reports import report, selectors
+from peersupport.reports.periods import Period
+from peersupport.support.models import Contact
+
+NOW = datetime.datetime(2026, 2, 10, 12, tzinfo=datetime.UTC)
+DASHBOARD = reverse("reports:dashboard")
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def contacts(supporter, day, n, **fields):
+    Contact.objects.bulk_create(
+        Contact(
+            supporter=supporter,
+            date=day,
+            duration_minutes=fields.get("minutes", 30),
+            mode=fields.get("mode", Contact.Mode.PHONE),
+            requester_type=fields.get("requester_type", Contact.RequesterType.SWORN),
+            topics=fields.get("topics", ["work_stress"]),
+            limits_explained=True,
+            notice_version="v1",
+        )
+        for _ in range(n)
+    )
+
+
+@pytest.fixture
+def activity(personas):
+    supporter = personas["supporter"]
+    for month in (10, 11, 12):
+        contacts(supporter, datetime.date(2025, month, 3), 20)
+        contacts(supporter, datetime.date(2025, month, 4), 12, mode=Contact.Mode.IN_PERSON)
+    # Two family contacts in November: a small count.
+    contacts(
+        supporter,
+        datetime.date(2025, 11, 5),
+        2,
+        requester_type=Contact.RequesterType.FAMILY,
+        topics=["grief"],
+    )
+    return supporter
+
+
+def row(table, key):
+    return next(r for r in table.rows if r.key == key)
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "bhs_manager", "chief", "committee_member"])
+def test_each_audience_sees_its_dashboard(client_for, activity, persona):
+    response = client_for(persona).get(DASHBOARD, {"period": "2025-Q4"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Program reports: Q4 2025" in content
+    assert "Contacts by mode" in content
+    assert ("Contacts by the supporter" in content) == (persona != "committee_member")
+    assert ("Confidentiality escalations" in content) == (persona != "committee_member")
+    assert ("Supporter load" in content) == (persona in ("coordinator", "bhs_manager"))
+    # Strict CSP: no inline style or script; charts are SVG with presentation attributes.
+    assert 'style="' not in content
+    assert "<svg" in content
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", content)
+
+
+def test_small_counts_and_their_complements_are_hidden(activity):
+    cube = selectors.cube()
+    built = report.build(cube, Period(2025, 4), report.STAFF)
+    kinds = built.table("contacts-requester_type")
+    assert row(kinds, "family").value is None  # 2 contacts
+    assert row(kinds, "sworn").value is None  # would give family as total minus sworn
+    assert kinds.total.value == 98
+    november = report.build(cube, Period(2025, 4, 11), report.STAFF)
+    assert row(november.table("contacts-topic"), "grief").value is None
+    assert row(november.table("contacts-topic"), "grief").share is None
+
+
+def test_csv_hides_the_same_cells_and_is_audited(client_for, personas, activity):
+    url = reverse("reports:table_csv", kwargs={"slug": "contacts-requester_type"})
+    response = client_for("chief").get(url, {"period": "2025-Q4"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("category,contacts,share")
+    family = next(line for line in lines if line.startswith("Family member"))
+    assert family.split(",")[1] == "suppressed"
+    event = AuditEvent.objects.filter(action=AuditAction.REPORTS_CSV_EXPORTED).get()
+    assert event.actor_id == personas["chief"].pk
+    assert event.details == {"period": "2025-Q4", "table": "contacts-requester_type"}
+
+
+def test_committee_cannot_export_a_table_it_does_not_see(client_for, activity):
+    url = reverse("reports:table_csv", kwargs={"slug": "contacts-bureau"})
+    assert client_for("committee_member").get(url, {"period": "2025-Q4"}).status_code == 404
+    assert client_for("coordinator").get(url, {"period": "2025-Q4"}).status_code == 200
+
+
+def test_program_report_pdf(client_for, activity):
+    response = client_for("committee_member").get(
+        reverse("reports:report_pdf"), {"period": "2025-Q4"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action=AuditAction.REPORTS_PDF_EXPORTED).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"period": "2025-13"}, "There is no month 13"),
+        ({"period": "2025-Q5"}, "There is no quarter 5"),
+        ({"period": "last week"}, "is not a period"),
+        ({"period": "2026-Q1"}, "Q1 2026 is not over yet"),
+        ({"period": "2031"}, "2031 is not over yet"),
+        ({"period": "1066"}, "1066 is not a year"),
+        ({"bureau": "north"}, "“bureau” is not a filter"),
+    ],
+)
+def test_bad_periods_and_filters_get_a_clear_400(client_for, query, message):
+    response = client_for("coordinator").get(DASHBOARD, query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_bad_input_to_the_exports_is_400(client_for):
+    client = client_for("chief")
+    csv_url = reverse("reports:table_csv", kwargs={"slug": "contacts-mode"})
+    assert client.get(csv_url, {"period": "2025-00"}).status_code == 400
+    assert client.get(csv_url, {"sort": "x"}).status_code == 400
+    pdf = client.get(reverse("reports:report_pdf"), {"period": "2025"})
+    assert pdf.status_code == 400
+    assert "month or a quarter" in pdf.content.decode()
+    assert client.get(reverse("reports:table_csv", kwargs={"slug": "nope"})).status_code == 404
+
+
+def test_a_period_with_no_data_is_an_empty_state(client_for, activity):
+    response = client_for("coordinator").get(DASHBOARD, {"period": "2024-03"})
+    assert response.status_code == 200
+    assert "Nothing recorded in March 2024" in response.content.decode()
+
+
+def test_default_period_is_the_last_quarter_over(client_for, activity):
+    response = client_for("coordinator").get(DASHBOARD)
+    assert response.status_code == 200
+    assert "Program reports: Q4 2025" in response.content.decode()
+
+
+def _dashboard_queries(client):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(DASHBOARD, {"period": "2025-Q4"}).status_code == 200
+    return ctx.captured_queries
+
+
+def test_query_count_stays_constant_as_data_grows(client_for, personas, activity):
+    client = client_for("coordinator")
+    _dashboard_queries(client)  # warm the per-process caches (content types, sessions)
+    before = len(_dashboard_queries(client))
+    for month in range(1, 13):
+        contacts(personas["supporter"], datetime.date(2024, month, 9), 15, mode="video")
+        contacts(personas["bhs_manager"], datetime.date(2025, month, 2), 7, topics=["grief"])
+    assert len(_dashboard_queries(client)) == before
+
+
+ENCRYPTED_COLUMNS = {
+    "identity",
+    "body",
+    "person_name",
+    "items",
+    "recipients",
+    "purpose",
+    "signature",
+    "description",
+    "summary",
+    "how_to_reach",
+    "note",
+    "resolution",
+    "notes",
+}
+
+
+def test_no_encrypted_column_is_ever_read(activity):
+    with CaptureQueriesContext(connection) as ctx:
+        report.build(selectors.cube(), Period(2025, 4), report.STAFF)
+    assert ctx.captured_queries
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        for column in ENCRYPTED_COLUMNS:
+            assert f'."{column}"' not in sql, (column, sql)
