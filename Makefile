@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: run test venv install install-test lint format migrate demo bench check-deploy clean
+.PHONY: run test venv install install-test lint format migrate demo bench soak check-deploy clean
 
 $(VENV)/bin/python:
 	@py=$$(scripts/find-python) || exit 1; \
@@ -52,9 +52,18 @@ format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## make bench: every benchmark (minutes; PostgreSQL too with BENCH_DATABASE_URL), then bench/RESULTS.md
 bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null || { echo "bench/pages.py needs wrk: apt-get install -y wrk"; exit 1; }
 	$(PY) bench/demo_department.py
 	$(PY) bench/escalation_latency.py
+	$(PY) bench/pages.py
+	@for f in bench/report*.py; do [ -e "$$f" ] || continue; echo "$(PY) $$f"; $(PY) "$$f" || exit 1; done
+	$(PY) bench/collect.py
+
+## make soak: kill -9 the web server and the worker 100 times under load; nothing may be lost
+soak: $(VENV)/.installed-test
+	$(PY) bench/soak.py --kills 100
 
 clean:
 	rm -rf $(VENV) var/ .pytest_cache
