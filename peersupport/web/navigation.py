@@ -60,6 +60,11 @@ NAV = [
     ),
     Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
     Link(
+        "Committee",
+        "committee:current",
+        frozenset({Role.PEER_SUPPORTER, Role.COMMITTEE_MEMBER}),
+    ),
+    Link(
         "Escalations",
         "confidentiality:escalation_list",
         frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR}),
@@ -84,6 +89,7 @@ ROLE_HOME = {
             "support:my_requests",
             "selection:nominate",
             "selection:mine",
+            "committee:current",
             "resources:list",
             "accounts:profile",
         ],
@@ -113,6 +119,7 @@ ROLE_HOME = {
             "selection:board",
             "selection:rounds",
             "roster:manage",
+            "committee:manage",
             "governance:list",
             "confidentiality:duty",
             "resources:list",
@@ -151,7 +158,7 @@ ROLE_HOME = {
     Role.COMMITTEE_MEMBER: (
         "You sit on the advisory committee and guide the program from its program-level "
         "reports, which never identify anyone.",
-        [],
+        ["committee:current"],
     ),
     Role.SYSADMIN: (
         "You run the service: people, units, roles and the administration site. By design you "
@@ -194,6 +201,12 @@ _LINKS = {link.url_name: link for link in NAV} | {
         "Supporter roster",
         "roster:manage",
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
+    ),
+    "committee:current": Link(
+        "The advisory committee", "committee:current", frozenset({SIGNED_IN})
+    ),
+    "committee:manage": Link(
+        "Committee and elections", "committee:manage", frozenset({Role.COORDINATOR})
     ),
     "training:sessions": Link(
         "Training sessions",

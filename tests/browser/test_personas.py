@@ -33,6 +33,7 @@ NAV = {
         "Training",
         "My outreach",
         "Program policy",
+        "Committee",
         "Escalations",
         "Profile",
         "Security",
@@ -50,6 +51,7 @@ NAV = {
     "chief": [*EMPLOYEE_NAV, "Selection board", "Selection", "Policy", "Profile", "Security"],
     "supervisor": [*EMPLOYEE_NAV, "Selection", "Profile", "Security"],
     "panelist": [*EMPLOYEE_NAV, "Selection", "Profile", "Security"],
+    "committee_member": [*EMPLOYEE_NAV, "Committee", "Profile", "Security"],
 }
 # The main heading of each page a navigation link leads to.
 HEADINGS = {
@@ -73,6 +75,7 @@ HEADINGS = {
     "Training compliance": re.compile(r"^Training compliance, \d{4}$"),
     "Selection board": "Selection board",
     "Selection": "Selection of supporters",
+    "Committee": "Advisory committee",
     "Releases and disclosures": "Releases of information and disclosures",
     "Profile": "Your profile",
     "Security": "Two-Factor Authentication",
