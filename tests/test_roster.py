@@ -579,6 +579,33 @@ def test_directory_queries_do_not_grow_with_the_roster(dept, spanish, client_for
     assert small == large
 
 
+def test_directory_page_reads_only_the_supporters_it_shows(dept, client_for):
+    """The page asks the database for one page of profiles (LIMIT), not the whole roster: a
+    program of 400 supporters made every view of the directory read all 400 (bench/pages.py)."""
+    from peersupport.roster.views import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 5):
+        make_supporter(dept.squad, first=f"First{i}", last=f"Last{i:03d}")
+    listed = selectors.directory(viewer=dept.users["employee"])
+    assert len(listed) == PAGE_SIZE + 5
+    assert [p.user.employee.last_name for p in listed[:3]] == ["Last000", "Last001", "Last002"]
+    assert all(hasattr(p, "available_now") for p in listed[PAGE_SIZE:])
+    assert listed[0] in listed
+
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client_for("employee").get(reverse("roster:directory"))
+    assert resp.status_code == 200
+    profile_reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "roster_supporterprofile"."id"')
+    ]
+    assert len(profile_reads) == 1 and f"LIMIT {PAGE_SIZE}" in profile_reads[0]
+    assert resp.content.decode().count("Last0") >= PAGE_SIZE
+    resp = client_for("employee").get(reverse("roster:directory"), {"page": 2})
+    assert "Last034" in resp.content.decode() and "Last000" not in resp.content.decode()
+
+
 # --- Matching -------------------------------------------------------------------------------
 
 
