@@ -44,6 +44,7 @@ def test_tick_runs_and_schedules_the_next_one():
         "reminders",
         "purged",
         "releases_purged",
+        "supporters_back",
     }
     waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
     assert waiting.count() == 1

@@ -452,3 +452,43 @@ def oncall_shift_remove(*, actor: User, shift: OnCallShift) -> None:
             target=profile,
             details={"on_call": "removed", "shift_id": shift_id},
         )
+
+
+def supporters_inactive_period_end(*, today: date | None = None) -> int:
+    """Supporters whose inactive period has an end date that has come are active again (the
+    worker, daily in effect). Out of training compliance is left to the training rules: being
+    compliant again, not a date, ends it. Each comes back with availability "off" until they
+    say otherwise, and is told through the outbox. Returns how many."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from peersupport.notifications.services import notify
+
+    today = today or timezone.localdate()
+    due = SupporterProfile.objects.filter(
+        status=Status.INACTIVE, inactive_until__isnull=False, inactive_until__lte=today
+    ).exclude(inactive_reason=SupporterProfile.InactiveReason.OUT_OF_COMPLIANCE)
+    back = 0
+    for profile in due.select_related("user"):
+        ended = profile.inactive_until
+        try:
+            with transaction.atomic():
+                _set_status(
+                    actor=None,
+                    profile=profile,
+                    status=Status.ACTIVE,
+                    reason=f"inactive period ended on {ended.isoformat()}",
+                )
+                notify(
+                    key=f"inactive-ended:{profile.pk}:{ended.isoformat()}",
+                    user=profile.user,
+                    subject="You are an active peer supporter again",
+                    body="Your inactive period has ended. Set your availability when you are "
+                    f"ready to be offered requests: {settings.SITE_URL.rstrip('/')}"
+                    f"{reverse('roster:mine')}",
+                    topic="roster",
+                )
+        except ValidationError:
+            continue  # e.g. initial training not complete: stays inactive, shown to the coordinator
+        back += 1
+    return back

@@ -14,6 +14,7 @@ TICK_SECONDS = 60
 def support_tick() -> dict:
     from peersupport.notifications.scheduling import schedule_next
     from peersupport.releases.services import releases_purge
+    from peersupport.roster.services import supporters_inactive_period_end
 
     from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
@@ -25,4 +26,6 @@ def support_tick() -> dict:
         "purged": purge_expired(),
         # Releases of information and their accounting, once past RELEASE_RETENTION_YEARS.
         "releases_purged": releases_purge(),
+        # Supporters whose inactive period ends today become active again.
+        "supporters_back": supporters_inactive_period_end(),
     }
