@@ -204,3 +204,27 @@ def test_no_encrypted_column_is_ever_read(activity):
         sql = query["sql"]
         for column in ENCRYPTED_COLUMNS:
             assert f'."{column}"' not in sql, (column, sql)
+
+
+def test_the_protected_counts_are_cached_until_the_next_audited_write(personas, client_for):
+    """The cube is built once per version of the data (the audit chain head): a second page
+    view costs a handful of queries; an audited write makes the next view build it again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from peersupport.audit.models import AuditAction
+    from peersupport.audit.services import record
+
+    url = reverse("reports:dashboard")
+    client = client_for("coordinator")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    first = queries()
+    second = queries()
+    assert second < first
+    record(actor=personas["coordinator"], action=AuditAction.UNIT_UPDATED, details={})
+    assert queries() == first

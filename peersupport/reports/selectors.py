@@ -572,6 +572,27 @@ def cube(*, today: datetime.date | None = None, threshold: int | None = None) ->
     return Cube(today, threshold, populations, protected, first)
 
 
+def cached_cube() -> Cube:
+    """``cube()`` for today, kept in the shared cache until the next audited write.
+
+    Every write the reports read (a contact, an escalation acknowledged, attendance, a move in
+    selection...) goes through a service that appends to the audit chain, so the chain head's
+    sequence number is a version of the data: while it is unchanged the protected counts are
+    too. A day change or a new threshold is a new key as well."""
+    from django.core.cache import cache
+
+    from peersupport.audit.models import AuditChainHead
+
+    today = timezone.localdate()
+    seq = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    key = f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:{seq}"
+    built = cache.get(key)
+    if built is None:
+        built = cube(today=today)
+        cache.set(key, built, timeout=24 * 3600)
+    return built
+
+
 def median_wait(population: Population, node: Period, threshold: int) -> float | None:
     """The median of the waiting times behind ``node``, when more than ``threshold`` of them
     (a median of a handful points at the handful)."""

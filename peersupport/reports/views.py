@@ -50,7 +50,7 @@ def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str
 @require_GET
 def dashboard(request):
     period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
-    cube = selectors.cube()
+    cube = selectors.cached_cube()
     context = {
         "choices": choices(cube.today, cube.first_year),
         "error": error,
@@ -71,7 +71,7 @@ def table_csv(request, slug: str):
     period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
     if error:
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    built = report.build(selectors.cube(), period, _audience(request.user))
+    built = report.build(selectors.cached_cube(), period, _audience(request.user))
     table = built.table(slug)
     if table is None:
         raise Http404
@@ -98,7 +98,7 @@ def report_pdf(request):
         return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
-    built = report.build(selectors.cube(), period, audience)
+    built = report.build(selectors.cached_cube(), period, audience)
     services.export_record(
         actor=request.user, action=AuditAction.REPORTS_PDF_EXPORTED, period=period.key
     )

@@ -49,6 +49,11 @@ NAV = [
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
     ),
     Link(
+        "Reports",
+        "reports:dashboard",
+        frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER}),
+    ),
+    Link(
         "Selection",
         "selection:tasks",
         frozenset({Role.PANELIST, Role.SUPERVISOR, Role.CHIEF}),
@@ -147,7 +152,13 @@ ROLE_HOME = {
     ),
     Role.CHIEF: (
         "You give final approval of appointments and of program policy.",
-        ["selection:tasks", "selection:board", "roster:manage", "governance:list"],
+        [
+            "reports:dashboard",
+            "selection:tasks",
+            "selection:board",
+            "roster:manage",
+            "governance:list",
+        ],
     ),
     Role.SUPERVISOR: (
         "You supervise a unit. You endorse or decline a candidate's request to serve as a "
@@ -158,7 +169,7 @@ ROLE_HOME = {
     Role.COMMITTEE_MEMBER: (
         "You sit on the advisory committee and guide the program from its program-level "
         "reports, which never identify anyone.",
-        ["committee:current"],
+        ["reports:dashboard", "committee:current"],
     ),
     Role.SYSADMIN: (
         "You run the service: people, units, roles and the administration site. By design you "
