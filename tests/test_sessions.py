@@ -49,6 +49,26 @@ def test_idle_timeout(personas, settings):
         assert resp["Location"].startswith(reverse("account_login"))
 
 
+def test_the_session_is_written_at_most_once_a_minute(personas, settings):
+    """Renewing the idle limit writes the session; within SESSION_RENEW_SECONDS of the last
+    renewal a request does not (no commit and fsync per page view)."""
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_RENEW_SECONDS = 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        c = _login(personas["employee"])
+        assert _signed_in(c)
+        key = c.session.session_key
+        expiry = Session.objects.get(session_key=key).expire_date
+        clock.shift(timedelta(seconds=30))
+        assert _signed_in(c)
+        assert Session.objects.get(session_key=key).expire_date == expiry
+        clock.shift(timedelta(seconds=31))
+        assert _signed_in(c)
+        assert Session.objects.get(session_key=key).expire_date > expiry
+
+
 def test_absolute_lifetime(personas, settings):
     settings.SESSION_ABSOLUTE_SECONDS = 12 * 3600
     start = timezone.now()

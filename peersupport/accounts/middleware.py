@@ -36,11 +36,14 @@ class RequireMFAMiddleware:
 
 
 SESSION_STARTED_KEY = "peersupport_session_started"
+SESSION_RENEWED_KEY = "peersupport_session_renewed"
 
 
 class SessionLifetimeMiddleware:
-    """A session lasts at most SESSION_ABSOLUTE_HOURS from sign-in, however active it is. (The
-    idle limit is the session's own expiry, renewed by every request.)"""
+    """A session lasts at most SESSION_ABSOLUTE_HOURS from sign-in, however active it is. The
+    idle limit is the session's own expiry, renewed by a request when it was last renewed more
+    than SESSION_RENEW_SECONDS ago (so the idle limit is exact to that many seconds, and a
+    session is written once a minute at most instead of on every request)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,4 +59,9 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, "Your session has ended. Please sign in again.")
                 return redirect(f"{reverse('account_login')}?next={request.path}")
+        session = request.session
+        if session.session_key is not None:
+            now = timezone.now().timestamp()
+            if now - session.get(SESSION_RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[SESSION_RENEWED_KEY] = now  # saved with a new expiry
         return self.get_response(request)
