@@ -45,6 +45,7 @@ def test_tick_runs_and_schedules_the_next_one():
         "purged",
         "releases_purged",
         "supporters_back",
+        "restarted",
     }
     waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")
     assert waiting.count() == 1
@@ -101,3 +102,20 @@ def test_coordinators_are_told_of_waiting_requests_without_details(personas, set
     assert services.waiting_tell_coordinators(now=later) == 0
     deliver_due()
     assert len(mail.outbox) == 1
+
+
+def test_a_chain_killed_before_it_enqueued_its_successor_is_restarted_by_another():
+    """A worker killed at the very start of an escalation tick leaves it RUNNING with no
+    successor. Any other tick restarts it once the run is stale (a crash soak found this)."""
+    from peersupport.confidentiality.tasks import escalation_tick
+    from peersupport.notifications.scheduling import STALE_RUNNING
+
+    escalation_tick.enqueue()
+    dead = DBTaskResult.objects.filter(task_path=escalation_tick.module_path)
+    dead.update(status="RUNNING", started_at=timezone.now() - timedelta(seconds=5))
+    assert "escalation_tick" not in support_tick.call()["restarted"]  # maybe still running
+    dead.update(started_at=timezone.now() - STALE_RUNNING - timedelta(seconds=1))
+    assert "escalation_tick" in support_tick.call()["restarted"]
+    assert DBTaskResult.objects.filter(
+        task_path=escalation_tick.module_path, status="READY"
+    ).exists()

@@ -10,10 +10,10 @@ from django.tasks import task
 
 @task()
 def escalation_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
+    from peersupport.notifications.scheduling import ensure_all, schedule_next
     from peersupport.notifications.services import sweep
 
     from .services import escalations_advance
 
     schedule_next(escalation_tick, seconds=settings.ESCALATION_TICK_SECONDS)
-    return {"escalations": escalations_advance(), **sweep()}
+    return {"escalations": escalations_advance(), **sweep(), "restarted": ensure_all()}

@@ -11,8 +11,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-# A run that started longer ago than this is taken for dead.
-STALE_RUNNING = timedelta(minutes=10)
+# A run that started longer ago than this is taken for dead (its worker was killed: the row
+# stays RUNNING for ever). A live run that is slower only makes a second chain for a while,
+# which collapses into one, and the work is idempotent.
+STALE_RUNNING = timedelta(seconds=90)
 
 
 def _waiting(task):
@@ -41,6 +43,13 @@ def ensure_scheduled(task) -> bool:
         return False
     task.enqueue()
     return True
+
+
+def ensure_all() -> list[str]:
+    """Restart any chain that died. Every tick calls it, so a chain killed at the wrong moment
+    (before it enqueued its successor) is back within a minute and a half while any other chain
+    runs; `manage.py schedule_ticks` does the same at every start."""
+    return [task.name for task, _seconds in periodic_tasks() if ensure_scheduled(task)]
 
 
 def periodic_tasks():
