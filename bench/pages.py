@@ -386,6 +386,8 @@ def _targets(sessions: dict) -> list[dict]:
          "path": "/__bench_hello__", "status": 200},
         {"key": "healthz", "label": "baseline: /healthz, every middleware",
          "path": "/healthz", "status": 200},
+        {"key": "home", "label": "floor: signed-in home page (supporter)",
+         "path": "/", "status": 200, "as": "supporter"},
         {"key": "directory", "label": "supporter directory (employee)",
          "path": "/supporters/", "status": 200, "as": "employee"},
         {"key": "inbox", "label": "supporter inbox (supporter)",
@@ -634,7 +636,10 @@ def _header(load: dict) -> str:
             "",
             "Ratios are to the baselines measured in the same run by the same server: *hello* "
             "is a minimal Django `HttpResponse` answered before any middleware "
-            "(bench/benchwsgi.py), *healthz* is `/healthz` through every middleware. Absolute "
+            "(bench/benchwsgi.py), *healthz* is `/healthz` through every middleware. The *floor* "
+            "is the home page of a signed-in supporter: what every signed-in page pays (the "
+            "session, the account and its roles, the navigation, the escalation banner's check) "
+            "with almost nothing of its own. Absolute "
             "figures depend on the machine and on what else runs on it; the ratios are what "
             "carries over.",
             "",

@@ -9,7 +9,9 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from peersupport.accounts.models import Role
@@ -253,3 +255,32 @@ def test_role_granted_after_sign_in_brings_the_mfa_requirement(personas, client)
     grant(employee, Role.PANELIST)
 
     assert client.get(reverse("web:home"))["Location"] == f"{TOTP_SETUP}?required=1"
+
+
+@pytest.mark.django_db
+def test_authenticator_is_looked_up_once_per_renewal_and_its_removal_is_enforced(personas, clock):
+    """The session remembers the renewal at which it last saw an authenticator, so pages do
+    not ask again on every request; removing the last one sends the person to set one up
+    again at the next renewal, within SESSION_RENEW_SECONDS."""
+    from peersupport.accounts.middleware import MFA_SEEN_KEY
+
+    coordinator = personas["coordinator"]
+    client = Client()
+    client.force_login(coordinator, backend="allauth.account.auth_backends.AuthenticationBackend")
+    home = reverse("web:home")
+    assert client.get(home).status_code == 200
+    assert client.session[MFA_SEEN_KEY] is not None
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(home).status_code == 200
+    assert not [q for q in first.captured_queries if "mfa_authenticator" in q["sql"]]
+
+    Authenticator.objects.filter(user=coordinator).delete()
+    # Within the same renewal the page still answers...
+    clock.shift(timedelta(seconds=settings.SESSION_RENEW_SECONDS - 5))
+    assert client.get(home).status_code == 200
+    # ...and once the session is renewed, the missing authenticator is noticed.
+    clock.shift(timedelta(seconds=10))
+    with CaptureQueriesContext(connection) as renewed:
+        assert client.get(home)["Location"] == f"{TOTP_SETUP}?required=1"
+    assert [q for q in renewed.captured_queries if "mfa_authenticator" in q["sql"]]
+    assert MFA_SEEN_KEY not in client.session

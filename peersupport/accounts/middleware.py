@@ -7,13 +7,22 @@ from django.utils import timezone
 
 from .selectors import user_needs_mfa
 
+SESSION_STARTED_KEY = "peersupport_session_started"
+SESSION_RENEWED_KEY = "peersupport_session_renewed"
+MFA_SEEN_KEY = "peersupport_mfa_seen"  # the renewal at which an authenticator was last seen
+
 # Paths a person without MFA may still reach while setting it up.
 _MFA_SETUP_PREFIXES = ("/accounts/", "/static/", "/healthz")
 
 
 class RequireMFAMiddleware:
     """Anyone holding a role beyond plain employee must have multi-factor authentication set up.
-    Until they do, every page sends them to set up an authenticator app."""
+    Until they do, every page sends them to set up an authenticator app.
+
+    The roles are checked on every request; whether an authenticator exists is checked again
+    each time the session is renewed (SESSION_RENEW_SECONDS, a minute), not on every request:
+    the session remembers the renewal at which it last saw one. Removing one's last
+    authenticator therefore sends one to set up a new one within a minute."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -25,18 +34,19 @@ class RequireMFAMiddleware:
             and not request.path.startswith(_MFA_SETUP_PREFIXES)
             and user_needs_mfa(user)
         ):
-            from allauth.mfa.models import Authenticator
+            session = request.session
+            renewed = session.get(SESSION_RENEWED_KEY)
+            if renewed is None or session.get(MFA_SEEN_KEY) != renewed:
+                from allauth.mfa.models import Authenticator
 
-            has_mfa = Authenticator.objects.filter(
-                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-            ).exists()
-            if not has_mfa:
-                return redirect(reverse("mfa_activate_totp") + "?required=1")
+                has_mfa = Authenticator.objects.filter(
+                    user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+                ).exists()
+                if not has_mfa:
+                    session.pop(MFA_SEEN_KEY, None)
+                    return redirect(reverse("mfa_activate_totp") + "?required=1")
+                session[MFA_SEEN_KEY] = renewed
         return self.get_response(request)
-
-
-SESSION_STARTED_KEY = "peersupport_session_started"
-SESSION_RENEWED_KEY = "peersupport_session_renewed"
 
 
 class SessionLifetimeMiddleware:

@@ -1,29 +1,51 @@
 """Reads about people, units and roles. Views reach these records only through here."""
 
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import Employee, Role, RoleGrant, Unit, User
 
 
 def user_roles(user: User) -> frozenset[str]:
     """Current granted roles, plus EMPLOYEE (an active or on-leave employee record) and
-    SUPERVISOR (an active employee who supervises a unit). Two queries."""
+    SUPERVISOR (an active employee who supervises a unit).
+
+    Every signed-in request asks this first, so it is one hand-written query (the grants and
+    the employee record, ``UNION ALL``) instead of two built by the ORM: building them cost
+    more than running them, about a fifth of a page that shows little else (bench/README.md).
+    tests/test_roles.py covers each rule (expiry, revocation, leave, supervising)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    roles = set(RoleGrant.objects.current().filter(user=user).values_list("role", flat=True))
-    row = (
-        Employee.objects.filter(user=user)
-        .values_list("status", "supervised_units__pk")
-        .order_by(F("supervised_units__pk").desc(nulls_last=True))
-        .first()
-    )
-    if row is not None:
-        status, supervised_unit = row
-        if status in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE):
+    with connection.cursor() as cursor:
+        cursor.execute(_ROLES_SQL, _roles_params(user.pk, timezone.now()))
+        rows = cursor.fetchall()
+    roles = set()
+    for source, value, supervises in rows:
+        if source == "grant":
+            roles.add(value)
+            continue
+        if value in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE):
             roles.add(Role.EMPLOYEE)
-        if status == Employee.Status.ACTIVE and supervised_unit is not None:
+        if value == Employee.Status.ACTIVE and supervises:
             roles.add(Role.SUPERVISOR)
     return frozenset(roles)
+
+
+# Table names come from the models; every value is a parameter.
+_ROLES_SQL = f"""
+    SELECT 'grant', role, NULL FROM {RoleGrant._meta.db_table}
+     WHERE user_id = %s AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s)
+    UNION ALL
+    SELECT 'employee', e.status,
+           EXISTS (SELECT 1 FROM {Unit._meta.db_table} u WHERE u.supervisor_id = e.id)
+      FROM {Employee._meta.db_table} e
+     WHERE e.user_id = %s
+"""  # noqa: S608
+
+
+def _roles_params(user_id: int, now) -> list:
+    return [user_id, connection.ops.adapt_datetimefield_value(now), user_id]
 
 
 def user_needs_mfa(user: User) -> bool:

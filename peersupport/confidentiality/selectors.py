@@ -5,6 +5,7 @@ alerted about it, and by whoever holds the BHS manager or advocacy supervisor ro
 the roster is drawn from). Anyone else gets 404, whatever id they try.
 """
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -36,6 +37,26 @@ def waiting_for(user: User) -> QuerySet[Escalation]:
     return Escalation.objects.filter(status=Escalation.Status.OPEN, recipients__user=user).order_by(
         "raised_at"
     )
+
+
+def banner_for(user: User, limit: int = 5) -> list[Escalation]:
+    """``waiting_for`` as the banner on every page shows it. Almost nobody has an escalation
+    waiting, so a hand-written ``EXISTS`` answers first: building the ORM query cost more than
+    a tenth of a page with little else on it (bench/README.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_SQL, [user.pk, Escalation.Status.OPEN])
+        if cursor.fetchone() is None:
+            return []
+    return list(waiting_for(user).only("public_id", "raised_at")[:limit])
+
+
+# Table names come from the models; every value is a parameter.
+_WAITING_SQL = f"""
+    SELECT 1 FROM {EscalationRecipient._meta.db_table} r
+      JOIN {Escalation._meta.db_table} e ON e.id = r.escalation_id
+     WHERE r.user_id = %s AND e.status = %s
+     LIMIT 1
+"""  # noqa: S608
 
 
 def recipients(escalation: Escalation) -> QuerySet[EscalationRecipient]:

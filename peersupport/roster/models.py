@@ -151,7 +151,12 @@ class SupporterArea(models.Model):
         ]
 
     def __str__(self):
-        return self.get_area_display()
+        # A plain dictionary: the directory prints 30 supporters' areas on every view, and
+        # get_area_display() hashes the whole choices list each time.
+        return AREA_LABELS.get(self.area, self.area)
+
+
+AREA_LABELS = dict(ExperienceArea.choices)
 
 
 class OnCallShift(models.Model):

@@ -103,7 +103,7 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
         "due": [f for f in followups if f.due <= today],
         "upcoming": [f for f in followups if f.due > today],
         "today": today,
-        "load": selectors.supporter_load(user),
+        "load": selectors.supporter_load(user, held=held, followups=followups),
         "recent_contacts": list(selectors.recent_contacts(user)),
         "errors": errors or [],
     }

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .navigation import nav_links
+from .navigation import nav_items
 
 
 def navigation(request):
@@ -10,12 +10,15 @@ def navigation(request):
     def escalations_waiting():
         """Open escalations this person was alerted about: the banner that stays on every page
         until one of them is acknowledged (one query, made only by pages that show it)."""
-        from peersupport.confidentiality.selectors import waiting_for
+        from peersupport.confidentiality.selectors import banner_for
 
-        return list(waiting_for(user)[:5]) if signed_in else []
+        return banner_for(user) if signed_in else []
+
+    def nav():
+        return nav_items(user, request.path) if signed_in else ""
 
     return {
-        "nav_links": nav_links(user) if user is not None else [],
+        "nav_items": nav,
         "department_name": settings.DEPARTMENT_NAME,
         "escalations_waiting": escalations_waiting,
     }
