@@ -71,7 +71,7 @@ def tasks(request):
 @require_http_methods(["GET", "POST"])
 def nominate(request):
     is_open, current_round = services.nominations_open_on(timezone.localdate())
-    form = NominationForm(request.POST if request.method == "POST" else None)
+    form = NominationForm(_posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -186,7 +186,7 @@ def board(request):
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def rounds(request):
-    form = RoundForm(request.POST if request.method == "POST" else None)
+    form = RoundForm(_posted(request))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -249,24 +249,26 @@ class Action:
     intro: str = ""
 
 
-def _action_page(request, *, candidacy, form, action: Action, back: str, extra=None, status=200):
+def _act(request, *, candidacy, form, call, success: str, action: Action, back: str, extra=None):
+    """An action page: a valid POST calls the service (``call``) and goes ``back`` saying
+    ``success``; otherwise the form is shown, again with its errors (400) after a POST."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            call()
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back)
     context = {"candidacy": candidacy, "form": form, "action": action, "back": back}
     context.update(extra or {})
+    status = 400 if request.method == "POST" else 200
     return render(request, "roster/selection/action.html", context, status=status)
 
 
-def _run(request, form, call, *, success: str, to: str):
-    """Validate, call the service, and say what happened; None when the page must be shown
-    again with the errors."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        call()
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return None
-    messages.success(request, success)
-    return redirect(to)
+def _posted(request):
+    """The form's data: the POST, or None on a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
 
 
 def _staff_back(candidacy) -> str:
@@ -277,13 +279,12 @@ def _staff_back(candidacy) -> str:
 @require_http_methods(["GET", "POST"])
 def schedule(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ScheduleForm(
-        request.POST if request.method == "POST" else None, panelists=selectors.panelist_choices()
-    )
-    done = _run(
+    form = ScheduleForm(_posted(request), panelists=selectors.panelist_choices())
+    return _act(
         request,
-        form,
-        lambda: services.interview_schedule(
+        candidacy=item,
+        form=form,
+        call=lambda: services.interview_schedule(
             actor=request.user,
             candidacy=item,
             at=form.cleaned_data["at"],
@@ -291,15 +292,8 @@ def schedule(request, candidacy_id: int):
             panelists=list(form.cleaned_data["panelists"]),
         ),
         success="The interview is scheduled; the panelists and the candidate are told.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(f"Schedule {item.name}'s interview", "Schedule the interview"),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -307,30 +301,24 @@ def schedule(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def decide(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = DecisionForm(request.POST if request.method == "POST" else None)
-    done = _run(
+    form = DecisionForm(_posted(request))
+    return _act(
         request,
-        form,
-        lambda: services.interview_decide(
+        candidacy=item,
+        form=form,
+        call=lambda: services.interview_decide(
             actor=request.user,
             candidacy=item,
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data["reason"],
         ),
         success="The panel's decision is recorded.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(
             f"Record the panel's decision on {item.name}",
             "Record the decision",
             "Selected sends the request to serve up the candidate's chain of command.",
         ),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -338,27 +326,21 @@ def decide(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def skip(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    done = _run(
-        request,
-        form,
-        lambda: services.chain_skip(
-            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
-        ),
-        success="The level is skipped; the request goes on.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
+    form = ReasonForm(_posted(request))
+    return _act(
         request,
         candidacy=item,
         form=form,
+        call=lambda: services.chain_skip(
+            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
+        ),
+        success="The level is skipped; the request goes on.",
         action=Action(
             f"Skip level {item.chain_position + 1} of {item.name}'s chain of command",
             "Skip this level",
             "For a vacant post or a supervisor who is absent. The reason is recorded.",
         ),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -366,23 +348,17 @@ def skip(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    done = _run(
-        request,
-        form,
-        lambda: services.candidacy_withdraw(
-            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
-        ),
-        success="The candidacy is withdrawn.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
+    form = ReasonForm(_posted(request))
+    return _act(
         request,
         candidacy=item,
         form=form,
+        call=lambda: services.candidacy_withdraw(
+            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
+        ),
+        success="The candidacy is withdrawn.",
         action=Action(f"Withdraw {item.name}'s candidacy", "Withdraw the candidacy"),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -390,23 +366,18 @@ def withdraw(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def score(request, candidacy_id: int):
     item, interview = selectors.candidacy_for_panelist(request.user, candidacy_id)
-    form = ScoreForm(request.POST if request.method == "POST" else None, interview=interview)
-    done = _run(
+    form = ScoreForm(_posted(request), interview=interview)
+    return _act(
         request,
-        form,
-        lambda: services.interview_score(
+        candidacy=item,
+        form=form,
+        call=lambda: services.interview_score(
             actor=request.user,
             interview=interview,
             scores=form.scores(),
             notes=form.cleaned_data["notes"],
         ),
         success="Your scores and notes are recorded.",
-        to=reverse("selection:tasks"),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(
             f"Score {item.name}'s interview",
             "Record my scores",
@@ -415,7 +386,6 @@ def score(request, candidacy_id: int):
         ),
         back=reverse("selection:tasks"),
         extra={"interview": interview},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -424,27 +394,22 @@ def score(request, candidacy_id: int):
 def endorse(request, candidacy_id: int):
     item, steps = selectors.candidacy_for_supervisor(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         yes="I endorse the request",
         no="I decline the request",
         label="Your answer",
     )
-    done = _run(
+    return _act(
         request,
-        form,
-        lambda: services.chain_answer(
+        candidacy=item,
+        form=form,
+        call=lambda: services.chain_answer(
             actor=request.user,
             candidacy=item,
             endorse=form.yes,
             comment=form.cleaned_data["comment"],
         ),
         success="Your answer is recorded.",
-        to=reverse("selection:tasks"),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(
             f"{item.name}'s request to serve as a peer supporter",
             "Give my answer",
@@ -453,7 +418,6 @@ def endorse(request, candidacy_id: int):
         ),
         back=reverse("selection:tasks"),
         extra={"steps": steps},
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -461,27 +425,21 @@ def endorse(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def override(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    done = _run(
-        request,
-        form,
-        lambda: services.chain_override(
-            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
-        ),
-        success="The decline is overridden; the request goes on.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
+    form = ReasonForm(_posted(request))
+    return _act(
         request,
         candidacy=item,
         form=form,
+        call=lambda: services.chain_override(
+            actor=request.user, candidacy=item, reason=form.cleaned_data["reason"]
+        ),
+        success="The decline is overridden; the request goes on.",
         action=Action(
             f"Override the decline in {item.name}'s chain of command",
             "Override the decline",
             "The request goes on to the next level. Your reason is recorded.",
         ),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -490,30 +448,24 @@ def override(request, candidacy_id: int):
 def recommend(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         yes="Recommend to the Chief",
         no="Do not recommend",
         label="Your recommendation",
     )
-    done = _run(
+    return _act(
         request,
-        form,
-        lambda: services.candidacy_recommend(
+        candidacy=item,
+        form=form,
+        call=lambda: services.candidacy_recommend(
             actor=request.user,
             candidacy=item,
             recommend=form.yes,
             comment=form.cleaned_data["comment"],
         ),
         success="Your recommendation is recorded.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(f"Recommend {item.name} to the Chief", "Record my recommendation"),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -522,27 +474,22 @@ def recommend(request, candidacy_id: int):
 def approve(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        request.POST if request.method == "POST" else None,
+        _posted(request),
         yes="Approve: appoint as a peer supporter",
         no="Refuse",
         label="Your decision",
     )
-    done = _run(
+    return _act(
         request,
-        form,
-        lambda: services.candidacy_decide(
+        candidacy=item,
+        form=form,
+        call=lambda: services.candidacy_decide(
             actor=request.user,
             candidacy=item,
             approve=form.yes,
             comment=form.cleaned_data["comment"],
         ),
         success="Your decision is recorded.",
-        to=_staff_back(item),
-    )
-    return done or _action_page(
-        request,
-        candidacy=item,
-        form=form,
         action=Action(
             f"Appoint {item.name} as a peer supporter?",
             "Record my decision",
@@ -550,5 +497,4 @@ def approve(request, candidacy_id: int):
             "complete.",
         ),
         back=_staff_back(item),
-        status=400 if request.method == "POST" else 200,
     )
