@@ -964,6 +964,45 @@ def test_open_requests_are_reoffered_when_a_supporter_leaves_active(dept):
     assert AuditEvent.objects.filter(action=AuditAction.ROSTER_REQUESTS_REOFFERED).exists()
 
 
+def test_follow_ups_of_a_reoffered_request_go_to_whoever_accepts_it(dept):
+    """The supporter who leaves active status had promised a follow-up on a request they held;
+    whoever accepts the request next takes it over (and sees it in their inbox), while a
+    follow-up already done, or one on a contact without a request, stays where it was."""
+    from peersupport.support import services as support
+    from peersupport.support.models import FollowUp, Offer
+
+    from .matrix.support_supporter import open_followup
+    from .test_roster import make_supporter
+
+    leaving = dept.users["supporter"]
+    followup = open_followup(leaving)
+    req = followup.request
+    done = FollowUp.objects.create(
+        supporter=leaving, request=req, due=followup.due, done_at=timezone.now()
+    )
+    other = make_supporter(dept.squad, first="Olive", last="Other")
+    services.supporter_set_status(
+        actor=dept.users["coordinator"],
+        profile=SupporterProfile.objects.get(user=leaving),
+        status="inactive",
+        reason="Leave.",
+        inactive_reason="leave",
+    )
+    followup.refresh_from_db()
+    assert followup.supporter_id == leaving.pk  # nobody holds the request yet
+
+    offer = req.offers.get(answer=Offer.Answer.PENDING)
+    assert offer.supporter_id == other.user_id
+    support.offer_answer(actor=other.user, offer=offer, accept=True)
+
+    followup.refresh_from_db()
+    done.refresh_from_db()
+    assert followup.supporter_id == other.user_id
+    assert done.supporter_id == leaving.pk
+    accepted = AuditEvent.objects.filter(action=AuditAction.REQUEST_ACCEPTED).latest("seq")
+    assert accepted.details == {"followups_taken_over": 1}
+
+
 def test_only_active_supporters_vote(dept):
     from .test_roster import make_supporter
 

@@ -200,7 +200,19 @@ def offer_answer(*, actor: User, offer: Offer, accept: bool) -> SupportRequest:
         req.assigned_supporter = actor
         req.accepted_at = now
         req.save(update_fields=["status", "assigned_supporter", "accepted_at"])
-        record(actor=actor, action=AuditAction.REQUEST_ACCEPTED, target=req)
+        # A request re-offered after its supporter left active status brings its open
+        # follow-ups along: otherwise they would stay with someone who no longer does them.
+        taken_over = (
+            FollowUp.objects.filter(request=req, done_at__isnull=True)
+            .exclude(supporter=actor)
+            .update(supporter=actor)
+        )
+        record(
+            actor=actor,
+            action=AuditAction.REQUEST_ACCEPTED,
+            target=req,
+            details={"followups_taken_over": taken_over} if taken_over else None,
+        )
     else:
         record(actor=actor, action=AuditAction.REQUEST_PASSED, target=req)
         _offer_next(req)
