@@ -11,7 +11,9 @@ a requester type, one to three topics, a referral for one in five, a follow-up f
 three) are bulk-inserted. Then, each ``--repeat`` times:
 
 * **dashboard**: ``selectors.cube()`` and ``report.build()`` for a quarter, everything the
-  dashboard page computes (every population, all periods, suppression) but the HTML;
+  dashboard page computes (every population, all periods, suppression) but the HTML. The
+  first run also publishes every period over (reports/publishing.py); the later ones read
+  the published months back and protect around their pinned cells, as the server does;
 * **contacts, ORM**: only the contact aggregation of the dashboard (``selectors.contacts()``);
 * **one raw SQL query**: the same contact aggregation (totals, hours, modes, requester types,
   follow-ups, per supporter, topics, referral kinds by month) as one UNION ALL statement.

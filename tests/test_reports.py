@@ -207,24 +207,96 @@ def test_no_encrypted_column_is_ever_read(activity):
 
 
 def test_the_protected_counts_are_cached_until_the_next_audited_write(personas, client_for):
-    """The cube is built once per version of the data (the audit chain head): a second page
-    view costs a handful of queries; an audited write makes the next view build it again."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from peersupport.audit.models import AuditAction
+    """The cube is built once per version of the data (the audit head's ``data_version``): an
+    audited read (a page view, an export, another protected page opened) leaves it cached; an
+    audited write makes the next view build it again."""
+    from peersupport.audit.models import AuditChainHead
     from peersupport.audit.services import record
 
-    url = reverse("reports:dashboard")
     client = client_for("coordinator")
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
+            assert client.get(DASHBOARD).status_code == 200
         return len(ctx.captured_queries)
+
+    def version() -> int:
+        return AuditChainHead.objects.values_list("data_version", flat=True).first() or 0
 
     first = queries()
     second = queries()
     assert second < first
+    before = version()
+    csv_url = reverse("reports:table_csv", kwargs={"slug": "contacts-mode"})
+    assert client.get(csv_url, {"period": "2025-Q4"}).status_code == 200
+    record(actor=personas["coordinator"], action=AuditAction.AUDIT_VIEWED, details={})
+    record(
+        actor=personas["coordinator"],
+        action=AuditAction.UNIT_UPDATED,
+        outcome="denied",
+        details={},
+    )
+    assert AuditEvent.objects.count() >= 3  # the reads were audited...
+    assert version() == before  # ...and did not change the version of the data
+    assert queries() == second
     record(actor=personas["coordinator"], action=AuditAction.UNIT_UPDATED, details={})
-    assert queries() == first
+    assert version() == before + 1
+    # Built again (the first build also published the periods over: a few more queries).
+    assert second < queries() <= first
+
+
+def _sessions(opened_by, event_type, starts, attendances):
+    from peersupport.outreach.models import GroupSession, Outreach
+
+    outreach = Outreach.objects.create(
+        event_type=event_type,
+        event_date=starts.date(),
+        description="x",
+        opened_by=opened_by,
+    )
+    for i, attendance in enumerate(attendances):
+        GroupSession.objects.create(
+            outreach=outreach,
+            starts_at=starts + datetime.timedelta(days=i),
+            place="Hall",
+            facilitator="F",
+            attendance=attendance,
+            created_by=opened_by,
+        )
+
+
+def test_group_sessions_and_their_attendance_are_reported_and_protected(client_for, personas):
+    """Sessions held (attendance recorded) and the people who came, by month and event, on the
+    dashboard, in the CSV and in the PDF; a session of three is a small count, hidden with a
+    complement."""
+    coordinator = personas["coordinator"]
+    october = datetime.datetime(2025, 10, 6, 18, tzinfo=datetime.UTC)
+    _sessions(coordinator, "critical_incident", october, [12, 9, 15, 8, 11, 10])
+    _sessions(coordinator, "ld_injury", october, [3])  # three people at one session
+    _sessions(coordinator, "ld_death", october, [None])  # not held yet: attendance unknown
+    built = report.build(selectors.cube(), Period(2025, 4, 10), report.COMMITTEE)
+    sessions = built.table("group_sessions-event_type")
+    assert sessions.total.value == 7
+    assert row(sessions, "ld_injury").value is None  # one session
+    assert row(sessions, "critical_incident").value is None  # its complement
+    assert row(sessions, "ld_death").value == 0  # attendance not recorded: not held yet
+    attendance = built.table("group_attendance-event_type")
+    assert attendance.total.value == 68
+    assert row(attendance, "ld_injury").value is None  # 3 people
+    assert row(attendance, "critical_incident").value is None  # would be 68 - 65 = 3
+    outreach = next(s for s in built.sections if s.key == "outreach")
+    figures = {f.key: f.value for f in outreach.figures}
+    assert figures["group_sessions"] == 7
+    assert figures["group_attendance"] == 68
+
+    client = client_for("committee_member")
+    page = client.get(DASHBOARD, {"period": "2025-10"}).content.decode()
+    assert "Group sessions held" in page
+    assert "Attendance at group sessions, by event" in page
+    url = reverse("reports:table_csv", kwargs={"slug": "group_attendance-event_type"})
+    lines = client.get(url, {"period": "2025-10"}).content.decode().splitlines()
+    injury = next(line for line in lines if line.startswith("Line-of-duty injury"))
+    assert injury.split(",")[1] == "suppressed"
+    assert next(line for line in lines if line.startswith("Total")).split(",")[1] == "68"
+    pdf = client.get(reverse("reports:report_pdf"), {"period": "2025-10"})
+    assert pdf.status_code == 200

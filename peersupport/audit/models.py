@@ -113,6 +113,29 @@ class AuditAction(models.TextChoices):
     REPORTS_PDF_EXPORTED = "reports.pdf_exported", "Program report exported (PDF)"
 
 
+# Actions that record a look, an export or a sign-in: they change none of the data anything is
+# computed from. Every other action is a write.
+READ_ACTIONS = frozenset(
+    {
+        AuditAction.LOGIN,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.LOGOUT,
+        AuditAction.ACCESS_DENIED,
+        AuditAction.AUDIT_VIEWED,
+        AuditAction.REQUEST_VIEWED,
+        AuditAction.SELECTION_NOTES_VIEWED,
+        AuditAction.POLICY_PDF,
+        AuditAction.ESCALATION_VIEWED,
+        AuditAction.RELEASE_VIEWED,
+        AuditAction.RELEASE_PDF,
+        AuditAction.TRAINING_EXPORTED,
+        AuditAction.OUTREACH_VIEWED,
+        AuditAction.REPORTS_CSV_EXPORTED,
+        AuditAction.REPORTS_PDF_EXPORTED,
+    }
+)
+
+
 class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
     DENIED = "denied", "Denied"
@@ -166,6 +189,10 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     last_mac = models.CharField(max_length=64, blank=True)
     head_mac = models.CharField(max_length=64, blank=True)
+    # Bumped by every successful audited write, never by a read (READ_ACTIONS): a version of
+    # the data that caches of aggregates (the program reports) can be keyed by. Not covered by
+    # ``head_mac``: it protects nothing, and a wrong value only costs a rebuilt cache.
+    data_version = models.BigIntegerField(default=0)
 
     def __str__(self):
         return f"audit chain head at #{self.seq}"

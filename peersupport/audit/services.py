@@ -8,7 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, event_mac, head_mac
-from .models import AuditAction, AuditChainHead, AuditEvent, Outcome
+from .models import READ_ACTIONS, AuditAction, AuditChainHead, AuditEvent, Outcome
 
 
 def _locked_head() -> AuditChainHead:
@@ -37,6 +37,9 @@ def record(
     describes, so that neither commits without the other.
 
     ``details`` must hold identifiers and kinds only, never protected content.
+
+    A successful action that is not a read (``READ_ACTIONS``) also bumps the head's
+    ``data_version``, in the same transaction as the change it describes.
     """
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     # No actor: the system itself (a command, the worker, a sign-in not yet tied to anyone).
@@ -62,5 +65,9 @@ def record(
         event.save(force_insert=True)
         head.seq, head.last_mac = event.seq, event.mac
         head.head_mac = head_mac(seq=head.seq, last_mac=head.last_mac)
-        head.save(update_fields=["seq", "last_mac", "head_mac"])
+        fields = ["seq", "last_mac", "head_mac"]
+        if outcome == Outcome.SUCCESS and action not in READ_ACTIONS:
+            head.data_version += 1
+            fields.append("data_version")
+        head.save(update_fields=fields)
     return event

@@ -4,7 +4,7 @@ hide the same ones."""
 
 from dataclasses import dataclass, field
 
-from . import charts, selectors
+from . import charts, selectors, snapshots
 from .periods import MONTH, Period
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected
 
@@ -154,12 +154,11 @@ def _hours(cube, key, label, period, previous) -> Row:
 
 
 def _median(cube, key, label, period, previous) -> Row:
-    population = cube.populations[key]
     return Row(
         key + "-median",
         label,
-        selectors.median_wait(population, period, cube.threshold),
-        selectors.median_wait(population, previous, cube.threshold),
+        cube.median(key, period),
+        cube.median(key, previous),
     )
 
 
@@ -172,7 +171,8 @@ def _trend_periods(period: Period) -> list[Period]:
     return period.months() if period.kind != MONTH else [period]
 
 
-def _snapshot_table(slug, title, unit, protected: Protected, node, *, note="") -> TableView:
+def _snapshot_table(slug, title, unit, protected: Protected, *, note="") -> TableView:
+    node = snapshots.NODE
     table = next(t for t in protected.tables.values() if t.kind == PARTITION)
     total = protected.shown(TOTAL, ALL, node)
     rows = []
@@ -253,12 +253,16 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
         _figure(cube, "outreaches", "Outreaches opened", period, previous),
         _figure(cube, "outreach_people", "People reached out to", period, previous),
         _figure(cube, "outreach_attempts", "Attempts to reach them", period, previous),
+        _figure(cube, "group_sessions", "Group sessions held", period, previous),
+        _figure(cube, "group_attendance", "Attendance at group sessions", period, previous),
     ]
     outreach.tables = [
         t("outreaches", "event_type"),
         t("outreach_people", "event_type"),
         t("outreach_tasks", "status"),
         t("outreach_attempts", "outcome"),
+        t("group_sessions", "event_type"),
+        t("group_attendance", "event_type", note="People counted at each session, never named."),
     ]
     sections.append(outreach)
     training = Section("training", "Training")
@@ -267,14 +271,13 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
         _hours(cube, "training", "Training hours credited", period, previous),
     ]
     training.tables = [t("training", "course_kind")]
-    compliance, node = selectors.compliance(period.year, threshold=cube.threshold)
+    supporters = selectors.supporter_tables(period, threshold=cube.threshold, today=cube.today)
     training.tables.append(
         _snapshot_table(
             "supporters-compliance",
             f"Supporters by training compliance, {period.year}",
             "supporters",
-            compliance,
-            node,
+            supporters.compliance,
         )
     )
     sections.append(training)
@@ -284,26 +287,23 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
         _figure(cube, "candidacies", "New candidates", period, previous),
     ]
     selection.tables = [t("candidacies", "stage")]
-    status, node = selectors.roster(threshold=cube.threshold)
     selection.tables.append(
         _snapshot_table(
-            "supporters-status", "Supporters by status today", "supporters", status, node
+            "supporters-status", "Supporters by status today", "supporters", supporters.status
         )
     )
     sections.append(selection)
     if audience == STAFF:
-        supporters = Section("supporters", "Supporter load")
-        load, node = selectors.supporter_load(period, threshold=cube.threshold)
-        supporters.tables = [
+        load = Section("supporters", "Supporter load")
+        load.tables = [
             _snapshot_table(
                 "supporters-load",
                 f"Active supporters by contacts logged, {period}",
                 "supporters",
-                load,
-                node,
+                supporters.load,
             )
         ]
-        sections.append(supporters)
+        sections.append(load)
     empty = all(_shown(p, TOTAL, ALL, period) == 0 for p in cube.protected.values())
     return Report(period, previous, audience, cube.threshold, trend, sections, empty)
 

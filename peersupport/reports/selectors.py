@@ -24,7 +24,14 @@ from django.utils import timezone
 from peersupport.accounts.models import Employee, Unit
 from peersupport.confidentiality.models import Escalation
 from peersupport.governance.models import ExceptionCategory
-from peersupport.outreach.models import AffectedPerson, Attempt, EventType, FollowUpTask, Outreach
+from peersupport.outreach.models import (
+    AffectedPerson,
+    Attempt,
+    EventType,
+    FollowUpTask,
+    GroupSession,
+    Outreach,
+)
 from peersupport.resources.models import Category as ResourceCategory
 from peersupport.roster.models import Candidacy, Nomination, SupporterProfile
 from peersupport.support.models import Contact, FollowUp, SupportRequest
@@ -32,6 +39,7 @@ from peersupport.training import selectors as training
 from peersupport.training.compliance import Status as ComplianceStatus
 from peersupport.training.models import Attendance, CourseKind
 
+from . import publishing, snapshots
 from .periods import Period, month_of
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected, Table, Timeline, protect
 
@@ -359,6 +367,60 @@ def outreach_tasks() -> Population:
     )
 
 
+def group_sessions() -> tuple[Population, Population]:
+    """Group support sessions held (their attendance recorded) and the people who came, by
+    month of the session and kind of event. Attendance is a count, never names, and it is
+    protected as a population of its own: a session of two is a small count. One query."""
+    sessions, session_kind, people, people_kind = {}, {}, {}, {}
+    for r in (
+        GroupSession.objects.filter(attendance__isnull=False)
+        .annotate(
+            month=TruncMonth("starts_at"), event_type=Cast("outreach__event_type", CharField())
+        )
+        .values("month", "event_type")
+        .annotate(n=Count("id"), people=Sum("attendance"))
+        .order_by()
+    ):
+        month = _month(r["month"])
+        _add(sessions, month, r["n"])
+        _add(session_kind, (r["event_type"], month), r["n"])
+        if r["people"]:
+            _add(people, month, r["people"])
+            _add(people_kind, (r["event_type"], month), r["people"])
+    return (
+        Population(
+            key="group_sessions",
+            label="Group sessions held",
+            unit="sessions",
+            tables=[
+                _total(sessions),
+                Table(
+                    "event_type",
+                    PARTITION,
+                    "Group sessions held, by event",
+                    list(EventType.choices),
+                    session_kind,
+                ),
+            ],
+        ),
+        Population(
+            key="group_attendance",
+            label="Attendance at group sessions",
+            unit="attendees",
+            tables=[
+                _total(people),
+                Table(
+                    "event_type",
+                    PARTITION,
+                    "Attendance at group sessions, by event",
+                    list(EventType.choices),
+                    people_kind,
+                ),
+            ],
+        ),
+    )
+
+
 def training_days() -> Population:
     """Attendance at training, in person-days, by kind of course, with the hours credited."""
     total, kind, minutes = {}, {}, {}
@@ -440,6 +502,7 @@ POPULATIONS = (
     outreach_people,
     outreach_tasks,
     outreach_attempts,
+    group_sessions,
     training_days,
     candidacies,
     nominations,
@@ -468,78 +531,65 @@ def _bucket(n: int) -> str:
     return "11-20" if n <= 20 else "21+"
 
 
-def _snapshot(key, label, rows, counts: dict[str, int], *, today, threshold) -> Protected:
-    """A one-off count (supporters by status, by load) protected as a cube of one period with
-    every unit in one month: only the year's cells are ever read."""
-    year = Period(today.year - 1)
-    month = year.months()[-1]
-    tables = [
-        _total({month: sum(counts.values())}),
-        Table(key, PARTITION, label, rows, {(r, month): n for r, n in counts.items()}),
-    ]
-    return protect(tables, Timeline(year.year, year.year, today=today), threshold=threshold)
+@dataclass
+class SupporterTables:
+    status: Protected
+    compliance: Protected
+    load: Protected
 
 
-def supporter_load(period: Period, *, threshold: int) -> tuple[Protected, Period]:
-    """Supporters active today by how many contacts they logged in ``period``. Two queries."""
-    per = dict(
-        Contact.objects.filter(date__gte=period.first_day, date__lte=period.last_day)
-        .values("supporter_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("supporter_id", "n")
-    )
-    counts: dict[str, int] = defaultdict(int)
-    for user_id in SupporterProfile.objects.filter(
-        status=SupporterProfile.Status.ACTIVE
-    ).values_list("user_id", flat=True):
-        counts[_bucket(per.get(user_id, 0))] += 1
-    today = datetime.date(2001, 1, 2)
-    result = _snapshot(
-        "load",
-        "Supporters by contacts logged",
-        LOAD_BUCKETS,
-        counts,
-        today=today,
-        threshold=threshold,
-    )
-    return result, Period(2000)
+def supporter_tables(period: Period, *, threshold: int, today: datetime.date) -> SupporterTables:
+    """Supporters by status today, by training compliance for ``period``'s year and (active
+    today) by contacts logged in ``period``, protected as one family (snapshots.py). The load
+    table of a period over and the compliance table of a year over are published the first
+    time and read back afterwards. At most six queries, and a few more to publish."""
+    from .models import Publication
 
-
-def compliance(year: int, *, threshold: int) -> tuple[Protected, Period]:
-    """Supporters (active, inactive, appointed) by training compliance for ``year``."""
-    counts: dict[str, int] = defaultdict(int)
-    for row in training.compliance_rows(year=year):
-        counts[row.compliance.status] += 1
-    today = datetime.date(2001, 1, 2)
-    result = _snapshot(
-        "compliance",
-        "Supporters by training compliance",
-        list(ComplianceStatus.choices),
-        counts,
-        today=today,
-        threshold=threshold,
-    )
-    return result, Period(2000)
-
-
-def roster(*, threshold: int) -> tuple[Protected, Period]:
-    counts = dict(
-        SupporterProfile.objects.values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("status", "n")
-    )
-    today = datetime.date(2001, 1, 2)
-    result = _snapshot(
-        "status",
-        "Supporters by status today",
-        list(SupporterProfile.Status.choices),
-        counts,
-        today=today,
-        threshold=threshold,
-    )
-    return result, Period(2000)
+    year_over = period.year < today.year
+    keys = [("load", period.key)] + ([("compliance", str(period.year))] if year_over else [])
+    published = {
+        (p, k): cells
+        for p, k, cells in Publication.objects.filter(
+            population__in=[p for p, _k in keys], period__in=[k for _p, k in keys]
+        ).values_list("population", "period", "cells")
+        if (p, k) in keys
+    }
+    people = list(SupporterProfile.objects.values_list("user_id", "status"))
+    status_counts: dict[str, int] = defaultdict(int)
+    for _user, status in people:
+        status_counts[status] += 1
+    status = snapshots.status(list(SupporterProfile.Status.choices), status_counts, threshold)
+    new = {}
+    if ("compliance", str(period.year)) in published:
+        compliance = snapshots.frozen(published[("compliance", str(period.year))], threshold)
+    else:
+        counts: dict[str, int] = defaultdict(int)
+        for row in training.compliance_rows(year=period.year, today=today):
+            counts[row.compliance.status] += 1
+        rows = list(ComplianceStatus.choices)
+        compliance = snapshots.compliance(rows, counts, status, threshold)
+        if year_over:
+            new[("compliance", str(period.year))] = ({}, snapshots.cells(compliance))
+    if ("load", period.key) in published:
+        load = snapshots.frozen(published[("load", period.key)], threshold)
+    else:
+        per = dict(
+            Contact.objects.filter(date__gte=period.first_day, date__lte=period.last_day)
+            .values("supporter_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("supporter_id", "n")
+        )
+        counts = defaultdict(int)
+        for user_id, status_key in people:
+            if status_key == SupporterProfile.Status.ACTIVE:
+                counts[_bucket(per.get(user_id, 0))] += 1
+        load = snapshots.load(LOAD_BUCKETS, counts, status, threshold)
+        if period.is_over(today):
+            new[("load", period.key)] = ({}, snapshots.cells(load))
+    if not publishing.publish(new):  # another server published them first: theirs stand
+        return supporter_tables(period, threshold=threshold, today=today)
+    return SupporterTables(status, compliance, load)
 
 
 # --- Everything, protected together --------------------------------------------------------
@@ -547,45 +597,100 @@ def roster(*, threshold: int) -> tuple[Protected, Period]:
 
 @dataclass
 class Cube:
-    """Every population, protected over one timeline."""
+    """Every population, protected over one timeline, with the medians shown."""
 
     today: datetime.date
     threshold: int
     populations: dict[str, Population]
     protected: dict[str, Protected]
     first_year: int
+    medians: dict[tuple[str, str], float | None] = field(default_factory=dict)
+
+    def median(self, key: str, node: Period) -> float | None:
+        """The median published for ``node`` (every period over is published)."""
+        if (key, node.key) in self.medians:
+            return self.medians[(key, node.key)]
+        return median_wait(self.populations[key], node, self.threshold)
 
 
 def cube(*, today: datetime.date | None = None, threshold: int | None = None) -> Cube:
+    """Every population, protected, with every period over published (publishing.py): built
+    again on the winner's numbers if another builder published the same periods first."""
     today = today or timezone.localdate()
     threshold = threshold or settings.REPORTS_SUPPRESSION_THRESHOLD
-    populations = {p.key: p for p in (make() for make in POPULATIONS)}
-    months = [m for p in populations.values() for t in p.tables for (_row, m) in t.counts] or [
-        month_of(today)
-    ]
-    first = min(min(m.year for m in months), today.year)
-    timeline = Timeline(first, max(today.year, max(m.year for m in months)), today=today)
+    for _attempt in range(3):
+        built, new = _build(today, threshold)
+        if publishing.publish(new):
+            return built
+    # Only another builder publishing the same periods can make one lose, and the next build
+    # reads them: losing three times in a row means the database is not keeping them.
+    raise RuntimeError("Program reports: published periods could not be read back.")
+
+
+def _build(today: datetime.date, threshold: int):
+    populations: dict[str, Population] = {}
+    for make in POPULATIONS:
+        made = make()
+        for population in made if isinstance(made, tuple) else (made,):
+            populations[population.key] = population
+    published = publishing.stored(populations)
+    years = [today.year]
+    for key, p in populations.items():
+        p.minutes = publishing.freeze(p.tables, p.minutes, published[key])
+        first = publishing.floor(published[key])
+        years += [first] if first is not None else []
+        years += [m.year for t in p.tables for (_row, m) in t.counts]
+    timeline = Timeline(min(years), max(years), today=today)
     protected = {
-        key: protect(p.tables, timeline, threshold=threshold, minutes=p.minutes)
+        key: protect(
+            p.tables,
+            timeline,
+            threshold=threshold,
+            minutes=p.minutes,
+            pinned=publishing.pins(published[key]),
+        )
         for key, p in populations.items()
     }
-    return Cube(today, threshold, populations, protected, first)
+    medians: dict[tuple[str, str], float | None] = {}
+    new = {}
+    for key, p in populations.items():
+        fresh, fresh_medians = [], {}
+        for node in timeline.nodes:
+            if node not in timeline.over:
+                continue
+            if node.key in published[key]:
+                medians[(key, node.key)] = published[key][node.key][1].get("median")
+                continue
+            median = median_wait(p, node, threshold) if p.waits else None
+            medians[(key, node.key)] = fresh_medians[node.key] = median
+            fresh.append(node)
+        for period, published_entry in publishing.entries(
+            protected[key], fresh, minutes=p.minutes, medians=fresh_medians
+        ).items():
+            new[(key, period)] = published_entry
+    built = Cube(today, threshold, populations, protected, timeline.years[0].year, medians)
+    return built, new
 
 
 def cached_cube() -> Cube:
     """``cube()`` for today, kept in the shared cache until the next audited write.
 
     Every write the reports read (a contact, an escalation acknowledged, attendance, a move in
-    selection...) goes through a service that appends to the audit chain, so the chain head's
-    sequence number is a version of the data: while it is unchanged the protected counts are
-    too. A day change or a new threshold is a new key as well."""
+    selection...) goes through a service that appends to the audit chain, and ``record`` bumps
+    the chain head's ``data_version`` for every action that is not a read (a page view, an
+    export, a sign-in), in the transaction of the write itself: while it is unchanged, the
+    protected counts are too, however many audited views happen. Readers on other servers see
+    the new version exactly when they can see the new data (same commit), and the cache is the
+    database's, shared by all of them. A day change or a new threshold is a new key as well."""
     from django.core.cache import cache
 
     from peersupport.audit.models import AuditChainHead
 
     today = timezone.localdate()
-    seq = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-    key = f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:{seq}"
+    version = (
+        AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
+    )
+    key = f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:{version}"
     built = cache.get(key)
     if built is None:
         built = cube(today=today)

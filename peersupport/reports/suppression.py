@@ -27,9 +27,23 @@ and, for each breakdown cell, builds that other set of records explicitly (``_Mo
    record hands the category to another. Where a period has no sibling (a year), the record
    changes category in place.
 
+The engine finds that other set of records for every hidden cell that is not zero, and hides
+whatever the change touches: records changed in months under the cell and, to keep a shown
+parent the same, the opposite change in months under a sibling, every cell on the way hidden.
+
+*Pinned cells.* A period already published (publishing.py) keeps its state: ``protect`` takes
+``pinned`` cells, never hides one pinned shown, never shows one pinned hidden, and protects the
+new cells around them. Because a pinned shown cell cannot join a group of hidden ones any more,
+the engine goes up instead: where the hidden sub-periods under a shown parent cannot be made
+safe with cells still free, the parent is hidden; where no other set of records exists through
+free and hidden cells, the period's total is hidden (and its parent's if need be), so that a
+record can be added, dropped or carried there. Hiding more never makes an earlier release less
+safe, so the guarantee holds for the union of every release (publishing.py).
+
 tests/test_reports_suppression.py generates data with hypothesis and attacks every table the
 system produces (exact linear algebra over all shown numbers, bound propagation, and a search
-for the other set of records); it must recover nothing.
+for the other set of records); it must recover nothing. tests/test_reports_publishing.py does
+the same for releases taken over time.
 """
 
 from collections.abc import Iterable
@@ -105,6 +119,7 @@ class Protected:
     hidden: set[Cell]
     minutes: dict[Period, int] = field(default_factory=dict)
     moves: dict[Cell, "_Move"] = field(default_factory=dict)
+    uncertified: set[Cell] = field(default_factory=set)  # empty unless pins contradict
 
     def shown(self, table: str, row: str, node: Period) -> int | None:
         cell = (table, row, node)
@@ -143,8 +158,13 @@ def protect(
     *,
     threshold: int,
     minutes: dict[Period, int] | None = None,
+    pinned: dict[Cell, bool] | None = None,
 ) -> Protected:
-    """Suppress every table of one population (the first table is its total)."""
+    """Suppress every table of one population (the first table is its total).
+
+    ``pinned`` holds the cells an earlier release published: True for shown (never hidden
+    now), False for hidden (never shown now). Their values must be the values the earlier
+    release computed (reports.publishing freezes the records behind them)."""
     tables = list(tables)
     total, breakdowns = tables[0], tables[1:]
     assert total.kind == TOTAL
@@ -158,11 +178,14 @@ def protect(
         values=values,
         hidden=set(),
     )
-    totals = {node: values[(total.key, ALL, node)] for node in timeline.nodes}
-    hidden_columns = _protect_total(totals, timeline, threshold)
-    result.hidden |= {(total.key, ALL, node) for node in hidden_columns}
+    engine = _Engine(result, pinned or {})
+    engine.protect_total(total)
     for table in breakdowns:
-        _protect_breakdown(result, table, totals, hidden_columns)
+        engine.protect_breakdown(table)
+    while engine.columns_changed:  # a whole period was hidden for one table: check them all
+        engine.columns_changed = False
+        for table in breakdowns:
+            engine._settle(table.key, table.kind)
     if minutes is not None:
         result.minutes = {
             node: sum(minutes.get(m, 0) for m in timeline.months[node]) for node in timeline.nodes
@@ -178,166 +201,334 @@ def _line_safe(cells: list, value, threshold: int) -> bool:
     )
 
 
-def _protect_total(totals: dict[Period, int], timeline: Timeline, threshold: int) -> set[Period]:
-    hidden = {n for n in timeline.nodes if n not in timeline.over or 1 <= totals[n] <= threshold}
-    changed = True
-    while changed:
-        changed = False
-        for node in list(hidden):
-            if node not in timeline.over:  # never shown, but not a secret either
-                continue
-            for d in timeline.descendants[node]:
-                if d not in hidden:
-                    hidden.add(d)
-                    changed = True
-        for parent in timeline.nodes:
-            if parent in hidden or parent.kind == "month":
-                continue
-            kids = parent.children()
-            line = [k for k in kids if k in hidden]
-            if not line:
-                continue
-            while not _line_safe(line, totals.__getitem__, threshold):
-                rest = [k for k in kids if k not in hidden]
-                if not rest:  # cannot happen for a shown parent above the threshold
-                    hidden.add(parent)
-                    break
-                pick = min(rest, key=lambda k: (totals[k] == 0, totals[k], k))
-                hidden.add(pick)
-                line.append(pick)
-                changed = True
-    return hidden
+class _Engine:
+    """The three rules, applied around pinned cells. For every hidden cell that is not zero it
+    searches a ``_Move`` explicitly: records changed in months under the cell, and, to keep a
+    shown parent the same, the opposite change in months under a sibling, such that every cell
+    the change touches (at every level, up to where the two sides meet) is hidden. A pinned
+    shown cell is never hidden, so a move may not pass through one; where none exists at a
+    level the move goes up a level (hiding the parent period, which is allowed)."""
 
+    def __init__(self, result: Protected, pinned: dict[Cell, bool]):
+        self.result = result
+        self.timeline = result.timeline
+        self.over = result.timeline.over
+        self.threshold = result.threshold
+        self.values = result.values
+        self.hidden = result.hidden
+        self.keep = {c for c, shown in pinned.items() if shown and c in result.values}
+        self.hidden |= {c for c, shown in pinned.items() if not shown and c in result.values}
+        self.certified: set[Cell] = set()
+        self.total_key = TOTAL
+        self.columns_changed = False
 
-def _protect_breakdown(
-    result: Protected, table: Table, totals: dict[Period, int], hidden_columns: set[Period]
-) -> None:
-    timeline, threshold, values = result.timeline, result.threshold, result.values
-    key = table.key
-    rows = [r for r, _ in table.rows]
-    hidden = result.hidden
+    # --- helpers ---------------------------------------------------------------------------
 
-    def value(row, node):
-        return values[(key, row, node)]
-
-    def hide(row, node) -> list[Cell]:
+    def hide(self, key: str, row: str, node: Period) -> list[Cell]:
+        """Hide a cell and (for a period over) every sub-period not pinned shown."""
         new = []
-        closure = timeline.descendants[node] if node in timeline.over else []
+        closure = self.timeline.descendants[node] if node in self.over else []
         for n in (node, *closure):
             cell = (key, row, n)
-            if cell not in hidden:
-                hidden.add(cell)
+            if cell not in self.hidden and cell not in self.keep:
+                self.hidden.add(cell)
                 new.append(cell)
+        if key == self.total_key:  # a hidden period hides every breakdown cell of it
+            nodes = [c[2] for c in new]
+            for table in self.result.tables.values():
+                if table.key == key:
+                    continue
+                for n in nodes:
+                    for r, _ in table.rows:
+                        cell = (table.key, r, n)
+                        if cell not in self.hidden and cell not in self.keep:
+                            self.hidden.add(cell)
+                            new.append(cell)
         return new
 
-    certified: set[Cell] = set()
-    for node in hidden_columns:
-        for row in rows:
-            hide(row, node)
-            certified.add((key, row, node))  # moved along with a record of the total
-    for row in rows:
-        for node in timeline.nodes:
-            if 1 <= value(row, node) <= threshold:
-                hide(row, node)
+    def value(self, key, row, node) -> int:
+        return self.values[(key, row, node)]
 
-    def cost(cells: Iterable[tuple[str, Period]]) -> tuple[int, int]:
-        new = set()
-        for row, node in cells:
-            closure = timeline.descendants[node] if node in timeline.over else []
-            for n in (node, *closure):
-                if (key, row, n) not in hidden:
-                    new.add((row, n))
-        return (len(new), sum(value(r, n) for r, n in new))
+    def total(self, node) -> int:
+        return self.values[(self.total_key, ALL, node)]
 
-    def candidates(row: str, node: Period):
-        """Moves that change (row, node), cheapest level first: the first level with any."""
-        level, path = node, [node]
-        while True:
-            found = []
+    def descend(self, key, rows, node, need):
+        """The cheapest month under ``node`` that ``need`` accepts and whose cells, from the
+        month up to ``node``, can all be hidden: (new cells to hide, all those cells)."""
+        best = None
+        for month in self.timeline.months[node]:
+            if not need(month):
+                continue
+            path = self.timeline.up_to(month, node)
+            cells = [(key, r, x) for r in rows for x in path]
+            if any(c in self.keep for c in cells):
+                continue
+            new = [c for c in cells if c not in self.hidden]
+            if best is None or len(new) < len(best[0]):
+                best = (new, cells)
+        return best
+
+    def cost(self, cells) -> tuple[int, int]:
+        new = {c for c in cells if c not in self.hidden}
+        return (len(new), sum(self.values[c] for c in new))
+
+    def search(self, cell: Cell, kind: str) -> tuple[list[Cell], str] | None:
+        """Another set of records that changes ``cell`` and nothing shown (once the cells it
+        lists are hidden), cheapest level first."""
+        key, row, node = cell
+        rows = [r for r, _ in self.result.tables[key].rows]
+        v = self.value
+        level = node
+        while level is not None:
             parent = level.parent()
-            # Above a period not over nothing is shown: the record may change in place.
-            in_place = parent is None or parent not in timeline.over
-            siblings = [s for s in timeline.siblings(level) if s in timeline.over]
-            if table.kind == PARTITION:
+            in_place = parent is None or parent not in self.over
+            siblings = [s for s in self.timeline.siblings(level) if s in self.over]
+            found: list[tuple[list[Cell], str]] = []
+
+            def pair(rs, need_here, need_there, sib, label, _level=level, _found=found):
+                self.pair(_found, key, node, _level, rs, need_here, need_there, sib, label)
+
+            if kind == TOTAL:
+                if in_place:  # a record added under the cell (it may carry any categories)
+                    pair([ALL], lambda m: True, None, None, "add")
+                for sib in siblings:
+                    pair([ALL], lambda m: self.total(m) >= 1, lambda m: True, sib, "move")
+                    pair([ALL], lambda m: True, lambda m: self.total(m) >= 1, sib, "move")
+            elif kind == PARTITION:
                 for other in rows:
                     if other == row:
                         continue
-                    both = [(row, n) for n in path] + [(other, n) for n in path]
-                    if in_place:  # the record changes category
-                        found.append((both, "recategorise"))
-                        continue
-                    for sib in siblings:
-                        one = value(other, sib) >= 1
-                        two = level == node and value(other, node) >= 1 and value(row, sib) >= 1
-                        if one or two:  # two records exchange their categories
-                            found.append((both + [(row, sib), (other, sib)], "exchange"))
-            elif in_place:  # the record loses the category
-                found.append(([(row, n) for n in path], "drop"))
-            else:
-                for sib in siblings:
-                    gives = value(row, sib) < totals[sib]  # someone there lacks it
-                    takes = (
-                        level == node and value(row, sib) >= 1 and value(row, node) < totals[node]
-                    )
-                    if gives or takes:  # one record hands the category to another
-                        found.append(([(row, n) for n in path] + [(row, sib)], "hand over"))
-            if found:
-                return found
-            level = parent
-            path.append(level)
+                    rs = [row, other]
 
-    def certify(queue: list[Cell]) -> None:
-        """Find, for each cell, other records that change it and nothing shown."""
+                    def either(m, o=other):
+                        return v(key, row, m) >= 1 or v(key, o, m) >= 1
+
+                    if in_place:  # the record changes category
+                        pair(rs, either, None, None, "recategorise")
+                    for sib in siblings:  # two records exchange their categories
+                        pair(
+                            rs,
+                            lambda m: v(key, row, m) >= 1,
+                            lambda m, o=other: v(key, o, m) >= 1,
+                            sib,
+                            "exchange",
+                        )
+                        pair(
+                            rs,
+                            lambda m, o=other: v(key, o, m) >= 1,
+                            lambda m: v(key, row, m) >= 1,
+                            sib,
+                            "exchange",
+                        )
+            else:
+
+                def has(m):
+                    return v(key, row, m) >= 1
+
+                def lacks(m):
+                    return v(key, row, m) < self.total(m)
+
+                if in_place:  # the record loses or gains the category
+                    pair([row], lambda m: has(m) or lacks(m), None, None, "drop")
+                for sib in siblings:  # one record hands the category to another
+                    pair([row], has, lacks, sib, "hand over")
+                    pair([row], lacks, has, sib, "hand over")
+            if kind != TOTAL:
+                self.carry(cell, level, in_place, siblings, found)
+            if found:
+                return min(found, key=lambda f: self.cost(f[0]))
+            up = [(key, r, level) for r in rows]
+            if parent is None or any(c in self.keep for c in up):
+                return None
+            level = parent
+        return None
+
+    def pair(self, found, key, node, level, rows, need_here, need_there, sib, label) -> None:
+        """Records changed in a month under ``node`` (and, with ``sib``, the opposite change
+        in a month under the sibling ``sib`` of ``level``): appended to ``found`` when every
+        cell it touches can be hidden."""
+        up = [(key, r, x) for r in rows for x in self.timeline.up_to(node, level)]
+        if any(c in self.keep for c in up):
+            return
+        here = self.descend(key, rows, node, need_here)
+        if here is None:
+            return
+        if sib is None:
+            found.append((up + here[1], label))
+            return
+        there = self.descend(key, rows, sib, need_there)
+        if there is not None:
+            found.append((up + here[1] + there[1], label))
+
+    def carry(self, cell, level, in_place, siblings, found) -> None:
+        """A record with the category, added, dropped or moved between periods whose totals
+        are hidden: every breakdown cell of such periods is hidden too, whatever else the
+        record holds, so only the totals' paths matter."""
+        key, row, node = cell
+        t = self.total_key
+
+        def column_path(month, top):
+            path = self.timeline.up_to(month, top)
+            if all((t, ALL, x) in self.hidden for x in path):
+                return [(key, row, x) for x in path]
+            return None
+
+        def best(top, need):
+            options = [
+                p
+                for m in self.timeline.months[top]
+                if need(m) and (p := column_path(m, top)) is not None
+            ]
+            return min(options, key=len) if options else None
+
+        up = self.timeline.up_to(node, level)
+        if not all((t, ALL, x) in self.hidden for x in up):
+            return
+        up_cells = [(key, row, x) for x in up]
+        has = lambda m: self.value(key, row, m) >= 1  # noqa: E731
+        if in_place:
+            here = best(node, lambda m: True)
+            if here is not None:
+                found.append((up_cells + here, "carried"))
+        for sib in siblings:
+            if (t, ALL, sib) not in self.hidden:
+                continue
+            for need_here, need_there in ((has, lambda m: True), (lambda m: True, has)):
+                here, there = best(node, need_here), best(sib, need_there)
+                if here is not None and there is not None:
+                    found.append((up_cells + here + there, "carried"))
+
+    def hide_column(self, node: Period) -> list[Cell]:
+        column = (self.total_key, ALL, node)
+        if column in self.hidden or column in self.keep:
+            return []
+        new = self.hide(*column)
+        self.columns_changed = True
+        self._settle(self.total_key, TOTAL)
+        return [c for c in new if c[0] != self.total_key]
+
+    def certify(self, queue: list[Cell], kind: str) -> list[Cell]:
+        """Find a move for each cell; hide what the move needs. Returns cells newly hidden."""
+        added: list[Cell] = []
         while queue:
             cell = queue.pop()
-            if cell in certified or values[cell] == 0:
+            if cell in self.certified or self.values[cell] == 0:
                 continue
-            _, row, node = cell
-            cells, kind = min(candidates(row, node), key=lambda c: cost(c[0]))
+            found = self.search(cell, kind)
+            column = cell[2]
+            while found is None and kind != TOTAL and column is not None:
+                # The records that could change the cell sit in months pinned shown. Hide the
+                # period's total (and so the whole period), then its parent's if need be: a
+                # record can be added, dropped or carried anywhere its totals are hidden.
+                added.extend(self.hide_column(column))
+                found = self.search(cell, kind)
+                column = column.parent()
+            if found is None:
+                self.result.uncertified.add(cell)
+                continue
+            cells, label = found
             new: list[Cell] = []
-            for r, n in cells:
-                new.extend(hide(r, n))
-            move = _Move(kind, tuple((key, r, n) for r, n in cells))
+            for c in dict.fromkeys(cells):
+                if c not in self.hidden:
+                    new.extend(self.hide(*c))
+            move = _Move(label, tuple(dict.fromkeys(cells)))
             for c in move.cells:
-                if c not in certified:
-                    certified.add(c)
-                    result.moves[c] = move
-            queue.extend(c for c in new if values[c] > 0 and c not in certified)
+                if c not in self.certified:
+                    self.certified.add(c)
+                    self.result.moves[c] = move
+                    self.result.uncertified.discard(c)
+            added.extend(new)
+            queue.extend(
+                c for c in new if c[0] == cell[0] and self.values[c] > 0 and c not in self.certified
+            )
+        return added
 
-    def widen(line: list[Cell]) -> list[Cell]:
+    def widen(self, line: list[Cell], parent: Cell | None) -> list[Cell]:
         """Hidden cells of a line whose sum anyone can work out must not add up to a small
-        count either: hide more (smallest first) until they are above the threshold."""
+        count either: hide more (smallest first) until they are above the threshold; if every
+        other cell is pinned shown, hide the line's parent instead."""
         new: list[Cell] = []
-        hid = [c for c in line if c in hidden]
-        while any(values[c] for c in hid) and sum(values[c] for c in hid) <= threshold:
-            rest = [c for c in line if c not in hidden]
+        hid = [c for c in line if c in self.hidden]
+
+        def unsafe():
+            total = sum(self.values[c] for c in hid)
+            return any(self.values[c] for c in hid) and (total <= self.threshold or len(hid) < 2)
+
+        while hid and unsafe():
+            rest = [c for c in line if c not in self.hidden and c not in self.keep]
             if not rest:
+                if parent is not None and parent not in self.keep and parent not in self.hidden:
+                    new.extend(self.hide(*parent))
                 break
-            pick = min(rest, key=lambda c: (values[c] == 0, values[c], c[1]))
-            new.extend(hide(pick[1], pick[2]))
+            pick = min(rest, key=lambda c: (self.values[c] == 0, self.values[c], c[2].key, c[1]))
+            new.extend(self.hide(*pick))
             hid.append(pick)
         return new
 
-    def lines() -> list[Cell]:
+    def lines(self, key: str, kind: str) -> list[Cell]:
         new: list[Cell] = []
-        for node in timeline.nodes:
-            if node not in timeline.over or node in hidden_columns:
+        rows = [r for r, _ in self.result.tables[key].rows]
+        for node in self.timeline.nodes:
+            if node not in self.over or (self.total_key, ALL, node) in self.hidden:
                 continue
-            if table.kind == PARTITION:
-                new.extend(widen([(key, r, node) for r in rows]))
+            if kind == PARTITION:
+                new.extend(widen_rows := self.widen([(key, r, node) for r in rows], None))
+                del widen_rows
             if node.kind != "month":
                 for r in rows:
-                    if (key, r, node) not in hidden:
-                        new.extend(widen([(key, r, c) for c in node.children()]))
+                    if (key, r, node) not in self.hidden:
+                        line = [(key, r, c) for c in node.children()]
+                        new.extend(self.widen(line, (key, r, node)))
         return new
 
-    queue = sorted(
-        (c for c in hidden if c[0] == key and values[c] > 0 and c not in certified),
-        key=lambda c: (c[2].key, c[1]),
-    )
-    while True:
-        certify(queue)
-        new = lines()
-        if not new:
-            break
-        queue = [c for c in new if values[c] > 0 and c not in certified]
+    def closure(self, key: str) -> list[Cell]:
+        new: list[Cell] = []
+        for cell in sorted((c for c in self.hidden if c[0] == key), key=lambda c: (c[2].key, c[1])):
+            new.extend(self.hide(*cell))
+        return new
+
+    # --- the two phases ---------------------------------------------------------------------
+
+    def protect_total(self, table: Table) -> None:
+        self.total_key = key = table.key
+        for node in self.timeline.nodes:
+            cell = (key, ALL, node)
+            if cell in self.keep:
+                continue
+            if node not in self.over or 1 <= self.values[cell] <= self.threshold:
+                self.hidden.add(cell)
+        self._settle(key, TOTAL)
+
+    def protect_breakdown(self, table: Table) -> None:
+        key = table.key
+        for node in self.timeline.nodes:
+            column_hidden = (self.total_key, ALL, node) in self.hidden
+            for row, _ in table.rows:
+                cell = (key, row, node)
+                if cell in self.keep:
+                    continue
+                value = self.values[cell]
+                if column_hidden or node not in self.over or 1 <= value <= self.threshold:
+                    self.hidden.add(cell)
+        self._settle(key, table.kind)
+
+    def _settle(self, key: str, kind: str) -> None:
+        self.closure(key)
+        while True:
+            new = self.lines(key, kind)
+            queue = sorted(
+                (
+                    c
+                    for c in self.hidden
+                    if c[0] == key
+                    and c[2] in self.over
+                    and self.values[c] > 0
+                    and c not in self.certified
+                ),
+                key=lambda c: (c[2].key, c[1]),
+                reverse=True,
+            )
+            new += self.certify(queue, kind)
+            new += self.lines(key, kind)
+            if not new:
+                break

@@ -1,0 +1,177 @@
+"""Published numbers never change (PROGRAM.md rule 8; issue 9).
+
+Suppression (suppression.py) makes one release safe: nothing hidden can be worked out from
+everything it shows. But reports are read again and again, and the data under a period that
+is over still moves: a contact is logged today with a date last month, attendance is corrected,
+a request made in March is accepted in April. Two exports of March taken a week apart would
+differ by those few records, and the pattern of hidden cells could differ too, so that a cell
+hidden in one and shown in the other, or shown with two values, gives a small count away. When
+a new period ends, the engine could also choose other complements for the periods before it.
+
+The rule: **the first time a period that is over is computed, it is published, and a
+published period never changes.**
+
+1. When the cube is built, every period that is over and not yet published is published, for
+   each population on its own: one ``Publication`` row holding the state of each of its cells
+   (shown with its value, or hidden), the median shown, and, for a month, the counts the
+   cube was computed from (counts per category, never a record). A period is always computed
+   before anyone can see it, so nothing is ever shown that was not published.
+2. Later builds read a published month's counts from its ``Publication``, not from the
+   records: a record entered later with a date in a published month is counted nowhere (its
+   quarter and year are sums of the frozen months). Records dated before the first published
+   year are not counted either: those years were shown as nothing happened. The dashboard
+   says plainly that periods are fixed once reported; it never says how many records came
+   late, which could itself be a small count.
+3. Every published cell is *pinned*: a shown cell stays shown with the same value (its value
+   is computed from the frozen counts, so it is the same), a hidden cell stays hidden. The
+   engine protects the new cells around the pinned ones, and may hide more than it would
+   have (a quarter whose earlier months were shown is hidden when showing it would reveal
+   the new month).
+
+Why the union of all releases is safe. Releases only grow: each one shows every cell an
+earlier one showed, with the same value, and hides every cell an earlier one hid; anything
+not over is hidden; so the union of everything ever shown is exactly what the latest release
+shows. The latest release is the engine's output over one set of records (the frozen counts
+for published months, the records for the others) and the engine's guarantee holds for it: for
+every hidden cell that is not zero there is another set of records giving the same shown
+numbers everywhere and a different value there (it searches and keeps such a move for every
+hidden cell, through hidden and unpinned cells only, and never hides a pinned shown cell). So
+combining any exports from any days recovers nothing that the latest release alone does not,
+and that is nothing. tests/test_reports_publishing.py attacks the union of releases taken
+over time, with late records and new periods in between, with the differencing, bounds and
+other-records attacks of tests/test_reports_suppression.py.
+
+Two first views at once: both compute; ``publish`` inserts with the unique constraint on
+(population, period) and ignore-conflicts, then reads back what is stored. One insert wins;
+a builder whose numbers are not the stored ones builds again on the winner's (now pinned)
+cells, so every page ever served shows what is stored.
+"""
+
+from django.db import transaction
+
+from .models import Publication
+from .periods import Period, parse
+from .suppression import Cell, Protected
+
+
+def stored(populations) -> dict[str, dict[str, tuple[dict, dict]]]:
+    """population -> period key -> (inputs, cells). One query."""
+    found: dict[str, dict[str, tuple[dict, dict]]] = {p: {} for p in populations}
+    for population, period, inputs, cells in Publication.objects.filter(
+        population__in=list(populations)
+    ).values_list("population", "period", "inputs", "cells"):
+        found[population][period] = (inputs, cells)
+    return found
+
+
+def floor(published: dict[str, tuple[dict, dict]]) -> int | None:
+    """The first year a population was ever reported for, if it was."""
+    years = [parse(key).year for key in published]
+    return min(years) if years else None
+
+
+def freeze(tables, minutes, published: dict[str, tuple[dict, dict]]) -> dict | None:
+    """Replace, in place, the counts of published months by the frozen ones, and drop counts
+    before the first published year. Returns the minutes, frozen the same way."""
+    first = floor(published)
+    months = {parse(key) for key, (inputs, _c) in published.items() if inputs}
+
+    def live(month: Period) -> bool:
+        return month not in months and (first is None or month.year >= first)
+
+    for table in tables:
+        table.counts = {(r, m): n for (r, m), n in table.counts.items() if live(m)}
+        known = {r for r, _ in table.rows}
+        for key, (inputs, _c) in published.items():
+            if not inputs:
+                continue
+            month = parse(key)
+            for row, n in inputs.get("counts", {}).get(table.key, {}).items():
+                table.counts[(row, month)] = table.counts.get((row, month), 0) + n
+                if row not in known:  # a category that has since gone (a bureau pooled...)
+                    label = inputs.get("labels", {}).get(table.key, {}).get(row, row)
+                    table.rows.append((row, label))
+                    known.add(row)
+    if minutes is None:
+        return None
+    frozen = {m: n for m, n in minutes.items() if live(m)}
+    for key, (inputs, _c) in published.items():
+        if inputs and inputs.get("minutes"):
+            frozen[parse(key)] = inputs["minutes"]
+    return frozen
+
+
+def pins(published: dict[str, tuple[dict, dict]]) -> dict[Cell, bool]:
+    """Every published cell: True if it was shown, False if hidden."""
+    pinned: dict[Cell, bool] = {}
+    for key, (_inputs, cells) in published.items():
+        node = parse(key)
+        for table, rows in cells.get("tables", {}).items():
+            for row, value in rows.items():
+                pinned[(table, row, node)] = value is not None
+    return pinned
+
+
+def entries(protected: Protected, nodes, *, minutes, medians) -> dict[str, tuple[dict, dict]]:
+    """period key -> (inputs, cells) to publish for each of ``nodes``."""
+    by_month: dict[tuple[str, Period], dict[str, int]] = {}
+    for key, table in protected.tables.items():
+        for (row, month), n in table.counts.items():
+            if n:
+                by_month.setdefault((key, month), {})[row] = n
+    return {
+        node.key: entry(
+            protected, node, minutes=minutes, median=medians.get(node.key), by_month=by_month
+        )
+        for node in nodes
+    }
+
+
+def entry(protected: Protected, node: Period, *, minutes, median, by_month=None):
+    """(inputs, cells) to publish for ``node``."""
+    cells = {
+        "tables": {
+            key: {row: protected.shown(key, row, node) for row, _ in table.rows}
+            for key, table in protected.tables.items()
+        },
+        "median": median,
+    }
+    inputs: dict = {}
+    if node.kind == "month":
+        counts, labels = {}, {}
+        for key, table in protected.tables.items():
+            rows = dict(table.rows)
+            if by_month is None:
+                here = {r: n for (r, m), n in table.counts.items() if m == node and n}
+            else:
+                here = by_month.get((key, node), {})
+            if here:
+                counts[key] = here
+                labels[key] = {r: str(rows.get(r, r)) for r in here}
+        inputs = {"counts": counts, "labels": labels, "minutes": (minutes or {}).get(node, 0)}
+    return inputs, cells
+
+
+def publish(new: dict[tuple[str, str], tuple[dict, dict]]) -> bool:
+    """Store ``new`` ((population, period) -> (inputs, cells)) unless already published.
+    True if what is stored now is exactly ``new`` (this builder won every race)."""
+    if not new:
+        return True
+    with transaction.atomic():
+        Publication.objects.bulk_create(
+            [
+                Publication(population=p, period=k, inputs=inputs, cells=cells)
+                for (p, k), (inputs, cells) in new.items()
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+    populations = {p for p, _k in new}
+    periods = {k for _p, k in new}
+    now = {
+        (p, k): (inputs, cells)
+        for p, k, inputs, cells in Publication.objects.filter(
+            population__in=populations, period__in=periods
+        ).values_list("population", "period", "inputs", "cells")
+    }
+    return all(now.get(key) == value for key, value in new.items())
