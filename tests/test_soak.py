@@ -1,4 +1,5 @@
-"""The short crash soak (bench/soak.py, `make soak` runs the long one): writes over HTTP while
+"""The short crash soak (bench/soak.py, `make soak` runs the long one): support requests,
+contacts, escalations, committee ballots and training attendance are written over HTTP while
 the web server and the worker are killed with SIGKILL three times; nothing acknowledged is
 lost or stored twice, the database and the audit chain are intact, every escalation alert is
 delivered. On the suite's engine: a SQLite file, or a fresh PostgreSQL database."""
@@ -44,4 +45,6 @@ def test_short_soak_loses_nothing():
     assert (
         result["requests_acked"] > 0 and result["contacts_acked"] + result["escalations_acked"] > 0
     )
+    # Ballots and training attendance are in the mix too (one write in six each).
+    assert result["votes_acked"] > 0 and result["records_acked"] > 0, result
     assert result["client_errors"] == 0, result["error_kinds"]
