@@ -167,6 +167,46 @@ def test_partial_hours_and_audited_corrections(personas):
     assert AuditEvent.objects.filter(action=AuditAction.TRAINING_ATTENDANCE_CORRECTED).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_of_a_day_at_once_give_one_record_and_a_clear_refusal(personas):
+    """Two people record the same day at the same moment on two connections: the day is
+    locked, so the second waits, finds the first's hours and is asked for a reason, instead of
+    failing on the unique constraint (a 500)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a server database for parallel connections")
+    import threading
+
+    from django.db import connections
+
+    coordinator = personas["coordinator"]
+    person = _supporter()
+    past = make_session(days_from_now=-1)
+    Enrolment.objects.create(session=past, user=person, status=Enrolment.Status.ENROLLED)
+    day = past.days.get()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def save(hours):
+        try:
+            start.wait()
+            services.attendance_record(
+                actor=coordinator, day=day, hours_by_user={person.pk: Decimal(hours)}
+            )
+            outcomes.append("recorded")
+        except ValidationError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(h,)) for h in ("4", "6")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["Hours already recorded change: say why.", "recorded"]
+    assert Attendance.objects.filter(day=day).count() == 1
+
+
 def _lapsed_supporter():
     """Trained two years ago and no update since: out of compliance from July on."""
     person = _supporter()

@@ -441,7 +441,14 @@ def attendance_record(
     """Record the hours each enrolled person was present on ``day`` (0 when absent). Hours
     already recorded change only with a reason, each change kept as a correction. Returns how
     many were recorded and how many corrected."""
-    day = SessionDay.objects.select_related("session__course").get(pk=day.pk)
+    # The day's row is locked first: two first saves of a day at once would otherwise both
+    # find nothing recorded and both insert, and one would fail on the unique constraint.
+    # The second now waits, then sees the first's hours (and needs a reason to change them).
+    day = (
+        SessionDay.objects.select_for_update(of=("self",))
+        .select_related("session__course")
+        .get(pk=day.pk)
+    )
     session = day.session
     if not may_record_attendance(actor, session):
         raise ValidationError("Only the coordinator or the session's instructor may do this.")
