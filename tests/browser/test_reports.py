@@ -69,6 +69,13 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
     expect(committee.get_by_role("heading", name="Confidentiality escalations")).to_have_count(0)
     assert_accessible(committee)
 
+    bhs = as_persona(new_context, sign_in, "bhs_manager")
+    bhs.goto(reverse("reports:dashboard") + f"?period={quarter.key}")
+    expect(bhs.get_by_role("heading", name="Confidentiality escalations")).to_be_visible()
+    expect(bhs.get_by_role("heading", name="Supporter load")).to_be_visible()
+    expect(bhs.get_by_text("fixed the first time it is reported")).to_be_visible()
+    assert_accessible(bhs)
+
     chief = as_persona(new_context, sign_in, "chief")
     chief.goto(reverse("reports:dashboard") + f"?period={quarter.months()[-1].key}")
     expect(chief.get_by_role("heading", name="Supporter load")).to_have_count(0)
