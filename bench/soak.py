@@ -37,6 +37,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -719,6 +720,10 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
         "mails_received": raw_received,
     }
     result["ok"] = ok(result)
+    if result["ok"]:
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:  # kept for whoever looks into it: the database and servers.log
+        result["kept"] = str(tmp)
     return result
 
 
