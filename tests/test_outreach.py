@@ -3,9 +3,10 @@ assigning supporters (never blindly inside the person's chain of command), attem
 only an outcome, declining that stops all contact, group sessions counted not named, reminders
 through the worker, and closing only when nothing is left open."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -85,10 +86,15 @@ def test_open_page_rerenders_with_errors(client_for):
 
 
 def test_each_person_gets_the_plan_of_the_event_type(coordinator, personas):
-    outreach = _open(coordinator, days_ago=0)
-    person = services.person_add(
-        actor=coordinator, outreach=outreach, employee=personas["employee"].employee
-    )
+    # Added at 07:00 on the day of the event: the first step (24 hours after the event's 09:00)
+    # is still after the first contact's deadline, so nothing folds. (Later in the day it
+    # would: that is the next test's case.)
+    seven = timezone.make_aware(datetime.combine(timezone.localdate(), time(7, 0)))
+    with time_machine.travel(seven, tick=False):
+        outreach = _open(coordinator, days_ago=0)
+        person = services.person_add(
+            actor=coordinator, outreach=outreach, employee=personas["employee"].employee
+        )
     labels = list(person.tasks.values_list("label", flat=True))
     assert labels == [label for label, _ in DEFAULT_PLAN]
     anniversary = person.tasks.get(label="The anniversary")
