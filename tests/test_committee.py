@@ -119,7 +119,7 @@ def test_appointment_grants_the_role_for_the_term_and_a_resignation_ends_it(dept
     assert membership.term_end.year == today.year + 2  # the seat's 24 months
     grant = membership.role_grant
     assert grant.role == Role.COMMITTEE_MEMBER and grant.expires_at is not None
-    person.__dict__.pop("roles", None)
+    person.forget_roles()
     assert person.has_role(Role.COMMITTEE_MEMBER)
     with pytest.raises(ValidationError, match="holds this seat"):
         services.member_appoint(
@@ -136,7 +136,7 @@ def test_appointment_grants_the_role_for_the_term_and_a_resignation_ends_it(dept
     membership.refresh_from_db()
     assert membership.end_reason == "resigned" and not membership.is_current()
     assert RoleGrant.objects.get(pk=grant.pk).revoked_at is not None
-    person.__dict__.pop("roles", None)
+    person.forget_roles()
     assert not person.has_role(Role.COMMITTEE_MEMBER)
     # The seat is vacant again, and its history kept.
     services.member_appoint(
@@ -216,11 +216,11 @@ def test_election_from_opening_to_published_results(dept, voters, committee_seat
     seated = Membership.objects.filter(election=election)
     assert {m.user_id for m in seated} == {a.pk, b.pk}
     assert all(m.seat.is_elected and m.term_end > m.term_start for m in seated)
-    b.__dict__.pop("roles", None)
+    b.forget_roles()
     assert b.has_role(Role.COMMITTEE_MEMBER)
     tallied = AuditEvent.objects.get(action=AuditAction.COMMITTEE_ELECTION_TALLIED)
     assert tallied.actor_id is None and tallied.details["ballots"] == 4
-    coordinator.__dict__.pop("roles", None)
+    coordinator.forget_roles()
 
 
 def test_results_page_shows_counts_and_turnout(dept, voters, client_for, committee_seats):

@@ -225,7 +225,7 @@ def _as_supporter(user):
     if not user.role_grants.filter(role=Role.PEER_SUPPORTER).exists():
         grant(user, Role.PEER_SUPPORTER)
         EmployeeFactory(user=user, work_email=user.email)
-        user.__dict__.pop("roles", None)
+        user.forget_roles()
     return user
 
 
@@ -278,7 +278,7 @@ def _own_request(user):
     if not hasattr(user, "employee"):
         unit = Unit.objects.first() or Unit.objects.create(name="HQ", kind=Unit.Kind.DEPARTMENT)
         EmployeeFactory(user=user, unit=unit, work_email=user.email)
-        user.__dict__.pop("roles", None)
+        user.forget_roles()
     return request_create(
         requester=user,
         kind=RequesterKind.EMPLOYEE,

@@ -184,7 +184,7 @@ def test_assigning_refuses_inactive_and_warns_about_the_chain_of_command(
     from tests.factories import grant
 
     grant(boss, "peer_supporter")
-    boss.__dict__.pop("roles", None)
+    boss.forget_roles()
     active_supporter(boss)
     url = reverse("outreach:assign", kwargs={"person_id": person.pk})
     warned = client_for("coordinator").post(url, {"supporter": boss.pk})
@@ -210,7 +210,7 @@ def test_suggestions_leave_out_the_chain_of_command(coordinator, supporter, pers
     from tests.factories import grant
 
     grant(boss, "peer_supporter")
-    boss.__dict__.pop("roles", None)
+    boss.forget_roles()
     active_supporter(boss)
     person = services.person_add(
         actor=coordinator, outreach=_open(coordinator), employee=personas["employee"].employee

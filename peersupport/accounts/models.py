@@ -98,6 +98,10 @@ class User(AbstractBaseUser):
 
         return user_roles(self)
 
+    def forget_roles(self) -> None:
+        """Drop the cached roles after a grant or revocation, so the next check reads them."""
+        self.__dict__.pop("roles", None)
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 

@@ -34,6 +34,58 @@ def _close_lapsed_grants(*, user: User, role: str, now: datetime) -> None:
     ).update(revoked_at=now, revoke_reason="expired")
 
 
+def _grant(
+    *, actor: User | None, user: User, role: str, reason: str, expires_at: datetime | None
+) -> RoleGrant:
+    """The one place a role is granted: opens the grant, audits it, forgets cached roles.
+    The caller has checked who may grant and why; this refuses a second open grant."""
+    now = timezone.now()
+    _close_lapsed_grants(user=user, role=role, now=now)
+    if RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
+        raise ValidationError({"role": "This person already holds this role."})
+    try:
+        with transaction.atomic():
+            grant = RoleGrant.objects.create(
+                user=user,
+                role=role,
+                reason=reason.strip()[:300],
+                granted_by=actor,
+                granted_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError:
+        # Two grants of the same role at once: the second loses cleanly.
+        raise ValidationError({"role": "This person already holds this role."}) from None
+    record(
+        actor=actor,
+        action=AuditAction.ROLE_GRANTED,
+        target=grant,
+        details={"role": role, "user_id": user.pk, "expires_at": _iso(expires_at)},
+    )
+    user.forget_roles()
+    return grant
+
+
+def _revoke(*, actor: User | None, grant: RoleGrant, reason: str) -> RoleGrant | None:
+    """The one place a role is revoked: locks the grant, closes it, audits it, forgets cached
+    roles. Returns None when the grant was already closed."""
+    grant = RoleGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    if grant.revoked_at is not None:
+        return None
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.revoke_reason = reason.strip()[:300]
+    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+    record(
+        actor=actor,
+        action=AuditAction.ROLE_REVOKED,
+        target=grant,
+        details={"role": grant.role, "user_id": grant.user_id},
+    )
+    grant.user.forget_roles()
+    return grant
+
+
 @transaction.atomic
 def role_grant(
     *,
@@ -73,29 +125,7 @@ def role_grant(
                 "content; revoke that role first."
             }
         )
-    _close_lapsed_grants(user=user, role=role, now=now)
-    if RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
-        raise ValidationError({"role": "This person already holds this role."})
-    try:
-        with transaction.atomic():
-            grant = RoleGrant.objects.create(
-                user=user,
-                role=role,
-                reason=reason.strip(),
-                granted_by=actor,
-                granted_at=now,
-                expires_at=expires_at,
-            )
-    except IntegrityError:
-        # Two administrators granting the same role at once: the second loses cleanly.
-        raise ValidationError({"role": "This person already holds this role."}) from None
-    record(
-        actor=actor,
-        action=AuditAction.ROLE_GRANTED,
-        target=grant,
-        details={"role": role, "user_id": user.pk, "expires_at": _iso(expires_at)},
-    )
-    return grant
+    return _grant(actor=actor, user=user, role=role, reason=reason, expires_at=expires_at)
 
 
 @transaction.atomic
@@ -104,20 +134,52 @@ def role_revoke(*, actor: User, grant: RoleGrant, reason: str) -> RoleGrant:
         raise ValidationError("You may not revoke roles.")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the role is revoked."})
-    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
-    if grant.revoked_at is not None:
+    revoked = _revoke(actor=actor, grant=grant, reason=reason)
+    if revoked is None:
         raise ValidationError("This role was already revoked.")
-    grant.revoked_at = timezone.now()
-    grant.revoked_by = actor
-    grant.revoke_reason = reason.strip()
-    grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-    record(
-        actor=actor,
-        action=AuditAction.ROLE_REVOKED,
-        target=grant,
-        details={"role": grant.role, "user_id": grant.user_id},
-    )
-    return grant
+    return revoked
+
+
+# The program's own decisions (the Chief's appointment, an election, a supporter retired or
+# removed, a committee term ended) are the authority for these, not the system administrator or
+# the BHS manager who grant by hand; the caller's service has already checked that decision.
+# They keep the same audit shape and the same rule against a second open grant.
+PROGRAM_ROLES = frozenset({Role.PEER_SUPPORTER, Role.COMMITTEE_MEMBER})
+
+
+@transaction.atomic
+def role_grant_by_program(
+    *, actor: User | None, user: User, role: str, reason: str, expires_at: datetime | None = None
+) -> RoleGrant | None:
+    """Grant ``role`` as the outcome of a program decision. Returns None when ``user`` already
+    holds it (the decision then changes nothing about roles)."""
+    if role not in PROGRAM_ROLES:
+        raise ValueError(f"{role} is not granted by the program's decisions")
+    if RoleGrant.objects.current().filter(user=user, role=role).exists():
+        return None
+    return _grant(actor=actor, user=user, role=role, reason=reason, expires_at=expires_at)
+
+
+@transaction.atomic
+def role_revoke_by_program(
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    reason: str,
+    grant: RoleGrant | None = None,
+) -> list[RoleGrant]:
+    """End ``user``'s current grants of ``role`` (or only ``grant``) as the outcome of a program
+    decision; returns the grants it closed."""
+    if role not in PROGRAM_ROLES:
+        raise ValueError(f"{role} is not revoked by the program's decisions")
+    if grant is None:
+        grants = list(RoleGrant.objects.current().filter(user=user, role=role))
+    else:
+        grants = [grant]
+    closed = [g for g in (_revoke(actor=actor, grant=g, reason=reason) for g in grants) if g]
+    user.forget_roles()
+    return closed
 
 
 def _iso(value: datetime | None) -> str | None:

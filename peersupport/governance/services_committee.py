@@ -26,7 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.services import role_grant_by_program, role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.services import notify
@@ -134,27 +135,13 @@ def _seat_member(
     election: Election | None = None,
 ) -> Membership:
     """Seat ``user`` (the caller has locked ``seat``) and grant the committee-member role."""
-    grant = None
-    if not RoleGrant.objects.current().filter(user=user, role=Role.COMMITTEE_MEMBER).exists():
-        grant = RoleGrant.objects.create(
-            user=user,
-            role=Role.COMMITTEE_MEMBER,
-            reason=f"Seated on the advisory committee: {seat.name}"[:300],
-            granted_by=actor,
-            granted_at=timezone.now(),
-            expires_at=_start_of_day(term_end) if term_end else None,
-        )
-        record(
-            actor=actor,
-            action=AuditAction.ROLE_GRANTED,
-            target=grant,
-            details={
-                "role": grant.role,
-                "user_id": user.pk,
-                "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
-            },
-        )
-        user.__dict__.pop("roles", None)
+    grant = role_grant_by_program(
+        actor=actor,
+        user=user,
+        role=Role.COMMITTEE_MEMBER,
+        reason=f"Seated on the advisory committee: {seat.name}",
+        expires_at=_start_of_day(term_end) if term_end else None,
+    )
     membership = Membership.objects.create(
         seat=seat,
         user=user,
@@ -232,19 +219,14 @@ def _end(
     membership.end_note = note[:300]
     membership.save(update_fields=["ended_on", "end_reason", "end_note"])
     if membership.role_grant_id:
-        grant = RoleGrant.objects.select_for_update().get(pk=membership.role_grant_id)
-        if grant.revoked_at is None:
-            grant.revoked_at, grant.revoked_by = timezone.now(), actor
-            ended = membership.get_end_reason_display().lower()
-            grant.revoke_reason = f"Committee membership ended ({ended})"
-            grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-            record(
-                actor=actor,
-                action=AuditAction.ROLE_REVOKED,
-                target=grant,
-                details={"role": grant.role, "user_id": grant.user_id},
-            )
-        membership.user.__dict__.pop("roles", None)
+        ended = membership.get_end_reason_display().lower()
+        role_revoke_by_program(
+            actor=actor,
+            user=membership.user,
+            role=Role.COMMITTEE_MEMBER,
+            reason=f"Committee membership ended ({ended})",
+            grant=membership.role_grant,
+        )
     record(
         actor=actor,
         action=AuditAction.COMMITTEE_MEMBER_ENDED,

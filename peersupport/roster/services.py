@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from peersupport.accounts.models import Employee, Role, RoleGrant, User
+from peersupport.accounts.models import Employee, Role, User
+from peersupport.accounts.services import role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.services import notify
@@ -222,25 +223,13 @@ def _set_status(
 
 
 def _end_supporter_role(*, actor: User | None, user: User, status: str) -> None:
-    """A retired or removed supporter no longer holds the peer-supporter role. Ended here
-    rather than through accounts.services.role_revoke, whose granters (system administrator,
-    BHS manager) are not the people who run the roster; audited the same way."""
-    now = timezone.now()
-    for grant in (
-        RoleGrant.objects.select_for_update()
-        .current(now)
-        .filter(user=user, role=Role.PEER_SUPPORTER)
-    ):
-        grant.revoked_at, grant.revoked_by = now, actor
-        grant.revoke_reason = f"Supporter {Status(status).label.lower()}"
-        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
-        record(
-            actor=actor,
-            action=AuditAction.ROLE_REVOKED,
-            target=grant,
-            details={"role": grant.role, "user_id": grant.user_id},
-        )
-    user.__dict__.pop("roles", None)
+    """A retired or removed supporter no longer holds the peer-supporter role."""
+    role_revoke_by_program(
+        actor=actor,
+        user=user,
+        role=Role.PEER_SUPPORTER,
+        reason=f"Supporter {Status(status).label.lower()}",
+    )
 
 
 # --- What the supporter keeps up to date ----------------------------------------------------

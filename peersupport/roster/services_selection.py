@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Role, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
+from peersupport.accounts.services import role_grant_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.services import notify
@@ -784,20 +785,7 @@ def _appoint(*, actor: User, candidacy: Candidacy) -> SupporterProfile:
         reason=why,
         pipeline=True,
     )
-    if not RoleGrant.objects.current().filter(user=nominee, role=Role.PEER_SUPPORTER).exists():
-        # The Chief's appointment is the authority for the role; granted here rather than by
-        # accounts.services.role_grant, whose granters are the system administrator and the
-        # BHS manager. Audited the same way.
-        grant = RoleGrant.objects.create(
-            user=nominee, role=Role.PEER_SUPPORTER, reason=why, granted_by=actor
-        )
-        record(
-            actor=actor,
-            action=AuditAction.ROLE_GRANTED,
-            target=grant,
-            details={"role": grant.role, "user_id": nominee.pk, "expires_at": None},
-        )
-        nominee.__dict__.pop("roles", None)
+    role_grant_by_program(actor=actor, user=nominee, role=Role.PEER_SUPPORTER, reason=why)
     return profile
 
 

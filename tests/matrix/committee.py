@@ -59,7 +59,7 @@ def active_supporter(user):
         roster.supporter_profile_create(
             actor=user, user=user, status=SupporterProfile.Status.ACTIVE, reason="test"
         )
-    user.__dict__.pop("roles", None)
+    user.forget_roles()
     return user
 
 

@@ -135,7 +135,7 @@ def _as_panelist(user):
 
     EmployeeFactory(user=user, work_email=user.email)
     grant(user, Role.PANELIST)
-    user.__dict__.pop("roles", None)
+    user.forget_roles()
     return interview_candidacy(user)
 
 
@@ -148,7 +148,7 @@ def _as_supervisor(user):
     EmployeeFactory(user=user, unit=unit, work_email=user.email)
     unit.supervisor = user.employee
     unit.save(update_fields=["supervisor"])
-    user.__dict__.pop("roles", None)
+    user.forget_roles()
     return chain_candidacy(user)
 
 

@@ -68,7 +68,7 @@ def instructed_day(user):
 
     if not user.role_grants.filter(role=Role.PEER_SUPPORTER).exists():
         grant(user, Role.PEER_SUPPORTER)
-        user.__dict__.pop("roles", None)
+        user.forget_roles()
     return make_session(days_from_now=-1, instructor=user).days.get()
 
 
