@@ -575,6 +575,10 @@ ESCALATION_TICK_SECONDS = env_int("ESCALATION_TICK_SECONDS", 15, minimum=1)
 
 # Releases of information and their accounting of disclosures are kept at least 6 years.
 RELEASE_RETENTION_YEARS = env_int("RELEASE_RETENTION_YEARS", 6, minimum=6)
+# How often the worker purges releases past that retention.
+RELEASES_TICK_SECONDS = env_int("RELEASES_TICK_SECONDS", 3600, minimum=60)
+# How often the worker returns supporters whose inactive period has ended to active status.
+ROSTER_TICK_SECONDS = env_int("ROSTER_TICK_SECONDS", 300, minimum=60)
 
 # Selection of supporters (docs/operations.md, "Selection")
 # Distinct colleagues who must nominate someone before they are invited to become a candidate.

@@ -43,8 +43,6 @@ def test_tick_runs_and_schedules_the_next_one():
         "coordinators_told",
         "reminders",
         "purged",
-        "releases_purged",
-        "supporters_back",
         "restarted",
     }
     waiting = DBTaskResult.objects.filter(task_path=support_tick.module_path, status="READY")

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ConfidentialityConfig(AppConfig):
     name = "peersupport.confidentiality"
     verbose_name = "Confidentiality exceptions and escalations"
+
+    def ready(self):
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import escalation_tick
+
+        register_periodic(escalation_tick, seconds="ESCALATION_TICK_SECONDS")

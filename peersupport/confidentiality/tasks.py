@@ -4,7 +4,6 @@ It runs every ESCALATION_TICK_SECONDS (15; a re-alert is at most that late) and 
 chain going (peersupport/notifications/scheduling.py).
 """
 
-from django.conf import settings
 from django.tasks import task
 
 
@@ -15,5 +14,5 @@ def escalation_tick() -> dict:
 
     from .services import escalations_advance
 
-    schedule_next(escalation_tick, seconds=settings.ESCALATION_TICK_SECONDS)
+    schedule_next(escalation_tick)
     return {"escalations": escalations_advance(), **sweep(), "restarted": ensure_all()}

@@ -2,7 +2,6 @@
 COMMITTEE_TICK_SECONDS, whether or not anyone is signed in; it keeps its own chain going
 (peersupport/notifications/scheduling.py)."""
 
-from django.conf import settings
 from django.tasks import task
 
 
@@ -12,5 +11,5 @@ def committee_tick() -> dict:
 
     from .services_committee import elections_tally
 
-    schedule_next(committee_tick, seconds=settings.COMMITTEE_TICK_SECONDS)
+    schedule_next(committee_tick)
     return {"published": elections_tally()}

@@ -1,5 +1,9 @@
 """Periodic work on django.tasks, which has no schedule of its own.
 
+Each app registers its periodic task in ``AppConfig.ready()`` with ``register_periodic``; this
+module never imports an app (the kernel points down only). The worker keeps every registered
+chain going.
+
 Each periodic task calls ``schedule_next`` first thing, so that a worker killed half-way
 through a run still leaves the next run waiting. ``ensure_scheduled`` (``manage.py
 schedule_ticks``, run at every start) starts a chain that is missing: none waiting, and none
@@ -7,8 +11,11 @@ running recently (a run whose worker was killed stays "RUNNING" for ever). Two c
 into one, because a run does not enqueue a next one when one is already waiting.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.tasks import Task
 from django.utils import timezone
 
 # A run that started longer ago than this is taken for dead (its worker was killed: the row
@@ -23,7 +30,35 @@ def _waiting(task):
     return DBTaskResult.objects.filter(task_path=task.module_path, status="READY")
 
 
-def schedule_next(task, *, seconds: int) -> bool:
+@dataclass(frozen=True)
+class Periodic:
+    task: Task
+    seconds: int | str  # a number, or the name of a setting read at each run
+
+    def interval(self) -> int:
+        if isinstance(self.seconds, str):
+            return int(getattr(settings, self.seconds))
+        return self.seconds
+
+
+_registry: dict[str, Periodic] = {}
+
+
+def register_periodic(task: Task, *, seconds: int | str) -> None:
+    """Keep ``task`` running every ``seconds`` (a number, or the name of a setting). Called from
+    an app's ``AppConfig.ready()``; registering the same task again replaces it."""
+    _registry[task.module_path] = Periodic(task=task, seconds=seconds)
+
+
+def interval_of(task: Task) -> int:
+    return _registry[task.module_path].interval()
+
+
+def schedule_next(task: Task, *, seconds: int | None = None) -> bool:
+    """Enqueue the next run of ``task`` (after its registered interval unless ``seconds``),
+    unless one is already waiting. Every periodic task calls this first thing."""
+    if seconds is None:
+        seconds = interval_of(task)
     if _waiting(task).exists():
         return False
     task.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue()
@@ -52,20 +87,6 @@ def ensure_all() -> list[str]:
     return [task.name for task, _seconds in periodic_tasks() if ensure_scheduled(task)]
 
 
-def periodic_tasks():
-    """Every chain the worker keeps going, with its period in seconds."""
-    from django.conf import settings
-
-    from peersupport.confidentiality.tasks import escalation_tick
-    from peersupport.governance.tasks import committee_tick
-    from peersupport.outreach.tasks import OUTREACH_TICK_SECONDS, outreach_tick
-    from peersupport.support.tasks import TICK_SECONDS, support_tick
-    from peersupport.training.tasks import training_tick
-
-    return [
-        (support_tick, TICK_SECONDS),
-        (escalation_tick, settings.ESCALATION_TICK_SECONDS),
-        (training_tick, settings.TRAINING_TICK_SECONDS),
-        (outreach_tick, OUTREACH_TICK_SECONDS),
-        (committee_tick, settings.COMMITTEE_TICK_SECONDS),
-    ]
+def periodic_tasks() -> list[tuple[Task, int]]:
+    """Every chain the worker keeps going, with its period in seconds, in registration order."""
+    return [(p.task, p.interval()) for p in _registry.values()]

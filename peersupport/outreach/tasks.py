@@ -12,5 +12,5 @@ def outreach_tick() -> dict:
 
     from .services import outreach_remind
 
-    schedule_next(outreach_tick, seconds=OUTREACH_TICK_SECONDS)
+    schedule_next(outreach_tick)
     return {"reminded": outreach_remind()}

@@ -13,21 +13,15 @@ TICK_SECONDS = 60
 @task()
 def support_tick() -> dict:
     from peersupport.notifications.scheduling import ensure_all, schedule_next
-    from peersupport.releases.services import releases_purge
-    from peersupport.roster.services import supporters_inactive_period_end
 
     from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
-    schedule_next(support_tick, seconds=TICK_SECONDS)
+    schedule_next(support_tick)
     restarted = ensure_all()
     return {
         "offers": offers_lapse(),
         "coordinators_told": waiting_tell_coordinators(),
         "reminders": followups_remind(),
         "purged": purge_expired(),
-        # Releases of information and their accounting, once past RELEASE_RETENTION_YEARS.
-        "releases_purged": releases_purge(),
-        # Supporters whose inactive period ends today become active again.
-        "supporters_back": supporters_inactive_period_end(),
         "restarted": restarted,
     }

@@ -5,7 +5,6 @@ peersupport/notifications/scheduling.py keeps the chain going). Each step is ide
 reminder, a warning or a flag is sent once however often the tick runs.
 """
 
-from django.conf import settings
 from django.tasks import task
 
 
@@ -15,5 +14,5 @@ def training_tick() -> dict:
 
     from .services import compliance_review, sessions_remind
 
-    schedule_next(training_tick, seconds=settings.TRAINING_TICK_SECONDS)
+    schedule_next(training_tick)
     return {"reminded": sessions_remind(), **compliance_review()}

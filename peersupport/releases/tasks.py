@@ -1,0 +1,14 @@
+"""The releases app's scheduled work: releases of information and their accounting are purged
+once past RELEASE_RETENTION_YEARS. Runs every RELEASES_TICK_SECONDS (registered in apps.py)."""
+
+from django.tasks import task
+
+
+@task()
+def releases_tick() -> dict:
+    from peersupport.notifications.scheduling import schedule_next
+
+    from .services import releases_purge
+
+    schedule_next(releases_tick)
+    return {"releases_purged": releases_purge()}
