@@ -118,3 +118,15 @@ def employee_search(*, query: str = "") -> QuerySet[Employee]:
 def role_grants(*, include_ended: bool = False) -> QuerySet[RoleGrant]:
     qs = RoleGrant.objects.select_related("user", "user__employee", "granted_by", "revoked_by")
     return qs if include_ended else qs.current()
+
+
+DERIVED_ROLES = frozenset({Role.EMPLOYEE, Role.SUPERVISOR})
+
+
+def role_holders(*roles: str) -> list[User]:
+    """Active accounts holding any of ``roles`` by a current grant, each once, by id. Only
+    granted roles: employee and supervisor follow from records and are not listed here."""
+    if DERIVED_ROLES.intersection(roles):
+        raise ValueError("role_holders lists granted roles only")
+    ids = RoleGrant.objects.current().filter(role__in=roles).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
