@@ -210,9 +210,9 @@ def _insert_contacts(count: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from peersupport.governance.notice import current_notice
     from peersupport.roster.models import SupporterProfile
     from peersupport.support.models import Contact, FollowUp
-    from peersupport.support.notice import current_notice
 
     rng = random.Random(11)  # noqa: S311  (repeatable bench data, not a secret)
     supporters = list(
@@ -355,7 +355,7 @@ def _sessions() -> dict:
         token = get_token(request)
         cookies.append(f"{settings.CSRF_COOKIE_NAME}={request.META['CSRF_COOKIE']}")
         out[name] = {"cookie": "; ".join(cookies), "csrf": token}
-    from peersupport.support.notice import current_notice
+    from peersupport.governance.notice import current_notice
 
     out["notice_version"] = current_notice().version
     return out

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from peersupport.web import urls as web_urls
 from peersupport.web import views as web_views
 
 urlpatterns = [
     path("", include("peersupport.web.urls")),
-    path("", include("peersupport.accounts.urls")),
-    path("", include("peersupport.audit.urls")),
+    path("", include(web_urls.accounts_patterns)),
+    path("", include(web_urls.audit_patterns)),
     path("supporters/", include("peersupport.roster.urls")),
     path("selection/", include("peersupport.roster.urls_selection")),
     path("resources/", include("peersupport.resources.urls")),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.governance import defaults, selectors, services
 from peersupport.governance.models import ExceptionCategory, PolicyDocument, PolicyVersion
-from peersupport.support.notice import current_notice
+from peersupport.governance.notice import current_notice
 
 pytestmark = pytest.mark.django_db
 

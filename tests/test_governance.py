@@ -18,8 +18,8 @@ from peersupport.governance.models import (
     PolicyDocument,
     PolicyVersion,
 )
+from peersupport.governance.notice import _DEFAULT, current_notice
 from peersupport.support.models import ContactMethod, SupportRequest
-from peersupport.support.notice import _DEFAULT, current_notice
 
 from .factories import UserFactory, grant
 

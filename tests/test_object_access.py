@@ -269,8 +269,8 @@ def _escalation(user):
 def _own_request(user):
     """A request the owner made while signed in as an employee."""
     from peersupport.accounts.models import Unit
+    from peersupport.governance.notice import current_notice
     from peersupport.support.models import ContactMethod, RequesterKind
-    from peersupport.support.notice import current_notice
     from peersupport.support.services import request_create
 
     from .factories import EmployeeFactory

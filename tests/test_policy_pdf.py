@@ -14,7 +14,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.governance import defaults, selectors, services
 from peersupport.governance.models import ExceptionCategory, PolicyDocument, PolicyVersion
-from peersupport.support.notice import _DEFAULT
+from peersupport.governance.notice import _DEFAULT
 
 pytestmark = pytest.mark.django_db
 Kind = PolicyDocument.Kind

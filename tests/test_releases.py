@@ -24,11 +24,11 @@ from django.utils import timezone
 from PIL import Image
 
 from peersupport.audit.models import AuditAction, AuditEvent, Outcome
+from peersupport.governance.notice import current_notice
 from peersupport.releases import selectors, services, signatures
 from peersupport.releases.models import Disclosure, Release, ReleaseStatus
 from peersupport.support import services as support_services
 from peersupport.support.models import ContactMethod, RequesterKind, SupportRequest
-from peersupport.support.notice import current_notice
 
 from .conftest import signed_in_client
 from .factories import EmployeeFactory, UserFactory, enable_totp, grant

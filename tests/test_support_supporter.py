@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Language, Role
 from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.governance.notice import current_notice
 from peersupport.resources.models import Category, Resource
 from peersupport.support import services
 from peersupport.support.models import (
@@ -27,7 +28,6 @@ from peersupport.support.models import (
     RequesterKind,
     SupportRequest,
 )
-from peersupport.support.notice import current_notice
 
 from .conftest import signed_in_client
 from .factories import EmployeeFactory, UserFactory, enable_totp, grant

@@ -74,8 +74,8 @@ def test_a_tick_killed_mid_run_leaves_its_successor_waiting():
 
 
 def test_coordinators_are_told_of_waiting_requests_without_details(personas, settings):
+    from peersupport.governance.notice import current_notice
     from peersupport.support.models import ContactMethod, RequesterKind, SupportRequest
-    from peersupport.support.notice import current_notice
 
     settings.SUPPORT_ESCALATE_MINUTES = 60
     created = services.request_create(

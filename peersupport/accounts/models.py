@@ -33,6 +33,10 @@ CONFIDENTIAL_ROLES = frozenset(
 # Every role except plain employee needs multi-factor authentication.
 MFA_EXEMPT_ROLES = frozenset({Role.EMPLOYEE})
 
+# The Django admin shows only the apps that hold no protected content: accounts and
+# organisation, lockouts, e-mail addresses and single sign-on links (peersupport.web.admin).
+ADMIN_APPS = frozenset({"accounts", "axes", "account", "socialaccount"})
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -106,15 +110,11 @@ class User(AbstractBaseUser):
         return bool(self.roles.intersection(roles))
 
     # The Django admin asks these. Deny by default: only a system administrator, and only for
-    # the apps that hold no protected content (peersupport.web.admin lists them).
+    # the apps that hold no protected content (ADMIN_APPS).
     def has_perm(self, perm, obj=None):
-        from peersupport.web.admin import ADMIN_APPS
-
         return self.is_active and Role.SYSADMIN in self.roles and perm.split(".")[0] in ADMIN_APPS
 
     def has_module_perms(self, app_label):
-        from peersupport.web.admin import ADMIN_APPS
-
         return self.is_active and Role.SYSADMIN in self.roles and app_label in ADMIN_APPS
 
     @property

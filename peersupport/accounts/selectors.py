@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import Employee, Role, RoleGrant, Unit, User
+from .models import DERIVED_ROLES, Employee, Role, RoleGrant, Unit, User
 
 
 def user_roles(user: User) -> frozenset[str]:
@@ -118,9 +118,6 @@ def employee_search(*, query: str = "") -> QuerySet[Employee]:
 def role_grants(*, include_ended: bool = False) -> QuerySet[RoleGrant]:
     qs = RoleGrant.objects.select_related("user", "user__employee", "granted_by", "revoked_by")
     return qs if include_ended else qs.current()
-
-
-DERIVED_ROLES = frozenset({Role.EMPLOYEE, Role.SUPERVISOR})
 
 
 def role_holders(*roles: str) -> list[User]:

@@ -11,3 +11,10 @@ class ConfidentialityConfig(AppConfig):
         from .tasks import escalation_tick
 
         register_periodic(escalation_tick, seconds="ESCALATION_TICK_SECONDS")
+
+        from peersupport.web.banners import register_banner
+
+        from .selectors import banner_for
+
+        # Until it is acknowledged, every page of everyone alerted says an escalation waits.
+        register_banner("escalations", template="confidentiality/_banner.html", items=banner_for)

@@ -1,6 +1,6 @@
 """What a fresh install starts with, from PROGRAM.md: the exception categories of rule 4, and
 an approved version 1 of the program policy and of the confidentiality notice. The notice's
-version 1 repeats, word for word, the built-in notice in peersupport/support/notice.py, so
+version 1 repeats, word for word, the built-in notice in peersupport/governance/notice.py, so
 installing this app changes nothing a requester or supporter sees.
 
 ``install_defaults`` takes the model classes, so the data migration can pass its historical

@@ -14,7 +14,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.support.notice import current_notice
+from peersupport.governance.notice import current_notice
 from peersupport.web.forms import apply_service_errors
 from peersupport.web.pdf import pdf_bytes, pdf_file_response, pdf_response
 

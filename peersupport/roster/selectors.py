@@ -6,18 +6,19 @@ in training, inactive, retired or removed, on leave from the department, or whos
 revoked) never appears in the directory and is never offered a request.
 """
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
+    Expression,
     ExpressionWrapper,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -271,27 +272,25 @@ def _load_key(profile: SupporterProfile) -> int:
     return getattr(profile, "open_load", 0) or 0
 
 
-def _open_load() -> Subquery:
-    """Accepted requests held plus pending offers, per supporter, as one subquery."""
-    from peersupport.support.models import Offer, SupportRequest
+# How busy a supporter already is comes from the apps that give supporters work (support
+# registers its open requests and pending offers in its AppConfig.ready()): each source is an
+# integer expression over a supporter profile's row (``OuterRef("user")`` is the supporter).
+_load_sources: dict[str, Callable[[], Expression]] = {}
 
-    held = (
-        SupportRequest.objects.filter(
-            assigned_supporter=OuterRef("user"), status=SupportRequest.Status.ACCEPTED
-        )
-        .order_by()
-        .values("assigned_supporter")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    pending = (
-        Offer.objects.filter(supporter=OuterRef("user"), answer=Offer.Answer.PENDING)
-        .order_by()
-        .values("supporter")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(held), 0) + Coalesce(Subquery(pending), 0)
+
+def register_load_source(name: str, source: Callable[[], Expression]) -> None:
+    _load_sources[name] = source
+
+
+def _open_load() -> Expression:
+    """Every registered source of work held, per supporter, as one expression."""
+    parts = [Coalesce(source(), 0) for source in _load_sources.values()]
+    if not parts:
+        return Value(0, output_field=IntegerField())
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
 
 
 def matching_supporters(
@@ -408,16 +407,19 @@ def own_shift(*, user: User, shift_id: int) -> OnCallShift:
 # --- Lifecycle --------------------------------------------------------------------------------
 
 
+# Whether someone completed initial training is the training app's answer, registered in its
+# AppConfig.ready(); without one, nobody has.
+_initial_training_check: list[Callable[[User], bool]] = []
+
+
+def register_initial_training_check(check: Callable[[User], bool]) -> None:
+    _initial_training_check[:] = [check]
+
+
 def initial_training_complete(user: User) -> bool:
     """Whether ``user`` has completed initial training (PROGRAM.md, "Training"): the one place
-    the roster asks. The training app answers; until it is installed, nobody has."""
-    try:
-        from peersupport.training.selectors import initial_training_complete as completed
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("peersupport.training", "peersupport.training.selectors"):
-            raise
-        return False
-    return bool(completed(user))
+    the roster asks."""
+    return any(bool(check(user)) for check in _initial_training_check)
 
 
 def may_vote(user: User) -> bool:

@@ -25,6 +25,7 @@ from .models import (
     photo_path,
     photo_storage,
 )
+from .signals import supporter_left_active
 
 Status = SupporterProfile.Status
 Availability = SupporterProfile.Availability
@@ -205,9 +206,7 @@ def _set_status(
         details["kind"] = inactive_reason
     record(actor=actor, action=AuditAction.ROSTER_STATUS_CHANGED, target=profile, details=details)
     if before == Status.ACTIVE:
-        from peersupport.support.services import requests_reoffer_from
-
-        requests_reoffer_from(supporter=profile.user)
+        supporter_left_active.send(sender=SupporterProfile, supporter=profile.user, actor=actor)
     if status in (Status.RETIRED, Status.REMOVED):
         _end_supporter_role(actor=actor, user=profile.user, status=status)
     if actor is None or actor.pk != profile.user_id:

@@ -7,7 +7,20 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         from peersupport.notifications.scheduling import register_periodic
+        from peersupport.roster.selectors import register_load_source
+        from peersupport.roster.signals import supporter_left_active
 
+        from .selectors import supporter_open_load
+        from .services import requests_reoffer_from
         from .tasks import TICK_SECONDS, support_tick
 
         register_periodic(support_tick, seconds=TICK_SECONDS)
+        # Matching ranks the supporters with fewer open requests and offers first.
+        register_load_source("support", supporter_open_load)
+
+        def reoffer(sender, *, supporter, actor=None, **kwargs):
+            requests_reoffer_from(supporter=supporter)
+
+        # A supporter who leaves active status: their requests go to others, in the same
+        # transaction as the change of status.
+        supporter_left_active.connect(reoffer, dispatch_uid="support.reoffer", weak=False)

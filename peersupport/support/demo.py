@@ -15,6 +15,7 @@ from django.utils import timezone
 from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.governance.notice import current_notice
 from peersupport.resources.models import Resource
 from peersupport.roster.models import SupporterProfile
 
@@ -28,7 +29,6 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
-from .notice import current_notice
 
 FIRST = [
     "Alex",

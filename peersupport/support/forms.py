@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from peersupport.accounts.models import Employee, Language
+from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
 from .models import ContactMethod, RequesterKind
-from .notice import current_notice
 
 PHONE_CHARS = set("0123456789+-() .")
 

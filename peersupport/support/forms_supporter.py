@@ -7,10 +7,10 @@ so an empty or forged POST is refused with 400 and never moves anything.
 from django import forms
 from django.utils import timezone
 
+from peersupport.governance.notice import current_notice
 from peersupport.resources.selectors import resources_active
 
 from .models import Contact
-from .notice import current_notice
 from .services import MESSAGE_MAX
 
 

@@ -8,9 +8,11 @@
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -189,3 +191,46 @@ def debrief_for_coordinator(debrief_id: int) -> DebriefRequest:
     if debrief is None:
         raise Http404
     return debrief
+
+
+def supporter_open_load():
+    """Accepted requests held plus pending offers, per supporter (``OuterRef("user")``), as one
+    expression: the roster's matching ranks the less busy first (registered in apps.py)."""
+    held = (
+        SupportRequest.objects.filter(
+            assigned_supporter=OuterRef("user"), status=SupportRequest.Status.ACCEPTED
+        )
+        .order_by()
+        .values("assigned_supporter")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    pending = (
+        Offer.objects.filter(supporter=OuterRef("user"), answer=Offer.Answer.PENDING)
+        .order_by()
+        .values("supporter")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(held), 0) + Coalesce(Subquery(pending), 0)
+
+
+# Sections that apps above support add to the requester's own page (releases adds the person's
+# releases of information, in its AppConfig.ready()): a template and a function of the request
+# returning what to show; an empty answer shows nothing.
+_requester_sections: dict[str, tuple[str, Callable[[SupportRequest], list]]] = {}
+
+
+def register_requester_section(
+    name: str, *, template: str, items: Callable[[SupportRequest], list]
+) -> None:
+    _requester_sections[name] = (template, items)
+
+
+def requester_sections(req: SupportRequest) -> list[tuple[str, list]]:
+    shown = []
+    for template, items in _requester_sections.values():
+        found = items(req)
+        if found:
+            shown.append((template, found))
+    return shown

@@ -6,6 +6,7 @@ details carry ids and kinds only: never a name, a contact detail, a message or a
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import matching_supporters
 
 from .codenames import codename_hash, new_codename
@@ -30,7 +32,6 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
-from .notice import current_notice
 
 Status = SupportRequest.Status
 
@@ -254,10 +255,11 @@ def offers_lapse(*, now=None) -> dict[str, int]:
 
 @transaction.atomic
 def requests_reoffer_from(*, supporter: User) -> dict[str, int]:
-    """Roster (issue 6): ``supporter`` has left active status. Their pending offers lapse and
-    the requests they held go back to matching, each offered to the next supporter who fits
-    (never to them again). Nothing is lost: messages, contacts and follow-ups stay with the
-    request; who asked stays encrypted on it. Counts only, like the audit event."""
+    """``supporter`` has left active status (the roster's ``supporter_left_active`` signal).
+    Their pending offers lapse and the requests they held go back to matching, each offered to
+    the next supporter who fits (never to them again). Nothing is lost: messages, contacts and
+    follow-ups stay with the request; who asked stays encrypted on it. Counts only, like the
+    audit event."""
     now = timezone.now()
     offers = reoffered = 0
     pending = Offer.objects.select_for_update().filter(
@@ -474,6 +476,21 @@ def purge_expired(*, now=None) -> dict[str, int]:
             details={"requests": requests, "messages": messages},
         )
     return {"requests": requests, "messages": messages}
+
+
+# Other apps' purges past their own retention, run with ``purge_expired`` by
+# ``manage.py purge_expired`` (releases registers its own in AppConfig.ready(); the worker runs
+# each on its own tick). Each returns how many records it purged.
+_other_purges: dict[str, Callable[[], int]] = {}
+
+
+def register_purge(label: str, purge: Callable[[], int]) -> None:
+    """``label`` names what is counted, e.g. "release(s) of information"."""
+    _other_purges[label] = purge
+
+
+def purge_others() -> dict[str, int]:
+    return {label: purge() for label, purge in _other_purges.items()}
 
 
 # --- Reminders -----------------------------------------------------------------------------

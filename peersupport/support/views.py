@@ -20,14 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
-from peersupport.releases.selectors import for_request as releases_for_request
+from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
 from .models import Message, RequesterKind
-from .notice import current_notice
 
 CODENAME_SESSION_KEY = "support_codename_request"
 
@@ -165,8 +164,9 @@ def _thread(request, req, *, back: str):
             "thread": req.messages.all(),
             "form": form,
             "back": back,
-            # The person's accounting of disclosures (PROGRAM.md rule 6): their own releases.
-            "releases": releases_for_request(req),
+            # What other apps show the person here: their own releases of information and
+            # the accounting of disclosures under them (PROGRAM.md rule 6).
+            "sections": selectors.requester_sections(req),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

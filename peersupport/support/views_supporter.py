@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from peersupport.accounts.models import Language, Role
 from peersupport.accounts.permissions import roles_required
+from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 from peersupport.web.forms import apply_service_errors
 
@@ -36,7 +37,6 @@ from .forms_supporter import (
     SupporterMessageForm,
 )
 from .models import ContactMethod, Message, SupportRequest
-from .notice import current_notice
 
 supporter_only = roles_required(Role.PEER_SUPPORTER)
 # Closed requests listed in the inbox (the most recent ones; older ones are reached from them

@@ -7,7 +7,11 @@ class TrainingConfig(AppConfig):
 
     def ready(self):
         from peersupport.notifications.scheduling import register_periodic
+        from peersupport.roster.selectors import register_initial_training_check
 
+        from .selectors import initial_training_complete
         from .tasks import training_tick
 
         register_periodic(training_tick, seconds="TRAINING_TICK_SECONDS")
+        # The roster asks whether an appointed supporter may become active.
+        register_initial_training_check(initial_training_complete)

@@ -12,12 +12,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-ADMIN_APPS = frozenset({"accounts", "axes", "account", "socialaccount"})
+from peersupport.accounts.models import ADMIN_APPS, Role
+
+__all__ = ["ADMIN_APPS"]
 
 
 def _has_permission(request):
-    from peersupport.accounts.models import Role
-
     user = request.user
     return user.is_active and user.is_authenticated and Role.SYSADMIN in user.roles
 

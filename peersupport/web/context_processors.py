@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from .banners import banners_for
 from .navigation import nav_items
 
 
@@ -7,12 +8,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
 
-    def escalations_waiting():
-        """Open escalations this person was alerted about: the banner that stays on every page
-        until one of them is acknowledged (one query, made only by pages that show it)."""
-        from peersupport.confidentiality.selectors import banner_for
-
-        return banner_for(user) if signed_in else []
+    def banners():
+        """What waits for this person on every page (an escalation to acknowledge): asked only
+        by pages that show the layout (web/banners.py)."""
+        return banners_for(user) if signed_in else []
 
     def nav():
         return nav_items(user, request.path) if signed_in else ""
@@ -20,5 +19,5 @@ def navigation(request):
     return {
         "nav_items": nav,
         "department_name": settings.DEPARTMENT_NAME,
-        "escalations_waiting": escalations_waiting,
+        "banners": banners,
     }

@@ -7,8 +7,8 @@ EMP = frozenset({Role.EMPLOYEE})
 
 
 def _own_request(dept):
+    from peersupport.governance.notice import current_notice
     from peersupport.support.models import ContactMethod, RequesterKind
-    from peersupport.support.notice import current_notice
     from peersupport.support.services import request_create
 
     created = request_create(

@@ -42,9 +42,9 @@ def active_supporter(user):
 
 def offered_request(supporter, **identity):
     """A family member's request, naming ``supporter``, who is offered it."""
+    from peersupport.governance.notice import current_notice
     from peersupport.support import services
     from peersupport.support.models import ContactMethod, RequesterKind
-    from peersupport.support.notice import current_notice
 
     active_supporter(supporter)
     created = services.request_create(
@@ -78,9 +78,9 @@ def held_request(supporter, **identity):
 def open_followup(supporter):
     from django.utils import timezone
 
+    from peersupport.governance.notice import current_notice
     from peersupport.support import services
     from peersupport.support.models import Contact
-    from peersupport.support.notice import current_notice
 
     req = held_request(supporter)
     contact = services.contact_log(

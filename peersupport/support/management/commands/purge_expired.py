@@ -1,21 +1,20 @@
 from django.core.management.base import BaseCommand
 
-from peersupport.releases.services import releases_purge
-from peersupport.support.services import purge_expired
+from peersupport.support.services import purge_expired, purge_others
 
 
 class Command(BaseCommand):
     help = (
         "Forget who asked for closed or withdrawn requests older than SUPPORT_RETENTION_DAYS "
-        "whose follow-ups are done (identity, codename hash, messages), and releases of "
-        "information ended more than RELEASE_RETENTION_YEARS ago. The worker does this every "
-        "minute; this runs it now and reports the counts."
+        "whose follow-ups are done (identity, codename hash, messages), and purge what other "
+        "apps keep past their retention (releases of information ended more than "
+        "RELEASE_RETENTION_YEARS ago). The worker does this on its ticks; this runs it now and "
+        "reports the counts."
     )
 
     def handle(self, *args, **options):
         counts = purge_expired()
-        releases = releases_purge()
-        self.stdout.write(
-            f"purged {counts['requests']} request(s), {counts['messages']} message(s) and "
-            f"{releases} release(s) of information past retention"
-        )
+        parts = [f"{counts['requests']} request(s)", f"{counts['messages']} message(s)"]
+        parts += [f"{n} {label}" for label, n in purge_others().items()]
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+        self.stdout.write(f"purged {listed} past retention")

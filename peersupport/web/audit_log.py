@@ -1,14 +1,15 @@
+"""The BHS manager's audit log viewer (the URL namespace ``audit``)."""
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
-
-from .forms import AuditFilterForm
-from .models import AuditAction
-from .selectors import audit_events
-from .services import record
+from peersupport.audit.forms import AuditFilterForm
+from peersupport.audit.models import AuditAction
+from peersupport.audit.selectors import audit_events
+from peersupport.audit.services import record
 
 
 @roles_required(Role.BHS_MANAGER)

@@ -1,13 +1,13 @@
+"""The kernel's pages for people, units and roles (the URL namespace ``accounts``)."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peersupport.web.forms import apply_service_errors
-
-from . import selectors, services
-from .forms import (
+from peersupport.accounts import selectors, services
+from peersupport.accounts.forms import (
     EmployeeForm,
     EmployeeSearchForm,
     ProfileForm,
@@ -15,8 +15,10 @@ from .forms import (
     RoleRevokeForm,
     UnitForm,
 )
-from .models import Employee, Role, Unit
-from .permissions import roles_required, signed_in
+from peersupport.accounts.models import Employee, Role, Unit
+from peersupport.accounts.permissions import roles_required, signed_in
+
+from .forms import apply_service_errors
 
 # --- Profile --------------------------------------------------------------------------------
 

@@ -1,9 +1,12 @@
 """The limits of confidentiality, as shown before any request is sent and before a contact is
-logged. Everything reads it through ``current_notice()``; the confidentiality work replaces its
-body with the Chief-approved policy version, and every request and contact records the version.
+logged. Everything reads it through ``current_notice()``: the Chief-approved version of the
+notice in force, and every request and contact records the version.
 """
 
 from dataclasses import dataclass
+
+from .models import PolicyDocument
+from .selectors import current_version
 
 
 @dataclass(frozen=True)
@@ -40,16 +43,9 @@ _DEFAULT = Notice(
 
 def current_notice() -> Notice:
     """The confidentiality notice in force: the current approved version in the database, or
-    the built-in default above when none is approved yet (a database not yet migrated)."""
-    from django.db import DatabaseError
-
-    from peersupport.governance.models import PolicyDocument
-    from peersupport.governance.selectors import current_version
-
-    try:
-        version = current_version(PolicyDocument.Kind.CONFIDENTIALITY_NOTICE)
-    except DatabaseError:  # not migrated yet
-        version = None
+    the built-in default above when none is approved. A database error (a lock timeout, say) is
+    raised, never answered with the built-in notice: the notice shown must be the one in force."""
+    version = current_version(PolicyDocument.Kind.CONFIDENTIALITY_NOTICE)
     if version is None:
         return _DEFAULT
     return Notice(
