@@ -422,6 +422,41 @@ def test_every_named_template_exists_and_every_template_is_used():
     assert not unused, f"templates no call site names: {sorted(unused)}"
 
 
+NOT_CONTEXT = {"key", "user", "message", "topic", "phone"}
+
+
+def test_call_sites_give_exactly_what_their_template_reads():
+    """A misspelt or forgotten value would render as nothing, silently: each call site's
+    context is the set of variables its template reads, no more, no less."""
+    wrong = []
+    for path in _product_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            if _call_name(node) == "render_message" and node.args:
+                value = node.args[0]
+            elif _call_name(node) == "notify_message":
+                value = next((k.value for k in node.keywords if k.arg == "message"), None)
+            else:
+                continue
+            if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                wrong.append(f"{path.relative_to(REPO)}:{node.lineno} names no template")
+                continue
+            template = TEMPLATES / f"{value.value}.txt"
+            if not template.exists():
+                continue  # reported by the test above
+            given = {k.arg for k in node.keywords if k.arg not in NOT_CONTEXT}
+            if None in given:  # **context: cannot tell here
+                continue
+            read = {v.split(".")[0] for v in template_variables(template.read_text())}
+            if given != read:
+                wrong.append(
+                    f"{path.relative_to(REPO)}:{node.lineno} {value.value}: gives "
+                    f"{sorted(given - read)} unread, misses {sorted(read - given)}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
 # --- Content-free ---------------------------------------------------------------------------
 
 # Variable names (or parts of them) that would carry who asked, about what, or what was said.
