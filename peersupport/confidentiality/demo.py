@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from peersupport.accounts.demo import EMAIL_DOMAIN, demo_refuse_in_production
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.models import ExceptionCategory
@@ -37,11 +38,7 @@ def load_demo() -> str:
         start = now - timedelta(days=30)
         rows = []
         for duty, role in DUTY_ROLES:
-            holders = list(
-                User.objects.filter(
-                    pk__in=RoleGrant.objects.current().filter(role=role).values("user_id")
-                ).order_by("pk")
-            )
+            holders = role_holders(role)
             on_duty = bhs if duty == Duty.BHS_MANAGER else advocacy
             others = [u for u in holders if u.pk != on_duty.pk][:2]
             for rank, user in enumerate([on_duty, *others]):

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.governance.models import ExceptionCategory
 from peersupport.resources.validators import validate_phone
 
@@ -81,12 +82,10 @@ class DutyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        holders = RoleGrant.objects.current().filter(
-            role__in=[Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR]
+        holders = role_holders(Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR)
+        self.fields["user"].queryset = User.objects.filter(pk__in=[u.pk for u in holders]).order_by(
+            "email"
         )
-        self.fields["user"].queryset = User.objects.filter(
-            is_active=True, pk__in=holders.values("user_id")
-        ).order_by("email")
         self.fields["starts_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self):

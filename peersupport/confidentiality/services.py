@@ -14,14 +14,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 from peersupport.governance.models import ExceptionCategory
-from peersupport.notifications.services import notify
+from peersupport.notifications.messages import notify_message, site_link
 from peersupport.support.models import Contact, SupportRequest
 
 from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
@@ -161,11 +160,6 @@ def _whole_list(steps: list[list[Alertee]]) -> list[Alertee]:
     return [a for step in steps for a in step] + _role_holders()
 
 
-def escalation_link(escalation: Escalation) -> str:
-    path = reverse("confidentiality:escalation", kwargs={"public_id": escalation.public_id})
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
-
-
 def _alert(escalation: Escalation, alertees: list[Alertee], *, now) -> int:
     """Add anyone new as a recipient, then alert every recipient on every channel."""
     known = {r.user_id: r for r in escalation.recipients.all()}
@@ -180,19 +174,16 @@ def _alert(escalation: Escalation, alertees: list[Alertee], *, now) -> int:
                 first_alerted_at=now,
                 last_alerted_at=now,
             )
-    link = escalation_link(escalation)
-    again = " (reminder: not yet acknowledged)" if escalation.round else ""
+    link = site_link("confidentiality:escalation", public_id=escalation.public_id)
     for recipient in known.values():
-        notify(
+        notify_message(
             key=f"escalation:{escalation.pk}:round:{escalation.round}:user:{recipient.user_id}",
             user=recipient.user,
-            subject=f"A confidentiality escalation is waiting{again}",
-            body=(
-                "A peer supporter has raised a confidentiality question that needs you. "
-                f"Sign in to see and acknowledge it: {link}"
-            ),
+            message="confidentiality/escalation_waiting",
             topic=f"escalation:{escalation.pk}",
             phone=recipient.phone,
+            reminder=bool(escalation.round),
+            link=link,
         )
     EscalationRecipient.objects.filter(escalation=escalation).update(last_alerted_at=now)
     return len(known)
@@ -334,13 +325,13 @@ def _acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
     escalation.acknowledged_at = now
     escalation.next_alert_at = None
     escalation.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "next_alert_at"])
-    link = escalation_link(escalation)
-    notify(
+    link = site_link("confidentiality:escalation", public_id=escalation.public_id)
+    notify_message(
         key=f"escalation:{escalation.pk}:acknowledged",
         user=escalation.raised_by,
-        subject="Your escalation was acknowledged",
-        body=f"The confidentiality question you raised has been acknowledged: {link}",
+        message="confidentiality/escalation_acknowledged",
         topic=f"escalation:{escalation.pk}",
+        link=link,
     )
     record(
         actor=actor,

@@ -6,7 +6,8 @@ from django.db.models import Max, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 
 from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, PolicyVersion
 
@@ -121,8 +122,8 @@ def has_acknowledged(*, user: User, version: PolicyVersion) -> bool:
 
 def active_supporters() -> QuerySet[User]:
     """Accounts holding the peer supporter role now."""
-    holders = RoleGrant.objects.current().filter(role=Role.PEER_SUPPORTER).values("user_id")
-    return User.objects.filter(is_active=True, pk__in=holders).order_by("display_name", "email")
+    holders = [u.pk for u in role_holders(Role.PEER_SUPPORTER)]
+    return User.objects.filter(pk__in=holders).order_by("display_name", "email")
 
 
 def supporters_not_acknowledged(version: PolicyVersion | None) -> QuerySet[User]:

@@ -24,7 +24,7 @@ def _engine() -> Engine:
 
 def render_message(name: str, **context) -> tuple[str, str]:
     """(subject, body) of ``templates/messages/<name>.txt`` rendered with ``context``."""
-    text = _engine().get_template(f"messages/{name}.txt").render(Context(context))
+    text = _engine().get_template(f"messages/{name}.txt").render(Context(context, autoescape=False))
     subject, _, body = text.partition("\n")
     subject = subject.strip()
     if not subject:

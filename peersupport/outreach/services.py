@@ -7,17 +7,15 @@ and counts only. Notifications go through the outbox and say only that something
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, FamilyMember, Role, RoleGrant, User
+from peersupport.accounts.models import Employee, FamilyMember, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.services import notify
+from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 
 from .models import (
@@ -34,10 +32,6 @@ from .models import (
 DESCRIPTION_MAX = 1000
 SUMMARY_MAX = 2000
 FIRST_CONTACT = timedelta(hours=24)
-
-
-def _link(name: str, **kwargs) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse(name, kwargs=kwargs)}"
 
 
 def _text(value: str, *, field: str, limit: int, required: str) -> str:
@@ -237,13 +231,12 @@ def assignment_make(
     assignment = Assignment.objects.create(
         person=person, supporter=supporter, assigned_by=actor, chain_reason=chain_reason
     )
-    notify(
+    notify_message(
         key=f"outreach-assignment:{assignment.pk}",
         user=supporter,
-        subject="You are asked to reach out to someone",
-        body="The peer support coordinator asks you to reach out to someone after a hard "
-        f"event. Sign in to see who and to accept: {_link('outreach:mine')}",
+        message="outreach/assigned",
         topic=f"outreach:{person.outreach_id}",
+        link=site_link("outreach:mine"),
     )
     record(
         actor=actor,
@@ -269,13 +262,12 @@ def assignment_answer(*, actor: User, assignment: Assignment, accept: bool) -> A
     assignment.answered_at = timezone.now()
     assignment.save(update_fields=["status", "answered_at"])
     if not accept:
-        notify(
+        notify_message(
             key=f"outreach-declined:{assignment.pk}",
             user=assignment.assigned_by,
-            subject="An outreach assignment was declined",
-            body="A supporter could not take an outreach assignment; please assign someone "
-            f"else: {_link('outreach:board')}",
+            message="outreach/declined",
             topic=f"outreach:{assignment.person.outreach_id}",
+            link=site_link("outreach:board"),
         )
     record(
         actor=actor,
@@ -482,24 +474,15 @@ def outreach_remind(*, now=None) -> int:
         )
         if holder is None:
             continue  # the board shows it as unassigned; reminded once someone holds it
-        notify(
+        notify_message(
             key=f"outreach-task:{task.pk}:{holder.supporter_id}",
             user=holder.supporter,
-            subject="An outreach follow-up is due",
-            body=f"An outreach follow-up is due by {timezone.localtime(task.due_at):%d %b %H:%M}. "
-            f"See your outreach page: {_link('outreach:mine')}",
+            message="outreach/followup_due",
             topic=f"outreach:{task.person.outreach_id}",
+            due_at=timezone.localtime(task.due_at),
+            link=site_link("outreach:mine"),
         )
         task.reminded_at = now
         task.save(update_fields=["reminded_at"])
         told += 1
     return told
-
-
-def coordinators() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
-        )
-    )

@@ -16,7 +16,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
-from peersupport.accounts.models import Role, RoleGrant
+from peersupport.accounts.models import Role
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.support.models import SupportRequest
@@ -85,13 +86,7 @@ def load_demo(*, seed: int = 2026) -> str:
             return "No request held by a supporter: no releases of information added."
         # The demo supporter's own requests first, so signing in as them shows releases.
         held.sort(key=lambda req: req.assigned_supporter.email != persona)
-        bhs = (
-            RoleGrant.objects.current()
-            .filter(role=Role.BHS_MANAGER, user__is_active=True)
-            .select_related("user")
-            .order_by("user_id")
-            .first()
-        )
+        bhs = next(iter(role_holders(Role.BHS_MANAGER)), None)
         rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not secrets)
         today = timezone.localdate()
         now = timezone.now()
@@ -140,7 +135,7 @@ def load_demo(*, seed: int = 2026) -> str:
                     recipient=recipients[j % len(recipients)],
                     items=items[: j + 1],
                     purpose=release.purpose,
-                    by=bhs.user if by_bhs else supporter,
+                    by=bhs if by_bhs else supporter,
                     by_role=ByRole.BHS_MANAGER if by_bhs else ByRole.SUPPORTER,
                     recorded_at=now - timedelta(days=signed_ago - 2 - j * 5),
                 )

@@ -15,7 +15,7 @@ from peersupport.accounts.models import Employee, Role, User
 from peersupport.accounts.services import role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.services import notify
+from peersupport.notifications.messages import notify_message, site_link
 
 from .models import (
     ExperienceArea,
@@ -210,13 +210,12 @@ def _set_status(
     if status in (Status.RETIRED, Status.REMOVED):
         _end_supporter_role(actor=actor, user=profile.user, status=status)
     if actor is None or actor.pk != profile.user_id:
-        notify(
+        notify_message(
             key=f"roster-status:{profile.pk}:{status}:{now.timestamp()}",
             user=profile.user,
-            subject=f"Your peer supporter status: {Status(status).label}",
-            body=f"Your status in the Peer Support Program is now {Status(status).label}. "
-            f"Reason: {reason[:300]}",
-            topic="roster",
+            message="roster/status_changed",
+            status=Status(status).label,
+            reason=reason[:300],
         )
     return profile
 
@@ -447,11 +446,6 @@ def supporters_inactive_period_end(*, today: date | None = None) -> int:
     worker, daily in effect). Out of training compliance is left to the training rules: being
     compliant again, not a date, ends it. Each comes back with availability "off" until they
     say otherwise, and is told through the outbox. Returns how many."""
-    from django.conf import settings
-    from django.urls import reverse
-
-    from peersupport.notifications.services import notify
-
     today = today or timezone.localdate()
     due = SupporterProfile.objects.filter(
         status=Status.INACTIVE, inactive_until__isnull=False, inactive_until__lte=today
@@ -467,14 +461,11 @@ def supporters_inactive_period_end(*, today: date | None = None) -> int:
                     status=Status.ACTIVE,
                     reason=f"inactive period ended on {ended.isoformat()}",
                 )
-                notify(
+                notify_message(
                     key=f"inactive-ended:{profile.pk}:{ended.isoformat()}",
                     user=profile.user,
-                    subject="You are an active peer supporter again",
-                    body="Your inactive period has ended. Set your availability when you are "
-                    f"ready to be offered requests: {settings.SITE_URL.rstrip('/')}"
-                    f"{reverse('roster:mine')}",
-                    topic="roster",
+                    message="roster/inactive_ended",
+                    link=site_link("roster:mine"),
                 )
         except ValidationError:
             continue  # e.g. initial training not complete: stays inactive, shown to the coordinator

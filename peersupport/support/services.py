@@ -502,8 +502,7 @@ def followups_remind(*, today: date | None = None) -> int:
     The message says only that something is due and where to look: no name, no request, no
     detail. The follow-ups are marked reminded in the transaction that queues the message, so
     it goes out once (the outbox retries until it does)."""
-    from django.urls import reverse
-
+    from peersupport.notifications.messages import render_message, site_link
     from peersupport.notifications.models import Channel
     from peersupport.notifications.services import notification_queue
 
@@ -517,19 +516,16 @@ def followups_remind(*, today: date | None = None) -> int:
     by_supporter: dict[int, list[FollowUp]] = {}
     for followup in due:
         by_supporter.setdefault(followup.supporter_id, []).append(followup)
-    inbox = f"{settings.SITE_URL.rstrip('/')}{reverse('support:inbox')}"
+    inbox = site_link("support:inbox")
     for followups in by_supporter.values():
         supporter = followups[0].supporter
-        n = len(followups)
+        subject, body = render_message("support/followups_due", n=len(followups), link=inbox)
         notification_queue(
             key=f"followups:{supporter.pk}:{followups[0].pk}:{today.isoformat()}",
             user=supporter,
             channel=Channel.EMAIL,
-            subject="A follow-up is due",
-            body=(
-                f"You have {n} follow-up{'s' if n != 1 else ''} due in Peer Support.\n\n"
-                f"See your inbox: {inbox}\n"
-            ),
+            subject=subject,
+            body=body,
             topic="followups",
         )
         FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(reminded_at=timezone.now())
@@ -540,9 +536,8 @@ def followups_remind(*, today: date | None = None) -> int:
 def waiting_tell_coordinators(*, now=None) -> int:
     """Tell every coordinator, by e-mail through the outbox, about requests raised as waiting,
     once per request. The message says how many and how long, never who or what."""
-    from django.urls import reverse
-
-    from peersupport.accounts.models import RoleGrant
+    from peersupport.accounts.selectors import role_holders
+    from peersupport.notifications.messages import render_message, site_link
     from peersupport.notifications.models import Channel
     from peersupport.notifications.services import notification_queue
 
@@ -559,23 +554,20 @@ def waiting_tell_coordinators(*, now=None) -> int:
     if not raised:
         return 0
     longest = max(int((now - created).total_seconds() // 60) for _, created in raised)
-    coordinators = User.objects.filter(
-        is_active=True,
-        pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
-    ).order_by("pk")
-    overview = f"{settings.SITE_URL.rstrip('/')}{reverse('support:overview')}"
-    n = len(raised)
+    subject, body = render_message(
+        "support/requests_waiting",
+        n=len(raised),
+        minutes=longest,
+        link=site_link("support:overview"),
+    )
     batch = hashlib.sha256(",".join(str(pk) for pk, _ in sorted(raised)).encode()).hexdigest()[:16]
-    for coordinator in coordinators:
+    for coordinator in role_holders(Role.COORDINATOR):
         notification_queue(
             key=f"waiting:{batch}:{coordinator.pk}",
             user=coordinator,
             channel=Channel.EMAIL,
-            subject=f"{n} request{'s' if n != 1 else ''} waiting",
-            body=(
-                f"{n} support request{'s have' if n != 1 else ' has'} not been accepted; the "
-                f"longest has waited {longest} minutes.\n\nSee the support overview: {overview}\n"
-            ),
+            subject=subject,
+            body=body,
             topic="waiting",
         )
     SupportRequest.objects.filter(pk__in=[pk for pk, _ in raised]).update(coordinators_told_at=now)

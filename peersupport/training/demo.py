@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
-from peersupport.accounts.models import Role, RoleGrant
+from peersupport.accounts.models import Role
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import SupporterProfile
@@ -76,14 +77,7 @@ def load_demo(*, seed: int = 2026) -> str:
             n = TrainingSession.objects.count()
             return f"Training already loaded ({n} sessions); nothing added."
         rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not secrets)
-        coordinator = (
-            RoleGrant.objects.current()
-            .filter(role=Role.COORDINATOR, user__is_active=True)
-            .select_related("user")
-            .order_by("user_id")
-            .first()
-        )
-        by = coordinator.user if coordinator else None
+        by = next(iter(role_holders(Role.COORDINATOR)), None)
         q = Decimal(settings.TRAINING_QUARTER_HOURS)
         initial = Course.objects.create(
             kind=CourseKind.INITIAL,

@@ -7,7 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.roster.models import SupporterProfile
 
 from .compliance import Status as ComplianceStatus
@@ -39,12 +40,8 @@ class CourseForm(forms.Form):
 
 
 def _instructors():
-    holders = RoleGrant.objects.current().filter(
-        role__in=[Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER]
-    )
-    return User.objects.filter(is_active=True, pk__in=holders.values("user_id")).order_by(
-        "display_name", "email"
-    )
+    holders = role_holders(Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
+    return User.objects.filter(pk__in=[u.pk for u in holders]).order_by("display_name", "email")
 
 
 class SessionForm(forms.Form):

@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.services import notify
+from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 
 from . import compliance
@@ -59,10 +59,6 @@ def _is_manager(actor: User | None) -> bool:
 def _check_manager(actor: User | None) -> None:
     if not _is_manager(actor):
         raise ValidationError("Only the program coordinator may do this.")
-
-
-def _link(name: str, **kwargs) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{reverse(name, kwargs=kwargs or None)}"
 
 
 def _when(session: TrainingSession) -> str:
@@ -236,13 +232,14 @@ def session_save(
                 "user"
             ):
                 stamp = hashlib.sha256(repr(new_days).encode()).hexdigest()[:12]
-                notify(
+                notify_message(
                     key=f"training:moved:{session.pk}:{enrolment.user_id}:{stamp}",
                     user=enrolment.user,
-                    subject=f"{session.course}: new dates",
-                    body=f"{session.course} is now {_when(session)}, at {session.place}.\n\n"
-                    f"{_link('training:session', session_id=session.pk)}\n",
-                    topic="training",
+                    message="training/session_moved",
+                    course=session.course,
+                    when=_when(session),
+                    place=session.place,
+                    link=site_link("training:session", session_id=session.pk),
                 )
     return session
 
@@ -269,13 +266,14 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> Tra
         details={"why": reason[:200]},
     )
     for enrolment in session.enrolments.exclude(status=EStatus.CANCELLED).select_related("user"):
-        notify(
+        notify_message(
             key=f"training:cancelled:{session.pk}:{enrolment.user_id}",
             user=enrolment.user,
-            subject=f"Cancelled: {session.course}",
-            body=f"{session.course} ({_when(session)}) is cancelled: {reason[:300]}\n\n"
-            f"Other sessions: {_link('training:sessions')}\n",
-            topic="training",
+            message="training/session_cancelled",
+            course=session.course,
+            when=_when(session),
+            reason=reason[:300],
+            link=site_link("training:sessions"),
         )
     return session
 
@@ -349,14 +347,15 @@ def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrol
         details={"session": session.pk, "user": user.pk, "status": status},
     )
     if actor.pk != user.pk:
-        where = "a place on" if status == EStatus.ENROLLED else "a place on the waiting list of"
-        notify(
+        notify_message(
             key=f"training:enrolled:{enrolment.pk}:{now.timestamp():.0f}",
             user=user,
-            subject=f"Training: {session.course}",
-            body=f"The coordinator gave you {where} {session.course}, {_when(session)}, at "
-            f"{session.place}.\n\n{_link('training:session', session_id=session.pk)}\n",
-            topic="training",
+            message="training/enrolled",
+            waitlisted=status != EStatus.ENROLLED,
+            course=session.course,
+            when=_when(session),
+            place=session.place,
+            link=site_link("training:session", session_id=session.pk),
         )
     return enrolment
 
@@ -383,13 +382,14 @@ def _promote(session: TrainingSession) -> int:
             target=enrolment,
             details={"session": session.pk, "user": enrolment.user_id},
         )
-        notify(
+        notify_message(
             key=f"training:promoted:{enrolment.pk}:{enrolment.status_changed_at.timestamp():.0f}",
             user=enrolment.user,
-            subject=f"You have a place: {session.course}",
-            body=f"A place came free on {session.course}, {_when(session)}, at {session.place}: "
-            f"it is yours.\n\n{_link('training:session', session_id=session.pk)}\n",
-            topic="training",
+            message="training/promoted",
+            course=session.course,
+            when=_when(session),
+            place=session.place,
+            link=site_link("training:session", session_id=session.pk),
         )
         moved += 1
     return moved
@@ -629,24 +629,17 @@ def sessions_remind(*, now: datetime | None = None) -> int:
             if not updated:
                 continue
             session = enrolment.session
-            start = timezone.localtime(session.starts_at)
-            notify(
+            notify_message(
                 key=f"training:remind:{enrolment.pk}:{session.starts_at.timestamp():.0f}",
                 user=enrolment.user,
-                subject=f"Training soon: {session.course}",
-                body=f"{session.course} starts {start:%A %-d %B at %H:%M}, at {session.place}."
-                f"\n\n{_link('training:session', session_id=session.pk)}\n",
-                topic="training",
+                message="training/session_soon",
+                course=session.course,
+                starts_at=timezone.localtime(session.starts_at),
+                place=session.place,
+                link=site_link("training:session", session_id=session.pk),
             )
             sent += 1
     return sent
-
-
-def _coordinators():
-    return User.objects.filter(
-        is_active=True,
-        pk__in=RoleGrant.objects.current().filter(role=Role.COORDINATOR).values("user_id"),
-    ).order_by("pk")
 
 
 def compliance_review(*, today=None) -> dict:
@@ -707,15 +700,16 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     ):
         stored.warned_quarter = quarter
         stored.save(update_fields=["warned_quarter"])
-        notify(
+        notify_message(
             key=f"training:warn:{user.pk}:{today.year}:{quarter}",
             user=user,
-            subject=f"Training: the Q{quarter} update is still to do",
-            body=f"You have {result.quarter_hours[quarter - 1].normalize():f} of the "
-            f"{result.quarter_requirement.normalize():f} update hours of Q{quarter}, which ends "
-            f"on {end:%-d %B}. {result.forecast.text}\n\nSessions: "
-            f"{_link('training:sessions')}\n",
-            topic="training",
+            message="training/quarter_warning",
+            quarter=quarter,
+            hours=f"{result.quarter_hours[quarter - 1].normalize():f}",
+            required=f"{result.quarter_requirement.normalize():f}",
+            quarter_end=end,
+            forecast=result.forecast.text,
+            link=site_link("training:sessions"),
         )
         done["warned"] = 1
     out = result.status == compliance.Status.OUT_OF_COMPLIANCE
@@ -732,24 +726,24 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
                 "consequence": settings.TRAINING_NONCOMPLIANCE_ACTION,
             },
         )
-        name = profile.name
-        notify(
+        behind = f"{result.behind.normalize():f}"
+        notify_message(
             key=f"training:out:{user.pk}:{result.year}",
             user=user,
-            subject="Training: out of compliance",
-            body=f"Your update training for {result.year} is {result.behind.normalize():f} "
-            f"hours short, which puts you out of compliance. The coordinator has been told.\n\n"
-            f"{_link('training:mine')}\n",
-            topic="training",
+            message="training/out_of_compliance",
+            year=result.year,
+            behind=behind,
+            link=site_link("training:mine"),
         )
-        for coordinator in _coordinators():
-            notify(
+        for coordinator in role_holders(Role.COORDINATOR):
+            notify_message(
                 key=f"training:out:{user.pk}:{result.year}:to:{coordinator.pk}",
                 user=coordinator,
-                subject=f"Out of training compliance: {name}",
-                body=f"{name} is {result.behind.normalize():f} update hours short for "
-                f"{result.year}.\n\n{_link('training:transcript', user_id=user.pk)}\n",
-                topic="training",
+                message="training/out_of_compliance_coordinator",
+                supporter_name=profile.name,
+                behind=behind,
+                year=result.year,
+                link=site_link("training:transcript", user_id=user.pk),
             )
         done["flagged"] = 1
         if (
