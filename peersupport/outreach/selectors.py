@@ -10,8 +10,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
+from peersupport.roster.selectors import matching_supporters
 
 from .models import AffectedPerson, Assignment, Attempt, FollowUpTask, GroupSession, Outreach
+from .rules import AREAS
 
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
 
@@ -149,10 +151,6 @@ def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
     """Active supporters for an affected person, never in their chain of command: those with
     experience of this kind of event who speak the person's languages first, then those with
     one of the two, then anyone; within each, available now and least loaded first."""
-    from peersupport.roster.selectors import matching_supporters
-
-    from .services import AREAS
-
     languages = list(person.employee.languages.all()) if person.employee_id else []
     areas = AREAS.get(person.outreach.event_type, [])
     found, seen = [], set()

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, FamilyMember, User
-from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
@@ -28,6 +27,7 @@ from .models import (
     Outreach,
     PlanStep,
 )
+from .rules import in_chain_of_command
 
 DESCRIPTION_MAX = 1000
 SUMMARY_MAX = 2000
@@ -181,22 +181,6 @@ def person_resume(*, actor: User, person: AffectedPerson) -> AffectedPerson:
 
 
 # --- Assigning supporters ------------------------------------------------------------------
-
-AREAS = {
-    EventType.LINE_OF_DUTY_INJURY: ["injury_illness"],
-    EventType.LINE_OF_DUTY_ILLNESS: ["injury_illness"],
-    EventType.FAMILY_TRAGEDY: ["family_tragedy", "grief_loss"],
-    EventType.CRITICAL_INCIDENT: ["critical_incidents"],
-    EventType.LINE_OF_DUTY_DEATH: ["grief_loss", "critical_incidents"],
-}
-
-
-def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:
-    anchor = person.anchor_employee
-    supporter_employee = getattr(supporter, "employee", None)
-    if anchor is None or supporter_employee is None:
-        return False
-    return any(boss.pk == supporter_employee.pk for boss in chain_of_command(anchor))
 
 
 class ChainOfCommandWarning(ValidationError):

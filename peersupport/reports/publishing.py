@@ -1,4 +1,4 @@
-"""Published numbers never change (PROGRAM.md rule 8; issue 9).
+"""Published numbers never change (PROGRAM.md rule 8).
 
 Suppression (suppression.py) makes one release safe: nothing hidden can be worked out from
 everything it shows. But reports are read again and again, and the data under a period that

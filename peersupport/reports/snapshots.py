@@ -1,4 +1,4 @@
-"""The supporters' tables, protected as one family (issue 9).
+"""The supporters' tables, protected as one family.
 
 Three kinds of table count supporters rather than things that happen in a month: supporters
 by status today, supporters by training compliance for a year, and active supporters by how

@@ -22,6 +22,7 @@ from peersupport.audit.services import record
 
 from .codenames import codename_hash, looks_like_a_codename
 from .models import Contact, DebriefRequest, FollowUp, Offer, SupportRequest
+from .rules import requester_tag
 
 Status = SupportRequest.Status
 
@@ -30,8 +31,6 @@ Status = SupportRequest.Status
 
 
 def own_requests(user: User) -> QuerySet[SupportRequest]:
-    from .services import requester_tag
-
     return SupportRequest.objects.filter(requester_tag=requester_tag(user)).order_by("-created_at")
 
 

@@ -32,16 +32,9 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
+from .rules import requester_tag
 
 Status = SupportRequest.Status
-
-
-def requester_tag(user: User) -> str:
-    """A keyed hash of the account id: lets an employee list their own requests without the
-    database saying who asked."""
-    return hmac.new(
-        settings.SECRET_KEY.encode(), f"requester:{user.pk}".encode(), hashlib.sha256
-    ).hexdigest()
 
 
 class DuplicateSubmission(Exception):

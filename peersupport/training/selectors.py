@@ -28,6 +28,7 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
+from .rules import feed_token_hash, may_record_attendance
 
 
 def initial_hours(user) -> Decimal:
@@ -203,8 +204,6 @@ def session(session_id: int) -> TrainingSession:
 def day_for_attendance(user, day_id: int) -> SessionDay:
     """A day whose attendance ``user`` may record: any day for the coordinator, the days of
     their own sessions for an instructor; 404 for everyone else."""
-    from .services import may_record_attendance
-
     try:
         day = SessionDay.objects.select_related("session__course").get(pk=day_id)
     except SessionDay.DoesNotExist:
@@ -238,8 +237,6 @@ def calendar_days(first: datetime.date, last: datetime.date):
 
 
 def feed_user(token: str):
-    from .services import feed_token_hash
-
     feed = (
         CalendarFeed.objects.select_related("user")
         .filter(token_hash=feed_token_hash(token), user__is_active=True)
@@ -270,8 +267,6 @@ def feed_days_for_user(user):
 
 def feed_course(token: str) -> Course:
     """The course whose secret calendar address ``token`` is, or 404."""
-    from .services import feed_token_hash
-
     feed = CourseFeed.objects.select_related("course").filter(token_hash=feed_token_hash(token))
     found = feed.first()
     if found is None:

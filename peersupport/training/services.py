@@ -23,8 +23,9 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
+from peersupport.roster.services import supporter_set_status
 
-from . import compliance
+from . import compliance, selectors
 from .models import (
     Attendance,
     AttendanceCorrection,
@@ -37,10 +38,10 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
+from .rules import feed_token_hash, is_manager, may_record_attendance
 
 EStatus = Enrolment.Status
 # Who runs training: the coordinator (PROGRAM.md, "Coordination"). The BHS manager reads it.
-MANAGERS = frozenset({Role.COORDINATOR})
 # Who may be enrolled: anyone in the program short of retired or removed.
 ELIGIBLE = frozenset(
     {
@@ -52,12 +53,8 @@ ELIGIBLE = frozenset(
 )
 
 
-def _is_manager(actor: User | None) -> bool:
-    return actor is not None and actor.has_role(*MANAGERS)
-
-
 def _check_manager(actor: User | None) -> None:
-    if not _is_manager(actor):
+    if not is_manager(actor):
         raise ValidationError("Only the program coordinator may do this.")
 
 
@@ -424,12 +421,6 @@ def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> Enrolment:
 # --- Attendance -----------------------------------------------------------------------------
 
 
-def may_record_attendance(actor: User, session: TrainingSession) -> bool:
-    return _is_manager(actor) or (
-        session.instructor_id is not None and session.instructor_id == actor.pk
-    )
-
-
 @transaction.atomic
 def attendance_record(
     *,
@@ -528,10 +519,6 @@ def attendance_record(
 
 
 # --- Calendar address -----------------------------------------------------------------------
-
-
-def feed_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -647,8 +634,6 @@ def compliance_review(*, today=None) -> dict:
     warn before a quarter is missed, and when someone falls out of compliance flag it, tell
     them and the coordinators, and (TRAINING_NONCOMPLIANCE_ACTION=inactive) set them
     inactive."""
-    from . import selectors
-
     today = today or timezone.localdate()
     counts = {"warned": 0, "flagged": 0, "set_inactive": 0}
     rows = selectors.compliance_rows(
@@ -750,21 +735,13 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             settings.TRAINING_NONCOMPLIANCE_ACTION == "inactive"
             and profile.status == SupporterProfile.Status.ACTIVE
         ):
-            import inspect
-
-            from peersupport.roster.services import supporter_set_status
-
-            extra = {}
-            # The selection work (issue 6) adds a kind of reason for going inactive.
-            if "inactive_reason" in inspect.signature(supporter_set_status).parameters:
-                extra["inactive_reason"] = "out_of_compliance"
             supporter_set_status(
                 actor=None,
                 profile=profile,
                 status=SupporterProfile.Status.INACTIVE,
                 reason=f"Out of training compliance for {result.year}: "
                 f"{result.behind.normalize():f} update hours short.",
-                **extra,
+                inactive_reason="out_of_compliance",
             )
             done["set_inactive"] = 1
     elif not out and stored.flagged_at is not None:
