@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("peersupport.accounts.urls")),
     path("", include("peersupport.audit.urls")),
     path("supporters/", include("peersupport.roster.urls")),
-    path("selection/", include("peersupport.roster.urls_selection")),
+    path("selection/", include("peersupport.selection.urls")),
     path("resources/", include("peersupport.resources.urls")),
     path("support/", include("peersupport.support.urls")),
     path("policy/", include("peersupport.governance.urls")),
