@@ -79,6 +79,20 @@ def where_after_level(candidacy: Candidacy) -> dict:
     return {"to": Stage.CHAIN, "chain_position": nxt.position}
 
 
+def missing_before_appointment(candidacy: Candidacy) -> str:
+    """What is missing before the Chief may appoint, or "" when nothing: appointing needs every
+    earlier step on record (a panel that selected, every level of the chain endorsed, skipped
+    or overridden, and the BHS manager's recommendation)."""
+    if not candidacy.interviews.filter(decision=Interview.Decision.SELECTED).exists():
+        return "No interview panel selected this candidate."
+    done = [ChainStep.Outcome.ENDORSED, ChainStep.Outcome.SKIPPED, ChainStep.Outcome.OVERRIDDEN]
+    if candidacy.chain.exclude(outcome__in=done).exists():
+        return "The chain of command has not endorsed every level."
+    if not candidacy.events.filter(action="recommend").exists():
+        return "The BHS manager has not recommended this candidate."
+    return ""
+
+
 # --- The candidate --------------------------------------------------------------------------
 
 

@@ -2,9 +2,9 @@
 chain of command, the BHS manager's recommendation and the Chief's decision.
 
 Every function is keyword-only and runs in one transaction. Each change of stage goes through
-``_move``, which checks the action against ``selection.TRANSITIONS`` (stage and actor), writes
-the timeline event and the audit event, and is followed by the notifications to the people who
-act next (outbox rows in the same transaction). A refusal raises ValidationError with a message
+``_move``, which checks the action against ``rules.TRANSITIONS`` (stage and actor), writes the
+timeline event and the audit event, and is followed by the alerts to the people who act next
+(``alerts``: outbox rows in the same transaction). A refusal raises ValidationError with a message
 saying why, and changes nothing.
 """
 
@@ -20,10 +20,10 @@ from peersupport.accounts.selectors import chain_of_command, role_holders
 from peersupport.accounts.services import role_grant_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_profile_create, supporter_set_status
 
+from .alerts import event_key, tell, tell_candidate
 from .models import (
     Candidacy,
     CandidacyEvent,
@@ -36,7 +36,13 @@ from .models import (
 )
 from .rules import CHAIN, NOMINEE, NOT_YOURS, REASON_MAX, SYSTEM, TRANSITIONS, not_now
 from .rules import clean_reason as _reason
-from .selectors import current_interview, current_step, nominations_open_on, where_after_level
+from .selectors import (
+    current_interview,
+    current_step,
+    missing_before_appointment,
+    nominations_open_on,
+    where_after_level,
+)
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome
@@ -110,39 +116,6 @@ def _move(
         details["level"] = level
     record(actor=actor, action=AuditAction.SELECTION_MOVED, target=candidacy, details=details)
     return candidacy
-
-
-def _tell(users, *, key: str, message: str, **context) -> None:
-    """Tell each of ``users`` (once) that something waits for them, with the template
-    ``messages/selection/<message>.txt`` and a link to what waits."""
-    link = site_link("selection:tasks")
-    seen = set()
-    for user in users:
-        if user is None or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        notify_message(
-            key=f"selection:{key}:{user.pk}",
-            user=user,
-            message=f"selection/{message}",
-            link=link,
-            **context,
-        )
-
-
-def _tell_candidate(candidacy: Candidacy, *, key: str, message: str, **context) -> None:
-    notify_message(
-        key=f"selection:{key}:candidate",
-        user=candidacy.nominee,
-        message=f"selection/{message}",
-        link=site_link("selection:mine"),
-        **context,
-    )
-
-
-def _event_key(candidacy: Candidacy) -> str:
-    """A key unique to this move of this candidacy (its event count), for the outbox."""
-    return f"{candidacy.pk}:{candidacy.events.count()}"
 
 
 # --- Nomination rounds ------------------------------------------------------------------------
@@ -253,7 +226,7 @@ def nomination_create(
     nominators = candidacy.nominations.values("nominator").distinct().count()
     if candidacy.stage == Stage.NOMINATED and nominators >= settings.SELECTION_MIN_NOMINATORS:
         _move(candidacy=candidacy, action="invite", actor=None, to=Stage.INVITED)
-        _tell_candidate(
+        tell_candidate(
             candidacy,
             key=f"{candidacy.pk}:invited",
             message="you_are_nominated",
@@ -285,9 +258,9 @@ def candidacy_answer(
         candidacy.experience = experience
         candidacy.availability_note = availability_note
         candidacy.save(update_fields=["motivation", "experience", "availability_note"])
-        _tell(
+        tell(
             role_holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:accepted",
+            key=f"{event_key(candidacy)}:accepted",
             message="nominee_accepted",
             candidate=candidacy.name,
         )
@@ -302,16 +275,16 @@ def candidacy_withdraw(*, actor: User, candidacy: Candidacy, reason: str) -> Can
     reason = _reason(reason)
     _move(candidacy=candidacy, action="withdraw", actor=actor, to=Stage.WITHDRAWN, reason=reason)
     if actor.pk == candidacy.nominee_id:
-        _tell(
+        tell(
             role_holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:withdrawn",
+            key=f"{event_key(candidacy)}:withdrawn",
             message="candidate_withdrew",
             candidate=candidacy.name,
         )
     else:
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:withdrawn",
+            key=f"{event_key(candidacy)}:withdrawn",
             message="your_candidacy_withdrawn",
         )
     return candidacy
@@ -362,17 +335,17 @@ def interview_schedule(
     )
     Panelist.objects.bulk_create(Panelist(interview=interview, user=p) for p in panel)
     when = timezone.localtime(at).strftime("%A %d %B %Y at %H:%M")
-    _tell(
+    tell(
         panel,
-        key=f"{_event_key(candidacy)}:panel",
+        key=f"{event_key(candidacy)}:panel",
         message="panelist_chosen",
         candidate=candidacy.name,
         when=when,
         place=place,
     )
-    _tell_candidate(
+    tell_candidate(
         candidacy,
-        key=f"{_event_key(candidacy)}:interview",
+        key=f"{event_key(candidacy)}:interview",
         message="your_interview",
         when=when,
         place=place,
@@ -421,7 +394,7 @@ def interview_score(
         details={"interview": interview.pk, "score": score.pk},
     )
     if interview.scores.count() == Panelist.objects.filter(interview=interview).count():
-        _tell(
+        tell(
             role_holders(Role.COORDINATOR),
             key=f"{candidacy.pk}:interview:{interview.pk}:scored",
             message="panel_scored",
@@ -482,8 +455,8 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
             for i, sup in enumerate(chain)
         )
         _after_chain_move(candidacy, steps=steps)
-    key = _event_key(candidacy)
-    _tell_candidate(
+    key = event_key(candidacy)
+    tell_candidate(
         candidacy,
         key=f"{key}:panel",
         message="panel_decided",
@@ -498,18 +471,18 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
 def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
     """Tell whoever acts next: the supervisor at the level the request is with now, or the
     BHS managers once the chain is through."""
-    key = _event_key(candidacy)
+    key = event_key(candidacy)
     if candidacy.stage == Stage.CHAIN:
         step = current_step(candidacy)
         if step.supervisor.user_id:
-            _tell(
+            tell(
                 [User.objects.get(pk=step.supervisor.user_id)],
                 key=f"{key}:chain",
                 message="chain_endorse",
                 candidate=candidacy.name,
             )
     elif candidacy.stage == Stage.BHS_REVIEW:
-        _tell(
+        tell(
             role_holders(Role.BHS_MANAGER),
             key=f"{key}:bhs",
             message="bhs_recommend",
@@ -560,16 +533,16 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
     if endorse:
         _after_chain_move(candidacy)
     else:
-        _tell(
+        tell(
             role_holders(Role.BHS_MANAGER, Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:declined",
+            key=f"{event_key(candidacy)}:declined",
             message="chain_declined",
             candidate=candidacy.name,
             level=level,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:declined",
+            key=f"{event_key(candidacy)}:declined",
             message="your_chain_declined",
         )
     return candidacy
@@ -630,9 +603,9 @@ def candidacy_recommend(
             to=Stage.CHIEF_REVIEW,
             reason=comment,
         )
-        _tell(
+        tell(
             role_holders(Role.CHIEF),
-            key=f"{_event_key(candidacy)}:chief",
+            key=f"{event_key(candidacy)}:chief",
             message="chief_approve",
             candidate=candidacy.name,
         )
@@ -644,28 +617,15 @@ def candidacy_recommend(
             to=Stage.NOT_RECOMMENDED,
             reason=comment,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:not_recommended",
+            key=f"{event_key(candidacy)}:not_recommended",
             message="not_recommended",
         )
     return candidacy
 
 
 # --- 6. The Chief's decision ------------------------------------------------------------------
-
-
-def _check_every_step(candidacy: Candidacy) -> None:
-    """Appointing needs every earlier step on record: a panel that selected, every level of
-    the chain endorsed, skipped or overridden, and the BHS manager's recommendation."""
-    if not candidacy.interviews.filter(decision=Decision.SELECTED).exists():
-        raise ValidationError("No interview panel selected this candidate.")
-    if candidacy.chain.exclude(
-        outcome__in=[Outcome.ENDORSED, Outcome.SKIPPED, Outcome.OVERRIDDEN]
-    ).exists():
-        raise ValidationError("The chain of command has not endorsed every level.")
-    if not candidacy.events.filter(action="recommend").exists():
-        raise ValidationError("The BHS manager has not recommended this candidate.")
 
 
 def _appoint(*, actor: User, candidacy: Candidacy) -> SupporterProfile:
@@ -710,24 +670,26 @@ def candidacy_decide(
             to=Stage.APPOINTED,
             reason=comment,
         )
-        _check_every_step(candidacy)
+        missing = missing_before_appointment(candidacy)
+        if missing:
+            raise ValidationError(missing)
         _appoint(actor=actor, candidacy=candidacy)
-        _tell(
+        tell(
             role_holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:appointed",
+            key=f"{event_key(candidacy)}:appointed",
             message="appointed",
             candidate=candidacy.name,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:appointed",
+            key=f"{event_key(candidacy)}:appointed",
             message="you_are_appointed",
         )
     else:
         _move(candidacy=candidacy, action="refuse", actor=actor, to=Stage.REFUSED, reason=comment)
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:refused",
+            key=f"{event_key(candidacy)}:refused",
             message="chief_refused",
         )
     return candidacy
