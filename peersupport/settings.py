@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "peersupport.audit",
     "peersupport.accounts",
     "peersupport.roster",
+    "peersupport.selection",
     "peersupport.resources",
     "peersupport.support",
     "peersupport.governance",

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include(web_urls.accounts_patterns)),
     path("", include(web_urls.audit_patterns)),
     path("supporters/", include("peersupport.roster.urls")),
-    path("selection/", include("peersupport.roster.urls_selection")),
+    path("selection/", include("peersupport.selection.urls")),
     path("resources/", include("peersupport.resources.urls")),
     path("support/", include("peersupport.support.urls")),
     path("policy/", include("peersupport.governance.urls")),

@@ -33,7 +33,8 @@ from peersupport.outreach.models import (
     Outreach,
 )
 from peersupport.resources.models import Category as ResourceCategory
-from peersupport.roster.models import Candidacy, Nomination, SupporterProfile
+from peersupport.roster.models import SupporterProfile
+from peersupport.selection.models import Candidacy, Nomination
 from peersupport.support.models import Contact, FollowUp, SupportRequest
 from peersupport.training import selectors as training
 from peersupport.training.compliance import Status as ComplianceStatus

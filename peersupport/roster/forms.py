@@ -114,3 +114,32 @@ class OnCallShiftForm(forms.Form):
         if start and end and end <= start:
             self.add_error("end", "The shift must end after it starts.")
         return cleaned
+
+
+class StatusForm(forms.Form):
+    """The coordinator moves a supporter along the lifecycle."""
+
+    status = forms.ChoiceField(label="New status")
+    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    inactive_reason = forms.ChoiceField(
+        label="Why inactive",
+        required=False,
+        choices=[("", "(only when making the supporter inactive)")]
+        + SupporterProfile.InactiveReason.choices,
+    )
+    inactive_until = forms.DateField(
+        label="Inactive until (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        inactive = cleaned.get("status") == SupporterProfile.Status.INACTIVE
+        if inactive and not cleaned.get("inactive_reason"):
+            self.add_error("inactive_reason", "Say why the supporter becomes inactive.")
+        return cleaned

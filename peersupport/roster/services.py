@@ -104,8 +104,8 @@ def supporter_profile_create(
     return profile
 
 
-# Moves only the selection pipeline makes (services_selection): the Chief's approval appoints,
-# a new nomination makes a retired supporter a candidate again.
+# Moves only the selection pipeline makes (the selection app, with ``pipeline=True``): the
+# Chief's approval appoints, a new nomination makes a retired supporter a candidate again.
 PIPELINE_ONLY = {
     Status.APPOINTED: "A supporter is appointed only by the Chief's approval at the end of "
     "selection.",
@@ -122,9 +122,12 @@ def supporter_set_status(
     reason: str,
     inactive_reason: str = "",
     inactive_until: date | None = None,
+    pipeline: bool = False,
 ) -> SupporterProfile:
     """Move a supporter along the lifecycle (``TRANSITIONS``).
 
+    - To APPOINTED, or back to CANDIDATE from RETIRED, only with ``pipeline=True``: the
+      selection pipeline's call when the Chief approves an appointment (``PIPELINE_ONLY``).
     - To ACTIVE from APPOINTED only once ``selectors.initial_training_complete`` says so.
     - To INACTIVE with a kind of reason (``InactiveReason``) and an optional end date.
     - Leaving ACTIVE sets availability to "off" (a supporter who comes back is offered nothing
@@ -139,6 +142,7 @@ def supporter_set_status(
         reason=reason,
         inactive_reason=inactive_reason,
         inactive_until=inactive_until,
+        pipeline=pipeline,
     )
 
 

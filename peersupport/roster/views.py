@@ -18,8 +18,13 @@ from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import apply_service_errors
 
 from . import selectors, services
-from .forms import AvailabilityForm, DirectoryFilterForm, OnCallShiftForm, SupporterProfileForm
-from .forms_selection import StatusForm
+from .forms import (
+    AvailabilityForm,
+    DirectoryFilterForm,
+    OnCallShiftForm,
+    StatusForm,
+    SupporterProfileForm,
+)
 from .models import SupporterProfile, photo_storage
 
 PAGE_SIZE = 30

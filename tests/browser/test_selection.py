@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from peersupport.roster.models import Candidacy, SupporterProfile
+from peersupport.roster.models import SupporterProfile
+from peersupport.selection.models import Candidacy
 
 from .axe import assert_accessible
 from .conftest import open_page

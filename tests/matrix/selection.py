@@ -73,7 +73,7 @@ def interview_candidacy(panelist):
     """A candidacy whose interview ``panelist`` sits on, not yet scored."""
     from django.utils import timezone
 
-    from peersupport.roster.models import Candidacy, Interview, Panelist
+    from peersupport.selection.models import Candidacy, Interview, Panelist
 
     candidacy = Candidacy.objects.create(nominee=_nominee(), stage=Candidacy.Stage.INTERVIEW)
     interview = Interview.objects.create(
@@ -90,7 +90,7 @@ def interview_candidacy(panelist):
 
 def chain_candidacy(supervisor):
     """A candidacy whose request to serve is with ``supervisor`` (an employee) now."""
-    from peersupport.roster.models import Candidacy, ChainStep
+    from peersupport.selection.models import Candidacy, ChainStep
 
     candidacy = Candidacy.objects.create(nominee=_nominee(), stage=Candidacy.Stage.CHAIN)
     ChainStep.objects.create(candidacy=candidacy, position=0, supervisor=supervisor.employee)

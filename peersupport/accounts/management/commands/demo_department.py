@@ -45,7 +45,7 @@ class Command(BaseCommand):
         from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources
         from peersupport.roster.demo import load_demo as load_roster
-        from peersupport.roster.demo_selection import load_demo as load_selection
+        from peersupport.selection.demo import load_demo as load_selection
         from peersupport.support.demo import load_demo as load_support
         from peersupport.training.demo import load_demo as load_training
 

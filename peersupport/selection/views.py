@@ -2,7 +2,7 @@
 the pages where each person in the pipeline acts (coordinator, panelist, supervisor, BHS
 manager, Chief). Every action page is a GET showing the form and a POST calling one service.
 
-Ids in URLs are looked up through selectors_selection, which answer 404 to anyone outside the
+Ids in URLs are looked up through selectors, which answer 404 to anyone outside the
 rule (a panelist not on the panel, a supervisor not in the chain).
 """
 
@@ -22,9 +22,8 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.web.forms import apply_service_errors
 
-from . import selectors_selection as selectors
-from . import services_selection as services
-from .forms_selection import (
+from . import selectors, services
+from .forms import (
     AnswerForm,
     DecisionForm,
     NominationForm,
@@ -56,7 +55,7 @@ IN_PIPELINE = (
 def tasks(request):
     return render(
         request,
-        "roster/selection/tasks.html",
+        "selection/tasks.html",
         {
             "tasks": selectors.tasks_for(request.user),
             "nominations": selectors.nominations_made(request.user),
@@ -70,7 +69,7 @@ def tasks(request):
 @roles_required(Role.EMPLOYEE)
 @require_http_methods(["GET", "POST"])
 def nominate(request):
-    is_open, current_round = services.nominations_open_on(timezone.localdate())
+    is_open, current_round = selectors.nominations_open_on(timezone.localdate())
     form = NominationForm(_posted(request))
     status = 200
     if request.method == "POST":
@@ -92,7 +91,7 @@ def nominate(request):
         status = 400
     return render(
         request,
-        "roster/selection/nominate.html",
+        "selection/nominate.html",
         {"form": form, "is_open": is_open, "round": current_round},
         status=status,
     )
@@ -108,7 +107,7 @@ def _mine(request, *, answer_form=None, withdraw_form=None, status=200):
         context["timeline"] = selectors.timeline_for_candidate(candidacy)
         context["answer_form"] = answer_form or AnswerForm()
         context["withdraw_form"] = withdraw_form or ReasonForm()
-    return render(request, "roster/selection/mine.html", context, status=status)
+    return render(request, "selection/mine.html", context, status=status)
 
 
 @roles_required(Role.EMPLOYEE)
@@ -178,7 +177,7 @@ def board(request):
     columns, outcomes = selectors.board()
     return render(
         request,
-        "roster/selection/board.html",
+        "selection/board.html",
         {"columns": columns, "outcomes": outcomes, "total": sum(c.count for c in columns)},
     )
 
@@ -200,7 +199,7 @@ def rounds(request):
         status = 400
     return render(
         request,
-        "roster/selection/rounds.html",
+        "selection/rounds.html",
         {
             "form": form,
             "rounds": selectors.nomination_rounds(),
@@ -226,7 +225,7 @@ def candidacy(request, candidacy_id: int):
         )
     return render(
         request,
-        "roster/selection/candidacy.html",
+        "selection/candidacy.html",
         {
             "candidacy": item,
             "interviews": interviews,
@@ -263,7 +262,7 @@ def _act(request, *, candidacy, form, call, success: str, action: Action, back: 
     context = {"candidacy": candidacy, "form": form, "action": action, "back": back}
     context.update(extra or {})
     status = 400 if request.method == "POST" else 200
-    return render(request, "roster/selection/action.html", context, status=status)
+    return render(request, "selection/action.html", context, status=status)
 
 
 def _posted(request):

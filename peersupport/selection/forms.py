@@ -1,5 +1,4 @@
-"""Forms of the selection pipeline and of the roster's lifecycle. They validate; the services
-decide and write."""
+"""Forms of the selection pipeline. They validate; the services decide and write."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +6,7 @@ from django.db.models import Q
 
 from peersupport.accounts.models import Employee, User
 
-from .models import Interview, SupporterProfile
+from .models import Interview
 
 LONG = {"rows": 4}
 
@@ -158,32 +157,3 @@ class YesNoForm(forms.Form):
     @property
     def yes(self) -> bool:
         return self.cleaned_data["choice"] == "yes"
-
-
-class StatusForm(forms.Form):
-    """The coordinator moves a supporter along the lifecycle."""
-
-    status = forms.ChoiceField(label="New status")
-    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-    inactive_reason = forms.ChoiceField(
-        label="Why inactive",
-        required=False,
-        choices=[("", "(only when making the supporter inactive)")]
-        + SupporterProfile.InactiveReason.choices,
-    )
-    inactive_until = forms.DateField(
-        label="Inactive until (optional)",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = choices
-
-    def clean(self):
-        cleaned = super().clean()
-        inactive = cleaned.get("status") == SupporterProfile.Status.INACTIVE
-        if inactive and not cleaned.get("inactive_reason"):
-            self.add_error("inactive_reason", "Say why the supporter becomes inactive.")
-        return cleaned

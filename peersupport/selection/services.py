@@ -2,9 +2,9 @@
 chain of command, the BHS manager's recommendation and the Chief's decision.
 
 Every function is keyword-only and runs in one transaction. Each change of stage goes through
-``_move``, which checks the action against ``selection.TRANSITIONS`` (stage and actor), writes
-the timeline event and the audit event, and is followed by the notifications to the people who
-act next (outbox rows in the same transaction). A refusal raises ValidationError with a message
+``_move``, which checks the action against ``rules.TRANSITIONS`` (stage and actor), writes the
+timeline event and the audit event, and is followed by the alerts to the people who act next
+(``alerts``: outbox rows in the same transaction). A refusal raises ValidationError with a message
 saying why, and changes nothing.
 """
 
@@ -13,17 +13,17 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Role, RoleGrant, User
-from peersupport.accounts.selectors import chain_of_command
+from peersupport.accounts.selectors import chain_of_command, role_holders
 from peersupport.accounts.services import role_grant_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.services import notify
+from peersupport.roster.models import SupporterProfile
+from peersupport.roster.services import supporter_profile_create, supporter_set_status
 
-from . import services as roster_services
+from .alerts import event_key, tell, tell_candidate
 from .models import (
     Candidacy,
     CandidacyEvent,
@@ -33,68 +33,27 @@ from .models import (
     NominationRound,
     Panelist,
     PanelScore,
-    SupporterProfile,
 )
-from .selection import CHAIN, NOMINEE, SYSTEM, TRANSITIONS
+from .rules import CHAIN, NOMINEE, NOT_YOURS, REASON_MAX, SYSTEM, TRANSITIONS, not_now
+from .rules import clean_reason as _reason
+from .selectors import (
+    current_interview,
+    current_step,
+    missing_before_appointment,
+    nominations_open_on,
+    where_after_level,
+)
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome
 Decision = Interview.Decision
 
-REASON_MAX = 2000
-# Who may not take an action, in words (ValidationError messages).
-NOT_YOURS = {
-    "accept": "Only the nominee answers their nomination.",
-    "decline": "Only the nominee answers their nomination.",
-    "schedule": "Only the program coordinator schedules interviews.",
-    "select": "Only the program coordinator records the panel's decision.",
-    "not_select": "Only the program coordinator records the panel's decision.",
-    "defer": "Only the program coordinator records the panel's decision.",
-    "endorse": "Only the supervisor at the level the request is with may endorse it.",
-    "decline_level": "Only the supervisor at the level the request is with may decline it.",
-    "skip_level": "Only the program coordinator skips a level of the chain of command.",
-    "override": "Only the BHS manager overrides a decline.",
-    "recommend": "Only the BHS manager recommends a candidate to the Chief.",
-    "not_recommend": "Only the BHS manager recommends a candidate to the Chief.",
-    "approve": "Only the Chief of Police approves an appointment.",
-    "refuse": "Only the Chief of Police decides on an appointment.",
-    "withdraw": "Only the candidate or the program coordinator withdraws a candidacy.",
-    "invite": "Invitations are sent by the system when enough colleagues have nominated.",
-}
-NOT_NOW = {
-    "approve": "The Chief approves only a candidate the BHS manager has recommended, after "
-    "the interview and the whole chain of command; this candidacy is {stage}.",
-    "refuse": "The Chief decides only on a candidate the BHS manager has recommended; this "
-    "candidacy is {stage}.",
-    "recommend": "The BHS manager recommends only once the chain of command has endorsed; "
-    "this candidacy is {stage}.",
-    "not_recommend": "The BHS manager recommends only once the chain of command has "
-    "endorsed; this candidacy is {stage}.",
-}
-
 
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _reason(text: str, field: str = "reason", what: str = "Say why.") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: what})
-    if len(text) > REASON_MAX:
-        raise ValidationError({field: f"Keep it under {REASON_MAX} characters."})
-    return text
-
-
 def _locked(candidacy: Candidacy) -> Candidacy:
     return Candidacy.objects.select_for_update().select_related("nominee").get(pk=candidacy.pk)
-
-
-def _current_step(candidacy: Candidacy) -> ChainStep | None:
-    return (
-        ChainStep.objects.select_related("supervisor")
-        .filter(candidacy=candidacy, position=candidacy.chain_position)
-        .first()
-    )
 
 
 def _may_act(transition_actors, actor: User | None, candidacy: Candidacy) -> bool:
@@ -103,7 +62,7 @@ def _may_act(transition_actors, actor: User | None, candidacy: Candidacy) -> boo
     if NOMINEE in transition_actors and actor.pk == candidacy.nominee_id:
         return True
     if CHAIN in transition_actors:
-        step = _current_step(candidacy)
+        step = current_step(candidacy)
         if step is not None and step.supervisor.user_id == actor.pk:
             return True
     roles = {a for a in transition_actors if a in Role.values}
@@ -133,12 +92,7 @@ def _move(
     _check_actor(action, actor, candidacy)
     before = candidacy.stage
     if before not in transition.sources:
-        label = Stage(before).label.lower()
-        raise ValidationError(
-            NOT_NOW.get(action, "This candidacy is {stage}: that cannot be done now.").format(
-                stage=label
-            )
-        )
+        raise ValidationError(not_now(action, before))
     if to not in transition.targets:  # a programming error, never the user's
         raise ValueError(f"{action} cannot lead to {to}")
     now = timezone.now()
@@ -164,52 +118,7 @@ def _move(
     return candidacy
 
 
-def _holders(*roles: str) -> list[User]:
-    ids = RoleGrant.objects.current().filter(role__in=roles).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
-
-
-def _tell(users, *, key: str, subject: str, body: str) -> None:
-    link = f"{settings.SITE_URL}{reverse('selection:tasks')}"
-    seen = set()
-    for user in users:
-        if user is None or user.pk in seen:
-            continue
-        seen.add(user.pk)
-        notify(
-            key=f"selection:{key}:{user.pk}",
-            user=user,
-            subject=subject,
-            body=f"{body}\n\nSee what waits for you: {link}",
-            topic="selection",
-        )
-
-
-def _tell_candidate(candidacy: Candidacy, *, key: str, subject: str, body: str) -> None:
-    link = f"{settings.SITE_URL}{reverse('selection:mine')}"
-    notify(
-        key=f"selection:{key}:candidate",
-        user=candidacy.nominee,
-        subject=subject,
-        body=f"{body}\n\nWhere your request stands: {link}",
-        topic="selection",
-    )
-
-
-def _event_key(candidacy: Candidacy) -> str:
-    """A key unique to this move of this candidacy (its event count), for the outbox."""
-    return f"{candidacy.pk}:{candidacy.events.count()}"
-
-
 # --- Nomination rounds ------------------------------------------------------------------------
-
-
-def nominations_open_on(day: datetime.date) -> tuple[bool, NominationRound | None]:
-    """Whether nominations are open on ``day``, and the round that makes them so."""
-    current = NominationRound.objects.filter(opens_on__lte=day, closes_on__gte=day).first()
-    if settings.SELECTION_NOMINATIONS == "always":
-        return True, current
-    return current is not None, current
 
 
 @transaction.atomic
@@ -317,12 +226,10 @@ def nomination_create(
     nominators = candidacy.nominations.values("nominator").distinct().count()
     if candidacy.stage == Stage.NOMINATED and nominators >= settings.SELECTION_MIN_NOMINATORS:
         _move(candidacy=candidacy, action="invite", actor=None, to=Stage.INVITED)
-        _tell_candidate(
+        tell_candidate(
             candidacy,
             key=f"{candidacy.pk}:invited",
-            subject="You have been nominated as a peer supporter",
-            body="Colleagues have nominated you to become a peer supporter. Please accept or "
-            "decline the nomination; if you accept, a short form asks about your interest.",
+            message="you_are_nominated",
         )
     return nomination
 
@@ -351,12 +258,11 @@ def candidacy_answer(
         candidacy.experience = experience
         candidacy.availability_note = availability_note
         candidacy.save(update_fields=["motivation", "experience", "availability_note"])
-        _tell(
-            _holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:accepted",
-            subject="A nominee accepted: schedule an interview",
-            body=f"{candidacy.name} accepted their nomination as a peer supporter. Schedule "
-            "their interview with a panel.",
+        tell(
+            role_holders(Role.COORDINATOR),
+            key=f"{event_key(candidacy)}:accepted",
+            message="nominee_accepted",
+            candidate=candidacy.name,
         )
     else:
         _move(candidacy=candidacy, action="decline", actor=actor, to=Stage.DECLINED)
@@ -369,27 +275,22 @@ def candidacy_withdraw(*, actor: User, candidacy: Candidacy, reason: str) -> Can
     reason = _reason(reason)
     _move(candidacy=candidacy, action="withdraw", actor=actor, to=Stage.WITHDRAWN, reason=reason)
     if actor.pk == candidacy.nominee_id:
-        _tell(
-            _holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:withdrawn",
-            subject="A candidate withdrew",
-            body=f"{candidacy.name} withdrew from selection.",
+        tell(
+            role_holders(Role.COORDINATOR),
+            key=f"{event_key(candidacy)}:withdrawn",
+            message="candidate_withdrew",
+            candidate=candidacy.name,
         )
     else:
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:withdrawn",
-            subject="Your candidacy was withdrawn",
-            body="The program coordinator withdrew your candidacy. They will tell you why.",
+            key=f"{event_key(candidacy)}:withdrawn",
+            message="your_candidacy_withdrawn",
         )
     return candidacy
 
 
 # --- 3. The interview -------------------------------------------------------------------------
-
-
-def current_interview(candidacy: Candidacy) -> Interview | None:
-    return candidacy.interviews.order_by("-scheduled_at", "-pk").first()
 
 
 @transaction.atomic
@@ -434,18 +335,20 @@ def interview_schedule(
     )
     Panelist.objects.bulk_create(Panelist(interview=interview, user=p) for p in panel)
     when = timezone.localtime(at).strftime("%A %d %B %Y at %H:%M")
-    _tell(
+    tell(
         panel,
-        key=f"{_event_key(candidacy)}:panel",
-        subject="You sit on an interview panel",
-        body=f"You are a panelist for {candidacy.name}'s interview on {when}, {place}. "
-        "Score the candidate on the rubric after the interview.",
+        key=f"{event_key(candidacy)}:panel",
+        message="panelist_chosen",
+        candidate=candidacy.name,
+        when=when,
+        place=place,
     )
-    _tell_candidate(
+    tell_candidate(
         candidacy,
-        key=f"{_event_key(candidacy)}:interview",
-        subject="Your peer supporter interview",
-        body=f"Your interview is on {when}, {place}.",
+        key=f"{event_key(candidacy)}:interview",
+        message="your_interview",
+        when=when,
+        place=place,
     )
     return interview
 
@@ -491,11 +394,11 @@ def interview_score(
         details={"interview": interview.pk, "score": score.pk},
     )
     if interview.scores.count() == Panelist.objects.filter(interview=interview).count():
-        _tell(
-            _holders(Role.COORDINATOR),
+        tell(
+            role_holders(Role.COORDINATOR),
             key=f"{candidacy.pk}:interview:{interview.pk}:scored",
-            subject="A panel has scored: record its decision",
-            body=f"Every panelist has scored {candidacy.name}. Record the panel's decision.",
+            message="panel_scored",
+            candidate=candidacy.name,
         )
     return score
 
@@ -552,19 +455,12 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
             for i, sup in enumerate(chain)
         )
         _after_chain_move(candidacy, steps=steps)
-    key = _event_key(candidacy)
-    _tell_candidate(
+    key = event_key(candidacy)
+    tell_candidate(
         candidacy,
         key=f"{key}:panel",
-        subject="The interview panel has decided",
-        body={
-            Decision.SELECTED: "The panel selected you. Your request to serve now goes to "
-            "your chain of command.",
-            Decision.NOT_SELECTED: "The panel did not select you this time. The program "
-            "coordinator can tell you more.",
-            Decision.DEFERRED: "The panel deferred its decision; the coordinator will be in "
-            "touch about a further interview.",
-        }[decision],
+        message="panel_decided",
+        decision=decision,
     )
     return candidacy
 
@@ -575,41 +471,23 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
 def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
     """Tell whoever acts next: the supervisor at the level the request is with now, or the
     BHS managers once the chain is through."""
-    key = _event_key(candidacy)
+    key = event_key(candidacy)
     if candidacy.stage == Stage.CHAIN:
-        step = _current_step(candidacy)
+        step = current_step(candidacy)
         if step.supervisor.user_id:
-            _tell(
+            tell(
                 [User.objects.get(pk=step.supervisor.user_id)],
                 key=f"{key}:chain",
-                subject="A request to serve as a peer supporter awaits your endorsement",
-                body=f"{candidacy.name} has been selected by an interview panel to become a "
-                "peer supporter. As their supervisor, endorse or decline the request, with "
-                "a comment.",
+                message="chain_endorse",
+                candidate=candidacy.name,
             )
     elif candidacy.stage == Stage.BHS_REVIEW:
-        _tell(
-            _holders(Role.BHS_MANAGER),
+        tell(
+            role_holders(Role.BHS_MANAGER),
             key=f"{key}:bhs",
-            subject="A candidate awaits your recommendation",
-            body=f"The chain of command has endorsed {candidacy.name}. Recommend them to the "
-            "Chief, or not, with comments.",
+            message="bhs_recommend",
+            candidate=candidacy.name,
         )
-
-
-def _advance(candidacy: Candidacy) -> dict:
-    """Where the request goes after the current level: the next level still waiting, or the
-    BHS manager (keyword arguments of ``_move``)."""
-    nxt = (
-        ChainStep.objects.filter(
-            candidacy=candidacy, position__gt=candidacy.chain_position, outcome=Outcome.PENDING
-        )
-        .order_by("position")
-        .first()
-    )
-    if nxt is None:
-        return {"to": Stage.BHS_REVIEW}
-    return {"to": Stage.CHAIN, "chain_position": nxt.position}
 
 
 @transaction.atomic
@@ -621,7 +499,7 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
     mine = list(
         ChainStep.objects.filter(candidacy=candidacy, supervisor__user=actor).order_by("position")
     )
-    step = _current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
+    step = current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
     if step is None or step.supervisor.user_id != actor.pk:
         if mine and candidacy.stage == Stage.CHAIN and mine[0].position > candidacy.chain_position:
             raise ValidationError(
@@ -638,7 +516,7 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
             actor=actor,
             reason=comment,
             level=level,
-            **_advance(candidacy),
+            **where_after_level(candidacy),
         )
     else:
         _move(
@@ -655,18 +533,17 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
     if endorse:
         _after_chain_move(candidacy)
     else:
-        _tell(
-            _holders(Role.BHS_MANAGER, Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:declined",
-            subject="A request to serve was declined in the chain of command",
-            body=f"Level {level} of {candidacy.name}'s chain of command declined the request "
-            "to serve. It stops there unless the BHS manager records an override.",
+        tell(
+            role_holders(Role.BHS_MANAGER, Role.COORDINATOR),
+            key=f"{event_key(candidacy)}:declined",
+            message="chain_declined",
+            candidate=candidacy.name,
+            level=level,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:declined",
-            subject="Your request to serve was declined in your chain of command",
-            body="Your request stops here unless the BHS manager overrides the decline.",
+            key=f"{event_key(candidacy)}:declined",
+            message="your_chain_declined",
         )
     return candidacy
 
@@ -676,9 +553,9 @@ def chain_skip(*, actor: User, candidacy: Candidacy, reason: str) -> Candidacy:
     """The coordinator skips the current level (the post is vacant or its holder absent)."""
     candidacy = _locked(candidacy)
     reason = _reason(reason, "reason", "Say why this level is skipped (vacant, absent...).")
-    step = _current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
+    step = current_step(candidacy) if candidacy.stage == Stage.CHAIN else None
     level = candidacy.chain_position + 1
-    where = _advance(candidacy) if step is not None else {"to": Stage.CHAIN}
+    where = where_after_level(candidacy) if step is not None else {"to": Stage.CHAIN}
     _move(
         candidacy=candidacy, action="skip_level", actor=actor, reason=reason, level=level, **where
     )
@@ -695,9 +572,13 @@ def chain_override(*, actor: User, candidacy: Candidacy, reason: str) -> Candida
     goes on to the next level (or to the BHS manager's own recommendation)."""
     candidacy = _locked(candidacy)
     reason = _reason(reason, "reason", "Say why the decline is overridden.")
-    step = _current_step(candidacy)
+    step = current_step(candidacy)
     level = candidacy.chain_position + 1
-    where = _advance(candidacy) if candidacy.stage == Stage.CHAIN_DECLINED else {"to": Stage.CHAIN}
+    where = (
+        where_after_level(candidacy)
+        if candidacy.stage == Stage.CHAIN_DECLINED
+        else {"to": Stage.CHAIN}
+    )
     _move(candidacy=candidacy, action="override", actor=actor, reason=reason, level=level, **where)
     step.outcome, step.override_reason = Outcome.OVERRIDDEN, reason
     step.save(update_fields=["outcome", "override_reason"])
@@ -722,12 +603,11 @@ def candidacy_recommend(
             to=Stage.CHIEF_REVIEW,
             reason=comment,
         )
-        _tell(
-            _holders(Role.CHIEF),
-            key=f"{_event_key(candidacy)}:chief",
-            subject="An appointment awaits your approval",
-            body=f"The BHS manager recommends {candidacy.name} as a peer supporter. Approve "
-            "or refuse the appointment.",
+        tell(
+            role_holders(Role.CHIEF),
+            key=f"{event_key(candidacy)}:chief",
+            message="chief_approve",
+            candidate=candidacy.name,
         )
     else:
         _move(
@@ -737,11 +617,10 @@ def candidacy_recommend(
             to=Stage.NOT_RECOMMENDED,
             reason=comment,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:not_recommended",
-            subject="Your request to serve as a peer supporter",
-            body="The BHS manager did not recommend your appointment this time.",
+            key=f"{event_key(candidacy)}:not_recommended",
+            message="not_recommended",
         )
     return candidacy
 
@@ -749,36 +628,23 @@ def candidacy_recommend(
 # --- 6. The Chief's decision ------------------------------------------------------------------
 
 
-def _check_every_step(candidacy: Candidacy) -> None:
-    """Appointing needs every earlier step on record: a panel that selected, every level of
-    the chain endorsed, skipped or overridden, and the BHS manager's recommendation."""
-    if not candidacy.interviews.filter(decision=Decision.SELECTED).exists():
-        raise ValidationError("No interview panel selected this candidate.")
-    if candidacy.chain.exclude(
-        outcome__in=[Outcome.ENDORSED, Outcome.SKIPPED, Outcome.OVERRIDDEN]
-    ).exists():
-        raise ValidationError("The chain of command has not endorsed every level.")
-    if not candidacy.events.filter(action="recommend").exists():
-        raise ValidationError("The BHS manager has not recommended this candidate.")
-
-
 def _appoint(*, actor: User, candidacy: Candidacy) -> SupporterProfile:
     nominee = candidacy.nominee
     why = f"Appointed by the Chief (candidacy {candidacy.pk})"
     profile = SupporterProfile.objects.filter(user=nominee).first()
     if profile is None:
-        profile = roster_services.supporter_profile_create(
+        profile = supporter_profile_create(
             actor=actor, user=nominee, reason=f"Selected (candidacy {candidacy.pk})"
         )
     elif profile.status == SupporterProfile.Status.RETIRED:
-        profile = roster_services._set_status(
+        profile = supporter_set_status(
             actor=actor,
             profile=profile,
             status=SupporterProfile.Status.CANDIDATE,
             reason=f"Selected again (candidacy {candidacy.pk})",
             pipeline=True,
         )
-    profile = roster_services._set_status(
+    profile = supporter_set_status(
         actor=actor,
         profile=profile,
         status=SupporterProfile.Status.APPOINTED,
@@ -804,27 +670,26 @@ def candidacy_decide(
             to=Stage.APPOINTED,
             reason=comment,
         )
-        _check_every_step(candidacy)
+        missing = missing_before_appointment(candidacy)
+        if missing:
+            raise ValidationError(missing)
         _appoint(actor=actor, candidacy=candidacy)
-        _tell(
-            _holders(Role.COORDINATOR),
-            key=f"{_event_key(candidacy)}:appointed",
-            subject="A new peer supporter is appointed",
-            body=f"The Chief appointed {candidacy.name}. Enrol them in initial training.",
+        tell(
+            role_holders(Role.COORDINATOR),
+            key=f"{event_key(candidacy)}:appointed",
+            message="appointed",
+            candidate=candidacy.name,
         )
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:appointed",
-            subject="You are appointed as a peer supporter",
-            body="The Chief approved your appointment. You become an active supporter once "
-            "you complete initial training; the coordinator will enrol you.",
+            key=f"{event_key(candidacy)}:appointed",
+            message="you_are_appointed",
         )
     else:
         _move(candidacy=candidacy, action="refuse", actor=actor, to=Stage.REFUSED, reason=comment)
-        _tell_candidate(
+        tell_candidate(
             candidacy,
-            key=f"{_event_key(candidacy)}:refused",
-            subject="Your request to serve as a peer supporter",
-            body="The Chief did not approve your appointment this time.",
+            key=f"{event_key(candidacy)}:refused",
+            message="chief_refused",
         )
     return candidacy

@@ -8,8 +8,10 @@
   only those whose chain of command they are in. Anyone else: 404.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +27,7 @@ from .models import (
     NominationRound,
     PanelScore,
 )
-from .selection import BOARD_STAGES
+from .rules import BOARD_STAGES
 
 Stage = Candidacy.Stage
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
@@ -34,6 +36,61 @@ NOTE_READERS = (Role.COORDINATOR, Role.BHS_MANAGER)
 
 def _with_person(qs):
     return qs.select_related("nominee", "nominee__employee", "nominee__employee__unit")
+
+
+# --- Where a candidacy stands (read by the services too) ------------------------------------
+
+
+def nominations_open_on(day: datetime.date) -> tuple[bool, NominationRound | None]:
+    """Whether nominations are open on ``day``, and the round that makes them so."""
+    current = NominationRound.objects.filter(opens_on__lte=day, closes_on__gte=day).first()
+    if settings.SELECTION_NOMINATIONS == "always":
+        return True, current
+    return current is not None, current
+
+
+def current_interview(candidacy: Candidacy) -> Interview | None:
+    return candidacy.interviews.order_by("-scheduled_at", "-pk").first()
+
+
+def current_step(candidacy: Candidacy) -> ChainStep | None:
+    """The level of the chain of command the request is with now."""
+    return (
+        ChainStep.objects.select_related("supervisor")
+        .filter(candidacy=candidacy, position=candidacy.chain_position)
+        .first()
+    )
+
+
+def where_after_level(candidacy: Candidacy) -> dict:
+    """Where the request goes after the current level: the next level still waiting, or the
+    BHS manager (keyword arguments of ``services._move``)."""
+    nxt = (
+        ChainStep.objects.filter(
+            candidacy=candidacy,
+            position__gt=candidacy.chain_position,
+            outcome=ChainStep.Outcome.PENDING,
+        )
+        .order_by("position")
+        .first()
+    )
+    if nxt is None:
+        return {"to": Stage.BHS_REVIEW}
+    return {"to": Stage.CHAIN, "chain_position": nxt.position}
+
+
+def missing_before_appointment(candidacy: Candidacy) -> str:
+    """What is missing before the Chief may appoint, or "" when nothing: appointing needs every
+    earlier step on record (a panel that selected, every level of the chain endorsed, skipped
+    or overridden, and the BHS manager's recommendation)."""
+    if not candidacy.interviews.filter(decision=Interview.Decision.SELECTED).exists():
+        return "No interview panel selected this candidate."
+    done = [ChainStep.Outcome.ENDORSED, ChainStep.Outcome.SKIPPED, ChainStep.Outcome.OVERRIDDEN]
+    if candidacy.chain.exclude(outcome__in=done).exists():
+        return "The chain of command has not endorsed every level."
+    if not candidacy.events.filter(action="recommend").exists():
+        return "The BHS manager has not recommended this candidate."
+    return ""
 
 
 # --- The candidate --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_selection as views
+from . import views
 
 app_name = "selection"
 

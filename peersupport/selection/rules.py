@@ -1,11 +1,14 @@
-"""The selection pipeline's one table of allowed moves (PROGRAM.md, "Selection of supporters").
+"""The selection pipeline's pure rules (PROGRAM.md, "Selection of supporters"): the one table
+of allowed moves, and what a refusal says. No queries and no writes.
 
 Every change of a candidacy's stage is an action in TRANSITIONS: the stages it may start from,
-the stages it may lead to, and who may take it. services_selection._move is the only code that
-changes ``Candidacy.stage``, and it refuses anything this table does not allow.
+the stages it may lead to, and who may take it. services._move is the only code that changes
+``Candidacy.stage``, and it refuses anything this table does not allow.
 """
 
 from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
 
 from peersupport.accounts.models import Role
 
@@ -123,3 +126,52 @@ BOARD_STAGES = [
     Stage.BHS_REVIEW,
     Stage.CHIEF_REVIEW,
 ]
+
+# --- What a refusal says ----------------------------------------------------------------------
+
+REASON_MAX = 2000
+# Who may not take an action, in words (ValidationError messages).
+NOT_YOURS = {
+    "accept": "Only the nominee answers their nomination.",
+    "decline": "Only the nominee answers their nomination.",
+    "schedule": "Only the program coordinator schedules interviews.",
+    "select": "Only the program coordinator records the panel's decision.",
+    "not_select": "Only the program coordinator records the panel's decision.",
+    "defer": "Only the program coordinator records the panel's decision.",
+    "endorse": "Only the supervisor at the level the request is with may endorse it.",
+    "decline_level": "Only the supervisor at the level the request is with may decline it.",
+    "skip_level": "Only the program coordinator skips a level of the chain of command.",
+    "override": "Only the BHS manager overrides a decline.",
+    "recommend": "Only the BHS manager recommends a candidate to the Chief.",
+    "not_recommend": "Only the BHS manager recommends a candidate to the Chief.",
+    "approve": "Only the Chief of Police approves an appointment.",
+    "refuse": "Only the Chief of Police decides on an appointment.",
+    "withdraw": "Only the candidate or the program coordinator withdraws a candidacy.",
+    "invite": "Invitations are sent by the system when enough colleagues have nominated.",
+}
+NOT_NOW = {
+    "approve": "The Chief approves only a candidate the BHS manager has recommended, after "
+    "the interview and the whole chain of command; this candidacy is {stage}.",
+    "refuse": "The Chief decides only on a candidate the BHS manager has recommended; this "
+    "candidacy is {stage}.",
+    "recommend": "The BHS manager recommends only once the chain of command has endorsed; "
+    "this candidacy is {stage}.",
+    "not_recommend": "The BHS manager recommends only once the chain of command has "
+    "endorsed; this candidacy is {stage}.",
+}
+
+
+def not_now(action: str, stage: str) -> str:
+    """Why ``action`` cannot be taken on a candidacy at ``stage``."""
+    text = NOT_NOW.get(action, "This candidacy is {stage}: that cannot be done now.")
+    return text.format(stage=Stage(stage).label.lower())
+
+
+def clean_reason(text: str, field: str = "reason", what: str = "Say why.") -> str:
+    """``text`` stripped; refused when empty or longer than REASON_MAX."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: what})
+    if len(text) > REASON_MAX:
+        raise ValidationError({field: f"Keep it under {REASON_MAX} characters."})
+    return text

@@ -20,6 +20,7 @@ from peersupport.accounts.models import Employee, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.roster.models import SupporterProfile
 
 from .models import (
     Candidacy,
@@ -29,9 +30,8 @@ from .models import (
     Nomination,
     Panelist,
     PanelScore,
-    SupporterProfile,
 )
-from .selection import TRANSITIONS
+from .rules import TRANSITIONS
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome

@@ -1,0 +1,42 @@
+"""Who the selection pipeline tells that something waits for them. The words are templates,
+``templates/messages/selection/<message>.txt``; each alert says what waits and links to it
+(``site_link``), so it carries nothing of the candidacy's protected content (no scores, notes,
+comments or reasons). Outbox rows, written in the caller's transaction.
+"""
+
+from peersupport.notifications.messages import notify_message, site_link
+
+from .models import Candidacy
+
+
+def tell(users, *, key: str, message: str, **context) -> None:
+    """Tell each of ``users`` (once) that something waits for them, with the template
+    ``messages/selection/<message>.txt`` and a link to what waits."""
+    link = site_link("selection:tasks")
+    seen = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        notify_message(
+            key=f"selection:{key}:{user.pk}",
+            user=user,
+            message=f"selection/{message}",
+            link=link,
+            **context,
+        )
+
+
+def tell_candidate(candidacy: Candidacy, *, key: str, message: str, **context) -> None:
+    notify_message(
+        key=f"selection:{key}:candidate",
+        user=candidacy.nominee,
+        message=f"selection/{message}",
+        link=site_link("selection:mine"),
+        **context,
+    )
+
+
+def event_key(candidacy: Candidacy) -> str:
+    """A key unique to this move of this candidacy (its event count), for the outbox."""
+    return f"{candidacy.pk}:{candidacy.events.count()}"

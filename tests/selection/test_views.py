@@ -1,0 +1,225 @@
+"""Selection in the browser's words: what the candidate sees, every step through the pages, the
+board and constant query counts."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts.models import Role
+from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.selection import selectors as sel_selectors
+from peersupport.selection.models import (
+    Candidacy,
+    CandidacyEvent,
+    ChainStep,
+    Interview,
+    Nomination,
+)
+
+from ..factories import enable_totp, grant
+from .helpers import (
+    at_stage,
+    colleague,
+    many,
+)
+
+Stage = Candidacy.Stage
+Outcome = ChainStep.Outcome
+
+
+# --- What the candidate sees ------------------------------------------------------------------
+
+
+def test_the_candidate_sees_a_timeline_without_scores_notes_or_hidden_nominators(dept, client_for):
+    nominee = dept.users["committee_member"]  # an employee with MFA and no program role
+    candidacy = at_stage(dept, Stage.CHAIN, nominee=nominee)
+    Nomination.objects.create(
+        candidacy=candidacy,
+        nominator=dept.users["supporter"],
+        reason="Secret reason.",
+        hide_from_nominee=True,
+    )
+    CandidacyEvent.objects.create(
+        candidacy=candidacy,
+        action="select",
+        from_stage=Stage.INTERVIEW,
+        to_stage=Stage.CHAIN,
+        label="Selected by the interview panel",
+        reason="Private panel reasoning.",
+    )
+    page = client_for("committee_member").get(reverse("selection:mine"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "With the chain of command" in text
+    assert "Selected by the interview panel" in text
+    assert dept.users["employee"].employee.full_name in text  # named nominator
+    assert "1 colleague who asked not to be named" in text
+    assert dept.users["supporter"].employee.full_name not in text
+    for secret in ("Calm and credible", "Private panel reasoning", "Secret reason", ">9<"):
+        assert secret not in text
+
+
+def test_staff_see_scores_and_only_note_readers_see_notes(dept, client_for):
+    candidacy = at_stage(dept, Stage.CHAIN)
+    url = reverse("selection:candidacy", args=[candidacy.pk])
+    coordinator = client_for("coordinator").get(url).content.decode()
+    assert "Calm and credible" in coordinator
+    assert AuditEvent.objects.filter(action=AuditAction.SELECTION_NOTES_VIEWED).count() == 1
+    chief = client_for("chief").get(url).content.decode()
+    assert "Calm and credible" not in chief and "Listening" in chief
+
+
+def test_a_panelist_or_supervisor_outside_the_candidacy_gets_404(dept, client_for):
+    candidacy = at_stage(dept, Stage.CHAIN)
+    other = colleague(dept, "Otto")
+    grant(other, Role.PANELIST)
+    enable_totp(other)
+    from ..conftest import signed_in_client
+
+    client = signed_in_client(other)
+    assert client.get(reverse("selection:score", args=[candidacy.pk])).status_code == 404
+    assert (
+        client_for("supervisor").get(reverse("selection:endorse", args=[candidacy.pk])).status_code
+        == 200
+    )
+
+
+# --- Every step in the browser's words (the views) ---------------------------------------------
+
+
+def test_every_step_through_the_pages(dept, client_for, tall_chain):
+    employee = client_for("employee")
+    nominee = dept.users["committee_member"]
+    page = employee.get(reverse("selection:nominate"))
+    assert page.status_code == 200
+    refused = employee.post(
+        reverse("selection:nominate"),
+        {"colleague": dept.users["employee"].email, "reason": "Me."},
+    )
+    assert refused.status_code == 400 and "cannot nominate yourself" in refused.content.decode()
+    done = employee.post(
+        reverse("selection:nominate"),
+        {
+            "colleague": nominee.employee.employee_number,
+            "reason": "Trusted.",
+            "hide_from_nominee": "on",
+        },
+    )
+    assert done.status_code == 302
+    candidacy = Candidacy.objects.get(nominee=nominee)
+    me = client_for("committee_member")
+    assert "You have been nominated" in me.get(reverse("selection:tasks")).content.decode()
+    assert me.post(reverse("selection:answer"), {"answer": "accept"}).status_code == 400
+    assert (
+        me.post(
+            reverse("selection:answer"), {"answer": "accept", "motivation": "To give back."}
+        ).status_code
+        == 302
+    )
+    coordinator = client_for("coordinator")
+    assert coordinator.get(reverse("selection:board")).status_code == 200
+    assert coordinator.get(reverse("selection:schedule", args=[candidacy.pk])).status_code == 200
+    when = (timezone.localtime() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    scheduled = coordinator.post(
+        reverse("selection:schedule", args=[candidacy.pk]),
+        {"at": when, "place": "HQ 4", "panelists": [dept.users["panelist"].pk]},
+    )
+    assert scheduled.status_code == 302
+    panelist = client_for("panelist")
+    interview = Interview.objects.get(candidacy=candidacy)
+    assert panelist.get(reverse("selection:score", args=[candidacy.pk])).status_code == 200
+    scores = {f"c{i}": "4" for i in range(len(interview.rubric))}
+    url = reverse("selection:score", args=[candidacy.pk])
+    assert panelist.post(url, {**scores, "notes": "Good."}).status_code == 302
+    twice = panelist.post(url, {**scores, "notes": "Again."})
+    assert twice.status_code == 400 and "already scored" in twice.content.decode()
+    decided = coordinator.post(
+        reverse("selection:decide", args=[candidacy.pk]),
+        {"decision": "selected", "reason": "Strong panel."},
+    )
+    assert decided.status_code == 302
+    supervisor = client_for("supervisor")
+    assert (
+        "awaiting your endorsement" in supervisor.get(reverse("selection:tasks")).content.decode()
+    )
+    endorse = reverse("selection:endorse", args=[candidacy.pk])
+    assert supervisor.post(endorse, {"choice": "yes", "comment": "Solid."}).status_code == 302
+    skipped = coordinator.post(
+        reverse("selection:skip", args=[candidacy.pk]), {"reason": "Captain away."}
+    )
+    assert skipped.status_code == 302
+    from ..conftest import signed_in_client
+
+    bureau = signed_in_client(tall_chain["Bure"])
+    assert bureau.post(endorse, {"choice": "no", "comment": "Short staffed."}).status_code == 302
+    bhs = client_for("bhs_manager")
+    overridden = bhs.post(
+        reverse("selection:override", args=[candidacy.pk]), {"reason": "Staffing is no reason."}
+    )
+    assert overridden.status_code == 302
+    recommended = bhs.post(
+        reverse("selection:recommend", args=[candidacy.pk]),
+        {"choice": "yes", "comment": "Recommended."},
+    )
+    assert recommended.status_code == 302
+    assert (
+        client_for("coordinator")
+        .post(reverse("selection:approve", args=[candidacy.pk]), {"choice": "yes", "comment": "x"})
+        .status_code
+        == 403
+    )
+    chief = client_for("chief")
+    approved = chief.post(
+        reverse("selection:approve", args=[candidacy.pk]), {"choice": "yes", "comment": "Yes."}
+    )
+    assert approved.status_code == 302
+    candidacy.refresh_from_db()
+    assert candidacy.stage == Stage.APPOINTED
+    timeline = me.get(reverse("selection:mine")).content.decode()
+    assert "Approved by the Chief" in timeline and "Good." not in timeline
+    assert client_for("coordinator").get(reverse("roster:manage")).status_code == 200
+
+
+def test_the_board_counts_each_stage_and_how_long_each_waited(dept, client_for):
+    many(dept, 1)
+    Candidacy.objects.filter(stage=Stage.INVITED).update(
+        stage_changed_at=timezone.now() - timedelta(days=9)
+    )
+    columns, _ = sel_selectors.board()
+    assert all(column.count == 1 for column in columns)
+    invited = next(c for c in columns if c.stage == Stage.INVITED)
+    assert invited.candidacies[0].waited.days == 9
+    page = client_for("coordinator").get(reverse("selection:board"))
+    assert "waiting 9 days" in page.content.decode()
+
+
+PAGES = [
+    ("coordinator", "selection:board", None),
+    ("coordinator", "selection:tasks", None),
+    ("bhs_manager", "selection:tasks", None),
+    ("chief", "selection:tasks", None),
+    ("coordinator", "roster:manage", None),
+    ("coordinator", "selection:candidacy", "candidacy"),
+    ("committee_member", "selection:mine", None),
+]
+
+
+@pytest.mark.parametrize(("persona", "name", "arg"), PAGES)
+def test_query_counts_stay_constant(persona, name, arg, dept, client_for):
+    own = at_stage(dept, Stage.CHAIN, nominee=dept.users["committee_member"])
+    client = client_for(persona)
+    url = reverse(name, args=[own.pk] if arg else [])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    many(dept, 3)
+    for _ in range(3):
+        Nomination.objects.create(candidacy=own, nominator=colleague(dept, "Nom"), reason="More.")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    print(f"{persona} {name}: {len(small)} queries")  # noqa: T201
+    assert len(large) == len(small), (name, len(small), len(large))
