@@ -11,7 +11,7 @@ from .models import Candidacy
 
 def tell(users, *, key: str, message: str, **context) -> None:
     """Tell each of ``users`` (once) that something waits for them, with the template
-    ``messages/selection/<message>.txt`` and a link to what waits."""
+    ``messages/<message>.txt`` and a link to what waits."""
     link = site_link("selection:tasks")
     seen = set()
     for user in users:
@@ -21,7 +21,7 @@ def tell(users, *, key: str, message: str, **context) -> None:
         notify_message(
             key=f"selection:{key}:{user.pk}",
             user=user,
-            message=f"selection/{message}",
+            message=message,
             link=link,
             **context,
         )
@@ -31,7 +31,7 @@ def tell_candidate(candidacy: Candidacy, *, key: str, message: str, **context) -
     notify_message(
         key=f"selection:{key}:candidate",
         user=candidacy.nominee,
-        message=f"selection/{message}",
+        message=message,
         link=site_link("selection:mine"),
         **context,
     )

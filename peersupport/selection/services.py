@@ -229,7 +229,7 @@ def nomination_create(
         tell_candidate(
             candidacy,
             key=f"{candidacy.pk}:invited",
-            message="you_are_nominated",
+            message="selection/you_are_nominated",
         )
     return nomination
 
@@ -261,7 +261,7 @@ def candidacy_answer(
         tell(
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:accepted",
-            message="nominee_accepted",
+            message="selection/nominee_accepted",
             candidate=candidacy.name,
         )
     else:
@@ -278,14 +278,14 @@ def candidacy_withdraw(*, actor: User, candidacy: Candidacy, reason: str) -> Can
         tell(
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:withdrawn",
-            message="candidate_withdrew",
+            message="selection/candidate_withdrew",
             candidate=candidacy.name,
         )
     else:
         tell_candidate(
             candidacy,
             key=f"{event_key(candidacy)}:withdrawn",
-            message="your_candidacy_withdrawn",
+            message="selection/your_candidacy_withdrawn",
         )
     return candidacy
 
@@ -338,7 +338,7 @@ def interview_schedule(
     tell(
         panel,
         key=f"{event_key(candidacy)}:panel",
-        message="panelist_chosen",
+        message="selection/panelist_chosen",
         candidate=candidacy.name,
         when=when,
         place=place,
@@ -346,7 +346,7 @@ def interview_schedule(
     tell_candidate(
         candidacy,
         key=f"{event_key(candidacy)}:interview",
-        message="your_interview",
+        message="selection/your_interview",
         when=when,
         place=place,
     )
@@ -397,7 +397,7 @@ def interview_score(
         tell(
             role_holders(Role.COORDINATOR),
             key=f"{candidacy.pk}:interview:{interview.pk}:scored",
-            message="panel_scored",
+            message="selection/panel_scored",
             candidate=candidacy.name,
         )
     return score
@@ -459,7 +459,7 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
     tell_candidate(
         candidacy,
         key=f"{key}:panel",
-        message="panel_decided",
+        message="selection/panel_decided",
         decision=decision,
     )
     return candidacy
@@ -478,14 +478,14 @@ def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
             tell(
                 [User.objects.get(pk=step.supervisor.user_id)],
                 key=f"{key}:chain",
-                message="chain_endorse",
+                message="selection/chain_endorse",
                 candidate=candidacy.name,
             )
     elif candidacy.stage == Stage.BHS_REVIEW:
         tell(
             role_holders(Role.BHS_MANAGER),
             key=f"{key}:bhs",
-            message="bhs_recommend",
+            message="selection/bhs_recommend",
             candidate=candidacy.name,
         )
 
@@ -536,14 +536,14 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
         tell(
             role_holders(Role.BHS_MANAGER, Role.COORDINATOR),
             key=f"{event_key(candidacy)}:declined",
-            message="chain_declined",
+            message="selection/chain_declined",
             candidate=candidacy.name,
             level=level,
         )
         tell_candidate(
             candidacy,
             key=f"{event_key(candidacy)}:declined",
-            message="your_chain_declined",
+            message="selection/your_chain_declined",
         )
     return candidacy
 
@@ -606,7 +606,7 @@ def candidacy_recommend(
         tell(
             role_holders(Role.CHIEF),
             key=f"{event_key(candidacy)}:chief",
-            message="chief_approve",
+            message="selection/chief_approve",
             candidate=candidacy.name,
         )
     else:
@@ -620,7 +620,7 @@ def candidacy_recommend(
         tell_candidate(
             candidacy,
             key=f"{event_key(candidacy)}:not_recommended",
-            message="not_recommended",
+            message="selection/not_recommended",
         )
     return candidacy
 
@@ -677,19 +677,19 @@ def candidacy_decide(
         tell(
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:appointed",
-            message="appointed",
+            message="selection/appointed",
             candidate=candidacy.name,
         )
         tell_candidate(
             candidacy,
             key=f"{event_key(candidacy)}:appointed",
-            message="you_are_appointed",
+            message="selection/you_are_appointed",
         )
     else:
         _move(candidacy=candidacy, action="refuse", actor=actor, to=Stage.REFUSED, reason=comment)
         tell_candidate(
             candidacy,
             key=f"{event_key(candidacy)}:refused",
-            message="chief_refused",
+            message="selection/chief_refused",
         )
     return candidacy

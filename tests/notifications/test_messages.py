@@ -393,20 +393,45 @@ def test_message_words_live_in_templates():
     assert not wrong, "message words belong in templates/messages/:\n" + "\n".join(wrong)
 
 
+def _wrappers() -> dict[str, set[str]]:
+    """Functions that pass their own ``message`` parameter on to ``notify_message`` (the
+    selection app's ``tell``), with the context keywords they add themselves."""
+    found: dict[str, set[str]] = {}
+    for path in _product_modules():
+        for fn in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Call) and _call_name(node) == "notify_message":
+                    value = next((k.value for k in node.keywords if k.arg == "message"), None)
+                    if isinstance(value, ast.Name) and value.id in params:
+                        added = {k.arg for k in node.keywords if k.arg not in NOT_CONTEXT}
+                        found[fn.name] = added - {None}
+    return found
+
+
+def _message_of(node: ast.Call, wrappers: dict[str, set[str]]):
+    """The template a call names (an AST node), or None when the call names none."""
+    name = _call_name(node)
+    if name == "render_message" and node.args:
+        return node.args[0]
+    if name == "notify_message" or name in wrappers:
+        return next((k.value for k in node.keywords if k.arg == "message"), None)
+    return None
+
+
 def _named_templates() -> dict[str, list[str]]:
-    """Template name -> where a call site names it (``notify_message(message=...)`` or
-    ``render_message("...")``)."""
+    """Template name -> where a call site names it (``notify_message(message=...)``,
+    ``render_message("...")``, or a wrapper of ``notify_message`` given ``message=...``)."""
     named: dict[str, list[str]] = {}
+    wrappers = _wrappers()
     for path in _product_modules():
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            value = None
-            if _call_name(node) == "render_message" and node.args:
-                value = node.args[0]
-            elif _call_name(node) == "notify_message":
-                value = next((k.value for k in node.keywords if k.arg == "message"), None)
+            value = _message_of(node, wrappers)
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 where = f"{path.relative_to(REPO)}:{node.lineno}"
                 named.setdefault(value.value, []).append(where)
@@ -429,15 +454,21 @@ def test_call_sites_give_exactly_what_their_template_reads():
     """A misspelt or forgotten value would render as nothing, silently: each call site's
     context is the set of variables its template reads, no more, no less."""
     wrong = []
+    wrappers = _wrappers()
     for path in _product_modules():
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.Call):
+        tree = ast.parse(path.read_text())
+        passed_on = {
+            id(node)
+            for fn in ast.walk(tree)
+            if isinstance(fn, ast.FunctionDef) and fn.name in wrappers
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Call) and _call_name(node) == "notify_message"
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or id(node) in passed_on:
                 continue
-            if _call_name(node) == "render_message" and node.args:
-                value = node.args[0]
-            elif _call_name(node) == "notify_message":
-                value = next((k.value for k in node.keywords if k.arg == "message"), None)
-            else:
+            value = _message_of(node, wrappers)
+            if value is None and _call_name(node) not in ("render_message", "notify_message"):
                 continue
             if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
                 wrong.append(f"{path.relative_to(REPO)}:{node.lineno} names no template")
@@ -446,6 +477,7 @@ def test_call_sites_give_exactly_what_their_template_reads():
             if not template.exists():
                 continue  # reported by the test above
             given = {k.arg for k in node.keywords if k.arg not in NOT_CONTEXT}
+            given |= wrappers.get(_call_name(node), set())
             if None in given:  # **context: cannot tell here
                 continue
             read = {v.split(".")[0] for v in template_variables(template.read_text())}
