@@ -96,7 +96,7 @@ def session_for(person):
 from django.test import override_settings
 from django.utils import timezone
 from peersupport.accounts.models import Unit
-from peersupport.governance.models import Candidate
+from peersupport.committee.models import Candidate
 from peersupport.training.models import Enrolment
 from tests.factories import EmployeeFactory, UserFactory, enable_totp
 from tests.matrix.committee import active_supporter, open_election
@@ -148,7 +148,7 @@ from peersupport.notifications.channels import message_id
 from peersupport.notifications.models import Notification
 from peersupport.support.models import Contact, SupportRequest
 from peersupport.support.services import submission_key
-from peersupport.governance.models import Ballot, Voter
+from peersupport.committee.models import Ballot, Voter
 from peersupport.training.models import Attendance, AttendanceCorrection
 seen = json.load(open(os.environ["SOAK_SEEN"]))
 found = {}

@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "peersupport.resources",
     "peersupport.support",
     "peersupport.governance",
+    "peersupport.committee",
     "peersupport.notifications",
     "peersupport.confidentiality",
     "peersupport.releases",

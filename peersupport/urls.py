@@ -13,7 +13,7 @@ urlpatterns = [
     path("resources/", include("peersupport.resources.urls")),
     path("support/", include("peersupport.support.urls")),
     path("policy/", include("peersupport.governance.urls")),
-    path("committee/", include("peersupport.governance.urls_committee")),
+    path("committee/", include("peersupport.committee.urls")),
     path("confidentiality/", include("peersupport.confidentiality.urls")),
     path("releases/", include("peersupport.releases.urls")),
     path("outreach/", include("peersupport.outreach.urls")),

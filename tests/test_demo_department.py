@@ -32,7 +32,7 @@ from peersupport.accounts.models import (
 )
 from peersupport.accounts.selectors import chain_of_command, user_needs_mfa
 from peersupport.audit.models import AuditAction, AuditEvent
-from peersupport.governance.models import Membership
+from peersupport.committee.models import Membership
 
 SMALL = 300
 

@@ -132,27 +132,3 @@ class PolicyAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.user} acknowledged {self.version}"
-
-
-# The advisory committee lives in its own module; imported here so Django finds its models.
-from .models_committee import (  # noqa: E402
-    Ballot,
-    Candidate,
-    CommitteeSeat,
-    Election,
-    Membership,
-    Voter,
-)
-
-__all__ = [
-    "Ballot",
-    "Candidate",
-    "CommitteeSeat",
-    "Election",
-    "ExceptionCategory",
-    "Membership",
-    "PolicyAcknowledgement",
-    "PolicyDocument",
-    "PolicyVersion",
-    "Voter",
-]

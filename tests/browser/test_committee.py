@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from peersupport.governance.models import Ballot, Election, Voter
-from peersupport.governance.tasks import committee_tick
+from peersupport.committee.models import Ballot, Election, Voter
+from peersupport.committee.tasks import committee_tick
 
 from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
 from ..matrix.committee import active_supporter, seats

@@ -4,7 +4,7 @@ Everyone signed in sees the current committee and every election (counts once pu
 The coordinator manages seats, appointments and elections, and voids an election. Peer
 supporters stand, nominate, answer their own nomination (tests/test_object_access.py) and vote;
 whether they are *active* supporters the services decide (roster.selectors.may_vote), with a
-clear refusal (tests/test_committee.py).
+clear refusal (tests/committee/).
 """
 
 from datetime import timedelta
@@ -37,8 +37,8 @@ OBJECT_SCOPED = {"committee:answer"}
 
 
 def seats():
-    from peersupport.governance.defaults_committee import install_seats
-    from peersupport.governance.models import CommitteeSeat
+    from peersupport.committee.defaults import install_seats
+    from peersupport.committee.models import CommitteeSeat
 
     install_seats(CommitteeSeat=CommitteeSeat)
     return CommitteeSeat.objects.all()
@@ -69,7 +69,7 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
     from django.utils import timezone
 
     from peersupport.accounts.models import User
-    from peersupport.governance.models import Election
+    from peersupport.committee.models import Election
 
     seats()
     existing = Election.objects.filter(status=Election.Status.OPEN).first()
@@ -94,7 +94,7 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
 
 def nomination(user):
     """A nomination of ``user`` (made an active supporter), waiting for their answer."""
-    from peersupport.governance.models import Candidate
+    from peersupport.committee.models import Candidate
 
     active_supporter(user)
     return Candidate.objects.create(
@@ -113,7 +113,7 @@ def _appointed_seat(dept):
 def _membership(dept):
     from django.utils import timezone
 
-    from peersupport.governance.models import Membership
+    from peersupport.committee.models import Membership
 
     seat = seats().filter(kind="appointed").last()
     membership = Membership.objects.create(

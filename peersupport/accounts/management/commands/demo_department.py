@@ -39,8 +39,8 @@ class Command(BaseCommand):
         # The feature apps' demo data, each idempotent: supporters' directory entries, the
         # resource directory, a year of support activity that uses both, and releases of
         # information signed for some of those requests.
+        from peersupport.committee.demo import load_demo as load_committee
         from peersupport.confidentiality.demo import load_demo as load_escalations
-        from peersupport.governance.demo_committee import load_demo as load_committee
         from peersupport.outreach.demo import load_demo as load_outreach
         from peersupport.releases.demo import load_demo as load_releases
         from peersupport.resources.demo import load_demo as load_resources

@@ -4,7 +4,7 @@ when, how many) are the services'."""
 from django import forms
 from django.conf import settings
 
-from .models_committee import CommitteeSeat, Membership
+from .models import CommitteeSeat, Membership
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -13,9 +13,8 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
 from peersupport.web.forms import apply_service_errors
 
-from . import selectors_committee as selectors
-from . import services_committee as services
-from .forms_committee import (
+from . import selectors, services
+from .forms import (
     AnswerForm,
     AppointForm,
     BallotForm,
@@ -26,7 +25,7 @@ from .forms_committee import (
     StandForm,
     VoidForm,
 )
-from .models_committee import Candidate, Election
+from .models import Candidate, Election
 
 COORDINATOR = Role.COORDINATOR
 
@@ -41,7 +40,7 @@ def committee(request):
         "past": [e for e in elections if e.status != Election.Status.OPEN][:10],
         "can_manage": request.user.has_role(COORDINATOR),
     }
-    return render(request, "governance/committee/committee.html", context)
+    return render(request, "committee/committee.html", context)
 
 
 @roles_required(COORDINATOR)
@@ -55,7 +54,7 @@ def manage(request):
         "vacant_elected": selectors.vacant_elected_seats(),
         "today": timezone.localdate(),
     }
-    return render(request, "governance/committee/manage.html", context)
+    return render(request, "committee/manage.html", context)
 
 
 @roles_required(COORDINATOR)
@@ -72,7 +71,7 @@ def seat_create(request):
             return redirect("committee:manage")
     return render(
         request,
-        "governance/committee/seat_form.html",
+        "committee/seat_form.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
@@ -93,7 +92,7 @@ def seat_retire(request, seat_id: int):
             return redirect("committee:manage")
     return render(
         request,
-        "governance/committee/seat_retire.html",
+        "committee/seat_retire.html",
         {"seat": seat, "errors": errors},
         status=400 if errors else 200,
     )
@@ -124,7 +123,7 @@ def appoint(request, seat_id: int):
             return redirect("committee:manage")
     return render(
         request,
-        "governance/committee/appoint.html",
+        "committee/appoint.html",
         {"seat": seat, "form": form},
         status=400 if form.errors else 200,
     )
@@ -145,7 +144,7 @@ def member_end(request, membership_id: int):
             return redirect("committee:manage")
     return render(
         request,
-        "governance/committee/member_end.html",
+        "committee/member_end.html",
         {"membership": membership, "form": form},
         status=400 if form.errors else 200,
     )
@@ -177,7 +176,7 @@ def election_open(request):
             return redirect("committee:election", election_id=election.pk)
     return render(
         request,
-        "governance/committee/election_open.html",
+        "committee/election_open.html",
         {"form": form, "tie_rule": settings.COMMITTEE_TIE_RULE},
         status=400 if form.errors else 200,
     )
@@ -212,7 +211,7 @@ def _election_page(request, election, *, errors=(), nominate_form=None, status=2
         "can_void": is_coordinator and election.status != Election.Status.VOIDED,
         "errors": errors,
     }
-    return render(request, "governance/committee/election.html", context, status=status)
+    return render(request, "committee/election.html", context, status=status)
 
 
 @signed_in
@@ -304,7 +303,7 @@ def vote(request, election_id: int):
     context = {"election": election, "form": form, "errors": errors, "standing": standing}
     return render(
         request,
-        "governance/committee/vote.html",
+        "committee/vote.html",
         context,
         status=400 if form.errors else 200,
     )
@@ -325,7 +324,7 @@ def void(request, election_id: int):
             return redirect("committee:manage")
     return render(
         request,
-        "governance/committee/void.html",
+        "committee/void.html",
         {"election": election, "form": form},
         status=400 if form.errors else 200,
     )

@@ -18,16 +18,16 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster import selectors as roster_selectors
 
-from .defaults_committee import install_seats
-from .models_committee import (
+from .defaults import install_seats
+from .models import (
     Ballot,
     Candidate,
     CommitteeSeat,
     Election,
     Membership,
     Voter,
-    add_months,
 )
+from .rules import add_months
 
 
 def _seat(seat, user, start, *, election=None):

@@ -9,7 +9,7 @@ from django.tasks import task
 def committee_tick() -> dict:
     from peersupport.notifications.scheduling import schedule_next
 
-    from .services_committee import elections_tally
+    from .services import elections_tally
 
     schedule_next(committee_tick)
     return {"published": elections_tally()}

@@ -3,8 +3,9 @@ peer supporters and one appointed by each of seven organisations. A department c
 the committee page (the coordinator adds and retires seats); nothing here runs again once any
 seat exists.
 
-``install_seats`` takes the model class, so the data migration can pass its historical model
-and the tests (whose transactional flushes empty the tables) the real one.
+``install_seats`` takes the model class: the demo and the tests (whose transactional flushes
+empty the tables) pass the real one. The data migration that installs the seats on a fresh
+database (governance/migrations/0005_committee_seats.py) keeps its own frozen copy of them.
 """
 
 ELECTED_SEATS = 3

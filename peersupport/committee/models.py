@@ -1,14 +1,16 @@
 """The advisory committee (PROGRAM.md, "Advisory committee"): seats, who holds them and when,
 and the elections the peer supporters hold for the elected seats.
 
+The tables keep the names they had when the committee was part of governance
+(``Meta.db_table``): the move to this app changed no table (committee/migrations/0001_initial.py).
+
 The secret ballot is in the shape of the tables. ``Voter`` says who has voted; ``Ballot`` says
 how someone voted, and the two share nothing but the election: a ballot has a random UUID for
-its key, no timestamp, no voter, and services_committee.ballot_cast writes the election's
+its key, no timestamp, no voter, and services.ballot_cast writes the election's
 ballots out again in a new random order at every vote, so neither the key nor the order rows
 are stored in can be matched to the order people voted in.
 """
 
-import calendar
 import datetime
 import uuid
 
@@ -18,18 +20,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (the last day of a shorter month)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 class CommitteeSeat(models.Model):
     """One seat and how it is filled. Data a department changes (the coordinator adds and
-    retires seats); the defaults come from PROGRAM.md (governance/defaults_committee.py)."""
+    retires seats); the defaults come from PROGRAM.md (committee/defaults.py)."""
 
     class Kind(models.TextChoices):
         ELECTED = "elected", "Elected by the peer supporters"
@@ -45,6 +38,7 @@ class CommitteeSeat(models.Model):
     active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "governance_committeeseat"
         ordering = ["order", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -97,6 +91,7 @@ class Membership(models.Model):
     )
 
     class Meta:
+        db_table = "governance_membership"
         ordering = ["seat", "-term_start", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -175,6 +170,7 @@ class Election(models.Model):
     )
 
     class Meta:
+        db_table = "governance_election"
         ordering = ["-voting_close_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(seats__gte=1), name="election_seats_positive"),
@@ -239,6 +235,7 @@ class Candidate(models.Model):
     elected = models.BooleanField(default=False)
 
     class Meta:
+        db_table = "governance_candidate"
         ordering = ["election", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["election", "user"], name="candidate_once"),
@@ -256,6 +253,7 @@ class Voter(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "governance_voter"
         constraints = [
             models.UniqueConstraint(fields=["election", "user"], name="voter_once"),
         ]
@@ -272,6 +270,9 @@ class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
     choices = models.JSONField(default=list)
+
+    class Meta:
+        db_table = "governance_ballot"
 
     def __str__(self):
         return "A ballot"

@@ -1,5 +1,6 @@
 """Reads about the advisory committee. Who may vote and stand is asked of one function only,
-peersupport.roster.selectors.may_vote; everything else here is the committee's own data."""
+peersupport.roster.selectors.may_vote; everything else here is the committee's own data.
+Nothing here writes, and nothing imports the services."""
 
 import datetime
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from django.utils import timezone
 from peersupport.accounts.models import User
 from peersupport.roster import selectors as roster_selectors
 
-from .models_committee import Candidate, CommitteeSeat, Election, Membership, Voter
+from .models import Ballot, Candidate, CommitteeSeat, Election, Membership, Voter
 
 
 def may_vote(user: User) -> bool:
@@ -35,6 +36,22 @@ def _current_q(today: datetime.date) -> Q:
 def current_memberships(today: datetime.date | None = None):
     today = today or timezone.localdate()
     return Membership.objects.filter(_current_q(today))
+
+
+def upcoming_memberships(seat: CommitteeSeat, today: datetime.date | None = None):
+    """Memberships of ``seat`` that start after ``today`` and are not ended."""
+    today = today or timezone.localdate()
+    return seat.memberships.filter(term_start__gt=today, ended_on=None)
+
+
+def overlapping_memberships(seat: CommitteeSeat, start: datetime.date, end: datetime.date | None):
+    """Memberships of ``seat``, not ended, whose term meets the term from ``start`` to ``end``
+    (no end: open-ended)."""
+    qs = seat.memberships.filter(ended_on=None)
+    qs = qs.exclude(term_end__isnull=False, term_end__lte=start)
+    if end is not None:
+        qs = qs.exclude(term_start__gte=end)
+    return qs
 
 
 @dataclass
@@ -125,8 +142,33 @@ def candidate_for_user(*, user: User, candidate_id: int) -> Candidate:
     return found
 
 
+def standing_candidates(election: Election) -> list[Candidate]:
+    return list(election.candidates.filter(status=Candidate.Status.STANDING).select_related("user"))
+
+
+def standing_candidate_ids(election: Election) -> set[int]:
+    return set(
+        election.candidates.filter(status=Candidate.Status.STANDING).values_list("pk", flat=True)
+    )
+
+
 def has_voted(*, user: User, election: Election) -> bool:
     return Voter.objects.filter(election=election, user=user).exists()
+
+
+def voter_ids(election: Election) -> set[int]:
+    """Who has voted (the roll), never how."""
+    return set(Voter.objects.filter(election=election).values_list("user_id", flat=True))
+
+
+def ballot_choices(election: Election) -> list[list[int]]:
+    """The choices of every ballot of ``election``, in no meaningful order, with no key."""
+    return list(Ballot.objects.filter(election=election).values_list("choices", flat=True))
+
+
+def accounts(user_ids) -> list[User]:
+    """The accounts of ``user_ids``, by id (disabled ones too)."""
+    return list(User.objects.filter(pk__in=list(user_ids)).order_by("pk"))
 
 
 def own_candidacy(*, user: User, election: Election) -> Candidate | None:

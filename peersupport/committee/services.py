@@ -11,10 +11,13 @@ choice.
 
 The committee-member role follows the seat: seating someone grants Role.COMMITTEE_MEMBER until
 the end of the term (the grant's expiry), unless they hold it already; ending the membership
-early (resignation, removal, a voided election) revokes the grant the seat made. The grant is
-written here rather than by accounts.services.role_grant, whose granters (the system
-administrator and the BHS manager) are not the coordinator or the worker; it is audited the
-same way.
+early (resignation, removal, a voided election) revokes the grant the seat made. Both are
+program decisions, made through accounts.services.role_grant_by_program and
+role_revoke_by_program (the coordinator or the worker, not the system administrator or the BHS
+manager), and audited like every grant.
+
+The pure rules (terms, windows, who a count elects) are in rules.py, the reads in selectors.py,
+and the words of every message in templates/messages/committee/.
 """
 
 import datetime
@@ -30,18 +33,11 @@ from peersupport.accounts.models import Role, User
 from peersupport.accounts.services import role_grant_by_program, role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.services import notify
+from peersupport.notifications.messages import notify_message
 
-from . import selectors_committee as selectors
-from .models_committee import (
-    Ballot,
-    Candidate,
-    CommitteeSeat,
-    Election,
-    Membership,
-    Voter,
-    add_months,
-)
+from . import rules, selectors
+from .models import Ballot, Candidate, CommitteeSeat, Election, Membership, Voter
+from .rules import add_months
 
 C = Candidate.Status
 _random = secrets.SystemRandom()
@@ -50,17 +46,6 @@ _random = secrets.SystemRandom()
 def _require_coordinator(actor: User) -> None:
     if actor is None or not actor.has_role(Role.COORDINATOR):
         raise ValidationError("Only the program coordinator manages the committee.")
-
-
-def _reason(value: str, field: str, message: str) -> str:
-    value = " ".join((value or "").split())
-    if not value:
-        raise ValidationError({field: message})
-    return value
-
-
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 # --- Seats ----------------------------------------------------------------------------------
@@ -73,7 +58,7 @@ def seat_create(
     _require_coordinator(actor)
     if kind not in CommitteeSeat.Kind.values:
         raise ValidationError({"kind": "Choose how the seat is filled."})
-    name = _reason(name, "name", "Name the seat.")
+    name = rules.required_text(name, "name", "Name the seat.")
     appointed_by = " ".join((appointed_by or "").split())
     if kind == CommitteeSeat.Kind.ELECTED:
         appointed_by = ""
@@ -114,7 +99,7 @@ def seat_retire(*, actor: User, seat: CommitteeSeat) -> CommitteeSeat:
         raise ValidationError(f"“{seat.name}” is already retired.")
     if selectors.current_memberships().filter(seat=seat).exists():
         raise ValidationError(f"Someone holds “{seat.name}”: end their membership first.")
-    if seat.memberships.filter(term_start__gt=timezone.localdate(), ended_on=None).exists():
+    if selectors.upcoming_memberships(seat).exists():
         raise ValidationError(f"Someone is due to take “{seat.name}”: end that membership first.")
     seat.active = False
     seat.save(update_fields=["active"])
@@ -140,7 +125,7 @@ def _seat_member(
         user=user,
         role=Role.COMMITTEE_MEMBER,
         reason=f"Seated on the advisory committee: {seat.name}",
-        expires_at=_start_of_day(term_end) if term_end else None,
+        expires_at=rules.start_of_day(term_end) if term_end else None,
     )
     membership = Membership.objects.create(
         seat=seat,
@@ -162,14 +147,6 @@ def _seat_member(
         },
     )
     return membership
-
-
-def _overlapping(seat: CommitteeSeat, start: datetime.date, end: datetime.date | None):
-    qs = seat.memberships.filter(ended_on=None)
-    qs = qs.exclude(term_end__isnull=False, term_end__lte=start)
-    if end is not None:
-        qs = qs.exclude(term_start__gte=end)
-    return qs
 
 
 @transaction.atomic
@@ -202,7 +179,7 @@ def member_appoint(
         raise ValidationError({"term_end": "The term must end after it starts."})
     if term_end is not None and term_end <= timezone.localdate():
         raise ValidationError({"term_end": "This term has already ended."})
-    if _overlapping(seat, term_start, term_end).exists():
+    if selectors.overlapping_memberships(seat, term_start, term_end).exists():
         raise ValidationError(
             {"term_start": "Someone holds this seat during that term; end their membership first."}
         )
@@ -246,7 +223,7 @@ def member_end(*, actor: User, membership: Membership, reason: str, note: str) -
     )
     if reason not in (Membership.EndReason.RESIGNED, Membership.EndReason.REMOVED):
         raise ValidationError({"reason": "Choose resigned or removed."})
-    note = _reason(note, "note", "Say briefly what happened, for the record.")
+    note = rules.required_text(note, "note", "Say briefly what happened, for the record.")
     today = timezone.localdate()
     if membership.ended_on is not None or (
         membership.term_end is not None and membership.term_end <= today
@@ -256,24 +233,6 @@ def member_end(*, actor: User, membership: Membership, reason: str, note: str) -
 
 
 # --- Elections ------------------------------------------------------------------------------
-
-
-def _check_windows(
-    *, now, nominations_open_at, nominations_close_at, voting_open_at, voting_close_at
-):
-    errors = {}
-    if None in (nominations_open_at, nominations_close_at, voting_open_at, voting_close_at):
-        raise ValidationError("Give the four dates and times of the two windows.")
-    if nominations_close_at <= nominations_open_at:
-        errors["nominations_close_at"] = "Nominations must close after they open."
-    if nominations_close_at <= now:
-        errors["nominations_close_at"] = "Nominations must close in the future."
-    if voting_open_at < nominations_close_at:
-        errors["voting_open_at"] = "Voting opens when nominations have closed, or later."
-    if voting_close_at <= voting_open_at:
-        errors["voting_close_at"] = "Voting must close after it opens."
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -294,7 +253,7 @@ def election_open(
     if selectors.open_election() is not None:
         raise ValidationError("An election is already open; it must be published or voided first.")
     now = timezone.now()
-    _check_windows(
+    rules.check_windows(
         now=now,
         nominations_open_at=nominations_open_at,
         nominations_close_at=nominations_close_at,
@@ -335,20 +294,12 @@ def election_open(
         target=election,
         details={"seats": seats, "rerun_of": rerun_of.pk if rerun_of else None},
     )
-    when = timezone.localtime(nominations_close_at).strftime("%-d %B %Y, %H:%M")
-    voting = timezone.localtime(voting_open_at).strftime("%-d %B %Y, %H:%M")
-    closes = timezone.localtime(voting_close_at).strftime("%-d %B %Y, %H:%M")
     for user in selectors.electorate():
-        notify(
+        notify_message(
             key=f"committee-election:{election.pk}:open:{user.pk}",
             user=user,
-            subject="Advisory committee election: nominations are open",
-            body=(
-                f"The peer supporters elect {seats} member{'s' if seats != 1 else ''} of the "
-                f"advisory committee. Stand or nominate a colleague until {when}; voting runs "
-                f"from {voting} to {closes}. Sign in and open Committee to take part."
-            ),
-            topic="committee",
+            message="committee/election_open",
+            election=election,
         )
     return election
 
@@ -379,7 +330,7 @@ def candidate_stand(*, actor: User, election: Election, statement: str = "") -> 
     _check_nominations_open(election)
     _check_eligible(actor, who="You are")
     statement = (statement or "").strip()[:600]
-    candidate = election.candidates.filter(user=actor).first()
+    candidate = selectors.own_candidacy(user=actor, election=election)
     if candidate is not None and candidate.status == C.STANDING:
         raise ValidationError("You are already standing in this election.")
     if candidate is None:
@@ -418,7 +369,7 @@ def candidate_nominate(*, actor: User, election: Election, nominee: User | None)
         raise ValidationError(
             {"nominee": "This person is not an active peer supporter, so cannot stand."}
         )
-    if election.candidates.filter(user=nominee).exists():
+    if selectors.own_candidacy(user=nominee, election=election) is not None:
         raise ValidationError({"nominee": "This supporter is already nominated or standing."})
     candidate = Candidate.objects.create(
         election=election, user=nominee, nominated_by=actor, status=C.NOMINATED
@@ -429,16 +380,11 @@ def candidate_nominate(*, actor: User, election: Election, nominee: User | None)
         target=candidate,
         details={"election_id": election.pk, "status": candidate.status},
     )
-    closes = timezone.localtime(election.nominations_close_at).strftime("%-d %B %Y, %H:%M")
-    notify(
+    notify_message(
         key=f"committee-nomination:{candidate.pk}",
         user=nominee,
-        subject="You are nominated for the advisory committee",
-        body=(
-            "A colleague has nominated you for an elected seat on the advisory committee. "
-            f"Sign in and open Committee to accept or decline before {closes}."
-        ),
-        topic="committee",
+        message="committee/nominated",
+        election=election,
     )
     return candidate
 
@@ -480,7 +426,7 @@ def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
         raise ValidationError("Voting has not opened yet.")
     if phase != "voting":
         raise ValidationError("Voting has closed for this election.")
-    if Voter.objects.filter(election=election, user=actor).exists():
+    if selectors.has_voted(user=actor, election=election):
         raise ValidationError("You have already voted in this election.")
     try:
         chosen = sorted({int(c) for c in choices})
@@ -497,8 +443,7 @@ def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
                 f"{'s' if election.seats != 1 else ''}: one for each seat to fill."
             }
         )
-    standing = set(election.candidates.filter(status=C.STANDING).values_list("pk", flat=True))
-    if not set(chosen) <= standing:
+    if not set(chosen) <= selectors.standing_candidate_ids(election):
         raise ValidationError({"choices": "Choose among the candidates listed."})
     try:
         with transaction.atomic():
@@ -507,38 +452,12 @@ def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
         raise ValidationError("You have already voted in this election.") from None
     # The box is emptied and filled again in a random order with new keys: the physical order
     # of rows (SQLite's rowid, PostgreSQL's heap) and the keys say nothing about who came when.
-    box = list(Ballot.objects.filter(election=election).values_list("choices", flat=True))
+    box = selectors.ballot_choices(election)
     box.append(chosen)
     _random.shuffle(box)
     Ballot.objects.filter(election=election).delete()
     Ballot.objects.bulk_create([Ballot(election=election, choices=c) for c in box])
     record(actor=actor, action=AuditAction.COMMITTEE_VOTED, target=election)
-
-
-def _decide(election: Election, standing: list[Candidate], counts: Counter, places: int):
-    """Who is elected: the most votes first, ties at the last place by the election's rule.
-    Returns (elected candidates in order, the drawing of lots or {})."""
-    ranked = sorted(standing, key=lambda c: (-counts[c.pk], c.pk))
-    ranked = [c for c in ranked if counts[c.pk] > 0]
-    if len(ranked) <= places:
-        return ranked, {}
-    boundary = counts[ranked[places - 1].pk]
-    sure = [c for c in ranked if counts[c.pk] > boundary]
-    tied = [c for c in ranked if counts[c.pk] == boundary]
-    left = places - len(sure)
-    if len(tied) <= left:
-        return sure + tied, {}
-    if election.tie_rule == Election.TieRule.VACANT:
-        return sure, {"votes": boundary, "tied": [c.pk for c in tied], "places": left}
-    drawn = list(tied)
-    _random.shuffle(drawn)
-    draw = {
-        "votes": boundary,
-        "tied": [c.pk for c in tied],
-        "drawn": [c.pk for c in drawn],
-        "places": left,
-    }
-    return sure + drawn[:left], draw
 
 
 @transaction.atomic
@@ -548,18 +467,24 @@ def _tally_one(election: Election, now: datetime.datetime) -> bool:
         return False
     counts = Counter()
     ballots = 0
-    for choices in Ballot.objects.filter(election=election).values_list("choices", flat=True):
+    for choices in selectors.ballot_choices(election):
         ballots += 1
         counts.update(choices)
-    standing = list(election.candidates.filter(status=C.STANDING).select_related("user"))
+    standing = selectors.standing_candidates(election)
     today = timezone.localdate(now)
     vacant = selectors.vacant_elected_seats(today)
-    elected, draw = _decide(election, standing, counts, min(election.seats, len(vacant)))
+    elected, draw = rules.decide(
+        tie_rule=election.tie_rule,
+        standing=standing,
+        counts=counts,
+        places=min(election.seats, len(vacant)),
+        rng=_random,
+    )
     for candidate in standing:
         candidate.votes = counts[candidate.pk]
         candidate.elected = candidate in elected
     Candidate.objects.bulk_update(standing, ["votes", "elected"])
-    voters = set(Voter.objects.filter(election=election).values_list("user_id", flat=True))
+    voters = selectors.voter_ids(election)
     roll = {u.pk for u in selectors.electorate()} | voters
     election.status = Election.Status.PUBLISHED
     election.tallied_at = now
@@ -587,15 +512,12 @@ def _tally_one(election: Election, now: datetime.datetime) -> bool:
             "drawing_of_lots": bool(draw.get("drawn")),
         },
     )
-    for user_id in roll:
-        user = User.objects.get(pk=user_id)
-        notify(
-            key=f"committee-election:{election.pk}:results:{user_id}",
+    for user in selectors.accounts(roll):
+        notify_message(
+            key=f"committee-election:{election.pk}:results:{user.pk}",
             user=user,
-            subject="Advisory committee election: the results",
-            body="The results of the advisory committee election are published. Sign in and "
-            "open Committee to see them.",
-            topic="committee",
+            message="committee/results",
+            election=election,
         )
     return True
 
@@ -615,7 +537,9 @@ def election_void(*, actor: User, election: Election, reason: str) -> Election:
     may then open a new election that reruns it."""
     _require_coordinator(actor)
     election = _locked_election(election)
-    reason = _reason(reason, "reason", "Say why the election is voided, for the record.")
+    reason = rules.required_text(
+        reason, "reason", "Say why the election is voided, for the record."
+    )
     if election.status == Election.Status.VOIDED:
         raise ValidationError("This election is already voided.")
     today = timezone.localdate()

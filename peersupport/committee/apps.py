@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CommitteeConfig(AppConfig):
+    name = "peersupport.committee"
+    label = "committee"
+    verbose_name = "Advisory committee"
+
+    def ready(self):
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import committee_tick
+
+        register_periodic(committee_tick, seconds="COMMITTEE_TICK_SECONDS")

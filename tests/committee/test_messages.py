@@ -1,0 +1,73 @@
+"""The committee's notifications: words from templates/messages/committee/, the same words as
+before they were templates, and nothing in them about anyone (no names, no choices)."""
+
+import pytest
+from django.utils import timezone
+
+from peersupport.committee import services
+from peersupport.notifications.messages import render_message
+from peersupport.notifications.models import Notification
+
+from .helpers import closed, open_election, standing, voting
+
+pytestmark = pytest.mark.django_db
+
+
+def _when(moment) -> str:
+    return timezone.localtime(moment).strftime("%-d %B %Y, %H:%M")
+
+
+def _emails(**filters):
+    return Notification.objects.filter(topic="committee", channel="email", **filters)
+
+
+def test_opening_tells_every_supporter_in_the_words_of_the_template(dept, voters):
+    election = open_election(dept, seats_to_fill=2)
+    sent = _emails()
+    assert sent.count() == len(voters)
+    note = sent.first()
+    assert note.subject == "Advisory committee election: nominations are open"
+    assert note.body == (
+        "The peer supporters elect 2 members of the advisory committee. Stand or nominate a "
+        f"colleague until {_when(election.nominations_close_at)}; voting runs from "
+        f"{_when(election.voting_open_at)} to {_when(election.voting_close_at)}. Sign in and "
+        "open Committee to take part."
+    )
+    subject, body = render_message("committee/election_open", election=election)
+    assert (subject, body) == (note.subject, note.body)
+
+
+def test_one_seat_is_singular(dept, voters):
+    election = open_election(dept, seats_to_fill=1)
+    assert "elect 1 member of the advisory committee" in _emails().first().body
+    assert election.seats == 1
+
+
+def test_a_nomination_names_nobody(dept, voters):
+    election = open_election(dept, seats_to_fill=1)
+    nominee = voters[1]
+    services.candidate_nominate(actor=voters[0], election=election, nominee=nominee)
+    note = _emails(user=nominee, key__startswith="committee-nomination:").get()
+    assert note.subject == "You are nominated for the advisory committee"
+    assert note.body == (
+        "A colleague has nominated you for an elected seat on the advisory committee. Sign in "
+        f"and open Committee to accept or decline before {_when(election.nominations_close_at)}."
+    )
+    assert str(voters[0]) not in note.body and voters[0].email not in note.body
+
+
+def test_the_results_go_to_the_roll_and_say_nothing_of_them(dept, voters):
+    election = open_election(dept, seats_to_fill=1)
+    (candidate,) = standing(election, voters[:1])
+    with voting(election):
+        services.ballot_cast(actor=voters[1], election=election, choices=[candidate.pk])
+    with closed(election):
+        services.elections_tally()
+    results = _emails(key__contains=":results:")
+    assert {n.user_id for n in results} == {v.pk for v in voters}
+    for note in results:
+        assert note.subject == "Advisory committee election: the results"
+        assert note.body == (
+            "The results of the advisory committee election are published. Sign in and open "
+            "Committee to see them."
+        )

@@ -1,0 +1,54 @@
+"""The committee moved out of governance without touching a row: the same tables, state-only
+migrations, and the models' content types follow them to the new app."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from peersupport.committee.models import CommitteeSeat
+
+BEFORE = [("committee", None), ("governance", "0005_committee_seats")]
+BEFORE_STATE = [
+    ("governance", "0005_committee_seats"),
+    ("contenttypes", "0002_remove_content_type_name"),
+]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+def _leaves():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+def test_the_models_keep_their_tables():
+    tables = {m._meta.db_table for m in CommitteeSeat._meta.app_config.get_models()}
+    assert tables == {
+        f"governance_{name}"
+        for name in ("committeeseat", "membership", "election", "candidate", "voter", "ballot")
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_database_moves_its_rows_and_content_types():
+    _migrate(BEFORE)
+    old = MigrationExecutor(connection).loader.project_state(BEFORE_STATE, at_end=True).apps
+    try:
+        # A database as it was before the move: seats in governance's tables, and content
+        # types made for governance's committee models.
+        OldSeat = old.get_model("governance", "CommitteeSeat")  # noqa: N806
+        OldContentType = old.get_model("contenttypes", "ContentType")  # noqa: N806
+        OldContentType.objects.filter(app_label="committee").delete()
+        seat = OldSeat.objects.create(kind="elected", name="Kept across the move", term_months=12)
+        old_type = OldContentType.objects.get_or_create(app_label="governance", model="election")[0]
+    finally:
+        _migrate(_leaves())
+    ContentType.objects.clear_cache()
+    assert CommitteeSeat.objects.get(pk=seat.pk).name == "Kept across the move"
+    moved = ContentType.objects.get(pk=old_type.pk)
+    assert (moved.app_label, moved.model) == ("committee", "election")
+    assert moved.model_class() is CommitteeSeat._meta.apps.get_model("committee", "Election")
