@@ -299,7 +299,10 @@ def election_open(
             key=f"committee-election:{election.pk}:open:{user.pk}",
             user=user,
             message="committee/election_open",
-            election=election,
+            seats=election.seats,
+            nominations_close_at=election.nominations_close_at,
+            voting_open_at=election.voting_open_at,
+            voting_close_at=election.voting_close_at,
         )
     return election
 
@@ -384,7 +387,7 @@ def candidate_nominate(*, actor: User, election: Election, nominee: User | None)
         key=f"committee-nomination:{candidate.pk}",
         user=nominee,
         message="committee/nominated",
-        election=election,
+        nominations_close_at=election.nominations_close_at,
     )
     return candidate
 
@@ -517,7 +520,6 @@ def _tally_one(election: Election, now: datetime.datetime) -> bool:
             key=f"committee-election:{election.pk}:results:{user.pk}",
             user=user,
             message="committee/results",
-            election=election,
         )
     return True
 

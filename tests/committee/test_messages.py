@@ -33,7 +33,13 @@ def test_opening_tells_every_supporter_in_the_words_of_the_template(dept, voters
         f"{_when(election.voting_open_at)} to {_when(election.voting_close_at)}. Sign in and "
         "open Committee to take part."
     )
-    subject, body = render_message("committee/election_open", election=election)
+    subject, body = render_message(
+        "committee/election_open",
+        seats=election.seats,
+        nominations_close_at=election.nominations_close_at,
+        voting_open_at=election.voting_open_at,
+        voting_close_at=election.voting_close_at,
+    )
     assert (subject, body) == (note.subject, note.body)
 
 
