@@ -15,14 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.releases import signatures
+from peersupport.releases.models import Disclosure, Release
 from peersupport.support.models import SupportRequest
 
-from . import signatures
-from .models import Disclosure, Release
+from .accounts import PERSONAS, demo_refuse_in_production
 
 D = Release.Disclosers
 ByRole = Disclosure.ByRole

@@ -9,11 +9,11 @@ under .test, which can never be delivered to or resolved.
 
 from django.db import transaction
 
-from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.resources.models import Category, Cost, Resource
 
-from .models import Category, Cost, Resource
+from .accounts import demo_refuse_in_production
 
 LOCAL = "demo.peersupport.test"
 

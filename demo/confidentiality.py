@@ -8,14 +8,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import EMAIL_DOMAIN, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.confidentiality.models import Duty, DutyAssignment, Escalation, EscalationRecipient
 from peersupport.governance.models import ExceptionCategory
 from peersupport.support.models import Contact
 
-from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
+from .accounts import EMAIL_DOMAIN, demo_refuse_in_production
 
 DUTY_ROLES = (
     (Duty.BHS_MANAGER, Role.BHS_MANAGER),

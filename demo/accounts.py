@@ -22,10 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from peersupport.audit.models import AuditAction
-from peersupport.audit.services import record
-
-from .models import (
+from peersupport.accounts.models import (
     CONFIDENTIAL_ROLES,
     MFA_EXEMPT_ROLES,
     Employee,
@@ -36,6 +33,8 @@ from .models import (
     Unit,
     User,
 )
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
 
 DEFAULT_EMPLOYEES = 2_000
 DEFAULT_SEED = 1_948  # any fixed number: the default demo is the same everywhere

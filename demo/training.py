@@ -18,14 +18,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import SupporterProfile
-
-from .compliance import quarter_start
-from .models import (
+from peersupport.training.compliance import quarter_start
+from peersupport.training.models import (
     Attendance,
     AttendanceCorrection,
     Course,
@@ -34,6 +32,8 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
+
+from .accounts import PERSONAS, demo_refuse_in_production
 
 PLACES = ["Training Academy, Room 2", "Headquarters, 4th floor conference room"]
 

@@ -12,13 +12,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.resources.models import Resource
 from peersupport.roster.models import SupporterProfile
-
-from .models import (
+from peersupport.support.models import (
     Contact,
     ContactMethod,
     DebriefRequest,
@@ -28,7 +26,9 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
-from .notice import current_notice
+from peersupport.support.notice import current_notice
+
+from .accounts import demo_refuse_in_production
 
 FIRST = [
     "Alex",

@@ -11,12 +11,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.accounts.models import Employee, Role, RoleGrant
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.roster.models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
 
-from .models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
+from .accounts import demo_refuse_in_production
 
 Availability = SupporterProfile.Availability
 Gender = SupporterProfile.Gender
