@@ -15,7 +15,7 @@ from peersupport.confidentiality.models import Duty, DutyAssignment, Escalation,
 from peersupport.governance.models import ExceptionCategory
 from peersupport.support.models import Contact
 
-from .accounts import EMAIL_DOMAIN, demo_refuse_in_production
+from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 DUTY_ROLES = (
     (Duty.BHS_MANAGER, Role.BHS_MANAGER),

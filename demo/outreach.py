@@ -24,7 +24,7 @@ from peersupport.outreach.models import (
 from peersupport.outreach.services import plan_for
 from peersupport.roster.models import SupporterProfile
 
-from .accounts import EMAIL_DOMAIN, demo_refuse_in_production
+from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 
 def load_demo() -> str:

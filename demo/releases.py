@@ -22,7 +22,7 @@ from peersupport.releases import signatures
 from peersupport.releases.models import Disclosure, Release
 from peersupport.support.models import SupportRequest
 
-from .accounts import PERSONAS, demo_refuse_in_production
+from .personas import PERSONAS, demo_refuse_in_production
 
 D = Release.Disclosers
 ByRole = Disclosure.ByRole

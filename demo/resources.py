@@ -13,7 +13,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.resources.models import Category, Cost, Resource
 
-from .accounts import demo_refuse_in_production
+from .personas import demo_refuse_in_production
 
 LOCAL = "demo.peersupport.test"
 

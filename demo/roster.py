@@ -16,7 +16,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
 
-from .accounts import demo_refuse_in_production
+from .personas import demo_refuse_in_production
 
 Availability = SupporterProfile.Availability
 Gender = SupporterProfile.Gender

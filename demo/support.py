@@ -28,7 +28,7 @@ from peersupport.support.models import (
 )
 from peersupport.support.notice import current_notice
 
-from .accounts import demo_refuse_in_production
+from .personas import demo_refuse_in_production
 
 FIRST = [
     "Alex",

@@ -33,7 +33,7 @@ from peersupport.training.models import (
     TrainingSession,
 )
 
-from .accounts import PERSONAS, demo_refuse_in_production
+from .personas import PERSONAS, demo_refuse_in_production
 
 PLACES = ["Training Academy, Room 2", "Headquarters, 4th floor conference room"]
 

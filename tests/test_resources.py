@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from demo.accounts import DemoRefused
+from demo.personas import DemoRefused
 from demo.resources import DEMO_RESOURCES, load_demo
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.resources import selectors, services

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from demo.accounts import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
+from demo.personas import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record

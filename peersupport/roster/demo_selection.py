@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from demo.accounts import PERSONA_EMAILS, demo_refuse_in_production
+from demo.personas import PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Employee, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
