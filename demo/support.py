@@ -28,42 +28,13 @@ from peersupport.support.models import (
 )
 from peersupport.support.notice import current_notice
 
+from . import tables
 from .personas import demo_refuse_in_production
 
-FIRST = [
-    "Alex",
-    "Sam",
-    "Jordan",
-    "Casey",
-    "Riley",
-    "Morgan",
-    "Taylor",
-    "Jamie",
-    "Robin",
-    "Avery",
-    "Quinn",
-    "Drew",
-]
-LAST = [
-    "Rivera",
-    "Chen",
-    "Okafor",
-    "Nguyen",
-    "Walsh",
-    "Patel",
-    "Brooks",
-    "Santos",
-    "Kim",
-    "Moreno",
-    "Hughes",
-    "Diaz",
-]
-REPLIES = (
-    "Thanks for reaching out. I can talk this evening; does 7 pm work?",
-    "Evenings are better for me. Thank you.",
-    "No pressure at all. I'm here when you're ready.",
-    "Could we meet for coffee near the precinct instead?",
-)
+_TEXTS = tables.load("support")
+FIRST = _TEXTS["requester_first_names"]
+LAST = _TEXTS["requester_last_names"]
+REPLIES = tuple(_TEXTS["replies"])
 
 
 def load_demo(*, seed: int = 2026, contacts: int = 400) -> str:

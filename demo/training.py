@@ -33,9 +33,14 @@ from peersupport.training.models import (
     TrainingSession,
 )
 
+from . import tables
 from .personas import PERSONAS, demo_refuse_in_production
 
-PLACES = ["Training Academy, Room 2", "Headquarters, 4th floor conference room"]
+# Courses (the initial course and the quarterly update take their hours from the settings),
+# places and instructors.
+TEXTS = tables.load("training")
+PLACES = TEXTS["places"]
+INSTRUCTORS = TEXTS["instructors"]
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -57,7 +62,7 @@ def _session(course, first: datetime.date, days: int, hours: Decimal, capacity: 
     session = TrainingSession.objects.create(
         course=course,
         place=rng.choice(PLACES),
-        instructor_name=rng.choice(["Dr. Maria Lopez", "Sgt. Tom Becker (ret.)", "Lt. Ana Cruz"]),
+        instructor_name=rng.choice(INSTRUCTORS),
         capacity=capacity,
         starts_at=_at(plan[0], 8),
         ends_at=_at(plan[-1], 17),
@@ -85,34 +90,18 @@ def load_demo(*, seed: int = 2026) -> str:
         )
         by = coordinator.user if coordinator else None
         q = Decimal(settings.TRAINING_QUARTER_HOURS)
-        initial = Course.objects.create(
-            kind=CourseKind.INITIAL,
-            title="Initial peer support training",
-            description="One week: the role and its limits, confidentiality and its exceptions, "
-            "active listening, crisis and suicide intervention, referrals, self-care.",
-            hours=Decimal(settings.TRAINING_INITIAL_HOURS),
-            days=settings.TRAINING_INITIAL_DAYS,
-        )
-        update = Course.objects.create(
-            kind=CourseKind.UPDATE,
-            title="Quarterly update",
-            description="The quarter's update: case reviews (de-identified), a skill refresher "
-            "and program news.",
-            hours=q,
-        )
-        workshop = Course.objects.create(
-            kind=CourseKind.WORKSHOP,
-            title="Suicide prevention: QPR refresher",
-            description="Question, persuade, refer: practice with role play.",
-            hours=Decimal(4),
-        )
-        follow_up = Course.objects.create(
-            kind=CourseKind.FOLLOW_UP,
-            title="Critical incident follow-up",
-            description="After a critical incident debriefing: what to watch for in the weeks "
-            "after.",
-            hours=Decimal(4),
-        )
+        courses = {}
+        for kind, course in TEXTS["courses"].items():
+            fields = {"title": course["title"], "description": course["description"]}
+            # The initial course and the quarterly update last what the settings say.
+            if kind == CourseKind.INITIAL:
+                fields["hours"] = Decimal(settings.TRAINING_INITIAL_HOURS)
+                fields["days"] = settings.TRAINING_INITIAL_DAYS
+            else:
+                fields["hours"] = q if kind == CourseKind.UPDATE else Decimal(course["hours"])
+            courses[kind] = Course.objects.create(kind=CourseKind(kind), **fields)
+        initial, update = courses[CourseKind.INITIAL], courses[CourseKind.UPDATE]
+        workshop, follow_up = courses[CourseKind.WORKSHOP], courses[CourseKind.FOLLOW_UP]
         persona = next(p.email for p in PERSONAS if p.key == "supporter")
         supporters = list(
             SupporterProfile.objects.filter(status=SupporterProfile.Status.ACTIVE)
