@@ -164,7 +164,7 @@ def _run_engine(engine: str, size: str, load: dict) -> dict:
                     *manage,
                     "shell",
                     "-c",
-                    "from peersupport.accounts.demo import demo_department_load; "
+                    "from demo.accounts import demo_department_load; "
                     f"demo_department_load(employees={employees}, "
                     f"supporters={LARGE['supporters']})",
                 ],

@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "peersupport.training",
     "peersupport.reports",
     "peersupport.web",
+    "demo",  # the demo department: last, outside the product (manage.py demo_department)
 ]
 
 MIDDLEWARE = [

@@ -1029,7 +1029,7 @@ def test_selectors_answer_404_to_outsiders(dept, personas, req, supporter):
 
 
 def test_the_demo_has_releases_in_every_state_and_is_idempotent(supporter):
-    from peersupport.releases.demo import load_demo
+    from demo.releases import load_demo
 
     held_request(supporter, name="Demo Person")
     first = load_demo(seed=7)

@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from peersupport.accounts.demo import DemoRefused
+from demo.personas import DemoRefused
+from demo.resources import DEMO_RESOURCES, load_demo
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.resources import selectors, services
-from peersupport.resources.demo import DEMO_RESOURCES, load_demo
 from peersupport.resources.models import Category, Cost, Resource
 from peersupport.resources.validators import (
     EMAIL_MESSAGE,

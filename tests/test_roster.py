@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from demo.roster import load_demo
 from peersupport.accounts.models import Employee, Role, RoleGrant, Unit
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.roster import selectors, services
-from peersupport.roster.demo import load_demo
 from peersupport.roster.models import (
     ExperienceArea,
     OnCallShift,

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from peersupport.resources.demo import load_demo
+from demo.resources import load_demo
 from peersupport.resources.models import Resource
 
 from .axe import assert_accessible

@@ -7,14 +7,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import EMAIL_DOMAIN, demo_refuse_in_production
 from peersupport.accounts.models import Employee, FamilyMember, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.roster.models import SupporterProfile
-
-from .defaults import install_defaults
-from .models import (
+from peersupport.outreach.defaults import install_defaults
+from peersupport.outreach.models import (
     AffectedPerson,
     Assignment,
     Attempt,
@@ -24,7 +21,10 @@ from .models import (
     Outreach,
     PlanStep,
 )
-from .services import plan_for
+from peersupport.outreach.services import plan_for
+from peersupport.roster.models import SupporterProfile
+
+from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 
 def load_demo() -> str:

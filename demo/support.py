@@ -12,14 +12,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
 from peersupport.resources.models import Resource
 from peersupport.roster.models import SupporterProfile
-
-from .models import (
+from peersupport.support.models import (
     Contact,
     ContactMethod,
     DebriefRequest,
@@ -30,40 +28,13 @@ from .models import (
     SupportRequest,
 )
 
-FIRST = [
-    "Alex",
-    "Sam",
-    "Jordan",
-    "Casey",
-    "Riley",
-    "Morgan",
-    "Taylor",
-    "Jamie",
-    "Robin",
-    "Avery",
-    "Quinn",
-    "Drew",
-]
-LAST = [
-    "Rivera",
-    "Chen",
-    "Okafor",
-    "Nguyen",
-    "Walsh",
-    "Patel",
-    "Brooks",
-    "Santos",
-    "Kim",
-    "Moreno",
-    "Hughes",
-    "Diaz",
-]
-REPLIES = (
-    "Thanks for reaching out. I can talk this evening; does 7 pm work?",
-    "Evenings are better for me. Thank you.",
-    "No pressure at all. I'm here when you're ready.",
-    "Could we meet for coffee near the precinct instead?",
-)
+from . import tables
+from .personas import demo_refuse_in_production
+
+_TEXTS = tables.load("support")
+FIRST = _TEXTS["requester_first_names"]
+LAST = _TEXTS["requester_last_names"]
+REPLIES = tuple(_TEXTS["replies"])
 
 
 def load_demo(*, seed: int = 2026, contacts: int = 400) -> str:

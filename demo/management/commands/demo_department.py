@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from peersupport.accounts.demo import (
+from demo.accounts import (
     DEFAULT_EMPLOYEES,
     DEFAULT_SEED,
     DemoRefused,
@@ -39,15 +39,15 @@ class Command(BaseCommand):
         # The feature apps' demo data, each idempotent: supporters' directory entries, the
         # resource directory, a year of support activity that uses both, and releases of
         # information signed for some of those requests.
-        from peersupport.committee.demo import load_demo as load_committee
-        from peersupport.confidentiality.demo import load_demo as load_escalations
-        from peersupport.outreach.demo import load_demo as load_outreach
-        from peersupport.releases.demo import load_demo as load_releases
-        from peersupport.resources.demo import load_demo as load_resources
-        from peersupport.roster.demo import load_demo as load_roster
-        from peersupport.selection.demo import load_demo as load_selection
-        from peersupport.support.demo import load_demo as load_support
-        from peersupport.training.demo import load_demo as load_training
+        from demo.committee import load_demo as load_committee
+        from demo.confidentiality import load_demo as load_escalations
+        from demo.outreach import load_demo as load_outreach
+        from demo.releases import load_demo as load_releases
+        from demo.resources import load_demo as load_resources
+        from demo.roster import load_demo as load_roster
+        from demo.selection import load_demo as load_selection
+        from demo.support import load_demo as load_support
+        from demo.training import load_demo as load_training
 
         extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
         # Releases of information need the requests the support demo made; escalations its

@@ -11,62 +11,29 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import demo_refuse_in_production
 from peersupport.accounts.models import Employee, Role, RoleGrant
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.roster.models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
 
-from .models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
+from . import tables
+from .personas import demo_refuse_in_production
 
 Availability = SupporterProfile.Availability
 Gender = SupporterProfile.Gender
 A = ExperienceArea
 
 
-def _names(text: str) -> frozenset[str]:
-    return frozenset(name.strip() for name in text.split(","))
-
-
-# First names of the demo department (accounts/demo.py) that are given to women or to men
+_TEXTS = tables.load("supporter_profiles")
+# First names of the demo department (data/names.json) that are given to women or to men
 # there; a supporter with another name never shows a gender.
-WOMEN = _names(
-    "Mary, Jennifer, Elizabeth, Sarah, Jessica, Karen, Lisa, Ashley, Katherine, Megan, Rachel, "
-    "Keisha, Tamika, Emily, Laura, Amanda, Maria, Guadalupe, Ana, Rosa, Veronica, Claudia, "
-    "Adriana, Gabriela, Patricia, Daniela, Sofia, Lucia, Linh, Mai, Lan, Thao, Huong, Mei, Xiu, "
-    "Ying, Fang, Maricel, Jocelyn, Rowena, Cristina"
-)
-MEN = _names(
-    "James, Michael, Robert, David, William, Richard, Thomas, Daniel, Matthew, Anthony, Kevin, "
-    "Brian, Jason, Ryan, Tyrone, Marcus, Jose, Luis, Carlos, Juan, Miguel, Jorge, Alejandro, "
-    "Ricardo, Eduardo, Javier, Minh, Tuan, Hung, Quang, Wei, Jian, Hao, Ming, Jun, Lei, Mark, "
-    "Rommel, Arnel, Jerome"
-)
-
+WOMEN = frozenset(_TEXTS["women"])
+MEN = frozenset(_TEXTS["men"])
 # One sentence for each area, in the supporter's own words.
-LINES = {
-    A.CRITICAL_INCIDENTS: "I have been through officer-involved shootings and fatal crashes.",
-    A.INJURY_ILLNESS: "A line-of-duty injury kept me off the job for months; I know that road.",
-    A.FAMILY_TRAGEDY: "My family went through a sudden loss while I was on the job.",
-    A.GRIEF_LOSS: "I lost a partner and a parent within a year.",
-    A.RELATIONSHIPS: "Shift work nearly ended my marriage; we found our way back.",
-    A.SUBSTANCE_USE: "I am in recovery and happy to talk about it without judgement.",
-    A.FINANCES: "I have helped colleagues sort out debt and overtime strain.",
-    A.STRESS_BURNOUT: "I know what burnout looks like from the inside.",
-    A.RETIREMENT: "I help people think through retirement and what comes after.",
-    A.DISCRIMINATION: "I have faced discrimination at work and can listen to yours.",
-}
-OPENERS = (
-    "{years} years with the department.",
-    "On the job for {years} years.",
-    "I joined the department {years} years ago.",
-)
-CLOSERS = (
-    "Call or text any time I am shown as available.",
-    "Coffee, a walk or a phone call: whatever works for you.",
-    "No question is too small.",
-    "",
-)
-SHIFT_HOURS = ((7, 8), (15, 8), (19, 12), (23, 8))  # (start hour, length in hours)
+LINES = {A(area): line for area, line in _TEXTS["lines"].items()}
+OPENERS = tuple(_TEXTS["openers"])
+CLOSERS = tuple(_TEXTS["closers"])
+SHIFT_HOURS = tuple(tuple(hours) for hours in _TEXTS["shift_hours"])  # (start hour, length)
 
 
 def _bio(rng: random.Random, areas: list[str]) -> str:

@@ -15,36 +15,24 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
 from peersupport.accounts.models import Role
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.releases import signatures
+from peersupport.releases.models import Disclosure, Release
 from peersupport.support.models import SupportRequest
 
-from . import signatures
-from .models import Disclosure, Release
+from . import tables
+from .personas import PERSONAS, demo_refuse_in_production
 
 D = Release.Disclosers
 ByRole = Disclosure.ByRole
-PEOPLE = ["Alex Rivera", "Sam Okafor", "Jordan Chen", "Casey Walsh", "Riley Santos"]
-RECIPIENTS = [
-    "Dr. Lee Park, City Employee Assistance Program",
-    "Sgt. Dana Ruiz, Wellness Unit",
-    "Morgan Hughes, Human Resources (return-to-work coordinator)",
-    "Chaplain Robin Diaz, Police Chaplaincy",
-]
-ITEMS = [
-    "The dates of my peer support contacts",
-    "That I was referred to the Employee Assistance Program",
-    "That I attended a critical incident debrief",
-    "My request for a modified-duty assignment",
-]
-PURPOSES = [
-    "To arrange my return-to-duty support plan",
-    "To coordinate counselling with the Employee Assistance Program",
-    "To support my request for a schedule change",
-]
+_TEXTS = tables.load("releases")
+PEOPLE = _TEXTS["people"]
+RECIPIENTS = _TEXTS["recipients"]
+ITEMS = _TEXTS["items"]
+PURPOSES = _TEXTS["purposes"]
 
 
 def _signature(rng: random.Random) -> bytes:

@@ -8,15 +8,15 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import EMAIL_DOMAIN, demo_refuse_in_production
 from peersupport.accounts.models import Role, User
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.confidentiality.models import Duty, DutyAssignment, Escalation, EscalationRecipient
 from peersupport.governance.models import ExceptionCategory
 from peersupport.support.models import Contact
 
-from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
+from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 DUTY_ROLES = (
     (Duty.BHS_MANAGER, Role.BHS_MANAGER),

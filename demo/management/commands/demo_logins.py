@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from peersupport.accounts.demo import (
+from demo.personas import (
     EMAIL_DOMAIN,
     PERSONA_EMAILS,
     PERSONAS,

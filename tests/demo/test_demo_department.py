@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from peersupport.accounts import demo
+from demo import accounts as demo
 from peersupport.accounts.models import (
     CONFIDENTIAL_ROLES,
     Employee,

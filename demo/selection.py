@@ -15,14 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import PERSONA_EMAILS, demo_refuse_in_production
+from .personas import PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Employee, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import SupporterProfile
 
-from .models import (
+from peersupport.selection.models import (
     Candidacy,
     CandidacyEvent,
     ChainStep,
@@ -31,7 +31,7 @@ from .models import (
     Panelist,
     PanelScore,
 )
-from .rules import TRANSITIONS
+from peersupport.selection.rules import TRANSITIONS
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome

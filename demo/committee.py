@@ -12,14 +12,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
+from .personas import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster import selectors as roster_selectors
 
-from .defaults import install_seats
-from .models import (
+from peersupport.committee.defaults import install_seats
+from peersupport.committee.models import (
     Ballot,
     Candidate,
     CommitteeSeat,
@@ -27,7 +27,7 @@ from .models import (
     Membership,
     Voter,
 )
-from .rules import add_months
+from peersupport.committee.rules import add_months
 
 
 def _seat(seat, user, start, *, election=None):

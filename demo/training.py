@@ -18,15 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.demo import PERSONAS, demo_refuse_in_production
 from peersupport.accounts.models import Role
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import SupporterProfile
-
-from .compliance import quarter_start
-from .models import (
+from peersupport.training.compliance import quarter_start
+from peersupport.training.models import (
     Attendance,
     AttendanceCorrection,
     Course,
@@ -36,7 +34,14 @@ from .models import (
     TrainingSession,
 )
 
-PLACES = ["Training Academy, Room 2", "Headquarters, 4th floor conference room"]
+from . import tables
+from .personas import PERSONAS, demo_refuse_in_production
+
+# Courses (the initial course and the quarterly update take their hours from the settings),
+# places and instructors.
+TEXTS = tables.load("training")
+PLACES = TEXTS["places"]
+INSTRUCTORS = TEXTS["instructors"]
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
@@ -58,7 +63,7 @@ def _session(course, first: datetime.date, days: int, hours: Decimal, capacity: 
     session = TrainingSession.objects.create(
         course=course,
         place=rng.choice(PLACES),
-        instructor_name=rng.choice(["Dr. Maria Lopez", "Sgt. Tom Becker (ret.)", "Lt. Ana Cruz"]),
+        instructor_name=rng.choice(INSTRUCTORS),
         capacity=capacity,
         starts_at=_at(plan[0], 8),
         ends_at=_at(plan[-1], 17),
@@ -79,34 +84,18 @@ def load_demo(*, seed: int = 2026) -> str:
         rng = random.Random(seed)  # noqa: S311  (deterministic demo data, not secrets)
         by = next(iter(role_holders(Role.COORDINATOR)), None)
         q = Decimal(settings.TRAINING_QUARTER_HOURS)
-        initial = Course.objects.create(
-            kind=CourseKind.INITIAL,
-            title="Initial peer support training",
-            description="One week: the role and its limits, confidentiality and its exceptions, "
-            "active listening, crisis and suicide intervention, referrals, self-care.",
-            hours=Decimal(settings.TRAINING_INITIAL_HOURS),
-            days=settings.TRAINING_INITIAL_DAYS,
-        )
-        update = Course.objects.create(
-            kind=CourseKind.UPDATE,
-            title="Quarterly update",
-            description="The quarter's update: case reviews (de-identified), a skill refresher "
-            "and program news.",
-            hours=q,
-        )
-        workshop = Course.objects.create(
-            kind=CourseKind.WORKSHOP,
-            title="Suicide prevention: QPR refresher",
-            description="Question, persuade, refer: practice with role play.",
-            hours=Decimal(4),
-        )
-        follow_up = Course.objects.create(
-            kind=CourseKind.FOLLOW_UP,
-            title="Critical incident follow-up",
-            description="After a critical incident debriefing: what to watch for in the weeks "
-            "after.",
-            hours=Decimal(4),
-        )
+        courses = {}
+        for kind, course in TEXTS["courses"].items():
+            fields = {"title": course["title"], "description": course["description"]}
+            # The initial course and the quarterly update last what the settings say.
+            if kind == CourseKind.INITIAL:
+                fields["hours"] = Decimal(settings.TRAINING_INITIAL_HOURS)
+                fields["days"] = settings.TRAINING_INITIAL_DAYS
+            else:
+                fields["hours"] = q if kind == CourseKind.UPDATE else Decimal(course["hours"])
+            courses[kind] = Course.objects.create(kind=CourseKind(kind), **fields)
+        initial, update = courses[CourseKind.INITIAL], courses[CourseKind.UPDATE]
+        workshop, follow_up = courses[CourseKind.WORKSHOP], courses[CourseKind.FOLLOW_UP]
         persona = next(p.email for p in PERSONAS if p.key == "supporter")
         supporters = list(
             SupporterProfile.objects.filter(status=SupporterProfile.Status.ACTIVE)
