@@ -12,12 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .personas import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.roster import selectors as roster_selectors
-
 from peersupport.committee.defaults import install_seats
 from peersupport.committee.models import (
     Ballot,
@@ -28,18 +25,27 @@ from peersupport.committee.models import (
     Voter,
 )
 from peersupport.committee.rules import add_months
+from peersupport.roster import selectors as roster_selectors
+
+from .personas import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
 
 
 def _seat(seat, user, start, *, election=None):
     grant = None
     end = add_months(start, seat.term_months)
     if not RoleGrant.objects.current().filter(user=user, role=Role.COMMITTEE_MEMBER).exists():
-        grant = RoleGrant.objects.create(
-            user=user,
-            role=Role.COMMITTEE_MEMBER,
-            reason="demo department",
-            granted_at=timezone.now(),
-            expires_at=timezone.make_aware(datetime.combine(end, time.min)),
+        # Seed rows like every demo grant (demo/accounts.py): one DEMO_LOADED audit event per
+        # loader, not one per row; the product grants only through accounts.services.
+        (grant,) = RoleGrant.objects.bulk_create(
+            [
+                RoleGrant(
+                    user=user,
+                    role=Role.COMMITTEE_MEMBER,
+                    reason="demo department",
+                    granted_at=timezone.now(),
+                    expires_at=timezone.make_aware(datetime.combine(end, time.min)),
+                )
+            ]
         )
     return Membership.objects.create(
         seat=seat, user=user, term_start=start, term_end=end, election=election, role_grant=grant

@@ -15,13 +15,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .personas import PERSONA_EMAILS, demo_refuse_in_production
 from peersupport.accounts.models import Employee, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import SupporterProfile
-
 from peersupport.selection.models import (
     Candidacy,
     CandidacyEvent,
@@ -32,6 +30,8 @@ from peersupport.selection.models import (
     PanelScore,
 )
 from peersupport.selection.rules import TRANSITIONS
+
+from .personas import PERSONA_EMAILS, demo_refuse_in_production
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome

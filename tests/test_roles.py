@@ -205,3 +205,35 @@ def test_denied_access_is_audited(client_for, personas):
     event = AuditEvent.objects.get(action=AuditAction.ACCESS_DENIED)
     assert event.actor_id == personas["coordinator"].pk
     assert event.details == {"view": "accounts:role_list"}
+
+
+def test_roles_are_granted_in_one_place():
+    """Every grant and revocation goes through accounts.services (role_grant / role_revoke, or
+    the *_by_program variants for the program's own decisions): no other product module makes a
+    RoleGrant row or closes one by hand."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "peersupport"
+    makers = {"create", "bulk_create", "get_or_create", "update_or_create"}
+    wrong = []
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts or path == root / "accounts" / "services.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = ast.unparse(node.func)
+            made = func == "RoleGrant" or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in makers
+                and "RoleGrant" in func
+            )
+            closed = func.endswith(".update") and any(
+                k.arg in ("revoked_at", "revoked_by") for k in node.keywords
+            )
+            if made or closed:
+                wrong.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not wrong, "RoleGrant rows made or closed outside accounts.services:\n" + "\n".join(
+        wrong
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent / "peersupport"
 
+
 def _imports_demo(source: str) -> list[int]:
     lines = []
     for node in ast.walk(ast.parse(source)):
