@@ -13,8 +13,8 @@ from peersupport.roster.models import SupporterProfile
 
 from .compliance import Status as ComplianceStatus
 from .models import Course, CourseKind
+from .rules import ELIGIBLE, DayPlan
 from .selectors import BOARD_SORTS, BOARD_STATUSES
-from .services import ELIGIBLE, DayPlan
 
 HOURS = {"min_value": Decimal(0), "max_digits": 5, "decimal_places": 2}
 

@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import User
+from peersupport.accounts.models import Role, User
 from peersupport.roster.models import SupporterProfile
 
 from . import compliance
@@ -28,7 +28,7 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
-from .rules import feed_token_hash, may_record_attendance
+from .rules import ELIGIBLE, feed_token_hash, may_record_attendance
 
 
 def initial_hours(user) -> Decimal:
@@ -410,3 +410,11 @@ def enrolment(enrolment_id: int) -> Enrolment:
         return Enrolment.objects.select_related("session__course", "user").get(pk=enrolment_id)
     except Enrolment.DoesNotExist:
         raise Http404 from None
+
+
+def is_eligible(user: User) -> bool:
+    """A supporter or a candidate: someone with a profile in the program, or who holds the
+    peer-supporter role (appointed before the program used this system)."""
+    if SupporterProfile.objects.filter(user=user, status__in=ELIGIBLE).exists():
+        return True
+    return Role.PEER_SUPPORTER in user.roles

@@ -7,7 +7,6 @@ only through the outbox (notifications.services), queued in that transaction too
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -38,39 +37,22 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
-from .rules import feed_token_hash, is_manager, may_record_attendance
-
-EStatus = Enrolment.Status
-# Who runs training: the coordinator (PROGRAM.md, "Coordination"). The BHS manager reads it.
-# Who may be enrolled: anyone in the program short of retired or removed.
-ELIGIBLE = frozenset(
-    {
-        SupporterProfile.Status.CANDIDATE,
-        SupporterProfile.Status.APPOINTED,
-        SupporterProfile.Status.ACTIVE,
-        SupporterProfile.Status.INACTIVE,
-    }
+from .rules import (
+    DayPlan,
+    check_days,
+    feed_token_hash,
+    is_manager,
+    may_record_attendance,
+    session_when,
 )
 
+EStatus = Enrolment.Status
 
+
+# Who runs training: the coordinator (PROGRAM.md, "Coordination"). The BHS manager reads it.
 def _check_manager(actor: User | None) -> None:
     if not is_manager(actor):
         raise ValidationError("Only the program coordinator may do this.")
-
-
-def _when(session: TrainingSession) -> str:
-    first, last = session.first_date, session.last_date
-    if first == last:
-        return f"{first:%A %-d %B %Y}"
-    return f"{first:%-d %B} to {last:%-d %B %Y}"
-
-
-def is_eligible(user: User) -> bool:
-    """A supporter or a candidate: someone with a profile in the program, or who holds the
-    peer-supporter role (appointed before the program used this system)."""
-    if SupporterProfile.objects.filter(user=user, status__in=ELIGIBLE).exists():
-        return True
-    return Role.PEER_SUPPORTER in user.roles
 
 
 # --- Courses --------------------------------------------------------------------------------
@@ -125,36 +107,6 @@ def course_save(
 # --- Sessions -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DayPlan:
-    starts_at: datetime
-    ends_at: datetime
-    hours: Decimal
-
-
-def _check_days(days: list[DayPlan]) -> list[DayPlan]:
-    if not days:
-        raise ValidationError({"days": "A session has at least one day."})
-    days = sorted(days, key=lambda d: d.starts_at)
-    for day in days:
-        if day.ends_at <= day.starts_at:
-            raise ValidationError(
-                {"days": f"On {timezone.localdate(day.starts_at)} the end is before the start."}
-            )
-        length = Decimal((day.ends_at - day.starts_at).total_seconds()) / 3600
-        if day.hours <= 0 or day.hours > length:
-            raise ValidationError(
-                {
-                    "days": f"On {timezone.localdate(day.starts_at)} the hours credited must be "
-                    f"more than 0 and at most the day's length ({length.normalize():f} h)."
-                }
-            )
-    for before, after in zip(days, days[1:], strict=False):
-        if after.starts_at < before.ends_at:
-            raise ValidationError({"days": "Two days of the session overlap."})
-    return days
-
-
 @transaction.atomic
 def session_save(
     *,
@@ -176,7 +128,7 @@ def session_save(
         raise ValidationError({"place": "Say where the session is held."})
     if capacity < 1:
         raise ValidationError({"capacity": "A session has at least one place."})
-    days = _check_days(days)
+    days = check_days(days)
     created = session is None
     if created:
         if not course.is_active:
@@ -234,7 +186,7 @@ def session_save(
                     user=enrolment.user,
                     message="training/session_moved",
                     course=session.course,
-                    when=_when(session),
+                    when=session_when(session),
                     place=session.place,
                     link=site_link("training:session", session_id=session.pk),
                 )
@@ -268,7 +220,7 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> Tra
             user=enrolment.user,
             message="training/session_cancelled",
             course=session.course,
-            when=_when(session),
+            when=session_when(session),
             reason=reason[:300],
             link=site_link("training:sessions"),
         )
@@ -309,7 +261,7 @@ def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrol
         raise ValidationError("This session is cancelled.")
     if session.ends_at <= timezone.now():
         raise ValidationError("This session is over.")
-    if not is_eligible(user):
+    if not selectors.is_eligible(user):
         raise ValidationError(
             {"user": "Only peer supporters and candidates can be enrolled in training."}
         )
@@ -350,7 +302,7 @@ def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrol
             message="training/enrolled",
             waitlisted=status != EStatus.ENROLLED,
             course=session.course,
-            when=_when(session),
+            when=session_when(session),
             place=session.place,
             link=site_link("training:session", session_id=session.pk),
         )
@@ -384,7 +336,7 @@ def _promote(session: TrainingSession) -> int:
             user=enrolment.user,
             message="training/promoted",
             course=session.course,
-            when=_when(session),
+            when=session_when(session),
             place=session.place,
             link=site_link("training:session", session_id=session.pk),
         )
