@@ -4,12 +4,13 @@ COMMITTEE_TICK_SECONDS, whether or not anyone is signed in; it keeps its own cha
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import schedule_next
+
+from .services import elections_tally
+
 
 @task()
 def committee_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
-
-    from .services import elections_tally
 
     schedule_next(committee_tick)
     return {"published": elections_tally()}

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.accounts.selectors import chain_of_command
 from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 from peersupport.governance.models import ExceptionCategory
@@ -112,7 +113,6 @@ def _on_roster(*, backups: bool, now) -> list[Alertee]:
 
 
 def _bhs_managers_manager(*, now) -> list[Alertee]:
-    from peersupport.accounts.selectors import chain_of_command
 
     found = []
     on_duty = (

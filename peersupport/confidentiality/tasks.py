@@ -6,13 +6,14 @@ chain going (peersupport/notifications/scheduling.py).
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import ensure_all, schedule_next
+from peersupport.notifications.services import sweep
+
+from .services import escalations_advance
+
 
 @task()
 def escalation_tick() -> dict:
-    from peersupport.notifications.scheduling import ensure_all, schedule_next
-    from peersupport.notifications.services import sweep
-
-    from .services import escalations_advance
 
     schedule_next(escalation_tick)
     return {"escalations": escalations_advance(), **sweep(), "restarted": ensure_all()}

@@ -3,14 +3,15 @@ minutes; it keeps its own chain going (peersupport/notifications/scheduling.py).
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import schedule_next
+
+from .services import outreach_remind
+
 OUTREACH_TICK_SECONDS = 300
 
 
 @task()
 def outreach_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
-
-    from .services import outreach_remind
 
     schedule_next(outreach_tick)
     return {"reminded": outreach_remind()}

@@ -3,12 +3,13 @@ once past RELEASE_RETENTION_YEARS. Runs every RELEASES_TICK_SECONDS (registered 
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import schedule_next
+
+from .services import releases_purge
+
 
 @task()
 def releases_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
-
-    from .services import releases_purge
 
     schedule_next(releases_tick)
     return {"releases_purged": releases_purge()}

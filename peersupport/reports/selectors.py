@@ -22,6 +22,7 @@ from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Unit
+from peersupport.audit.models import AuditChainHead
 from peersupport.confidentiality.models import Escalation
 from peersupport.governance.models import ExceptionCategory
 from peersupport.outreach.models import (
@@ -35,12 +36,13 @@ from peersupport.outreach.models import (
 from peersupport.resources.models import Category as ResourceCategory
 from peersupport.roster.models import SupporterProfile
 from peersupport.selection.models import Candidacy, Nomination
-from peersupport.support.models import Contact, FollowUp, SupportRequest
+from peersupport.support.models import Contact, FollowUp, RequesterKind, SupportRequest
 from peersupport.training import selectors as training
 from peersupport.training.compliance import Status as ComplianceStatus
 from peersupport.training.models import Attendance, CourseKind
 
 from . import publishing, snapshots
+from .models import Publication
 from .periods import Period, month_of
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected, Table, Timeline, protect
 
@@ -228,7 +230,6 @@ def requests() -> Population:
         "created_at", "accepted_at"
     ):
         waits[_month(created)].append((accepted - created).total_seconds() / 3600)
-    from peersupport.support.models import RequesterKind
 
     return Population(
         key="requests",
@@ -544,7 +545,6 @@ def supporter_tables(period: Period, *, threshold: int, today: datetime.date) ->
     today) by contacts logged in ``period``, protected as one family (snapshots.py). The load
     table of a period over and the compliance table of a year over are published the first
     time and read back afterwards. At most six queries, and a few more to publish."""
-    from .models import Publication
 
     year_over = period.year < today.year
     keys = [("load", period.key)] + ([("compliance", str(period.year))] if year_over else [])
@@ -684,8 +684,6 @@ def cached_cube() -> Cube:
     the new version exactly when they can see the new data (same commit), and the cache is the
     database's, shared by all of them. A day change or a new threshold is a new key as well."""
     from django.core.cache import cache
-
-    from peersupport.audit.models import AuditChainHead
 
     today = timezone.localdate()
     version = (

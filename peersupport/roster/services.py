@@ -17,6 +17,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
 
+from . import selectors
 from .models import (
     ExperienceArea,
     OnCallShift,
@@ -174,16 +175,17 @@ def _set_status(
         )
     if status in PIPELINE_ONLY and not pipeline:
         raise ValidationError({"status": PIPELINE_ONLY[status]})
-    if before == Status.APPOINTED and status == Status.ACTIVE:
-        from .selectors import initial_training_complete
-
-        if not initial_training_complete(profile.user):
-            raise ValidationError(
-                {
-                    "status": "This supporter has not completed initial training yet; they "
-                    "become active once it is recorded as complete."
-                }
-            )
+    if (
+        before == Status.APPOINTED
+        and status == Status.ACTIVE
+        and not selectors.initial_training_complete(profile.user)
+    ):
+        raise ValidationError(
+            {
+                "status": "This supporter has not completed initial training yet; they "
+                "become active once it is recorded as complete."
+            }
+        )
     if status == Status.INACTIVE:
         if inactive_reason not in InactiveReason.values:
             raise ValidationError(

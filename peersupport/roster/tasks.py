@@ -3,12 +3,13 @@ again. Runs every ROSTER_TICK_SECONDS (registered in apps.py)."""
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import schedule_next
+
+from .services import supporters_inactive_period_end
+
 
 @task()
 def roster_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
-
-    from .services import supporters_inactive_period_end
 
     schedule_next(roster_tick)
     return {"supporters_back": supporters_inactive_period_end()}

@@ -16,9 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
+from peersupport.notifications.messages import render_message, site_link
+from peersupport.notifications.models import Channel
+from peersupport.notifications.services import notification_queue
 from peersupport.roster.selectors import matching_supporters
 
 from .codenames import codename_hash, new_codename
@@ -495,9 +499,6 @@ def followups_remind(*, today: date | None = None) -> int:
     The message says only that something is due and where to look: no name, no request, no
     detail. The follow-ups are marked reminded in the transaction that queues the message, so
     it goes out once (the outbox retries until it does)."""
-    from peersupport.notifications.messages import render_message, site_link
-    from peersupport.notifications.models import Channel
-    from peersupport.notifications.services import notification_queue
 
     today = today or timezone.localdate()
     due = (
@@ -529,10 +530,6 @@ def followups_remind(*, today: date | None = None) -> int:
 def waiting_tell_coordinators(*, now=None) -> int:
     """Tell every coordinator, by e-mail through the outbox, about requests raised as waiting,
     once per request. The message says how many and how long, never who or what."""
-    from peersupport.accounts.selectors import role_holders
-    from peersupport.notifications.messages import render_message, site_link
-    from peersupport.notifications.models import Channel
-    from peersupport.notifications.services import notification_queue
 
     now = now or timezone.now()
     raised = list(

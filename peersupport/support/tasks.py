@@ -7,14 +7,15 @@ harm.
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import ensure_all, schedule_next
+
+from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
+
 TICK_SECONDS = 60
 
 
 @task()
 def support_tick() -> dict:
-    from peersupport.notifications.scheduling import ensure_all, schedule_next
-
-    from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
     schedule_next(support_tick)
     restarted = ensure_all()

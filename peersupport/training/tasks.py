@@ -7,12 +7,13 @@ reminder, a warning or a flag is sent once however often the tick runs.
 
 from django.tasks import task
 
+from peersupport.notifications.scheduling import schedule_next
+
+from .services import compliance_review, sessions_remind
+
 
 @task()
 def training_tick() -> dict:
-    from peersupport.notifications.scheduling import schedule_next
-
-    from .services import compliance_review, sessions_remind
 
     schedule_next(training_tick)
     return {"reminded": sessions_remind(), **compliance_review()}

@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
+from peersupport.audit.models import AuditChainHead, AuditEvent
+
 MAGIC = b"PSBACKUP1\n"
 CHUNK = 1 << 20
 TAG_BYTES = 16
@@ -58,7 +60,6 @@ def backup_key() -> bytes:
 
 def snapshot() -> dict:
     """Row counts of every table and the audit chain head, as recorded in the backup."""
-    from peersupport.audit.models import AuditChainHead
 
     counts = {}
     for model in apps.get_models(include_auto_created=True):
@@ -259,8 +260,6 @@ def _has_data() -> bool:
     from django.db.utils import DatabaseError
 
     try:
-        from peersupport.audit.models import AuditEvent
-
         return AuditEvent.objects.exists()
     except DatabaseError:
         return False  # no tables yet: a fresh, empty database
