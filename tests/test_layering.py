@@ -156,3 +156,19 @@ def test_the_reader_sees_imports_inside_functions():
         "peersupport.support",
         "peersupport.training",
     } <= found
+
+
+def test_reads_and_rules_do_not_import_writes():
+    """Pure rules import neither reads nor writes; reads (selectors) never import writes, but
+    for the audit's ``record``: reading protected data is itself audited."""
+    wrong = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.name not in ("selectors.py", "rules.py"):
+            continue
+        forbidden = {"services"} if path.name == "selectors.py" else {"services", "selectors"}
+        for line, module in _imported(path):
+            if module == "peersupport.audit.services" and path.name == "selectors.py":
+                continue
+            if module.rsplit(".", 1)[-1] in forbidden:
+                wrong.append(f"peersupport/{path.relative_to(ROOT)}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import chain_of_command
 from peersupport.roster.selectors import matching_supporters
 
 from .models import AffectedPerson, Assignment, Attempt, FollowUpTask, GroupSession, Outreach
@@ -167,3 +168,11 @@ def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
         if len(found) >= limit:
             break
     return found[:limit]
+
+
+def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:
+    anchor = person.anchor_employee
+    supporter_employee = getattr(supporter, "employee", None)
+    if anchor is None or supporter_employee is None:
+        return False
+    return any(boss.pk == supporter_employee.pk for boss in chain_of_command(anchor))

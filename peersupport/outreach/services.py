@@ -27,7 +27,7 @@ from .models import (
     Outreach,
     PlanStep,
 )
-from .rules import in_chain_of_command
+from .selectors import in_chain_of_command
 
 DESCRIPTION_MAX = 1000
 SUMMARY_MAX = 2000
