@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from peersupport.audit.models import AuditAction, AuditEvent, Outcome
 
-from .factories import PASSWORD, EmployeeFactory, UserFactory
+from ..factories import PASSWORD, EmployeeFactory, UserFactory
 
 LOGIN = reverse("account_login")
 LOCKED_STATUS = 429  # what axes answers a locked account with (AXES_HTTP_RESPONSE_CODE)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from peersupport.accounts.models import Role
 from peersupport.audit.models import AuditAction, AuditEvent, Outcome
 
-from .factories import PASSWORD, EmployeeFactory, UserFactory, grant
+from ..factories import PASSWORD, EmployeeFactory, UserFactory, grant
 
 LOGIN = reverse("account_login")
 MFA = reverse("mfa_authenticate")

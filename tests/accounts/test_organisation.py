@@ -6,7 +6,7 @@ from peersupport.accounts import selectors, services
 from peersupport.accounts.models import Employee, Unit
 from peersupport.audit.models import AuditAction, AuditEvent
 
-from .factories import EmployeeFactory, LanguageFactory, UnitFactory
+from ..factories import EmployeeFactory, LanguageFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from peersupport.accounts.forms import NO_MATCH
 from peersupport.accounts.models import Employee, User
 from peersupport.audit.models import AuditAction, AuditEvent
 
-from .factories import EmployeeFactory, UserFactory
+from ..factories import EmployeeFactory, UserFactory
 
 SIGNUP = reverse("account_signup")
 GOOD_PASSWORD = "violet-harbour-lantern-1987"

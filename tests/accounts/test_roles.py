@@ -10,7 +10,7 @@ from peersupport.accounts import services
 from peersupport.accounts.models import Role, RoleGrant
 from peersupport.audit.models import AuditAction, AuditEvent
 
-from .factories import EmployeeFactory, UserFactory, grant
+from ..factories import EmployeeFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from peersupport.accounts import services
 from peersupport.audit.models import AuditAction, AuditEvent
 
-from .factories import PASSWORD
+from ..factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,7 @@ def test_mfa_change_ends_other_sessions_but_keeps_this_one(personas):
     # the request of the session that made it.
     from allauth.mfa.signals import authenticator_added
 
-    from .factories import enable_totp
+    from ..factories import enable_totp
 
     enable_totp(target)
     request = type("R", (), {})()

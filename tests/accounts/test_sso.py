@@ -38,12 +38,12 @@ from peersupport.accounts.models import Employee, Role, User
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.settings import oidc_providers
 
-from .factories import EmployeeFactory, UserFactory, grant
+from ..factories import EmployeeFactory, UserFactory, grant
 
 CLIENT_ID = "peersupport-test"
 CLIENT_SECRET = "fake-provider-client-secret"
 PROVIDER_ID = "department"
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 class FakeProvider:

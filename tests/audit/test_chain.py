@@ -16,7 +16,7 @@ from peersupport.audit.maintenance import audit_maintenance
 from peersupport.audit.models import AuditAction, AuditChainHead, AuditEvent
 from peersupport.audit.services import record
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fill(n: int, actor=None) -> list[AuditEvent]:

@@ -22,9 +22,9 @@ from peersupport.notifications.models import Notification
 from peersupport.notifications.services import deliver_due
 from peersupport.resources.models import Category, Resource
 
-from .conftest import signed_in_client
-from .factories import EmployeeFactory, UserFactory, enable_totp, grant
-from .matrix.support_supporter import held_request
+from ..conftest import signed_in_client
+from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
+from ..matrix.support_supporter import held_request
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +169,7 @@ def test_danger_to_self_shows_crisis_resources_at_once(personas, team, client_fo
 
 
 def test_raise_from_a_contact(personas, team, category, client_for):
-    from .matrix.confidentiality import logged_contact
+    from ..matrix.confidentiality import logged_contact
 
     contact = logged_contact(personas["supporter"])
     inbox = client_for("supporter").get(reverse("support:inbox")).content.decode()

@@ -22,7 +22,7 @@ from peersupport.crypto.fields import (
 )
 from peersupport.crypto.keyring import parse_keys
 
-from .factories import EmployeeFactory
+from ..factories import EmployeeFactory
 
 
 def _key(key_id: str) -> str:

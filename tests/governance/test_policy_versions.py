@@ -21,7 +21,7 @@ from peersupport.governance.models import (
 from peersupport.governance.notice import _DEFAULT, current_notice
 from peersupport.support.models import ContactMethod, SupportRequest
 
-from .factories import UserFactory, grant
+from ..factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 S = PolicyVersion.Status

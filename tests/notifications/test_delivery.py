@@ -19,7 +19,7 @@ from peersupport.notifications.channels import message_id
 from peersupport.notifications.models import Channel, Notification
 from peersupport.notifications.tasks import deliver_notification
 
-from .servers import SMTPServer, WebhookServer
+from ..servers import SMTPServer, WebhookServer
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,7 @@ from peersupport.outreach.models import (
     PlanStep,
 )
 
-from .matrix.support_supporter import active_supporter
+from ..matrix.support_supporter import active_supporter
 
 pytestmark = pytest.mark.django_db
 Outcome = Attempt.Outcome

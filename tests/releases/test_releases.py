@@ -30,10 +30,10 @@ from peersupport.releases.models import Disclosure, Release, ReleaseStatus
 from peersupport.support import services as support_services
 from peersupport.support.models import ContactMethod, RequesterKind, SupportRequest
 
-from .conftest import signed_in_client
-from .factories import EmployeeFactory, UserFactory, enable_totp, grant
-from .matrix.releases import RELEASE_DEFAULTS, signature_png, signed_release
-from .matrix.support_supporter import active_supporter, held_request
+from ..conftest import signed_in_client
+from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
+from ..matrix.releases import RELEASE_DEFAULTS, signature_png, signed_release
+from ..matrix.support_supporter import active_supporter, held_request
 
 pytestmark = pytest.mark.django_db
 
@@ -410,7 +410,7 @@ def test_only_the_supporter_holding_the_request_records_a_release(dept, req, cli
 
 
 def test_a_release_needs_an_accepted_request(supporter):
-    from .matrix.support_supporter import offered_request
+    from ..matrix.support_supporter import offered_request
 
     offered = offered_request(supporter)
     with pytest.raises(ValidationError, match="Only the supporter holding"):

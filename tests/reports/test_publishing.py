@@ -31,7 +31,7 @@ from peersupport.reports.periods import Period
 from peersupport.reports.suppression import ALL, TOTAL, Timeline, protect
 from peersupport.support.models import Contact
 
-from .test_reports_suppression import (
+from .test_suppression import (
     BINARIES,
     MONTHS,
     PARTITIONS,

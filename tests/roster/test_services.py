@@ -25,8 +25,8 @@ from peersupport.roster.models import (
     SupporterProfile,
 )
 
-from .conftest import signed_in_client
-from .factories import EmployeeFactory, LanguageFactory, UnitFactory, UserFactory, grant
+from ..conftest import signed_in_client
+from ..factories import EmployeeFactory, LanguageFactory, UnitFactory, UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 

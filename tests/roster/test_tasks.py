@@ -11,7 +11,7 @@ from peersupport.notifications.models import Notification
 from peersupport.roster import services
 from peersupport.roster.models import SupporterProfile
 
-from .matrix.support_supporter import active_supporter
+from ..matrix.support_supporter import active_supporter
 
 pytestmark = pytest.mark.django_db
 Status = SupporterProfile.Status

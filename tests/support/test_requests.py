@@ -15,7 +15,7 @@ from peersupport.support import services
 from peersupport.support.codenames import normalise, word_list
 from peersupport.support.models import ContactMethod, Message, Offer, RequesterKind, SupportRequest
 
-from .factories import EmployeeFactory, UserFactory, enable_totp, grant
+from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
 
 pytestmark = pytest.mark.django_db
 # Version 1 of the confidentiality notice, approved by the governance migration.

@@ -29,9 +29,9 @@ from peersupport.support.models import (
     SupportRequest,
 )
 
-from .conftest import signed_in_client
-from .factories import EmployeeFactory, UserFactory, enable_totp, grant
-from .matrix.support_supporter import (
+from ..conftest import signed_in_client
+from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
+from ..matrix.support_supporter import (
     active_supporter,
     held_request,
     open_followup,

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import PUBLIC, SIGNED_IN
 
-from .conftest import PERSONAS
+from ..conftest import PERSONAS
 
 R = Role
 ALL_ROLES = frozenset(Role)
@@ -49,7 +49,7 @@ def _feature_matrices() -> dict[str, dict[str, frozenset[str]]]:
     import importlib
     import pkgutil
 
-    from . import matrix
+    from .. import matrix
 
     merged: dict[str, dict[str, frozenset[str]]] = {}
     for info in pkgutil.iter_modules(matrix.__path__):
@@ -291,7 +291,7 @@ def test_allauth_account_pages_need_sign_in(name, client):
 
 
 def test_every_persona_holds_the_role_it_stands_for(dept):
-    from .conftest import PERSONA_ROLE
+    from ..conftest import PERSONA_ROLE
 
     for persona, role in PERSONA_ROLE.items():
         assert role in dept.users[persona].roles, persona

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from peersupport.accounts.permissions import PUBLIC, SIGNED_IN
 
-from .conftest import PERSONA_ROLE
+from ..conftest import PERSONA_ROLE
 from .test_authorization_matrix import MATRIX, _url_for
 
 pytestmark = pytest.mark.django_db

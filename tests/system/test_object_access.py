@@ -14,7 +14,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.urls import reverse
 
-from .factories import PASSWORD, UserFactory, enable_totp
+from ..factories import PASSWORD, UserFactory, enable_totp
 from .test_authorization_matrix import ALL_URLS
 
 ID_PARAM = re.compile(r"<(?:int|path|str|slug|uuid):(\w*(?:id|pk))>|\(\?P<(\w*(?:id|pk|key))>")
@@ -103,7 +103,7 @@ OWNED = {
 }
 
 # Releases of information: two peer supporters, each holding a request and a release for it.
-from .matrix.releases import OWNED as _RELEASES  # noqa: E402
+from ..matrix.releases import OWNED as _RELEASES  # noqa: E402
 
 OWNED.update(
     {
@@ -113,8 +113,8 @@ OWNED.update(
 )
 
 # Training: each owner's completed session (certificate) and the day of a session they teach.
-from .matrix.training import OWNED as _TRAINING_OWNED  # noqa: E402
-from .matrix.training import SHARED as _TRAINING_SHARED  # noqa: E402
+from ..matrix.training import OWNED as _TRAINING_OWNED  # noqa: E402
+from ..matrix.training import SHARED as _TRAINING_SHARED  # noqa: E402
 
 OWNED.update(_TRAINING_OWNED)
 SHARED.update(_TRAINING_SHARED)
@@ -123,7 +123,7 @@ SHARED.update(_TRAINING_SHARED)
 # Selection: a panelist scores only their own panel's interview, a supervisor answers only a
 # request in their own chain; everything else there is the coordinator's, BHS manager's and
 # Chief's whole pipeline (tests/matrix/selection.py).
-from .matrix.selection import OWNED as _SELECTION  # noqa: E402
+from ..matrix.selection import OWNED as _SELECTION  # noqa: E402
 
 OWNED.update(_SELECTION)
 SHARED.update(
@@ -145,8 +145,8 @@ SHARED["roster:set_status"] = "the coordinator keeps the whole supporter roster"
 
 # The advisory committee: a nomination is answered only by its nominee; the rest is the
 # coordinator's or every supporter's (tests/matrix/committee.py).
-from .matrix.committee import OWNED as _COMMITTEE_OWNED  # noqa: E402
-from .matrix.committee import SHARED as _COMMITTEE_SHARED  # noqa: E402
+from ..matrix.committee import OWNED as _COMMITTEE_OWNED  # noqa: E402
+from ..matrix.committee import SHARED as _COMMITTEE_SHARED  # noqa: E402
 
 OWNED.update(_COMMITTEE_OWNED)
 SHARED.update(_COMMITTEE_SHARED)
@@ -182,7 +182,7 @@ def two_of_a_kind(db):
 
 @pytest.mark.parametrize("name", sorted(OWNED))
 def test_swapped_ids_never_reach_the_other_account(name, two_of_a_kind):
-    from .conftest import signed_in_client
+    from ..conftest import signed_in_client
 
     make, kwarg, *key = OWNED[name]
     key = key[0] if key else "pk"
@@ -220,7 +220,7 @@ def _as_supporter(user):
     """Make an owner a peer supporter with an employee record (matching needs one)."""
     from peersupport.accounts.models import Role
 
-    from .factories import EmployeeFactory, grant
+    from ..factories import EmployeeFactory, grant
 
     if not user.role_grants.filter(role=Role.PEER_SUPPORTER).exists():
         grant(user, Role.PEER_SUPPORTER)
@@ -230,38 +230,38 @@ def _as_supporter(user):
 
 
 def _support_offer(user):
-    from .matrix.support_supporter import pending_offer
+    from ..matrix.support_supporter import pending_offer
 
     return pending_offer(_as_supporter(user))
 
 
 def _support_held(user):
-    from .matrix.support_supporter import held_request
+    from ..matrix.support_supporter import held_request
 
     return held_request(_as_supporter(user))
 
 
 def _support_followup(user):
-    from .matrix.support_supporter import open_followup
+    from ..matrix.support_supporter import open_followup
 
     return open_followup(_as_supporter(user))
 
 
 def _outreach_assignment(user, *, accept=True):
-    from .matrix.outreach import assigned
+    from ..matrix.outreach import assigned
 
     supporter = _as_supporter(user)
     return assigned(supporter, supporter, accept=accept)
 
 
 def _support_contact(user):
-    from .matrix.confidentiality import logged_contact
+    from ..matrix.confidentiality import logged_contact
 
     return logged_contact(_as_supporter(user))
 
 
 def _escalation(user):
-    from .matrix.confidentiality import raised_escalation
+    from ..matrix.confidentiality import raised_escalation
 
     return raised_escalation(_as_supporter(user))
 
@@ -273,7 +273,7 @@ def _own_request(user):
     from peersupport.support.models import ContactMethod, RequesterKind
     from peersupport.support.services import request_create
 
-    from .factories import EmployeeFactory
+    from ..factories import EmployeeFactory
 
     if not hasattr(user, "employee"):
         unit = Unit.objects.first() or Unit.objects.create(name="HQ", kind=Unit.Kind.DEPARTMENT)
@@ -295,7 +295,7 @@ def _on_call_shift(user):
     from peersupport.accounts.models import Role
     from peersupport.roster.models import OnCallShift, SupporterProfile
 
-    from .factories import EmployeeFactory, grant
+    from ..factories import EmployeeFactory, grant
 
     EmployeeFactory(user=user, work_email=user.email)
     grant(user, Role.PEER_SUPPORTER)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from peersupport.accounts.models import Employee, Role, RoleGrant, Unit, User
 
-from .factories import LanguageFactory
+from ..factories import LanguageFactory
 
 pytestmark = pytest.mark.django_db
 

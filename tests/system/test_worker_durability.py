@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from .servers import SMTPServer
+from ..servers import SMTPServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from peersupport.training.models import (
 )
 from peersupport.training.selectors import initial_training_complete
 
-from .factories import UserFactory
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,8 +74,8 @@ from peersupport.training import services  # noqa: E402
 from peersupport.training.compliance import Status  # noqa: E402
 from peersupport.training.models import AttendanceCorrection, Enrolment  # noqa: E402
 
-from .factories import EmployeeFactory, grant  # noqa: E402
-from .matrix.training import make_session  # noqa: E402
+from ..factories import EmployeeFactory, grant  # noqa: E402
+from ..matrix.training import make_session  # noqa: E402
 
 
 def _supporter(status="active"):
@@ -434,7 +434,7 @@ def test_a_course_feed_is_public_by_its_token_until_reset(client, client_for, pe
 
 
 def test_the_transcript_pdf_is_audited_like_the_export(client_for, personas):
-    from .matrix.training import completed_session
+    from ..matrix.training import completed_session
 
     supporter = personas["supporter"]
     SupporterProfile.objects.create(user=supporter, status=SupporterProfile.Status.ACTIVE)
