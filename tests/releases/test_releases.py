@@ -1,14 +1,13 @@
 """Releases of information and the disclosures made under them (PROGRAM.md rule 6).
 
-A release cannot be saved without every element; nothing is disclosed outside a release in
-force; every refusal writes nothing but a DENIED audit event; the person, their supporter and
-the BHS manager each see the accounting they should and nobody else does; releases are kept
-RELEASE_RETENTION_YEARS after they end and then purged.
+A release cannot be saved without every element; who may read it and its PDF; revoking and
+ending it; the demo releases. Disclosures are in test_disclosures.py, the accountings the
+person and the BHS manager read in test_accounting.py, validity and purging in
+test_retention.py.
 """
 
 import base64
 import io
-import json
 from datetime import timedelta
 
 import pytest
@@ -23,47 +22,17 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from peersupport.audit.models import AuditAction, AuditEvent, Outcome
-from peersupport.governance.notice import current_notice
-from peersupport.releases import selectors, services, signatures
+from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.releases import services, signatures
 from peersupport.releases.models import Disclosure, Release, ReleaseStatus
-from peersupport.support import services as support_services
-from peersupport.support.models import ContactMethod, RequesterKind, SupportRequest
+from peersupport.support.models import SupportRequest
 
 from ..conftest import signed_in_client
-from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
-from ..matrix.releases import RELEASE_DEFAULTS, signature_png, signed_release
-from ..matrix.support_supporter import active_supporter, held_request
+from ..matrix.releases import signature_png, signed_release
+from ..matrix.support_supporter import held_request
+from .helpers import ITEMS, PURPOSE, RECIPIENTS, D, detail_url, events, other_supporter
 
 pytestmark = pytest.mark.django_db
-
-D = Release.Disclosers
-ITEMS = RELEASE_DEFAULTS["items"]
-RECIPIENTS = RELEASE_DEFAULTS["recipients"]
-PURPOSE = RELEASE_DEFAULTS["purpose"]
-
-
-@pytest.fixture
-def supporter(dept):
-    user = dept.users["supporter"]
-    active_supporter(user)
-    return user
-
-
-@pytest.fixture
-def req(supporter):
-    return held_request(supporter, name="Pat Quill")
-
-
-def other_supporter(dept, name="riley"):
-    from peersupport.accounts.models import Role
-
-    user = UserFactory(email=f"{name}@pd.example.org", display_name=name.title())
-    EmployeeFactory(user=user, unit=dept.squad, work_email=user.email)
-    grant(user, Role.PEER_SUPPORTER)
-    enable_totp(user)
-    active_supporter(user)
-    return user, signed_in_client(user)
 
 
 def data_url(png: bytes) -> str:
@@ -91,18 +60,6 @@ def form_data(**overrides) -> dict:
 
 def create_url(req) -> str:
     return reverse("releases:create", kwargs={"request_id": req.pk})
-
-
-def detail_url(release) -> str:
-    return reverse("releases:detail", kwargs={"release_id": release.pk})
-
-
-def disclose_url(release) -> str:
-    return reverse("releases:disclose", kwargs={"release_id": release.pk})
-
-
-def events(action) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action))
 
 
 def pdf_scan() -> bytes:
@@ -531,190 +488,6 @@ def test_a_pdf_scan_is_named_in_the_pdf_instead_of_drawn(client_for, req, suppor
     assert b"/Subtype /Image" not in resp.content
 
 
-# --- Disclosures ---------------------------------------------------------------------------------
-
-
-def disclose(client, release, **overrides):
-    data = {
-        "disclosed_on": timezone.localdate().isoformat(),
-        "recipient": RECIPIENTS[0],
-        "items": [ITEMS[0]],
-        "purpose_confirmed": "on",
-    }
-    data.update(overrides)
-    return client.post(disclose_url(release), {k: v for k, v in data.items() if v is not None})
-
-
-def test_the_supporter_records_a_disclosure(client_for, req, supporter):
-    release = signed_release(supporter, req)
-    form = client_for("supporter").get(disclose_url(release))
-    assert form.status_code == 200
-    resp = disclose(client_for("supporter"), release)
-    assert resp.status_code == 302 and resp["Location"] == detail_url(release)
-    disclosure = Disclosure.objects.get()
-    assert disclosure.release == release and disclosure.recipient == RECIPIENTS[0]
-    assert disclosure.items == [ITEMS[0]] and disclosure.purpose == PURPOSE
-    assert disclosure.by == supporter and disclosure.by_role == Disclosure.ByRole.SUPPORTER
-    (event,) = events(AuditAction.DISCLOSURE_RECORDED)
-    assert event.details == {
-        "disclosure": disclosure.pk,
-        "items": 1,
-        "recipient_index": 0,
-        "by_role": "supporter",
-    }
-    page = client_for("supporter").get(detail_url(release)).content.decode()
-    assert "Accounting of disclosures" in page and f"{supporter} (peer supporter)" in page
-
-
-def test_the_bhs_manager_records_a_disclosure_where_the_person_named_them(
-    client_for, personas, req, supporter
-):
-    release = signed_release(supporter, req, disclosers=D.SUPPORTER_AND_BHS)
-    resp = disclose(client_for("bhs_manager"), release, recipient=RECIPIENTS[1], items=ITEMS)
-    assert resp.status_code == 302
-    disclosure = Disclosure.objects.get()
-    assert disclosure.by == personas["bhs_manager"] and disclosure.by_role == "bhs_manager"
-    assert disclosure.items == ITEMS
-
-
-def test_the_bhs_manager_may_not_disclose_where_the_person_did_not_name_them(
-    client_for, personas, req, supporter
-):
-    release = signed_release(supporter, req, disclosers=D.SUPPORTER)
-    bhs = client_for("bhs_manager")
-    assert bhs.get(disclose_url(release)).status_code == 404
-    resp = disclose(bhs, release)
-    assert resp.status_code == 400
-    assert "it names only the person&#x27;s peer supporter" in resp.content.decode()
-    assert not Disclosure.objects.exists()
-    (event,) = events(AuditAction.DISCLOSURE_REFUSED)
-    assert event.outcome == Outcome.DENIED and event.actor_id == personas["bhs_manager"].pk
-    assert event.details["reasons"] == ["discloser_not_named"]
-
-
-def refused(supporter, release, *, reason, **overrides):
-    """Try a disclosure through the service; it must be refused for ``reason`` and leave only
-    one DENIED audit event behind."""
-    kwargs = {
-        "disclosed_on": timezone.localdate(),
-        "recipient": RECIPIENTS[0],
-        "items": [ITEMS[0]],
-        "purpose": PURPOSE,
-        **overrides,
-    }
-    before = AuditEvent.objects.count()
-    with pytest.raises(ValidationError) as exc:
-        services.disclosure_record(actor=supporter, release=release, **kwargs)
-    assert not Disclosure.objects.exists()
-    assert AuditEvent.objects.count() == before + 1
-    event = AuditEvent.objects.order_by("-seq").first()
-    assert event.action == AuditAction.DISCLOSURE_REFUSED and event.outcome == Outcome.DENIED
-    assert reason in event.details["reasons"], event.details
-    assert event.target_id == str(release.pk)
-    return exc.value
-
-
-def test_a_disclosure_to_someone_not_named_is_refused(req, supporter):
-    release = signed_release(supporter, req)
-    error = refused(
-        supporter, release, reason="recipient_not_named", recipient="Lt. Sam Hale, Internal Affairs"
-    )
-    assert "does not name this recipient" in " ".join(error.messages)
-
-
-def test_a_disclosure_of_items_not_covered_is_refused(req, supporter):
-    release = signed_release(supporter, req)
-    error = refused(
-        supporter, release, reason="items_not_covered", items=[ITEMS[0], "My medical history"]
-    )
-    assert "does not cover" in " ".join(error.messages)
-    refused(supporter, release, reason="no_items", items=[])
-
-
-def test_a_disclosure_for_another_purpose_is_refused(req, supporter):
-    release = signed_release(supporter, req)
-    refused(supporter, release, reason="purpose_differs", purpose="For a promotion board")
-
-
-def test_disclosure_dates_are_checked(req, supporter):
-    today = timezone.localdate()
-    release = signed_release(supporter, req, signed_on=today - timedelta(days=3))
-    refused(supporter, release, reason="date_in_future", disclosed_on=today + timedelta(days=1))
-    refused(supporter, release, reason="date_before_signed", disclosed_on=today - timedelta(days=4))
-    ok = services.disclosure_record(
-        actor=supporter,
-        release=release,
-        disclosed_on=today - timedelta(days=3),
-        recipient=RECIPIENTS[0],
-        items=ITEMS,
-        purpose=PURPOSE,
-    )
-    assert ok.disclosed_on == today - timedelta(days=3)
-
-
-def test_a_disclosure_under_an_expired_release_is_refused(req, supporter):
-    today = timezone.localdate()
-    release = signed_release(supporter, req, expires_on=today + timedelta(days=10))
-    with time_machine.travel(timezone.now() + timedelta(days=10)):
-        assert release.status_on() == ReleaseStatus.VALID  # the expiry day itself is covered
-    with time_machine.travel(timezone.now() + timedelta(days=11)):
-        release.refresh_from_db()
-        assert release.status == ReleaseStatus.EXPIRED
-        assert not Release.objects.with_status(ReleaseStatus.VALID).exists()
-        assert Release.objects.with_status(ReleaseStatus.EXPIRED).get() == release
-        error = refused(supporter, release, reason="release_expired")
-        assert "it expired" in " ".join(error.messages)
-
-
-def test_a_disclosure_under_a_revoked_release_is_refused(req, supporter):
-    release = signed_release(supporter, req)
-    services.release_revoke(actor=supporter, release=release)
-    error = refused(supporter, release, reason="release_revoked")
-    assert "revoked" in " ".join(error.messages)
-
-
-def test_a_disclosure_after_the_expiry_event_is_refused(req, supporter):
-    release = signed_release(supporter, req, expires_on=None, expiry_event="my return to duty")
-    services.release_end(actor=supporter, release=release)
-    refused(supporter, release, reason="release_ended")
-
-
-def test_refusals_through_the_page_say_why_and_are_audited(client_for, req, supporter):
-    release = signed_release(supporter, req)
-    client = client_for("supporter")
-    resp = disclose(client, release, recipient="Someone Else", items=["Everything"])
-    assert resp.status_code == 400
-    body = resp.content.decode()
-    assert "does not name this recipient" in body and "does not cover" in body
-    assert "The disclosure was not recorded." in body
-    (event,) = events(AuditAction.DISCLOSURE_REFUSED)
-    assert event.details["reasons"] == ["items_not_covered", "recipient_not_named"]
-    # A form that does not parse is not a disclosure attempt: re-shown, nothing written.
-    resp = disclose(client, release, disclosed_on="yesterday-ish", purpose_confirmed=None)
-    assert resp.status_code == 400
-    assert "Confirm that the disclosure was for the purpose" in resp.content.decode()
-    assert not Disclosure.objects.exists()
-    # A revoked release: the form page sends the supporter back with the reason.
-    services.release_revoke(actor=supporter, release=release)
-    resp = client.get(disclose_url(release))
-    assert resp.status_code == 302 and resp["Location"] == detail_url(release)
-
-
-def test_audit_details_never_hold_names_or_content(client_for, req, supporter):
-    release = signed_release(supporter, req, expiry_event="my return to full duty")
-    disclose(client_for("supporter"), release)
-    disclose(client_for("supporter"), release, recipient="Lt. Sam Hale")
-    client_for("supporter").get(detail_url(release))
-    client_for("supporter").get(reverse("releases:pdf", kwargs={"release_id": release.pk}))
-    client_for("bhs_manager").get(reverse("releases:accounting"))
-    services.release_revoke(actor=supporter, release=release)
-    text = json.dumps(
-        list(AuditEvent.objects.filter(action__startswith="release.").values("details"))
-    )
-    for secret in ("Pat Quill", "Lee Park", "Sam Hale", "return-to-duty", "full duty", "EAP"):
-        assert secret not in text
-
-
 # --- Revoking and ending -------------------------------------------------------------------------
 
 
@@ -800,229 +573,6 @@ def test_recording_the_expiry_event(req, supporter, client_for):
     release.refresh_from_db()
     assert release.status == ReleaseStatus.ENDED and release.ended_by == supporter
     assert len(events(AuditAction.RELEASE_ENDED)) == 1
-
-
-# --- The person's accounting -------------------------------------------------------------------
-
-
-def employee_request_held_by(supporter, employee):
-    created = support_services.request_create(
-        requester=employee,
-        kind=RequesterKind.EMPLOYEE,
-        name="Emery Employee",
-        contact_method=ContactMethod.MESSAGES,
-        supporter=supporter,
-        notice_version=current_notice().version,
-    )
-    offer = created.request.offers.get(answer="pending")
-    assert offer.supporter == supporter
-    return support_services.offer_answer(actor=supporter, offer=offer, accept=True)
-
-
-def test_the_employee_sees_their_releases_and_disclosures(personas, supporter, client_for):
-    employee = personas["employee"]
-    req = employee_request_held_by(supporter, employee)
-    release = signed_release(supporter, req, person_name="Emery Employee")
-    services.disclosure_record(
-        actor=supporter,
-        release=release,
-        disclosed_on=timezone.localdate(),
-        recipient=RECIPIENTS[1],
-        items=[ITEMS[1]],
-        purpose=PURPOSE,
-    )
-    services.disclosure_record(
-        actor=personas["bhs_manager"],
-        release=release,
-        disclosed_on=timezone.localdate(),
-        recipient=RECIPIENTS[0],
-        items=ITEMS,
-        purpose=PURPOSE,
-    )
-    before = AuditEvent.objects.filter(action=AuditAction.RELEASE_VIEWED).count()
-    url = reverse("support:my_request", kwargs={"public_id": req.public_id})
-    body = client_for("employee").get(url).content.decode()
-    assert "Your releases of information" in body and release.number in body
-    for shown in (RECIPIENTS[1], ITEMS[1], PURPOSE, "Your peer supporter", "The BHS manager"):
-        assert shown in body, shown
-    # Who disclosed is shown as a role, not a name.
-    assert f"{supporter} (peer supporter)" not in body and "(BHS manager)" not in body
-    assert supporter.email not in body and personas["bhs_manager"].email not in body
-    # Reading one's own accounting is not audited: the event would say who sought help.
-    assert AuditEvent.objects.filter(action=AuditAction.RELEASE_VIEWED).count() == before
-    # Another employee's page shows nothing of it.
-    other = UserFactory(email="other.employee@pd.example.org")
-    EmployeeFactory(user=other, work_email=other.email)
-    assert signed_in_client(other).get(url).status_code == 404
-
-
-def test_the_codename_page_shows_the_accounting(supporter):
-    created = support_services.request_create(
-        requester=None,
-        kind=RequesterKind.FAMILY,
-        name="Fran Family",
-        contact_method=ContactMethod.MESSAGES,
-        supporter=supporter,
-        notice_version=current_notice().version,
-    )
-    req = support_services.offer_answer(
-        actor=supporter, offer=created.request.offers.get(), accept=True
-    )
-    release = signed_release(supporter, req, person_name="Fran Family")
-    services.release_revoke(actor=supporter, release=release)
-    visitor = Client()
-    visitor.post(reverse("support:check"), {"codename": created.codename})
-    body = visitor.get(reverse("support:status")).content.decode()
-    assert f"Release {release.number}: revoked" in body
-    assert "Nothing has been disclosed under it." in body
-
-
-def test_a_request_without_releases_shows_no_section(personas, supporter, client_for):
-    req = employee_request_held_by(supporter, personas["employee"])
-    url = reverse("support:my_request", kwargs={"public_id": req.public_id})
-    assert "Your releases of information" not in client_for("employee").get(url).content.decode()
-
-
-# --- The BHS manager's accounting ----------------------------------------------------------------
-
-
-def test_the_bhs_manager_reads_every_release_and_filters(dept, client_for, req, supporter):
-    other, _ = other_supporter(dept)
-    mine = signed_release(supporter, req)
-    theirs = signed_release(other, held_request(other), disclosers=D.SUPPORTER)
-    services.disclosure_record(
-        actor=supporter,
-        release=mine,
-        disclosed_on=timezone.localdate(),
-        recipient=RECIPIENTS[0],
-        items=[ITEMS[0]],
-        purpose=PURPOSE,
-    )
-    services.release_revoke(actor=other, release=theirs)
-    bhs = client_for("bhs_manager")
-    url = reverse("releases:accounting")
-    page = bhs.get(url)
-    assert page.status_code == 200
-    assert [r.pk for r, _ in page.context["rows"]] == [theirs.pk, mine.pk]
-    body = page.content.decode()
-    assert body.count("Pat Quill") == 1  # only where the person named the BHS manager
-    assert "Not shown to you" in body
-    event = AuditEvent.objects.filter(action=AuditAction.RELEASE_VIEWED).last()
-    assert event.details == {"part": "accounting", "releases": [theirs.pk, mine.pk]}
-
-    def shown(**query):
-        resp = bhs.get(url, query)
-        assert resp.status_code == 200, resp.context["form"].errors
-        return [r.pk for r, _ in resp.context["rows"]]
-
-    assert shown(status="revoked") == [theirs.pk]
-    assert shown(status="valid") == [mine.pk]
-    assert shown(supporter=other.pk) == [theirs.pk]
-    assert shown(disclosed_only="on") == [mine.pk]
-    assert shown(signed_from=(timezone.localdate() + timedelta(days=1)).isoformat()) == []
-    for bad in ({"status": "lost"}, {"supporter": "x"}, {"signed_from": "2025-13-01"}):
-        assert bhs.get(url, bad).status_code == 400
-    assert bhs.get(url, {"page": "9999"}).status_code == 200
-    for persona in ("supporter", "coordinator", "chief", "sysadmin"):
-        assert client_for(persona).get(url).status_code == 403
-
-
-# --- Validity and retention ----------------------------------------------------------------------
-
-
-def test_validity_is_computed(req, supporter):
-    today = timezone.localdate()
-    release = signed_release(supporter, req, expires_on=today)
-    assert release.is_valid_on(today) and not release.is_valid_on(today + timedelta(days=1))
-    assert release.ended_on(today) is None
-    assert release.ended_on(today + timedelta(days=2)) == today
-
-
-def make_ended(supporter, *, years_ago: float, disclosed_years_ago: float | None = None):
-    """A release that was revoked ``years_ago``."""
-    start = timezone.now() - timedelta(days=round(365.25 * years_ago) + 30)
-    with time_machine.travel(start, tick=False):
-        release = signed_release(supporter, expires_on=None, expiry_event="my return to duty")
-        services.disclosure_record(
-            actor=supporter,
-            release=release,
-            disclosed_on=timezone.localdate(),
-            recipient=RECIPIENTS[0],
-            items=[ITEMS[0]],
-            purpose=PURPOSE,
-        )
-    with time_machine.travel(start + timedelta(days=30), tick=False):
-        services.release_revoke(actor=supporter, release=release)
-    return release
-
-
-def test_purge_keeps_releases_for_the_retention_years(supporter):
-    assert settings.RELEASE_RETENTION_YEARS == 6
-    five = make_ended(supporter, years_ago=5)
-    seven = make_ended(supporter, years_ago=7)
-    old_but_in_force = None
-    start = timezone.now() - timedelta(days=365 * 8)
-    with time_machine.travel(start, tick=False):
-        old_but_in_force = signed_release(supporter, expires_on=None, expiry_event="retirement")
-    assert Disclosure.objects.filter(release=seven).exists()
-
-    assert services.releases_purge() == 1
-    assert set(Release.objects.values_list("pk", flat=True)) == {five.pk, old_but_in_force.pk}
-    assert not Disclosure.objects.filter(release_id=seven.pk).exists()
-    assert Disclosure.objects.filter(release=five).exists()
-    (event,) = events(AuditAction.RELEASES_PURGED)
-    assert event.details == {"releases": 1, "disclosures": 1, "retention_years": 6}
-    # Idempotent.
-    assert services.releases_purge() == 0
-    # And the five-year-old one goes once it is past six years too.
-    assert services.releases_purge(now=timezone.now() + timedelta(days=366 * 2)) == 1
-    assert list(Release.objects.values_list("pk", flat=True)) == [old_but_in_force.pk]
-
-
-def test_an_expired_release_is_kept_six_years_from_its_expiry(req, supporter):
-    today = timezone.localdate()
-    start = timezone.now() - timedelta(days=365 * 7)
-    with time_machine.travel(start, tick=False):
-        release = signed_release(supporter, expires_on=timezone.localdate() + timedelta(days=400))
-    # It expired about five years and eleven months ago: kept.
-    assert release.ended_on(today) < today
-    assert services.releases_purge() == 0
-    assert services.releases_purge(now=timezone.now() + timedelta(days=60)) == 1
-
-
-def test_query_counts_do_not_grow_with_releases(
-    client_for, supporter, django_assert_max_num_queries
-):
-    for _ in range(3):
-        release = signed_release(supporter)
-        services.disclosure_record(
-            actor=supporter,
-            release=release,
-            disclosed_on=timezone.localdate(),
-            recipient=RECIPIENTS[0],
-            items=[ITEMS[0]],
-            purpose=PURPOSE,
-        )
-    bhs = client_for("bhs_manager")
-    bhs.get(reverse("releases:accounting"))  # warm the session and role caches
-    with django_assert_max_num_queries(30) as few:
-        bhs.get(reverse("releases:accounting"))
-    for _ in range(5):
-        signed_release(supporter)
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        bhs.get(reverse("releases:accounting"))
-
-
-def test_selectors_answer_404_to_outsiders(dept, personas, req, supporter):
-    from django.http import Http404
-
-    release = signed_release(supporter, req)
-    other, _ = other_supporter(dept)
-    for viewer in (other, personas["employee"], personas["coordinator"]):
-        with pytest.raises(Http404):
-            selectors.release_for_viewer(viewer, release.pk)
-    with pytest.raises(Http404):
-        selectors.release_for_viewer(supporter, release.pk + 1000)
 
 
 # --- Demo data -----------------------------------------------------------------------------------
