@@ -6,7 +6,7 @@ moving on, more releases. It then checks, with the real freezing, pinning and su
 
 * every cell a release showed is shown by every later release with the same value, and every
   cell it hid stays hidden, so the union of all releases is the latest one;
-* that union survives the attacks of tests/test_reports_suppression.py (exact linear algebra,
+* that union survives the attacks of tests/reports/test_suppression.py (exact linear algebra,
   bounds, small groups, and the search for other records giving the same shown numbers),
   over the records the releases were computed from.
 

@@ -1,7 +1,7 @@
 """Program reports: who sees which sections, suppression on the pages and in the exports, bad
 periods and filters (400, never 500), an empty period, the audit of exports, query counts that
 do not grow with the data, and no encrypted column ever read. The suppression itself is proven
-in tests/test_reports_suppression.py."""
+in tests/reports/test_suppression.py."""
 
 import datetime
 import re

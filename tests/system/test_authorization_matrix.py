@@ -5,7 +5,7 @@ For the project's own views, each declared URL is requested by every persona and
 anonymous visitor, with every method it accepts: the allowed roles get through, everyone else
 gets 403, 404, 405 or a redirect to sign in, and never the page. For the admin site every URL
 is for the system administrator only. allauth's own pages (sign-in, MFA, passwords) are
-declared as public or signed-in flows and are exercised by tests/test_login.py and friends.
+declared as public or signed-in flows and are exercised by tests/accounts/test_login.py and friends.
 """
 
 import re
@@ -60,7 +60,7 @@ def _feature_matrices() -> dict[str, dict[str, frozenset[str]]]:
         # Optional: URL_KWARGS = {"app:name": lambda dept: {...}} for URLs that take arguments.
         URL_KWARGS.update(getattr(module, "URL_KWARGS", {}))
         # Optional: OBJECT_SCOPED = {"app:name", ...}: past the role check, the object decides
-        # (its owner gets it, everyone else 404); tests/test_object_access.py proves that part.
+        # (its owner gets it, everyone else 404); tests/system/test_object_access.py proves it.
         OBJECT_SCOPED.update(getattr(module, "OBJECT_SCOPED", set()))
     return merged
 

@@ -22,7 +22,7 @@ ID_PARAM = re.compile(r"<(?:int|path|str|slug|uuid):(\w*(?:id|pk))>|\(\?P<(\w*(?
 # URL name -> why any holder of the allowed roles may reach any object of it.
 SHARED = {
     "roster:detail": "every employee may see every listed supporter; an unlisted profile is "
-    "seen only by its owner (tests/test_roster.py)",
+    "seen only by its owner (tests/roster/test_profiles.py)",
     "roster:photo": "every employee may see every listed supporter's photo; an unlisted one "
     "only its owner",
     "resources:detail": "the directory is public; the coordinator, who keeps it, also opens "
@@ -33,7 +33,7 @@ SHARED = {
     "resources:restore": "the coordinator keeps the whole resource directory",
     "governance:version": "policy documents are the program's, not any one person's: every "
     "policy reader (BHS manager, Chief, coordinator) reads every version; a supporter only "
-    "approved program policy, the rest 404 (tests/test_governance.py)",
+    "approved program policy, the rest 404 (tests/governance/test_policy_versions.py)",
     "governance:edit": "the BHS manager owns every policy document",
     "governance:submit": "the BHS manager owns every policy document",
     "governance:approve": "the Chief decides on every policy version",
