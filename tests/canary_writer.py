@@ -1,4 +1,4 @@
-"""Run by tests/test_canary.py in its own process against a real database file or server.
+"""Run by tests/system/test_canary.py in its own process against a real database file or server.
 
 Writes a canary string into every encrypted field, a plaintext control into an unprotected
 column, and a plaintext value that is then deleted; then searches the raw database files (SQLite:

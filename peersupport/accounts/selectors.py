@@ -14,7 +14,7 @@ def user_roles(user: User) -> frozenset[str]:
     Every signed-in request asks this first, so it is one hand-written query (the grants and
     the employee record, ``UNION ALL``) instead of two built by the ORM: building them cost
     more than running them, about a fifth of a page that shows little else (bench/README.md).
-    tests/test_roles.py covers each rule (expiry, revocation, leave, supervising)."""
+    tests/accounts/test_roles.py covers each rule (expiry, revocation, leave, supervising)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     with connection.cursor() as cursor:

@@ -37,9 +37,9 @@ every hidden cell that is not zero there is another set of records giving the sa
 numbers everywhere and a different value there (it searches and keeps such a move for every
 hidden cell, through hidden and unpinned cells only, and never hides a pinned shown cell). So
 combining any exports from any days recovers nothing that the latest release alone does not,
-and that is nothing. tests/test_reports_publishing.py attacks the union of releases taken
+and that is nothing. tests/reports/test_publishing.py attacks the union of releases taken
 over time, with late records and new periods in between, with the differencing, bounds and
-other-records attacks of tests/test_reports_suppression.py.
+other-records attacks of tests/reports/test_suppression.py.
 
 Two first views at once: both compute; ``publish`` inserts with the unique constraint on
 (population, period) and ignore-conflicts, then reads back what is stored. One insert wins;

@@ -3,7 +3,7 @@
 Every query here groups by month and by columns that are not protected (docs/threat-model.md):
 no encrypted field is ever selected, and no row about a person leaves the database except the
 supporter-to-bureau map (the directory's own data) and the waiting times behind a median. The
-number of queries does not grow with the data (tests/test_reports.py counts them).
+number of queries does not grow with the data (tests/reports/test_views.py counts them).
 
 Bureau is the *supporter's* bureau (their unit's ancestor of kind bureau, today). Contacts hold
 nothing about the requester's unit on purpose, and a requester's bureau joined with a month is

@@ -16,7 +16,7 @@ every row of the table (a hidden total hides its whole period, as everywhere in 
 Given its total, each table's rows are protected by the same engine as the cube. So every
 total is a number the status table already gives (or gives nothing), and each table adds only
 its own rows, each safe given that total: combining every table for every period reveals no
-hidden row (tests/test_reports_snapshots.py attacks them together, with the ordering that ties
+hidden row (tests/reports/test_snapshots.py attacks them together, with the ordering that ties
 load tables of a period and its sub-periods: a supporter with no contact in a quarter had none
 in each of its months).
 

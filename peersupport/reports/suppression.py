@@ -40,9 +40,9 @@ free and hidden cells, the period's total is hidden (and its parent's if need be
 record can be added, dropped or carried there. Hiding more never makes an earlier release less
 safe, so the guarantee holds for the union of every release (publishing.py).
 
-tests/test_reports_suppression.py generates data with hypothesis and attacks every table the
+tests/reports/test_suppression.py generates data with hypothesis and attacks every table the
 system produces (exact linear algebra over all shown numbers, bound propagation, and a search
-for the other set of records); it must recover nothing. tests/test_reports_publishing.py does
+for the other set of records); it must recover nothing. tests/reports/test_publishing.py does
 the same for releases taken over time.
 """
 

@@ -20,7 +20,7 @@ For a supporter and a year:
 
 Only update-course hours count towards compliance; workshops and follow-up training add hours
 to the transcript. Everything here is arithmetic on (date, kind, hours) tuples, so the property
-tests (tests/test_training_compliance.py) can run it over any history.
+tests (tests/training/test_compliance.py) can run it over any history.
 """
 
 import datetime

@@ -1,5 +1,5 @@
 """Authorization matrix entries of the feature apps, one module per app (see
-tests/test_authorization_matrix.py). Each module defines
+tests/system/test_authorization_matrix.py). Each module defines
 
     MATRIX = {"app:url_name": {"GET": frozenset({...roles...}), "POST": ...}}
 

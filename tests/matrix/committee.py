@@ -1,8 +1,8 @@
-"""Who may use the advisory committee's pages (tests/test_authorization_matrix.py).
+"""Who may use the advisory committee's pages (tests/system/test_authorization_matrix.py).
 
 Everyone signed in sees the current committee and every election (counts once published).
 The coordinator manages seats, appointments and elections, and voids an election. Peer
-supporters stand, nominate, answer their own nomination (tests/test_object_access.py) and vote;
+supporters stand, nominate, answer their own nomination (tests/system/test_object_access.py) and vote;
 whether they are *active* supporters the services decide (roster.selectors.may_vote), with a
 clear refusal (tests/committee/).
 """
@@ -143,7 +143,7 @@ URL_KWARGS = {
     "committee:answer": _candidate,
 }
 
-# tests/test_object_access.py
+# tests/system/test_object_access.py
 OWNED = {"committee:answer": (nomination, "candidate_id")}
 SHARED = {
     "committee:seat_retire": "the coordinator manages every seat of the committee",

@@ -1,10 +1,10 @@
-"""Who may use the escalation pages (tests/test_authorization_matrix.py).
+"""Who may use the escalation pages (tests/system/test_authorization_matrix.py).
 
 Peer supporters raise from a request they hold or a contact they logged. An escalation page is
 for any signed-in account past the door, because the people alerted can include the BHS
 manager's own manager, who holds no program role; the selector then lets in only the supporter
 who raised it, the people alerted, and the BHS manager and advocacy supervisor (everyone else
-404, tests/test_escalations.py). The BHS manager keeps the on-duty roster; the advocacy
+404, tests/confidentiality/test_escalations.py). The BHS manager keeps the on-duty roster; the advocacy
 supervisor and the coordinator read it.
 """
 

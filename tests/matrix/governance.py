@@ -1,4 +1,4 @@
-"""Who may use the policy pages (tests/test_authorization_matrix.py).
+"""Who may use the policy pages (tests/system/test_authorization_matrix.py).
 
 The BHS manager, the Chief and the coordinator read every policy document and its history; the
 BHS manager drafts, edits and submits; only the Chief approves or returns; peer supporters read

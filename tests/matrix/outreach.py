@@ -1,9 +1,9 @@
-"""Who may use the outreach pages (tests/test_authorization_matrix.py).
+"""Who may use the outreach pages (tests/system/test_authorization_matrix.py).
 
 The coordinator and the BHS manager open and run outreaches; the coordinator keeps the
 follow-up plans (the BHS manager reads them); peer supporters see the people they are assigned
-to, answer, and record attempts (their objects only: tests/test_outreach.py and
-tests/test_object_access.py).
+to, answer, and record attempts (their objects only: tests/outreach/test_outreach.py and
+tests/system/test_object_access.py).
 """
 
 from peersupport.accounts.models import Role

@@ -1,10 +1,10 @@
-"""Who may use the release pages (tests/test_authorization_matrix.py). The release in the URLs
+"""Who may use the release pages (tests/system/test_authorization_matrix.py). The release in the URLs
 is held by the "supporter" persona, made through the services as in real use, and names the BHS
 manager among those who may disclose, so the BHS manager reaches every page of it.
 
 The peer supporter holding a release records, opens, prints, revokes and ends it, and records
 disclosures; the BHS manager reads the accounting of every release and records disclosures
-where the person allowed it. Past the role check the object decides (tests/test_object_access.py).
+where the person allowed it. Past the role check the object decides (tests/system/test_object_access.py).
 """
 
 import io
@@ -104,7 +104,7 @@ URL_KWARGS = {
 }
 
 
-# For tests/test_object_access.py: url name -> (make the object for a supporter, URL kwarg).
+# For tests/system/test_object_access.py: url name -> (make the object for a supporter, URL kwarg).
 def _held_request(user):
     from .support_supporter import held_request
 

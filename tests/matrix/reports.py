@@ -1,8 +1,8 @@
-"""Who may use the program reports (tests/test_authorization_matrix.py).
+"""Who may use the program reports (tests/system/test_authorization_matrix.py).
 
 The coordinator, the BHS manager, the Chief and advisory committee members read the dashboard
 and export its tables and the program report; what each audience sees is decided by
-tests/test_reports.py. Nobody else, supporters included, sees any of it.
+tests/reports/test_views.py. Nobody else, supporters included, sees any of it.
 """
 
 from peersupport.accounts.models import Role

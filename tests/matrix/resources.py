@@ -1,4 +1,4 @@
-"""Who may use the resource directory's pages (tests/test_authorization_matrix.py)."""
+"""Who may use the resource directory's pages (tests/system/test_authorization_matrix.py)."""
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import PUBLIC, SIGNED_IN

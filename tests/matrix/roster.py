@@ -1,5 +1,5 @@
 """Who may use the supporter directory and the supporter's own pages
-(tests/test_authorization_matrix.py).
+(tests/system/test_authorization_matrix.py).
 
 The directory, a supporter's page and photo are for every employee (Role.EMPLOYEE follows from
 an active or on-leave employee record: supporters, coordinators and supervisors hold it too);

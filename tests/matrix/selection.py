@@ -1,5 +1,5 @@
 """Who may use the selection pages and the roster's lifecycle pages
-(tests/test_authorization_matrix.py).
+(tests/system/test_authorization_matrix.py).
 
 Any employee nominates and follows their own candidacy; the coordinator runs the pipeline (rounds,
 interviews, the panel's decision, skipping a level, withdrawing); a panelist scores an interview
@@ -7,7 +7,7 @@ they sit on; a supervisor answers a request in whose chain of command they are; 
 overrides a decline and recommends; the Chief approves. The coordinator, the BHS manager and the
 Chief see the board and every candidacy, and keep the supporter roster. Score and endorse are
 object-scoped: past the role check only the panel and the chain get in
-(tests/test_object_access.py).
+(tests/system/test_object_access.py).
 """
 
 from datetime import timedelta
@@ -128,7 +128,7 @@ URL_KWARGS["roster:set_status"] = _profile
 OBJECT_SCOPED = {"selection:score", "selection:endorse"}
 
 
-# For tests/test_object_access.py: two panelists, each on their own panel; two supervisors,
+# For tests/system/test_object_access.py: two panelists, each on their own panel; two supervisors,
 # each in their own candidate's chain.
 def _as_panelist(user):
     from ..factories import EmployeeFactory, grant

@@ -1,5 +1,5 @@
 """Who may use the supporter's and the coordinator's support pages
-(tests/test_authorization_matrix.py). The objects in the URLs belong to the "supporter"
+(tests/system/test_authorization_matrix.py). The objects in the URLs belong to the "supporter"
 persona, made through the services as in real use."""
 
 from peersupport.accounts.models import Role

@@ -1,4 +1,4 @@
-"""Who may use the training pages (tests/test_authorization_matrix.py).
+"""Who may use the training pages (tests/system/test_authorization_matrix.py).
 
 Peer supporters, the coordinator and the BHS manager read sessions, the calendar and course
 feeds; supporters enrol and leave themselves. The coordinator runs training (courses, sessions,
@@ -169,7 +169,7 @@ URL_KWARGS = {
 # Past the door the object decides: your own certificates; the days of your own sessions.
 OBJECT_SCOPED = {"training:certificate", "training:attendance"}
 
-# tests/test_object_access.py
+# tests/system/test_object_access.py
 OWNED = {
     "training:certificate": (completed_session, "session_id"),
     "training:attendance": (instructed_day, "day_id"),

@@ -60,7 +60,7 @@ def test_the_transition_table_is_the_one_tested():
     assert set(services.TRANSITIONS) == set(Status)
 
 
-# Moves only the selection pipeline makes (tests/test_selection.py): refused here.
+# Moves only the selection pipeline makes (tests/selection/): refused here.
 PIPELINE = {(Status.CANDIDATE, Status.APPOINTED), (Status.RETIRED, Status.CANDIDATE)}
 
 

@@ -104,7 +104,7 @@ def test_open_requests_are_reoffered_when_a_supporter_leaves_active(dept):
     from peersupport.support.models import Message, Offer, SupportRequest
 
     from ..matrix.support_supporter import held_request, pending_offer
-    from ..test_roster import make_supporter
+    from ..roster.helpers import make_supporter
 
     leaving = dept.users["supporter"]
     held = held_request(leaving)
@@ -138,7 +138,7 @@ def test_follow_ups_of_a_reoffered_request_go_to_whoever_accepts_it(dept):
     from peersupport.support.models import FollowUp, Offer
 
     from ..matrix.support_supporter import open_followup
-    from ..test_roster import make_supporter
+    from ..roster.helpers import make_supporter
 
     leaving = dept.users["supporter"]
     followup = open_followup(leaving)
@@ -170,7 +170,7 @@ def test_follow_ups_of_a_reoffered_request_go_to_whoever_accepts_it(dept):
 
 
 def test_only_active_supporters_vote(dept):
-    from ..test_roster import make_supporter
+    from ..roster.helpers import make_supporter
 
     active = make_supporter(dept.squad, first="Ava")
     inactive = make_supporter(dept.squad, first="Ina", last="Active", status="inactive")
@@ -179,7 +179,7 @@ def test_only_active_supporters_vote(dept):
 
 
 def test_the_roster_page_changes_status(dept, client_for):
-    from ..test_roster import make_supporter
+    from ..roster.helpers import make_supporter
 
     profile = make_supporter(dept.squad, first="Rosa")
     coordinator = client_for("coordinator")
