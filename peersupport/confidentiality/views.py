@@ -2,8 +2,7 @@
 it, everyone alerted, the BHS manager and the advocacy supervisor), acknowledging and resolving
 it, and the on-duty roster (kept by the BHS manager)."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +12,7 @@ from peersupport.accounts.permissions import roles_required, signed_in
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.support import selectors as support_selectors
-from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.forms import act, posted, render_form, submit
 
 from . import selectors, services
 from .forms import DutyForm, RaiseForm, ResolveForm
@@ -181,10 +180,9 @@ def duty_roster(request):
 @require_POST
 def duty_end(request, assignment_id: int):
     assignment = selectors.duty_assignment(assignment_id)
-    try:
-        services.duty_end(actor=request.user, assignment=assignment)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Roster entry ended.")
-    return redirect("confidentiality:duty")
+    return act(
+        request,
+        lambda: services.duty_end(actor=request.user, assignment=assignment),
+        success="Roster entry ended.",
+        then="confidentiality:duty",
+    )

@@ -15,7 +15,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.web.forms import apply_service_errors, posted, render_form, submit
+from peersupport.web.forms import act, apply_service_errors, posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
@@ -318,13 +318,12 @@ def plans(request):
 @require_POST
 def plan_step_remove(request, step_id: int):
     step = selectors.plan_step(step_id)
-    try:
-        services.plan_step_remove(actor=request.user, step=step)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Step removed. Plans already made are not changed.")
-    return redirect("outreach:plans")
+    return act(
+        request,
+        lambda: services.plan_step_remove(actor=request.user, step=step),
+        success="Step removed. Plans already made are not changed.",
+        then="outreach:plans",
+    )
 
 
 # --- The supporter's side ------------------------------------------------------------------

@@ -7,7 +7,6 @@ a family member's) and former employees.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
-from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.forms import act, posted, render_form, submit
 
 from . import selectors, services
 from .forms import AvailabilityForm, DirectoryFilterForm, OnCallShiftForm, SupporterProfileForm
@@ -115,18 +114,17 @@ def mine(request):
 @roles_required(Role.PEER_SUPPORTER)
 @require_POST
 def setup(request):
-    try:
-        services.supporter_profile_create(
+    return act(
+        request,
+        lambda: services.supporter_profile_create(
             actor=request.user,
             user=request.user,
             status=services.Status.ACTIVE,
             reason="Set up by the supporter",
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your directory entry is set up. Colleagues can now find you.")
-    return redirect("roster:mine")
+        ),
+        success="Your directory entry is set up. Colleagues can now find you.",
+        then="roster:mine",
+    )
 
 
 @roles_required(Role.PEER_SUPPORTER)

@@ -23,7 +23,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
 from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import supporter_for_viewer
-from peersupport.web.forms import apply_service_errors, posted, submit
+from peersupport.web.forms import act, apply_service_errors, posted, submit
 
 from . import selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
@@ -137,13 +137,12 @@ def _thread(request, req, *, back: str):
     action = request.POST.get("action") if request.method == "POST" else None
     form = ReplyForm(request.POST if action else None)
     if action == "withdraw":
-        try:
-            services.request_withdraw(request=req)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Your request is withdrawn.")
-        return redirect(request.path)
+        return act(
+            request,
+            lambda: services.request_withdraw(request=req),
+            success="Your request is withdrawn.",
+            then=request.path,
+        )
     if action == "reply":
         if done := submit(
             request,

@@ -85,6 +85,21 @@ def submit(
     return redirect(then(result) if callable(then) else then)
 
 
+def act(
+    request: HttpRequest, call: Callable[[], Any], *, success: Message, then: Target
+) -> HttpResponse:
+    """A button with no page of its own: call the service, say ``success`` (or, on its
+    ``ValidationError``, its messages with ``messages.error``) and redirect to ``then``."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if success is not None:
+            messages.success(request, success(result) if callable(success) else success)
+    return redirect(then)
+
+
 def page_status(request: HttpRequest) -> int:
     """200 for a page shown on a GET; 400 for one shown again after a POST, which failed."""
     return 400 if request.method == "POST" else 200

@@ -1,7 +1,6 @@
 """The kernel's pages for people, units and roles (the URL namespace ``accounts``)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,7 +17,7 @@ from peersupport.accounts.forms import (
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
 
-from .forms import posted, render_form, submit
+from .forms import act, posted, render_form, submit
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -88,18 +87,17 @@ def role_list(request):
 def role_revoke(request, grant_id: int):
     grant = selectors.role_grant(grant_id)
     form = RoleRevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.role_revoke(
-                actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Revoked {grant.get_role_display()} from {grant.user}.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Say why the role is revoked.")
-    return redirect("accounts:role_list")
+        return redirect("accounts:role_list")
+    return act(
+        request,
+        lambda: services.role_revoke(
+            actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
+        ),
+        success=f"Revoked {grant.get_role_display()} from {grant.user}.",
+        then="accounts:role_list",
+    )
 
 
 # --- Units ----------------------------------------------------------------------------------

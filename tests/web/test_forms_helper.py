@@ -164,3 +164,17 @@ def test_then_may_use_the_result():
         then=lambda url: url,
     )
     assert response["Location"] == "/items/7/"
+
+
+def test_act_says_what_happened_and_redirects_either_way():
+    from peersupport.web.forms import act
+
+    request = _request("POST")
+    response = act(request, lambda: Service()("x"), success="Done.", then="/back/")
+    assert response["Location"] == "/back/"
+    assert [str(m) for m in get_messages(request)] == ["Done."]
+    request = _request("POST")
+    failing = Service(ValidationError(["Not now."]))
+    response = act(request, lambda: failing("x"), success="Done.", then="/back/")
+    assert response["Location"] == "/back/"
+    assert [str(m) for m in get_messages(request)] == ["Not now."]
