@@ -2,6 +2,7 @@
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from .models import DERIVED_ROLES, Employee, Role, RoleGrant, Unit, User
@@ -127,3 +128,25 @@ def role_holders(*roles: str) -> list[User]:
         raise ValueError("role_holders lists granted roles only")
     ids = RoleGrant.objects.current().filter(role__in=roles).values("user_id")
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
+
+
+def role_grant(grant_id: int) -> RoleGrant:
+    """A role grant in force (``role_grants``), by id; 404 for any other."""
+    grant = role_grants().filter(pk=grant_id).first()
+    if grant is None:
+        raise Http404
+    return grant
+
+
+def unit(unit_id: int) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def employee(employee_id: int) -> Employee:
+    employee = Employee.objects.filter(pk=employee_id).first()
+    if employee is None:
+        raise Http404
+    return employee

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
+from peersupport.notifications.models import Notification
 from peersupport.resources.models import Category, Resource
 
 from .models import DutyAssignment, Escalation, EscalationRecipient
@@ -23,6 +24,19 @@ def escalations_for(user: User) -> QuerySet[Escalation]:
     if user.has_role(*OVERSEERS):
         return qs
     return qs.filter(Q(raised_by=user) | Q(recipients__user=user)).distinct()
+
+
+def escalation_lists_for(
+    user: User, *, open_limit: int = 200, resolved_limit: int = 50
+) -> tuple[QuerySet[Escalation], QuerySet[Escalation]]:
+    """The escalations ``user`` may see (``escalations_for``): the unresolved ones and the
+    latest resolved ones."""
+    escalations = escalations_for(user)
+    resolved = Escalation.Status.RESOLVED
+    return (
+        escalations.exclude(status=resolved)[:open_limit],
+        escalations.filter(status=resolved)[:resolved_limit],
+    )
 
 
 def escalation_for(user: User, public_id) -> Escalation:
@@ -61,6 +75,24 @@ _WAITING_SQL = f"""
 
 def recipients(escalation: Escalation) -> QuerySet[EscalationRecipient]:
     return escalation.recipients.select_related("user__employee")
+
+
+def deliveries_of(escalation: Escalation) -> QuerySet[Notification]:
+    """The alerts sent about an escalation, newest first (its page is already behind
+    ``escalation_for``)."""
+    return (
+        Notification.objects.filter(topic=f"escalation:{escalation.pk}")
+        .select_related("user")
+        .order_by("-created_at")
+    )
+
+
+def duty_assignment(assignment_id: int) -> DutyAssignment:
+    """One roster entry (the roster is read by its keepers; the view checks the role)."""
+    assignment = DutyAssignment.objects.filter(pk=assignment_id).first()
+    if assignment is None:
+        raise Http404
+    return assignment
 
 
 def roster(*, now=None) -> QuerySet[DutyAssignment]:

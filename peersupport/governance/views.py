@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,7 +16,8 @@ from peersupport.accounts.permissions import public, roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import apply_service_errors, posted
+from peersupport.web.forms import submit as submit_form  # ``submit`` is a view here
 from peersupport.web.pdf import pdf_bytes, pdf_file_response, pdf_response
 
 from . import selectors, services
@@ -23,6 +25,10 @@ from .forms import AcknowledgeForm, ExceptionCategoryForm, PolicyVersionForm, Re
 from .models import PolicyDocument
 
 READERS = (Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR)
+
+
+def _version_url(version) -> str:
+    return reverse("governance:version", args=[version.pk])
 
 
 @roles_required(*READERS)
@@ -93,16 +99,16 @@ def draft(request, kind: str):
         form = PolicyVersionForm(document=document, initial=initial)
         return _form_page(request, document=document, form=form)
     form = PolicyVersionForm(request.POST, document=document)
-    if form.is_valid():
-        try:
-            version = services.policy_version_draft(
-                actor=request.user, document=document, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Version {version.number} is saved as a draft.")
-            return redirect("governance:version", version_id=version.pk)
+    if done := submit_form(
+        request,
+        form,
+        lambda: services.policy_version_draft(
+            actor=request.user, document=document, **form.cleaned_data
+        ),
+        success=lambda version: f"Version {version.number} is saved as a draft.",
+        then=_version_url,
+    ):
+        return done
     return _form_page(request, document=document, form=form, status=400)
 
 
@@ -124,14 +130,16 @@ def edit(request, version_id: int):
         form = PolicyVersionForm(document=document, initial=initial)
         return _form_page(request, document=document, form=form, version=version)
     form = PolicyVersionForm(request.POST, document=document)
-    if form.is_valid():
-        try:
-            services.policy_version_edit(actor=request.user, version=version, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Version {version.number} is saved.")
-            return redirect("governance:version", version_id=version.pk)
+    if done := submit_form(
+        request,
+        form,
+        lambda: services.policy_version_edit(
+            actor=request.user, version=version, **form.cleaned_data
+        ),
+        success=f"Version {version.number} is saved.",
+        then=_version_url(version),
+    ):
+        return done
     return _form_page(request, document=document, form=form, version=version, status=400)
 
 
@@ -296,22 +304,19 @@ def _category_form_page(request, *, form, category=None):
 @require_http_methods(["GET", "POST"])
 def category_create(request):
     form = ExceptionCategoryForm(
-        request.POST if request.method == "POST" else None,
-        adding=True,
-        initial={"order": selectors.next_category_order()},
+        posted(request), adding=True, initial={"order": selectors.next_category_order()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            category = services.exception_category_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Added “{category.name}”. Supporters can raise it now; the notice lists it "
-                "from its next approved version.",
-            )
-            return redirect("governance:categories")
+    if done := submit_form(
+        request,
+        form,
+        lambda: services.exception_category_create(actor=request.user, **form.cleaned_data),
+        success=lambda category: (
+            f"Added “{category.name}”. Supporters can raise it now; the "
+            "notice lists it from its next approved version."
+        ),
+        then="governance:categories",
+    ):
+        return done
     return _category_form_page(request, form=form)
 
 
@@ -320,23 +325,19 @@ def category_create(request):
 def category_edit(request, category_id: int):
     category = selectors.exception_category(category_id)
     initial = {name: getattr(category, name) for name in services.CATEGORY_FIELDS}
-    form = ExceptionCategoryForm(
-        request.POST if request.method == "POST" else None, adding=False, initial=initial
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            category = services.exception_category_update(
-                actor=request.user, category=category, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Saved “{category.name}”. The notice shows the change from its next approved "
-                "version.",
-            )
-            return redirect("governance:categories")
+    form = ExceptionCategoryForm(posted(request), adding=False, initial=initial)
+    if done := submit_form(
+        request,
+        form,
+        lambda: services.exception_category_update(
+            actor=request.user, category=category, **form.cleaned_data
+        ),
+        success=lambda saved: (
+            f"Saved “{saved.name}”. The notice shows the change from its next approved version."
+        ),
+        then="governance:categories",
+    ):
+        return done
     return _category_form_page(request, form=form, category=category)
 
 
@@ -350,19 +351,17 @@ def _category_state(request, category_id: int, *, retire: bool):
             "nothing changed.",
         )
         return redirect("governance:categories")
-    errors = ()
-    if request.method == "POST":
-        service = (
-            services.exception_category_retire if retire else services.exception_category_restore
-        )
-        try:
-            service(actor=request.user, category=category)
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            done = "Retired" if retire else "Restored"
-            messages.success(request, f"{done} “{category.name}”.")
-            return redirect("governance:categories")
+    errors: list[str] = []
+    service = services.exception_category_retire if retire else services.exception_category_restore
+    if done := submit_form(
+        request,
+        None,
+        lambda: service(actor=request.user, category=category),
+        success=f"{'Retired' if retire else 'Restored'} “{category.name}”.",
+        then="governance:categories",
+        errors=errors,
+    ):
+        return done
     context = {"category": category, "retire": retire, "errors": errors}
     return render(request, "governance/category_state.html", context, status=400 if errors else 200)
 

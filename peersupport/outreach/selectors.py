@@ -9,11 +9,19 @@ from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, User
+from peersupport.accounts.models import FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.roster.selectors import matching_supporters
 
-from .models import AffectedPerson, Assignment, Attempt, FollowUpTask, GroupSession, Outreach
+from .models import (
+    AffectedPerson,
+    Assignment,
+    Attempt,
+    FollowUpTask,
+    GroupSession,
+    Outreach,
+    PlanStep,
+)
 from .rules import AREAS
 
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
@@ -88,6 +96,55 @@ def people_of(outreach: Outreach) -> list[AffectedPerson]:
             (a for a in person.assignments.all() if a.status in Assignment.ACTIVE), None
         )
     return people
+
+
+def relatives_not_on(outreach: Outreach, people: list[AffectedPerson]) -> list[FamilyMember]:
+    """The relatives of the employees among ``people`` (an outreach's, for its staff page)
+    who are not on the outreach themselves."""
+    on_outreach = {p.family_member_id for p in people if p.family_member_id}
+    employees = [p.employee for p in people if p.employee_id]
+    return [
+        member
+        for member in FamilyMember.objects.filter(employee__in=employees).select_related("employee")
+        if member.pk not in on_outreach
+    ]
+
+
+def relative_for_staff(outreach: Outreach, family_member_id) -> FamilyMember | None:
+    """A relative of an employee on ``outreach``, or None: the staff may add only them."""
+    return FamilyMember.objects.filter(
+        pk=family_member_id or 0,
+        employee__in=[p.employee for p in outreach.people.filter(employee__isnull=False)],
+    ).first()
+
+
+def session_for_staff(session_id: int) -> GroupSession:
+    """A group session with its outreach (the staff see every outreach); 404 if none."""
+    session = GroupSession.objects.select_related("outreach").filter(pk=session_id).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def plan_steps() -> list[PlanStep]:
+    return list(PlanStep.objects.all())
+
+
+def plan_step(step_id: int) -> PlanStep:
+    step = PlanStep.objects.filter(pk=step_id).first()
+    if step is None:
+        raise Http404
+    return step
+
+
+def tasks_with_attempts(person: AffectedPerson) -> list[FollowUpTask]:
+    """A person's follow-ups with their attempts (for a page already behind an access rule)."""
+    return list(person.tasks.prefetch_related("attempts"))
+
+
+def accepted_assignment_for(user: User, person: AffectedPerson) -> Assignment:
+    """The assignment ``user`` accepted for ``person`` (``task_for_supporter`` found one)."""
+    return Assignment.objects.get(person=person, supporter=user, status=Assignment.Status.ACCEPTED)
 
 
 def sessions_of(outreach: Outreach) -> QuerySet[GroupSession]:

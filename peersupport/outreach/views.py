@@ -6,16 +6,16 @@ Every action URL takes POST; a GET of one leads back to the page it lives on.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peersupport.accounts.models import FamilyMember, Role
+from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import act, apply_service_errors, posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
@@ -32,9 +32,15 @@ from .forms import (
     TaskForm,
     default_session_start,
 )
-from .models import Assignment, Attempt, EventType, GroupSession, PlanStep
+from .models import Attempt, EventType
 
 staff_only = roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+
+
+def _detail_url(outreach) -> str:
+    return reverse("outreach:detail", args=[outreach.public_id])
+
+
 supporter_only = roles_required(Role.PEER_SUPPORTER)
 
 
@@ -58,21 +64,16 @@ def board(request):
 @staff_only
 @require_http_methods(["GET", "POST"])
 def open_outreach(request):
-    form = OpenForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outreach = services.outreach_open(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Outreach opened. Add the people affected.")
-            return redirect("outreach:detail", public_id=outreach.public_id)
-    return render(
+    form = OpenForm(posted(request))
+    if done := submit(
         request,
-        "outreach/open.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+        form,
+        lambda: services.outreach_open(actor=request.user, **form.cleaned_data),
+        success="Outreach opened. Add the people affected.",
+        then=_detail_url,
+    ):
+        return done
+    return render_form(request, "outreach/open.html", {"form": form})
 
 
 def _detail(request, outreach, *, status=200, errors=(), **forms):
@@ -80,13 +81,7 @@ def _detail(request, outreach, *, status=200, errors=(), **forms):
         # The forms are not on the page of a closed outreach: say why nothing happened.
         errors = [*errors, "This outreach is closed; nothing on it can be changed."]
     people = selectors.people_of(outreach)
-    on_outreach = {p.family_member_id for p in people if p.family_member_id}
-    employees = [p.employee for p in people if p.employee_id]
-    relatives = [
-        member
-        for member in FamilyMember.objects.filter(employee__in=employees).select_related("employee")
-        if member.pk not in on_outreach
-    ]
+    relatives = selectors.relatives_not_on(outreach, people)
     context = {
         "outreach": outreach,
         "people": people,
@@ -124,10 +119,7 @@ def person_add(request, public_id):
             if form.is_valid():
                 services.person_add(actor=request.user, outreach=outreach, employee=form.employee)
         elif kind == "family":
-            member = FamilyMember.objects.filter(
-                pk=request.POST.get("family_member") or 0,
-                employee__in=[p.employee for p in outreach.people.filter(employee__isnull=False)],
-            ).first()
+            member = selectors.relative_for_staff(outreach, request.POST.get("family_member"))
             if member is None:
                 raise ValidationError("Choose a relative of someone on this outreach.")
             services.person_add(actor=request.user, outreach=outreach, family_member=member)
@@ -174,23 +166,28 @@ def assign(request, person_id: int):
     if request.method == "GET":
         return _assign_page(request, person, form)
     warn = False
-    if form.is_valid():
+
+    def make():
+        nonlocal warn
         try:
-            services.assignment_make(
+            return services.assignment_make(
                 actor=request.user,
                 person=person,
                 supporter=form.cleaned_data["supporter"],
                 chain_reason=form.cleaned_data["chain_reason"],
             )
-        except ValidationError as exc:
-            warn = isinstance(exc, services.ChainOfCommandWarning)
-            if hasattr(exc, "error_dict"):
-                apply_service_errors(form, exc)
-            else:
-                form.add_error(None, exc)
-        else:
-            messages.success(request, "Assigned. The supporter has been told.")
-            return redirect("outreach:detail", public_id=person.outreach.public_id)
+        except services.ChainOfCommandWarning:
+            warn = True
+            raise
+
+    if done := submit(
+        request,
+        form,
+        make,
+        success="Assigned. The supporter has been told.",
+        then=_detail_url(person.outreach),
+    ):
+        return done
     return _assign_page(request, person, form, status=400, warn=warn)
 
 
@@ -233,27 +230,28 @@ def session_add(request, public_id):
     if request.method == "GET":
         return redirect("outreach:detail", public_id=outreach.public_id)
     form = GroupSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.group_session_schedule(
-                actor=request.user, outreach=outreach, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                return _detail(request, outreach, status=400, errors=_errors(exc))
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Group session scheduled.")
-            return redirect("outreach:detail", public_id=outreach.public_id)
-    return _detail(request, outreach, status=400, session_form=form)
+    errors: list[str] = []
+    if done := submit(
+        request,
+        form,
+        lambda: services.group_session_schedule(
+            actor=request.user, outreach=outreach, **form.cleaned_data
+        ),
+        success="Group session scheduled.",
+        then=_detail_url(outreach),
+        errors=errors,
+    ):
+        return done
+    # After a refusal that is not about the form's fields, the form is offered afresh.
+    return _detail(
+        request, outreach, status=400, errors=errors, session_form=None if errors else form
+    )
 
 
 @staff_only
 @require_http_methods(["GET", "POST"])
 def session_attendance(request, session_id: int):
-    session = GroupSession.objects.select_related("outreach").filter(pk=session_id).first()
-    if session is None:
-        raise Http404
+    session = selectors.session_for_staff(session_id)
     if request.method == "POST":
         form = AttendanceForm(request.POST)
         try:
@@ -275,19 +273,19 @@ def close(request, public_id):
     if request.method == "GET":
         return redirect("outreach:detail", public_id=outreach.public_id)
     form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.outreach_close(
-                actor=request.user, outreach=outreach, summary=form.cleaned_data["summary"]
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                return _detail(request, outreach, status=400, errors=_errors(exc), close_form=form)
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Outreach closed.")
-            return redirect("outreach:board")
-    return _detail(request, outreach, status=400, close_form=form)
+    errors: list[str] = []
+    if done := submit(
+        request,
+        form,
+        lambda: services.outreach_close(
+            actor=request.user, outreach=outreach, summary=form.cleaned_data["summary"]
+        ),
+        success="Outreach closed.",
+        then="outreach:board",
+        errors=errors,
+    ):
+        return done
+    return _detail(request, outreach, status=400, errors=errors, close_form=form)
 
 
 @roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
@@ -296,45 +294,36 @@ def plans(request):
     """The follow-up plan of each event type. The coordinator changes them; the BHS manager
     reads them."""
     can_edit = request.user.has_role(Role.COORDINATOR)
-    form = PlanStepForm(request.POST if request.method == "POST" else None) if can_edit else None
-    if request.method == "POST":
-        if not can_edit:
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.plan_step_add(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, "Step added. Plans already made are not changed.")
-                return redirect("outreach:plans")
-    steps = list(PlanStep.objects.all())
+    form = PlanStepForm(posted(request)) if can_edit else None
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    if done := submit(
+        request,
+        form,
+        lambda: services.plan_step_add(actor=request.user, **form.cleaned_data),
+        success="Step added. Plans already made are not changed.",
+        then="outreach:plans",
+    ):
+        return done
+    steps = selectors.plan_steps()
     by_type = [
         (label, [s for s in steps if s.event_type == value]) for value, label in EventType.choices
     ]
-    return render(
-        request,
-        "outreach/plans.html",
-        {"by_type": by_type, "form": form, "can_edit": can_edit},
-        status=400 if request.method == "POST" else 200,
+    return render_form(
+        request, "outreach/plans.html", {"by_type": by_type, "form": form, "can_edit": can_edit}
     )
 
 
 @roles_required(Role.COORDINATOR)
 @require_POST
 def plan_step_remove(request, step_id: int):
-    step = PlanStep.objects.filter(pk=step_id).first()
-    if step is None:
-        raise Http404
-    try:
-        services.plan_step_remove(actor=request.user, step=step)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Step removed. Plans already made are not changed.")
-    return redirect("outreach:plans")
+    step = selectors.plan_step(step_id)
+    return act(
+        request,
+        lambda: services.plan_step_remove(actor=request.user, step=step),
+        success="Step removed. Plans already made are not changed.",
+        then="outreach:plans",
+    )
 
 
 # --- The supporter's side ------------------------------------------------------------------
@@ -350,7 +339,7 @@ def mine(request):
 
 def _assignment_page(request, assignment, *, status=200, errors=()):
     person = assignment.person
-    tasks = list(person.tasks.prefetch_related("attempts"))
+    tasks = selectors.tasks_with_attempts(person)
     return render(
         request,
         "outreach/assignment.html",
@@ -403,9 +392,7 @@ def assignment_answer(request, assignment_id: int):
 @require_http_methods(["GET", "POST"])
 def attempt(request, task_id: int):
     task = selectors.task_for_supporter(request.user, task_id)
-    held = Assignment.objects.get(
-        person=task.person, supporter=request.user, status=Assignment.Status.ACCEPTED
-    )
+    held = selectors.accepted_assignment_for(request.user, task.person)
     if request.method == "GET":
         return redirect("outreach:assignment", assignment_id=held.pk)
     form = AttemptForm(request.POST)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -20,7 +21,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import submit
 from peersupport.web.pdf import pdf_response
 
 from . import selectors, services, signatures
@@ -34,7 +35,7 @@ REVOKE_LABEL = "The person asked to revoke this release"
 END_LABEL = "The expiry event has happened"
 
 
-def _service_errors(form, exc: ValidationError) -> None:
+def _signature_errors(form, exc: ValidationError) -> ValidationError:
     """The services call the signature "signature"; on the form it belongs to the method."""
     if hasattr(exc, "error_dict") and "signature" in exc.error_dict:
         errors = dict(exc.error_dict)
@@ -44,8 +45,8 @@ def _service_errors(form, exc: ValidationError) -> None:
             else "signature_kind"
         )
         errors[field] = errors.pop("signature")
-        exc = ValidationError(errors)
-    apply_service_errors(form, exc)
+        return ValidationError(errors)
+    return exc
 
 
 # --- The supporter: releases of a request they hold ----------------------------------------------
@@ -95,19 +96,23 @@ def _create(request, request_id: int, upload: signatures.MemoryOnlyUpload):
         form = ReleaseForm(initial={"person_name": (req.identity or {}).get("name", "")})
         return _create_page(request, req, form)
     form = ReleaseForm(request.POST, request.FILES, scan_too_large=upload.too_large)
-    if form.is_valid():
+
+    def create():
         try:
-            release = services.release_create(
-                actor=request.user, request=req, **form.service_kwargs()
-            )
+            return services.release_create(actor=request.user, request=req, **form.service_kwargs())
         except ValidationError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Release {release.number} is recorded. Give the person a copy (the PDF).",
-            )
-            return redirect("releases:detail", release_id=release.pk)
+            raise _signature_errors(form, exc) from None
+
+    if done := submit(
+        request,
+        form,
+        create,
+        success=lambda release: (
+            f"Release {release.number} is recorded. Give the person a copy (the PDF)."
+        ),
+        then=lambda release: reverse("releases:detail", args=[release.pk]),
+    ):
+        return done
     return _create_page(request, req, form, status=400)
 
 
@@ -204,22 +209,21 @@ def disclose(request, release_id: int):
             return redirect("releases:detail", release_id=release.pk)
         return _disclose_page(request, release, DisclosureForm(release=release))
     form = DisclosureForm(request.POST, release=release)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.disclosure_record(
-                actor=request.user,
-                release=release,
-                disclosed_on=data["disclosed_on"],
-                recipient=data["recipient"],
-                items=data["items"],
-                purpose=release.purpose,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "The disclosure is recorded in the release's accounting.")
-            return redirect("releases:detail", release_id=release.pk)
+    if done := submit(
+        request,
+        form,
+        lambda: services.disclosure_record(
+            actor=request.user,
+            release=release,
+            disclosed_on=form.cleaned_data["disclosed_on"],
+            recipient=form.cleaned_data["recipient"],
+            items=form.cleaned_data["items"],
+            purpose=release.purpose,
+        ),
+        success="The disclosure is recorded in the release's accounting.",
+        then=reverse("releases:detail", args=[release.pk]),
+    ):
+        return done
     return _disclose_page(request, release, form, status=400)
 
 

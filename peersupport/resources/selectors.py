@@ -3,6 +3,7 @@ the coordinator, who may bring them back."""
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
+from django.http import Http404
 
 from peersupport.accounts.models import Role
 
@@ -62,3 +63,19 @@ def resources_visible_to(user) -> QuerySet[Resource]:
     if user.is_authenticated and user.has_role(Role.COORDINATOR):
         return Resource.objects.all()
     return Resource.objects.active()
+
+
+def resource_for(user, resource_id: int) -> Resource:
+    """A resource ``user`` may see (``resources_visible_to``); 404 for any other."""
+    resource = resources_visible_to(user).filter(pk=resource_id).first()
+    if resource is None:
+        raise Http404
+    return resource
+
+
+def active_resource(resource_id: int) -> Resource:
+    """A resource in the public directory; 404 for a retired or unknown one."""
+    resource = resources_active().filter(pk=resource_id).first()
+    if resource is None:
+        raise Http404
+    return resource

@@ -1,14 +1,13 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms import ReasonForm, ResourceFilterForm, ResourceForm
@@ -70,7 +69,7 @@ def public_list(request):
 @signed_in
 @require_GET
 def resource_detail(request, resource_id: int):
-    resource = get_object_or_404(selectors.resources_visible_to(request.user), pk=resource_id)
+    resource = selectors.resource_for(request.user, resource_id)
     return render(
         request,
         "resources/resource_detail.html",
@@ -81,7 +80,7 @@ def resource_detail(request, resource_id: int):
 @public
 @require_GET
 def public_detail(request, resource_id: int):
-    resource = get_object_or_404(selectors.resources_active(), pk=resource_id)
+    resource = selectors.active_resource(resource_id)
     return render(
         request,
         "resources/resource_detail.html",
@@ -103,77 +102,67 @@ def retired_list(request):
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def resource_create(request):
-    form = ResourceForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            resource = services.resource_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Added {resource} to the directory.")
-            return redirect(resource)
-    return render(
+    form = ResourceForm(posted(request))
+    if done := submit(
         request,
-        "resources/resource_form.html",
-        {"form": form, "resource": None},
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda: services.resource_create(actor=request.user, **form.cleaned_data),
+        success=lambda resource: f"Added {resource} to the directory.",
+        then=lambda resource: resource,
+    ):
+        return done
+    return render_form(request, "resources/resource_form.html", {"form": form, "resource": None})
 
 
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def resource_edit(request, resource_id: int):
-    resource = get_object_or_404(selectors.resources_visible_to(request.user), pk=resource_id)
+    resource = selectors.resource_for(request.user, resource_id)
     # The form writes what was typed onto the instance; the page keeps the stored name.
     title = resource.name
-    form = ResourceForm(request.POST if request.method == "POST" else None, instance=resource)
-    if request.method == "POST" and form.is_valid():
-        try:
-            resource = services.resource_update(
-                actor=request.user, resource=resource, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Saved {resource}.")
-            return redirect(resource)
-    return render(
+    form = ResourceForm(posted(request), instance=resource)
+    if done := submit(
+        request,
+        form,
+        lambda: services.resource_update(
+            actor=request.user, resource=resource, **form.cleaned_data
+        ),
+        success=lambda saved: f"Saved {saved}.",
+        then=lambda saved: saved,
+    ):
+        return done
+    return render_form(
         request,
         "resources/resource_form.html",
         {"form": form, "resource": resource, "title": title},
-        status=400 if form.errors else 200,
     )
 
 
 def _change_state(request, resource_id: int, *, retire: bool):
     """The retire and restore pages: confirm, say why, one service call."""
-    resource = get_object_or_404(selectors.resources_visible_to(request.user), pk=resource_id)
+    resource = selectors.resource_for(request.user, resource_id)
     if resource.is_active != retire:
         messages.info(
             request,
             f"{resource} is {'already retired' if retire else 'not retired'}; nothing changed.",
         )
         return redirect(resource)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        service = services.resource_retire if retire else services.resource_restore
-        try:
-            service(actor=request.user, resource=resource, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if retire:
-                messages.success(
-                    request, f"Retired {resource}. It no longer shows in the directory."
-                )
-                return redirect("resources:retired")
-            messages.success(request, f"Restored {resource} to the directory.")
-            return redirect(resource)
-    return render(
+    form = ReasonForm(posted(request))
+    service = services.resource_retire if retire else services.resource_restore
+    if done := submit(
+        request,
+        form,
+        lambda: service(actor=request.user, resource=resource, reason=form.cleaned_data["reason"]),
+        success=f"Retired {resource}. It no longer shows in the directory."
+        if retire
+        else f"Restored {resource} to the directory.",
+        then="resources:retired" if retire else resource,
+    ):
+        return done
+    return render_form(
         request,
         "resources/resource_state.html",
         {"form": form, "resource": resource, "retire": retire},
-        status=400 if form.errors else 200,
     )
 
 

@@ -7,7 +7,6 @@ a family member's) and former employees.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import act, posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
@@ -120,18 +119,17 @@ def mine(request):
 @roles_required(Role.PEER_SUPPORTER)
 @require_POST
 def setup(request):
-    try:
-        services.supporter_profile_create(
+    return act(
+        request,
+        lambda: services.supporter_profile_create(
             actor=request.user,
             user=request.user,
             status=services.Status.ACTIVE,
             reason="Set up by the supporter",
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Your directory entry is set up. Colleagues can now find you.")
-    return redirect("roster:mine")
+        ),
+        success="Your directory entry is set up. Colleagues can now find you.",
+        then="roster:mine",
+    )
 
 
 @roles_required(Role.PEER_SUPPORTER)
@@ -166,24 +164,23 @@ def edit_profile(request):
     if profile is None:
         return redirect("roster:mine")
     form = SupporterProfileForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.supporter_update_profile(
-                actor=request.user,
-                profile=profile,
-                bio=data["bio"],
-                areas=data["areas"],
-                gender=data["gender"],
-                show_gender=data["show_gender"],
-                photo=data["photo"] or None,
-                remove_photo=data["remove_photo"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Your directory entry is saved.")
-            return redirect("roster:mine")
+    if done := submit(
+        request,
+        form,
+        lambda: services.supporter_update_profile(
+            actor=request.user,
+            profile=profile,
+            bio=form.cleaned_data["bio"],
+            areas=form.cleaned_data["areas"],
+            gender=form.cleaned_data["gender"],
+            show_gender=form.cleaned_data["show_gender"],
+            photo=form.cleaned_data["photo"] or None,
+            remove_photo=form.cleaned_data["remove_photo"],
+        ),
+        success="Your directory entry is saved.",
+        then="roster:mine",
+    ):
+        return done
     return _mine(request, profile, profile_form=form, status=400)
 
 
@@ -194,19 +191,19 @@ def add_shift(request):
     if profile is None:
         return redirect("roster:mine")
     form = OnCallShiftForm(request.POST)
-    if form.is_valid():
-        try:
-            services.oncall_shift_add(
-                actor=request.user,
-                profile=profile,
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "On-call shift added.")
-            return redirect("roster:mine")
+    if done := submit(
+        request,
+        form,
+        lambda: services.oncall_shift_add(
+            actor=request.user,
+            profile=profile,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        ),
+        success="On-call shift added.",
+        then="roster:mine",
+    ):
+        return done
     return _mine(request, profile, shift_form=form, status=400)
 
 
@@ -263,26 +260,23 @@ def _status_choices(profile):
 @require_http_methods(["GET", "POST"])
 def set_status(request, profile_id: int):
     profile = selectors.profile_for_coordinator(profile_id)
-    form = StatusForm(
-        request.POST if request.method == "POST" else None, choices=_status_choices(profile)
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            profile = services.supporter_set_status(
-                actor=request.user,
-                profile=profile,
-                status=data["status"],
-                reason=data["reason"],
-                inactive_reason=data["inactive_reason"],
-                inactive_until=data["inactive_until"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{profile.name} is now {profile.get_status_display()}.")
-            return redirect("roster:manage")
-    return render(
+    form = StatusForm(posted(request), choices=_status_choices(profile))
+    if done := submit(
+        request,
+        form,
+        lambda: services.supporter_set_status(
+            actor=request.user,
+            profile=profile,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            inactive_reason=form.cleaned_data["inactive_reason"],
+            inactive_until=form.cleaned_data["inactive_until"],
+        ),
+        success=lambda saved: f"{saved.name} is now {saved.get_status_display()}.",
+        then="roster:manage",
+    ):
+        return done
+    return render_form(
         request,
         "roster/set_status.html",
         {
@@ -292,5 +286,4 @@ def set_status(request, profile_id: int):
             if profile.status == SupporterProfile.Status.APPOINTED
             else None,
         },
-        status=400 if request.method == "POST" else 200,
     )

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import User
+from peersupport.accounts.models import Language, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
@@ -94,6 +94,60 @@ def held_request(user: User, public_id, *, audit: bool = True) -> SupportRequest
     if audit:
         record(actor=user, action=AuditAction.REQUEST_VIEWED, target=req)
     return req
+
+
+def unpurged_held_request(user: User, request_id: int) -> SupportRequest:
+    """A request ``user`` holds, by its id, whose identity is not purged yet; 404 for any
+    other. Not an audited reading: the caller shows nothing of who asked."""
+    req = held_requests(user).filter(pk=request_id).first()
+    if req is None or req.purged_at is not None:
+        raise Http404
+    return req
+
+
+def held_request_by_id(user: User, request_id: int, *, audit: bool = True) -> SupportRequest:
+    """``held_request`` by the request's id (as in the supporter's URLs); 404 for any other.
+    With ``audit`` the reading that shows who asked is recorded."""
+    public_id = (
+        held_requests(user).filter(pk=request_id).values_list("public_id", flat=True).first()
+    )
+    if public_id is None:
+        raise Http404
+    return held_request(user, public_id, audit=audit)
+
+
+def open_and_recently_closed(
+    user: User, *, closed_limit: int
+) -> tuple[list[SupportRequest], list[SupportRequest]]:
+    """The requests ``user`` holds that are open, and the latest ones they closed."""
+    held = list(held_requests(user).filter(status__in=SupportRequest.OPEN_STATUSES))
+    closed = list(
+        held_requests(user)
+        .filter(status=SupportRequest.Status.CLOSED)
+        .order_by("-closed_at")[:closed_limit]
+    )
+    return held, closed
+
+
+def own_followups_with_contact(user: User, *, request: SupportRequest | None = None) -> list:
+    """``own_followups`` with their contacts, optionally only those of one request."""
+    followups = own_followups(user)
+    if request is not None:
+        followups = followups.filter(request=request)
+    return list(followups.select_related("contact"))
+
+
+def language_names(language_ids) -> dict[int, str]:
+    """Language names by id, in one query."""
+    return dict(Language.objects.filter(pk__in=language_ids).values_list("pk", "name"))
+
+
+def own_contact(user: User, contact_id: int) -> Contact:
+    """A contact ``user`` logged; 404 for anyone else's."""
+    contact = Contact.objects.filter(pk=contact_id, supporter=user).first()
+    if contact is None:
+        raise Http404
+    return contact
 
 
 def recent_contacts(user: User, *, limit: int = 5) -> QuerySet[Contact]:

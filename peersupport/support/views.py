@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,7 +23,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
 from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import supporter_for_viewer
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import act, apply_service_errors, posted, submit
 
 from . import selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
@@ -77,20 +78,20 @@ def ask(request):
         employee = getattr(request.user, "employee", None)
         initial["name"] = employee.full_name if employee else ""
         initial["supporter"] = request.GET.get("supporter") or None
-    form = EmployeeAskForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = _create(request, form, requester=request.user, kind=RequesterKind.EMPLOYEE)
-        except services.DuplicateSubmission:
-            messages.info(request, "Your request was already sent.")
-            return redirect("support:my_requests")
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "Your request is sent. A peer supporter will be in touch as you asked."
-            )
-            return redirect("support:my_request", public_id=created.request.public_id)
+    form = EmployeeAskForm(posted(request), initial=initial)
+    try:
+        done = submit(
+            request,
+            form,
+            lambda: _create(request, form, requester=request.user, kind=RequesterKind.EMPLOYEE),
+            success="Your request is sent. A peer supporter will be in touch as you asked.",
+            then=lambda created: reverse("support:my_request", args=[created.request.public_id]),
+        )
+    except services.DuplicateSubmission:
+        messages.info(request, "Your request was already sent.")
+        return redirect("support:my_requests")
+    if done:
+        return done
     return render(
         request,
         "support/ask.html",
@@ -136,24 +137,24 @@ def _thread(request, req, *, back: str):
     action = request.POST.get("action") if request.method == "POST" else None
     form = ReplyForm(request.POST if action else None)
     if action == "withdraw":
-        try:
-            services.request_withdraw(request=req)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Your request is withdrawn.")
-        return redirect(request.path)
-    if action == "reply" and form.is_valid():
-        try:
-            services.message_send(
+        return act(
+            request,
+            lambda: services.request_withdraw(request=req),
+            success="Your request is withdrawn.",
+            then=request.path,
+        )
+    if action == "reply":
+        if done := submit(
+            request,
+            form,
+            lambda: services.message_send(
                 request=req, sender=Message.Sender.REQUESTER, body=form.cleaned_data["body"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Message sent.")
-            return redirect(request.path)
-    elif action and action != "reply":
+            ),
+            success="Message sent.",
+            then=request.path,
+        ):
+            return done
+    elif action:
         form.is_valid()
         form.add_error(None, "Choose what to do.")
     return render(
@@ -180,7 +181,7 @@ def _thread(request, req, *, back: str):
 @require_http_methods(["GET", "POST"])
 def public_ask(request):
     initial = _initial(request)
-    form = PublicAskForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = PublicAskForm(posted(request), initial=initial)
     del form.fields["supporter"]
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,7 +225,7 @@ def _count_failure() -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check(request):
-    form = CodenameForm(request.POST if request.method == "POST" else None)
+    form = CodenameForm(posted(request))
     status = 200
     if request.method == "POST":
         if not _checks_left():

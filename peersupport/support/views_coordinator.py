@@ -5,13 +5,12 @@ codename and no message: the page could not show who asked even by mistake.
 """
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
+from peersupport.web.forms import submit
 
 from . import selectors, services
 from .forms_supporter import DebriefHandledForm
@@ -55,13 +54,13 @@ def overview(request):
 def debrief_handled(request, debrief_id: int):
     debrief = selectors.debrief_for_coordinator(debrief_id)
     form = DebriefHandledForm(request.POST)
-    if form.is_valid():
-        try:
-            services.debrief_handled(actor=request.user, debrief=debrief)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"Debrief with {debrief.supporter} marked as handled.")
-            return redirect("support:overview")
+    if done := submit(
+        request,
+        form,
+        lambda: services.debrief_handled(actor=request.user, debrief=debrief),
+        success=f"Debrief with {debrief.supporter} marked as handled.",
+        then="support:overview",
+    ):
+        return done
     errors = [str(e) for errs in form.errors.values() for e in errs]
     return _overview(request, status=400, errors=errors)

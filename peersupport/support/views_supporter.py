@@ -13,19 +13,17 @@ the same ownership check, just leads back to the page the action lives on.
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peersupport.accounts.models import Language, Role
+from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms_supporter import (
@@ -45,23 +43,15 @@ RECENTLY_CLOSED = 10
 
 
 def _held(user, request_id: int, *, audit: bool) -> SupportRequest:
-    """A request the supporter holds, by its id; 404 for any other. With ``audit`` it is read
-    through ``selectors.held_request``, which records that who asked was shown."""
-    public_id = (
-        selectors.held_requests(user)
-        .filter(pk=request_id)
-        .values_list("public_id", flat=True)
-        .first()
-    )
-    if public_id is None:
-        raise Http404
-    return selectors.held_request(user, public_id, audit=audit)
+    """A request the supporter holds, by its id; 404 for any other (``audit``: see
+    ``selectors.held_request_by_id``)."""
+    return selectors.held_request_by_id(user, request_id, audit=audit)
 
 
 def _wanted(requests) -> dict[int, dict[str, list[str]]]:
     """What each request asked for, in words: languages (one query for all) and areas."""
     language_ids = {lang for req in requests for lang in req.wanted_languages}
-    names = dict(Language.objects.filter(pk__in=language_ids).values_list("pk", "name"))
+    names = selectors.language_names(language_ids)
     areas = dict(ExperienceArea.choices)
     return {
         req.pk: {
@@ -78,15 +68,10 @@ def _wanted(requests) -> dict[int, dict[str, list[str]]]:
 def _inbox(request, *, status: int = 200, errors: list | None = None):
     user = request.user
     offers = list(selectors.pending_offers(user))
-    held = list(selectors.held_requests(user).filter(status__in=SupportRequest.OPEN_STATUSES))
-    closed = list(
-        selectors.held_requests(user)
-        .filter(status=SupportRequest.Status.CLOSED)
-        .order_by("-closed_at")[:RECENTLY_CLOSED]
-    )
+    held, closed = selectors.open_and_recently_closed(user, closed_limit=RECENTLY_CLOSED)
     wanted = _wanted([offer.request for offer in offers])
     today = timezone.localdate()
-    followups = list(selectors.own_followups(user).select_related("contact"))
+    followups = selectors.own_followups_with_contact(user)
     context = {
         "offers": [
             {
@@ -127,17 +112,18 @@ def offer_answer(request, offer_id: int):
     if request.method == "GET":
         return redirect("support:inbox")
     form = OfferAnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            req = services.offer_answer(actor=request.user, offer=offer, accept=form.accept)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            if form.accept:
-                messages.success(request, "You accepted the request. Reach out soon.")
-                return redirect("support:held", request_id=req.pk)
-            messages.success(request, "You passed. The request goes to the next supporter.")
-            return redirect("support:inbox")
+    if done := submit(
+        request,
+        form,
+        lambda: services.offer_answer(actor=request.user, offer=offer, accept=form.accept),
+        success=lambda req: (
+            "You accepted the request. Reach out soon."
+            if form.accept
+            else "You passed. The request goes to the next supporter."
+        ),
+        then=lambda req: reverse("support:held", args=[req.pk]) if form.accept else "support:inbox",
+    ):
+        return done
     return _inbox(request, status=400, errors=_form_errors(form))
 
 
@@ -145,16 +131,14 @@ def offer_answer(request, offer_id: int):
 @require_POST
 def debrief_ask(request):
     form = DebriefAskForm(request.POST)
-    if form.is_valid():
-        try:
-            services.debrief_request(actor=request.user)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "Your request for a debrief went to the coordinator, who will be in touch."
-            )
-            return redirect("support:inbox")
+    if done := submit(
+        request,
+        form,
+        lambda: services.debrief_request(actor=request.user),
+        success="Your request for a debrief went to the coordinator, who will be in touch.",
+        then="support:inbox",
+    ):
+        return done
     return _inbox(request, status=400, errors=_form_errors(form))
 
 
@@ -165,14 +149,14 @@ def followup_done(request, followup_id: int):
     if request.method == "GET":
         return redirect("support:inbox")
     form = FollowUpDoneForm(request.POST)
-    if form.is_valid():
-        try:
-            services.followup_done(actor=request.user, followup=followup)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Follow-up marked as done.")
-            return redirect("support:inbox")
+    if done := submit(
+        request,
+        form,
+        lambda: services.followup_done(actor=request.user, followup=followup),
+        success="Follow-up marked as done.",
+        then="support:inbox",
+    ):
+        return done
     return _inbox(request, status=400, errors=_form_errors(form))
 
 
@@ -188,9 +172,7 @@ def _held_page(request, req, *, reply_form=None, close_form=None, status: int = 
         "contact_method": ContactMethod(method).label if method in ContactMethod.values else "",
         "wanted": _wanted([req])[req.pk],
         "thread": list(req.messages.all()),
-        "followups": list(
-            selectors.own_followups(request.user).filter(request=req).select_related("contact")
-        ),
+        "followups": selectors.own_followups_with_contact(request.user, request=req),
         "today": timezone.localdate(),
         "reply_form": reply_form or SupporterMessageForm(),
         "close_form": close_form or CloseForm(),
@@ -206,19 +188,19 @@ def held(request, request_id: int):
     if request.method == "GET":
         return _held_page(request, req)
     form = SupporterMessageForm(request.POST)
-    if form.is_valid():
-        try:
-            services.message_send(
-                request=req,
-                sender=Message.Sender.SUPPORTER,
-                body=form.cleaned_data["body"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Message sent.")
-            return redirect("support:held", request_id=req.pk)
+    if done := submit(
+        request,
+        form,
+        lambda: services.message_send(
+            request=req,
+            sender=Message.Sender.SUPPORTER,
+            body=form.cleaned_data["body"],
+            actor=request.user,
+        ),
+        success="Message sent.",
+        then=reverse("support:held", args=[req.pk]),
+    ):
+        return done
     return _held_page(request, req, reply_form=form, status=400)
 
 
@@ -234,18 +216,15 @@ def held_close(request, request_id: int):
         form.is_valid()
         form.errors.clear()
         form.add_error(None, "Only an accepted request can be closed; this one is not open.")
-    elif form.is_valid():
-        try:
-            services.request_close(actor=request.user, request=req)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "Request closed. What identifies the person is deleted "
-                f"{settings.SUPPORT_RETENTION_DAYS} days after its follow-ups are done.",
-            )
-            return redirect("support:inbox")
+    elif done := submit(
+        request,
+        form,
+        lambda: services.request_close(actor=request.user, request=req),
+        success="Request closed. What identifies the person is deleted "
+        f"{settings.SUPPORT_RETENTION_DAYS} days after its follow-ups are done.",
+        then="support:inbox",
+    ):
+        return done
     # The page shows who asked again, so this reading is audited like any other.
     req = _held(request.user, request_id, audit=True)
     return _held_page(request, req, close_form=form, status=400)
@@ -255,38 +234,37 @@ def held_close(request, request_id: int):
 
 
 def _contact(request, req: SupportRequest | None):
-    form = ContactForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = ContactForm(posted(request))
+
+    def log():
         data = form.cleaned_data
-        try:
-            contact = services.contact_log(
-                actor=request.user,
-                date=data["date"],
-                duration_minutes=data["duration_minutes"],
-                mode=data["mode"],
-                requester_type=data["requester_type"],
-                topics=data["topics"],
-                limits_explained=data["limits_explained"],
-                notice_version=data["notice_version"],
-                referrals=list(data["referrals"]),
-                follow_up_on=data["follow_up_on"],
-                request=req,
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            text = "Contact logged."
-            if contact.follow_up_planned:
-                day = date_format(data["follow_up_on"], "j F Y")
-                text += f" You will be reminded to follow up on {day}."
-            messages.success(request, text)
-            return redirect("support:inbox")
-    status = 400 if request.method == "POST" else 200
-    return render(
+        return services.contact_log(
+            actor=request.user,
+            date=data["date"],
+            duration_minutes=data["duration_minutes"],
+            mode=data["mode"],
+            requester_type=data["requester_type"],
+            topics=data["topics"],
+            limits_explained=data["limits_explained"],
+            notice_version=data["notice_version"],
+            referrals=list(data["referrals"]),
+            follow_up_on=data["follow_up_on"],
+            request=req,
+        )
+
+    def logged(contact) -> str:
+        text = "Contact logged."
+        if contact.follow_up_planned:
+            day = date_format(form.cleaned_data["follow_up_on"], "j F Y")
+            text += f" You will be reminded to follow up on {day}."
+        return text
+
+    if done := submit(request, form, log, success=logged, then="support:inbox"):
+        return done
+    return render_form(
         request,
         "support/supporter/contact_form.html",
         {"form": form, "req": req, "notice": current_notice()},
-        status=status,
     )
 
 

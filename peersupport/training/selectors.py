@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -418,3 +418,46 @@ def is_eligible(user: User) -> bool:
     if SupporterProfile.objects.filter(user=user, status__in=ELIGIBLE).exists():
         return True
     return Role.PEER_SUPPORTER in user.roles
+
+
+def own_profile_and_upcoming(user) -> tuple[SupporterProfile | None, QuerySet[Enrolment]]:
+    """``user``'s own supporter profile (None if they have none) and their places in sessions
+    still to come (enrolled or waiting), soonest first."""
+    profile = SupporterProfile.objects.filter(user=user).first()
+    upcoming = (
+        Enrolment.objects.filter(
+            user=user,
+            status__in=[Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED],
+            session__ends_at__gte=timezone.now(),
+        )
+        .select_related("session__course")
+        .order_by("session__starts_at")
+    )
+    return profile, upcoming
+
+
+def active_course(course_id: int) -> Course | None:
+    return courses().filter(pk=course_id, is_active=True).first()
+
+
+def own_place(user, session: TrainingSession) -> Enrolment | None:
+    """``user``'s own place in ``session`` (enrolled or waiting), if they hold one."""
+    return (
+        Enrolment.objects.filter(session=session, user=user)
+        .exclude(status=Enrolment.Status.CANCELLED)
+        .first()
+    )
+
+
+def attendance_sheet(day: SessionDay) -> tuple[dict, list]:
+    """For a day ``day_for_attendance`` gave: the attendance recorded (by user id) and the
+    people on the sheet (those enrolled, then anyone recorded who no longer is)."""
+    recorded = {a.user_id: a for a in Attendance.objects.filter(day=day).select_related("user")}
+    people = [
+        e.user
+        for e in day.session.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related(
+            "user__employee"
+        )
+    ]
+    people += [a.user for uid, a in recorded.items() if uid not in {p.pk for p in people}]
+    return recorded, people

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
-from peersupport.roster.models import SupporterProfile
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import apply_service_errors, posted, render_form, submit
 from peersupport.web.pdf import pdf_response
 
 from . import ics, selectors, services
@@ -38,7 +37,7 @@ from .forms import (
     SessionForm,
     YearForm,
 )
-from .models import Attendance, CourseKind, Enrolment
+from .models import CourseKind, Enrolment
 
 COORDINATOR = Role.COORDINATOR
 READERS = (Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
@@ -61,17 +60,8 @@ def _year(request) -> int:
 def _mine_page(request, *, token: str = ""):
     user = request.user
     today = timezone.localdate()
-    profile = SupporterProfile.objects.filter(user=user).first()
+    profile, upcoming = selectors.own_profile_and_upcoming(user)
     entries = selectors.transcript(user)
-    upcoming = (
-        Enrolment.objects.filter(
-            user=user,
-            status__in=[Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED],
-            session__ends_at__gte=timezone.now(),
-        )
-        .select_related("session__course")
-        .order_by("session__starts_at")
-    )
     context = {
         "profile": profile,
         "in_program": profile is not None or bool(entries) or user.has_role(Role.PEER_SUPPORTER),
@@ -259,7 +249,7 @@ def session_new(request):
     rows = NEW_SESSION_ROWS
     if course_id.isdigit():
         initial["course"] = int(course_id)
-        course = selectors.courses().filter(pk=int(course_id), is_active=True).first()
+        course = selectors.active_course(int(course_id))
         rows = min(max(course.days, 1), MAX_DAYS) if course else rows
     days = DayFormSet(initial=DayFormSet.initial_for(rows=rows))
     return _session_form_page(request, SessionForm(initial=initial), days)
@@ -280,21 +270,18 @@ def session_edit(request, session_id: int):
 @require_http_methods(["GET", "POST"])
 def session_cancel(request, session_id: int):
     session = selectors.session(session_id)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_cancel(
-                actor=request.user, session=session, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "The session is cancelled; everyone enrolled is told.")
-            return redirect("training:session", session_id=session.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "training/session_cancel.html", {"session": session, "form": form}, status=status
-    )
+    form = ReasonForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.session_cancel(
+            actor=request.user, session=session, reason=form.cleaned_data["reason"]
+        ),
+        success="The session is cancelled; everyone enrolled is told.",
+        then=reverse("training:session", args=[session.pk]),
+    ):
+        return done
+    return render_form(request, "training/session_cancel.html", {"session": session, "form": form})
 
 
 @roles_required(Role.PEER_SUPPORTER)
@@ -316,11 +303,7 @@ def enrol(request, session_id: int):
 @require_POST
 def leave(request, session_id: int):
     session = selectors.session(session_id)
-    enrolment = (
-        Enrolment.objects.filter(session=session, user=request.user)
-        .exclude(status=Enrolment.Status.CANCELLED)
-        .first()
-    )
+    enrolment = selectors.own_place(request.user, session)
     if enrolment is None:
         return _session_page(request, session, errors=["You hold no place here."], status=400)
     try:
@@ -336,18 +319,27 @@ def leave(request, session_id: int):
 def enrol_person(request, session_id: int):
     session = selectors.session(session_id)
     form = EnrolPersonForm(request.POST)
-    if form.is_valid():
-        person = form.cleaned_data["person"]
+
+    def enrol():
         try:
-            enrolment = services.enrolment_add(
-                actor=request.user, session=session, user=person.user
+            return services.enrolment_add(
+                actor=request.user, session=session, user=form.cleaned_data["person"].user
             )
         except ValidationError as exc:
-            apply_service_errors(form, ValidationError(exc.messages))
-        else:
-            where = "enrolled" if enrolment.status == Enrolment.Status.ENROLLED else "waiting"
-            messages.success(request, f"{person.name} is {where}.")
-            return redirect("training:session", session_id=session.pk)
+            raise ValidationError(exc.messages) from None  # at the top of the form
+
+    def enrolled(enrolment) -> str:
+        where = "enrolled" if enrolment.status == Enrolment.Status.ENROLLED else "waiting"
+        return f"{form.cleaned_data['person'].name} is {where}."
+
+    if done := submit(
+        request,
+        form,
+        enrol,
+        success=enrolled,
+        then=reverse("training:session", args=[session.pk]),
+    ):
+        return done
     return _session_page(request, session, enrol_form=form, status=400)
 
 
@@ -371,40 +363,27 @@ def enrolment_cancel(request, enrolment_id: int):
 def attendance(request, day_id: int):
     day = selectors.day_for_attendance(request.user, day_id)
     session = day.session
-    recorded = {a.user_id: a for a in Attendance.objects.filter(day=day).select_related("user")}
-    people = [
-        e.user
-        for e in session.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related(
-            "user__employee"
-        )
-    ]
-    people += [a.user for uid, a in recorded.items() if uid not in {p.pk for p in people}]
+    recorded, people = selectors.attendance_sheet(day)
     hours = {uid: a.hours for uid, a in recorded.items()}
-    form = AttendanceForm(
-        request.POST if request.method == "POST" else None, people=people, day=day, recorded=hours
-    )
+    form = AttendanceForm(posted(request), people=people, day=day, recorded=hours)
     happened = day.starts_at <= timezone.now()
-    if request.method == "POST" and form.is_valid():
-        try:
-            created, corrected = services.attendance_record(
-                actor=request.user,
-                day=day,
-                hours_by_user=form.hours_by_user(),
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request, f"Attendance saved: {created} recorded, {corrected} corrected."
-            )
-            return redirect("training:session", session_id=session.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    if done := submit(
+        request,
+        form,
+        lambda: services.attendance_record(
+            actor=request.user,
+            day=day,
+            hours_by_user=form.hours_by_user(),
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda counts: f"Attendance saved: {counts[0]} recorded, {counts[1]} corrected.",
+        then=reverse("training:session", args=[session.pk]),
+    ):
+        return done
+    return render_form(
         request,
         "training/attendance.html",
         {"day": day, "session": session, "form": form, "happened": happened, "recorded": recorded},
-        status=status,
     )
 
 

@@ -1,9 +1,8 @@
 """The kernel's pages for people, units and roles (the URL namespace ``accounts``)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts import selectors, services
@@ -15,10 +14,10 @@ from peersupport.accounts.forms import (
     RoleRevokeForm,
     UnitForm,
 )
-from peersupport.accounts.models import Employee, Role, Unit
+from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
 
-from .forms import apply_service_errors
+from .forms import act, posted, render_form, submit
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -33,7 +32,7 @@ def profile(request):
             "preferred_name": employee.preferred_name,
             "languages": list(employee.languages.all()),
         }
-    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ProfileForm(posted(request), initial=initial)
     if employee is None:
         del form.fields["preferred_name"], form.fields["languages"]
     if request.method == "POST" and form.is_valid():
@@ -59,49 +58,46 @@ def profile(request):
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_http_methods(["GET", "POST"])
 def role_list(request):
-    form = RoleGrantForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            grant = services.role_grant(
-                actor=request.user,
-                user=form.user,
-                role=form.cleaned_data["role"],
-                reason=form.cleaned_data["reason"],
-                expires_at=form.cleaned_data["expires_at"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Granted {grant.get_role_display()} to {grant.user}.")
-            return redirect("accounts:role_list")
+    form = RoleGrantForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.role_grant(
+            actor=request.user,
+            user=form.user,
+            role=form.cleaned_data["role"],
+            reason=form.cleaned_data["reason"],
+            expires_at=form.cleaned_data["expires_at"],
+        ),
+        success=lambda grant: f"Granted {grant.get_role_display()} to {grant.user}.",
+        then="accounts:role_list",
+    ):
+        return done
     show_ended = request.GET.get("ended") == "1"
     grants = selectors.role_grants(include_ended=show_ended).order_by("role", "user__email")
-    status = 400 if form.errors else 200
-    return render(
+    return render_form(
         request,
         "accounts/role_list.html",
         {"form": form, "grants": grants, "show_ended": show_ended},
-        status=status,
     )
 
 
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_POST
 def role_revoke(request, grant_id: int):
-    grant = get_object_or_404(selectors.role_grants(), pk=grant_id)
+    grant = selectors.role_grant(grant_id)
     form = RoleRevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.role_revoke(
-                actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Revoked {grant.get_role_display()} from {grant.user}.")
-    else:
+    if not form.is_valid():
         messages.error(request, "Say why the role is revoked.")
-    return redirect("accounts:role_list")
+        return redirect("accounts:role_list")
+    return act(
+        request,
+        lambda: services.role_revoke(
+            actor=request.user, grant=grant, reason=form.cleaned_data["reason"]
+        ),
+        success=f"Revoked {grant.get_role_display()} from {grant.user}.",
+        then="accounts:role_list",
+    )
 
 
 # --- Units ----------------------------------------------------------------------------------
@@ -116,26 +112,24 @@ def unit_list(request):
 @roles_required(Role.SYSADMIN)
 @require_http_methods(["GET", "POST"])
 def unit_edit(request, unit_id: int | None = None):
-    unit = get_object_or_404(Unit, pk=unit_id) if unit_id else None
-    form = UnitForm(request.POST if request.method == "POST" else None, instance=unit)
-    if request.method == "POST" and form.is_valid():
+    unit = selectors.unit(unit_id) if unit_id else None
+    form = UnitForm(posted(request), instance=unit)
+
+    def save():
         data = {k: form.cleaned_data[k] for k in ("name", "kind", "parent", "supervisor")}
-        try:
-            if unit is None:
-                saved = services.unit_create(actor=request.user, **data)
-            else:
-                saved = services.unit_update(actor=request.user, unit=unit, **data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Saved {saved}.")
-            return redirect("accounts:unit_list")
-    return render(
+        if unit is None:
+            return services.unit_create(actor=request.user, **data)
+        return services.unit_update(actor=request.user, unit=unit, **data)
+
+    if done := submit(
         request,
-        "accounts/unit_form.html",
-        {"form": form, "unit": unit},
-        status=400 if form.errors else 200,
-    )
+        form,
+        save,
+        success=lambda saved: f"Saved {saved}.",
+        then="accounts:unit_list",
+    ):
+        return done
+    return render_form(request, "accounts/unit_form.html", {"form": form, "unit": unit})
 
 
 # --- Employees ------------------------------------------------------------------------------
@@ -156,28 +150,26 @@ def employee_list(request):
 @roles_required(Role.SYSADMIN)
 @require_http_methods(["GET", "POST"])
 def employee_edit(request, employee_id: int | None = None):
-    employee = get_object_or_404(Employee, pk=employee_id) if employee_id else None
-    form = EmployeeForm(request.POST if request.method == "POST" else None, instance=employee)
-    if request.method == "POST" and form.is_valid():
+    employee = selectors.employee(employee_id) if employee_id else None
+    form = EmployeeForm(posted(request), instance=employee)
+
+    def save():
         data = {k: v for k, v in form.cleaned_data.items() if k != "languages"}
         languages = list(form.cleaned_data["languages"])
-        try:
-            if employee is None:
-                saved = services.employee_create(actor=request.user, languages=languages, **data)
-            else:
-                # The form has already written its cleaned values onto the instance; the
-                # service compares against the stored row.
-                saved = services.employee_update(
-                    actor=request.user, employee=employee, languages=languages, **data
-                )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Saved {saved}.")
-            return redirect("accounts:employee_list")
-    return render(
+        if employee is None:
+            return services.employee_create(actor=request.user, languages=languages, **data)
+        # The form has already written its cleaned values onto the instance; the service
+        # compares against the stored row.
+        return services.employee_update(
+            actor=request.user, employee=employee, languages=languages, **data
+        )
+
+    if done := submit(
         request,
-        "accounts/employee_form.html",
-        {"form": form, "employee": employee},
-        status=400 if form.errors else 200,
-    )
+        form,
+        save,
+        success=lambda saved: f"Saved {saved}.",
+        then="accounts:employee_list",
+    ):
+        return done
+    return render_form(request, "accounts/employee_form.html", {"form": form, "employee": employee})

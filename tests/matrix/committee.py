@@ -2,9 +2,9 @@
 
 Everyone signed in sees the current committee and every election (counts once published).
 The coordinator manages seats, appointments and elections, and voids an election. Peer
-supporters stand, nominate, answer their own nomination (tests/system/test_object_access.py) and vote;
-whether they are *active* supporters the services decide (roster.selectors.may_vote), with a
-clear refusal (tests/committee/).
+supporters stand, nominate, answer their own nomination (tests/system/test_object_access.py)
+and vote; whether they are *active* supporters the services decide
+(roster.selectors.may_vote), with a clear refusal (tests/committee/).
 """
 
 from datetime import timedelta

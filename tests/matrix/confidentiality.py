@@ -4,8 +4,8 @@ Peer supporters raise from a request they hold or a contact they logged. An esca
 for any signed-in account past the door, because the people alerted can include the BHS
 manager's own manager, who holds no program role; the selector then lets in only the supporter
 who raised it, the people alerted, and the BHS manager and advocacy supervisor (everyone else
-404, tests/confidentiality/test_escalations.py). The BHS manager keeps the on-duty roster; the advocacy
-supervisor and the coordinator read it.
+404, tests/confidentiality/test_escalations.py). The BHS manager keeps the on-duty roster; the
+advocacy supervisor and the coordinator read it.
 """
 
 from peersupport.accounts.models import Role

@@ -1,10 +1,11 @@
-"""Who may use the release pages (tests/system/test_authorization_matrix.py). The release in the URLs
-is held by the "supporter" persona, made through the services as in real use, and names the BHS
-manager among those who may disclose, so the BHS manager reaches every page of it.
+"""Who may use the release pages (tests/system/test_authorization_matrix.py). The release in the
+URLs is held by the "supporter" persona, made through the services as in real use, and names the
+BHS manager among those who may disclose, so the BHS manager reaches every page of it.
 
 The peer supporter holding a release records, opens, prints, revokes and ends it, and records
 disclosures; the BHS manager reads the accounting of every release and records disclosures
-where the person allowed it. Past the role check the object decides (tests/system/test_object_access.py).
+where the person allowed it. Past the role check the object decides
+(tests/system/test_object_access.py).
 """
 
 import io
