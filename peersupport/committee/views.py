@@ -6,12 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
@@ -60,93 +61,72 @@ def manage(request):
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def seat_create(request):
-    form = SeatForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            seat = services.seat_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Added the seat “{seat.name}”.")
-            return redirect("committee:manage")
-    return render(
+    form = SeatForm(posted(request))
+    if done := submit(
         request,
-        "committee/seat_form.html",
-        {"form": form},
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda: services.seat_create(actor=request.user, **form.cleaned_data),
+        success=lambda seat: f"Added the seat “{seat.name}”.",
+        then="committee:manage",
+    ):
+        return done
+    return render_form(request, "committee/seat_form.html", {"form": form})
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def seat_retire(request, seat_id: int):
     seat = selectors.seat(seat_id)
-    errors = ()
-    if request.method == "POST":
-        try:
-            services.seat_retire(actor=request.user, seat=seat)
-        except ValidationError as exc:
-            errors = exc.messages
-        else:
-            messages.success(request, f"Retired the seat “{seat.name}”.")
-            return redirect("committee:manage")
-    return render(
+    errors: list[str] = []
+    if done := submit(
         request,
-        "committee/seat_retire.html",
-        {"seat": seat, "errors": errors},
-        status=400 if errors else 200,
-    )
+        None,
+        lambda: services.seat_retire(actor=request.user, seat=seat),
+        success=f"Retired the seat “{seat.name}”.",
+        then="committee:manage",
+        errors=errors,
+    ):
+        return done
+    return render_form(request, "committee/seat_retire.html", {"seat": seat, "errors": errors})
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def appoint(request, seat_id: int):
     seat = selectors.seat(seat_id)
-    form = AppointForm(
-        request.POST if request.method == "POST" else None,
-        initial={"term_start": timezone.localdate()},
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            membership = services.member_appoint(
-                actor=request.user,
-                seat=seat,
-                user=selectors.account_by_email(data["email"]),
-                term_start=data["term_start"],
-                term_end=data["term_end"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{membership.user} holds “{seat.name}”.")
-            return redirect("committee:manage")
-    return render(
+    form = AppointForm(posted(request), initial={"term_start": timezone.localdate()})
+    if done := submit(
         request,
-        "committee/appoint.html",
-        {"seat": seat, "form": form},
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda: services.member_appoint(
+            actor=request.user,
+            seat=seat,
+            user=selectors.account_by_email(form.cleaned_data["email"]),
+            term_start=form.cleaned_data["term_start"],
+            term_end=form.cleaned_data["term_end"],
+        ),
+        success=lambda membership: f"{membership.user} holds “{seat.name}”.",
+        then="committee:manage",
+    ):
+        return done
+    return render_form(request, "committee/appoint.html", {"seat": seat, "form": form})
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def member_end(request, membership_id: int):
     membership = selectors.membership(membership_id)
-    form = EndForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_end(actor=request.user, membership=membership, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"{membership.user} no longer holds “{membership.seat}”.")
-            return redirect("committee:manage")
-    return render(
+    form = EndForm(posted(request))
+    if done := submit(
         request,
-        "committee/member_end.html",
-        {"membership": membership, "form": form},
-        status=400 if form.errors else 200,
+        form,
+        lambda: services.member_end(actor=request.user, membership=membership, **form.cleaned_data),
+        success=f"{membership.user} no longer holds “{membership.seat}”.",
+        then="committee:manage",
+    ):
+        return done
+    return render_form(
+        request, "committee/member_end.html", {"membership": membership, "form": form}
     )
 
 
@@ -163,22 +143,25 @@ def election_open(request):
                 "rerun_of": rerun if rerun.isdigit() else None,
             }
         )
-    if request.method == "POST" and form.is_valid():
+
+    def open_it():
         data = dict(form.cleaned_data)
         rerun_id = data.pop("rerun_of")
-        try:
-            rerun_of = selectors.election(rerun_id) if rerun_id else None
-            election = services.election_open(actor=request.user, rerun_of=rerun_of, **data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "The election is open. Every active supporter is told.")
-            return redirect("committee:election", election_id=election.pk)
-    return render(
+        rerun_of = selectors.election(rerun_id) if rerun_id else None
+        return services.election_open(actor=request.user, rerun_of=rerun_of, **data)
+
+    if done := submit(
+        request,
+        form,
+        open_it,
+        success="The election is open. Every active supporter is told.",
+        then=lambda election: reverse("committee:election", args=[election.pk]),
+    ):
+        return done
+    return render_form(
         request,
         "committee/election_open.html",
         {"form": form, "tie_rule": settings.COMMITTEE_TIE_RULE},
-        status=400 if form.errors else 200,
     )
 
 
@@ -280,7 +263,7 @@ def answer(request, candidate_id: int):
 def vote(request, election_id: int):
     election = selectors.election(election_id)
     standing = [c for c in selectors.candidates(election) if c.status == Candidate.Status.STANDING]
-    form = BallotForm(request.POST if request.method == "POST" else None, candidates=standing)
+    form = BallotForm(posted(request), candidates=standing)
     errors = ()
     if request.method == "GET":
         # Say why not before anyone fills in a ballot that would be refused.
@@ -290,41 +273,31 @@ def vote(request, election_id: int):
             errors = ["You have already voted in this election."]
         elif election.phase() != "voting":
             errors = ["Voting is not open for this election."]
-    elif form.is_valid():
-        try:
-            services.ballot_cast(
-                actor=request.user, election=election, choices=form.cleaned_data["choices"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Your ballot is cast. Nobody can see how you voted.")
-            return redirect("committee:election", election_id=election.pk)
-    context = {"election": election, "form": form, "errors": errors, "standing": standing}
-    return render(
+    elif done := submit(
         request,
-        "committee/vote.html",
-        context,
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda: services.ballot_cast(
+            actor=request.user, election=election, choices=form.cleaned_data["choices"]
+        ),
+        success="Your ballot is cast. Nobody can see how you voted.",
+        then=reverse("committee:election", args=[election.pk]),
+    ):
+        return done
+    context = {"election": election, "form": form, "errors": errors, "standing": standing}
+    return render_form(request, "committee/vote.html", context)
 
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def void(request, election_id: int):
     election = selectors.election(election_id)
-    form = VoidForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.election_void(actor=request.user, election=election, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "The election is voided. You may now run it again.")
-            return redirect("committee:manage")
-    return render(
+    form = VoidForm(posted(request))
+    if done := submit(
         request,
-        "committee/void.html",
-        {"election": election, "form": form},
-        status=400 if form.errors else 200,
-    )
+        form,
+        lambda: services.election_void(actor=request.user, election=election, **form.cleaned_data),
+        success="The election is voided. You may now run it again.",
+        then="committee:manage",
+    ):
+        return done
+    return render_form(request, "committee/void.html", {"election": election, "form": form})

@@ -9,8 +9,6 @@ rule (a panelist not on the panel, a supervisor not in the chain).
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +18,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.web.forms import apply_service_errors
+from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
@@ -70,30 +68,24 @@ def tasks(request):
 @require_http_methods(["GET", "POST"])
 def nominate(request):
     is_open, current_round = selectors.nominations_open_on(timezone.localdate())
-    form = NominationForm(_posted(request))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.nomination_create(
-                    actor=request.user,
-                    nominee=form.cleaned_data["colleague"],
-                    reason=form.cleaned_data["reason"],
-                    hide_from_nominee=form.cleaned_data["hide_from_nominee"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(
-                    request, "Thank you: your nomination is recorded and the coordinator sees it."
-                )
-                return redirect("selection:tasks")
-        status = 400
-    return render(
+    form = NominationForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.nomination_create(
+            actor=request.user,
+            nominee=form.cleaned_data["colleague"],
+            reason=form.cleaned_data["reason"],
+            hide_from_nominee=form.cleaned_data["hide_from_nominee"],
+        ),
+        success="Thank you: your nomination is recorded and the coordinator sees it.",
+        then="selection:tasks",
+    ):
+        return done
+    return render_form(
         request,
         "selection/nominate.html",
         {"form": form, "is_open": is_open, "round": current_round},
-        status=status,
     )
 
 
@@ -123,28 +115,25 @@ def answer(request):
     if candidacy is None:
         return redirect("selection:mine")
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.candidacy_answer(
-                actor=request.user,
-                candidacy=candidacy,
-                accept=data["answer"] == "accept",
-                motivation=data["motivation"],
-                experience=data["experience"],
-                availability_note=data["availability_note"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            accepted = data["answer"] == "accept"
-            messages.success(
-                request,
-                "Thank you: the coordinator will schedule your interview."
-                if accepted
-                else "Your answer is recorded. Thank you for considering it.",
-            )
-            return redirect("selection:mine")
+    if done := submit(
+        request,
+        form,
+        lambda: services.candidacy_answer(
+            actor=request.user,
+            candidacy=candidacy,
+            accept=form.cleaned_data["answer"] == "accept",
+            motivation=form.cleaned_data["motivation"],
+            experience=form.cleaned_data["experience"],
+            availability_note=form.cleaned_data["availability_note"],
+        ),
+        success=lambda _: (
+            "Thank you: the coordinator will schedule your interview."
+            if form.cleaned_data["answer"] == "accept"
+            else "Your answer is recorded. Thank you for considering it."
+        ),
+        then="selection:mine",
+    ):
+        return done
     return _mine(request, answer_form=form, status=400)
 
 
@@ -155,16 +144,16 @@ def withdraw_own(request):
     if candidacy is None:
         return redirect("selection:mine")
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.candidacy_withdraw(
-                actor=request.user, candidacy=candidacy, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "You have withdrawn from selection.")
-            return redirect("selection:mine")
+    if done := submit(
+        request,
+        form,
+        lambda: services.candidacy_withdraw(
+            actor=request.user, candidacy=candidacy, reason=form.cleaned_data["reason"]
+        ),
+        success="You have withdrawn from selection.",
+        then="selection:mine",
+    ):
+        return done
     return _mine(request, withdraw_form=form, status=400)
 
 
@@ -185,19 +174,16 @@ def board(request):
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def rounds(request):
-    form = RoundForm(_posted(request))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.nomination_round_open(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, "The nomination round is set.")
-                return redirect("selection:rounds")
-        status = 400
-    return render(
+    form = RoundForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.nomination_round_open(actor=request.user, **form.cleaned_data),
+        success="The nomination round is set.",
+        then="selection:rounds",
+    ):
+        return done
+    return render_form(
         request,
         "selection/rounds.html",
         {
@@ -206,7 +192,6 @@ def rounds(request):
             "mode": settings.SELECTION_NOMINATIONS,
             "today": timezone.localdate(),
         },
-        status=status,
     )
 
 
@@ -251,23 +236,11 @@ class Action:
 def _act(request, *, candidacy, form, call, success: str, action: Action, back: str, extra=None):
     """An action page: a valid POST calls the service (``call``) and goes ``back`` saying
     ``success``; otherwise the form is shown, again with its errors (400) after a POST."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            call()
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, success)
-            return redirect(back)
+    if done := submit(request, form, call, success=success, then=back):
+        return done
     context = {"candidacy": candidacy, "form": form, "action": action, "back": back}
     context.update(extra or {})
-    status = 400 if request.method == "POST" else 200
-    return render(request, "selection/action.html", context, status=status)
-
-
-def _posted(request):
-    """The form's data: the POST, or None on a GET (an unbound form)."""
-    return request.POST if request.method == "POST" else None
+    return render_form(request, "selection/action.html", context)
 
 
 def _staff_back(candidacy) -> str:
@@ -278,7 +251,7 @@ def _staff_back(candidacy) -> str:
 @require_http_methods(["GET", "POST"])
 def schedule(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ScheduleForm(_posted(request), panelists=selectors.panelist_choices())
+    form = ScheduleForm(posted(request), panelists=selectors.panelist_choices())
     return _act(
         request,
         candidacy=item,
@@ -300,7 +273,7 @@ def schedule(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def decide(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = DecisionForm(_posted(request))
+    form = DecisionForm(posted(request))
     return _act(
         request,
         candidacy=item,
@@ -325,7 +298,7 @@ def decide(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def skip(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(_posted(request))
+    form = ReasonForm(posted(request))
     return _act(
         request,
         candidacy=item,
@@ -347,7 +320,7 @@ def skip(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def withdraw(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(_posted(request))
+    form = ReasonForm(posted(request))
     return _act(
         request,
         candidacy=item,
@@ -365,7 +338,7 @@ def withdraw(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def score(request, candidacy_id: int):
     item, interview = selectors.candidacy_for_panelist(request.user, candidacy_id)
-    form = ScoreForm(_posted(request), interview=interview)
+    form = ScoreForm(posted(request), interview=interview)
     return _act(
         request,
         candidacy=item,
@@ -393,7 +366,7 @@ def score(request, candidacy_id: int):
 def endorse(request, candidacy_id: int):
     item, steps = selectors.candidacy_for_supervisor(request.user, candidacy_id)
     form = YesNoForm(
-        _posted(request),
+        posted(request),
         yes="I endorse the request",
         no="I decline the request",
         label="Your answer",
@@ -424,7 +397,7 @@ def endorse(request, candidacy_id: int):
 @require_http_methods(["GET", "POST"])
 def override(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
-    form = ReasonForm(_posted(request))
+    form = ReasonForm(posted(request))
     return _act(
         request,
         candidacy=item,
@@ -447,7 +420,7 @@ def override(request, candidacy_id: int):
 def recommend(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        _posted(request),
+        posted(request),
         yes="Recommend to the Chief",
         no="Do not recommend",
         label="Your recommendation",
@@ -473,7 +446,7 @@ def recommend(request, candidacy_id: int):
 def approve(request, candidacy_id: int):
     item = selectors.candidacy_for_staff(request.user, candidacy_id)
     form = YesNoForm(
-        _posted(request),
+        posted(request),
         yes="Approve: appoint as a peer supporter",
         no="Refuse",
         label="Your decision",
