@@ -378,8 +378,11 @@ class ResourceFactory(factory.django.DjangoModelFactory):
 
 
 class CourseFactory(factory.django.DjangoModelFactory):
+    """Looked up by title, like LanguageFactory by code: the same title twice is one course."""
+
     class Meta:
         model = Course
+        django_get_or_create = ("title",)
 
     kind = CourseKind.WORKSHOP
     title = factory.Sequence(lambda n: f"Course {n}")
