@@ -7,23 +7,28 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.models import Unit
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.notifications.models import Notification
 from peersupport.roster.models import SupporterProfile
 from peersupport.selection import rules
 from peersupport.selection import services as sel
-from peersupport.selection.models import (
-    Candidacy,
-    CandidacyEvent,
-    ChainStep,
-    Interview,
-    Nomination,
-    Panelist,
-    PanelScore,
-)
+from peersupport.selection.models import Candidacy, CandidacyEvent, ChainStep, Interview
 
-from ..factories import EmployeeFactory, UserFactory
+from ..factories import (
+    AttendanceFactory,
+    CandidacyEventFactory,
+    CandidacyFactory,
+    ChainStepFactory,
+    CourseFactory,
+    EmployeeFactory,
+    InterviewFactory,
+    NominationFactory,
+    PanelistFactory,
+    PanelScoreFactory,
+    TrainingSessionFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 Stage = Candidacy.Stage
 Outcome = ChainStep.Outcome
@@ -46,10 +51,8 @@ def at_stage(dept, stage, *, nominee=None) -> Candidacy:
     """A candidacy at ``stage`` with the records a real one has there. The chain of command of
     a nominee in the squad is the supervisor persona (one level)."""
     nominee = nominee or colleague(dept)
-    candidacy = Candidacy.objects.create(nominee=nominee, stage=stage)
-    Nomination.objects.create(
-        candidacy=candidacy, nominator=dept.users["employee"], reason="Trusted by the squad."
-    )
+    candidacy = CandidacyFactory(nominee=nominee, stage=stage)
+    NominationFactory(candidacy=candidacy, nominator=dept.users["employee"])
     later = {
         Stage.ACCEPTED,
         Stage.INTERVIEW,
@@ -67,16 +70,14 @@ def at_stage(dept, stage, *, nominee=None) -> Candidacy:
         candidacy.motivation = "I want to help."
         candidacy.save(update_fields=["motivation"])
     if stage in later - {Stage.ACCEPTED}:
-        interview = Interview.objects.create(
+        interview = InterviewFactory(
             candidacy=candidacy,
             at=timezone.now() + timedelta(days=1),
-            place="Room 1",
             rubric=["Listening", "Judgement"],
-            score_max=5,
             scheduled_by=dept.users["coordinator"],
         )
-        Panelist.objects.create(interview=interview, user=dept.users["panelist"])
-        PanelScore.objects.create(
+        PanelistFactory(interview=interview, user=dept.users["panelist"])
+        PanelScoreFactory(
             interview=interview,
             panelist=dept.users["panelist"],
             scores={"Listening": 4, "Judgement": 5},
@@ -105,16 +106,15 @@ def at_stage(dept, stage, *, nominee=None) -> Candidacy:
         Stage.APPOINTED,
         Stage.REFUSED,
     }:
-        ChainStep.objects.create(
+        # Decided levels carry the supervisor's comment ("Good officer."), pending ones none.
+        ChainStepFactory(
             candidacy=candidacy,
-            position=0,
             supervisor=dept.users["supervisor"].employee,
             unit=dept.squad,
             outcome=chain_outcome,
-            comment="" if chain_outcome == Outcome.PENDING else "Good officer.",
         )
     if stage in {Stage.CHIEF_REVIEW, Stage.APPOINTED, Stage.REFUSED}:
-        CandidacyEvent.objects.create(
+        CandidacyEventFactory(
             candidacy=candidacy,
             action="recommend",
             from_stage=Stage.BHS_REVIEW,
@@ -247,31 +247,16 @@ def selected(dept):
 
 def credit_initial_training(user, hours=40):
     """Real training records: a completed initial course attended in full."""
-    from peersupport.training.models import (
-        Attendance,
-        Course,
-        CourseKind,
-        SessionDay,
-        TrainingSession,
-    )
+    from peersupport.training.models import CourseKind
 
     start = timezone.now() - timedelta(days=10)
-    course, _ = Course.objects.get_or_create(
-        kind=CourseKind.INITIAL,
-        title="Initial peer support training",
-        defaults={"hours": Decimal(40), "days": 1},
+    course = CourseFactory(
+        kind=CourseKind.INITIAL, title="Initial peer support training", hours=Decimal(40)
     )
-    session = TrainingSession.objects.create(
-        course=course,
-        place="Academy",
-        capacity=10,
-        starts_at=start,
-        ends_at=start + timedelta(hours=10),
+    session = TrainingSessionFactory(
+        course=course, starts_at=start, ends_at=start + timedelta(hours=10), day__hours=hours
     )
-    day = SessionDay.objects.create(
-        session=session, starts_at=start, ends_at=start + timedelta(hours=10), hours=hours
-    )
-    Attendance.objects.create(day=day, user=user, hours=hours, recorded_by=user)
+    AttendanceFactory(day=session.days.get(), user=user, hours=hours, recorded_by=user)
 
 
 def appointed(dept):
@@ -281,6 +266,6 @@ def appointed(dept):
 
 
 def many(dept, n):
-    unit = Unit.objects.create(name="Extra", kind=Unit.Kind.UNIT, parent=dept.precinct)
+    unit = UnitFactory(name="Extra", parent=dept.precinct)
     for i, stage in enumerate(rules.BOARD_STAGES * n):
         at_stage(dept, stage, nominee=colleague(dept, f"N{i}", unit=unit))

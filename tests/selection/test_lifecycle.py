@@ -17,6 +17,7 @@ from peersupport.selection.models import (
     ChainStep,
 )
 
+from ..factories import FollowUpFactory, MessageFactory
 from .helpers import (
     appointed,
     credit_initial_training,
@@ -101,14 +102,14 @@ def test_retiring_or_removal_ends_the_role(end, dept):
 
 
 def test_open_requests_are_reoffered_when_a_supporter_leaves_active(dept):
-    from peersupport.support.models import Message, Offer, SupportRequest
+    from peersupport.support.models import Offer, SupportRequest
 
     from ..matrix.support_supporter import held_request, pending_offer
     from ..roster.helpers import make_supporter
 
     leaving = dept.users["supporter"]
     held = held_request(leaving)
-    Message.objects.create(request=held, sender="requester", body="Still there?")
+    MessageFactory(request=held, sender="requester", body="Still there?")
     offered = pending_offer(leaving).request
     profile = SupporterProfile.objects.get(user=leaving)
     other = make_supporter(dept.squad, first="Olive", last="Other")
@@ -135,7 +136,7 @@ def test_follow_ups_of_a_reoffered_request_go_to_whoever_accepts_it(dept):
     whoever accepts the request next takes it over (and sees it in their inbox), while a
     follow-up already done, or one on a contact without a request, stays where it was."""
     from peersupport.support import services as support
-    from peersupport.support.models import FollowUp, Offer
+    from peersupport.support.models import Offer
 
     from ..matrix.support_supporter import open_followup
     from ..roster.helpers import make_supporter
@@ -143,8 +144,8 @@ def test_follow_ups_of_a_reoffered_request_go_to_whoever_accepts_it(dept):
     leaving = dept.users["supporter"]
     followup = open_followup(leaving)
     req = followup.request
-    done = FollowUp.objects.create(
-        supporter=leaving, request=req, due=followup.due, done_at=timezone.now()
+    done = FollowUpFactory(
+        supporter=leaving, contact=None, request=req, due=followup.due, done_at=timezone.now()
     )
     other = make_supporter(dept.squad, first="Olive", last="Other")
     services.supporter_set_status(

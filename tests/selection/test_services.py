@@ -21,11 +21,10 @@ from peersupport.selection.models import (
     ChainStep,
     Interview,
     NominationRound,
-    Panelist,
     PanelScore,
 )
 
-from ..factories import grant
+from ..factories import PanelistFactory, SupporterProfileFactory, grant
 from .helpers import (
     PERFORM,
     at_stage,
@@ -82,11 +81,7 @@ def test_nominating_oneself_is_refused(dept):
 )
 def test_nominating_an_existing_supporter_is_refused(status, dept):
     nominee = colleague(dept)
-    SupporterProfile.objects.create(
-        user=nominee,
-        status=status,
-        inactive_reason="leave" if status == "inactive" else "",
-    )
+    SupporterProfileFactory(user=nominee, status=status)  # inactive: on leave
     with pytest.raises(ValidationError, match="already a peer supporter"):
         sel.nomination_create(actor=dept.users["employee"], nominee=nominee, reason="x")
     assert not Candidacy.objects.exists()
@@ -98,7 +93,7 @@ def test_nominating_a_role_holder_or_a_removed_supporter_is_refused(dept):
             actor=dept.users["employee"], nominee=dept.users["supporter"], reason="x"
         )
     removed = colleague(dept, "Remy")
-    SupporterProfile.objects.create(user=removed, status="removed")
+    SupporterProfileFactory(user=removed, status="removed")
     with pytest.raises(ValidationError, match="removed from the program"):
         sel.nomination_create(actor=dept.users["employee"], nominee=removed, reason="x")
     assert not Candidacy.objects.exists()
@@ -106,7 +101,7 @@ def test_nominating_a_role_holder_or_a_removed_supporter_is_refused(dept):
 
 def test_a_retired_supporter_can_be_nominated_again(dept):
     retired = colleague(dept, "Reta")
-    SupporterProfile.objects.create(user=retired, status="retired")
+    SupporterProfileFactory(user=retired, status="retired")
     sel.nomination_create(actor=dept.users["employee"], nominee=retired, reason="Missed.")
     assert Candidacy.objects.get(nominee=retired).stage == Stage.INVITED
 
@@ -230,7 +225,7 @@ def test_the_panel_decides_only_after_every_panelist_scored(dept):
     second = colleague(dept, "Pat")
     grant(second, Role.PANELIST)
     candidacy, interview = scheduled(dept)
-    Panelist.objects.create(interview=interview, user=second)
+    PanelistFactory(interview=interview, user=second)
     sel.interview_score(
         actor=dept.users["panelist"], interview=interview, scores=full_scores(interview), notes="a"
     )
@@ -326,7 +321,7 @@ def test_the_chief_appoints(dept):
 
 def test_a_retired_supporter_is_appointed_again(dept):
     candidacy = at_stage(dept, Stage.CHIEF_REVIEW)
-    SupporterProfile.objects.create(user=candidacy.nominee, status="retired")
+    SupporterProfileFactory(user=candidacy.nominee, status="retired")
     PERFORM["approve"](dept, candidacy)
     assert SupporterProfile.objects.get(user=candidacy.nominee).status == "appointed"
 

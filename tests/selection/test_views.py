@@ -14,13 +14,11 @@ from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.selection import selectors as sel_selectors
 from peersupport.selection.models import (
     Candidacy,
-    CandidacyEvent,
     ChainStep,
     Interview,
-    Nomination,
 )
 
-from ..factories import enable_totp, grant
+from ..factories import CandidacyEventFactory, NominationFactory, enable_totp, grant
 from .helpers import (
     at_stage,
     colleague,
@@ -37,13 +35,13 @@ Outcome = ChainStep.Outcome
 def test_the_candidate_sees_a_timeline_without_scores_notes_or_hidden_nominators(dept, client_for):
     nominee = dept.users["committee_member"]  # an employee with MFA and no program role
     candidacy = at_stage(dept, Stage.CHAIN, nominee=nominee)
-    Nomination.objects.create(
+    NominationFactory(
         candidacy=candidacy,
         nominator=dept.users["supporter"],
         reason="Secret reason.",
         hide_from_nominee=True,
     )
-    CandidacyEvent.objects.create(
+    CandidacyEventFactory(
         candidacy=candidacy,
         action="select",
         from_stage=Stage.INTERVIEW,
@@ -218,7 +216,7 @@ def test_query_counts_stay_constant(persona, name, arg, dept, client_for):
         assert client.get(url).status_code == 200
     many(dept, 3)
     for _ in range(3):
-        Nomination.objects.create(candidacy=own, nominator=colleague(dept, "Nom"), reason="More.")
+        NominationFactory(candidacy=own, nominator=colleague(dept, "Nom"), reason="More.")
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     print(f"{persona} {name}: {len(small)} queries")  # noqa: T201
