@@ -42,7 +42,7 @@ Outcome = ChainStep.Outcome
 # --- 1. Nomination ----------------------------------------------------------------------------
 
 
-def test_an_employee_nominates_and_the_nominee_isinvited(dept):
+def test_an_employee_nominates_and_the_nominee_is_invited(dept):
     nominee = colleague(dept)
     nomination = sel.nomination_create(
         actor=dept.users["employee"], nominee=nominee, reason="Calm under pressure."
