@@ -47,7 +47,7 @@ class PolicyDocument(models.Model):
 
 class PolicyVersion(models.Model):
     """One version of a policy document. It moves draft → submitted → approved, or back to
-    returned (editable, then submitted again); services.TRANSITIONS is the only table of moves.
+    returned (editable, then submitted again); rules.TRANSITIONS is the only table of moves.
     An approved version is current from its effective date (selectors.current_version)."""
 
     class Status(models.TextChoices):

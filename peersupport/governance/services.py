@@ -2,7 +2,7 @@
 acknowledgements, and the exception categories the notice lists. Each writes its audit event in
 the same transaction.
 
-TRANSITIONS is the one table of moves. The BHS manager drafts, edits and submits; only the
+rules.TRANSITIONS is the one table of moves. The BHS manager drafts, edits and submits; only the
 Chief approves or returns. A refusal raises ValidationError and changes nothing.
 """
 
@@ -19,16 +19,11 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
 from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, PolicyVersion
+from .rules import OPEN_STATES, TRANSITIONS
 from .selectors import active_exception_snapshot, current_version
 
 S = PolicyVersion.Status
 
-# action -> (states it may start from, state it leads to, the role that may take it, audit)
-TRANSITIONS = {
-    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, Role.BHS_MANAGER),
-    "approve": (frozenset({S.SUBMITTED}), S.APPROVED, Role.CHIEF),
-    "return": (frozenset({S.SUBMITTED}), S.RETURNED, Role.CHIEF),
-}
 _AUDIT = {
     "submit": AuditAction.POLICY_SUBMITTED,
     "approve": AuditAction.POLICY_APPROVED,
@@ -39,7 +34,6 @@ _ROLE_REFUSAL = {
     Role.BHS_MANAGER: "Only the BHS manager drafts, edits and submits policy versions.",
     Role.CHIEF: "Only the Chief of Police approves or returns a policy version.",
 }
-OPEN_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED})
 
 
 def _require_role(actor: User, role: str) -> None:

@@ -6,11 +6,10 @@ details carry ids, counts and kinds only: never a name, an item, a recipient or 
 A release cannot be saved without every element; the refusal names each one missing and
 writes nothing. A disclosure is recorded only under a release in force that covers it; a
 refused disclosure writes nothing but a DENIED audit event saying why (by reason code).
-TRANSITIONS is the one table of moves a release can make (revoke, end by its event).
+rules.TRANSITIONS is the one table of moves a release can make (revoke, end by its event).
 """
 
 import datetime
-from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from peersupport.support.models import SupportRequest
 
 from . import signatures
 from .models import Disclosure, Release, ReleaseStatus
+from .rules import TRANSITIONS, clean_lines
 
 ITEMS_MAX = 20
 RECIPIENTS_MAX = 10
@@ -61,23 +61,6 @@ VAGUE_ITEMS = frozenset(
         "whatever is needed",
     }
 )
-
-# action -> (the statuses it may start from, the audit action)
-TRANSITIONS = {
-    "revoke": (frozenset({ReleaseStatus.VALID}), AuditAction.RELEASE_REVOKED),
-    "end": (frozenset({ReleaseStatus.VALID}), AuditAction.RELEASE_ENDED),
-}
-
-
-def clean_lines(lines: Iterable[str]) -> list[str]:
-    """Non-empty lines, trimmed, each once, in the order given."""
-    seen, out = set(), []
-    for line in lines:
-        text = " ".join(str(line).split())
-        if text and text.casefold() not in seen:
-            seen.add(text.casefold())
-            out.append(text)
-    return out
 
 
 def _check_list(name: str, values: list[str], *, most: int, errors: dict) -> None:

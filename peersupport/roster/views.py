@@ -16,7 +16,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import (
     AvailabilityForm,
     DirectoryFilterForm,
@@ -252,7 +252,7 @@ def _status_choices(profile):
     return [
         (value, SupporterProfile.Status(value).label)
         for value in SupporterProfile.Status.values
-        if value in services.TRANSITIONS[profile.status] and value not in services.PIPELINE_ONLY
+        if value in rules.TRANSITIONS[profile.status] and value not in rules.PIPELINE_ONLY
     ]
 
 
