@@ -16,6 +16,7 @@ from peersupport.confidentiality.models import Duty, DutyAssignment, Escalation,
 from peersupport.governance.models import ExceptionCategory
 from peersupport.support.models import Contact
 
+from . import tables
 from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 DUTY_ROLES = (
@@ -51,10 +52,10 @@ def load_demo() -> str:
         if len(contacts) < 2:
             return f"On-duty roster: {len(rows)} entries; no demo contacts for escalations."
         categories = {c.code: c for c in ExceptionCategory.objects.all()}
+        texts = tables.load("escalations")
         resolved = Escalation.objects.create(
-            category=categories["danger-to-self"],
-            note="Said they had thought about ending it after the shooting review; agreed to "
-            "see the on-call clinician tonight.",
+            category=categories[texts["resolved"]["category"]],
+            note=texts["resolved"]["note"],
             contact=contacts[0],
             raised_by=supporter,
             raised_at=now - timedelta(days=12, hours=3),
@@ -64,13 +65,11 @@ def load_demo() -> str:
             acknowledged_at=now - timedelta(days=12, hours=2, minutes=56),
             resolved_by=bhs,
             resolved_at=now - timedelta(days=12, hours=1),
-            resolution="Called the on-call clinician with the supporter; seen the same evening. "
-            "Follow-up booked with EAP.",
+            resolution=texts["resolved"]["resolution"],
         )
         acknowledged = Escalation.objects.create(
-            category=categories["domestic-violence"],
-            note="Spouse described being pushed during an argument; wants advice, not a report "
-            "yet.",
+            category=categories[texts["acknowledged"]["category"]],
+            note=texts["acknowledged"]["note"],
             contact=contacts[1],
             raised_by=supporter,
             raised_at=now - timedelta(days=2, hours=5),

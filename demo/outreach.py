@@ -24,6 +24,7 @@ from peersupport.outreach.models import (
 from peersupport.outreach.services import plan_for
 from peersupport.roster.models import SupporterProfile
 
+from . import tables
 from .personas import EMAIL_DOMAIN, demo_refuse_in_production
 
 
@@ -48,43 +49,27 @@ def load_demo() -> str:
         install_defaults(PlanStep=PlanStep)
         now = timezone.now()
         today = timezone.localdate()
-        made = [
-            _outreach(
-                coordinator,
-                EventType.LINE_OF_DUTY_INJURY,
-                today - timedelta(days=200),
-                "Officer injured in a vehicle pursuit; knee surgery and months of rehabilitation.",
-                employees[0],
-                supporters[0],
-                now,
-                closed=True,
-            ),
-            _outreach(
-                coordinator,
-                EventType.FAMILY_TRAGEDY,
-                today - timedelta(days=120),
-                "Dispatcher's teenage son died in a car crash.",
-                employees[1],
-                supporters[1],
-                now,
-                closed=True,
-            ),
-            _outreach(
-                coordinator,
-                EventType.CRITICAL_INCIDENT,
-                today - timedelta(days=9),
-                "Officer-involved shooting at a traffic stop; two officers on scene, the suspect "
-                "survived.",
-                employees[2],
-                supporters[2],
-                now,
-                closed=False,
-                second=(
-                    employees[3] if len(employees) > 3 else None,
-                    supporters[3 % len(supporters)],
-                ),
-            ),
-        ]
+        made = []
+        for i, event in enumerate(tables.load("outreach")["events"]):
+            second = None
+            if event.get("second_person"):
+                second = (
+                    employees[i + 1] if len(employees) > i + 1 else None,
+                    supporters[(i + 1) % len(supporters)],
+                )
+            made.append(
+                _outreach(
+                    coordinator,
+                    EventType(event["event_type"]),
+                    today - timedelta(days=event["days_ago"]),
+                    event["description"],
+                    employees[i],
+                    supporters[i],
+                    now,
+                    closed=event["closed"],
+                    second=second,
+                )
+            )
         record(actor=None, action=AuditAction.DEMO_LOADED, details={"outreaches": len(made)})
     return "Outreach: 2 closed outreaches and 1 open one, with follow-ups and a group session."
 
@@ -119,8 +104,8 @@ def _outreach(
         people.append(
             AffectedPerson.objects.create(
                 outreach=outreach,
-                name="Jordan Okafor (partner)",
-                how_to_reach="555-0147, evenings",
+                name=tables.load("outreach")["partner"]["name"],
+                how_to_reach=tables.load("outreach")["partner"]["how_to_reach"],
                 added_at=added,
             )
         )
