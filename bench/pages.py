@@ -42,7 +42,7 @@ VENV_BIN = Path(sys.executable).parent
 WEB_WORKERS = "2"
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 WORKER_INTERVAL = "0.25"
-# The large department of issue 11.
+# The large department: 20,000 employees.
 LARGE = {"employees": 20_000, "supporters": 400, "contacts": 1_000_000}
 PERSONAS = {
     "employee": "employee@demo.peersupport.test",
@@ -368,7 +368,7 @@ def _free_port() -> int:
 
 
 def _targets(sessions: dict) -> list[dict]:
-    """What wrk loads, in order: the two baselines, then the pages of issue 11."""
+    """What wrk loads, in order: the two baselines, then the pages measured."""
     today = datetime.now(UTC).date().isoformat()
     contact = {
         "date": today,

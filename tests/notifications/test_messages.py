@@ -385,8 +385,7 @@ def test_the_reader_finds_words_in_python():
 
 
 def test_message_words_live_in_templates():
-    """Fails while a module still writes a subject or a body in Python. The selection and
-    committee modules are being converted elsewhere (#16); this lists what is left."""
+    """Fails while a module still writes a subject or a body in Python, listing where."""
     wrong = []
     for path in _product_modules():
         wrong += words_in_python(path.read_text(), str(path.relative_to(REPO)))
@@ -496,7 +495,8 @@ FORBIDDEN = re.compile(
     r"(^|_)(name|names|codename|body|text|message|messages|note|notes|description|summary|"
     r"details|phone|email|address|answer|comment|reason|requester|person|story)($|_)"
 )
-# Reviewed and reported on #16 for a decision; each must still occur (so it is removed once
+# Reviewed: each sends a person's name or free text; kept as it was by the restructuring and
+# left for the notification work to decide. Each must still occur (so it is removed once
 # changed) and no other may be added without the same review.
 KNOWN = {
     ("training/out_of_compliance_coordinator", "supporter_name"): (

@@ -1,4 +1,4 @@
-"""Published numbers never change (reports/publishing.py; issue 9).
+"""Published numbers never change (reports/publishing.py).
 
 The property test replays the life of the reports: records, a release (every period over is
 published), late records dated in published months and new records in later months, "today"

@@ -1,4 +1,4 @@
-"""The supporters' tables attacked together (reports/snapshots.py; issue 9).
+"""The supporters' tables attacked together (reports/snapshots.py).
 
 hypothesis generates supporters (a status, a training compliance for each of two years, and
 contacts logged in each month of half a year); the real code protects the status table, the

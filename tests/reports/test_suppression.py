@@ -1,4 +1,4 @@
-"""Small-count suppression against differencing (PROGRAM.md rule 8; issue 9).
+"""Small-count suppression against differencing (PROGRAM.md rule 8).
 
 hypothesis generates populations (units in months, one category per unit in each partition,
 any number of categories in each binary breakdown) and the engine protects every table of them

@@ -1,4 +1,4 @@
-"""Each step of selection through its service (issue 6): nomination, the nominee's answer, the
+"""Each step of selection through its service: nomination, the nominee's answer, the
 interview, the chain of command, the BHS manager's recommendation and the Chief's approval; bad
 input, and notifications to whoever acts next."""
 
