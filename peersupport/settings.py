@@ -372,7 +372,11 @@ AXES_RESET_ON_SUCCESS = True
 # it, or the owner's own retry would keep the account locked.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_TEMPLATE = "account/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Nothing about the browser is kept: no access log of sign-ins, no IP address (axes is never
+# told it) and no user agent, Accept header or form data in the lock counts (accounts/axes.py).
+AXES_HANDLER = "peersupport.accounts.axes.BrowserlessDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "peersupport.accounts.axes.no_client_ip"
+AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Masked in axes' logs and stored request data; "login" is what people type as their e-mail
 # (sometimes their password, by mistake).

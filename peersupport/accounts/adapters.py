@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import render
 
+from .clientkey import client_tag
 from .models import Employee
 
 CLAIMABLE_STATUSES = (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE)
@@ -23,6 +24,11 @@ class AccountAdapter(DefaultAccountAdapter):
         if settings.AXES_ENABLED:
             return
         super().pre_authenticate(request, **credentials)
+
+    def get_client_ip(self, request):
+        # allauth asks for the address only to key its per-address rate limits, which live in
+        # the database cache: give it a daily HMAC of the address instead (clientkey.py).
+        return client_tag(super().get_client_ip(request))
 
 
 def _verified_emails(sociallogin) -> list[str]:

@@ -1,3 +1,5 @@
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
 from django.db.models import Q
 
 
@@ -25,3 +27,46 @@ def get_username(request, credentials) -> str:
         .first()
     )
     return owner or value
+
+
+def no_client_ip(request) -> None:
+    """AXES_CLIENT_IP_CALLABLE: axes never learns where a sign-in came from.
+
+    Accounts lock by username only (AXES_LOCKOUT_PARAMETERS), so the address is of no use to
+    axes, and whatever it knows it would store (AccessAttempt.ip_address) and log.
+    """
+    return None
+
+
+class BrowserlessDatabaseHandler(AxesDatabaseHandler):
+    """axes' database handler, storing nothing about the browser.
+
+    The lock is counted per account in ``AccessAttempt`` as before (shared by every application
+    server, unlocked in the admin or by a password reset), but its rows carry no IP address
+    (see ``no_client_ip``), no user agent, no Accept header and none of the submitted query or
+    form data (a ``next`` URL can say which page someone was heading for). The access log of
+    successful sign-ins is off (AXES_DISABLE_ACCESS_LOG); this handler does not rely on it.
+    """
+
+    @staticmethod
+    def _forget_browser(request) -> None:
+        if request is not None:
+            request.axes_ip_address = None
+            request.axes_user_agent = ""
+            request.axes_http_accept = ""
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        self._forget_browser(request)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        # axes copies request.GET and request.POST (passwords masked) into the row: empty them.
+        AccessAttempt.objects.filter(~Q(get_data="") | ~Q(post_data="")).update(
+            get_data="", post_data=""
+        )
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        self._forget_browser(request)
+        super().user_logged_in(sender, request, user, **kwargs)
+
+    def user_logged_out(self, sender, request, user, **kwargs):
+        self._forget_browser(request)
+        super().user_logged_out(sender, request, user, **kwargs)

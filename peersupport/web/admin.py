@@ -51,13 +51,44 @@ admin.site.index_title = "Service administration"
 admin.site.enable_nav_sidebar = False
 
 
+def _lockout_admin():
+    """axes' admin for lock counts, showing the account, when and how many failures only.
+
+    axes' own shows (and searches) the IP address, user agent and form data too; they are never
+    stored (accounts/axes.py), and the columns are not shown either. Deleting a row unlocks the
+    account.
+    """
+    from axes.admin import AccessAttemptAdmin, IsLockedOutFilter
+
+    class LockoutAdmin(AccessAttemptAdmin):
+        list_display = ["attempt_time", "username", "failures_since_start", "status"]
+        list_filter = ["attempt_time", IsLockedOutFilter]
+        search_fields = ["username"]
+        fieldsets = ((None, {"fields": ("username", "attempt_time", "failures_since_start")}),)
+        readonly_fields = ["username", "attempt_time", "failures_since_start"]
+
+    return LockoutAdmin
+
+
 def _unregister_sensitive():
     """Third-party apps register admins we do not want: MFA secrets, SSO client secrets and
-    tokens, task payloads, and groups (roles are RoleGrant rows, not groups)."""
+    tokens, task payloads, groups (roles are RoleGrant rows, not groups), and axes' logs of
+    sign-ins (switched off: who signed in, from where, with which browser)."""
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialApp, SocialToken
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_tasks_db.models import DBTaskResult
 
-    for model in (Group, Authenticator, SocialApp, SocialToken, DBTaskResult):
+    for model in (
+        Group,
+        Authenticator,
+        SocialApp,
+        SocialToken,
+        DBTaskResult,
+        AccessLog,
+        AccessFailureLog,
+        AccessAttempt,
+    ):
         if admin.site.is_registered(model):
             admin.site.unregister(model)
+    admin.site.register(AccessAttempt, _lockout_admin())

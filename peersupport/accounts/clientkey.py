@@ -1,0 +1,37 @@
+"""A client's address as rate limits may keep it: an HMAC that a database copy cannot reverse.
+
+Rate limits count sign-ins, sign-ups and password resets per address in the database cache
+(``peersupport_cache``). Their keys never hold the address itself: they hold an HMAC of it under
+a key derived from ``SECRET_KEY`` (which is never in the database) for this purpose only, and of
+the current UTC day, so that the same address gives unrelated tags from one day to the next.
+Within the day the tag counts one address as one client, which is all a limit needs; the
+entries expire with the limit's window (a minute).
+"""
+
+import ipaddress
+from datetime import UTC
+
+from allauth import app_settings as allauth_settings
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+PURPOSE = "peersupport.accounts.clientkey.rate-limit"
+
+
+def _network(ip: str) -> str:
+    """The address as allauth counts it: an IPv6 address by its prefix (one household's /64)."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        prefix = allauth_settings.RATE_LIMIT_IPV6_PREFIX
+        return str(ipaddress.IPv6Network(f"{addr}/{prefix}", strict=False).network_address)
+    return str(addr)
+
+
+def client_tag(ip: str, *, now=None) -> str:
+    """An opaque tag for ``ip`` on the current UTC day; not an address, so allauth keeps it as is."""
+    day = (now or timezone.now()).astimezone(UTC).date().isoformat()
+    mac = salted_hmac(PURPOSE, f"{day}|{_network(ip)}", algorithm="sha256")
+    return "client-" + mac.hexdigest()[:32]
