@@ -31,7 +31,7 @@ def _network(ip: str) -> str:
 
 
 def client_tag(ip: str, *, now=None) -> str:
-    """An opaque tag for ``ip`` on the current UTC day; not an address, so allauth keeps it as is."""
+    """An opaque tag for ``ip`` on this UTC day; not an address, so allauth keeps it as it is."""
     day = (now or timezone.now()).astimezone(UTC).date().isoformat()
     mac = salted_hmac(PURPOSE, f"{day}|{_network(ip)}", algorithm="sha256")
     return "client-" + mac.hexdigest()[:32]

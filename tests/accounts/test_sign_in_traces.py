@@ -9,6 +9,7 @@ compressed JSON): neither the address nor the browser may appear anywhere.
 
 import base64
 import binascii
+import contextlib
 import re
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -48,10 +49,8 @@ def _decodings(text: str) -> list[bytes]:
             except (binascii.Error, ValueError):
                 continue
             found.append(raw)
-            try:
+            with contextlib.suppress(zlib.error):
                 found.append(zlib.decompress(raw))
-            except zlib.error:
-                pass
     return found
 
 
