@@ -143,6 +143,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "peersupport.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -413,6 +414,47 @@ _sso_origins = [
     "/".join(app["settings"]["server_url"].split("/")[:3])
     for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
 ]
+# Every browser feature the product does not use is refused, to the page and to anything it
+# could embed (PermissionsPolicyMiddleware). Passkeys (WebAuthn) are the only one used, by this
+# site alone. Only names current browsers recognise: chromium reports an unknown one (such as
+# the retired "interest-cohort") as a console error, which the browser tests count.
+PERMISSIONS_POLICY = {
+    **dict.fromkeys(
+        [
+            "accelerometer",
+            "autoplay",
+            "camera",
+            "clipboard-read",
+            "clipboard-write",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "gamepad",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "identity-credentials-get",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "picture-in-picture",
+            "screen-wake-lock",
+            "serial",
+            "storage-access",
+            "usb",
+            "web-share",
+            "window-management",
+            "xr-spatial-tracking",
+        ],
+        [],
+    ),
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],
