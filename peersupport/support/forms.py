@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from peersupport.accounts.models import Employee, Language
+from peersupport.formfields import IdMultipleChoiceField
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
@@ -40,7 +41,7 @@ class AskForm(forms.Form):
         max_length=200,
         help_text='For example "weekday evenings" or "after 6 pm".',
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = IdMultipleChoiceField(
         label="Languages you would like (optional)",
         queryset=Language.objects.all(),
         required=False,
