@@ -6,6 +6,7 @@ pointing at a file instead of ``NAME``. A value that cannot be parsed stops star
 naming the variable.
 """
 
+import os
 import sys
 import warnings
 from datetime import timedelta
@@ -16,6 +17,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Everything this process creates (the SQLite database and its -wal and -shm, backups, restored
+# databases, files under var/) is readable by its owner only, whoever started it with whatever
+# umask: every entry point (manage.py, gunicorn's wsgi, the worker) reads this file first. The
+# database and backups are also created 0600 explicitly, so they stay private even if a server
+# resets the umask after loading the application.
+os.umask(0o077)
 env = environ.FileAwareEnv()
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -54,6 +62,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _private_file(path: Path) -> None:
+    """Make ``path`` (and its folder) if missing, readable by the owner only (0600, folder
+    0700). An empty file is an empty SQLite database, and SQLite gives the -wal and -shm files
+    it makes the database file's own permissions."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    if path.stat().st_uid == os.getuid():  # an older, looser file of ours: tighten it
+        path.chmod(0o600)
 
 
 def env_choice(name: str, default: str, choices: set[str]) -> str:
@@ -143,6 +161,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "peersupport.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,8 +220,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    if _db["NAME"] not in ("", ":memory:"):
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    if _db["NAME"] not in ("", ":memory:") and not str(_db["NAME"]).startswith("file:"):
+        _private_file(Path(_db["NAME"]))
     # A new SQLite connection reads the whole schema on its first statement (a few ms for some
     # 300 tables and indexes): keep each worker's connection, as on PostgreSQL.
     _db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -417,6 +436,47 @@ _sso_origins = [
     "/".join(app["settings"]["server_url"].split("/")[:3])
     for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
 ]
+# Every browser feature the product does not use is refused, to the page and to anything it
+# could embed (PermissionsPolicyMiddleware). Passkeys (WebAuthn) are the only one used, by this
+# site alone. Only names current browsers recognise: chromium reports an unknown one (such as
+# the retired "interest-cohort") as a console error, which the browser tests count.
+PERMISSIONS_POLICY = {
+    **dict.fromkeys(
+        [
+            "accelerometer",
+            "autoplay",
+            "camera",
+            "clipboard-read",
+            "clipboard-write",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "gamepad",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "identity-credentials-get",
+            "idle-detection",
+            "local-fonts",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "otp-credentials",
+            "payment",
+            "picture-in-picture",
+            "screen-wake-lock",
+            "serial",
+            "storage-access",
+            "usb",
+            "web-share",
+            "window-management",
+            "xr-spatial-tracking",
+        ],
+        [],
+    ),
+    "publickey-credentials-create": ["self"],
+    "publickey-credentials-get": ["self"],
+}
 SECURE_CSP = {
     "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],

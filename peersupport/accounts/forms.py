@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from peersupport.formfields import IdChoiceField, IdMultipleChoiceField
+
 from .models import GRANTABLE_ROLES, Employee, Language, Role, Unit, User
 
 NO_MATCH = (
@@ -59,7 +61,7 @@ class ProfileForm(forms.Form):
     preferred_name = forms.CharField(
         max_length=80, required=False, help_text="The first name colleagues call you by."
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = IdMultipleChoiceField(
         queryset=Language.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -112,6 +114,7 @@ class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
         fields = ["name", "kind", "parent", "supervisor"]
+        field_classes = {"parent": IdChoiceField, "supervisor": IdChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,6 +160,7 @@ class EmployeeForm(forms.ModelForm):
             "languages",
         ]
         widgets = {"languages": forms.CheckboxSelectMultiple}
+        field_classes = {"unit": IdChoiceField, "languages": IdMultipleChoiceField}
         error_messages = {
             "employee_number": {"unique": "Another employee already has this employee number."},
             "work_email": {"unique": "Another employee already has this e-mail address."},

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
 from peersupport.accounts.selectors import role_holders
+from peersupport.formfields import IdChoiceField
 from peersupport.governance.models import ExceptionCategory
 from peersupport.resources.validators import validate_phone
 
@@ -10,7 +11,7 @@ from .models import Duty
 from .services import NOTE_MAX
 
 
-class CategoryChoice(forms.ModelChoiceField):
+class CategoryChoice(IdChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name}: {obj.explanation}" if obj.explanation else obj.name
 
@@ -43,7 +44,7 @@ class ResolveForm(forms.Form):
     )
 
 
-class DutyUserChoice(forms.ModelChoiceField):
+class DutyUserChoice(IdChoiceField):
     def label_from_instance(self, obj):
         return str(obj)
 

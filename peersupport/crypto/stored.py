@@ -33,13 +33,20 @@ def key_ids_in_use() -> dict[str, Counter]:
 
 
 def rows_not_under(current_id: str, model, field, *, after_pk, batch: int) -> list[tuple]:
+    """The next ``batch`` values (after ``after_pk``) not encrypted under ``current_id``.
+
+    The prefix is compared exactly, not with LIKE: ``_`` (allowed in key ids) is a LIKE
+    wildcard, so ``k_1:%`` would also match values under ``kx1``, and SQLite's LIKE ignores
+    case, so ``K1`` would match ``k1``; either way those values would never be re-encrypted.
+    """
     table, column, pk = _table_column(model, field)
+    prefix = f"{PREFIX}:{current_id}:"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {pk}, {column} FROM {table} "  # noqa: S608
-            f"WHERE {column} IS NOT NULL AND {column} NOT LIKE %s AND {pk} > %s "
+            f"WHERE {column} IS NOT NULL AND SUBSTR({column}, 1, %s) <> %s AND {pk} > %s "
             f"ORDER BY {pk} LIMIT %s",
-            [f"{PREFIX}:{current_id}:%", after_pk, batch],
+            [len(prefix), prefix, after_pk, batch],
         )
         return cursor.fetchall()
 

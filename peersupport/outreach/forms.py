@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, User
+from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
 
 from .models import Attempt, EventType
@@ -45,7 +46,7 @@ class AddOtherForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    supporter = forms.ModelChoiceField(
+    supporter = IdChoiceField(
         queryset=User.objects.none(),
         label="Supporter",
         error_messages={"invalid_choice": "Only an active peer supporter can be assigned."},

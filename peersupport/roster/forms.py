@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from peersupport.accounts.models import Employee, Language
+from peersupport.formfields import IdChoiceField
 
 from .models import ExperienceArea, SupporterProfile
 from .services import PHOTO_MAX_BYTES
@@ -11,7 +12,7 @@ class DirectoryFilterForm(forms.Form):
     """The directory's search and filters, read from the query string."""
 
     q = forms.CharField(label="Search", required=False, max_length=100, widget=forms.SearchInput())
-    language = forms.ModelChoiceField(
+    language = IdChoiceField(
         queryset=Language.objects.order_by("name"), required=False, empty_label="Any language"
     )
     area = forms.ChoiceField(

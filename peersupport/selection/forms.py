@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from peersupport.accounts.models import Employee, User
+from peersupport.formfields import IdMultipleChoiceField
 
 from .models import Interview
 
@@ -99,7 +100,7 @@ class ScheduleForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     place = forms.CharField(max_length=200, help_text="Room and building, or a video link.")
-    panelists = forms.ModelMultipleChoiceField(
+    panelists = IdMultipleChoiceField(
         queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Accounts holding the interview panelist role.",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from peersupport.accounts.models import Employee, Language
+from peersupport.formfields import IdMultipleChoiceField, PlainTextField
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
@@ -14,10 +15,13 @@ PHONE_CHARS = set("0123456789+-() .")
 
 
 class AskForm(forms.Form):
-    """What everyone fills in. The public form adds who is asking (family or anonymous)."""
+    """What everyone fills in. The public form adds who is asking (family or anonymous).
+
+    What the requester types is a ``PlainTextField``: bidirectional-override characters are
+    dropped, so the supporter reads it in the order it was written."""
 
     supporter = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(
+    name = PlainTextField(
         label="Your name (optional)",
         required=False,
         max_length=120,
@@ -28,19 +32,19 @@ class AskForm(forms.Form):
         choices=ContactMethod.choices,
         widget=forms.RadioSelect,
     )
-    contact_detail = forms.CharField(
+    contact_detail = PlainTextField(
         label="Phone number or e-mail address",
         required=False,
         max_length=200,
         help_text="Not needed for messages here or for meeting in person.",
     )
-    best_times = forms.CharField(
+    best_times = PlainTextField(
         label="When is a good time? (optional)",
         required=False,
         max_length=200,
         help_text='For example "weekday evenings" or "after 6 pm".',
     )
-    languages = forms.ModelMultipleChoiceField(
+    languages = IdMultipleChoiceField(
         label="Languages you would like (optional)",
         queryset=Language.objects.all(),
         required=False,
@@ -115,7 +119,7 @@ class CodenameForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(
+    body = PlainTextField(
         label="Your message",
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -7,6 +7,7 @@ so an empty or forged POST is refused with 400 and never moves anything.
 from django import forms
 from django.utils import timezone
 
+from peersupport.formfields import IdMultipleChoiceField, PlainTextField
 from peersupport.governance.notice import current_notice
 from peersupport.resources.selectors import resources_active
 
@@ -61,7 +62,7 @@ class CloseForm(forms.Form):
 
 
 class SupporterMessageForm(forms.Form):
-    body = forms.CharField(
+    body = PlainTextField(
         label="Your message",
         max_length=MESSAGE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -125,7 +126,7 @@ class ContactForm(forms.Form):
         },
     )
     notice_version = forms.CharField(widget=forms.HiddenInput)
-    referrals = forms.ModelMultipleChoiceField(
+    referrals = IdMultipleChoiceField(
         label="Referrals made",
         queryset=resources_active(),
         required=False,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
 from peersupport.accounts.selectors import role_holders
+from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
 
 from .compliance import Status as ComplianceStatus
@@ -48,10 +49,10 @@ class SessionForm(forms.Form):
     """What a session is: the course, the place, the places and the instructor. Its days are
     the rows of a ``DayFormSet`` beside it."""
 
-    course = forms.ModelChoiceField(queryset=Course.objects.filter(is_active=True))
+    course = IdChoiceField(queryset=Course.objects.filter(is_active=True))
     place = forms.CharField(max_length=200)
     capacity = forms.IntegerField(label="Places", min_value=1, max_value=500, initial=20)
-    instructor = forms.ModelChoiceField(
+    instructor = IdChoiceField(
         queryset=User.objects.none(),
         required=False,
         help_text="An instructor with an account may record attendance.",
@@ -181,9 +182,7 @@ class ReasonForm(forms.Form):
 
 
 class EnrolPersonForm(forms.Form):
-    person = forms.ModelChoiceField(
-        queryset=SupporterProfile.objects.none(), label="Supporter or candidate"
-    )
+    person = IdChoiceField(queryset=SupporterProfile.objects.none(), label="Supporter or candidate")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

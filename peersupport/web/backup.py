@@ -117,6 +117,14 @@ def _plain_copy(workdir: Path) -> Path:
     return target
 
 
+def _private_open(path: Path):
+    """``path`` opened for writing (made, or emptied), readable by its owner only (0600),
+    whatever the process's umask: a backup or a restored database holds everything."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left over from an earlier attempt keeps its mode otherwise
+    return os.fdopen(fd, "wb")
+
+
 @dataclass
 class Written:
     path: Path
@@ -141,7 +149,7 @@ def backup(path: Path) -> Written:
         encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(MAGIC + header)
         partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as out:
+        with _private_open(partial) as out:
             out.write(MAGIC + header + b"\n" + nonce)
             compressed = workdir / "snapshot.gz"
             with plain.open("rb") as src, gzip.open(compressed, "wb", compresslevel=6) as gz:
@@ -228,11 +236,12 @@ def restore(path: Path, *, replace: bool = False) -> dict:
             finally:
                 check.close()
             target = Path(db["NAME"])
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             staged = target.with_name(target.name + ".restoring")
-            shutil.copyfile(plain, staged)
+            with plain.open("rb") as src, _private_open(staged) as out:
+                shutil.copyfileobj(src, out, CHUNK)
             staged.replace(target)
         else:
             done = subprocess.run(  # noqa: S603 (arguments from settings and the backup's path)

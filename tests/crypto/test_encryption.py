@@ -222,6 +222,36 @@ def test_rotate_keys_resumes_after_an_interruption(settings, monkeypatch):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("current", "other"), [("k_1", "kx1"), ("K1", "k1")])
+def test_rotate_keys_matches_the_key_id_exactly(settings, current, other):
+    """A value under ``kx1`` is not "under ``k_1``": the key id is not a pattern (``_`` is a
+    wildcard to LIKE, and SQLite's LIKE ignores case)."""
+    settings.ENCRYPTION_KEYS = _key(other)
+    person = FamilyMember.objects.create(
+        employee=EmployeeFactory(), relationship="child", name="Child"
+    )
+    assert _raw_name(person.pk).startswith(f"v1:{other}:")
+    rows = stored.rows_not_under(
+        current, FamilyMember, FamilyMember._meta.get_field("name"), after_pk=0, batch=10
+    )
+    assert [pk for pk, _ in rows] == [person.pk]
+
+
+@pytest.mark.django_db
+def test_rotate_keys_moves_a_value_under_a_look_alike_key_id(settings):
+    settings.ENCRYPTION_KEYS = _key("kx1")
+    person = FamilyMember.objects.create(
+        employee=EmployeeFactory(), relationship="child", name="Child"
+    )
+    settings.ENCRYPTION_KEYS = f"{_key('k_1')},{settings.ENCRYPTION_KEYS}"
+    out = StringIO()
+    call_command("rotate_keys", stdout=out)
+    assert "accounts.FamilyMember.name: 1 re-encrypted under k_1" in out.getvalue()
+    assert _raw_name(person.pk).startswith("v1:k_1:")
+    assert FamilyMember.objects.get(pk=person.pk).name == "Child"
+
+
+@pytest.mark.django_db
 def test_rotate_keys_reports_undecryptable_values(settings, relative):
     settings.ENCRYPTION_KEYS = f"{NEW},test1:dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA="
     _set_raw_name(relative.pk, _raw_name(relative.pk)[:-3] + "xyz")

@@ -353,3 +353,45 @@ def test_the_least_loaded_available_supporter_gets_the_request(personas, dept):
     # The first supporter has an offer waiting; the second request goes to the other one.
     assert second.request.offers.get().supporter != holder
     del busy
+
+
+# --- Bidirectional-override characters -----------------------------------------------------
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+
+def test_bidi_overrides_in_what_a_requester_types_are_neither_stored_nor_shown(
+    client, client_for, supporter
+):
+    """U+202E and its kin could make the supporter read a name, a phone number or a message
+    in another order than it was written: they are dropped where the requester types."""
+    codename = _public_ask(
+        client,
+        name="Spouse \u202eenoB\u202c Canary",
+        contact_method=ContactMethod.EMAIL,
+        contact_detail="\u2066ana@example.org\u2069",
+        best_times="\u202eevenings\u202c",
+    )
+    req = SupportRequest.objects.get()
+    assert not set(BIDI) & set(repr(req.identity))
+    assert req.identity["name"] == "Spouse enoB Canary"
+    visitor = Client()
+    visitor.post(CHECK, {"codename": codename})
+    visitor.post(STATUS, {"action": "reply", "body": "Call me \u202e0010 555\u202c please"})
+    assert Message.objects.get().body == "Call me 0010 555 please"
+
+    helper = client_for("supporter")
+    offer = req.offers.get()
+    helper.post(reverse("support:offer_answer", args=[offer.pk]), {"answer": "accept"})
+    page = helper.get(reverse("support:held", args=[req.pk])).content.decode()
+    assert "Spouse enoB Canary" in page and "Call me 0010 555 please" in page
+    assert not set(BIDI) & set(page)
+
+
+def test_a_message_of_only_bidi_overrides_is_empty(client, supporter):
+    codename = _public_ask(client)
+    visitor = Client()
+    visitor.post(CHECK, {"codename": codename})
+    resp = visitor.post(STATUS, {"action": "reply", "body": "\u202e\u202c"})
+    assert resp.status_code == 400
+    assert not Message.objects.exists()

@@ -136,3 +136,79 @@ def test_a_wrong_key_or_a_changed_file_is_refused(databases, tmp_path):
     assert broken.returncode != 0 and "does not decrypt" in broken.stderr
     no_key = _manage(_env(databases[0], key=""), "backup", str(path), check=False)
     assert no_key.returncode != 0 and "BACKUP_KEY" in no_key.stderr
+
+
+PERMISSIONS = """
+import os, stat, sys
+from django.conf import settings
+from django.db import connection
+name = settings.DATABASES["default"]["NAME"]
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS t (x text)")
+    cursor.execute("INSERT INTO t VALUES ('a')")
+    # Open: the -wal and -shm files exist until the last connection closes.
+    for path in (name, name + "-wal", name + "-shm", os.path.dirname(name)):
+        print(path, oct(stat.S_IMODE(os.stat(path).st_mode)))
+"""
+
+
+def _loose_umask():
+    os.umask(0o022)  # what a shell usually gives: files 0644, directories 0755
+
+
+def _modes(out: str) -> dict[str, str]:
+    return dict(line.rsplit(" ", 1) for line in out.strip().splitlines() if " 0o" in line)
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    """Under a shell's usual umask (022), the database, its -wal and -shm and the folder the
+    process makes for them are still not readable by the group or others."""
+    name = tmp_path / "var" / "new" / "peersupport.sqlite3"
+    env = _env(f"sqlite:///{name}")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PERMISSIONS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_loose_umask,  # noqa: PLW1509 (a test's child process, no threads involved)
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    modes = _modes(done.stdout)
+    assert modes == {
+        str(name): "0o600",
+        f"{name}-wal": "0o600",
+        f"{name}-shm": "0o600",
+        str(name.parent): "0o700",
+    }
+
+
+def test_backups_and_restored_databases_are_readable_by_their_owner_only(databases, tmp_path):
+    live, fresh = (_env(url) for url in databases)
+    _manage(live, "migrate", "--no-input", "-v", "0")
+    path = tmp_path / "owner-only.backup"
+    done = subprocess.run(
+        [sys.executable, "manage.py", "backup", str(path)],
+        cwd=ROOT,
+        env=live,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_loose_umask,  # noqa: PLW1509
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    if databases[1].startswith("sqlite"):
+        restored = subprocess.run(
+            [sys.executable, "manage.py", "restore", str(path)],
+            cwd=ROOT,
+            env=fresh,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            preexec_fn=_loose_umask,  # noqa: PLW1509
+        )
+        assert restored.returncode == 0, restored.stderr[-3000:]
+        target = Path(databases[1].removeprefix("sqlite:///"))
+        assert oct(target.stat().st_mode & 0o777) == "0o600"

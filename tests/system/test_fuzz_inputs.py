@@ -138,3 +138,48 @@ def test_hostile_posts_never_break_or_change_anything(name, dept, client_for, cl
             assert "errorlist" in html or 'role="alert"' in html or "error" in html, name
 
     post()
+
+
+# An id too big for a 64-bit integer: SQLite raised OverflowError (a 500) when a model choice
+# field looked it up. Every such field must refuse it as an invalid choice, before any query.
+HUGE_IDS = ["12345678901234567890", str(2**63), "-12345678901234567890", "١", " 1", "1.0"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+@pytest.mark.parametrize(
+    ("url", "persona", "extra"),
+    [
+        ("/support/public/ask/", None, {"kind": "family"}),
+        ("/support/ask/", "employee", {}),
+    ],
+)
+def test_a_huge_id_in_a_model_choice_is_a_form_error(url, persona, extra, huge, client_for, client):
+    c = client if persona is None else client_for(persona)
+    body = {
+        "contact_method": "messages",
+        "limits_read": "on",
+        "notice_version": "program-default-1",
+        "token": "t-huge",
+        "languages": [huge],
+        **extra,
+    }
+    before = _fingerprint()
+    resp = c.post(url, body)
+    assert resp.status_code == 400
+    assert "languages" in resp.context["form"].errors
+    assert _fingerprint() == before
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+def test_a_huge_supporter_id_is_refused_or_ignored(huge, client_for):
+    resp = client_for("employee").post(
+        "/support/ask/",
+        {
+            "contact_method": "messages",
+            "limits_read": "on",
+            "notice_version": "program-default-1",
+            "token": "t-huge",
+            "supporter": huge,
+        },
+    )
+    assert resp.status_code in (302, 400)

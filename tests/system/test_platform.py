@@ -63,6 +63,44 @@ def test_security_headers_on_a_signed_in_page(client_for):
     assert "onclick=" not in html and "style=" not in html
 
 
+def _denied_features(header: str) -> dict[str, str]:
+    return dict(item.strip().split("=", 1) for item in header.split(","))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", [None, "employee"])
+def test_permissions_policy_denies_every_browser_feature_not_used(client, client_for, who):
+    """Camera, microphone, location, payment, USB and the rest are refused to the page and to
+    anything it could embed; only passkeys (WebAuthn) are allowed, on this site alone."""
+    browser = client if who is None else client_for(who)
+    url = reverse("support:public_ask") if who is None else reverse("web:home")
+    resp = browser.get(url)
+    assert resp.status_code == 200
+    features = _denied_features(resp["Permissions-Policy"])
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "serial",
+        "hid",
+        "display-capture",
+        "clipboard-read",
+        "fullscreen",
+    ):
+        assert features[feature] == "()", feature
+    assert features["publickey-credentials-get"] == "(self)"
+    assert features["publickey-credentials-create"] == "(self)"
+    assert set(features.values()) == {"()", "(self)"}
+
+
+@pytest.mark.django_db
+def test_permissions_policy_on_redirects_and_the_health_check(client):
+    assert "camera=()" in client.get("/no/such/page/")["Permissions-Policy"]
+    assert "camera=()" in client.get("/healthz")["Permissions-Policy"]
+
+
 @pytest.mark.django_db
 def test_login_page_is_public_and_has_csp(client):
     resp = client.get(reverse("account_login"))
