@@ -244,6 +244,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "peersupport_cache",
+        # Keys are stored as HMACs: a copy of the table cannot tell whose rate limit it holds.
+        "KEY_FUNCTION": "peersupport.accounts.clientkey.opaque_cache_key",
     }
 }
 

@@ -35,3 +35,20 @@ def client_tag(ip: str, *, now=None) -> str:
     day = (now or timezone.now()).astimezone(UTC).date().isoformat()
     mac = salted_hmac(PURPOSE, f"{day}|{_network(ip)}", algorithm="sha256")
     return "client-" + mac.hexdigest()[:32]
+
+
+CACHE_PURPOSE = "peersupport.accounts.clientkey.cache-key"
+
+
+def opaque_cache_key(key: str, key_prefix: str, version: int) -> str:
+    """KEY_FUNCTION of the database cache: every key as stored is an HMAC of the key.
+
+    Keys name what they count: allauth's rate limits hold an unkeyed SHA-256 of their subject
+    (``mfa-auth-user-<id>``, an e-mail address), which anyone with a copy of the cache table
+    reverses by hashing every account id or address, learning who was signing in, and when.
+    Under a key derived from ``SECRET_KEY`` (never in the database) the stored key says nothing;
+    Django still finds the entry, since it applies the same function on every read and write.
+    Rotating ``SECRET_KEY`` orphans the entries, which is harmless for a cache: they expire.
+    """
+    mac = salted_hmac(CACHE_PURPOSE, f"{key_prefix}:{version}:{key}", algorithm="sha256")
+    return "k:" + mac.hexdigest()

@@ -15,6 +15,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from allauth.core.internal.ratelimit import parse_rate
 from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.contrib import admin
@@ -24,9 +25,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from peersupport.accounts.clientkey import client_tag
+from peersupport.accounts.clientkey import client_tag, opaque_cache_key
 
-from ..factories import PASSWORD, EmployeeFactory, UserFactory
+from ..factories import PASSWORD, EmployeeFactory, UserFactory, enable_totp
 
 IP = "203.0.113.77"
 USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) TraceCanary/7.3.1 Firefox/140.0"
@@ -79,14 +80,27 @@ def tables_holding(*needles: str) -> dict[str, set[str]]:
     return hits
 
 
+OPAQUE_KEY = re.compile(r"k:[0-9a-f]{64}")
+
+
+def cache_keys() -> set[str]:
+    table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608
+        return {key for (key,) in cursor.fetchall()}
+
+
 @pytest.mark.django_db
 def test_the_scan_sees_through_the_cache_and_sessions():
-    """The search would find the address if it were there: in a cache value and a cache key."""
+    """The search would find the address if it were there: in a cache value. Cache keys are
+    stored as HMACs, so an address in a key is not there to be found."""
     cache.set("probe-value", {"where": IP}, 60)
     cache.set(f"probe-key:{IP}", 1, 60)
     assert tables_holding(IP) == {settings.CACHES["default"]["LOCATION"]: {IP}}
-    cache.delete_many(["probe-value", f"probe-key:{IP}"])
+    assert cache.get(f"probe-key:{IP}") == 1
+    cache.delete("probe-value")
     assert tables_holding(IP) == {}
+    cache.delete(f"probe-key:{IP}")
 
 
 @pytest.mark.django_db
@@ -117,12 +131,13 @@ def test_a_database_copy_shows_no_address_or_browser_of_any_sign_in(personas, de
     )
     client.post(reverse("account_logout"))
 
-    # The rate limits did count this browser, in the database cache...
-    table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cache_key FROM {table}")  # noqa: S608
-        keys = [key for (key,) in cursor.fetchall()]
-    assert any(client_tag(IP) in key for key in keys)
+    # The rate limits did count this browser, in the database cache, under opaque keys...
+    keys = cache_keys()
+    assert keys
+    assert all(OPAQUE_KEY.fullmatch(key) for key in keys)
+    rate = str(parse_rate(settings.ACCOUNT_RATE_LIMITS["login"]))
+    limit = ":".join(["allauth", "rl", "allauth.account", "login", rate])
+    assert opaque_cache_key(f"{limit}:ip:{client_tag(IP)}", "", 1) in keys
     # ...and axes counted the failures, with nothing about the browser.
     assert AccessAttempt.objects.filter(username=colleague.email).exists()
     assert not AccessLog.objects.exists()
@@ -168,3 +183,30 @@ def test_the_admin_shows_no_sign_in_log_nor_browser_details():
         *(f for _, opts in lockouts.fieldsets for f in opts["fields"]),
     }
     assert not shown & {"ip_address", "user_agent", "http_accept", "get_data", "post_data"}
+
+
+@pytest.mark.django_db
+def test_a_cache_copy_does_not_say_whose_mfa_code_was_wrong(personas):
+    """allauth counts wrong MFA codes under sha256("mfa-auth-user-<id>"): anyone holding the
+    cache table could hash every account id and learn who was signing in. Stored keys are
+    HMACs under a key that is not in the database."""
+    import hashlib
+
+    employee = personas["employee"]
+    enable_totp(employee)
+    client = browser()
+    resp = client.post(LOGIN, {"login": employee.email, "password": PASSWORD})
+    assert resp["Location"] == reverse("mfa_authenticate")
+    resp = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert resp.status_code == 200
+    assert SESSION_KEY not in client.session
+
+    keys = cache_keys()
+    assert keys
+    assert all(OPAQUE_KEY.fullmatch(key) for key in keys)
+    unkeyed = hashlib.sha256(f"mfa-auth-user-{employee.pk}".encode()).hexdigest()
+    assert not any(unkeyed in key or str(employee.pk) in key.split(":") for key in keys)
+    # The limit still counts: the entry is found again through the same key function.
+    rate = str(parse_rate(settings.ACCOUNT_RATE_LIMITS["login_failed"]))
+    limit = ":".join(["allauth", "rl", "allauth.account", "login_failed", rate, unkeyed])
+    assert len(cache.get(limit)) == 1
