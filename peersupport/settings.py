@@ -387,7 +387,7 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_USERNAME_CALLABLE = "peersupport.accounts.axes.get_username"
+AXES_USERNAME_CALLABLE = "peersupport.accounts.axes.get_lock_key"
 AXES_RESET_ON_SUCCESS = True
 # The lock ends AXES_COOLOFF_MINUTES after it began. Attempts refused during it do not extend
 # it, or the owner's own retry would keep the account locked.

@@ -1,6 +1,9 @@
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
+
+LOCK_PURPOSE = "peersupport.accounts.axes.lock"
 
 
 def get_username(request, credentials) -> str:
@@ -27,6 +30,23 @@ def get_username(request, credentials) -> str:
         .first()
     )
     return owner or value
+
+
+def lock_tag(username: str) -> str:
+    """What axes stores for an account's lock count: an HMAC of its e-mail, never the e-mail.
+
+    A copy of ``axes_accessattempt`` would otherwise list who mistyped a password here, and
+    when; signing in to this site at all is sensitive for an employee. The key is derived from
+    ``SECRET_KEY``, which is never in the database. Empty stays empty (axes ignores it).
+    """
+    if not username:
+        return ""
+    return "lock-" + salted_hmac(LOCK_PURPOSE, username, algorithm="sha256").hexdigest()[:40]
+
+
+def get_lock_key(request, credentials) -> str:
+    """AXES_USERNAME_CALLABLE: failures are counted per account, under an opaque tag."""
+    return lock_tag(get_username(request, credentials))
 
 
 def no_client_ip(request) -> None:

@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 
-from .axes import get_username
+from .axes import get_username, lock_tag
 from .models import Employee, User
 
 
@@ -78,7 +78,8 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
         actor=None,
         action=AuditAction.LOCKOUT,
         outcome=Outcome.DENIED,
-        target=_account_named((username or "").lower()),
+        # axes passes its opaque lock tag: the account is named by what the request typed.
+        target=_account_named(get_username(request, None)),
     )
 
 
@@ -93,7 +94,7 @@ def _password_changed(sender, request, user, **kwargs):
 def _unlock_after_reset(sender, request, user, **kwargs):
     # Resetting the password through the e-mailed link proves the mailbox is theirs: the
     # account is no longer locked by failures somebody else may have caused.
-    axes_reset(username=user.email)
+    axes_reset(username=lock_tag(user.email))
 
 
 @receiver(authenticator_added)

@@ -55,10 +55,13 @@ def _lockout_admin():
     """axes' admin for lock counts, showing the account, when and how many failures only.
 
     axes' own shows (and searches) the IP address, user agent and form data too; they are never
-    stored (accounts/axes.py), and the columns are not shown either. Deleting a row unlocks the
-    account.
+    stored (accounts/axes.py), and the columns are not shown either. The account is stored as an
+    opaque tag (accounts/axes.py ``lock_tag``): search by the account's e-mail address to find
+    its row, hashed the same way. Deleting a row unlocks the account.
     """
     from axes.admin import AccessAttemptAdmin, IsLockedOutFilter
+
+    from peersupport.accounts.axes import lock_tag
 
     class LockoutAdmin(AccessAttemptAdmin):
         list_display = ["attempt_time", "username", "failures_since_start", "status"]
@@ -66,6 +69,12 @@ def _lockout_admin():
         search_fields = ["username"]
         fieldsets = ((None, {"fields": ("username", "attempt_time", "failures_since_start")}),)
         readonly_fields = ["username", "attempt_time", "failures_since_start"]
+
+        def get_search_results(self, request, queryset, search_term):
+            term = search_term.strip().lower()
+            if not term:
+                return queryset, False
+            return queryset.filter(username__in={term, lock_tag(term)}), False
 
     return LockoutAdmin
 

@@ -25,6 +25,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from peersupport.accounts.axes import lock_tag
 from peersupport.accounts.clientkey import client_tag, opaque_cache_key
 
 from ..factories import PASSWORD, EmployeeFactory, UserFactory, enable_totp
@@ -139,7 +140,7 @@ def test_a_database_copy_shows_no_address_or_browser_of_any_sign_in(personas, de
     limit = ":".join(["allauth", "rl", "allauth.account", "login", rate])
     assert opaque_cache_key(f"{limit}:ip:{client_tag(IP)}", "", 1) in keys
     # ...and axes counted the failures, with nothing about the browser.
-    assert AccessAttempt.objects.filter(username=colleague.email).exists()
+    assert AccessAttempt.objects.filter(username=lock_tag(colleague.email)).exists()
     assert not AccessLog.objects.exists()
     assert set(AccessAttempt.objects.values_list("ip_address", "user_agent", "http_accept")) == {
         (None, "", "")
@@ -147,6 +148,12 @@ def test_a_database_copy_shows_no_address_or_browser_of_any_sign_in(personas, de
     assert set(AccessAttempt.objects.values_list("get_data", "post_data")) == {("", "")}
 
     assert tables_holding(*CANARIES) == {}
+    # Nor who mistyped a password: lock counts name accounts by an opaque tag only.
+    assert tables_holding(colleague.email, "nobody@pd.example.org").keys() <= {
+        "accounts_user",
+        "accounts_employee",
+        "account_emailaddress",
+    }
 
 
 def test_the_rate_limit_tag_is_not_the_address_and_changes_every_day():
@@ -210,3 +217,42 @@ def test_a_cache_copy_does_not_say_whose_mfa_code_was_wrong(personas):
     rate = str(parse_rate(settings.ACCOUNT_RATE_LIMITS["login_failed"]))
     limit = ":".join(["allauth", "rl", "allauth.account", "login_failed", rate, unkeyed])
     assert len(cache.get(limit)) == 1
+
+
+@pytest.mark.django_db
+def test_the_lockout_admin_finds_an_account_by_its_address(personas, rf):
+    employee = personas["employee"]
+    for _ in range(2):
+        browser().post(LOGIN, {"login": employee.email.upper(), "password": BAD_PASSWORD})
+    row = AccessAttempt.objects.get()
+    assert row.username == lock_tag(employee.email)
+    lockouts = admin.site._registry[AccessAttempt]  # noqa: SLF001
+    found, _ = lockouts.get_search_results(rf.get("/"), AccessAttempt.objects.all(), employee.email)
+    assert list(found) == [row]
+    found, _ = lockouts.get_search_results(rf.get("/"), AccessAttempt.objects.all(), "x@y.org")
+    assert not found.exists()
+
+
+@pytest.mark.django_db
+def test_lock_counts_kept_from_before_are_rekeyed_and_still_lock(personas):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    rekey = import_module("peersupport.accounts.migrations.0005_lock_counts_by_tag").rekey
+    employee = personas["employee"]
+    AccessAttempt.objects.create(
+        username=employee.email.upper(),
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/accounts/login/",
+        user_agent="",
+    )
+    rekey(apps, None)
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == [
+        lock_tag(employee.email)
+    ]
+    resp = browser().post(LOGIN, {"login": employee.email, "password": PASSWORD})
+    assert resp.status_code == settings.AXES_HTTP_RESPONSE_CODE
