@@ -685,6 +685,9 @@ TRAINING_NONCOMPLIANCE_ACTION = env_choice(
 # Reminders: this many days before a session, and before the end of a quarter still unmet.
 TRAINING_REMINDER_DAYS = env_int("TRAINING_REMINDER_DAYS", 3, minimum=1)
 TRAINING_QUARTER_WARNING_DAYS = env_int("TRAINING_QUARTER_WARNING_DAYS", 21, minimum=1)
+# For this many days of a new year the worker still judges the year just closed, so that
+# attendance recorded late for December counts before anyone is flagged for that year.
+TRAINING_YEAR_CLOSE_DAYS = env_int("TRAINING_YEAR_CLOSE_DAYS", 31, minimum=1)
 # How often the worker runs the training tick (reminders and compliance).
 TRAINING_TICK_SECONDS = env_int("TRAINING_TICK_SECONDS", 3600, minimum=60)
 

@@ -581,35 +581,82 @@ def sessions_remind(*, now: datetime | None = None) -> int:
     return sent
 
 
+def years_under_review(today) -> list[int]:
+    """The years the worker judges on ``today``: this one, and for the first
+    TRAINING_YEAR_CLOSE_DAYS days of a year also the year just closed, judged as closed.
+
+    A year is over on 31 December, but its last quarter can only be judged once it has ended:
+    someone at 16 of 32 hours on 31 December is "a quarter missed" that day, and out of
+    compliance from 1 January. Judging the closed year for some days more counts attendance the
+    coordinator records late for December, and closes the year even if the worker was down on
+    1 January.
+    """
+    years = [today.year]
+    if (today - today.replace(month=1, day=1)).days < settings.TRAINING_YEAR_CLOSE_DAYS:
+        years.insert(0, today.year - 1)
+    return years
+
+
 def compliance_review(*, today=None) -> dict:
-    """Compute every supporter's compliance for this year and act once on each change:
-    warn before a quarter is missed, and when someone falls out of compliance flag it, tell
-    them and the coordinators, and (TRAINING_NONCOMPLIANCE_ACTION=inactive) set them
-    inactive."""
+    """Compute every supporter's compliance for this year (and the year just closed, see
+    ``years_under_review``) and act once on each change: warn before a quarter is missed, tell
+    the supporter and the coordinators when a quarter was missed, and when someone falls out of
+    compliance flag it, tell them and the coordinators, and
+    (TRAINING_NONCOMPLIANCE_ACTION=inactive) set them inactive."""
     today = today or timezone.localdate()
-    counts = {"warned": 0, "flagged": 0, "set_inactive": 0}
-    rows = selectors.compliance_rows(
-        year=today.year,
-        today=today,
-        statuses=[
-            SupporterProfile.Status.ACTIVE,
-            SupporterProfile.Status.INACTIVE,
-        ],
-    )
-    known = {r.user_id: r for r in ComplianceRecord.objects.filter(year=today.year)}
-    for row in rows:
-        with transaction.atomic():
-            done = _review_one(row, known.get(row.user.pk), today=today)
-        for key, value in done.items():
-            counts[key] += value
+    counts = {"warned": 0, "missed": 0, "flagged": 0, "set_inactive": 0}
+    for year in years_under_review(today):
+        rows = selectors.compliance_rows(
+            year=year,
+            today=today,
+            statuses=[
+                SupporterProfile.Status.ACTIVE,
+                SupporterProfile.Status.INACTIVE,
+            ],
+        )
+        known = {r.user_id: r for r in ComplianceRecord.objects.filter(year=year)}
+        for row in rows:
+            with transaction.atomic():
+                done = _review_one(row, known.get(row.user.pk), today=today)
+            for key, value in done.items():
+                counts[key] += value
     return counts
+
+
+def _tell_quarter_missed(user, result, *, today) -> int:
+    """A quarter has ended short: the supporter learns what to make up and by when; each
+    coordinator gets one content-free alert per quarter, pointing at the board."""
+    quarter = compliance.quarter_of(today)
+    missed = quarter - 1  # nothing can be missed before the first quarter of a year ends
+    by = compliance.quarter_end(today.year, quarter)
+    notify_message(
+        key=f"training:missed:{user.pk}:{today.year}:{missed}",
+        user=user,
+        message="training/quarter_missed",
+        quarter=missed,
+        behind=f"{result.behind.normalize():f}",
+        by=by,
+        link=site_link("training:sessions"),
+    )
+    board = site_link("training:board") + f"?status={compliance.Status.QUARTER_MISSED}"
+    for coordinator in role_holders(Role.COORDINATOR):
+        notify_message(
+            key=f"training:missed:{today.year}:{missed}:to:{coordinator.pk}",
+            user=coordinator,
+            message="training/quarter_missed_coordinator",
+            quarter=missed,
+            link=board,
+        )
+    return 1
 
 
 def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     result = row.compliance
     user, profile = row.user, row.profile
     now = timezone.now()
-    done = {"warned": 0, "flagged": 0, "set_inactive": 0}
+    done = {"warned": 0, "missed": 0, "flagged": 0, "set_inactive": 0}
+    current = result.year == today.year
+    before = None
     if stored is None:
         stored = ComplianceRecord.objects.create(
             user=user, year=result.year, status=result.status, hours=result.update_hours
@@ -618,6 +665,7 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     else:
         stored = ComplianceRecord.objects.select_for_update().get(pk=stored.pk)
         fresh = False
+        before = stored.status
     changed = fresh or stored.status != result.status or stored.hours != result.update_hours
     if changed:
         if not fresh and stored.status != result.status:
@@ -628,7 +676,8 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     end = compliance.quarter_end(today.year, quarter)
     # A quarter about to be missed: its end is near and the forecast asks for hours by then.
     if (
-        result.forecast is not None
+        current
+        and result.forecast is not None
         and profile.status == SupporterProfile.Status.ACTIVE
         and (end - today).days <= settings.TRAINING_QUARTER_WARNING_DAYS
         and stored.warned_quarter != quarter
@@ -649,6 +698,13 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             link=site_link("training:sessions"),
         )
         done["warned"] = 1
+    if (
+        current
+        and result.status == compliance.Status.QUARTER_MISSED
+        and before != compliance.Status.QUARTER_MISSED
+        and profile.status == SupporterProfile.Status.ACTIVE
+    ):
+        done["missed"] = _tell_quarter_missed(user, result, today=today)
     out = result.status == compliance.Status.OUT_OF_COMPLIANCE
     if out and stored.flagged_at is None:
         stored.flagged_at = now
