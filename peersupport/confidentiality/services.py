@@ -22,6 +22,8 @@ from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 from peersupport.governance.models import ExceptionCategory
 from peersupport.notifications.messages import notify_message, site_link
+from peersupport.roster.rules import NOT_SERVING
+from peersupport.roster.selectors import serves
 from peersupport.support.models import Contact, SupportRequest
 
 from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
@@ -215,6 +217,8 @@ def escalation_raise(
         raise ValidationError("You can raise this only from a contact you logged.")
     if not actor.has_role(Role.PEER_SUPPORTER):
         raise ValidationError("Only a peer supporter raises an exception from a contact.")
+    if not serves(actor):
+        raise ValidationError(NOT_SERVING)
     if not category.active:
         errors["category"] = "That category is retired; choose another."
     if not note:

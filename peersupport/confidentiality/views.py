@@ -11,6 +11,8 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.roster.selectors import serves
+from peersupport.roster.views import not_serving
 from peersupport.support import selectors as support_selectors
 from peersupport.web.forms import act, posted, render_form, submit
 
@@ -25,6 +27,8 @@ def _escalation_url(escalation) -> str:
 
 
 def _raise(request, *, req=None, contact=None):
+    if not serves(request.user):
+        return not_serving(request, "Raise a confidentiality question")
     form = RaiseForm(posted(request))
     if done := submit(
         request,

@@ -21,6 +21,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # Removal is final.
     Status.REMOVED: frozenset(),
 }
+# Who serves requesters: logs contacts and raises exceptions. Not a supporter still in initial
+# training (appointed): their contacts would count in the program's figures before they may
+# give support. An inactive supporter keeps it: they log what happened before their leave and
+# must always be able to raise a danger they learned of.
+SERVING = frozenset({Status.ACTIVE, Status.INACTIVE})
+NOT_SERVING = (
+    "You can log contacts and raise exceptions once your initial training is complete and the "
+    "coordinator has made you active."
+)
+
 # Who moves a supporter through the lifecycle: the coordinator runs the roster, the BHS manager
 # owns the program, the Chief approves appointments. ``actor=None`` is the system itself (the
 # worker marking someone out of compliance, for example).

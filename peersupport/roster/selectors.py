@@ -27,6 +27,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Employee, Language, Role, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
 
+from . import rules
 from .models import AREA_LABELS, OnCallShift, SupporterArea, SupporterProfile
 
 Status = SupporterProfile.Status
@@ -420,6 +421,11 @@ def initial_training_complete(user: User) -> bool:
     """Whether ``user`` has completed initial training (PROGRAM.md, "Training"): the one place
     the roster asks."""
     return any(bool(check(user)) for check in _initial_training_check)
+
+
+def serves(user: User) -> bool:
+    """Whether ``user`` may log contacts and raise exceptions (``rules.SERVING``)."""
+    return SupporterProfile.objects.filter(user=user, status__in=rules.SERVING).exists()
 
 
 def may_vote(user: User) -> bool:

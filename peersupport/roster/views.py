@@ -79,6 +79,17 @@ def photo(request, profile_id: int):
 # --- The supporter's own page ---------------------------------------------------------------
 
 
+def not_serving(request, title: str):
+    """The page a supporter still in initial training gets instead of a contact or exception
+    form: why not, and where to see their training. A POST changes nothing (403)."""
+    return render(
+        request,
+        "roster/not_serving.html",
+        {"title": title, "reason": rules.NOT_SERVING},
+        status=403 if request.method == "POST" else 200,
+    )
+
+
 def _profile_form(profile):
     return SupporterProfileForm(
         initial={

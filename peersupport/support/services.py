@@ -23,7 +23,8 @@ from peersupport.governance.notice import current_notice
 from peersupport.notifications.messages import render_message, site_link
 from peersupport.notifications.models import Channel
 from peersupport.notifications.services import notification_queue
-from peersupport.roster.selectors import matching_supporters
+from peersupport.roster.rules import NOT_SERVING
+from peersupport.roster.selectors import matching_supporters, serves
 
 from .codenames import codename_hash, new_codename
 from .models import (
@@ -366,6 +367,8 @@ def contact_log(
 ) -> Contact:
     if not actor.has_role(Role.PEER_SUPPORTER):
         raise ValidationError("Only peer supporters log contacts.")
+    if not serves(actor):
+        raise ValidationError(NOT_SERVING)
     if not limits_explained:
         raise ValidationError(
             {"limits_explained": "Explain the limits of confidentiality before the discussion."}

@@ -23,6 +23,8 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
+from peersupport.roster.selectors import serves
+from peersupport.roster.views import not_serving
 from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
@@ -234,6 +236,8 @@ def held_close(request, request_id: int):
 
 
 def _contact(request, req: SupportRequest | None):
+    if not serves(request.user):
+        return not_serving(request, "Log a contact")
     form = ContactForm(posted(request))
 
     def log():

@@ -15,6 +15,7 @@ from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.governance import defaults, selectors, services
 from peersupport.governance.models import ExceptionCategory, PolicyDocument, PolicyVersion
 from peersupport.governance.notice import _DEFAULT
+from tests.matrix.support_supporter import active_supporter
 
 pytestmark = pytest.mark.django_db
 Kind = PolicyDocument.Kind
@@ -120,8 +121,9 @@ def test_without_an_approved_notice_the_built_in_one_is_printed(client):
 
 
 @pytest.mark.parametrize("persona", [None, "employee", "supporter"])
-def test_the_notice_links_to_its_pdf_where_it_is_shown(client_for, client, persona):
+def test_the_notice_links_to_its_pdf_where_it_is_shown(client_for, client, personas, persona):
     if persona == "supporter":
+        active_supporter(personas["supporter"])  # only a serving supporter gets the contact form
         page = client_for("supporter").get(reverse("support:contact_new"))
     elif persona == "employee":
         page = client_for("employee").get(reverse("support:ask"))

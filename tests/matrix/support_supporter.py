@@ -109,6 +109,8 @@ def _s(dept):
 
 
 URL_KWARGS = {
+    # Only a serving (active or inactive) supporter logs a contact: make the persona one.
+    "support:contact_new": lambda dept: active_supporter(_s(dept)) and {},
     "support:offer_answer": lambda dept: {"offer_id": pending_offer(_s(dept)).pk},
     "support:held": lambda dept: {"request_id": held_request(_s(dept)).pk},
     "support:held_close": lambda dept: {"request_id": held_request(_s(dept)).pk},
