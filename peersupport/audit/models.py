@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     RESOURCE_RETIRED = "resource.retired", "Resource retired"
     RESOURCE_RESTORED = "resource.restored", "Resource restored"
     AUDIT_VIEWED = "audit.viewed", "Audit log viewed"
+    AUDIT_RESTORE_ACKNOWLEDGED = "audit.restore_acknowledged", "Restored backup acknowledged"
     SESSIONS_ENDED = "auth.sessions_ended", "Sessions ended"
     ACCOUNT_DISABLED = "account.disabled", "Account disabled"
     ACCOUNT_ENABLED = "account.enabled", "Account enabled"
