@@ -8,6 +8,7 @@ with ``execute=True``) as a committed write would.
 
 import hashlib
 import hmac
+import importlib
 import json
 import logging
 import os
@@ -33,6 +34,10 @@ from tests.servers import WebhookServer
 from .helpers import drop_triggers, fill, verify
 
 ROOT = Path(__file__).resolve().parents[2]
+# The trigger function as it was before migration 0005 (any role could use the switch).
+ANY_ROLE = importlib.import_module(
+    "peersupport.audit.migrations.0005_maintenance_owner_only"
+).ANY_ROLE
 
 
 @pytest.fixture
@@ -317,16 +322,30 @@ def test_postgres_maintenance_switch_is_the_table_owners_only():
         cursor.execute("GRANT USAGE ON SCHEMA public TO peersupport_test_app")
         cursor.execute("SET ROLE peersupport_test_app")
         cursor.execute("SET peersupport.audit_maintenance = 'on'")
-        for sql in (
-            "DELETE FROM audit_auditevent WHERE seq = 2",
-            "UPDATE audit_auditevent SET outcome = 'denied'",
-            "TRUNCATE audit_auditevent",
+        for sql, refused in (
+            ("DELETE FROM audit_auditevent WHERE seq = 2", "append-only"),
+            ("UPDATE audit_auditevent SET outcome = 'denied'", "append-only"),
+            ("TRUNCATE audit_auditevent", "permission denied"),  # not granted at all
+            ("ALTER TABLE audit_auditevent DISABLE TRIGGER ALL", "must be owner"),
+            ("DROP TRIGGER audit_auditevent_no_change ON audit_auditevent", "must be owner"),
+            (
+                "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$ BEGIN "
+                "RETURN OLD; END $$ LANGUAGE plpgsql",
+                "must be owner",
+            ),
         ):
             cursor.execute("SAVEPOINT attempt")
-            with pytest.raises(DatabaseError, match="append-only|permission denied"):
+            with pytest.raises(DatabaseError, match=refused):
                 cursor.execute(sql)
             cursor.execute("ROLLBACK TO SAVEPOINT attempt")
         cursor.execute("RESET ROLE")
+        # Before migration 0005 (any role's switch) the same DELETE went through.
+        cursor.execute("SAVEPOINT before_0005")
+        cursor.execute(ANY_ROLE)
+        cursor.execute("SET ROLE peersupport_test_app")
+        cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
+        cursor.execute("RESET ROLE")
+        cursor.execute("ROLLBACK TO SAVEPOINT before_0005")
         cursor.execute("ALTER TABLE audit_auditevent OWNER TO peersupport_test_owner")
         cursor.execute("SET ROLE peersupport_test_owner")
         cursor.execute("DELETE FROM audit_auditevent WHERE seq = 2")
