@@ -114,6 +114,29 @@ def test_an_older_head_committed_late_is_not_written_after_a_newer_one(checkpoin
     assert [x["seq"] for x in _lines(checkpoint_file)] == [5, 6]
 
 
+def test_writers_appending_at_once_keep_the_file_whole(checkpoint_file):
+    """Every writer takes the file lock (one open file each, as separate processes have), so
+    lines never interleave and the file's own chain holds."""
+    import threading
+
+    start = threading.Barrier(4)
+
+    def writer(k: int) -> None:
+        start.wait()
+        for i in range(30):
+            checkpoints.append(i * 4 + k + 1, f"{k:064x}")
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cps = checkpoints.read(checkpoint_file)
+    assert not cps.damaged and not cps.torn_tail
+    seqs = [line.seq for line in cps.lines]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == 120
+
+
 @pytest.mark.django_db
 def test_a_checkpoint_that_cannot_be_written_never_blocks_the_write(
     settings, tmp_path, django_capture_on_commit_callbacks, caplog
@@ -408,3 +431,22 @@ def test_a_copied_back_database_file_is_named_then_acknowledged(tmp_path):
     again = manage("verify_audit")
     assert again.returncode == 0, again.stderr
     assert "restore acknowledged" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("AUDIT_CHECKPOINT_KEY", "short"), ("AUDIT_CHECKPOINT_WEBHOOK_URL", "ftp://x/y")],
+)
+def test_bad_checkpoint_settings_fail_loudly(name, value):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIT_CHECKPOINT")}
+    env.update(DJANGO_SETTINGS_MODULE="peersupport.settings", PEERSUPPORT_ENV="test")
+    env[name] = value
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and name in done.stderr
