@@ -154,6 +154,38 @@ def read(at: Path | None = None) -> Checkpoints:
     return result
 
 
+def read_copies(at: Path) -> Checkpoints:
+    """Copies collected from the e-mail or the webhook, one JSON line each, in any order and
+    with gaps (each copy is one line of the file, so they do not chain): every one must be
+    signed; ordered by their line number, they count from the last ``restore`` among them."""
+    result = Checkpoints(path=at, exists=at.exists())
+    if not result.exists:
+        result.damaged = "no such file"
+        return result
+    lines = []
+    for number, text in enumerate(at.read_text("utf-8", "replace").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            fields = json.loads(text)
+            ok = (
+                isinstance(fields, dict)
+                and hmac.compare_digest(str(fields.get("sig", "")), sign(fields))
+                and isinstance(fields.get("n"), int)
+                and isinstance(fields.get("seq"), int)
+                and isinstance(fields.get("mac"), str)
+                and fields.get("kind") in (HEAD, RESTORE)
+            )
+        except ValueError:
+            ok = False
+        if not ok:
+            result.damaged = f"copy on line {number} is not a checkpoint this key signed"
+            return result
+        lines.append(Line(fields["n"], fields))
+    result.lines = sorted(lines, key=lambda line: line.number)
+    return result
+
+
 def _tail(fd: int) -> tuple[int, int, str, int]:
     """(size to keep, last line number, last signature, last seq) read from the end of the
     file. A torn last line (no newline) is cut off."""
@@ -335,11 +367,11 @@ def compare(
     if cps.path is None:
         result.notes.append("no checkpoint file configured (AUDIT_CHECKPOINT_FILE)")
         return result
-    if not cps.exists:
-        result.notes.append(f"no checkpoints yet at {cps.path}")
-        return result
     if cps.damaged:
         result.problems.append(f"the checkpoint file {cps.path} is damaged: {cps.damaged}")
+        return result
+    if not cps.exists:
+        result.notes.append(f"no checkpoints yet at {cps.path}")
         return result
     if cps.torn_tail:
         result.notes.append("the checkpoint file's last line was cut short (a crash); ignored")

@@ -324,6 +324,34 @@ def test_a_remote_copy_that_fails_never_blocks_the_write(
         call_command("audit_checkpoint", stdout=StringIO())
 
 
+@pytest.mark.django_db
+def test_copies_name_a_rollback_hidden_by_truncating_the_file_too(
+    committed, checkpoint_file, tmp_path
+):
+    """Someone with both the database and the application host rolls back the log and cuts
+    the file's last lines to match: the file agrees, the copies sent away do not."""
+    committed(3)
+    old_head = AuditChainHead.objects.values("seq", "last_mac", "head_mac").get()
+    committed(2)
+    lines = checkpoint_file.read_text().splitlines(keepends=True)
+    copies = tmp_path / "copies.jsonl"
+    copies.write_text(lines[4] + lines[1])  # as the webhook kept them: some, in any order
+    drop_triggers()
+    AuditEvent.objects.filter(seq__gt=3).delete()
+    AuditChainHead.objects.update(**old_head)
+    checkpoint_file.write_text("".join(lines[:3]))
+    assert "checkpoints agree (the latest: #3)" in verify()
+    with pytest.raises(CommandError, match=r"ROLLED BACK: the log ends at #3, .*recorded #5"):
+        verify("--copies", str(copies))
+    forged = json.loads(lines[1])
+    forged["seq"] = 1
+    copies.write_text(json.dumps(forged) + "\n")
+    with pytest.raises(CommandError, match="copy on line 1 is not a checkpoint this key signed"):
+        verify("--copies", str(copies))
+    with pytest.raises(CommandError, match="no such file"):
+        verify("--copies", str(tmp_path / "none.jsonl"))
+
+
 # --- the PostgreSQL switch ----------------------------------------------------------------
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from peersupport.audit import checkpoints
@@ -19,9 +21,20 @@ class Command(BaseCommand):
             action="store_true",
             help="check the chain in the database only (e.g. a copy on another machine)",
         )
+        parser.add_argument(
+            "--copies",
+            type=Path,
+            help="compare with checkpoint copies collected from the e-mail or the webhook (one "
+            "JSON line each) instead of AUDIT_CHECKPOINT_FILE",
+        )
 
-    def handle(self, *args, no_checkpoints: bool = False, **options):
-        cps = None if no_checkpoints else checkpoints.read()
+    def handle(self, *args, no_checkpoints: bool = False, copies: Path | None = None, **options):
+        if no_checkpoints:
+            cps = None
+        elif copies is not None:
+            cps = checkpoints.read_copies(copies)
+        else:
+            cps = checkpoints.read()
         wanted = {line.seq for line in cps.current} if cps and not cps.damaged else set()
         head = AuditChainHead.objects.filter(pk=1).first()
         events = AuditEvent.objects.order_by("seq", "pk").iterator(chunk_size=2000)
