@@ -219,6 +219,9 @@ def append(seq: int, mac: str, *, kind: str = HEAD, **extra) -> dict | None:
     fd = os.open(at, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        info = os.fstat(fd)
+        if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            os.fchmod(fd, 0o600)  # an older, looser file of ours
         keep, number, prev, last_seq = _tail(fd)
         if kind == HEAD and number and seq <= last_seq:
             return None

@@ -108,7 +108,11 @@ def test_the_key_is_derived_from_the_audit_key_or_its_own(settings):
 
 @pytest.mark.django_db
 def test_an_older_head_committed_late_is_not_written_after_a_newer_one(checkpoint_file):
+    checkpoint_file.parent.mkdir()
+    checkpoint_file.touch()
+    checkpoint_file.chmod(0o644)  # made loose by hand: tightened at the next checkpoint
     assert checkpoints.append(5, "e" * 64)["n"] == 1
+    assert stat.S_IMODE(checkpoint_file.stat().st_mode) == 0o600
     assert checkpoints.append(4, "d" * 64) is None  # another writer's later commit came first
     assert checkpoints.append(6, "f" * 64)["n"] == 2
     assert [x["seq"] for x in _lines(checkpoint_file)] == [5, 6]
