@@ -148,7 +148,9 @@ class AuditEvent(models.Model):
 
     Rows are append-only (database triggers refuse UPDATE and DELETE) and chained: ``mac`` is an
     HMAC, under a key kept outside the database, over the row's content, its ``seq`` and the
-    previous row's ``mac``. ``manage.py verify_audit`` recomputes the chain.
+    previous row's ``mac``. Every committed head is also checkpointed outside the database
+    (``checkpoints``), so a chain rolled back or wiped is named too. ``manage.py verify_audit``
+    recomputes the chain and compares it with the checkpoints.
 
     The actor is kept as an id and a label rather than a foreign key, so that the row never
     changes (or disappears) when the account it names does.
