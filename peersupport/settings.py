@@ -601,6 +601,30 @@ else:
             "dev:" + base64.urlsafe_b64encode(hashlib.sha256(b"enc" + _dev).digest()).decode()
         )
 
+# Checkpoints of the audit chain head outside the database (docs/operations.md, "Checking the
+# audit log"): after every audited write, a signed line in AUDIT_CHECKPOINT_FILE (empty: none;
+# the test suite sets its own per test). AUDIT_CHECKPOINT_KEY signs them (default: derived from
+# AUDIT_HMAC_KEY). AUDIT_CHECKPOINT_EMAIL (addresses) and AUDIT_CHECKPOINT_WEBHOOK_URL get a
+# copy at most every AUDIT_CHECKPOINT_REMOTE_SECONDS per process, and on `manage.py
+# audit_checkpoint`.
+AUDIT_CHECKPOINT_FILE = env.str(
+    "AUDIT_CHECKPOINT_FILE",
+    default="" if TESTING else str(VAR_DIR / "audit-checkpoints.log"),
+).strip()
+AUDIT_CHECKPOINT_KEY = (env.str("AUDIT_CHECKPOINT_KEY", default="") or "").strip()
+AUDIT_CHECKPOINT_EMAIL = env_list("AUDIT_CHECKPOINT_EMAIL", [])
+AUDIT_CHECKPOINT_WEBHOOK_URL = env.str("AUDIT_CHECKPOINT_WEBHOOK_URL", default="").strip()
+AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1
+)
+AUDIT_CHECKPOINT_REMOTE_SECONDS = env_int("AUDIT_CHECKPOINT_REMOTE_SECONDS", 300, minimum=0)
+if AUDIT_CHECKPOINT_KEY and len(AUDIT_CHECKPOINT_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters when set.")
+if AUDIT_CHECKPOINT_WEBHOOK_URL and not AUDIT_CHECKPOINT_WEBHOOK_URL.startswith(
+    ("https://", "http://")
+):
+    raise ImproperlyConfigured("AUDIT_CHECKPOINT_WEBHOOK_URL must be an http(s) URL.")
+
 # Support requests (docs/operations.md, "Support").
 SUPPORT_OFFER_MINUTES = env_int("SUPPORT_OFFER_MINUTES", 15, minimum=1)
 SUPPORT_ESCALATE_MINUTES = env_int("SUPPORT_ESCALATE_MINUTES", 60, minimum=1)

@@ -1,8 +1,11 @@
 """The audit table refuses UPDATE, DELETE and TRUNCATE unless the connection is in maintenance.
 
 Nothing in the application turns maintenance on. The test suite does, around Django's ``flush``
-(which empties every table between transactional tests). Someone with the database itself can
-still drop the triggers; that is what the HMAC chain and ``verify_audit`` are for.
+(which empties every table between transactional tests). On PostgreSQL the switch works only
+for the role that owns the audit table (migration 0005): an application role with plain DML
+rights sets it in vain. The owner, or someone with the database files, can still remove rows;
+that is what the HMAC chain, the checkpoints outside the database (``checkpoints``) and
+``verify_audit`` are for.
 """
 
 from contextlib import contextmanager

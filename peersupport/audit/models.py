@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     RESOURCE_RETIRED = "resource.retired", "Resource retired"
     RESOURCE_RESTORED = "resource.restored", "Resource restored"
     AUDIT_VIEWED = "audit.viewed", "Audit log viewed"
+    AUDIT_RESTORE_ACKNOWLEDGED = "audit.restore_acknowledged", "Restored backup acknowledged"
     SESSIONS_ENDED = "auth.sessions_ended", "Sessions ended"
     ACCOUNT_DISABLED = "account.disabled", "Account disabled"
     ACCOUNT_ENABLED = "account.enabled", "Account enabled"
@@ -147,7 +148,9 @@ class AuditEvent(models.Model):
 
     Rows are append-only (database triggers refuse UPDATE and DELETE) and chained: ``mac`` is an
     HMAC, under a key kept outside the database, over the row's content, its ``seq`` and the
-    previous row's ``mac``. ``manage.py verify_audit`` recomputes the chain.
+    previous row's ``mac``. Every committed head is also checkpointed outside the database
+    (``checkpoints``), so a chain rolled back or wiped is named too. ``manage.py verify_audit``
+    recomputes the chain and compares it with the checkpoints.
 
     The actor is kept as an id and a label rather than a foreign key, so that the row never
     changes (or disappears) when the account it names does.

@@ -1,12 +1,14 @@
 """The one way to write to the audit log."""
 
 import json
+from functools import partial
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from . import checkpoints
 from .chain import GENESIS, event_mac, head_mac
 from .models import READ_ACTIONS, AuditAction, AuditChainHead, AuditEvent, Outcome
 
@@ -40,6 +42,9 @@ def record(
 
     A successful action that is not a read (``READ_ACTIONS``) also bumps the head's
     ``data_version``, in the same transaction as the change it describes.
+
+    Once the outermost transaction commits, the new head is checkpointed outside the database
+    (``checkpoints.after_commit``); a transaction that rolls back checkpoints nothing.
     """
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     # No actor: the system itself (a command, the worker, a sign-in not yet tied to anyone).
@@ -70,4 +75,5 @@ def record(
             head.data_version += 1
             fields.append("data_version")
         head.save(update_fields=fields)
+        transaction.on_commit(partial(checkpoints.after_commit, event.seq, event.mac), robust=True)
     return event
