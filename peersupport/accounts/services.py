@@ -246,7 +246,8 @@ def role_request_decide(
     *, actor: User, grant_request: RoleGrantRequest, approve: bool
 ) -> RoleGrantRequest:
     """Approve (the role is granted now) or refuse a waiting request. Only a holder of one of
-    GRANT_APPROVERS who neither asked for it nor would receive it decides."""
+    GRANT_APPROVERS who neither asked for it nor would receive it decides. A request past its
+    ``lapses_at`` is closed as lapsed instead, and returned with that status."""
     now = timezone.now()
     req = (
         RoleGrantRequest.objects.select_for_update()
@@ -262,8 +263,10 @@ def role_request_decide(
     if req.status != RoleGrantRequest.Status.PENDING:
         raise ValidationError("This request was already decided.")
     if req.lapses_at <= now:
+        # Returned, not raised, so that the lapse and its audit event are kept.
         _lapse_requests(user=req.user, now=now)
-        raise ValidationError("This request has lapsed; it must be asked again.")
+        req.refresh_from_db()
+        return req
     req.decided_by, req.decided_at = actor, now
     if approve:
         # The rules again: the account may have changed since it was asked.

@@ -120,6 +120,14 @@ def role_requests(request):
     )
 
 
+def _decided(req: RoleGrantRequest) -> str:
+    role, user = req.get_role_display(), req.user
+    return {
+        req.Status.APPROVED: f"Granted {role} to {user}.",
+        req.Status.REFUSED: f"Refused {role} for {user}.",
+    }.get(req.status, f"The request for {role} for {user} had lapsed: nothing was granted.")
+
+
 @roles_required(*GRANT_APPROVERS)
 @require_http_methods(["GET", "POST"])
 def role_request_decide(request, request_id: int):
@@ -133,11 +141,7 @@ def role_request_decide(request, request_id: int):
             grant_request=grant_request,
             approve=form.cleaned_data["decision"] == "approve",
         ),
-        success=lambda req: (
-            f"Granted {req.get_role_display()} to {req.user}."
-            if req.status == req.Status.APPROVED
-            else f"Refused {req.get_role_display()} for {req.user}."
-        ),
+        success=_decided,
         then="accounts:role_requests",
     ):
         return done
