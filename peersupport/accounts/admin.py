@@ -144,9 +144,9 @@ class _GuardedRowsMixin:
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request):
-        # Bulk actions bypass the per-row checks; delete_selected is replaced by the one below.
-        actions = super().get_actions(request)
+    def get_actions(self, request, *args, **kwargs):
+        # Bulk deletion bypasses the per-row checks; rows are deleted one at a time.
+        actions = super().get_actions(request, *args, **kwargs)
         actions.pop("delete_selected", None)
         return actions
 
