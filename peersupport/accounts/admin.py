@@ -144,9 +144,9 @@ class _GuardedRowsMixin:
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request, *args, **kwargs):
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
         # Bulk deletion bypasses the per-row checks; rows are deleted one at a time.
-        actions = super().get_actions(request, *args, **kwargs)
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
 
