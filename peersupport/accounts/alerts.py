@@ -2,7 +2,7 @@
 people (notifications sit above accounts; peersupport/web/account_alerts.py listens).
 
 An account is *guarded* when it holds, or waits for, a confidential role (models.
-CONFIDENTIAL_ROLES). Every grant, second-factor change and e-mail change on a guarded account
+CONFIDENTIAL_ROLES). Every grant, second-factor, password and e-mail change on a guarded account
 is sent as ``account_changed``; a grant waiting for a second person as ``grant_waiting``. Both
 are sent inside the caller's transaction, and carry ids and kinds only.
 """
@@ -19,7 +19,8 @@ ROLE_REQUESTED = "role_requested"
 ROLE_GRANTED = "role_granted"
 MFA_CHANGED = "mfa_changed"
 EMAIL_CHANGED = "email_changed"
-CHANGES = frozenset({ROLE_REQUESTED, ROLE_GRANTED, MFA_CHANGED, EMAIL_CHANGED})
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a kind of change, not a password)
+CHANGES = frozenset({ROLE_REQUESTED, ROLE_GRANTED, MFA_CHANGED, EMAIL_CHANGED, PASSWORD_CHANGED})
 
 
 def send_account_changed(*, user, change: str, ref: str, old_email: str = "") -> None:

@@ -142,7 +142,7 @@ def _claim_employee_record(sender, request, email_address, **kwargs):
 
 
 # --- Guarded accounts (alerts.py) -------------------------------------------------------------
-# A second factor or an e-mail address changed on an account that holds or waits for a
+# A second factor, a password or an e-mail address changed on an account that holds or waits for a
 # confidential role: its holder and the BHS managers are told (content-free), whoever did it.
 
 
@@ -166,6 +166,15 @@ def _guarded_mfa_changed(sender, request, user, authenticator, **kwargs):
     from . import alerts
 
     _alert_if_guarded(user, alerts.MFA_CHANGED, f"mfa{authenticator.pk}:{_stamp()}")
+
+
+@receiver(password_changed)
+@receiver(password_set)
+@receiver(password_reset)
+def _guarded_password_changed(sender, request, user, **kwargs):
+    from . import alerts
+
+    _alert_if_guarded(user, alerts.PASSWORD_CHANGED, f"password:{_stamp()}")
 
 
 def _guarded_mfa_removed(sender, instance, **kwargs):

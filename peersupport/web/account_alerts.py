@@ -16,6 +16,7 @@ WHAT = {
     alerts.ROLE_GRANTED: "A role was granted",
     alerts.MFA_CHANGED: "The second factor (multi-factor authentication) changed",
     alerts.EMAIL_CHANGED: "An e-mail address changed",
+    alerts.PASSWORD_CHANGED: "The password changed",
 }
 
 

@@ -155,3 +155,14 @@ def test_admin_hides_grant_requests_reasons(client_for, personas):
         reverse("admin:accounts_rolegrantrequest_delete", args=[req.pk]), {"post": "yes"}
     )
     assert resp.status_code == 403
+
+
+def test_a_password_reset_alerts(personas):
+    from allauth.account.signals import password_reset
+
+    supporter = personas["supporter"]
+    password_reset.send(sender=type(supporter), request=None, user=supporter)
+    assert {n.user for n in _alerts(supporter, "password_changed")} == {
+        supporter,
+        personas["bhs_manager"],
+    }
