@@ -250,7 +250,9 @@ def role_request_decide(
     ``lapses_at`` is closed as lapsed instead, and returned with that status."""
     now = timezone.now()
     req = (
-        RoleGrantRequest.objects.select_for_update()
+        # Only the request row is locked (requested_by may be NULL: PostgreSQL refuses to lock
+        # the nullable side of an outer join).
+        RoleGrantRequest.objects.select_for_update(of=("self",))
         .select_related("user", "requested_by")
         .get(pk=grant_request.pk)
     )
