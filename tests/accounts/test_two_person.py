@@ -318,3 +318,11 @@ def test_the_migration_encrypts_existing_reasons(personas, newcomer):
         reason, revoke_reason = cursor.fetchone()
     assert reason.startswith(f"{PREFIX}:") and revoke_reason == ""
     assert RoleGrant.objects.get(pk=g.pk).reason == "written in clear"
+
+
+def test_approvers_find_the_waiting_page_from_home(client_for):
+    waiting = reverse("accounts:role_requests")
+    for persona in ("chief", "bhs_manager"):
+        assert waiting in client_for(persona).get(reverse("web:home")).content.decode(), persona
+    for persona in ("sysadmin", "coordinator"):
+        assert waiting not in client_for(persona).get(reverse("web:home")).content.decode()
