@@ -106,6 +106,18 @@ class RoleGrantForm(forms.Form):
         return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
+class RoleRequestDecisionForm(forms.Form):
+    """Approve or refuse a grant waiting for a second person; the box confirms it was read."""
+
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve: grant the role now"), ("refuse", "Refuse")],
+        widget=forms.RadioSelect,
+    )
+    confirm = forms.BooleanField(
+        label="I have checked who asked, for whom and why, and I am neither of them.",
+    )
+
+
 class RoleRevokeForm(forms.Form):
     reason = forms.CharField(max_length=300)
 

@@ -25,11 +25,22 @@ class Role(models.TextChoices):
 
 DERIVED_ROLES = frozenset({Role.EMPLOYEE, Role.SUPERVISOR})
 GRANTABLE_ROLES = frozenset(set(Role) - DERIVED_ROLES)
-# Roles that may read protected content. A system administrator must never hold one of them
-# (separation of duties): the person who runs the service cannot also read what it protects.
+# Roles that may read protected content (requests, escalations, releases, the audit log, the
+# selection pipeline) or approve who else may (the Chief). docs/roles.md lists what each reads.
+# A system administrator must never hold one of them (separation of duties), and nobody alone
+# gives one to an account: a grant by hand waits for a second person (RoleGrantRequest).
 CONFIDENTIAL_ROLES = frozenset(
-    {Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR, Role.COORDINATOR}
+    {
+        Role.PEER_SUPPORTER,
+        Role.BHS_MANAGER,
+        Role.ADVOCACY_SUPERVISOR,
+        Role.COORDINATOR,
+        Role.CHIEF,
+    }
 )
+# Who approves a grant of a confidential role made by hand: the program's owner (the BHS
+# manager) or the department's head (the Chief); never the one who asked, never the recipient.
+GRANT_APPROVERS = frozenset({Role.BHS_MANAGER, Role.CHIEF})
 # Every role except plain employee needs multi-factor authentication.
 MFA_EXEMPT_ROLES = frozenset({Role.EMPLOYEE})
 
@@ -263,7 +274,8 @@ class RoleGrant(models.Model):
     role = models.CharField(
         max_length=32, choices=[(r.value, r.label) for r in Role if r not in DERIVED_ROLES]
     )
-    reason = models.CharField(max_length=300)
+    # Encrypted: a reason may say why a person needs the role ("covering for ... on leave").
+    reason = EncryptedTextField()
     granted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -273,7 +285,7 @@ class RoleGrant(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoke_reason = models.CharField(max_length=300, blank=True)
+    revoke_reason = EncryptedTextField(blank=True)
 
     objects = RoleGrantQuerySet.as_manager()
 
@@ -295,3 +307,50 @@ class RoleGrant(models.Model):
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+
+class RoleGrantRequest(models.Model):
+    """A grant of a confidential role made by hand, waiting for a second person (two-person
+    rule, docs/roles.md). It becomes a RoleGrant only when an approver says yes; it lapses
+    after ``PENDING_DAYS``. Rows are kept as history."""
+
+    PENDING_DAYS = 3
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        LAPSED = "lapsed", "Lapsed without a decision"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grant_requests")
+    role = models.CharField(max_length=32, choices=[(r.value, r.label) for r in Role])
+    reason = EncryptedTextField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    lapses_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    grant = models.OneToOneField(
+        RoleGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending"),
+                name="rolegrantrequest_one_pending_per_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} for {self.user} ({self.get_status_display()})"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.PENDING and self.lapses_at > timezone.now()

@@ -5,7 +5,17 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import DERIVED_ROLES, Employee, Role, RoleGrant, Unit, User
+from .models import (
+    CONFIDENTIAL_ROLES,
+    DERIVED_ROLES,
+    GRANT_APPROVERS,
+    Employee,
+    Role,
+    RoleGrant,
+    RoleGrantRequest,
+    Unit,
+    User,
+)
 
 
 def user_roles(user: User) -> frozenset[str]:
@@ -136,6 +146,72 @@ def role_grant(grant_id: int) -> RoleGrant:
     if grant is None:
         raise Http404
     return grant
+
+
+# --- Two-person rule ------------------------------------------------------------------------
+
+
+def _open_requests() -> QuerySet[RoleGrantRequest]:
+    return RoleGrantRequest.objects.filter(
+        status=RoleGrantRequest.Status.PENDING, lapses_at__gt=timezone.now()
+    )
+
+
+def pending_roles(user: User) -> frozenset[str]:
+    """Roles waiting for a second person's approval for ``user``."""
+    return frozenset(_open_requests().filter(user=user).values_list("role", flat=True))
+
+
+def user_is_guarded(user: User) -> bool:
+    """Holds or waits for a confidential role: its grants, second factors and e-mail
+    addresses are alerted and the Django admin cannot change them."""
+    if user.pk is None:
+        return False
+    return (
+        RoleGrant.objects.current().filter(user=user, role__in=CONFIDENTIAL_ROLES).exists()
+        or _open_requests().filter(user=user).exists()
+    )
+
+
+def guarded_user_ids() -> QuerySet:
+    """Ids of the guarded accounts (user_is_guarded), as a subquery."""
+    granted = RoleGrant.objects.current().filter(role__in=CONFIDENTIAL_ROLES).values("user_id")
+    waiting = _open_requests().values("user_id")
+    return User.objects.filter(Q(pk__in=granted) | Q(pk__in=waiting)).values("pk")
+
+
+def grant_approvers(*, requested_by: User | None, user: User) -> list[User]:
+    """Who may approve a confidential grant to ``user`` asked by ``requested_by``: active
+    holders of GRANT_APPROVERS, neither of the two."""
+    excluded = {user.pk} | ({requested_by.pk} if requested_by is not None else set())
+    return [u for u in role_holders(*GRANT_APPROVERS) if u.pk not in excluded]
+
+
+def role_requests_waiting_for(user: User) -> QuerySet[RoleGrantRequest]:
+    """Requests ``user`` may decide: open, and neither asked by them nor for them. Empty for
+    anyone who holds no approver role."""
+    if not user.has_role(*GRANT_APPROVERS):
+        return RoleGrantRequest.objects.none()
+    return (
+        _open_requests()
+        .exclude(requested_by=user)
+        .exclude(user=user)
+        .select_related("user", "user__employee", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def role_requests_open() -> QuerySet[RoleGrantRequest]:
+    """Every open request, for the Roles page (who waits, for whom; never the reason)."""
+    return _open_requests().select_related("user", "requested_by").order_by("requested_at")
+
+
+def role_request_for_approver(user: User, request_id: int) -> RoleGrantRequest:
+    """A request ``user`` may decide (role_requests_waiting_for), by id; 404 for any other."""
+    req = role_requests_waiting_for(user).filter(pk=request_id).first()
+    if req is None:
+        raise Http404
+    return req
 
 
 def unit(unit_id: int) -> Unit:

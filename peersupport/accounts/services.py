@@ -1,6 +1,6 @@
 """Writes about people, units and roles. Each one writes its audit event in its own transaction."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -9,19 +9,27 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
+from . import alerts
 from .models import (
     CONFIDENTIAL_ROLES,
+    GRANT_APPROVERS,
     GRANTABLE_ROLES,
     Employee,
     Language,
     Role,
     RoleGrant,
+    RoleGrantRequest,
     Unit,
     User,
 )
-from .selectors import user_roles
+from .selectors import grant_approvers, pending_roles, user_is_guarded, user_roles
 
 GRANTERS = frozenset({Role.SYSADMIN, Role.BHS_MANAGER})
+# Audit actions of the two-person rule. Plain strings until peersupport/audit/models.py lists
+# them in AuditAction (the audit app is kept by another change); the chain stores any string.
+GRANT_REQUESTED = "role.grant_requested"
+GRANT_REFUSED = "role.grant_refused"
+GRANT_LAPSED = "role.grant_lapsed"
 
 
 # --- Roles ----------------------------------------------------------------------------------
@@ -35,10 +43,19 @@ def _close_lapsed_grants(*, user: User, role: str, now: datetime) -> None:
 
 
 def _grant(
-    *, actor: User | None, user: User, role: str, reason: str, expires_at: datetime | None
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    reason: str,
+    expires_at: datetime | None,
+    granted_by: User | None = None,
+    details: dict | None = None,
 ) -> RoleGrant:
-    """The one place a role is granted: opens the grant, audits it, forgets cached roles.
-    The caller has checked who may grant and why; this refuses a second open grant."""
+    """The one place a role is granted: opens the grant, audits it, forgets cached roles, and
+    tells the layers above when the account is now guarded (alerts.account_changed).
+    The caller has checked who may grant and why; this refuses a second open grant.
+    ``granted_by`` is who asked when it is not ``actor`` (a grant approved by a second person)."""
     now = timezone.now()
     _close_lapsed_grants(user=user, role=role, now=now)
     if RoleGrant.objects.filter(user=user, role=role, revoked_at__isnull=True).exists():
@@ -49,7 +66,7 @@ def _grant(
                 user=user,
                 role=role,
                 reason=reason.strip()[:300],
-                granted_by=actor,
+                granted_by=granted_by or actor,
                 granted_at=now,
                 expires_at=expires_at,
             )
@@ -60,9 +77,16 @@ def _grant(
         actor=actor,
         action=AuditAction.ROLE_GRANTED,
         target=grant,
-        details={"role": role, "user_id": user.pk, "expires_at": _iso(expires_at)},
+        details={
+            "role": role,
+            "user_id": user.pk,
+            "expires_at": _iso(expires_at),
+            **(details or {}),
+        },
     )
     user.forget_roles()
+    if user_is_guarded(user):
+        alerts.send_account_changed(user=user, change=alerts.ROLE_GRANTED, ref=f"grant{grant.pk}")
     return grant
 
 
@@ -86,20 +110,10 @@ def _revoke(*, actor: User | None, grant: RoleGrant, reason: str) -> RoleGrant |
     return grant
 
 
-@transaction.atomic
-def role_grant(
-    *,
-    actor: User,
-    user: User,
-    role: str,
-    reason: str,
-    expires_at: datetime | None = None,
-) -> RoleGrant:
-    """Grant ``role`` to ``user``. Refuses self-grants, unknown roles, a second open grant of the
-    same role, an expiry in the past, and a system administrator holding a confidential role."""
-    now = timezone.now()
-    if not actor.has_role(*GRANTERS):
-        raise ValidationError("You may not grant roles.")
+def _check_grant(
+    *, actor: User, user: User, role: str, reason: str, expires_at: datetime | None
+) -> None:
+    """The rules every grant by hand follows, asked or approved."""
     if role not in GRANTABLE_ROLES:
         raise ValidationError({"role": "This role cannot be granted."})
     if user.pk == actor.pk:
@@ -108,10 +122,10 @@ def role_grant(
         raise ValidationError({"user": "This account is disabled."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why the role is granted."})
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The end date must be in the future."})
     held = user_roles(user)
-    if role == Role.SYSADMIN and held & CONFIDENTIAL_ROLES:
+    if role == Role.SYSADMIN and (held | pending_roles(user)) & CONFIDENTIAL_ROLES:
         raise ValidationError(
             {
                 "role": "A system administrator may not also hold a role that reads confidential "
@@ -125,7 +139,199 @@ def role_grant(
                 "content; revoke that role first."
             }
         )
+    if role in held:
+        raise ValidationError({"role": "This person already holds this role."})
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> RoleGrant:
+    """Grant a role that reads no confidential content (panelist, committee member, system
+    administrator) in one step. Refuses self-grants, unknown roles, a second open grant of the
+    same role, an expiry in the past, and a system administrator holding a confidential role.
+    A confidential role goes through ``role_request`` (two-person rule)."""
+    if not actor.has_role(*GRANTERS):
+        raise ValidationError("You may not grant roles.")
+    _check_grant(actor=actor, user=user, role=role, reason=reason, expires_at=expires_at)
+    if role in CONFIDENTIAL_ROLES:
+        raise ValidationError(
+            {"role": "This role reads confidential content: a second person must approve it."}
+        )
     return _grant(actor=actor, user=user, role=role, reason=reason, expires_at=expires_at)
+
+
+# --- Two-person rule ------------------------------------------------------------------------
+
+
+def _lapse_requests(*, user: User | None = None, now: datetime) -> None:
+    """Requests nobody decided within PENDING_DAYS lapse; each lapse is audited."""
+    lapsed = RoleGrantRequest.objects.select_for_update().filter(
+        status=RoleGrantRequest.Status.PENDING, lapses_at__lte=now
+    )
+    if user is not None:
+        lapsed = lapsed.filter(user=user)
+    for req in lapsed:
+        req.status = RoleGrantRequest.Status.LAPSED
+        req.decided_at = now
+        req.save(update_fields=["status", "decided_at"])
+        record(
+            actor=None,
+            action=GRANT_LAPSED,
+            target=req,
+            details={"role": req.role, "user_id": req.user_id},
+        )
+
+
+@transaction.atomic
+def role_request(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> RoleGrantRequest:
+    """Ask for a confidential role to be granted to ``user``. Nothing is granted until a second
+    person holding one of GRANT_APPROVERS (not ``actor``, not ``user``) approves it within
+    RoleGrantRequest.PENDING_DAYS. The approvers are alerted, and so is ``user``."""
+    if not actor.has_role(*GRANTERS):
+        raise ValidationError("You may not grant roles.")
+    if role not in CONFIDENTIAL_ROLES:
+        raise ValidationError({"role": "This role is granted in one step."})
+    _check_grant(actor=actor, user=user, role=role, reason=reason, expires_at=expires_at)
+    now = timezone.now()
+    _lapse_requests(user=user, now=now)
+    if RoleGrantRequest.objects.filter(
+        user=user, role=role, status=RoleGrantRequest.Status.PENDING
+    ).exists():
+        raise ValidationError({"role": "This grant is already waiting for approval."})
+    approvers = grant_approvers(requested_by=actor, user=user)
+    if not approvers:
+        raise ValidationError(
+            "Nobody else can approve this grant (a BHS manager or the Chief). The first holder "
+            "is set up on the server: see docs/roles.md, “Bootstrap”."
+        )
+    try:
+        with transaction.atomic():
+            req = RoleGrantRequest.objects.create(
+                user=user,
+                role=role,
+                reason=reason.strip()[:300],
+                expires_at=expires_at,
+                requested_by=actor,
+                requested_at=now,
+                lapses_at=now + timedelta(days=RoleGrantRequest.PENDING_DAYS),
+            )
+    except IntegrityError:
+        raise ValidationError({"role": "This grant is already waiting for approval."}) from None
+    record(
+        actor=actor,
+        action=GRANT_REQUESTED,
+        target=req,
+        details={"role": role, "user_id": user.pk, "expires_at": _iso(expires_at)},
+    )
+    alerts.grant_waiting.send(sender=RoleGrantRequest, grant_request=req, approvers=approvers)
+    alerts.send_account_changed(user=user, change=alerts.ROLE_REQUESTED, ref=f"request{req.pk}")
+    return req
+
+
+@transaction.atomic
+def role_request_decide(
+    *, actor: User, grant_request: RoleGrantRequest, approve: bool
+) -> RoleGrantRequest:
+    """Approve (the role is granted now) or refuse a waiting request. Only a holder of one of
+    GRANT_APPROVERS who neither asked for it nor would receive it decides. A request past its
+    ``lapses_at`` is closed as lapsed instead, and returned with that status."""
+    now = timezone.now()
+    req = (
+        # Only the request row is locked (requested_by may be NULL: PostgreSQL refuses to lock
+        # the nullable side of an outer join).
+        RoleGrantRequest.objects.select_for_update(of=("self",))
+        .select_related("user", "requested_by")
+        .get(pk=grant_request.pk)
+    )
+    if not actor.has_role(*GRANT_APPROVERS):
+        raise ValidationError("Only a BHS manager or the Chief may approve a grant.")
+    if actor.pk in (req.requested_by_id, req.user_id):
+        raise ValidationError(
+            "A second person must decide: not the one who asked, not the one who would receive it."
+        )
+    if req.status != RoleGrantRequest.Status.PENDING:
+        raise ValidationError("This request was already decided.")
+    if req.lapses_at <= now:
+        # Returned, not raised, so that the lapse and its audit event are kept.
+        _lapse_requests(user=req.user, now=now)
+        req.refresh_from_db()
+        return req
+    req.decided_by, req.decided_at = actor, now
+    if approve:
+        # The rules again: the account may have changed since it was asked.
+        _check_grant(
+            actor=req.requested_by or actor,
+            user=req.user,
+            role=req.role,
+            reason=req.reason,
+            expires_at=req.expires_at,
+        )
+        req.grant = _grant(
+            actor=actor,
+            user=req.user,
+            role=req.role,
+            reason=req.reason,
+            expires_at=req.expires_at,
+            granted_by=req.requested_by,
+            details={"request_id": req.pk, "requested_by": req.requested_by_id},
+        )
+        req.status = RoleGrantRequest.Status.APPROVED
+    else:
+        req.status = RoleGrantRequest.Status.REFUSED
+        record(
+            actor=actor,
+            action=GRANT_REFUSED,
+            target=req,
+            details={"role": req.role, "user_id": req.user_id},
+        )
+    req.save(update_fields=["status", "decided_by", "decided_at", "grant"])
+    return req
+
+
+@transaction.atomic
+def role_grant_bootstrap(*, user: User, role: str, reason: str, operator: str) -> RoleGrant:
+    """Grant a confidential role from the server (manage.py grant_role) when nobody exists who
+    could approve it: the first BHS manager or Chief at install. Refused as soon as somebody
+    could approve it through the site. Audited with no actor and the operator's name."""
+    if role not in CONFIDENTIAL_ROLES:
+        raise ValidationError({"role": "Only a confidential role needs the bootstrap path."})
+    if not user.is_active:
+        raise ValidationError({"user": "This account is disabled."})
+    if not reason.strip() or not operator.strip():
+        raise ValidationError("Say why, and who runs the command.")
+    held = user_roles(user)
+    if Role.SYSADMIN in held:
+        raise ValidationError(
+            {
+                "role": "This account is a system administrator, who may not read confidential "
+                "content."
+            }
+        )
+    if grant_approvers(requested_by=None, user=user):
+        raise ValidationError(
+            "A BHS manager or the Chief can approve this grant on the Roles page: ask them."
+        )
+    return _grant(
+        actor=None,
+        user=user,
+        role=role,
+        reason=reason,
+        expires_at=None,
+        details={"via": "command", "operator": operator.strip()[:80]},
+    )
 
 
 @transaction.atomic

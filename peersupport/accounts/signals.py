@@ -140,3 +140,76 @@ def _claim_employee_record(sender, request, email_address, **kwargs):
     ).first()
     if employee is not None:
         account_link_employee(user=user, employee=employee)
+
+
+# --- Guarded accounts (alerts.py) -------------------------------------------------------------
+# A second factor, a password or an e-mail address changed on an account that holds or waits for a
+# confidential role: its holder and the BHS managers are told (content-free), whoever did it.
+
+
+def _stamp() -> str:
+    from django.utils import timezone
+
+    return timezone.now().strftime("%Y%m%d%H%M%S")
+
+
+def _alert_if_guarded(user, change: str, ref: str, old_email: str = "") -> None:
+    from . import alerts
+    from .selectors import user_is_guarded
+
+    if user is not None and user_is_guarded(user):
+        alerts.send_account_changed(user=user, change=change, ref=ref, old_email=old_email)
+
+
+@receiver(authenticator_added)
+@receiver(authenticator_reset)
+def _guarded_mfa_changed(sender, request, user, authenticator, **kwargs):
+    from . import alerts
+
+    _alert_if_guarded(user, alerts.MFA_CHANGED, f"mfa{authenticator.pk}:{_stamp()}")
+
+
+@receiver(password_changed)
+@receiver(password_set)
+@receiver(password_reset)
+def _guarded_password_changed(sender, request, user, **kwargs):
+    from . import alerts
+
+    _alert_if_guarded(user, alerts.PASSWORD_CHANGED, f"password:{_stamp()}")
+
+
+def _guarded_mfa_removed(sender, instance, **kwargs):
+    from . import alerts
+
+    _alert_if_guarded(instance.user, alerts.MFA_CHANGED, f"mfa{instance.pk}:{_stamp()}")
+
+
+def _guarded_address_changed(sender, instance, **kwargs):
+    from . import alerts
+
+    _alert_if_guarded(instance.user, alerts.EMAIL_CHANGED, f"address{instance.pk}:{_stamp()}")
+
+
+def _guarded_email_changed(sender, instance, update_fields=None, **kwargs):
+    """User.email itself changed (the sign-in name and where mail goes)."""
+    from . import alerts
+
+    if instance.pk is None or (update_fields is not None and "email" not in update_fields):
+        return
+    old = User.objects.filter(pk=instance.pk).values_list("email", flat=True).first()
+    if old is not None and old != instance.email.strip().lower():
+        _alert_if_guarded(instance, alerts.EMAIL_CHANGED, f"email:{_stamp()}", old_email=old)
+
+
+def _connect_guards() -> None:
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    post_delete.connect(_guarded_mfa_removed, sender=Authenticator, dispatch_uid="guard-mfa")
+    post_save.connect(_guarded_address_changed, sender=EmailAddress, dispatch_uid="guard-addr")
+    post_delete.connect(_guarded_address_changed, sender=EmailAddress, dispatch_uid="guard-addr-d")
+    pre_save.connect(_guarded_email_changed, sender=User, dispatch_uid="guard-email")
+
+
+_connect_guards()

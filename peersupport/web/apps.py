@@ -8,6 +8,7 @@ class WebConfig(AppConfig):
     def ready(self):
         # django.contrib.admin comes first in INSTALLED_APPS, so by now every app's admin
         # module has registered its models.
+        from . import account_alerts  # noqa: F401  (alerts about guarded accounts)
         from .admin import _unregister_sensitive
 
         _unregister_sensitive()

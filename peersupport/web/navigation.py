@@ -155,6 +155,7 @@ ROLE_HOME = {
             "governance:list",
             "governance:categories",
             "accounts:role_list",
+            "accounts:role_requests",
             "audit:event_list",
         ],
     ),
@@ -163,13 +164,15 @@ ROLE_HOME = {
         ["confidentiality:escalation_list", "confidentiality:duty", "resources:list"],
     ),
     Role.CHIEF: (
-        "You give final approval of appointments and of program policy.",
+        "You give final approval of appointments and of program policy, and approve grants "
+        "of roles that read confidential content.",
         [
             "reports:dashboard",
             "selection:tasks",
             "selection:board",
             "roster:manage",
             "governance:list",
+            "accounts:role_requests",
         ],
     ),
     Role.SUPERVISOR: (
@@ -235,6 +238,11 @@ _LINKS = {link.url_name: link for link in NAV} | {
         "Training sessions",
         "training:sessions",
         frozenset({Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER}),
+    ),
+    "accounts:role_requests": Link(
+        "Roles waiting for your approval",
+        "accounts:role_requests",
+        frozenset({Role.BHS_MANAGER, Role.CHIEF}),
     ),
 }
 

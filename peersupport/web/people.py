@@ -11,10 +11,11 @@ from peersupport.accounts.forms import (
     EmployeeSearchForm,
     ProfileForm,
     RoleGrantForm,
+    RoleRequestDecisionForm,
     RoleRevokeForm,
     UnitForm,
 )
-from peersupport.accounts.models import Role
+from peersupport.accounts.models import CONFIDENTIAL_ROLES, GRANT_APPROVERS, Role, RoleGrantRequest
 from peersupport.accounts.permissions import roles_required, signed_in
 
 from .forms import act, posted, render_form, submit
@@ -55,6 +56,29 @@ def profile(request):
 # --- Roles ----------------------------------------------------------------------------------
 
 
+def _grant_or_ask(request, form):
+    """A confidential role waits for a second person (services.role_request); any other role
+    is granted at once."""
+    data = form.cleaned_data
+    call = services.role_request if data["role"] in CONFIDENTIAL_ROLES else services.role_grant
+    return call(
+        actor=request.user,
+        user=form.user,
+        role=data["role"],
+        reason=data["reason"],
+        expires_at=data["expires_at"],
+    )
+
+
+def _granted_or_asked(result) -> str:
+    if isinstance(result, RoleGrantRequest):
+        return (
+            f"Asked for {result.get_role_display()} for {result.user}: it is granted only when "
+            f"a BHS manager or the Chief approves it, within {result.PENDING_DAYS} days."
+        )
+    return f"Granted {result.get_role_display()} to {result.user}."
+
+
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_http_methods(["GET", "POST"])
 def role_list(request):
@@ -62,14 +86,8 @@ def role_list(request):
     if done := submit(
         request,
         form,
-        lambda: services.role_grant(
-            actor=request.user,
-            user=form.user,
-            role=form.cleaned_data["role"],
-            reason=form.cleaned_data["reason"],
-            expires_at=form.cleaned_data["expires_at"],
-        ),
-        success=lambda grant: f"Granted {grant.get_role_display()} to {grant.user}.",
+        lambda: _grant_or_ask(request, form),
+        success=_granted_or_asked,
         then="accounts:role_list",
     ):
         return done
@@ -78,7 +96,57 @@ def role_list(request):
     return render_form(
         request,
         "accounts/role_list.html",
-        {"form": form, "grants": grants, "show_ended": show_ended},
+        {
+            "form": form,
+            "grants": grants,
+            "show_ended": show_ended,
+            "waiting": selectors.role_requests_open(),
+            "approver": request.user.has_role(*GRANT_APPROVERS),
+            "confidential_roles": ", ".join(
+                sorted(Role(r).label.lower() for r in CONFIDENTIAL_ROLES)
+            ),
+        },
+    )
+
+
+@roles_required(*GRANT_APPROVERS)
+@require_GET
+def role_requests(request):
+    """Grants of confidential roles waiting for this person's approval."""
+    return render(
+        request,
+        "accounts/role_requests.html",
+        {"waiting": selectors.role_requests_waiting_for(request.user)},
+    )
+
+
+def _decided(req: RoleGrantRequest) -> str:
+    role, user = req.get_role_display(), req.user
+    return {
+        req.Status.APPROVED: f"Granted {role} to {user}.",
+        req.Status.REFUSED: f"Refused {role} for {user}.",
+    }.get(req.status, f"The request for {role} for {user} had lapsed: nothing was granted.")
+
+
+@roles_required(*GRANT_APPROVERS)
+@require_http_methods(["GET", "POST"])
+def role_request_decide(request, request_id: int):
+    grant_request = selectors.role_request_for_approver(request.user, request_id)
+    form = RoleRequestDecisionForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.role_request_decide(
+            actor=request.user,
+            grant_request=grant_request,
+            approve=form.cleaned_data["decision"] == "approve",
+        ),
+        success=_decided,
+        then="accounts:role_requests",
+    ):
+        return done
+    return render_form(
+        request, "accounts/role_request.html", {"form": form, "grant_request": grant_request}
     )
 
 

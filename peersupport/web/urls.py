@@ -17,6 +17,12 @@ accounts_patterns = (
         path("profile/", people.profile, name="profile"),
         path("roles/", people.role_list, name="role_list"),
         path("roles/<int:grant_id>/revoke/", people.role_revoke, name="role_revoke"),
+        path("roles/waiting/", people.role_requests, name="role_requests"),
+        path(
+            "roles/waiting/<int:request_id>/",
+            people.role_request_decide,
+            name="role_request_decide",
+        ),
         path("units/", people.unit_list, name="unit_list"),
         path("units/new/", people.unit_edit, name="unit_create"),
         path("units/<int:unit_id>/", people.unit_edit, name="unit_edit"),

@@ -23,16 +23,28 @@ def newcomer(dept):
 
 
 def test_grant_records_who_when_why_and_audits(personas, newcomer):
-    bhs = personas["bhs_manager"]
-    g = services.role_grant(
+    """A confidential role by hand: asked by one person, granted when a second approves."""
+    bhs, chief = personas["bhs_manager"], personas["chief"]
+    req = services.role_request(
         actor=bhs, user=newcomer, role=Role.PEER_SUPPORTER, reason="Appointed by the Chief"
     )
+    services.role_request_decide(actor=chief, grant_request=req, approve=True)
+    g = RoleGrant.objects.get(user=newcomer, role=Role.PEER_SUPPORTER)
     assert g.granted_by == bhs and g.reason == "Appointed by the Chief"
     assert Role.PEER_SUPPORTER in type(newcomer).objects.get(pk=newcomer.pk).roles
     event = AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED)
-    assert event.actor_id == bhs.pk
+    assert event.actor_id == chief.pk
     assert event.target_id == str(g.pk)
     assert event.details["role"] == Role.PEER_SUPPORTER
+    assert event.details["requested_by"] == bhs.pk
+
+
+def test_a_role_reading_no_confidential_content_is_granted_at_once(personas, newcomer):
+    g = services.role_grant(
+        actor=personas["bhs_manager"], user=newcomer, role=Role.PANELIST, reason="Round 3"
+    )
+    assert g.granted_by == personas["bhs_manager"]
+    assert Role.PANELIST in type(newcomer).objects.get(pk=newcomer.pk).roles
 
 
 def test_revoke_ends_the_role_and_audits(personas, newcomer):

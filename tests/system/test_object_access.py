@@ -54,6 +54,8 @@ SHARED = {
     "outreach:plan_step_remove": "the coordinator keeps the department's follow-up plans",
     "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
+    "accounts:role_request_decide": "every approver (BHS manager, Chief) decides every waiting "
+    "grant except one they asked for or would receive: 404 (tests/accounts/test_two_person.py)",
     "accounts:unit_edit": "the organisation is maintained by the system administrator",
     "accounts:employee_edit": "employee records are maintained by the system administrator",
     "account_confirm_email": "a secret key mailed to the address, not an object id",
