@@ -239,7 +239,7 @@ def test_lock_counts_kept_from_before_are_rekeyed_and_still_lock(personas):
 
     from django.apps import apps
 
-    rekey = import_module("peersupport.accounts.migrations.0005_lock_counts_by_tag").rekey
+    rekey = import_module("peersupport.accounts.migrations.0006_lock_counts_by_tag").rekey
     employee = personas["employee"]
     AccessAttempt.objects.create(
         username=employee.email.upper(),

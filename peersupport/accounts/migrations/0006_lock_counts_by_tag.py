@@ -14,6 +14,6 @@ def rekey(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0004_forget_sign_in_browsers")]
+    dependencies = [("accounts", "0005_role_grant_two_person")]
 
     operations = [migrations.RunPython(rekey, migrations.RunPython.noop)]
