@@ -618,6 +618,9 @@ AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_SECONDS = env_int(
     "AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1
 )
 AUDIT_CHECKPOINT_REMOTE_SECONDS = env_int("AUDIT_CHECKPOINT_REMOTE_SECONDS", 300, minimum=0)
+# The worker's kernel tick (peersupport/web/tasks.py): lapses role grant requests nobody
+# decided, and checkpoints the audit chain head (and sends the copy) even when nothing is written.
+KERNEL_TICK_SECONDS = env_int("KERNEL_TICK_SECONDS", 300, minimum=30)
 if AUDIT_CHECKPOINT_KEY and len(AUDIT_CHECKPOINT_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters when set.")
 if AUDIT_CHECKPOINT_WEBHOOK_URL and not AUDIT_CHECKPOINT_WEBHOOK_URL.startswith(

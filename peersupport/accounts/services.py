@@ -25,11 +25,10 @@ from .models import (
 from .selectors import grant_approvers, pending_roles, user_is_guarded, user_roles
 
 GRANTERS = frozenset({Role.SYSADMIN, Role.BHS_MANAGER})
-# Audit actions of the two-person rule. Plain strings until peersupport/audit/models.py lists
-# them in AuditAction (the audit app is kept by another change); the chain stores any string.
-GRANT_REQUESTED = "role.grant_requested"
-GRANT_REFUSED = "role.grant_refused"
-GRANT_LAPSED = "role.grant_lapsed"
+# Audit actions of the two-person rule.
+GRANT_REQUESTED = AuditAction.ROLE_GRANT_REQUESTED
+GRANT_REFUSED = AuditAction.ROLE_GRANT_REFUSED
+GRANT_LAPSED = AuditAction.ROLE_GRANT_LAPSED
 
 
 # --- Roles ----------------------------------------------------------------------------------
@@ -186,6 +185,19 @@ def _lapse_requests(*, user: User | None = None, now: datetime) -> None:
             target=req,
             details={"role": req.role, "user_id": req.user_id},
         )
+
+
+def role_requests_lapse(*, now: datetime | None = None) -> int:
+    """Let every request past its time lapse now (the worker's kernel tick), so the lists, the
+    request's status and the audit log agree without waiting for the next decision."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = RoleGrantRequest.objects.filter(
+            status=RoleGrantRequest.Status.PENDING, lapses_at__lte=now
+        ).count()
+        if due:
+            _lapse_requests(now=now)
+    return due
 
 
 @transaction.atomic

@@ -12,3 +12,9 @@ class WebConfig(AppConfig):
         from .admin import _unregister_sensitive
 
         _unregister_sensitive()
+
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import kernel_tick
+
+        register_periodic(kernel_tick, seconds="KERNEL_TICK_SECONDS")

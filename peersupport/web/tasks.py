@@ -1,0 +1,53 @@
+"""The kernel's scheduled work, run by the background worker every KERNEL_TICK_SECONDS.
+
+- Role grant requests nobody decided in time lapse (accounts' two-person rule), so their status
+  and the audit log say so without waiting for the next decision.
+- The audit chain head is checkpointed outside the database and, when AUDIT_CHECKPOINT_EMAIL or
+  AUDIT_CHECKPOINT_WEBHOOK_URL is set, the latest checkpoint is sent there: quiet periods are
+  anchored off the machine too, with no cron job (``manage.py audit_checkpoint`` does the same
+  by hand).
+
+Both steps are idempotent; a failed copy is logged and tried again at the next tick.
+"""
+
+import logging
+
+from django.tasks import task
+
+from peersupport.accounts.services import role_requests_lapse
+from peersupport.audit import checkpoints
+from peersupport.audit.models import AuditChainHead
+from peersupport.notifications.scheduling import schedule_next
+
+log = logging.getLogger(__name__)
+
+
+def anchor_audit_head() -> str:
+    """Checkpoint the chain head unless the file already ends with it; send the latest
+    checkpoint off the machine when a copy is configured. Returns what was done."""
+    if checkpoints.path() is None:
+        return "off"
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None or not head.seq:
+        return "empty"
+    current = checkpoints.read()
+    last = current.lines[-1] if current.lines else None
+    if last is None or last.seq != head.seq or last.mac != head.last_mac:
+        checkpoints.append(head.seq, head.last_mac)
+        current = checkpoints.read()
+    if not current.lines:
+        return "unwritable"
+    if not checkpoints.remote_configured():
+        return "written"
+    failures = checkpoints.send_remote(current.lines[-1].fields)
+    if failures:
+        log.warning("audit checkpoint copy not sent: %s", "; ".join(failures))
+        return "not sent"
+    return "sent"
+
+
+@task()
+def kernel_tick() -> dict:
+
+    schedule_next(kernel_tick)
+    return {"grant_requests_lapsed": role_requests_lapse(), "audit_checkpoint": anchor_audit_head()}
