@@ -46,6 +46,7 @@ def _fresh_codename_limits():
     yield
     caches["codename-limits"].clear()
 
+
 # persona name -> (role granted, or None for derived roles)
 PERSONAS = {
     "employee": None,

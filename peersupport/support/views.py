@@ -216,9 +216,9 @@ def check(request):
         if not limits.checks_left(request):
             form = CodenameForm()
             return render(request, "support/check.html", {"form": form, "busy": True}, status=429)
-        if not form.is_valid():
-            limits.count_failure(request)
-        else:
+        # Only a well-formed codename that opens nothing counts: anything else is refused by
+        # the form, before any lookup, and could never have matched.
+        if form.is_valid():
             codename = form.cleaned_data["codename"]
             req = selectors.request_for_codename(codename)
             if req is None:
