@@ -246,7 +246,14 @@ CACHES = {
         "LOCATION": "peersupport_cache",
         # Keys are stored as HMACs: a copy of the table cannot tell whose rate limit it holds.
         "KEY_FUNCTION": "peersupport.accounts.clientkey.opaque_cache_key",
-    }
+    },
+    # The codename page's counters (support/limits.py): process memory only, never a table or
+    # a file, so that nothing about who tried codenames reaches a disk or a backup.
+    "codename-limits": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "peersupport-codename-limits",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -632,8 +639,31 @@ if AUDIT_CHECKPOINT_WEBHOOK_URL and not AUDIT_CHECKPOINT_WEBHOOK_URL.startswith(
 SUPPORT_OFFER_MINUTES = env_int("SUPPORT_OFFER_MINUTES", 15, minimum=1)
 SUPPORT_ESCALATE_MINUTES = env_int("SUPPORT_ESCALATE_MINUTES", 60, minimum=1)
 SUPPORT_RETENTION_DAYS = env_int("SUPPORT_RETENTION_DAYS", 30, minimum=0)
+
+# Codenames (docs/operations.md, "Codenames"). CODENAME_KEYS: "key[,older-key...]", newest
+# first, each at least 32 characters; the first keys new codename lookups and requester tags,
+# the others are only recognised (list an old key after a new one until nobody needs it).
+# Unset: one key derived from AUDIT_HMAC_KEY (a dedicated secret that is never rotated), so
+# SECRET_KEY can rotate freely. SECRET_KEY_FALLBACKS: former SECRET_KEYs, also honoured for
+# requests and requester tags made before codename keys existed.
 CODENAME_WORDS = 7
-CODENAME_CHECKS_PER_MINUTE = env_int("CODENAME_CHECKS_PER_MINUTE", 30, minimum=1)
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+CODENAME_KEYS = env_list("CODENAME_KEYS", [])
+if not CODENAME_KEYS:
+    import hashlib
+    import hmac
+
+    CODENAME_KEYS = [
+        hmac.new(AUDIT_HMAC_KEY.encode(), b"peersupport codename key", hashlib.sha256).hexdigest()
+    ]
+elif any(len(key) < 32 for key in CODENAME_KEYS):
+    raise ImproperlyConfigured("CODENAME_KEYS: each key must be at least 32 characters.")
+# Wrong codenames accepted per client (a tag of its address under a key that changes every
+# CODENAME_LIMIT_WINDOW_SECONDS, kept only in this process's memory) and, as a ceiling, from
+# everyone together per minute. Each web server process counts on its own.
+CODENAME_CHECKS_PER_CLIENT = env_int("CODENAME_CHECKS_PER_CLIENT", 10, minimum=1)
+CODENAME_LIMIT_WINDOW_SECONDS = env_int("CODENAME_LIMIT_WINDOW_SECONDS", 300, minimum=60)
+CODENAME_CHECKS_PER_MINUTE = env_int("CODENAME_CHECKS_PER_MINUTE", 600, minimum=1)
 # Argon2id cost of a codename hash (about 0.1 s here); the tests use a cheap one.
 CODENAME_ARGON2 = (
     {"time_cost": 1, "memory_cost": 1024} if TESTING else {"time_cost": 3, "memory_cost": 65536}

@@ -35,6 +35,18 @@ def _flush_with_audit_maintenance():
 
 _flush_with_audit_maintenance()
 
+
+@pytest.fixture(autouse=True)
+def _fresh_codename_limits():
+    """The codename page counts wrong tries in process memory (support/limits.py), which no
+    test's rollback empties: each test starts with no counts."""
+    from django.core.cache import caches
+
+    caches["codename-limits"].clear()
+    yield
+    caches["codename-limits"].clear()
+
+
 # persona name -> (role granted, or None for derived roles)
 PERSONAS = {
     "employee": None,

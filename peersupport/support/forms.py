@@ -9,6 +9,7 @@ from peersupport.formfields import IdMultipleChoiceField, PlainTextField
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
+from .codenames import looks_like_a_codename, normalise
 from .models import ContactMethod, RequesterKind
 
 PHONE_CHARS = set("0123456789+-() .")
@@ -110,12 +111,22 @@ class PublicAskForm(AskForm):
 
 
 class CodenameForm(forms.Form):
-    codename = forms.CharField(
+    """The seven words, separated by spaces, dashes or commas ("a b c", "a-b-c", "a, b, c")."""
+
+    codename = PlainTextField(
         label="Your codename",
         max_length=200,
-        help_text="The seven words you were given, with spaces between them.",
+        help_text="The seven words you were given, with spaces or commas between them.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+
+    def clean_codename(self):
+        codename = normalise(self.cleaned_data["codename"])
+        if not looks_like_a_codename(codename):
+            raise ValidationError(
+                "A codename is seven words of letters, separated by spaces or commas."
+            )
+        return codename
 
 
 class ReplyForm(forms.Form):

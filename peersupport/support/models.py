@@ -48,10 +48,14 @@ class SupportRequest(models.Model):
     # Protected: name, how and when to reach them, and for a signed-in employee their account id
     # (used only to leave their own chain of command out of matching).
     identity = EncryptedJSONField()
-    # Keyed hash of the requester's account id, so they can list their own requests.
+    # Keyed hash of the requester's account id (under the codename key), so they can list their
+    # own requests.
     requester_tag = models.CharField(max_length=64, blank=True, db_index=True)
-    # Argon2id of the codename (requests without an account), with a deployment-wide salt so
-    # that it can be looked up; the codename itself is shown once and never stored.
+    # Requests without an account (support/codenames.py): HMAC of the codename under the
+    # codename key, which finds the request; and the Argon2id hash that then verifies it (salted
+    # per request; older rows: a raw digest with a SECRET_KEY-derived salt and no lookup yet).
+    # The codename itself is shown once and never stored.
+    codename_lookup = models.CharField(max_length=64, blank=True, db_index=True)
     codename_hash = models.CharField(max_length=128, blank=True, db_index=True)
     # What they asked for (not identifying): a named supporter, or criteria for matching.
     requested_supporter = models.ForeignKey(

@@ -20,9 +20,15 @@ from peersupport.accounts.models import Language, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from .codenames import codename_hash, looks_like_a_codename
+from .codenames import (
+    from_the_word_list,
+    legacy_hashes,
+    looks_like_a_codename,
+    lookup_ids,
+    verify,
+)
 from .models import Contact, DebriefRequest, FollowUp, Offer, SupportRequest
-from .rules import requester_tag
+from .rules import requester_tags
 
 Status = SupportRequest.Status
 
@@ -31,7 +37,9 @@ Status = SupportRequest.Status
 
 
 def own_requests(user: User) -> QuerySet[SupportRequest]:
-    return SupportRequest.objects.filter(requester_tag=requester_tag(user)).order_by("-created_at")
+    return SupportRequest.objects.filter(requester_tag__in=requester_tags(user)).order_by(
+        "-created_at"
+    )
 
 
 def own_request(user: User, public_id) -> SupportRequest:
@@ -42,13 +50,20 @@ def own_request(user: User, public_id) -> SupportRequest:
 
 
 def request_for_codename(codename: str) -> SupportRequest | None:
+    """The live request this codename opens, or None. The keyed lookup finds the one candidate
+    and Argon2 verifies only that one: a wrong guess runs no Argon2. Rows made before the lookup
+    existed (no ``codename_lookup``) are matched by the old digest while any remain; only then
+    does a guess made of list words cost Argon2 (one per SECRET_KEY and fallback)."""
     if not looks_like_a_codename(codename):
         return None
-    return (
-        SupportRequest.objects.filter(codename_hash=codename_hash(codename), purged_at__isnull=True)
-        .exclude(codename_hash="")
-        .first()
-    )
+    live = SupportRequest.objects.filter(purged_at__isnull=True).exclude(codename_hash="")
+    found = live.filter(codename_lookup__in=lookup_ids(codename)).first()
+    if found is not None:
+        return found if verify(found.codename_hash, codename) else None
+    old_rows = live.filter(codename_lookup="")
+    if not from_the_word_list(codename) or not old_rows.exists():
+        return None
+    return old_rows.filter(codename_hash__in=legacy_hashes(codename)).first()
 
 
 def request_by_id_for_codename_session(request_pk: int | None) -> SupportRequest:

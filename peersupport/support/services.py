@@ -26,7 +26,7 @@ from peersupport.notifications.services import notification_queue
 from peersupport.roster.rules import NOT_SERVING
 from peersupport.roster.selectors import matching_supporters, serves
 
-from .codenames import codename_hash, new_codename
+from .codenames import ARGON2_PREFIX, codename_hash, lookup_id, needs_refresh, new_codename
 from .models import (
     Contact,
     ContactMethod,
@@ -37,7 +37,7 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
-from .rules import requester_tag
+from .rules import requester_tag, requester_tags
 
 Status = SupportRequest.Status
 
@@ -111,6 +111,7 @@ def request_create(
                 identity=identity,
                 requester_tag=requester_tag(requester) if requester is not None else "",
                 codename_hash=codename_hash(codename) if codename else "",
+                codename_lookup=lookup_id(codename) if codename else "",
                 requested_supporter=supporter,
                 wanted_languages=sorted(set(languages or [])),
                 wanted_areas=sorted(set(areas or [])),
@@ -464,10 +465,18 @@ def purge_expired(*, now=None) -> dict[str, int]:
     for req in due:
         messages += req.messages.all().delete()[0]
         req.identity = {}
-        req.codename_hash = ""
+        req.codename_hash = req.codename_lookup = ""
         req.requester_tag = ""
         req.purged_at = now
-        req.save(update_fields=["identity", "codename_hash", "requester_tag", "purged_at"])
+        req.save(
+            update_fields=[
+                "identity",
+                "codename_hash",
+                "codename_lookup",
+                "requester_tag",
+                "purged_at",
+            ]
+        )
         requests += 1
     if requests:
         record(
@@ -565,3 +574,32 @@ def waiting_tell_coordinators(*, now=None) -> int:
         )
     SupportRequest.objects.filter(pk__in=[pk for pk, _ in raised]).update(coordinators_told_at=now)
     return len(raised)
+
+
+# --- Codename keys ---------------------------------------------------------------------------
+# Neither refresh is audited: the row's meaning does not change, and an event per codename use
+# would record when an anonymous requester came back, which no page of the service records.
+
+
+@transaction.atomic
+def codename_refresh(*, request: SupportRequest, codename: str) -> None:
+    """After ``codename`` opened ``request``: give it a lookup under the newest codename key,
+    and a per-request salted Argon2id hash if it still has the old SECRET_KEY-salted digest
+    (rows made before ``codename_lookup`` existed). Then it depends on SECRET_KEY no more."""
+    if not needs_refresh(request.codename_hash, request.codename_lookup, codename):
+        return
+    fields = ["codename_lookup"]
+    request.codename_lookup = lookup_id(codename)
+    if not request.codename_hash.startswith(ARGON2_PREFIX):
+        request.codename_hash = codename_hash(codename)
+        fields.append("codename_hash")
+    request.save(update_fields=fields)
+
+
+def requester_tags_refresh(*, user: User) -> int:
+    """Move ``user``'s requests still tagged under an older codename key or a SECRET_KEY onto
+    the newest codename key, so that the older key can be retired. Returns how many moved."""
+    current, *older = requester_tags(user)
+    if not older:
+        return 0
+    return SupportRequest.objects.filter(requester_tag__in=older).update(requester_tag=current)

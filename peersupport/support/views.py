@@ -8,14 +8,11 @@ the address out, and Django logs errors only).
 
 import secrets
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +22,7 @@ from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import act, apply_service_errors, posted, submit
 
-from . import selectors, services
+from . import limits, selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
 from .models import Message, RequesterKind
 
@@ -119,6 +116,7 @@ def _picked(request, form):
 @roles_required(Role.EMPLOYEE)
 @require_GET
 def my_requests(request):
+    services.requester_tags_refresh(user=request.user)
     return render(
         request, "support/my_requests.html", {"requests": selectors.own_requests(request.user)}
     )
@@ -206,37 +204,28 @@ def public_ask(request):
     )
 
 
-def _checks_left() -> bool:
-    """A global limit on wrong codenames per minute. It counts attempts, not who made them."""
-    bucket = f"codename-failures:{int(timezone.now().timestamp() // 60)}"
-    return (cache.get(bucket) or 0) < settings.CODENAME_CHECKS_PER_MINUTE
-
-
-def _count_failure() -> None:
-    bucket = f"codename-failures:{int(timezone.now().timestamp() // 60)}"
-    if not cache.add(bucket, 1, timeout=120):
-        try:
-            cache.incr(bucket)
-        except ValueError:
-            cache.set(bucket, 1, timeout=120)
-
-
 @public
 @never_cache
 @require_http_methods(["GET", "POST"])
 def check(request):
+    """Open a request with its codename. Wrong codenames are limited per client and, far more
+    generously, for everyone together (``limits``); the limits keep nothing about the client."""
     form = CodenameForm(posted(request))
     status = 200
     if request.method == "POST":
-        if not _checks_left():
+        if not limits.checks_left(request):
             form = CodenameForm()
             return render(request, "support/check.html", {"form": form, "busy": True}, status=429)
+        # Only a well-formed codename that opens nothing counts: anything else is refused by
+        # the form, before any lookup, and could never have matched.
         if form.is_valid():
-            req = selectors.request_for_codename(form.cleaned_data["codename"])
+            codename = form.cleaned_data["codename"]
+            req = selectors.request_for_codename(codename)
             if req is None:
-                _count_failure()
+                limits.count_failure(request)
                 form.add_error("codename", "Not found.")
             else:
+                services.codename_refresh(request=req, codename=codename)
                 request.session.cycle_key()
                 request.session[CODENAME_SESSION_KEY] = req.pk
                 return redirect("support:status")
