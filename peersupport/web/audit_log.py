@@ -23,6 +23,8 @@ def _page(request, form, rows, *, what: str):
     filters = form.cleaned_data if form.is_valid() else {}
     filters = {k: v for k, v in filters.items() if v}
     page = Paginator(rows(**filters), 50).get_page(request.GET.get("page"))
+    # Read now, with the count: the entry recorded below must not push one off this page.
+    page.object_list = list(page.object_list)
     # Looking at the audit log is itself audited, with what was looked for.
     record(
         actor=request.user,
