@@ -1,7 +1,14 @@
-"""Audit every sign-in, failed sign-in, sign-out, lockout, password and MFA change.
+"""Audit sign-ins, failed sign-ins, sign-outs, lockouts, password and MFA changes.
 
 Audit details hold kinds and ids only: never a password, a code, or the text typed as login
 (people sometimes type their password there).
+
+A plain employee's sign-in and sign-out are not recorded at all: an employee signs in to ask
+for help, and a time of sign-in next to the time a request was made would name the requester
+(docs/operations.md, "Reading the audit log"). Sign-ins of accounts holding a program role are
+recorded. Failed sign-ins, lockouts, password and MFA changes are recorded for everyone (they
+are the trail of an attack on an account); the audit viewer never names a plain employee in
+them.
 """
 
 from allauth.account.authentication import get_authentication_records
@@ -26,15 +33,22 @@ from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 
 from .axes import get_username, lock_tag
-from .models import Employee, User
+from .models import GRANTABLE_ROLES, Employee, User
 
 
 def _account_named(username: str) -> User | None:
     return User.objects.filter(email=username).only("pk").first() if username else None
 
 
+def _holds_program_role(user: User) -> bool:
+    """A role granted in the program (not only the derived employee or supervisor)."""
+    return bool(user.roles & GRANTABLE_ROLES)
+
+
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
+    if not _holds_program_role(user):
+        return  # a plain employee's sign-in is not recorded (see the module's docstring)
     # How the person proved who they are: password, mfa, socialaccount, ...
     methods = []
     if request is not None and hasattr(request, "session"):
@@ -44,7 +58,7 @@ def _logged_in(sender, request, user, **kwargs):
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
-    if user is not None:
+    if user is not None and _holds_program_role(user):
         record(actor=user, action=AuditAction.LOGOUT, target=user)
 
 

@@ -4,8 +4,9 @@ from django.core.exceptions import ValidationError
 from .models import AuditAction
 
 
-class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=254, label="Who (e-mail contains)")
+class AuditDaysForm(forms.Form):
+    """Filters of the counts by day: what and when, never who."""
+
     action = forms.ChoiceField(
         required=False, choices=[("", "Any action"), *AuditAction.choices], label="Action"
     )
@@ -22,3 +23,11 @@ class AuditFilterForm(forms.Form):
         if since and until and since > until:
             raise ValidationError("The start date must not be after the end date.")
         return cleaned
+
+
+class AuditFilterForm(AuditDaysForm):
+    """Filters of the timed entries, which may also be looked up by who."""
+
+    actor = forms.CharField(required=False, max_length=254, label="Who (e-mail contains)")
+
+    field_order = ["actor", "action", "since", "until"]

@@ -33,4 +33,10 @@ accounts_patterns = (
     "accounts",
 )
 
-audit_patterns = ([path("audit/", audit_log.event_list, name="event_list")], "audit")
+audit_patterns = (
+    [
+        path("audit/", audit_log.event_list, name="event_list"),
+        path("audit/by-day/", audit_log.by_day, name="by_day"),
+    ],
+    "audit",
+)

@@ -63,10 +63,25 @@ def test_employee_signs_in_with_password_alone(personas, client):
     assert resp["Location"] == reverse(settings.LOGIN_REDIRECT_URL)
     assert signed_in_as(client) == str(employee.pk)
     assert client.get(reverse("web:home")).status_code == 200
+    # A plain employee's sign-in and sign-out are not recorded: next to the time a request was
+    # made, they would name who asked (tests/system/test_audit_unlinkable.py).
+    client.post(reverse("account_logout"))
+    assert not login_events(AuditAction.LOGIN).exists()
+    assert not login_events(AuditAction.LOGOUT).exists()
+
+
+@pytest.mark.django_db
+def test_sign_in_and_out_of_a_program_role_holder_are_recorded(personas, client):
+    committee_member = personas["committee_member"]
+    committee_member.authenticator_set.all().delete()  # password alone, to reach the signal
+
+    password_login(client, committee_member.email)
+    client.post(reverse("account_logout"))
+
     event = login_events(AuditAction.LOGIN).get()
-    assert event.target_id == str(employee.pk)
-    assert event.actor_id == employee.pk
+    assert (event.actor_id, event.target_id) == (committee_member.pk, str(committee_member.pk))
     assert event.details == {"methods": ["password"]}
+    assert login_events(AuditAction.LOGOUT).get().actor_id == committee_member.pk
 
 
 @pytest.mark.django_db

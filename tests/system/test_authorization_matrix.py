@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     },
     "accounts:employee_edit": {"GET": frozenset({R.SYSADMIN}), "POST": frozenset({R.SYSADMIN})},
     "audit:event_list": {"GET": frozenset({R.BHS_MANAGER})},
+    "audit:by_day": {"GET": frozenset({R.BHS_MANAGER})},
 }
 
 

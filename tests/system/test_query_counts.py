@@ -26,6 +26,7 @@ PAGES = [
     ("sysadmin", "accounts:role_list"),
     ("bhs_manager", "accounts:role_list"),
     ("bhs_manager", "audit:event_list"),
+    ("bhs_manager", "audit:by_day"),
     ("sysadmin", "admin:index"),
     ("sysadmin", "admin:accounts_employee_changelist"),
 ]
