@@ -79,6 +79,7 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     count_code = coord.locator("#count-code").inner_text()  # the coordinator writes it down
     submit(coord, coord.get_by_role("link", name="I have kept the code: go to the election"))
     assert count_code not in coord.content()
+    assert_accessible(coord)
     election = Election.objects.get()
 
     # Nominations: the supporter stands; the colleague nominates... the supporter's colleague.
