@@ -495,14 +495,27 @@ def election_count(*, actor: User, election: Election, count_code: str) -> Elect
         raise ValidationError(
             {"count_code": "This is not the count code of this election. Check it and try again."}
         ) from None
+    tampered = ValidationError(
+        "The ballot box was tampered with: a ballot does not open with this election's key, is "
+        "not a valid ballot, or the box does not hold one ballot per voter on the roll. Nothing "
+        "was counted. Void the election and run it again."
+    )
     try:
         box = ballotbox.open_box(private, selectors.sealed_ballots(election))
     except (ballotbox.InvalidTag, ValueError):
-        raise ValidationError(
-            "A ballot in the box does not open with this election's key: the box was tampered "
-            "with. Void the election and run it again."
-        ) from None
+        raise tampered from None
     del private
+    # Anyone may seal a ballot to the public key: the box must hold exactly one valid ballot
+    # per voter on the roll.
+    standing = selectors.standing_candidate_ids(election)
+    if len(box) != len(selectors.voter_ids(election)) or any(
+        not choices
+        or len(choices) > election.seats
+        or len(set(choices)) != len(choices)
+        or not set(choices) <= standing
+        for choices in box
+    ):
+        raise tampered
     _publish(election, box, now=now, actor=actor)
     return election
 

@@ -134,20 +134,38 @@ def test_no_count_before_voting_closes(dept, voters, committee_seats):
     assert election.status == Election.Status.OPEN
 
 
-def test_a_tampered_box_is_refused_and_counts_nothing(dept, voters, committee_seats):
-    election, _, _ = _counted_election(dept, voters)
-    # Someone with write access to the database adds a ballot sealed to another key.
-    other_public, _ = ballotbox.new_key()
-    forged = ballotbox.cast(other_public, [], [1])[0]
+def _sealed_like_the_box(public, choices):
+    """A ballot sealed to the election's public key (which is no secret), as big as the
+    ballots in the box: what someone with write access to the database could add."""
+    forged = ballotbox.cast(public, [], choices)[0]
     size = len(bytes(Ballot.objects.first().sealed))
     while len(forged) < size:
-        forged = ballotbox.seal(other_public, forged)
-    Ballot.objects.create(election=election, sealed=forged)
+        forged = ballotbox.seal(public, forged)
+    return forged
+
+
+@pytest.mark.parametrize("forgery", ["other key", "stuffed", "not a candidate", "truncated"])
+def test_a_tampered_box_is_refused_and_counts_nothing(dept, voters, committee_seats, forgery):
+    election, ca, cb = _counted_election(dept, voters)
+    other_public, _ = ballotbox.new_key()
+    if forgery == "other key":
+        Ballot.objects.create(election=election, sealed=_sealed_like_the_box(other_public, [1]))
+    elif forgery == "stuffed":  # a valid ballot, but one more than the roll
+        forged = _sealed_like_the_box(bytes(election.ballot_key), [cb.pk])
+        Ballot.objects.create(election=election, sealed=forged)
+    elif forgery == "not a candidate":  # one ballot replaced by a vote for nobody standing
+        Ballot.objects.first().delete()
+        forged = _sealed_like_the_box(bytes(election.ballot_key), [999999])
+        Ballot.objects.create(election=election, sealed=forged)
+    else:
+        ballot = Ballot.objects.first()
+        Ballot.objects.filter(pk=ballot.pk).update(sealed=bytes(ballot.sealed)[:-1])
+    before = _state(election)
     with closed(election), pytest.raises(ValidationError, match="tampered with"):
         services.election_count(
             actor=dept.users["coordinator"], election=election, count_code=election.count_code
         )
-    election.refresh_from_db()
+    assert _state(election) == before
     assert election.status == Election.Status.OPEN
 
 
