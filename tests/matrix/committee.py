@@ -67,7 +67,8 @@ def active_supporter(user):
 
 def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
     """An open election whose window ``phase`` ("nominations" or "voting") is now. Written
-    straight to the table: the service refuses windows in the past, as it should."""
+    straight to the table: the service refuses windows in the past, as it should. A new one
+    carries its count code in ``count_code`` (not stored), as the service's does."""
     from django.utils import timezone
 
     from peersupport.accounts.models import User
@@ -85,8 +86,8 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
         from tests.factories import UserFactory
 
         opener = UserFactory(email="opener@pd.example.org")
-    public_key, _count_code = ballotbox.new_key()
-    return Election.objects.create(
+    public_key, count_code = ballotbox.new_key()
+    election = Election.objects.create(
         ballot_key=public_key,
         seats=seats_to_fill,
         nominations_open_at=start,
@@ -95,6 +96,8 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
         voting_close_at=start + timedelta(days=3),
         opened_by=opener,
     )
+    election.count_code = count_code  # as the service hands it back: never stored
+    return election
 
 
 def nomination(user):
