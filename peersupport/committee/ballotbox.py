@@ -19,8 +19,9 @@ Design (docs/operations.md, "Committee"):
 - The count peels the layers with the private key the counter types in, and gives the choices.
 
 The cost: after n votes each ballot is PLAIN_SIZE + n * LAYER_OVERHEAD bytes, so one vote
-rewrites O(n²) bytes and the count opens n² layers: a few milliseconds for a department's few
-dozen supporters, about a second for 300 voters.
+rewrites O(n) ballots of O(n) bytes and the count opens n² layers. Measured on one core: with
+60 voters a vote takes 50 ms and the box is 230 KB, the count under a second; with 300 voters a
+vote takes 0.25 s, the box 4.5 MB, the count 20 s. A department has a few dozen supporters.
 
 Pure functions: nothing here reads or writes the database.
 """
