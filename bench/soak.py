@@ -136,6 +136,7 @@ print(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "session": s.session_k
                   "contacts_before": Contact.objects.filter(supporter=user).count(),
                   "coordinator": session_for(coordinator),
                   "election": election.pk, "seats": election.seats, "candidates": candidates,
+                  "count_code": election.count_code,
                   "voters": [{"user": p.pk, "session": session_for(p)} for p in voters],
                   "days": days}))
 """
@@ -148,6 +149,7 @@ from peersupport.notifications.channels import message_id
 from peersupport.notifications.models import Notification
 from peersupport.support.models import Contact, SupportRequest
 from peersupport.support.services import submission_key
+from peersupport.committee import ballotbox
 from peersupport.committee.models import Ballot, Voter
 from peersupport.training.models import Attendance, AttendanceCorrection
 seen = json.load(open(os.environ["SOAK_SEEN"]))
@@ -163,7 +165,9 @@ notes = list(Notification.objects.filter(topic__startswith="escalation:").values
     "key", "status", "channel"))
 # Ballots and voters share nothing but the election: the roll and the box are read apart.
 voters = list(Voter.objects.filter(election_id=seen["election"]).values_list("user_id", flat=True))
-box = list(Ballot.objects.filter(election_id=seen["election"]).values_list("choices", flat=True))
+# The box is sealed: opened with the count code, as the count opens it.
+sealed = Ballot.objects.filter(election_id=seen["election"]).values_list("sealed", flat=True)
+box = ballotbox.open_box(ballotbox.parse_code(seen["count_code"]), [bytes(b) for b in sealed])
 attendance = {}
 for day_id, user_id, hours in Attendance.objects.filter(day_id__in=seen["days"]).values_list(
     "day_id", "user_id", "hours"
@@ -669,6 +673,7 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
                     "tokens": seen.tokens,
                     "escalations": seen.escalations,
                     "election": setup["election"],
+                    "count_code": setup["count_code"],
                     "days": [d["id"] for d in setup["days"]],
                 }
             )

@@ -3,7 +3,8 @@ them), and one past election of the three elected seats, published with its ball
 turnout; one elected member has since resigned, so an elected seat is vacant and the
 coordinator can open an election. Idempotent; refused in production.
 
-Ballots are written as the service writes them: no voter, no time, in a random order."""
+Ballots are written as the service writes them: sealed to the election's key (whose count code
+is thrown away, as the count throws it away), no voter, no time, in a random order."""
 
 import random
 from datetime import datetime, time, timedelta
@@ -15,6 +16,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.committee import ballotbox
 from peersupport.committee.defaults import install_seats
 from peersupport.committee.models import (
     Ballot,
@@ -90,7 +92,9 @@ def load_demo(*, seed: int = 1) -> str:
 
         # The past election: three seats, five candidates, most supporters voted.
         closed = now - timedelta(days=150)
+        public_key, _count_code = ballotbox.new_key()  # counted below; the code is not kept
         election = Election.objects.create(
+            ballot_key=public_key,
             seats=3,
             nominations_open_at=closed - timedelta(days=28),
             nominations_close_at=closed - timedelta(days=14),
@@ -121,7 +125,10 @@ def load_demo(*, seed: int = 1) -> str:
             ballots.append(sorted(picks))
         rng.shuffle(ballots)
         Voter.objects.bulk_create([Voter(election=election, user=u) for u in voters])
-        Ballot.objects.bulk_create([Ballot(election=election, choices=b) for b in ballots])
+        box: list[bytes] = []
+        for b in ballots:
+            box = ballotbox.cast(public_key, box, b)
+        Ballot.objects.bulk_create([Ballot(election=election, sealed=b) for b in box])
         counts = {c.pk: sum(c.pk in b for b in ballots) for c in candidates}
         ranked = sorted(candidates, key=lambda c: (-counts[c.pk], c.pk))
         for c in candidates:

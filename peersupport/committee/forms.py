@@ -142,3 +142,15 @@ class VoidForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the election is voided, for the record."},
     )
+
+
+class CountForm(forms.Form):
+    count_code = forms.CharField(
+        label="Count code",
+        max_length=100,
+        strip=True,
+        help_text="The 52 letters and digits shown when the election was opened, in groups of "
+        "four; dashes, spaces and case do not matter.",
+        error_messages={"required": "Enter the count code shown when the election was opened."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

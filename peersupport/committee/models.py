@@ -4,11 +4,12 @@ and the elections the peer supporters hold for the elected seats.
 The tables keep the names they had when the committee was part of governance
 (``Meta.db_table``): the move to this app changed no table (committee/migrations/0001_initial.py).
 
-The secret ballot is in the shape of the tables. ``Voter`` says who has voted; ``Ballot`` says
-how someone voted, and the two share nothing but the election: a ballot has a random UUID for
-its key, no timestamp, no voter, and services.ballot_cast writes the election's
-ballots out again in a new random order at every vote, so neither the key nor the order rows
-are stored in can be matched to the order people voted in.
+The secret ballot is in the shape of the tables. ``Voter`` says who has voted; ``Ballot`` holds
+a sealed ballot, and the two share nothing but the election: a ballot has a random UUID for its
+key, no timestamp, no voter, and its content is sealed to the election's public key
+(``Election.ballot_key``; the private key, the count code, is never stored: ballotbox.py). At
+every vote services.ballot_cast seals every ballot again and writes the box out in a new random
+order, so no copy of the database taken between votes can tell which ballot is new.
 """
 
 import datetime
@@ -168,6 +169,9 @@ class Election(models.Model):
     rerun_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rerun"
     )
+    # The public X25519 key ballots are sealed to (ballotbox.py). Its private key is the count
+    # code, shown once to the coordinator who opened the election and never stored.
+    ballot_key = models.BinaryField(max_length=32, null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "governance_election"
@@ -263,16 +267,17 @@ class Voter(models.Model):
 
 
 class Ballot(models.Model):
-    """How someone voted, and nothing about who or when: a random key, the election, and the
-    ids of the candidates chosen, sorted (so not even the order of choosing is kept). No
+    """One sealed ballot, and nothing about who or when: a random key, the election, and bytes
+    only the count code opens (ballotbox.py). Every ballot of an election has the same size,
+    and every vote seals them all again, so no bytes survive from one vote to the next. No
     ordering either: rows come back in whatever order the database holds them."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
-    choices = models.JSONField(default=list)
+    sealed = models.BinaryField(editable=False)
 
     class Meta:
         db_table = "governance_ballot"
 
     def __str__(self):
-        return "A ballot"
+        return "A sealed ballot"

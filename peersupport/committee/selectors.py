@@ -161,9 +161,10 @@ def voter_ids(election: Election) -> set[int]:
     return set(Voter.objects.filter(election=election).values_list("user_id", flat=True))
 
 
-def ballot_choices(election: Election) -> list[list[int]]:
-    """The choices of every ballot of ``election``, in no meaningful order, with no key."""
-    return list(Ballot.objects.filter(election=election).values_list("choices", flat=True))
+def sealed_ballots(election: Election) -> list[bytes]:
+    """The sealed ballots of ``election``, in no meaningful order, with no key."""
+    rows = Ballot.objects.filter(election=election).values_list("sealed", flat=True)
+    return [bytes(b) for b in rows]
 
 
 def accounts(user_ids) -> list[User]:

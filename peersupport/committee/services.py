@@ -1,12 +1,16 @@
 """Every write about the advisory committee: seats, memberships, elections, candidacies,
-ballots, the tally and voiding. Each writes its audit event in the same transaction; a refusal
+ballots, the count and voiding. Each writes its audit event in the same transaction; a refusal
 raises ValidationError and changes nothing.
 
-The secret ballot: ``ballot_cast`` writes two unrelated things in one transaction, a ``Voter``
-row (who voted: the roll, audited as committee.voted with no details) and a ``Ballot`` (the
-sorted candidate ids, a random key, no time, no voter). It then writes the election's ballots
-out again in a fresh random order with fresh random keys, so the order rows are stored in says
-nothing about the order of voting either. No audit event, log line or notification carries a
+The secret ballot: ``election_open`` makes the election's key pair (ballotbox.py): the public
+key is kept with the election, the private key goes back to the coordinator once, as the count
+code (``election.count_code``, an attribute never saved). ``ballot_cast`` writes two unrelated
+things in one transaction, a ``Voter`` row (who voted: the roll, audited as committee.voted
+with no details) and the ballot, sealed to the public key; every ballot already in the box is
+sealed again under a fresh layer and the box is written out in a fresh random order with fresh
+keys, so no copy of the database taken between two votes can tell which ballot is new.
+``election_count`` opens the box with the count code the counter types in, publishes the
+totals, and keeps nothing of the code. No audit event, log line or notification carries a
 choice.
 
 The committee-member role follows the seat: seating someone grants Role.COMMITTEE_MEMBER until
@@ -35,7 +39,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message
 
-from . import rules, selectors
+from . import ballotbox, rules, selectors
 from .models import Ballot, Candidate, CommitteeSeat, Election, Membership, Voter
 from .rules import add_months
 
@@ -276,7 +280,9 @@ def election_open(
         or Election.objects.filter(rerun_of=rerun_of).exists()
     ):
         raise ValidationError("Only a voided election, once, can be run again.")
+    public_key, count_code = ballotbox.new_key()
     election = Election.objects.create(
+        ballot_key=public_key,
         seats=seats,
         method=Election.Method.PLURALITY,
         tie_rule=settings.COMMITTEE_TIE_RULE,
@@ -304,6 +310,8 @@ def election_open(
             voting_open_at=election.voting_open_at,
             voting_close_at=election.voting_close_at,
         )
+    # Handed back once, for the page to show; never saved (only its public key is).
+    election.count_code = count_code
     return election
 
 
@@ -448,29 +456,74 @@ def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
         )
     if not set(chosen) <= selectors.standing_candidate_ids(election):
         raise ValidationError({"choices": "Choose among the candidates listed."})
+    if not election.ballot_key:
+        raise ValidationError("This election has no ballot box; the coordinator runs it again.")
+    try:
+        ballotbox.encode(chosen)  # fits in a ballot's fixed size
+    except ballotbox.BallotTooLong:
+        raise ValidationError({"choices": "Choose fewer candidates."}) from None
     try:
         with transaction.atomic():
             Voter.objects.create(election=election, user=actor)
     except IntegrityError:
         raise ValidationError("You have already voted in this election.") from None
-    # The box is emptied and filled again in a random order with new keys: the physical order
-    # of rows (SQLite's rowid, PostgreSQL's heap) and the keys say nothing about who came when.
-    box = selectors.ballot_choices(election)
-    box.append(chosen)
-    _random.shuffle(box)
+    # Every ballot is sealed again and the box written out in a random order with new keys:
+    # no bytes, key or physical place (SQLite's rowid, PostgreSQL's heap) survive the vote.
+    box = ballotbox.cast(election.ballot_key, selectors.sealed_ballots(election), chosen)
     Ballot.objects.filter(election=election).delete()
-    Ballot.objects.bulk_create([Ballot(election=election, choices=c) for c in box])
+    Ballot.objects.bulk_create([Ballot(election=election, sealed=b) for b in box])
     record(actor=actor, action=AuditAction.COMMITTEE_VOTED, target=election)
 
 
 @transaction.atomic
-def _tally_one(election: Election, now: datetime.datetime) -> bool:
+def election_count(*, actor: User, election: Election, count_code: str) -> Election:
+    """Count and publish an election whose voting has closed, with the count code shown when
+    it was opened: the ballots are opened in memory, only the totals are saved, and nothing
+    keeps the code."""
+    _require_coordinator(actor)
     election = _locked_election(election)
-    if election.status != Election.Status.OPEN or election.voting_close_at > now:
-        return False
+    if election.status != Election.Status.OPEN:
+        raise ValidationError("This election is not waiting to be counted.")
+    now = timezone.now()
+    if election.voting_close_at > now:
+        raise ValidationError("Voting has not closed yet; the ballots are counted after it closes.")
+    if not election.ballot_key:
+        raise ValidationError("This election has no ballot box; void it and run it again.")
+    try:
+        private = ballotbox.private_key(count_code, election.ballot_key)
+    except ballotbox.WrongCountCode:
+        raise ValidationError(
+            {"count_code": "This is not the count code of this election. Check it and try again."}
+        ) from None
+    tampered = ValidationError(
+        "The ballot box was tampered with: a ballot does not open with this election's key, is "
+        "not a valid ballot, or the box does not hold one ballot per voter on the roll. Nothing "
+        "was counted. Void the election and run it again."
+    )
+    try:
+        box = ballotbox.open_box(private, selectors.sealed_ballots(election))
+    except (ballotbox.InvalidTag, ValueError):
+        raise tampered from None
+    del private
+    # Anyone may seal a ballot to the public key: the box must hold exactly one valid ballot
+    # per voter on the roll.
+    standing = selectors.standing_candidate_ids(election)
+    if len(box) != len(selectors.voter_ids(election)) or any(
+        not choices
+        or len(choices) > election.seats
+        or len(set(choices)) != len(choices)
+        or not set(choices) <= standing
+        for choices in box
+    ):
+        raise tampered
+    _publish(election, box, now=now, actor=actor)
+    return election
+
+
+def _publish(election: Election, box: list[list[int]], *, now: datetime.datetime, actor: User):
     counts = Counter()
     ballots = 0
-    for choices in selectors.ballot_choices(election):
+    for choices in box:
         ballots += 1
         counts.update(choices)
     standing = selectors.standing_candidates(election)
@@ -505,7 +558,7 @@ def _tally_one(election: Election, now: datetime.datetime) -> bool:
             election=election,
         )
     record(
-        actor=None,
+        actor=actor,
         action=AuditAction.COMMITTEE_ELECTION_TALLIED,
         target=election,
         details={
@@ -521,15 +574,22 @@ def _tally_one(election: Election, now: datetime.datetime) -> bool:
             user=user,
             message="committee/results",
         )
-    return True
 
 
-def elections_tally(*, now: datetime.datetime | None = None) -> int:
-    """Tally and publish every open election whose voting has closed (the worker's tick).
-    One transaction per election. Returns how many were published."""
+def elections_count_due(*, now: datetime.datetime | None = None) -> int:
+    """The worker's tick: tell the coordinator who opened each election whose voting has
+    closed that it waits for the count code (once per election). The worker cannot count: it
+    never has the code. Returns how many elections wait."""
     now = now or timezone.now()
-    due = Election.objects.filter(status=Election.Status.OPEN, voting_close_at__lte=now)
-    return sum(_tally_one(election, now) for election in due)
+    due = list(Election.objects.filter(status=Election.Status.OPEN, voting_close_at__lte=now))
+    for election in due:
+        notify_message(
+            key=f"committee-election:{election.pk}:count",
+            user=election.opened_by,
+            message="committee/count_due",
+            election_id=election.pk,
+        )
+    return len(due)
 
 
 @transaction.atomic

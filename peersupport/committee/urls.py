@@ -17,5 +17,6 @@ urlpatterns = [
     path("elections/<int:election_id>/nominate/", views.nominate, name="nominate"),
     path("elections/<int:election_id>/vote/", views.vote, name="vote"),
     path("elections/<int:election_id>/void/", views.void, name="void"),
+    path("elections/<int:election_id>/count/", views.count, name="count"),
     path("nominations/<int:candidate_id>/answer/", views.answer, name="answer"),
 ]

@@ -8,17 +8,19 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
-from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.forms import apply_service_errors, posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
     AnswerForm,
     AppointForm,
     BallotForm,
+    CountForm,
     ElectionForm,
     EndForm,
     NominateForm,
@@ -132,6 +134,7 @@ def member_end(request, membership_id: int):
 
 @roles_required(COORDINATOR)
 @require_http_methods(["GET", "POST"])
+@never_cache
 def election_open(request):
     if request.method == "POST":
         form = ElectionForm(request.POST)
@@ -144,20 +147,20 @@ def election_open(request):
             }
         )
 
-    def open_it():
+    if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         rerun_id = data.pop("rerun_of")
-        rerun_of = selectors.election(rerun_id) if rerun_id else None
-        return services.election_open(actor=request.user, rerun_of=rerun_of, **data)
-
-    if done := submit(
-        request,
-        form,
-        open_it,
-        success="The election is open. Every active supporter is told.",
-        then=lambda election: reverse("committee:election", args=[election.pk]),
-    ):
-        return done
+        try:
+            rerun_of = selectors.election(rerun_id) if rerun_id else None
+            election = services.election_open(actor=request.user, rerun_of=rerun_of, **data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            # The count code is shown on this response only: no redirect, no session, no
+            # message (both are stored), no cache.
+            messages.success(request, "The election is open. Every active supporter is told.")
+            context = {"election": election, "count_code": election.count_code}
+            return render(request, "committee/count_code.html", context)
     return render_form(
         request,
         "committee/election_open.html",
@@ -192,6 +195,7 @@ def _election_page(request, election, *, errors=(), nominate_form=None, status=2
         "stand_form": StandForm(),
         "nominate_form": nominate_form,
         "can_void": is_coordinator and election.status != Election.Status.VOIDED,
+        "can_count": is_coordinator and phase == "counting",
         "errors": errors,
     }
     return render(request, "committee/election.html", context, status=status)
@@ -301,3 +305,28 @@ def void(request, election_id: int):
     ):
         return done
     return render_form(request, "committee/void.html", {"election": election, "form": form})
+
+
+@roles_required(COORDINATOR)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def count(request, election_id: int):
+    """The counter types the count code; the ballots are opened and the totals published."""
+    election = selectors.election(election_id)
+    form = CountForm(posted(request))
+    errors: list[str] = []
+    if request.method == "GET" and election.phase() != "counting":
+        errors = ["This election is not waiting to be counted."]
+    if done := submit(
+        request,
+        form,
+        lambda: services.election_count(
+            actor=request.user, election=election, count_code=form.cleaned_data["count_code"]
+        ),
+        success="The votes are counted and the results published.",
+        then=reverse("committee:election", args=[election.pk]),
+        errors=errors,
+    ):
+        return done
+    context = {"election": election, "form": form, "errors": errors}
+    return render_form(request, "committee/count.html", context)

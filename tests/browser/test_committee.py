@@ -1,8 +1,9 @@
 """An advisory committee election in a real browser, from opening to published results: the
-coordinator opens it (a refusal first), supporters stand and nominate, the nominee accepts,
-supporters vote (a refusal for too many choices, then once each), the worker's tally publishes
-the result, and everyone sees the counts, the turnout and the new member on the committee.
-Every page checked with axe."""
+coordinator opens it (a refusal first) and is shown the count code once, supporters stand and
+nominate, the nominee accepts, supporters vote (a refusal for too many choices, then once
+each), the worker's tick tells the coordinator the count waits, the coordinator enters the
+count code (a wrong one first), and everyone sees the counts, the turnout and the new member on
+the committee. Every page checked with axe."""
 
 from datetime import timedelta
 
@@ -73,6 +74,11 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     coord.get_by_label("Voting closes").fill(_local(now + timedelta(days=14)))
     submit(coord, coord.get_by_role("button", name="Open the election"))
     expect(coord.get_by_text("The election is open.")).to_be_visible()
+    expect(coord.get_by_role("heading", level=1)).to_have_text("Keep the count code")
+    assert_accessible(coord)
+    count_code = coord.locator("#count-code").inner_text()  # the coordinator writes it down
+    submit(coord, coord.get_by_role("link", name="I have kept the code: go to the election"))
+    assert count_code not in coord.content()
     assert_accessible(coord)
     election = Election.objects.get()
 
@@ -131,11 +137,25 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     assert_accessible(col)
     assert (Ballot.objects.count(), Voter.objects.count()) == (2, 2)
 
-    # Voting closes; the worker's tick counts and publishes, with nobody signed in.
+    # Voting closes; the worker's tick cannot count (it has no code): it tells the coordinator.
     Election.objects.filter(pk=election.pk).update(
         voting_close_at=timezone.now() - timedelta(minutes=1)
     )
-    assert committee_tick.call() == {"published": 1}
+    assert committee_tick.call() == {"waiting_for_count": 1}
+    coord.goto(reverse("committee:election", args=[election.pk]))
+    expect(coord.get_by_text("Voting has closed; the results are published once")).to_be_visible()
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("link", name="Count the votes"))
+    assert_accessible(coord)
+    coord.get_by_label("Count code").fill("ABCD-EFGH-IJKL")
+    submit(coord, coord.get_by_role("button", name="Count the votes and publish the results"))
+    expect(coord.get_by_text("This is not the count code of this election.")).to_be_visible()
+    expect(coord.get_by_text("Nothing was counted.")).to_be_visible()
+    assert_accessible(coord)
+    coord.get_by_label("Count code").fill(count_code)
+    submit(coord, coord.get_by_role("button", name="Count the votes and publish the results"))
+    expect(coord.get_by_text("The votes are counted and the results published.")).to_be_visible()
+    assert_accessible(coord)
 
     emp = as_persona(new_context, sign_in, "employee")
     emp.goto(reverse("committee:election", args=[election.pk]))

@@ -1,5 +1,5 @@
-"""What the committee's tests share: the windows of an election opened now, and moving the
-clock into its voting window or past its close."""
+"""What the committee's tests share: the windows of an election opened now, moving the clock
+into its voting window or past its close, and the count with the code the opening gave."""
 
 from datetime import timedelta
 
@@ -35,3 +35,11 @@ def closed(election):
 
 def standing(election, people):
     return [services.candidate_stand(actor=p, election=election) for p in people]
+
+
+def count(election, dept):
+    """Voting closed, the coordinator counts with the count code shown at the opening."""
+    with closed(election):
+        return services.election_count(
+            actor=dept.users["coordinator"], election=election, count_code=election.count_code
+        )

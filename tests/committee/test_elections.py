@@ -24,7 +24,7 @@ from peersupport.notifications.models import Notification
 from ..conftest import signed_in_client
 from ..factories import UserFactory
 from ..matrix.committee import active_supporter
-from .helpers import closed, open_election, standing, voting, windows
+from .helpers import closed, count, open_election, standing, voting, windows
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +53,23 @@ def test_election_from_opening_to_published_results(dept, voters, committee_seat
         services.ballot_cast(actor=c, election=election, choices=[cb.pk, cc.pk])
         services.ballot_cast(actor=e, election=election, choices=[ca.pk])
 
-    # Nobody signed in: the worker's tick publishes the result when voting closes.
+    # The worker's tick cannot count (it never has the code): once voting closes it tells the
+    # coordinator who opened the election, once.
     from peersupport.committee.tasks import committee_tick
     from peersupport.notifications.scheduling import periodic_tasks
 
     assert committee_tick in [t for t, _ in periodic_tasks()]
-    assert services.elections_tally() == 0  # not yet closed
+    assert services.elections_count_due() == 0  # not yet closed
+    with pytest.raises(ValidationError, match="not closed yet"):
+        services.election_count(
+            actor=coordinator, election=election, count_code=election.count_code
+        )
     with closed(election):
-        assert services.elections_tally() == 1
-        assert services.elections_tally() == 0  # once
+        assert services.elections_count_due() == 1
+        assert services.elections_count_due() == 1  # still waiting; told once
+    reminders = Notification.objects.filter(subject__icontains="count the votes")
+    assert [n.user_id for n in reminders] == [coordinator.pk]
+    count(election, dept)
     election.refresh_from_db()
     assert election.status == Election.Status.PUBLISHED
     assert (election.ballots_cast, election.electorate) == (4, 5)
@@ -76,7 +84,13 @@ def test_election_from_opening_to_published_results(dept, voters, committee_seat
     b.forget_roles()
     assert b.has_role(Role.COMMITTEE_MEMBER)
     tallied = AuditEvent.objects.get(action=AuditAction.COMMITTEE_ELECTION_TALLIED)
-    assert tallied.actor_id is None and tallied.details["ballots"] == 4
+    assert tallied.actor_id == coordinator.pk and tallied.details["ballots"] == 4
+    with closed(election):
+        assert services.elections_count_due() == 0
+        with pytest.raises(ValidationError, match="not waiting to be counted"):
+            services.election_count(
+                actor=coordinator, election=election, count_code=election.count_code
+            )
     coordinator.forget_roles()
 
 
@@ -85,8 +99,7 @@ def test_results_page_shows_counts_and_turnout(dept, voters, client_for, committ
     (ca,) = standing(election, voters[:1])
     with voting(election):
         services.ballot_cast(actor=voters[1], election=election, choices=[ca.pk])
-    with closed(election):
-        services.elections_tally()
+    count(election, dept)
     page = client_for("employee").get(reverse("committee:election", args=[election.pk]))
     text = page.content.decode()
     assert "Turnout: 1 ballot from 5 active supporters (20%)" in text
@@ -221,8 +234,7 @@ def test_a_tie_is_settled_by_a_recorded_drawing_of_lots(dept, voters, committee_
     with voting(election):
         services.ballot_cast(actor=voters[2], election=election, choices=[ca.pk])
         services.ballot_cast(actor=voters[3], election=election, choices=[cb.pk])
-    with closed(election):
-        services.elections_tally()
+    count(election, dept)
     election.refresh_from_db()
     draw = election.tie_draw
     assert draw["votes"] == 1 and sorted(draw["tied"]) == sorted([ca.pk, cb.pk])
@@ -241,8 +253,7 @@ def test_a_tie_can_leave_the_seat_vacant(dept, voters, committee_seats):
     with voting(election):
         services.ballot_cast(actor=voters[3], election=election, choices=[ca.pk, cb.pk])
         services.ballot_cast(actor=voters[4], election=election, choices=[ca.pk, cc.pk])
-    with closed(election):
-        services.elections_tally()
+    count(election, dept)
     election.refresh_from_db()
     assert election.tie_rule == "vacant"
     assert list(election.candidates.filter(elected=True).values_list("pk", flat=True)) == [ca.pk]
@@ -258,8 +269,7 @@ def test_void_unseats_the_elected_and_allows_one_rerun(dept, voters, committee_s
     (ca,) = standing(election, voters[:1])
     with voting(election):
         services.ballot_cast(actor=voters[1], election=election, choices=[ca.pk])
-    with closed(election):
-        services.elections_tally()
+    count(election, dept)
     membership = Membership.objects.get(election=election)
     with pytest.raises(ValidationError, match="Say why"):
         services.election_void(actor=coordinator, election=election, reason=" ")

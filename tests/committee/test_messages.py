@@ -8,7 +8,7 @@ from peersupport.committee import services
 from peersupport.notifications.messages import render_message
 from peersupport.notifications.models import Notification
 
-from .helpers import closed, open_election, standing, voting
+from .helpers import closed, count, open_election, standing, voting
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +67,7 @@ def test_the_results_go_to_the_roll_and_say_nothing_of_them(dept, voters):
     (candidate,) = standing(election, voters[:1])
     with voting(election):
         services.ballot_cast(actor=voters[1], election=election, choices=[candidate.pk])
-    with closed(election):
-        services.elections_tally()
+    count(election, dept)
     results = _emails(key__contains=":results:")
     assert {n.user_id for n in results} == {v.pk for v in voters}
     for note in results:
@@ -77,3 +76,15 @@ def test_the_results_go_to_the_roll_and_say_nothing_of_them(dept, voters):
             "The results of the advisory committee election are published. Sign in and open "
             "Committee to see them."
         )
+
+
+def test_the_opener_is_told_when_the_count_waits_for_the_code(dept, voters):
+    election = open_election(dept, seats_to_fill=1)
+    with closed(election):
+        services.elections_count_due()
+    note = _emails(key__endswith=":count:email").get()
+    assert note.user_id == dept.users["coordinator"].pk
+    assert note.subject == "Advisory committee election: voting has closed, count the votes"
+    assert "enter the count code you were given when you opened the election" in note.body
+    # The code itself is in no message.
+    assert election.count_code not in note.body

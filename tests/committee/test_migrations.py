@@ -52,3 +52,52 @@ def test_an_existing_database_moves_its_rows_and_content_types():
     moved = ContentType.objects.get(pk=old_type.pk)
     assert (moved.app_label, moved.model) == ("committee", "election")
     assert moved.model_class() is CommitteeSeat._meta.apps.get_model("committee", "Election")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sealed_ballots_drop_plaintext_ballots_and_void_an_open_election():
+    """0002_sealed_ballots: plaintext ballots cannot be sealed (nobody would hold the count
+    code), so they go; results already published stay; an election still open is voided with a
+    reason saying why, to be run again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peersupport.committee.models import Ballot, Candidate, Election
+    from tests.factories import UserFactory
+
+    _migrate([("committee", "0001_initial")])
+    old = (
+        MigrationExecutor(connection)
+        .loader.project_state([("committee", "0001_initial")], at_end=True)
+        .apps
+    )
+    try:
+        OldElection = old.get_model("committee", "Election")  # noqa: N806
+        OldBallot = old.get_model("committee", "Ballot")  # noqa: N806
+        OldCandidate = old.get_model("committee", "Candidate")  # noqa: N806
+        opener = UserFactory(email="opener@pd.example.org")
+        now = timezone.now()
+        windows = {
+            "nominations_open_at": now,
+            "nominations_close_at": now + timedelta(days=1),
+            "voting_open_at": now + timedelta(days=1),
+            "voting_close_at": now + timedelta(days=2),
+            "opened_by_id": opener.pk,
+            "seats": 1,
+        }
+        published = OldElection.objects.create(status="published", ballots_cast=1, **windows)
+        still_open = OldElection.objects.create(status="open", **windows)
+        kept = OldCandidate.objects.create(
+            election=published, user_id=opener.pk, status="standing", votes=1, elected=True
+        )
+        OldBallot.objects.create(election=published, choices=[kept.pk])
+        OldBallot.objects.create(election=still_open, choices=[kept.pk])
+    finally:
+        _migrate(_leaves())
+    assert not Ballot.objects.exists()
+    assert Election.objects.get(pk=published.pk).status == "published"
+    assert Candidate.objects.get(pk=kept.pk).votes == 1
+    voided = Election.objects.get(pk=still_open.pk)
+    assert voided.status == "voided" and "no count code" in voided.void_reason
+    assert voided.ballot_key is None

@@ -1,7 +1,8 @@
 """Who may use the advisory committee's pages (tests/system/test_authorization_matrix.py).
 
 Everyone signed in sees the current committee and every election (counts once published).
-The coordinator manages seats, appointments and elections, and voids an election. Peer
+The coordinator manages seats, appointments and elections, counts an election (with its count
+code) and voids one. Peer
 supporters stand, nominate, answer their own nomination (tests/system/test_object_access.py)
 and vote; whether they are *active* supporters the services decide
 (roster.selectors.may_vote), with a clear refusal (tests/committee/).
@@ -30,6 +31,7 @@ MATRIX = {
     "committee:nominate": {"POST": _SUPPORTER},
     "committee:vote": {"GET": _SUPPORTER, "POST": _SUPPORTER},
     "committee:void": _COORD_GET_POST,
+    "committee:count": _COORD_GET_POST,
     "committee:answer": {"GET": _SUPPORTER, "POST": _SUPPORTER},
 }
 # The nomination answered is the nominee's own: anyone else gets 404.
@@ -65,10 +67,12 @@ def active_supporter(user):
 
 def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
     """An open election whose window ``phase`` ("nominations" or "voting") is now. Written
-    straight to the table: the service refuses windows in the past, as it should."""
+    straight to the table: the service refuses windows in the past, as it should. A new one
+    carries its count code in ``count_code`` (not stored), as the service's does."""
     from django.utils import timezone
 
     from peersupport.accounts.models import User
+    from peersupport.committee import ballotbox
     from peersupport.committee.models import Election
 
     seats()
@@ -82,7 +86,9 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
         from tests.factories import UserFactory
 
         opener = UserFactory(email="opener@pd.example.org")
-    return Election.objects.create(
+    public_key, count_code = ballotbox.new_key()
+    election = Election.objects.create(
+        ballot_key=public_key,
         seats=seats_to_fill,
         nominations_open_at=start,
         nominations_close_at=start + timedelta(days=1),
@@ -90,6 +96,8 @@ def open_election(*, phase: str = "nominations", seats_to_fill: int = 1):
         voting_close_at=start + timedelta(days=3),
         opened_by=opener,
     )
+    election.count_code = count_code  # as the service hands it back: never stored
+    return election
 
 
 def nomination(user):
@@ -140,6 +148,7 @@ URL_KWARGS = {
     "committee:nominate": _election,
     "committee:vote": _election,
     "committee:void": _election,
+    "committee:count": _election,
     "committee:answer": _candidate,
 }
 
@@ -150,6 +159,8 @@ SHARED = {
     "committee:appoint": "the coordinator manages every seat of the committee",
     "committee:member_end": "the coordinator manages every membership of the committee",
     "committee:void": "the coordinator runs every election",
+    "committee:count": "the coordinator counts every election, with the count code it was "
+    "opened with",
     "committee:election": "elections are the program's: every signed-in account reads every "
     "one, with counts only once published",
     "committee:stand": "any active supporter may stand in any open election (the service "
