@@ -95,11 +95,17 @@ class User(AbstractBaseUser):
     def get_session_auth_hash(self):
         """Every session stores this; Django ends a session whose stored hash no longer
         matches. It changes with the password and with ``session_epoch``."""
+        return self._get_session_auth_hash()
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django also calls this with each of SECRET_KEY_FALLBACKS, so that rotating
+        # SECRET_KEY with the old one as a fallback keeps everyone signed in.
         from django.utils.crypto import salted_hmac
 
         return salted_hmac(
             "peersupport.accounts.User.get_session_auth_hash",
             f"{self.password}:{self.session_epoch}",
+            secret=secret,
             algorithm="sha256",
         ).hexdigest()
 

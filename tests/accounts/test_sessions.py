@@ -192,3 +192,29 @@ def test_sign_out_clears_site_data(personas):
     resp = c.post(reverse("account_logout"))
     assert resp["Clear-Site-Data"] == '"cache", "cookies", "storage"'
     assert not _signed_in(c)
+
+
+def test_rotating_secret_key_with_the_old_one_as_fallback_keeps_sessions(personas, settings):
+    """Django checks a session's hash under each of SECRET_KEY_FALLBACKS: ours must take the
+    secret it is given, or a rotation signs everyone out whatever the fallbacks say."""
+    c = _login(personas["employee"])
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert _signed_in(c)
+    # Without the fallback, the old sessions end.
+    c2 = _login(personas["employee"])
+    settings.SECRET_KEY = "yet-another-secret-key-" + "y" * 40
+    settings.SECRET_KEY_FALLBACKS = []
+    assert not _signed_in(c2)
+
+
+def test_the_session_epoch_still_ends_sessions_under_a_fallback(personas, settings):
+    c = _login(personas["employee"])
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old]
+    services.user_end_sessions(
+        actor=personas["sysadmin"], user=personas["employee"], reason="lost phone"
+    )
+    assert not _signed_in(c)
