@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
+from .fingerprints import ensure_writable
 from .keyring import keyring
 
 PREFIX = "v1"
@@ -39,6 +40,8 @@ class Ciphertext(str):
 
 def encrypt(plaintext: str, *, aad: bytes) -> Ciphertext:
     ring = keyring()
+    # Never write under a key that is not the one the other servers hold for this id.
+    ensure_writable(ring.current_id, ring.keys[ring.current_id])
     nonce = os.urandom(12)
     sealed = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext.encode(), aad)
     token = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")

@@ -104,12 +104,14 @@ def test_damaged_ciphertext_names_field_and_row(relative, damage, message):
     assert "Ana" not in str(exc.value)
 
 
+@pytest.mark.django_db
 def test_ciphertext_does_not_decrypt_in_another_field():
     sealed = encrypt("secret", aad=b"accounts.familymember.name")
     with pytest.raises(DecryptionError, match="altered"):
         decrypt(sealed, aad=b"support.request.contact", where="support.Request.contact of row 1")
 
 
+@pytest.mark.django_db
 def test_json_field_round_trip(settings):
     field = EncryptedJSONField()
     value = {"phone": "555-0100", "times": ["evening"], "n": 3}
