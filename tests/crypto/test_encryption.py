@@ -150,6 +150,15 @@ def test_every_protected_field_is_encrypted():
         "accounts.FamilyMember.name",
         "support.SupportRequest.identity",
         "support.Message.body",
+        "selection.Candidacy.motivation",
+        "selection.Candidacy.experience",
+        "selection.Candidacy.availability_note",
+        "selection.Nomination.reason",
+        "selection.Interview.decision_reason",
+        "selection.ChainStep.comment",
+        "selection.ChainStep.override_reason",
+        "selection.CandidacyEvent.reason",
+        "roster.SupporterProfile.status_reason",
     } <= names
 
 
