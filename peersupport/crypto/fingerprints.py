@@ -13,9 +13,8 @@ from django.db import connection, transaction
 
 LABEL = b"peersupport key fingerprint v1"
 
-# (key id, fingerprint) pairs known to match the database in this process. Added at once when
-# the stored row was found; after the commit when this process recorded it (a rolled-back
-# first write must not leave the process believing the fingerprint is stored).
+# (key id, fingerprint) pairs known to match the database in this process, added after the
+# commit (a rolled-back first write must not leave the process believing it is stored).
 _verified: set[tuple[str, str]] = set()
 _table_exists = False
 
@@ -75,10 +74,9 @@ def ensure_writable(key_id: str, key: bytes) -> None:
     )
     if not hmac.compare_digest(row.fingerprint, mark):
         raise KeyMismatch(mismatch_message([key_id]))
-    if created:
-        transaction.on_commit(lambda: _verified.add((key_id, mark)))
-    else:
-        _verified.add((key_id, mark))
+    # Remembered once committed: a row found may be one this transaction recorded, and would
+    # be gone after a rollback. Outside a transaction this runs at once.
+    transaction.on_commit(lambda: _verified.add((key_id, mark)))
 
 
 def forget() -> None:
