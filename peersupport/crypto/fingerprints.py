@@ -9,12 +9,11 @@ import hashlib
 import hmac
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import connection
 
 LABEL = b"peersupport key fingerprint v1"
 
-# (key id, fingerprint) pairs known to match the database in this process, added after the
-# commit (a rolled-back first write must not leave the process believing it is stored).
+# (key id, fingerprint) pairs this process found in the database, or recorded there.
 _verified: set[tuple[str, str]] = set()
 _table_exists = False
 
@@ -74,9 +73,10 @@ def ensure_writable(key_id: str, key: bytes) -> None:
     )
     if not hmac.compare_digest(row.fingerprint, mark):
         raise KeyMismatch(mismatch_message([key_id]))
-    # Remembered once committed: a row found may be one this transaction recorded, and would
-    # be gone after a rollback. Outside a transaction this runs at once.
-    transaction.on_commit(lambda: _verified.add((key_id, mark)))
+    # Remembered at once, so a transaction writing many values asks once (bulk_create of a
+    # thousand rows is not a thousand more queries). If the transaction that recorded a new id
+    # rolls back, this process goes on without asking; the next process to write records it.
+    _verified.add((key_id, mark))
 
 
 def forget() -> None:

@@ -4,7 +4,9 @@ Raw SQL on the column, so the values are read exactly as stored (plain text befo
 AlterField that made the field encrypted) whatever the ORM would make of them.
 """
 
-from django.db import migrations
+import uuid
+
+from django.db import migrations, models
 
 from .fields import decrypt, encrypt
 
@@ -44,3 +46,59 @@ def encrypt_existing(app_label: str, model_name: str, fields: list[str]) -> migr
                     )
 
     return migrations.RunPython(forward, backward, elidable=False)
+
+
+def bind_to_rows(app_label: str, model_name: str, fields: list[str]) -> list:
+    """Make a model row-bound (``fields.RowBound``): add ``row_id``, give every existing row a
+    random one, re-encrypt the values of ``fields`` as ``v2`` bound to it, then make the column
+    unique and required. Backwards, the values go back to ``v1`` and the column goes."""
+
+    def rebind(apps, schema_editor, *, forward: bool):
+        model = apps.get_model(app_label, model_name)
+        qn = schema_editor.connection.ops.quote_name
+        table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
+        row_column = qn(model._meta.get_field("row_id").column)
+        columns = [(qn(model._meta.get_field(n).column), n) for n in fields]
+        with schema_editor.connection.cursor() as cursor:
+            select = ", ".join(c for c, _ in columns)
+            cursor.execute(f"SELECT {pk}, {row_column}, {select} FROM {table}")  # noqa: S608
+            for row_pk, row, *values in cursor.fetchall():
+                row = uuid.UUID(str(row)) if row else uuid.uuid4()
+                sealed = []
+                for (_, name), value in zip(columns, values, strict=True):
+                    aad = f"{app_label}.{model_name}.{name}".lower().encode()
+                    where = f"{app_label}.{model_name}.{name} of row {row_pk}"
+                    if value is None:
+                        sealed.append(None)
+                    elif forward:
+                        plain = decrypt(value, aad=aad, where=where)
+                        sealed.append(str(encrypt(plain, aad=aad, row=row)))
+                    else:
+                        plain = decrypt(value, aad=aad, where=where, row=row)
+                        sealed.append(str(encrypt(plain, aad=aad)))
+                assignments = ", ".join(f"{c} = %s" for c, _ in columns)
+                cursor.execute(
+                    f"UPDATE {table} SET {row_column} = %s, {assignments} "  # noqa: S608
+                    f"WHERE {pk} = %s",
+                    [row.hex if schema_editor.connection.vendor == "sqlite" else row]
+                    + sealed
+                    + [row_pk],
+                )
+
+    return [
+        migrations.AddField(
+            model_name=model_name,
+            name="row_id",
+            field=models.UUIDField(null=True, editable=False),
+        ),
+        migrations.RunPython(
+            lambda apps, editor: rebind(apps, editor, forward=True),
+            lambda apps, editor: rebind(apps, editor, forward=False),
+            elidable=False,
+        ),
+        migrations.AlterField(
+            model_name=model_name,
+            name="row_id",
+            field=models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+        ),
+    ]

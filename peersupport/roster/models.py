@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.accounts.models import User
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class ExperienceArea(models.TextChoices):
@@ -45,7 +45,7 @@ def photo_path(instance, filename):
     return f"supporters/{uuid.uuid4().hex}.jpg"
 
 
-class SupporterProfile(models.Model):
+class SupporterProfile(RowBound):
     """A peer supporter's entry in the program: where they are in the lifecycle, what the
     directory shows about them and whether they can take a request now.
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Unit, User
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class NominationRound(models.Model):
@@ -41,7 +41,7 @@ class NominationRound(models.Model):
         return self.opens_on <= day <= self.closes_on
 
 
-class Candidacy(models.Model):
+class Candidacy(RowBound):
     """One person's way through selection, from the first nomination to the Chief's decision.
     A person has at most one open candidacy; a closed one stays as the record of what happened.
     """
@@ -123,7 +123,7 @@ class Candidacy(models.Model):
         return employee.full_name if employee is not None else str(self.nominee)
 
 
-class Nomination(models.Model):
+class Nomination(RowBound):
     """One colleague's nomination, with why. ``hide_from_nominee``: the nominee is never told
     who this nominator is (the coordinator and the BHS manager still see it)."""
 
@@ -146,7 +146,7 @@ class Nomination(models.Model):
         return f"nomination {self.pk}"
 
 
-class Interview(models.Model):
+class Interview(RowBound):
     """A panel interview the coordinator scheduled, and the panel's decision."""
 
     class Decision(models.TextChoices):
@@ -200,7 +200,7 @@ class Panelist(models.Model):
         return f"panelist {self.user_id} of interview {self.interview_id}"
 
 
-class PanelScore(models.Model):
+class PanelScore(RowBound):
     """One panelist's scores ({criterion: score}) and protected notes. Scored once."""
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="scores")
@@ -221,7 +221,7 @@ class PanelScore(models.Model):
         return f"scores of {self.panelist_id} in interview {self.interview_id}"
 
 
-class ChainStep(models.Model):
+class ChainStep(RowBound):
     """One level of the candidate's chain of command, computed when the panel selected them
     (immediate supervisor first, position 0)."""
 
@@ -256,7 +256,7 @@ class ChainStep(models.Model):
         return f"level {self.position + 1} of candidacy {self.candidacy_id}"
 
 
-class CandidacyEvent(models.Model):
+class CandidacyEvent(RowBound):
     """The timeline: every move of a candidacy, with who, when and why. The candidate sees
     ``label`` and the date; actor and ``reason`` only the coordinator, BHS manager and Chief."""
 

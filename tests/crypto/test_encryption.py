@@ -245,7 +245,7 @@ def test_rotate_keys_matches_the_key_id_exactly(settings, current, other):
     rows = stored.rows_not_under(
         current, FamilyMember, FamilyMember._meta.get_field("name"), after_pk=0, batch=10
     )
-    assert [pk for pk, _ in rows] == [person.pk]
+    assert [pk for pk, _, _ in rows] == [person.pk]
 
 
 @pytest.mark.django_db

@@ -71,6 +71,6 @@ def test_existing_values_are_encrypted_in_place(dept):
         _migrate(_leaves())
     for (model, field, pk), value in plain.items():
         raw = _raw(model, field, pk)
-        assert raw.startswith("v1:test1:"), (model, field)
+        assert raw.startswith("v2:test1:"), (model, field)  # then bound to its row (0003)
         assert not value or value not in raw
         assert getattr(model.objects.get(pk=pk), field) == value
