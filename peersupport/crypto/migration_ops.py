@@ -11,6 +11,21 @@ from django.db import migrations, models
 from .fields import decrypt, encrypt
 
 
+def _checked_now(schema_editor) -> None:
+    """On PostgreSQL, updating rows queues the deferred foreign-key checks until the commit, and
+    an ALTER TABLE later in the same migration is then refused ("pending trigger events"):
+    check them as each UPDATE runs instead."""
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _deferred_again(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def _columns(apps, schema_editor, app_label: str, model_name: str, fields: list[str]):
     model = apps.get_model(app_label, model_name)
     qn = schema_editor.connection.ops.quote_name
@@ -25,6 +40,7 @@ def encrypt_existing(app_label: str, model_name: str, fields: list[str]) -> migr
     ciphertext); backwards, decrypt them again."""
 
     def forward(apps, schema_editor):
+        _checked_now(schema_editor)
         for table, pk, column, aad in _columns(apps, schema_editor, app_label, model_name, fields):
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
@@ -33,8 +49,10 @@ def encrypt_existing(app_label: str, model_name: str, fields: list[str]) -> migr
                         f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
                         [str(encrypt(value, aad=aad)), row_pk],
                     )
+        _deferred_again(schema_editor)
 
     def backward(apps, schema_editor):
+        _checked_now(schema_editor)
         for table, pk, column, aad in _columns(apps, schema_editor, app_label, model_name, fields):
             with schema_editor.connection.cursor() as cursor:
                 cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
@@ -44,6 +62,7 @@ def encrypt_existing(app_label: str, model_name: str, fields: list[str]) -> migr
                         f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
                         [plain, row_pk],
                     )
+        _deferred_again(schema_editor)
 
     return migrations.RunPython(forward, backward, elidable=False)
 
@@ -59,6 +78,7 @@ def bind_to_rows(app_label: str, model_name: str, fields: list[str]) -> list:
         table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
         row_column = qn(model._meta.get_field("row_id").column)
         columns = [(qn(model._meta.get_field(n).column), n) for n in fields]
+        _checked_now(schema_editor)
         with schema_editor.connection.cursor() as cursor:
             select = ", ".join(c for c, _ in columns)
             cursor.execute(f"SELECT {pk}, {row_column}, {select} FROM {table}")  # noqa: S608
@@ -84,6 +104,7 @@ def bind_to_rows(app_label: str, model_name: str, fields: list[str]) -> list:
                     + sealed
                     + [row_pk],
                 )
+        _deferred_again(schema_editor)
 
     return [
         migrations.AddField(
