@@ -309,12 +309,14 @@ def _interview(rng, candidacy, at, staff, panelist, scored) -> Interview:
 def _appointed(user, chief, at) -> None:
     """Appointed, in initial training: one of the demo's supporters (who already hold the role
     and a profile) is taken back to where the Chief's approval leaves a new one."""
-    SupporterProfile.objects.filter(user=user).update(
-        status=SupporterProfile.Status.APPOINTED,
-        status_changed_at=at,
-        status_reason="Appointed by the Chief",
-        availability=SupporterProfile.Availability.OFF,
-    )
+    # Saved, not update(): the reason is encrypted and bound to its row (crypto.RowBound).
+    profile = SupporterProfile.objects.get(user=user)
+    profile.status = SupporterProfile.Status.APPOINTED
+    profile.status_changed_at = at
+    profile.status_reason = "Appointed by the Chief"
+    profile.availability = SupporterProfile.Availability.OFF
+    fields = ["status", "status_changed_at", "status_reason", "availability"]
+    profile.save(update_fields=fields)
 
 
 def _free_supporters(exclude=()) -> list[SupporterProfile]:

@@ -7,19 +7,16 @@ application = get_wsgi_application()
 
 
 def _refuse_to_start_without_keys():
-    """Stored values under a key that ENCRYPTION_KEYS lacks would be unreadable: say which
-    ids are missing at start-up rather than at the first page that needs them."""
+    """Stored values under a key that ENCRYPTION_KEYS lacks would be unreadable, and a wrong key
+    under a known id would fail every read and write values no other server can read: say so
+    at start-up, naming the key ids, rather than at the first page that needs them."""
     from django.core.exceptions import ImproperlyConfigured
-    from django.db import DatabaseError
 
-    from peersupport.crypto.checks import missing_key_ids, missing_keys_message
+    from peersupport.crypto.checks import key_problems
 
-    try:
-        missing = missing_key_ids()
-    except DatabaseError:
-        return  # not migrated yet; migrate will come first
-    if missing:
-        raise ImproperlyConfigured(missing_keys_message(missing))
+    problems = key_problems()
+    if problems:
+        raise ImproperlyConfigured(" ".join(message for _, message in problems))
 
 
 _refuse_to_start_without_keys()

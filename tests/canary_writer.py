@@ -100,6 +100,24 @@ def release_through_the_services() -> list[str]:
     return list(values.values())
 
 
+def roster_status_through_the_services() -> list[str]:
+    """A supporter's status changed the way the coordinator's page changes it, with a canary
+    reason: the reason must not be copied into the audit log or the notification."""
+    from peersupport.roster import services
+    from peersupport.roster.models import SupporterProfile
+
+    profile = SupporterProfile.objects.filter(status=SupporterProfile.Status.ACTIVE).first()
+    reason = "CANARYSTATUSREASONQZX"
+    services.supporter_set_status(
+        actor=None,
+        profile=profile,
+        status=SupporterProfile.Status.INACTIVE,
+        reason=reason,
+        inactive_reason=SupporterProfile.InactiveReason.OWN_REQUEST,
+    )
+    return [reason]
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("demo_department", "--employees", "100", stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -117,6 +135,7 @@ def main() -> None:
             canaries.append(canary)
 
     canaries += release_through_the_services()
+    canaries += roster_status_through_the_services()
 
     unit = Unit.objects.first()
     control = "PLAINCONTROLQZX"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class Duty(models.TextChoices):
@@ -70,7 +70,7 @@ class DutyAssignment(models.Model):
         return "On duty" if self.rank == 0 else f"Backup {self.rank}"
 
 
-class Escalation(models.Model):
+class Escalation(RowBound):
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for acknowledgement"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"

@@ -1,6 +1,7 @@
 from django.core import checks
 from django.db import DatabaseError
 
+from .fingerprints import mismatch_message, mismatched_key_ids
 from .keyring import keyring
 
 
@@ -26,12 +27,23 @@ def missing_keys_message(missing: dict[str, list[str]]) -> str:
     )
 
 
-@checks.register(checks.Tags.database)
-def check_stored_key_ids(app_configs=None, **kwargs):
+def key_problems() -> list[tuple[str, str]]:
+    """(check id, message) for every reason not to start: a key id that stored values need and
+    ENCRYPTION_KEYS lacks, or a configured key that is not the one its id stood for. Empty
+    before the first migration."""
     try:
         missing = missing_key_ids()
+        wrong = mismatched_key_ids(keyring().keys)
     except DatabaseError:
-        return []  # not migrated yet
+        return []  # not migrated yet; migrate will come first
+    problems = []
     if missing:
-        return [checks.Error(missing_keys_message(missing), id="crypto.E001")]
-    return []
+        problems.append(("crypto.E001", missing_keys_message(missing)))
+    if wrong:
+        problems.append(("crypto.E002", mismatch_message(wrong)))
+    return problems
+
+
+@checks.register(checks.Tags.database)
+def check_stored_key_ids(app_configs=None, **kwargs):
+    return [checks.Error(message, id=check_id) for check_id, message in key_problems()]

@@ -7,7 +7,7 @@ from collections import Counter
 
 from django.db import connection
 
-from .fields import PREFIX, Ciphertext, encrypted_fields
+from .fields import PREFIX, ROW_PREFIX, Ciphertext, encrypted_fields, is_row_bound
 
 
 def _table_column(model, field) -> tuple[str, str, str]:
@@ -33,17 +33,21 @@ def key_ids_in_use() -> dict[str, Counter]:
 
 
 def rows_not_under(current_id: str, model, field, *, after_pk, batch: int) -> list[tuple]:
-    """The next ``batch`` values (after ``after_pk``) not encrypted under ``current_id``.
+    """The next ``batch`` rows ``(pk, value, row id)`` (after ``after_pk``) whose value is not
+    encrypted under ``current_id`` in the field's format (``v2`` where the model is row-bound,
+    so ``v1`` values there are picked up and rebound; the row id is None elsewhere).
 
     The prefix is compared exactly, not with LIKE: ``_`` (allowed in key ids) is a LIKE
     wildcard, so ``k_1:%`` would also match values under ``kx1``, and SQLite's LIKE ignores
     case, so ``K1`` would match ``k1``; either way those values would never be re-encrypted.
     """
     table, column, pk = _table_column(model, field)
-    prefix = f"{PREFIX}:{current_id}:"
+    bound = is_row_bound(model)
+    prefix = f"{ROW_PREFIX if bound else PREFIX}:{current_id}:"
+    row = connection.ops.quote_name(model._meta.get_field("row_id").column) if bound else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {pk}, {column} FROM {table} "  # noqa: S608
+            f"SELECT {pk}, {column}, {row} FROM {table} "  # noqa: S608
             f"WHERE {column} IS NOT NULL AND SUBSTR({column}, 1, %s) <> %s AND {pk} > %s "
             f"ORDER BY {pk} LIMIT %s",
             [len(prefix), prefix, after_pk, batch],

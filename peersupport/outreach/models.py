@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class EventType(models.TextChoices):
@@ -46,7 +46,7 @@ class PlanStep(models.Model):
         return f"{self.get_event_type_display()}: {self.label}"
 
 
-class Outreach(models.Model):
+class Outreach(RowBound):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
@@ -78,7 +78,7 @@ class Outreach(models.Model):
         return self.status == self.Status.OPEN
 
 
-class AffectedPerson(models.Model):
+class AffectedPerson(RowBound):
     """Someone the program reaches out to: an employee, a family member on record, or someone
     with no record at all (then their name and how to reach them are kept here, encrypted)."""
 

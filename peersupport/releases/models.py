@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField
+from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
 
 
 class ReleaseStatus(models.TextChoices):
@@ -44,7 +44,7 @@ class ReleaseQuerySet(models.QuerySet):
         return self.filter(conditions[status])
 
 
-class Release(models.Model):
+class Release(RowBound):
     class Disclosers(models.TextChoices):
         SUPPORTER = "supporter", "My peer supporter only"
         SUPPORTER_AND_BHS = "supporter_and_bhs", "My peer supporter and the BHS manager"
@@ -167,7 +167,7 @@ class Release(models.Model):
         return min(ends, default=today)
 
 
-class Disclosure(models.Model):
+class Disclosure(RowBound):
     """One disclosure made under a release: when, to whom (one of its named recipients), which
     of its items, for its purpose, and by whom. Written only by services.disclosure_record."""
 

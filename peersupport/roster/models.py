@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.accounts.models import User
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class ExperienceArea(models.TextChoices):
@@ -44,7 +45,7 @@ def photo_path(instance, filename):
     return f"supporters/{uuid.uuid4().hex}.jpg"
 
 
-class SupporterProfile(models.Model):
+class SupporterProfile(RowBound):
     """A peer supporter's entry in the program: where they are in the lifecycle, what the
     directory shows about them and whether they can take a request now.
 
@@ -78,7 +79,7 @@ class SupporterProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="supporter_profile")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
     status_changed_at = models.DateTimeField(default=timezone.now)
-    status_reason = models.CharField(max_length=300, blank=True)
+    status_reason = EncryptedTextField(max_length=300, blank=True)
     # Why an INACTIVE supporter is inactive, and until when if that is known.
     inactive_reason = models.CharField(max_length=32, choices=InactiveReason.choices, blank=True)
     inactive_until = models.DateField(null=True, blank=True)

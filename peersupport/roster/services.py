@@ -81,7 +81,8 @@ def supporter_profile_create(
         actor=actor,
         action=AuditAction.ROSTER_STATUS_CHANGED,
         target=profile,
-        details={"from": None, "to": status, "why": reason[:200]},
+        # Not the reason: it is encrypted in the profile, the audit log is not.
+        details={"from": None, "to": status},
     )
     return profile
 
@@ -179,7 +180,8 @@ def _set_status(
         profile.availability_updated_at = now
         fields += ["availability", "availability_updated_at"]
     profile.save(update_fields=fields)
-    details = {"from": before, "to": status, "why": reason[:200]}
+    # Not the reason: it is encrypted in the profile, the audit log is not.
+    details = {"from": before, "to": status}
     if inactive_reason:
         details["kind"] = inactive_reason
     record(actor=actor, action=AuditAction.ROSTER_STATUS_CHANGED, target=profile, details=details)
@@ -193,7 +195,6 @@ def _set_status(
             user=profile.user,
             message="roster/status_changed",
             status=Status(status).label,
-            reason=reason[:300],
         )
     return profile
 

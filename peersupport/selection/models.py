@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Unit, User
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class NominationRound(models.Model):
@@ -41,7 +41,7 @@ class NominationRound(models.Model):
         return self.opens_on <= day <= self.closes_on
 
 
-class Candidacy(models.Model):
+class Candidacy(RowBound):
     """One person's way through selection, from the first nomination to the Chief's decision.
     A person has at most one open candidacy; a closed one stays as the record of what happened.
     """
@@ -79,9 +79,9 @@ class Candidacy(models.Model):
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.NOMINATED)
     stage_changed_at = models.DateTimeField(default=timezone.now)
     # The nominee's short interest form, filled in when they accept.
-    motivation = models.TextField(blank=True)
-    experience = models.TextField(blank=True)
-    availability_note = models.CharField(max_length=300, blank=True)
+    motivation = EncryptedTextField(blank=True)
+    experience = EncryptedTextField(blank=True)
+    availability_note = EncryptedTextField(max_length=300, blank=True)
     # The level of the chain of command the request is with (ChainStep.position).
     chain_position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -123,13 +123,13 @@ class Candidacy(models.Model):
         return employee.full_name if employee is not None else str(self.nominee)
 
 
-class Nomination(models.Model):
+class Nomination(RowBound):
     """One colleague's nomination, with why. ``hide_from_nominee``: the nominee is never told
     who this nominator is (the coordinator and the BHS manager still see it)."""
 
     candidacy = models.ForeignKey(Candidacy, on_delete=models.CASCADE, related_name="nominations")
     nominator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="nominations_made")
-    reason = models.TextField(max_length=2000)
+    reason = EncryptedTextField(max_length=2000)
     hide_from_nominee = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -146,7 +146,7 @@ class Nomination(models.Model):
         return f"nomination {self.pk}"
 
 
-class Interview(models.Model):
+class Interview(RowBound):
     """A panel interview the coordinator scheduled, and the panel's decision."""
 
     class Decision(models.TextChoices):
@@ -165,7 +165,7 @@ class Interview(models.Model):
     scheduled_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     scheduled_at = models.DateTimeField(default=timezone.now)
     decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decision_reason = EncryptedTextField(blank=True)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -176,8 +176,9 @@ class Interview(models.Model):
         ordering = ["-scheduled_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(decision="") | (~Q(decision_reason="") & Q(decided_at__isnull=False)),
-                name="interview_decision_has_reason",
+                # The reason is encrypted, so its presence is the service's to check.
+                condition=Q(decision="") | Q(decided_at__isnull=False),
+                name="interview_decision_is_dated",
             ),
         ]
 
@@ -199,7 +200,7 @@ class Panelist(models.Model):
         return f"panelist {self.user_id} of interview {self.interview_id}"
 
 
-class PanelScore(models.Model):
+class PanelScore(RowBound):
     """One panelist's scores ({criterion: score}) and protected notes. Scored once."""
 
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="scores")
@@ -220,7 +221,7 @@ class PanelScore(models.Model):
         return f"scores of {self.panelist_id} in interview {self.interview_id}"
 
 
-class ChainStep(models.Model):
+class ChainStep(RowBound):
     """One level of the candidate's chain of command, computed when the panel selected them
     (immediate supervisor first, position 0)."""
 
@@ -236,28 +237,26 @@ class ChainStep(models.Model):
     supervisor = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
-    comment = models.TextField(blank=True)
+    comment = EncryptedTextField(blank=True)
     decided_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    override_reason = models.TextField(blank=True)
+    override_reason = EncryptedTextField(blank=True)
 
     class Meta:
         db_table = "roster_chainstep"
         ordering = ["candidacy", "position"]
         constraints = [
             models.UniqueConstraint(fields=["candidacy", "position"], name="chainstep_position"),
-            models.CheckConstraint(
-                condition=Q(outcome="pending") | ~Q(comment=""), name="chainstep_decision_comment"
-            ),
+            # A decision's comment is encrypted, so its presence is the services' to check.
         ]
 
     def __str__(self):
         return f"level {self.position + 1} of candidacy {self.candidacy_id}"
 
 
-class CandidacyEvent(models.Model):
+class CandidacyEvent(RowBound):
     """The timeline: every move of a candidacy, with who, when and why. The candidate sees
     ``label`` and the date; actor and ``reason`` only the coordinator, BHS manager and Chief."""
 
@@ -270,7 +269,7 @@ class CandidacyEvent(models.Model):
     from_stage = models.CharField(max_length=20, blank=True)
     to_stage = models.CharField(max_length=20)
     label = models.CharField(max_length=200)
-    reason = models.TextField(blank=True)
+    reason = EncryptedTextField(blank=True)
 
     class Meta:
         db_table = "roster_candidacyevent"

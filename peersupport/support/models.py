@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField
+from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
 
 
 class RequesterKind(models.TextChoices):
@@ -30,7 +30,7 @@ class ContactMethod(models.TextChoices):
     MESSAGES = "messages", "Only through messages here"
 
 
-class SupportRequest(models.Model):
+class SupportRequest(RowBound):
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting for a supporter"
         OFFERED = "offered", "Offered to a supporter"
@@ -132,7 +132,7 @@ class Offer(models.Model):
         return f"offer of {self.request_id} to {self.supporter_id}: {self.answer}"
 
 
-class Message(models.Model):
+class Message(RowBound):
     class Sender(models.TextChoices):
         REQUESTER = "requester", "Requester"
         SUPPORTER = "supporter", "Supporter"

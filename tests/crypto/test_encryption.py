@@ -104,12 +104,14 @@ def test_damaged_ciphertext_names_field_and_row(relative, damage, message):
     assert "Ana" not in str(exc.value)
 
 
+@pytest.mark.django_db
 def test_ciphertext_does_not_decrypt_in_another_field():
     sealed = encrypt("secret", aad=b"accounts.familymember.name")
     with pytest.raises(DecryptionError, match="altered"):
         decrypt(sealed, aad=b"support.request.contact", where="support.Request.contact of row 1")
 
 
+@pytest.mark.django_db
 def test_json_field_round_trip(settings):
     field = EncryptedJSONField()
     value = {"phone": "555-0100", "times": ["evening"], "n": 3}
@@ -148,6 +150,15 @@ def test_every_protected_field_is_encrypted():
         "accounts.FamilyMember.name",
         "support.SupportRequest.identity",
         "support.Message.body",
+        "selection.Candidacy.motivation",
+        "selection.Candidacy.experience",
+        "selection.Candidacy.availability_note",
+        "selection.Nomination.reason",
+        "selection.Interview.decision_reason",
+        "selection.ChainStep.comment",
+        "selection.ChainStep.override_reason",
+        "selection.CandidacyEvent.reason",
+        "roster.SupporterProfile.status_reason",
     } <= names
 
 
@@ -234,7 +245,7 @@ def test_rotate_keys_matches_the_key_id_exactly(settings, current, other):
     rows = stored.rows_not_under(
         current, FamilyMember, FamilyMember._meta.get_field("name"), after_pk=0, batch=10
     )
-    assert [pk for pk, _ in rows] == [person.pk]
+    assert [pk for pk, _, _ in rows] == [person.pk]
 
 
 @pytest.mark.django_db

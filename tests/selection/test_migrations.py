@@ -1,12 +1,21 @@
 """Reasons, notes and comments written before they were encrypted are encrypted in place by
-the migration, and read back the same; nothing of them stays in clear text."""
+the migrations, and read back the same; nothing of them stays in clear text."""
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from peersupport.roster.models import SupporterProfile
-from peersupport.selection.models import Candidacy, CandidacyEvent, ChainStep, Interview, Nomination
+from peersupport.selection.models import (
+    Candidacy,
+    CandidacyEvent,
+    ChainStep,
+    Interview,
+    Nomination,
+)
+
+from ..roster.helpers import make_supporter
+from .helpers import at_stage
 
 BEFORE = [("selection", "0001_initial"), ("roster", "0003_selection_moves_out")]
 
@@ -21,47 +30,47 @@ def _leaves():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
+def _column(model, field) -> tuple[str, str]:
+    return model._meta.db_table, model._meta.get_field(field).column
+
+
 def _raw(model, field, pk) -> str:
-    column = model._meta.get_field(field).column
+    table, column = _column(model, field)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s",  # noqa: S608
-            [pk],
-        )
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608
         return cursor.fetchone()[0]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_values_are_encrypted_in_place(dept):
-    from tests.selection.helpers import candidacy_at  # noqa: PLC0415
-
-    cand = candidacy_at(dept, Candidacy.Stage.CHAIN_DECLINED)
-    profile = SupporterProfile.objects.filter(status_reason__isnull=False).first()
+    cand = at_stage(dept, Candidacy.Stage.APPOINTED)
+    profile = make_supporter(dept.squad)
+    step = cand.chain.first()
+    plain = {
+        (Candidacy, "motivation", cand.pk): "OLDMOTIVATION",
+        (Candidacy, "experience", cand.pk): "",
+        (Candidacy, "availability_note", cand.pk): "OLDAVAILABILITY",
+        (Nomination, "reason", cand.nominations.first().pk): "OLDNOMINATION",
+        (Interview, "decision_reason", cand.interviews.first().pk): "OLDDECISION",
+        (ChainStep, "comment", step.pk): "OLDCOMMENT",
+        (ChainStep, "override_reason", step.pk): "OLDOVERRIDE",
+        (CandidacyEvent, "reason", cand.events.last().pk): "OLDEVENT",
+        (SupporterProfile, "status_reason", profile.pk): "OLDSTATUS",
+    }
     _migrate(BEFORE)
     try:
-        plain = {
-            (Candidacy, "motivation", cand.pk): "OLDMOTIVATION",
-            (Candidacy, "experience", cand.pk): "",
-            (Candidacy, "availability_note", cand.pk): "OLDAVAILABILITY",
-            (Nomination, "reason", cand.nominations.first().pk): "OLDNOMINATION",
-            (Interview, "decision_reason", cand.interviews.first().pk): "OLDDECISION",
-            (ChainStep, "comment", cand.chain.first().pk): "OLDCOMMENT",
-            (ChainStep, "override_reason", cand.chain.first().pk): "OLDOVERRIDE",
-            (CandidacyEvent, "reason", cand.events.last().pk): "OLDEVENT",
-        }
-        if profile is not None:
-            plain[(SupporterProfile, "status_reason", profile.pk)] = "OLDSTATUS"
+        # The database as it was: these columns held clear text.
         with connection.cursor() as cursor:
             for (model, field, pk), value in plain.items():
-                column = model._meta.get_field(field).column
+                table, column = _column(model, field)
                 cursor.execute(
-                    f"UPDATE {model._meta.db_table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                    f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
                     [value, pk],
                 )
     finally:
         _migrate(_leaves())
     for (model, field, pk), value in plain.items():
         raw = _raw(model, field, pk)
-        assert raw.startswith("v1:test1:"), (model, field)
+        assert raw.startswith("v2:test1:"), (model, field)  # then bound to its row (0003)
         assert not value or value not in raw
         assert getattr(model.objects.get(pk=pk), field) == value

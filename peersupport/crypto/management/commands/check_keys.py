@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from peersupport.crypto.checks import missing_key_ids, missing_keys_message
+from peersupport.crypto.fingerprints import mismatch_message, mismatched_key_ids
 from peersupport.crypto.keyring import keyring
 from peersupport.crypto.stored import key_ids_in_use
 
@@ -14,6 +15,9 @@ class Command(BaseCommand):
         for where, counts in key_ids_in_use().items():
             used = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items())) or "no values"
             self.stdout.write(f"  {where}: {used}")
+        wrong = mismatched_key_ids(ring.keys)
+        if wrong:
+            raise CommandError(mismatch_message(wrong))
         missing = missing_key_ids()
         if missing:
             raise CommandError(missing_keys_message(missing))

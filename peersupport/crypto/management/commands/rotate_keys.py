@@ -3,9 +3,25 @@ from django.db import transaction
 
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.crypto.fields import DecryptionError, decrypt, encrypt, encrypted_fields
+from peersupport.crypto.fields import (
+    PREFIX,
+    Ciphertext,
+    DecryptionError,
+    decrypt,
+    encrypt,
+    encrypted_fields,
+)
 from peersupport.crypto.keyring import keyring
 from peersupport.crypto.stored import replace_value, rows_not_under
+
+
+def reseal(stored: str, *, field, pk, row) -> str:
+    """The plaintext of a value to re-encrypt. In a row-bound model a ``v1`` value (from before
+    the model was row-bound) is read as ``v1`` here, the one place that does, and rebound."""
+    where = field.where(pk)
+    if row is not None and Ciphertext(stored).version == PREFIX:
+        return decrypt(stored, aad=field.aad(), where=where)
+    return decrypt(stored, aad=field.aad(), where=where, row=row)
 
 
 class Command(BaseCommand):
@@ -31,14 +47,14 @@ class Command(BaseCommand):
                 if not rows:
                     break
                 with transaction.atomic():
-                    for pk, stored in rows:
+                    for pk, stored, row in rows:
                         after = pk
                         try:
-                            plain = decrypt(stored, aad=field.aad(), where=field.where(pk))
+                            plain = reseal(stored, field=field, pk=pk, row=row)
                         except DecryptionError as exc:
                             failures.append(str(exc))
                             continue
-                        new = encrypt(plain, aad=field.aad())
+                        new = encrypt(plain, aad=field.aad(), row=row)
                         if replace_value(model, field, pk=pk, old=stored, new=str(new)):
                             done += 1
             totals[where] = done
