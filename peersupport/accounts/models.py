@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from peersupport.crypto.fields import EncryptedTextField
+from peersupport.crypto.fields import EncryptedTextField, RowBound
 
 
 class Role(models.TextChoices):
@@ -242,7 +242,7 @@ class Employee(models.Model):
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
 
-class FamilyMember(models.Model):
+class FamilyMember(RowBound):
     """An employee's relative. Usually has no account; may ask for support without one."""
 
     class Relationship(models.TextChoices):
@@ -272,7 +272,7 @@ class RoleGrantQuerySet(models.QuerySet):
         )
 
 
-class RoleGrant(models.Model):
+class RoleGrant(RowBound):
     """A role held by an account: who granted it, when, until when, and whether it was revoked.
     Rows are never deleted, so the history of who held what stays."""
 
@@ -315,7 +315,7 @@ class RoleGrant(models.Model):
         )
 
 
-class RoleGrantRequest(models.Model):
+class RoleGrantRequest(RowBound):
     """A grant of a confidential role made by hand, waiting for a second person (two-person
     rule, docs/roles.md). It becomes a RoleGrant only when an approver says yes; it lapses
     after ``PENDING_DAYS``. Rows are kept as history."""

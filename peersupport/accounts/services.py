@@ -36,9 +36,12 @@ GRANT_LAPSED = AuditAction.ROLE_GRANT_LAPSED
 
 def _close_lapsed_grants(*, user: User, role: str, now: datetime) -> None:
     """An expired grant is no longer held; close it so a new one can be opened."""
-    RoleGrant.objects.filter(
+    # Saved one by one: the reason is encrypted and bound to its row.
+    for grant in RoleGrant.objects.filter(
         user=user, role=role, revoked_at__isnull=True, expires_at__lte=now
-    ).update(revoked_at=now, revoke_reason="expired")
+    ):
+        grant.revoked_at, grant.revoke_reason = now, "expired"
+        grant.save(update_fields=["revoked_at", "revoke_reason"])
 
 
 def _grant(

@@ -112,12 +112,8 @@ def test_dumpdata_writes_the_row_bound_ciphertext_never_the_plaintext(two):
 
 def test_every_model_with_encrypted_fields_is_row_bound():
     """A new model with an encrypted field must be RowBound (and its migration made with
-    crypto.migration_ops.bind_to_rows). accounts' models are still to follow (v1)."""
-    unbound = {
-        model._meta.label
-        for model, _ in encrypted_fields()
-        if not is_row_bound(model) and model._meta.app_label != "accounts"
-    }
+    crypto.migration_ops.bind_to_rows)."""
+    unbound = {model._meta.label for model, _ in encrypted_fields() if not is_row_bound(model)}
     assert unbound == set()
     for model in (Candidacy, Nomination, ChainStep, CandidacyEvent, SupporterProfile):
         assert is_row_bound(model), model

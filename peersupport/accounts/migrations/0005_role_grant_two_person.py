@@ -8,7 +8,8 @@ from django.db import migrations, models
 
 
 def encrypt_existing_reasons(apps, schema_editor):
-    """Reasons written before the fields were encrypted are encrypted in place."""
+    """Reasons written before the fields were encrypted are encrypted in place (an empty
+    ``revoke_reason`` too, or reading it would fail)."""
     from peersupport.crypto.fields import PREFIX, encrypt
 
     with schema_editor.connection.cursor() as cursor:
@@ -18,7 +19,8 @@ def encrypt_existing_reasons(apps, schema_editor):
             plain = [
                 (pk, text)
                 for pk, text in cursor.fetchall()
-                if text and not text.startswith(f"{PREFIX}:")
+                # Empty ones too: an encrypted field holds only ciphertext.
+                if text is not None and not text.startswith(f"{PREFIX}:")
             ]
             for pk, text in plain:
                 cursor.execute(
