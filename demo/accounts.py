@@ -17,6 +17,7 @@ from peersupport.accounts.models import (
     Language,
     Role,
     RoleGrant,
+    RoleGrantRequest,
     Unit,
     User,
 )
@@ -140,6 +141,34 @@ def _languages() -> dict[str, Language]:
     return result
 
 
+def _refused_grant_request(plan: Plan, user_rows: list[User], now) -> None:
+    """The two-person rule at work: the system administrator asked for an account to be made
+    coordinator, and the Chief refused (docs/roles.md). History only: nothing waits."""
+    from datetime import timedelta
+
+    def holder(role: Role) -> User | None:
+        return next(
+            (u for a, u in zip(plan.accounts, user_rows, strict=True) if role in a.roles), None
+        )
+
+    asker, approver = holder(Role.SYSADMIN), holder(Role.CHIEF)
+    wanted = next((u for a, u in zip(plan.accounts, user_rows, strict=True) if not a.roles), None)
+    if asker is None or approver is None or wanted is None:
+        return
+    asked_at = now - timedelta(days=12)
+    RoleGrantRequest.objects.create(
+        user=wanted,
+        role=Role.COORDINATOR,
+        reason="Cover the coordinator's desk during the academy weeks.",
+        requested_by=asker,
+        requested_at=asked_at,
+        lapses_at=asked_at + timedelta(days=RoleGrantRequest.PENDING_DAYS),
+        status=RoleGrantRequest.Status.REFUSED,
+        decided_by=approver,
+        decided_at=asked_at + timedelta(days=1),
+    )
+
+
 def _write(plan: Plan) -> DemoResult:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
@@ -242,6 +271,7 @@ def _write(plan: Plan) -> DemoResult:
             for role in account.roles
         ],
     )
+    _refused_grant_request(plan, user_rows, now)
     result = DemoResult(
         created=True,
         units=len(unit_rows),

@@ -150,9 +150,11 @@ def load_demo(*, seed: int = 1) -> str:
         resigned.recorded_by = coordinator
         resigned.save(update_fields=["ended_on", "end_reason", "end_note", "recorded_by"])
         if resigned.role_grant_id:
-            RoleGrant.objects.filter(pk=resigned.role_grant_id).update(
-                revoked_at=now - timedelta(days=20), revoke_reason="Committee membership ended"
-            )
+            # Saved, not update()d: the reason is encrypted and bound to its row.
+            grant = RoleGrant.objects.get(pk=resigned.role_grant_id)
+            grant.revoked_at = now - timedelta(days=20)
+            grant.revoke_reason = "Committee membership ended"
+            grant.save(update_fields=["revoked_at", "revoke_reason"])
         record(
             actor=None,
             action=AuditAction.DEMO_LOADED,

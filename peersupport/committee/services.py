@@ -37,7 +37,7 @@ from peersupport.accounts.models import Role, User
 from peersupport.accounts.services import role_grant_by_program, role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.messages import notify_message
+from peersupport.notifications.messages import notify_message, site_link
 
 from . import ballotbox, rules, selectors
 from .models import Ballot, Candidate, CommitteeSeat, Election, Membership, Voter
@@ -587,7 +587,7 @@ def elections_count_due(*, now: datetime.datetime | None = None) -> int:
             key=f"committee-election:{election.pk}:count",
             user=election.opened_by,
             message="committee/count_due",
-            election_id=election.pk,
+            link=site_link("committee:count", election_id=election.pk),
         )
     return len(due)
 

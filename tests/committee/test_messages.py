@@ -2,6 +2,7 @@
 before they were templates, and nothing in them about anyone (no names, no choices)."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.committee import services
@@ -86,5 +87,6 @@ def test_the_opener_is_told_when_the_count_waits_for_the_code(dept, voters):
     assert note.user_id == dept.users["coordinator"].pk
     assert note.subject == "Advisory committee election: voting has closed, count the votes"
     assert "enter the count code you were given when you opened the election" in note.body
+    assert reverse("committee:count", args=[election.pk]) in note.body
     # The code itself is in no message.
     assert election.count_code not in note.body

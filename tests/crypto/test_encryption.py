@@ -57,7 +57,7 @@ def relative(db):
 
 def test_value_is_encrypted_at_rest_and_read_back(relative):
     raw = _raw_name(relative.pk)
-    assert raw.startswith("v1:test1:")
+    assert raw.startswith("v2:test1:")
     assert "Ana" not in raw
     assert FamilyMember.objects.get(pk=relative.pk).name == "Ana Ruiz"
 
@@ -89,9 +89,9 @@ def test_encrypted_field_cannot_be_searched(relative):
     ("damage", "message"),
     [
         (lambda raw: raw[:-4] + ("AAAA" if raw[-4:] != "AAAA" else "BBBB"), "altered"),
-        (lambda raw: raw[: len("v1:test1:") + 10], "truncated"),
+        (lambda raw: raw[: len("v2:test1:") + 10], "truncated"),
         (lambda raw: "Ana Ruiz", "not an encrypted value"),
-        (lambda raw: raw.replace("v1:test1:", "v1:gone:"), "'gone', which is not in"),
+        (lambda raw: raw.replace("v2:test1:", "v2:gone:"), "'gone', which is not in"),
     ],
 )
 def test_damaged_ciphertext_names_field_and_row(relative, damage, message):
@@ -184,13 +184,13 @@ def test_rotate_keys_moves_everything_to_the_current_key(settings):
         FamilyMember.objects.create(employee=employee, relationship="child", name=f"Child {i}")
         for i in range(7)
     ]
-    assert all(_raw_name(p.pk).startswith("v1:old:") for p in people)
+    assert all(_raw_name(p.pk).startswith("v2:old:") for p in people)
 
     settings.ENCRYPTION_KEYS = f"{NEW},{OLD}"
     out = StringIO()
     call_command("rotate_keys", "--batch-size", "3", stdout=out)
     assert "accounts.FamilyMember.name: 7 re-encrypted under new" in out.getvalue()
-    assert all(_raw_name(p.pk).startswith("v1:new:") for p in people)
+    assert all(_raw_name(p.pk).startswith("v2:new:") for p in people)
     event = AuditEvent.objects.filter(action=AuditAction.KEYS_ROTATED).latest("seq")
     assert event.details["reencrypted"]["accounts.FamilyMember.name"] == 7
 
@@ -228,7 +228,7 @@ def test_rotate_keys_resumes_after_an_interruption(settings, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         call_command("rotate_keys", "--batch-size", "2", stdout=StringIO())
     moved = sum(
-        _raw_name(pk).startswith("v1:new:")
+        _raw_name(pk).startswith("v2:new:")
         for pk in FamilyMember.objects.values_list("pk", flat=True)
     )
     assert moved == 4  # two whole batches committed, the third rolled back
@@ -238,7 +238,7 @@ def test_rotate_keys_resumes_after_an_interruption(settings, monkeypatch):
     call_command("rotate_keys", "--batch-size", "2", stdout=out)
     assert "2 re-encrypted" in out.getvalue()
     assert all(
-        _raw_name(pk).startswith("v1:new:")
+        _raw_name(pk).startswith("v2:new:")
         for pk in FamilyMember.objects.values_list("pk", flat=True)
     )
 
@@ -252,7 +252,7 @@ def test_rotate_keys_matches_the_key_id_exactly(settings, current, other):
     person = FamilyMember.objects.create(
         employee=EmployeeFactory(), relationship="child", name="Child"
     )
-    assert _raw_name(person.pk).startswith(f"v1:{other}:")
+    assert _raw_name(person.pk).startswith(f"v2:{other}:")
     rows = stored.rows_not_under(
         current, FamilyMember, FamilyMember._meta.get_field("name"), after_pk=0, batch=10
     )
@@ -269,7 +269,7 @@ def test_rotate_keys_moves_a_value_under_a_look_alike_key_id(settings):
     out = StringIO()
     call_command("rotate_keys", stdout=out)
     assert "accounts.FamilyMember.name: 1 re-encrypted under k_1" in out.getvalue()
-    assert _raw_name(person.pk).startswith("v1:k_1:")
+    assert _raw_name(person.pk).startswith("v2:k_1:")
     assert FamilyMember.objects.get(pk=person.pk).name == "Child"
 
 

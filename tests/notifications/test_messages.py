@@ -212,9 +212,10 @@ GOLDEN = [
     ),
     (
         "roster/status_changed",
-        {"status": "Inactive", "reason": "Leave & rest"},
+        {"status": "Inactive"},
         "Your peer supporter status: Inactive",
-        "Your status in the Peer Support Program is now Inactive. Reason: Leave & rest",
+        "Your status in the Peer Support Program is now Inactive. The program coordinator can "
+        "tell you why.",
     ),
     (
         "roster/inactive_ended",
@@ -503,7 +504,6 @@ KNOWN = {
         "the supporter's name, to every coordinator, in the subject and body"
     ),
     ("training/session_cancelled", "reason"): "the coordinator's free-text cancellation reason",
-    ("roster/status_changed", "reason"): "the free-text reason for a status change",
 }
 KEYWORDS = {"and", "or", "not", "in", "is", "if", "None", "True", "False", "as", "with"}
 
