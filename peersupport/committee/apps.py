@@ -12,3 +12,12 @@ class CommitteeConfig(AppConfig):
         from .tasks import committee_tick
 
         register_periodic(committee_tick, seconds="COMMITTEE_TICK_SECONDS")
+
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        register_waiting(
+            "committee", roles=[Role.PEER_SUPPORTER, Role.COORDINATOR], items=waiting.for_person
+        )

@@ -18,3 +18,14 @@ class ConfidentialityConfig(AppConfig):
 
         # Until it is acknowledged, every page of everyone alerted says an escalation waits.
         register_banner("escalations", template="confidentiality/_banner.html", items=banner_for)
+
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        register_waiting(
+            "confidentiality.escalations",
+            roles=[Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR],
+            items=waiting.for_recipient,
+        )

@@ -11,3 +11,14 @@ class OutreachConfig(AppConfig):
         from .tasks import OUTREACH_TICK_SECONDS, outreach_tick
 
         register_periodic(outreach_tick, seconds=OUTREACH_TICK_SECONDS)
+
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        register_waiting(
+            "outreach",
+            roles=[Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER],
+            items=waiting.for_person,
+        )

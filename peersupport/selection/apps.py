@@ -5,3 +5,22 @@ class SelectionConfig(AppConfig):
     name = "peersupport.selection"
     label = "selection"
     verbose_name = "Selection of supporters"
+
+    def ready(self):
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        register_waiting(
+            "selection",
+            roles=[
+                Role.EMPLOYEE,
+                Role.PANELIST,
+                Role.SUPERVISOR,
+                Role.COORDINATOR,
+                Role.BHS_MANAGER,
+                Role.CHIEF,
+            ],
+            items=waiting.for_person,
+        )

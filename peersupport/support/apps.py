@@ -24,3 +24,16 @@ class SupportConfig(AppConfig):
         # A supporter who leaves active status: their requests go to others, in the same
         # transaction as the change of status.
         supporter_left_active.connect(reoffer, dispatch_uid="support.reoffer", weak=False)
+
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        # "Waiting for you" on the home page.
+        register_waiting(
+            "support.supporter", roles=[Role.PEER_SUPPORTER], items=waiting.for_supporter
+        )
+        register_waiting(
+            "support.coordinator", roles=[Role.COORDINATOR], items=waiting.for_coordinator
+        )

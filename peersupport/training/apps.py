@@ -15,3 +15,14 @@ class TrainingConfig(AppConfig):
         register_periodic(training_tick, seconds="TRAINING_TICK_SECONDS")
         # The roster asks whether an appointed supporter may become active.
         register_initial_training_check(initial_training_complete)
+
+        from peersupport.accounts.models import Role
+        from peersupport.web.waiting import register_waiting
+
+        from . import waiting
+
+        register_waiting(
+            "training",
+            roles=[Role.COORDINATOR, Role.PEER_SUPPORTER],
+            items=waiting.for_person,
+        )

@@ -18,3 +18,9 @@ class WebConfig(AppConfig):
         from .tasks import kernel_tick
 
         register_periodic(kernel_tick, seconds="KERNEL_TICK_SECONDS")
+
+        from peersupport.accounts.models import GRANT_APPROVERS
+
+        from .waiting import register_waiting, role_requests_waiting
+
+        register_waiting("accounts.role_requests", roles=GRANT_APPROVERS, items=role_requests_waiting)

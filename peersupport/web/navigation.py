@@ -269,10 +269,18 @@ def nav_items(user, path: str) -> SafeString:
 
 
 def home_sections(user) -> list[dict]:
+    """One card per role held, the roles of the person's program work first and the card every
+    employee has last: a BHS manager's home starts with the BHS manager's work."""
     sections = []
-    for role in Role:
-        if role in user.roles:
-            text, url_names = ROLE_HOME[role]
-            links = [_LINKS[name] for name in url_names if _LINKS[name].visible_to(user.roles)]
-            sections.append({"role": role, "text": text, "links": links})
+    for role in sorted(user.roles & ROLE_HOME.keys(), key=_card_order):
+        text, url_names = ROLE_HOME[role]
+        links = [_LINKS[name] for name in url_names if _LINKS[name].visible_to(user.roles)]
+        sections.append({"role": Role(role), "text": text, "links": links})
     return sections
+
+
+_ROLE_ORDER = {role: i for i, role in enumerate(Role)}
+
+
+def _card_order(role: str) -> tuple[bool, int]:
+    return (role == Role.EMPLOYEE, _ROLE_ORDER[role])

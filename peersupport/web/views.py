@@ -6,15 +6,29 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, signed_in
 
 from .navigation import home_sections
+from .waiting import waiting_for
 
 
 @signed_in
 @require_GET
 def home(request):
-    return render(request, "web/home.html", {"sections": home_sections(request.user)})
+    user = request.user
+    sections = home_sections(user)
+    return render(
+        request,
+        "web/home.html",
+        {
+            "sections": sections,
+            "waiting": waiting_for(user),
+            # Anyone with a role beyond employee has work to look for; an employee sees the
+            # list only when something waits (an invitation to serve).
+            "staff": any(section["role"] != Role.EMPLOYEE for section in sections),
+        },
+    )
 
 
 @public
