@@ -23,4 +23,6 @@ class WebConfig(AppConfig):
 
         from .waiting import register_waiting, role_requests_waiting
 
-        register_waiting("accounts.role_requests", roles=GRANT_APPROVERS, items=role_requests_waiting)
+        register_waiting(
+            "accounts.role_requests", roles=GRANT_APPROVERS, items=role_requests_waiting
+        )
