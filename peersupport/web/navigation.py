@@ -9,7 +9,7 @@ from functools import cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from peersupport.accounts.models import Role
@@ -22,6 +22,11 @@ class Link:
     url_name: str
     roles: frozenset[str]
     description: str = ""
+    # The roles whose daily work this page is: in the bar for them, under "More" for others
+    # who may open it (nav_groups).
+    primary: frozenset[str] = frozenset()
+    # The person's own settings: under "Account".
+    account: bool = False
 
     def visible_to(self, roles: frozenset[str]) -> bool:
         return SIGNED_IN in self.roles or bool(self.roles & roles)
@@ -40,59 +45,131 @@ def _reverse(url_name: str, prefix: str, urlconf) -> str:
 
 
 NAV = [
-    Link("Home", "web:home", frozenset({SIGNED_IN})),
-    Link("Resources", "resources:list", frozenset({SIGNED_IN})),
-    Link("Supporters", "roster:directory", frozenset({Role.EMPLOYEE})),
-    Link("Ask for support", "support:ask", frozenset({Role.EMPLOYEE})),
-    Link("Inbox", "support:inbox", frozenset({Role.PEER_SUPPORTER})),
-    Link("My availability", "roster:mine", frozenset({Role.PEER_SUPPORTER})),
-    Link("Training", "training:mine", frozenset({Role.PEER_SUPPORTER})),
-    Link("My outreach", "outreach:mine", frozenset({Role.PEER_SUPPORTER})),
-    Link("Support overview", "support:overview", frozenset({Role.COORDINATOR})),
-    Link("Outreach", "outreach:board", frozenset({Role.COORDINATOR, Role.BHS_MANAGER})),
+    Link("Home", "web:home", frozenset({SIGNED_IN}), primary=frozenset({SIGNED_IN})),
+    Link(
+        "Resources",
+        "resources:list",
+        frozenset({SIGNED_IN}),
+        primary=frozenset({Role.EMPLOYEE, Role.SYSADMIN}),
+    ),
+    Link(
+        "Supporters",
+        "roster:directory",
+        frozenset({Role.EMPLOYEE}),
+        primary=frozenset({Role.EMPLOYEE}),
+    ),
+    Link(
+        "Ask for support",
+        "support:ask",
+        frozenset({Role.EMPLOYEE}),
+        primary=frozenset({Role.EMPLOYEE}),
+    ),
+    Link(
+        "Inbox",
+        "support:inbox",
+        frozenset({Role.PEER_SUPPORTER}),
+        primary=frozenset({Role.PEER_SUPPORTER}),
+    ),
+    Link(
+        "My availability",
+        "roster:mine",
+        frozenset({Role.PEER_SUPPORTER}),
+        primary=frozenset({Role.PEER_SUPPORTER}),
+    ),
+    Link(
+        "Training",
+        "training:mine",
+        frozenset({Role.PEER_SUPPORTER}),
+        primary=frozenset({Role.PEER_SUPPORTER}),
+    ),
+    Link(
+        "My outreach",
+        "outreach:mine",
+        frozenset({Role.PEER_SUPPORTER}),
+        primary=frozenset({Role.PEER_SUPPORTER}),
+    ),
+    Link(
+        "Support overview",
+        "support:overview",
+        frozenset({Role.COORDINATOR}),
+        primary=frozenset({Role.COORDINATOR}),
+    ),
+    Link(
+        "Outreach",
+        "outreach:board",
+        frozenset({Role.COORDINATOR, Role.BHS_MANAGER}),
+        primary=frozenset({Role.COORDINATOR}),
+    ),
     Link(
         "Training compliance",
         "training:board",
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER}),
+        primary=frozenset({Role.COORDINATOR}),
     ),
     Link(
         "Selection board",
         "selection:board",
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
+        primary=frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF}),
     ),
     Link(
         "Reports",
         "reports:dashboard",
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER}),
+        primary=frozenset({Role.COORDINATOR, Role.CHIEF, Role.COMMITTEE_MEMBER}),
     ),
     Link(
         "Selection",
         "selection:tasks",
         frozenset({Role.PANELIST, Role.SUPERVISOR, Role.CHIEF}),
+        primary=frozenset({Role.PANELIST, Role.SUPERVISOR, Role.CHIEF}),
     ),
     Link(
         "Policy",
         "governance:list",
         frozenset({Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR}),
+        primary=frozenset({Role.BHS_MANAGER, Role.CHIEF}),
     ),
     Link("Program policy", "governance:current", frozenset({Role.PEER_SUPPORTER})),
     Link(
         "Committee",
         "committee:current",
         frozenset({Role.PEER_SUPPORTER, Role.COMMITTEE_MEMBER}),
+        primary=frozenset({Role.COMMITTEE_MEMBER}),
     ),
     Link(
         "Escalations",
         "confidentiality:escalation_list",
         frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR}),
+        primary=frozenset({Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR}),
     ),
-    Link("People", "accounts:employee_list", frozenset({Role.SYSADMIN})),
-    Link("Units", "accounts:unit_list", frozenset({Role.SYSADMIN})),
-    Link("Roles", "accounts:role_list", frozenset({Role.SYSADMIN, Role.BHS_MANAGER})),
+    Link(
+        "People",
+        "accounts:employee_list",
+        frozenset({Role.SYSADMIN}),
+        primary=frozenset({Role.SYSADMIN}),
+    ),
+    Link(
+        "Units",
+        "accounts:unit_list",
+        frozenset({Role.SYSADMIN}),
+        primary=frozenset({Role.SYSADMIN}),
+    ),
+    Link(
+        "Roles",
+        "accounts:role_list",
+        frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
+        primary=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
+    ),
     Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
-    Link("Audit log", "audit:event_list", frozenset({Role.BHS_MANAGER})),
-    Link("Profile", "accounts:profile", frozenset({SIGNED_IN})),
-    Link("Security", "mfa_index", frozenset({SIGNED_IN})),
+    Link(
+        "Audit log",
+        "audit:event_list",
+        frozenset({Role.BHS_MANAGER}),
+        primary=frozenset({Role.BHS_MANAGER}),
+    ),
+    Link("Profile", "accounts:profile", frozenset({SIGNED_IN}), account=True),
+    Link("Security", "mfa_index", frozenset({SIGNED_IN}), account=True),
 ]
 
 # What each role is for, in the words of PROGRAM.md, and the pages it uses.
@@ -253,18 +330,68 @@ def nav_links(user) -> list[Link]:
     return [link for link in NAV if link.visible_to(user.roles)]
 
 
-def nav_items(user, path: str) -> SafeString:
-    """The navigation's list items, the current page marked for screen readers. Built here
-    rather than by a template loop: every signed-in page shows it, and the loop's lookups were
-    a fifth of the time of a page with little else on it (bench/README.md)."""
+# The bar holds at most this many links; with "More" and "Account" no role sees more than
+# eight entries, however many roles a person holds.
+MAX_IN_BAR = 6
+
+
+def nav_groups(user) -> tuple[list[Link], list[Link], list[Link]]:
+    """(the bar, "More", "Account"): every page ``user`` may open, each once, in NAV's order.
+    The bar holds the pages of the person's program work; the employee's own pages join them
+    when all of them fit (a supervisor keeps "Ask for support" in view, a BHS manager finds it
+    under "More")."""
+    links = nav_links(user)
+    roles = user.roles
+    work = roles - {Role.EMPLOYEE} or roles
+    mine = [link for link in links if not link.account]
+    primary = {link.url_name for link in mine if SIGNED_IN in link.primary or link.primary & work}
+    own = {link.url_name for link in mine if link.primary & roles} - primary
+    if len(primary) + len(own) <= MAX_IN_BAR:
+        primary |= own
+    bar = [link for link in mine if link.url_name in primary]
+    more = [link for link in mine if link.url_name not in primary]
+    return bar[:MAX_IN_BAR], bar[MAX_IN_BAR:] + more, [link for link in links if link.account]
+
+
+def _items(links: list[Link], path: str) -> SafeString:
     return format_html_join(
         "\n",
         '<li><a href="{}"{}>{}</a></li>',
         (
             (url, mark_safe(' aria-current="page"') if url == path else "", link.label)
-            for link in nav_links(user)
+            for link in links
             for url in (link.url,)
         ),
+    )
+
+
+def _group(label: str, links: list[Link], path: str) -> SafeString:
+    if not links:
+        return mark_safe("")
+    return format_html(
+        '<li class="nav__group"><details><summary>{}{}</summary>'
+        '<ul class="nav__menu">{}</ul></details></li>',
+        label,
+        # Say in the closed menu that the page shown is in it.
+        mark_safe(' <span class="visually-hidden">(current page inside)</span>')
+        if any(link.url == path for link in links)
+        else "",
+        _items(links, path),
+    )
+
+
+def nav_items(user, path: str) -> SafeString:
+    """The navigation's list items, the current page marked for screen readers: the bar, then
+    "More" and "Account" as disclosure menus (details/summary: keyboard and screen readers
+    work without a script). Built here rather than by a template loop: every signed-in page
+    shows it, and the loop's lookups were a fifth of the time of a page with little else on it
+    (bench/README.md)."""
+    bar, more, account = nav_groups(user)
+    return format_html(
+        "{}\n{}\n{}",
+        _items(bar, path),
+        _group("More", more, path),
+        _group("Account", account, path),
     )
 
 

@@ -1,0 +1,81 @@
+"""The navigation: every page a person may open, each once, and never more than eight entries
+in the bar, whatever roles they hold."""
+
+import itertools
+import re
+
+import pytest
+from django.urls import reverse
+
+from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import SIGNED_IN
+from peersupport.web.navigation import NAV, nav_groups, nav_links
+
+from ..conftest import PERSONAS
+
+pytestmark = pytest.mark.django_db
+
+
+class Someone:
+    is_authenticated = True
+
+    def __init__(self, roles):
+        self.roles = frozenset(roles)
+
+
+STAFF = [r for r in Role if r != Role.EMPLOYEE]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_no_combination_of_roles_shows_more_than_eight_entries(count):
+    for combo in itertools.combinations(STAFF, count):
+        for roles in ({*combo}, {*combo, Role.EMPLOYEE}):
+            person = Someone(roles)
+            bar, more, account = nav_groups(person)
+            entries = len(bar) + bool(more) + bool(account)
+            assert entries <= 8, (roles, [link.label for link in bar])
+            # Every page the person may open is in exactly one place.
+            assert sorted(link.url_name for link in bar + more + account) == sorted(
+                link.url_name for link in nav_links(person)
+            )
+
+
+def test_a_bhs_manager_sees_their_work_in_the_bar_and_the_rest_under_more():
+    bar, more, account = nav_groups(Someone({Role.BHS_MANAGER, Role.EMPLOYEE}))
+    assert [link.label for link in bar] == [
+        "Home",
+        "Selection board",
+        "Policy",
+        "Escalations",
+        "Roles",
+        "Audit log",
+    ]
+    assert {"Ask for support", "Supporters", "Releases and disclosures"} <= {
+        link.label for link in more
+    }
+    assert [link.label for link in account] == ["Profile", "Security"]
+
+
+def test_an_employee_has_no_more_menu():
+    bar, more, _ = nav_groups(Someone({Role.EMPLOYEE}))
+    assert [link.label for link in bar] == ["Home", "Resources", "Supporters", "Ask for support"]
+    assert more == []
+
+
+def test_every_link_is_primary_for_a_role_that_may_open_it():
+    for link in NAV:
+        assert (
+            link.account
+            or not link.primary
+            or SIGNED_IN in link.roles
+            or (link.primary <= link.roles)
+        ), link.label
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_the_page_marks_the_current_page_inside_a_closed_menu(persona, client_for):
+    html = client_for(persona).get(reverse("accounts:profile")).content.decode()
+    nav = re.search(r'<nav aria-label="Main">.*?</nav>', html, re.S).group(0)
+    assert nav.count("<details>") <= 2
+    assert 'aria-current="page">Profile<' in nav
+    assert "(current page inside)" in nav
