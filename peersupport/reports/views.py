@@ -4,6 +4,7 @@ monthly or quarterly program report as a PDF. Everything is read from one protec
 (suppression.py), so pages and exports hide the same cells."""
 
 import csv
+import re
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -22,7 +23,8 @@ from .forms import PeriodForm, choices
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
 FILTERS = {"period"}
 ALL_KINDS = (periods.YEAR, periods.QUARTER, periods.MONTH)
-REPORT_KINDS = (periods.QUARTER, periods.MONTH)
+# The program report as a PDF: a month, a quarter or the annual report of a year.
+REPORT_KINDS = ALL_KINDS
 
 
 def _audience(user) -> str:
@@ -46,22 +48,33 @@ def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str
     return form.cleaned_data["period"], ""
 
 
+def _refused(request, error: str, cube=None):
+    """The dashboard with the period picker and what was wrong (400): the same page for a bad
+    period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
+    cube = cube or selectors.cached_cube()
+    context = {
+        "choices": choices(cube.today, cube.first_year),
+        "error": error,
+        "selected": request.GET.get("period", "")[:20],
+    }
+    return render(request, "reports/dashboard.html", context, status=400)
+
+
 @readers
 @require_GET
 def dashboard(request):
     period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
     cube = selectors.cached_cube()
+    if error:
+        return _refused(request, error, cube)
     context = {
         "choices": choices(cube.today, cube.first_year),
         "error": error,
-        "selected": period.key if period else "",
+        "selected": period.key,
     }
-    if error:
-        return render(request, "reports/dashboard.html", context, status=400)
     context["report"] = report.build(cube, period, _audience(request.user))
     today = cube.today
     context["newer"] = period.next() if period.next().is_over(today) else None
-    context["pdf_ok"] = period.kind in REPORT_KINDS
     return render(request, "reports/dashboard.html", context)
 
 
@@ -70,7 +83,7 @@ def dashboard(request):
 def table_csv(request, slug: str):
     period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
     if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        return _refused(request, error)
     built = report.build(selectors.cached_cube(), period, _audience(request.user))
     table = built.table(slug)
     if table is None:
@@ -85,9 +98,20 @@ def table_csv(request, slug: str):
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.key}.csv"'
     writer = csv.writer(response)
     for row in report.csv_rows(built, table):
-        # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+        writer.writerow([csv_cell(c) for c in row])
     return response
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
+
+
+def csv_cell(text: str) -> str:
+    """A cell a spreadsheet will not run: one starting with = + - @ (or a tab or return) is
+    a formula to it, so it gets a leading apostrophe, unless it is a plain signed number
+    ("+16", "-3", "-2.5%"), which a spreadsheet reads as the number it is."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
+        return "'" + text
+    return text
 
 
 @readers
@@ -95,7 +119,7 @@ def table_csv(request, slug: str):
 def report_pdf(request):
     period, error = _period(request, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
     if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+        return _refused(request, error)
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
     built = report.build(selectors.cached_cube(), period, audience)

@@ -145,9 +145,12 @@ def test_bad_input_to_the_exports_is_400(client_for):
     csv_url = reverse("reports:table_csv", kwargs={"slug": "contacts-mode"})
     assert client.get(csv_url, {"period": "2025-00"}).status_code == 400
     assert client.get(csv_url, {"sort": "x"}).status_code == 400
-    pdf = client.get(reverse("reports:report_pdf"), {"period": "2025"})
+    pdf = client.get(reverse("reports:report_pdf"), {"period": "2025-Q7"})
     assert pdf.status_code == 400
-    assert "month or a quarter" in pdf.content.decode()
+    # The dashboard's page with the picker and the message, not a bare text answer.
+    assert pdf["Content-Type"].startswith("text/html")
+    assert "There is no quarter 7" in pdf.content.decode()
+    assert 'role="alert"' in pdf.content.decode()
     assert client.get(reverse("reports:table_csv", kwargs={"slug": "nope"})).status_code == 404
 
 
@@ -300,3 +303,56 @@ def test_group_sessions_and_their_attendance_are_reported_and_protected(client_f
     assert next(line for line in lines if line.startswith("Total")).split(",")[1] == "68"
     pdf = client.get(reverse("reports:report_pdf"), {"period": "2025-10"})
     assert pdf.status_code == 200
+
+
+def test_the_annual_report_is_a_pdf_too(client_for, activity):
+    response = client_for("chief").get(reverse("reports:report_pdf"), {"period": "2025"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    page = client_for("chief").get(DASHBOARD, {"period": "2025"}).content.decode()
+    assert "Annual report for 2025 (PDF)" in page
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("+16", "+16"),
+        ("-3", "-3"),
+        ("-2.5%", "-2.5%"),
+        ("no change", "no change"),
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+    ],
+)
+def test_csv_cells_keep_numbers_and_defuse_formulas(cell, written):
+    from peersupport.reports.views import csv_cell
+
+    assert csv_cell(cell) == written
+
+
+def test_the_change_column_of_the_csv_is_plain_numbers(client_for, activity):
+    url = reverse("reports:table_csv", kwargs={"slug": "contacts-mode"})
+    lines = client_for("coordinator").get(url, {"period": "2025-12"}).content.decode().splitlines()
+    changes = [line.rsplit(",", 1)[1] for line in lines[1:]]
+    assert changes and not any(c.startswith("'") for c in changes)
+
+
+def test_a_total_of_zero_has_no_share(client_for, activity):
+    page = client_for("coordinator").get(DASHBOARD, {"period": "2025-Q4"}).content.decode()
+    # Requests: none in the quarter, so their total is 0 and its share is not 100%.
+    table = re.search(r'id="requests-kind-h".*?</section>', page, re.S).group(0)
+    total = re.search(r'<tr class="report-total">.*?</tr>', table, re.S).group(0)
+    assert re.search(r"<td>0\s*</td>", total)
+    assert "100%" not in total
+
+
+def test_the_dashboard_shows_the_summary_and_keeps_tables_on_demand(client_for, activity):
+    page = client_for("coordinator").get(DASHBOARD, {"period": "2025-Q4"}).content.decode()
+    assert page.count('<details class="report-details">') == 6  # one per section with tables
+    first_details = page.index('<details class="report-details">')
+    assert page.index("Hours of contact") < first_details  # the figures come first
+    assert page.index('id="contacts-mode-h"') > first_details  # tables inside
+    assert 'href="#section-outreach"' in page
