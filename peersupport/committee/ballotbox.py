@@ -28,6 +28,8 @@ Pure functions: nothing here reads or writes the database.
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import secrets
 
@@ -96,6 +98,24 @@ def private_key(code: str, public: bytes) -> X25519PrivateKey:
     if not secrets.compare_digest(key.public_key().public_bytes(*_RAW), bytes(public)):
         raise WrongCountCode("another key")
     return key
+
+
+def lots_seed(private: X25519PrivateKey) -> str:
+    """The seed of any drawing of lots this election needs, as hex: fixed when the election is
+    opened (its SHA-256 is published then, ``lots_commitment``), known to nobody but the
+    holder of the count code until the count, then published with the result so that anyone
+    can repeat the drawing (``rules.draw_order``)."""
+    raw = private.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    public = private.public_key().public_bytes(*_RAW)
+    return hmac.new(raw, b"peersupport-lots:" + public, hashlib.sha256).hexdigest()
+
+
+def lots_commitment(seed: str) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()
 
 
 def _layer_key(shared: bytes, ephemeral: bytes, public: bytes) -> AESGCM:

@@ -154,3 +154,11 @@ class CountForm(forms.Form):
         error_messages={"required": "Enter the count code shown when the election was opened."},
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    witness = forms.CharField(
+        label="Witness to the count (optional)",
+        max_length=120,
+        required=False,
+        strip=True,
+        help_text="The name and role of a person watching, for example a committee member. "
+        "If a tie has to be settled by a drawing of lots, it is published with the drawing.",
+    )

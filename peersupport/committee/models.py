@@ -161,6 +161,10 @@ class Election(models.Model):
     # The drawing of lots, when a tie needed one: {"votes", "tied": [candidate ids],
     # "drawn": [candidate ids in the order drawn], "places"}.
     tie_draw = models.JSONField(default=dict, blank=True)
+    # SHA-256 of the seed of any drawing of lots (ballotbox.lots_seed), published when the
+    # election opens; the seed itself is published with the result. Empty for elections
+    # opened before seeds were committed.
+    lots_commitment = models.CharField(max_length=64, blank=True, editable=False)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,6 +3,7 @@ database here; the services read and write, and call these."""
 
 import calendar
 import datetime
+import hashlib
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -53,10 +54,25 @@ def check_windows(
         raise ValidationError(errors)
 
 
-def decide(*, tie_rule: str, standing: Sequence, counts: Counter, places: int, rng: random.Random):
+def draw_order(seed: str, candidate_ids: Sequence[int]) -> list[int]:
+    """The drawing of lots: the tied candidates ordered by SHA-256 of "seed:id". Anyone with
+    the published seed and the ids repeats it (docs/operations.md, "Committee elections")."""
+    return sorted(candidate_ids, key=lambda pk: hashlib.sha256(f"{seed}:{pk}".encode()).digest())
+
+
+def decide(
+    *,
+    tie_rule: str,
+    standing: Sequence,
+    counts: Counter,
+    places: int,
+    rng: random.Random,
+    seed: str = "",
+):
     """Who is elected: the most votes first (nobody without a vote), ties at the last place by
-    ``tie_rule``: a drawing of lots with ``rng``, or the tied seats left vacant. Returns
-    (elected candidates in order, the drawing of lots or {})."""
+    ``tie_rule``: a drawing of lots (``draw_order`` with the published ``seed``; ``rng`` only
+    for an election opened before seeds were committed), or the tied seats left vacant.
+    Returns (elected candidates in order, the drawing of lots or {})."""
     ranked = sorted(standing, key=lambda c: (-counts[c.pk], c.pk))
     ranked = [c for c in ranked if counts[c.pk] > 0]
     if len(ranked) <= places:
@@ -69,12 +85,18 @@ def decide(*, tie_rule: str, standing: Sequence, counts: Counter, places: int, r
         return sure + tied, {}
     if tie_rule == Election.TieRule.VACANT:
         return sure, {"votes": boundary, "tied": [c.pk for c in tied], "places": left}
-    drawn = list(tied)
-    rng.shuffle(drawn)
+    if seed:
+        by_id = {c.pk: c for c in tied}
+        drawn = [by_id[pk] for pk in draw_order(seed, list(by_id))]
+    else:
+        drawn = list(tied)
+        rng.shuffle(drawn)
     draw = {
         "votes": boundary,
         "tied": [c.pk for c in tied],
         "drawn": [c.pk for c in drawn],
         "places": left,
     }
+    if seed:
+        draw["seed"] = seed
     return sure + drawn[:left], draw

@@ -121,12 +121,21 @@ def election(election_id: int) -> Election:
 
 
 def candidates(election: Election) -> list[Candidate]:
-    """Standing candidates first (by votes once tallied), then the others."""
+    """Standing candidates first (by votes once tallied, the elected before the others on the
+    same votes, tied ones in the order drawn), then the others."""
     rows = list(election.candidates.select_related("user", "nominated_by"))
     order = {Candidate.Status.STANDING: 0, Candidate.Status.NOMINATED: 1}
+    drawn = {pk: i for i, pk in enumerate(election.tie_draw.get("drawn", []))}
     return sorted(
         rows,
-        key=lambda c: (order.get(c.status, 2), -(c.votes or 0), str(c.user), c.pk),
+        key=lambda c: (
+            order.get(c.status, 2),
+            -(c.votes or 0),
+            not c.elected,
+            drawn.get(c.pk, len(drawn)),
+            str(c.user),
+            c.pk,
+        ),
     )
 
 

@@ -281,8 +281,10 @@ def election_open(
     ):
         raise ValidationError("Only a voided election, once, can be run again.")
     public_key, count_code = ballotbox.new_key()
+    seed = ballotbox.lots_seed(ballotbox.private_key(count_code, public_key))
     election = Election.objects.create(
         ballot_key=public_key,
+        lots_commitment=ballotbox.lots_commitment(seed),
         seats=seats,
         method=Election.Method.PLURALITY,
         tie_rule=settings.COMMITTEE_TIE_RULE,
@@ -305,6 +307,7 @@ def election_open(
             key=f"committee-election:{election.pk}:open:{user.pk}",
             user=user,
             message="committee/election_open",
+            link=site_link("committee:election", election_id=election.pk),
             seats=election.seats,
             nominations_close_at=election.nominations_close_at,
             voting_open_at=election.voting_open_at,
@@ -396,6 +399,7 @@ def candidate_nominate(*, actor: User, election: Election, nominee: User | None)
         user=nominee,
         message="committee/nominated",
         nominations_close_at=election.nominations_close_at,
+        link=site_link("committee:election", election_id=election.pk),
     )
     return candidate
 
@@ -476,7 +480,9 @@ def ballot_cast(*, actor: User, election: Election, choices: list[int]) -> None:
 
 
 @transaction.atomic
-def election_count(*, actor: User, election: Election, count_code: str) -> Election:
+def election_count(
+    *, actor: User, election: Election, count_code: str, witness: str = ""
+) -> Election:
     """Count and publish an election whose voting has closed, with the count code shown when
     it was opened: the ballots are opened in memory, only the totals are saved, and nothing
     keeps the code."""
@@ -504,7 +510,10 @@ def election_count(*, actor: User, election: Election, count_code: str) -> Elect
         box = ballotbox.open_box(private, selectors.sealed_ballots(election))
     except (ballotbox.InvalidTag, ValueError):
         raise tampered from None
+    seed = ballotbox.lots_seed(private) if election.lots_commitment else ""
     del private
+    if seed and ballotbox.lots_commitment(seed) != election.lots_commitment:
+        raise tampered
     # Anyone may seal a ballot to the public key: the box must hold exactly one valid ballot
     # per voter on the roll.
     standing = selectors.standing_candidate_ids(election)
@@ -516,11 +525,20 @@ def election_count(*, actor: User, election: Election, count_code: str) -> Elect
         for choices in box
     ):
         raise tampered
-    _publish(election, box, now=now, actor=actor)
+    witness = " ".join((witness or "").split())[:120]
+    _publish(election, box, now=now, actor=actor, seed=seed, witness=witness)
     return election
 
 
-def _publish(election: Election, box: list[list[int]], *, now: datetime.datetime, actor: User):
+def _publish(
+    election: Election,
+    box: list[list[int]],
+    *,
+    now: datetime.datetime,
+    actor: User,
+    seed: str = "",
+    witness: str = "",
+):
     counts = Counter()
     ballots = 0
     for choices in box:
@@ -535,7 +553,13 @@ def _publish(election: Election, box: list[list[int]], *, now: datetime.datetime
         counts=counts,
         places=min(election.seats, len(vacant)),
         rng=_random,
+        seed=seed,
     )
+    if draw.get("drawn"):
+        # Who watched the count, and the one who counted: published with the drawing.
+        draw["counted_by"] = str(actor) if actor is not None else "the system"
+        if witness:
+            draw["witness"] = witness
     for candidate in standing:
         candidate.votes = counts[candidate.pk]
         candidate.elected = candidate in elected
@@ -573,6 +597,7 @@ def _publish(election: Election, box: list[list[int]], *, now: datetime.datetime
             key=f"committee-election:{election.pk}:results:{user.pk}",
             user=user,
             message="committee/results",
+            link=site_link("committee:election", election_id=election.pk),
         )
 
 

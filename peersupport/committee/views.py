@@ -197,8 +197,14 @@ def _election_page(request, election, *, errors=(), nominate_form=None, status=2
         "can_void": is_coordinator and election.status != Election.Status.VOIDED,
         "can_count": is_coordinator and phase == "counting",
         "errors": errors,
+        "tie_order": _names_in_order(candidates, election.tie_draw.get("drawn", [])),
     }
     return render(request, "committee/election.html", context, status=status)
+
+
+def _names_in_order(candidates, ids) -> list[str]:
+    by_id = {c.pk: str(c.user) for c in candidates}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @signed_in
@@ -321,7 +327,10 @@ def count(request, election_id: int):
         request,
         form,
         lambda: services.election_count(
-            actor=request.user, election=election, count_code=form.cleaned_data["count_code"]
+            actor=request.user,
+            election=election,
+            count_code=form.cleaned_data["count_code"],
+            witness=form.cleaned_data["witness"],
         ),
         success="The votes are counted and the results published.",
         then=reverse("committee:election", args=[election.pk]),

@@ -1,6 +1,7 @@
 """A committee election from opening to published results, every refusal (a clear message,
 nothing changed), ties, and voiding with one rerun."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role, RoleGrant
 from peersupport.audit.models import AuditAction, AuditEvent
-from peersupport.committee import services
+from peersupport.committee import selectors, services
 from peersupport.committee.models import (
     Ballot,
     Candidate,
@@ -19,6 +20,7 @@ from peersupport.committee.models import (
     Membership,
     Voter,
 )
+from peersupport.committee.rules import draw_order
 from peersupport.notifications.models import Notification
 
 from ..conftest import signed_in_client
@@ -244,6 +246,40 @@ def test_a_tie_is_settled_by_a_recorded_drawing_of_lots(dept, voters, committee_
     assert AuditEvent.objects.get(action=AuditAction.COMMITTEE_ELECTION_TALLIED).details[
         "drawing_of_lots"
     ]
+    # The seed was fixed when the election opened: its SHA-256 was published then, and the
+    # drawing repeats from the seed published now.
+    assert hashlib.sha256(draw["seed"].encode()).hexdigest() == election.lots_commitment
+    assert draw["drawn"] == draw_order(draw["seed"], draw["tied"])
+    assert draw["counted_by"] == str(dept.users["coordinator"])
+
+
+def test_the_drawing_is_published_with_the_witness_and_the_winner_first(
+    dept, voters, committee_seats, client_for
+):
+    election = open_election(dept, seats_to_fill=1)
+    commitment = election.lots_commitment
+    page = client_for("coordinator").get(reverse("committee:election", args=[election.pk]))
+    assert len(commitment) == 64
+    ca, cb = standing(election, voters[:2])
+    with voting(election):
+        services.ballot_cast(actor=voters[2], election=election, choices=[ca.pk])
+        services.ballot_cast(actor=voters[3], election=election, choices=[cb.pk])
+    with closed(election):
+        services.election_count(
+            actor=dept.users["coordinator"],
+            election=election,
+            count_code=election.count_code,
+            witness="  Sam   Lee, committee member ",
+        )
+    election.refresh_from_db()
+    assert election.tie_draw["witness"] == "Sam Lee, committee member"
+    winner, loser = election.tie_draw["drawn"]
+    listed = [c.pk for c in selectors.candidates(election)]
+    assert listed.index(winner) < listed.index(loser)
+    page = client_for("coordinator").get(reverse("committee:election", args=[election.pk]))
+    html = page.content.decode()
+    assert election.tie_draw["seed"] in html and commitment in html
+    assert "witnessed by Sam Lee, committee member" in html
 
 
 @override_settings(COMMITTEE_TIE_RULE="vacant")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.committee import services
-from peersupport.notifications.messages import render_message
+from peersupport.notifications.messages import render_message, site_link
 from peersupport.notifications.models import Notification
 
 from .helpers import closed, count, open_election, standing, voting
@@ -16,6 +16,10 @@ pytestmark = pytest.mark.django_db
 
 def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%-d %B %Y, %H:%M")
+
+
+def _link(election) -> str:
+    return site_link("committee:election", election_id=election.pk)
 
 
 def _emails(**filters):
@@ -31,8 +35,8 @@ def test_opening_tells_every_supporter_in_the_words_of_the_template(dept, voters
     assert note.body == (
         "The peer supporters elect 2 members of the advisory committee. Stand or nominate a "
         f"colleague until {_when(election.nominations_close_at)}; voting runs from "
-        f"{_when(election.voting_open_at)} to {_when(election.voting_close_at)}. Sign in and "
-        "open Committee to take part."
+        f"{_when(election.voting_open_at)} to {_when(election.voting_close_at)}. Take part "
+        f"here:\n\n{_link(election)}"
     )
     subject, body = render_message(
         "committee/election_open",
@@ -40,6 +44,7 @@ def test_opening_tells_every_supporter_in_the_words_of_the_template(dept, voters
         nominations_close_at=election.nominations_close_at,
         voting_open_at=election.voting_open_at,
         voting_close_at=election.voting_close_at,
+        link=_link(election),
     )
     assert (subject, body) == (note.subject, note.body)
 
@@ -57,8 +62,8 @@ def test_a_nomination_names_nobody(dept, voters):
     note = _emails(user=nominee, key__startswith="committee-nomination:").get()
     assert note.subject == "You are nominated for the advisory committee"
     assert note.body == (
-        "A colleague has nominated you for an elected seat on the advisory committee. Sign in "
-        f"and open Committee to accept or decline before {_when(election.nominations_close_at)}."
+        "A colleague has nominated you for an elected seat on the advisory committee. Accept "
+        f"or decline before {_when(election.nominations_close_at)}:\n\n{_link(election)}"
     )
     assert str(voters[0]) not in note.body and voters[0].email not in note.body
 
@@ -74,8 +79,8 @@ def test_the_results_go_to_the_roll_and_say_nothing_of_them(dept, voters):
     for note in results:
         assert note.subject == "Advisory committee election: the results"
         assert note.body == (
-            "The results of the advisory committee election are published. Sign in and open "
-            "Committee to see them."
+            "The results of the advisory committee election are published. See them here:"
+            f"\n\n{_link(election)}"
         )
 
 
