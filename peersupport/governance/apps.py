@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class GovernanceConfig(AppConfig):
     name = "peersupport.governance"
     verbose_name = "Governance and policy"
+
+    def ready(self):
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import TICK_SECONDS, governance_tick
+
+        register_periodic(governance_tick, seconds=TICK_SECONDS)
