@@ -223,3 +223,9 @@ def test_only_policy_keepers_may_remind(personas, supporters):
     for who in ("supporter", "chief", "employee"):
         assert signed_in_client(personas[who]).post(REMIND).status_code == 403
     assert not Notification.objects.exists()
+
+
+def test_the_worker_keeps_the_governance_tick_going():
+    from peersupport.notifications.scheduling import periodic_tasks
+
+    assert governance_tick in [t for t, _ in periodic_tasks()]
