@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     POLICY_APPROVED = "policy.approved", "Policy version approved"
     POLICY_RETURNED = "policy.returned", "Policy version returned with comments"
     POLICY_ACKNOWLEDGED = "policy.acknowledged", "Policy version acknowledged"
+    POLICY_ACK_REMINDED = "policy.ack_reminded", "Supporters reminded to acknowledge the policy"
     POLICY_PDF = "policy.pdf", "Policy version printed as PDF"
     CATEGORY_CREATED = "policy.category_created", "Exception category added"
     CATEGORY_UPDATED = "policy.category_updated", "Exception category changed"

@@ -618,6 +618,39 @@ def elections_count_due(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
+def elections_voting_open(*, now: datetime.datetime | None = None) -> int:
+    """The worker's tick: once voting opens, tell every eligible voter who has not voted yet
+    (once each: the outbox key; a supporter who becomes eligible during the window is told at
+    the next tick). Nominations and results are announced by the services that make them;
+    voting opens by the clock, so the tick announces it. Returns how many were told."""
+    now = now or timezone.now()
+    voting = list(
+        Election.objects.filter(
+            status=Election.Status.OPEN, voting_open_at__lte=now, voting_close_at__gt=now
+        )
+    )
+    if not voting:
+        return 0
+    voters = selectors.electorate()
+    told = 0
+    for election in voting:
+        voted = selectors.voter_ids(election)
+        link = site_link("committee:election", election_id=election.pk)
+        for user in voters:
+            if user.pk in voted:
+                continue
+            notify_message(
+                key=f"committee-election:{election.pk}:voting:{user.pk}",
+                user=user,
+                message="committee/voting_open",
+                voting_close_at=election.voting_close_at,
+                link=link,
+            )
+            told += 1
+    return told
+
+
+@transaction.atomic
 def election_void(*, actor: User, election: Election, reason: str) -> Election:
     """Void an open or published election. Members it seated leave their seats (their role
     granted by the seat is revoked); its ballots stay, as secret as before. The coordinator

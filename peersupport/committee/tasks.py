@@ -1,17 +1,17 @@
 """The committee tick: every COMMITTEE_TICK_SECONDS, whether or not anyone is signed in, it tells
-the coordinator who opened an election whose voting has closed that it waits for the count
-code (the worker cannot count: it never has the code); it keeps its own chain going
-(peersupport/notifications/scheduling.py)."""
+every eligible voter that voting has opened, and the coordinator who opened an election whose
+voting has closed that it waits for the count code (the worker cannot count: it never has the
+code); it keeps its own chain going (peersupport/notifications/scheduling.py)."""
 
 from django.tasks import task
 
 from peersupport.notifications.scheduling import schedule_next
 
-from .services import elections_count_due
+from .services import elections_count_due, elections_voting_open
 
 
 @task()
 def committee_tick() -> dict:
 
     schedule_next(committee_tick)
-    return {"waiting_for_count": elections_count_due()}
+    return {"voters_told": elections_voting_open(), "waiting_for_count": elections_count_due()}

@@ -6,6 +6,12 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance and policy"
 
     def ready(self):
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import TICK_SECONDS, governance_tick
+
+        register_periodic(governance_tick, seconds=TICK_SECONDS)
+
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting
 

@@ -9,6 +9,8 @@ models and the tests (whose transactional flushes empty the tables) the real one
 
 import datetime
 
+from django.utils import timezone
+
 # Raising one of these shows the supporter the crisis lines at once.
 CRISIS_CATEGORIES = frozenset({"danger-to-self"})
 
@@ -154,6 +156,9 @@ def install_defaults(
             defaults["crisis_resources"] = code in CRISIS_CATEGORIES
         ExceptionCategory.objects.get_or_create(code=code, defaults=defaults)
     approved = {"status": "approved", "effective_date": today, "number": 1}
+    # Version 1 is in place before anyone serves: nobody is told of it (0007 adds the field).
+    if any(f.name == "supporters_told_at" for f in PolicyVersion._meta.fields):
+        approved["supporters_told_at"] = timezone.now()
     policy, _ = PolicyDocument.objects.get_or_create(
         kind="program_policy", defaults={"title": POLICY_TITLE}
     )

@@ -83,6 +83,10 @@ class PolicyVersion(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     chief_comment = models.TextField(blank=True)
+    # Program policy only: when the supporters were told it waits for their acknowledgement
+    # (once, when it is in force), and the day they were last reminded (once a day at most).
+    supporters_told_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["document", "-number"]

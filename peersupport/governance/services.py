@@ -15,12 +15,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.notifications.messages import notify_message, site_link
 
 from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, PolicyVersion
 from .rules import OPEN_STATES, TRANSITIONS
-from .selectors import active_exception_snapshot, current_version
+from .selectors import active_exception_snapshot, current_version, supporters_not_acknowledged
 
 S = PolicyVersion.Status
 
@@ -179,7 +181,107 @@ def policy_version_transition(
         target=version,
         details={"document": version.document.kind, "number": version.number},
     )
+    _tell_of_move(version, action=action, actor=actor, at=now)
+    if action == "approve":
+        policy_announce(version=version)
     return version
+
+
+def _tell(people, *, key: str, message: str, **context) -> int:
+    """Tell each of ``people`` once, with the template ``message``."""
+    told = set()
+    for person in people:
+        if person is None or person.pk in told:
+            continue
+        told.add(person.pk)
+        notify_message(key=f"{key}:{person.pk}", user=person, message=message, **context)
+    return len(told)
+
+
+def _tell_of_move(version: PolicyVersion, *, action: str, actor: User, at) -> None:
+    """Whoever must act next: a submitted version waits for every Chief; a returned or an
+    approved one goes back to whoever drafted and submitted it. Never to the one who moved it,
+    and never the text or the Chief's comments: the link shows them to those allowed."""
+    stamp = int(at.timestamp() * 1_000_000)  # a version may be submitted and returned often
+    key = f"governance:version:{version.pk}:{action}:{stamp}"
+    link = site_link("governance:version", version_id=version.pk)
+    authors = [p for p in (version.drafted_by, version.submitted_by) if p and p.pk != actor.pk]
+    if action == "submit":
+        _tell(
+            [chief for chief in role_holders(Role.CHIEF) if chief.pk != actor.pk],
+            key=key,
+            message="governance/submitted",
+            link=link,
+        )
+    elif action == "approve":
+        _tell(authors, key=key, message="governance/approved", link=link)
+    else:
+        _tell(authors, key=key, message="governance/returned", link=link)
+
+
+def policy_announce(*, version: PolicyVersion) -> int:
+    """Tell every supporter who has not acknowledged it that the program policy ``version``
+    waits for their acknowledgement, once, when it is in force (the day it is approved, or the
+    governance tick on its effective date). Returns how many were told."""
+    if version.document.kind != PolicyDocument.Kind.PROGRAM_POLICY:
+        return 0
+    version = _locked(version)
+    current = current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if version.supporters_told_at is not None or current is None or current.pk != version.pk:
+        return 0
+    version.supporters_told_at = timezone.now()
+    version.save(update_fields=["supporters_told_at"])
+    return _tell(
+        supporters_not_acknowledged(version),
+        key=f"governance:policy:{version.pk}:new",
+        message="governance/acknowledge",
+        link=site_link("governance:current"),
+    )
+
+
+@transaction.atomic
+def policies_announce() -> int:
+    """The governance tick: a program policy approved earlier with a later effective date is
+    announced on the day it takes effect."""
+    current = current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if current is None or current.supporters_told_at is not None:
+        return 0
+    return policy_announce(version=current)
+
+
+@transaction.atomic
+def policy_acknowledgements_remind(*, actor: User, version: PolicyVersion) -> int:
+    """Remind the supporters who have not acknowledged the program policy in force, at most
+    once a day per version. The audit event says how many, never who."""
+    if not actor.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
+        raise ValidationError("Only the coordinator or the BHS manager sends these reminders.")
+    version = _locked(version)
+    current = current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if current is None or current.pk != version.pk:
+        raise ValidationError("Only the program policy in force can be reminded of.")
+    today = timezone.localdate()
+    if version.reminded_on == today:
+        raise ValidationError(
+            "Those who have not acknowledged were already reminded today. You can remind them "
+            "again tomorrow."
+        )
+    if not supporters_not_acknowledged(version).exists():
+        raise ValidationError("Every supporter has acknowledged this version; nobody to remind.")
+    version.reminded_on = today
+    version.save(update_fields=["reminded_on"])
+    count = _tell(
+        supporters_not_acknowledged(version),
+        key=f"governance:policy:{version.pk}:remind:{today.isoformat()}",
+        message="governance/remind",
+        link=site_link("governance:current"),
+    )
+    record(
+        actor=actor,
+        action=AuditAction.POLICY_ACK_REMINDED,
+        target=version,
+        details={"number": version.number, "reminded": count},
+    )
+    return count
 
 
 def policy_version_submit(*, actor: User, version: PolicyVersion) -> PolicyVersion:

@@ -9,6 +9,11 @@ urlpatterns = [
     path("current/", views.current_policy, name="current"),
     path("acknowledge/", views.acknowledge, name="acknowledge"),
     path("acknowledgements/", views.acknowledgements, name="acknowledgements"),
+    path(
+        "acknowledgements/remind/",
+        views.acknowledgements_remind,
+        name="acknowledgements_remind",
+    ),
     path("notice.pdf", views.notice_pdf, name="notice_pdf"),
     # Before "<slug:kind>/new/", which would take "categories/new/" for a document kind.
     path("categories/", views.category_list, name="categories"),

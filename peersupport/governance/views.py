@@ -207,16 +207,41 @@ def acknowledge(request):
     )
 
 
-@roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
-@require_GET
-def acknowledgements(request):
+def _acknowledgements_page(request, *, errors=(), status=200):
     current = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
     context = {
         "current": current,
         "supporters": selectors.active_supporters(),
         "missing": selectors.supporters_not_acknowledged(current),
+        "reminded_today": current is not None and current.reminded_on == timezone.localdate(),
+        "errors": errors,
     }
-    return render(request, "governance/acknowledgements.html", context)
+    return render(request, "governance/acknowledgements.html", context, status=status)
+
+
+@roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+@require_GET
+def acknowledgements(request):
+    return _acknowledgements_page(request)
+
+
+@roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
+@require_POST
+def acknowledgements_remind(request):
+    """Remind the supporters who have not acknowledged the policy in force (once a day)."""
+    current = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    if current is None:
+        return _acknowledgements_page(
+            request, errors=["No program policy is in force: nobody to remind."], status=400
+        )
+    try:
+        count = services.policy_acknowledgements_remind(actor=request.user, version=current)
+    except ValidationError as exc:
+        return _acknowledgements_page(request, errors=exc.messages, status=400)
+    messages.success(
+        request, f"Reminded {count} supporter{'s' if count != 1 else ''} to acknowledge it."
+    )
+    return redirect("governance:acknowledgements")
 
 
 # --- PDFs -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
-from peersupport.notifications.messages import render_message, site_link
+from peersupport.notifications.messages import notify_message, render_message, site_link
 from peersupport.notifications.models import Channel
 from peersupport.notifications.services import notification_queue
 from peersupport.roster.rules import NOT_SERVING
@@ -173,6 +173,15 @@ def _offer_next(req: SupportRequest) -> Offer | None:
         target=req,
         details={"offer": offer.pk, "supporter_id": offer.supporter_id},
     )
+    # Whoever is offered it hears at once: that one waits and until when, never who asked,
+    # about what, or whether they were named.
+    notify_message(
+        key=f"support:offered:{offer.pk}:{offer.supporter_id}",
+        user=offer.supporter,
+        message="support/offered",
+        lapses_at=offer.offered_at + timedelta(minutes=settings.SUPPORT_OFFER_MINUTES),
+        link=site_link("support:inbox"),
+    )
     return offer
 
 
@@ -297,12 +306,20 @@ def request_withdraw(*, request: SupportRequest, by_requester: bool = True) -> S
     if not req.is_open:
         raise ValidationError("This request is already closed.")
     now = timezone.now()
-    req.offers.filter(answer=Offer.Answer.PENDING).update(
-        answer=Offer.Answer.WITHDRAWN, answered_at=now
-    )
+    pending = req.offers.filter(answer=Offer.Answer.PENDING)
+    told = [req.assigned_supporter_id, *pending.values_list("supporter_id", flat=True)]
+    pending.update(answer=Offer.Answer.WITHDRAWN, answered_at=now)
     req.status, req.closed_at = Status.WITHDRAWN, now
     req.save(update_fields=["status", "closed_at"])
     record(actor=None, action=AuditAction.REQUEST_WITHDRAWN, target=req)
+    # The supporter who held it, or had it on offer, stops waiting for it.
+    for supporter in User.objects.filter(pk__in=[pk for pk in told if pk]):
+        notify_message(
+            key=f"support:withdrawn:{req.pk}:{supporter.pk}",
+            user=supporter,
+            message="support/withdrawn",
+            link=site_link("support:inbox"),
+        )
     return req
 
 
@@ -345,7 +362,35 @@ def message_send(*, request: SupportRequest, sender: str, body: str, actor: User
         target=req,
         details={"sender": sender, "message": msg.pk},
     )
+    _tell_of_message(req, msg, actor=actor)
     return msg
+
+
+def _tell_of_message(req: SupportRequest, msg: Message, *, actor: User | None) -> None:
+    """One alert per message to the other side, never to whoever wrote it: the supporter
+    holding the request hears of the requester's message; a requester with an account hears
+    of the supporter's reply (one without an account has nowhere to be told, and checks back
+    with their codename). Neither alert says what was written."""
+    if msg.sender == Message.Sender.REQUESTER:
+        supporter = req.assigned_supporter
+        if supporter is None or (actor is not None and actor.pk == supporter.pk):
+            return  # offered, not held: the offer alert already says it waits
+        notify_message(
+            key=f"support:message:{msg.pk}:{supporter.pk}",
+            user=supporter,
+            message="support/new_message",
+            link=site_link("support:held", request_id=req.pk),
+        )
+        return
+    requester = User.objects.filter(pk=_requester_user_id(req)).first()
+    if requester is None or (actor is not None and actor.pk == requester.pk):
+        return
+    notify_message(
+        key=f"support:reply:{msg.pk}:{requester.pk}",
+        user=requester,
+        message="support/reply",
+        link=site_link("support:my_request", public_id=req.public_id),
+    )
 
 
 # --- Contacts, follow-ups, debriefs ---------------------------------------------------------
@@ -427,6 +472,16 @@ def debrief_request(*, actor: User) -> DebriefRequest:
         raise ValidationError("You already asked; the coordinator will be in touch.")
     debrief = DebriefRequest.objects.create(supporter=actor)
     record(actor=actor, action=AuditAction.DEBRIEF_REQUESTED, target=debrief)
+    # Every coordinator; the alert does not say which supporter asked (the overview does).
+    for coordinator in role_holders(Role.COORDINATOR):
+        if coordinator.pk == actor.pk:
+            continue
+        notify_message(
+            key=f"support:debrief:{debrief.pk}:{coordinator.pk}",
+            user=coordinator,
+            message="support/debrief_requested",
+            link=site_link("support:overview"),
+        )
     return debrief
 
 

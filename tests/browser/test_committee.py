@@ -141,7 +141,7 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     Election.objects.filter(pk=election.pk).update(
         voting_close_at=timezone.now() - timedelta(minutes=1)
     )
-    assert committee_tick.call() == {"waiting_for_count": 1}
+    assert committee_tick.call()["waiting_for_count"] == 1
     coord.goto(reverse("committee:election", args=[election.pk]))
     expect(coord.get_by_text("Voting has closed; the results are published once")).to_be_visible()
     assert_accessible(coord)

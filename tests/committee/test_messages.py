@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.committee import services
+from peersupport.committee.tasks import committee_tick
 from peersupport.notifications.messages import render_message, site_link
 from peersupport.notifications.models import Notification
 
@@ -95,3 +96,42 @@ def test_the_opener_is_told_when_the_count_waits_for_the_code(dept, voters):
     assert reverse("committee:count", args=[election.pk]) in note.body
     # The code itself is in no message.
     assert election.count_code not in note.body
+
+
+def _voting_alerts():
+    return Notification.objects.filter(key__contains=":voting:")
+
+
+def test_voting_opening_tells_every_eligible_voter_once_and_nobody_else(dept, voters, settings):
+    election = open_election(dept, seats_to_fill=1)
+    (candidate,) = standing(election, voters[:1])
+    # Nominations are open: voting is not, and nobody is told of it yet.
+    assert services.elections_voting_open() == 0
+    assert not _voting_alerts().exists()
+    with voting(election):
+        assert committee_tick.call()["voters_told"] == len(voters)
+        # The next tick tells nobody again.
+        services.elections_voting_open()
+    alerts = _voting_alerts()
+    assert sorted((n.user_id, n.channel) for n in alerts) == sorted((v.pk, "email") for v in voters)
+    note = alerts.first()
+    assert note.subject == "Advisory committee election: voting is open"
+    assert f"Voting is open until {_when(election.voting_close_at)}." in note.body
+    link = f"{settings.SITE_URL}{reverse('committee:election', args=[election.pk])}"
+    assert link in note.body
+    assert candidate.user.email not in note.body and str(candidate.user) not in note.body
+    # The coordinator, who does not vote, and anyone else are not told.
+    everyone = {v.pk for v in voters}
+    assert set(alerts.values_list("user_id", flat=True)) == everyone
+    assert dept.users["coordinator"].pk not in everyone
+
+
+def test_a_voter_who_has_voted_is_not_told_and_a_closed_election_tells_nobody(dept, voters):
+    election = open_election(dept, seats_to_fill=1)
+    (candidate,) = standing(election, voters[:1])
+    with voting(election):
+        services.ballot_cast(actor=voters[1], election=election, choices=[candidate.pk])
+        assert services.elections_voting_open() == len(voters) - 1
+    assert not _voting_alerts().filter(user=voters[1]).exists()
+    with closed(election):
+        assert services.elections_voting_open() == 0

@@ -45,6 +45,7 @@ MATRIX = {
     "governance:return": {"POST": _CHIEF},
     "governance:acknowledge": {"POST": frozenset({Role.PEER_SUPPORTER})},
     "governance:acknowledgements": {"GET": frozenset({Role.COORDINATOR, Role.BHS_MANAGER})},
+    "governance:acknowledgements_remind": {"POST": frozenset({Role.COORDINATOR, Role.BHS_MANAGER})},
     "governance:version_pdf": {"GET": _READERS_AND_SUPPORTERS},
     "governance:notice_pdf": {"GET": frozenset({PUBLIC})},
     "governance:categories": {"GET": _READERS},
