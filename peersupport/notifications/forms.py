@@ -46,6 +46,8 @@ class AlertSettingsForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
             self.initial[name] = [c for c in channels if c in setting.channels]
+        # As the page shows them: each kind, then the quiet hours.
+        self.order_fields([*(field_name(k.name) for k in self.kinds), "quiet_start"])
 
     def kind_fields(self):
         return [self[field_name(k.name)] for k in self.kinds]
