@@ -102,7 +102,8 @@ def notification_queue(
             "topic": topic,
             "kind": kind,
             "urgent": urgent,
-            "link": link,
+            # An address too long to keep is left out: the gathered message links home instead.
+            "link": link if len(link) <= Notification._meta.get_field("link").max_length else "",
             "next_attempt_at": send_at,
             "created_at": now,
             "status": Status.PENDING if usable and wanted else Status.SKIPPED,
