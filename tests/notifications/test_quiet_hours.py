@@ -142,3 +142,22 @@ def test_outside_quiet_hours_nothing_waits():
     with time_machine.travel(at(2026, 6, 10, 12), tick=False):
         (row,) = _tell(person)
         assert row.next_attempt_at == timezone.now()
+
+
+@pytest.mark.django_db
+def test_what_came_in_the_night_goes_as_one_message_when_quiet_hours_end(settings):
+    settings.NOTIFY_COALESCE_SECONDS = 60
+    sleeper = UserFactory()
+    QuietHoursFactory(user=sleeper)
+    with time_machine.travel(at(2026, 12, 31, 22, 5), tick=False) as clock:
+        _tell(sleeper, key="a")
+        clock.move_to(at(2027, 1, 1, 3, 0))
+        _tell(sleeper, key="b")
+        clock.move_to(at(2027, 1, 1, 6, 59, 59))
+        _tell(sleeper, key="c")
+        assert deliver_due() == {}
+        clock.move_to(at(2027, 1, 1, 7))
+        assert deliver_due() == {"sent": 1}
+    (message,) = mail.outbox
+    assert message.subject == "[Peer Support] 3 things wait for you in Peer Support"
+    assert message.body == f"Sign in to see them:\n{LINK}"
