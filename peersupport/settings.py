@@ -682,6 +682,10 @@ if PRODUCTION and SMS_WEBHOOK_URL and len(SMS_WEBHOOK_SECRET) < 16:
 NOTIFY_RETRY_MAX_SECONDS = env_int("NOTIFY_RETRY_MAX_SECONDS", 900, minimum=1)
 # How long a worker may hold a notification it is sending before the sweeper takes it back.
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120, minimum=1)
+# How long a non-urgent alert waits so that others to the same person can go with it as one
+# message ("3 things wait for you"; docs/operations.md, "Alerts"). Urgent kinds (escalations)
+# never wait. The tests use 0: each sends at once unless a test sets a hold.
+NOTIFY_COALESCE_SECONDS = env_int("NOTIFY_COALESCE_SECONDS", 0 if TESTING else 60, minimum=0)
 
 # Escalations of confidentiality exceptions (docs/operations.md, "Escalations").
 ESCALATION_RENOTIFY_MINUTES = env_int("ESCALATION_RENOTIFY_MINUTES", 5, minimum=1)

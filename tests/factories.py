@@ -7,6 +7,7 @@ exception: there is no RoleGrant factory, a role is given with ``grant()`` as be
 Encrypted fields are given plain values, as the models expect.
 """
 
+import datetime
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from peersupport.accounts.models import Employee, FamilyMember, Language, RoleGr
 from peersupport.committee.models import Candidate, CommitteeSeat, Election, Membership
 from peersupport.governance.models import ExceptionCategory
 from peersupport.governance.notice import current_notice
+from peersupport.notifications.models import AlertPreference, QuietHours
 from peersupport.outreach.models import EventType, GroupSession, Outreach, PlanStep
 from peersupport.resources.models import Resource
 from peersupport.roster.models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
@@ -561,3 +563,27 @@ class GroupSessionFactory(factory.django.DjangoModelFactory):
     place = "HQ room 4"
     facilitator = "Clinician on call"
     created_by = factory.SelfAttribute("outreach.opened_by")
+
+
+class AlertPreferenceFactory(factory.django.DjangoModelFactory):
+    """One person's channels for one kind: e-mail only, unless told."""
+
+    class Meta:
+        model = AlertPreference
+
+    user = factory.SubFactory(UserFactory)
+    kind = "training/session_soon"
+    email = True
+    sms = False
+    push = False
+
+
+class QuietHoursFactory(factory.django.DjangoModelFactory):
+    """22:00 to 07:00, across midnight."""
+
+    class Meta:
+        model = QuietHours
+
+    user = factory.SubFactory(UserFactory)
+    start = datetime.time(22, 0)
+    end = datetime.time(7, 0)

@@ -62,6 +62,9 @@ FACTORIES = [
     f.PlanStepFactory,
     f.OutreachFactory,
     f.GroupSessionFactory,
+    # notifications
+    f.AlertPreferenceFactory,
+    f.QuietHoursFactory,
 ]
 
 

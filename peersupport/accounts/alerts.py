@@ -9,6 +9,28 @@ are sent inside the caller's transaction, and carry ids and kinds only.
 
 from django.dispatch import Signal
 
+# The alerts the layers above send about accounts (peersupport/notifications/kinds.py). A
+# security change is urgent: if it was not the account's holder, it is a takeover, and someone
+# must act within the hour; so one channel always stays on.
+KINDS = {
+    "accounts/your_account_changed": {
+        "label": "A security change on your own account (role, second factor, password, e-mail)",
+        "urgent": True,
+        "roles": ["peer_supporter", "bhs_manager", "advocacy_supervisor", "coordinator", "chief"],
+    },
+    "accounts/account_changed": {
+        "label": "A security change on an account that reads confidential data",
+        "urgent": True,
+        "roles": ["bhs_manager"],
+    },
+    "accounts/grant_waiting": {
+        # Waits days for a second person (RoleGrantRequest.PENDING_DAYS), not minutes.
+        "label": "A role grant awaits your approval",
+        "urgent": False,
+        "roles": ["bhs_manager", "chief"],
+    },
+}
+
 # sender=User; user=the guarded account, change=one of CHANGES, ref=a value that makes the
 # alert unique (a grant id, a timestamp), old_email=the address before an e-mail change.
 account_changed = Signal()

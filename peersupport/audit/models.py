@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     EMPLOYEE_CREATED = "employee.created", "Employee record created"
     EMPLOYEE_UPDATED = "employee.updated", "Employee record updated"
     PROFILE_UPDATED = "profile.updated", "Profile updated"
+    ALERT_SETTINGS_CHANGED = "alerts.settings_changed", "Alert settings changed"
     DEMO_LOADED = "demo.loaded", "Demo department loaded"
     RESOURCE_CREATED = "resource.created", "Resource added to the directory"
     RESOURCE_UPDATED = "resource.updated", "Resource updated"

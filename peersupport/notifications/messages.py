@@ -40,14 +40,17 @@ def site_link(name: str, **kwargs) -> str:
 def notify_message(
     *, key: str, user, message: str, topic: str = "", phone: str = "", **context
 ) -> list[Notification]:
-    """``notify`` with the subject and body of the template ``message``; ``topic`` defaults to
-    the template's folder."""
+    """``notify`` with the subject and body of the template ``message``, which is also the
+    alert's kind (kinds.py); ``topic`` defaults to the template's folder. The context's
+    ``link`` is kept with the row, for a message that gathers several."""
     subject, body = render_message(message, **context)
     return notify(
         key=key,
         user=user,
         subject=subject,
         body=body,
+        kind=message,
         topic=topic or message.split("/", 1)[0],
         phone=phone,
+        link=str(context.get("link", "")),
     )

@@ -38,17 +38,81 @@ class Notification(models.Model):
     body = models.TextField()
     # What it is about, e.g. "escalation:12", so a page can show how its alerts went.
     topic = models.CharField(max_length=64, blank=True, db_index=True)
+    # The kind (its template's name, kinds.py); "" for a message sent outside the kinds.
+    kind = models.CharField(max_length=64, blank=True)
+    # Urgent rows go alone and at once; the others may be gathered into one (services.deliver).
+    urgent = models.BooleanField(default=False)
+    # Where the message points, for a gathered message that lists what waits.
+    link = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Which claim holds it: the rows one delivery claimed together share it.
+    lease_token = models.CharField(max_length=32, blank=True, db_index=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["user", "channel", "status"]),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} to user {self.user_id}: {self.status}"
+
+
+# The channels a person chooses between for each kind. E-mail always reaches them; a text
+# message goes only where the alert has a phone number (the on-duty roster's); push goes to the
+# devices they registered. A person with no preference row has every channel on.
+PREFERENCE_CHANNELS = ("email", "sms", "push")
+
+
+class AlertPreference(models.Model):
+    """Which channels one person wants one kind of alert on. No row: every channel on."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preferences"
+    )
+    kind = models.CharField(max_length=64)
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=True)
+    push = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_alert_preference_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for user {self.user_id}"
+
+    def channels(self) -> set[str]:
+        return {c for c in PREFERENCE_CHANNELS if getattr(self, c)}
+
+
+class QuietHours(models.Model):
+    """Hours (local time, settings.TIME_ZONE) in which one person's non-urgent alerts wait.
+    ``start`` after ``end`` crosses midnight (22:00 to 07:00). No row: no quiet hours."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    start = models.TimeField()
+    end = models.TimeField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "quiet hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(start=models.F("end")), name="quiet_hours_not_empty"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.start:%H:%M} to {self.end:%H:%M} for user {self.user_id}"

@@ -1,4 +1,4 @@
-"""Writes to the outbox and its delivery.
+"""Writes to the outbox and its delivery; a person's alert settings.
 
 ``notification_queue`` is called inside the transaction of the change being announced; it
 writes the row and enqueues its delivery task in that same transaction (the django-tasks-db
@@ -6,17 +6,38 @@ queue is a table of the same database), so either both commit or neither does. `
 claims a row with a lease before sending, so two workers never send it at once, and marks it
 sent after; a failure is retried with exponential backoff, for ever. ``sweep`` takes back rows
 whose worker died holding the lease, and re-enqueues due rows whose task was lost.
+
+``notify`` applies the person's choices (docs/operations.md, "Alerts"): the channels they want
+for the alert's kind, their quiet hours, and a short hold (NOTIFY_COALESCE_SECONDS) that lets a
+burst of non-urgent alerts gather. Urgent kinds go at once, alone, on at least one channel.
+
+Gathering keeps the guarantees: ``deliver`` claims, under one lease token, every due non-urgent
+row of the same person, channel and address, sends them as one message and marks exactly the
+rows it claimed. A row is claimed by one delivery at a time (the claim is an UPDATE ... WHERE
+status='pending'), so nothing goes twice at once; a failure or a dead worker puts every claimed
+row back, so nothing is lost; the same set of rows gives the same Message-ID, so the receiver
+sees a repeat after a crash as the same message.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Min
 from django.utils import timezone
 
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+
+from . import kinds, rules, selectors
 from .channels import SENDERS, is_configured
-from .models import Channel, Notification
+from .models import PREFERENCE_CHANNELS, AlertPreference, Channel, Notification, QuietHours
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +55,42 @@ def _enqueue(notification_id: int, *, run_after=None) -> None:
 
 
 def notification_queue(
-    *, key: str, user, channel: str, subject: str, body: str, topic: str = "", address: str = ""
+    *,
+    key: str,
+    user,
+    channel: str,
+    subject: str,
+    body: str,
+    topic: str = "",
+    address: str = "",
+    kind: str = "",
+    urgent: bool = False,
+    link: str = "",
+    send_at: datetime | None = None,
+    gather: bool = False,
+    wanted: bool = True,
 ) -> Notification:
-    """One message to one person on one channel, once per ``key`` however often it is asked."""
+    """One message to one person on one channel, once per ``key`` however often it is asked.
+
+    ``send_at``: not before then (quiet hours, the gathering hold); ``gather``: go with an
+    earlier-held message to the same person and address when that one goes before ``send_at``.
+    ``wanted=False`` (the person switched the channel off) records the row as skipped."""
     if channel == Channel.EMAIL:
         address = address or user.email
     usable = bool(address) and is_configured(channel) and user.is_active
+    now = timezone.now()
+    send_at = send_at or now
+    if usable and wanted and gather and send_at > now:
+        held = Notification.objects.filter(
+            user=user,
+            channel=channel,
+            address=address,
+            status=Status.PENDING,
+            urgent=False,
+            next_attempt_at__gt=now,
+            next_attempt_at__lt=send_at,
+        ).aggregate(first=Min("next_attempt_at"))["first"]
+        send_at = held or send_at
     notification, created = Notification.objects.get_or_create(
         key=key,
         defaults={
@@ -49,40 +100,124 @@ def notification_queue(
             "subject": subject,
             "body": body,
             "topic": topic,
-            "status": Status.PENDING if usable else Status.SKIPPED,
+            "kind": kind,
+            "urgent": urgent,
+            # An address too long to keep is left out: the gathered message links home instead.
+            "link": link if len(link) <= Notification._meta.get_field("link").max_length else "",
+            "next_attempt_at": send_at,
+            "created_at": now,
+            "status": Status.PENDING if usable and wanted else Status.SKIPPED,
         },
     )
-    if created and usable:
-        _enqueue(notification.pk)
+    if created and notification.status == Status.PENDING:
+        _enqueue(notification.pk, run_after=send_at if send_at > now else None)
     return notification
 
 
-def notify(
-    *, key: str, user, subject: str, body: str, topic: str = "", phone: str = ""
-) -> list[Notification]:
-    """Every configured channel for ``user``: e-mail always, a text message when there is a
-    phone number and an SMS gateway."""
-    sent = [
+# --- The channels a notification fans out to ------------------------------------------------
+# Each channel says whether an alert can reach the person on it, and queues its rows. Push adds
+# itself here (one row per device) and to channels.SENDERS; notify() needs no other change.
+
+
+@dataclass(frozen=True)
+class FanOut:
+    reaches: Callable[..., bool]  # (user, phone) -> can this channel reach them?
+    queue: Callable[..., list[Notification]]
+
+
+def _email_reaches(user, phone: str) -> bool:
+    return True  # a missing address is recorded as skipped by notification_queue
+
+
+def _email_queue(*, key: str, user, subject: str, body: str, phone: str, **common):
+    return [
         notification_queue(
             key=f"{key}:email",
             user=user,
             channel=Channel.EMAIL,
             subject=subject,
             body=body,
-            topic=topic,
+            **common,
         )
     ]
-    if phone and is_configured(Channel.SMS):
-        sent.append(
-            notification_queue(
-                key=f"{key}:sms",
-                user=user,
-                channel=Channel.SMS,
-                subject=subject,
-                body=f"{subject}. {body}",
-                topic=topic,
-                address=phone,
-            )
+
+
+def _sms_reaches(user, phone: str) -> bool:
+    return bool(phone) and is_configured(Channel.SMS)
+
+
+def _sms_queue(*, key: str, user, subject: str, body: str, phone: str, **common):
+    return [
+        notification_queue(
+            key=f"{key}:sms",
+            user=user,
+            channel=Channel.SMS,
+            subject=subject,
+            body=f"{subject}. {body}",
+            address=phone,
+            **common,
+        )
+    ]
+
+
+FAN_OUTS: dict[str, FanOut] = {
+    Channel.EMAIL: FanOut(reaches=_email_reaches, queue=_email_queue),
+    Channel.SMS: FanOut(reaches=_sms_reaches, queue=_sms_queue),
+}
+
+
+def _send_at(*, user, kind: kinds.Kind | None, now: datetime) -> tuple[datetime, bool]:
+    """When an alert of ``kind`` to ``user`` may go, and whether it may gather with others:
+    urgent (or undeclared) kinds at once; the rest at the end of the person's quiet hours,
+    else after the gathering hold."""
+    if kind is None or kind.urgent:
+        return now, False
+    quiet = selectors.quiet_hours_of(user)
+    if quiet is not None:
+        until = rules.quiet_until(now, quiet.start, quiet.end, ZoneInfo(settings.TIME_ZONE))
+        if until is not None:
+            return until, False
+    return now + timedelta(seconds=settings.NOTIFY_COALESCE_SECONDS), True
+
+
+def notify(
+    *,
+    key: str,
+    user,
+    subject: str,
+    body: str,
+    kind: str = "",
+    topic: str = "",
+    phone: str = "",
+    link: str = "",
+) -> list[Notification]:
+    """The alert ``kind`` (a template name, kinds.py) to ``user`` on the channels they chose
+    among those that reach them: e-mail always reaches; a text message when there is a phone
+    number and an SMS gateway. A channel they switched off is recorded as skipped. An urgent
+    kind always goes on one channel at least (e-mail when every chosen one is out of reach)."""
+    declared = kinds.kind(kind)
+    reachable = [c for c, fan_out in FAN_OUTS.items() if fan_out.reaches(user, phone)]
+    chosen = selectors.channels_for(user, kind) if declared else set(reachable)
+    on = chosen & set(reachable)
+    if declared and declared.urgent and not on:
+        on = {Channel.EMAIL}  # never nowhere: the choice was made for channels out of reach
+    now = timezone.now()
+    send_at, gather = _send_at(user=user, kind=declared, now=now)
+    sent = []
+    for channel in reachable:
+        sent += FAN_OUTS[channel].queue(
+            key=key,
+            user=user,
+            subject=subject,
+            body=body,
+            phone=phone,
+            topic=topic,
+            kind=kind,
+            urgent=bool(declared and declared.urgent),
+            link=link,
+            send_at=send_at,
+            gather=gather,
+            wanted=channel in on,
         )
     return sent
 
@@ -93,38 +228,74 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def deliver(notification_id: int, *, now=None) -> str:
-    """Send one notification if it is due and nobody else holds it. Returns what happened."""
+    """Send one notification if it is due and nobody else holds it, together with every other
+    due non-urgent one to the same person and address on that channel (one message for all).
+    Returns what happened."""
     now = now or timezone.now()
-    lease = now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
-    claimed = Notification.objects.filter(
-        pk=notification_id, status=Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Status.SENDING, lease_until=lease, attempts=F("attempts") + 1)
-    if not claimed:
+    token = uuid4().hex
+    claim = {
+        "status": Status.SENDING,
+        "lease_until": now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS),
+        "attempts": F("attempts") + 1,
+        "lease_token": token,
+    }
+    due = Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+    if not due.filter(pk=notification_id).update(**claim):
         return "not due"
-    notification = Notification.objects.get(pk=notification_id)
+    first = Notification.objects.get(pk=notification_id)
+    if not first.urgent:
+        due.filter(
+            user_id=first.user_id, channel=first.channel, address=first.address, urgent=False
+        ).update(**claim)
+    batch = list(Notification.objects.filter(lease_token=token, status=Status.SENDING))
+    message = first if len(batch) <= 1 else _gathered(batch)
     try:
-        SENDERS[notification.channel](notification)
+        SENDERS[first.channel](message)
     except Exception as exc:  # noqa: BLE001 (any failure of the channel is retried)
-        retry_at = timezone.now() + retry_delay(notification.attempts)
-        Notification.objects.filter(pk=notification_id, status=Status.SENDING).update(
+        attempts = max(n.attempts for n in batch) if batch else first.attempts
+        retry_at = timezone.now() + retry_delay(attempts)
+        Notification.objects.filter(lease_token=token, status=Status.SENDING).update(
             status=Status.PENDING,
             lease_until=None,
             next_attempt_at=retry_at,
             last_error=f"{type(exc).__name__}: {exc}"[:300],
         )
         logger.warning(
-            "notification %s (%s) failed, attempt %s; retrying at %s",
+            "notification %s (%s, %s together) failed, attempt %s; retrying at %s",
             notification_id,
-            notification.channel,
-            notification.attempts,
+            first.channel,
+            len(batch),
+            attempts,
             retry_at.isoformat(),
         )
         _enqueue(notification_id, run_after=retry_at)
         return "retry"
-    Notification.objects.filter(pk=notification_id).update(
+    # Exactly the rows this delivery claimed (a row the sweeper took back and another worker
+    # claimed since carries that worker's token, and is its to mark).
+    Notification.objects.filter(lease_token=token).update(
         status=Status.SENT, sent_at=timezone.now(), lease_until=None, last_error=""
     )
     return "sent"
+
+
+def _gathered(batch: list[Notification]) -> Notification:
+    """One message (unsaved) for several: what waits, with the links. Its key, and so its
+    Message-ID and Idempotency-Key, is a digest of the rows' keys: the same set gives the same
+    message on every attempt."""
+    from .gathering import gathered_key, gathered_words
+
+    first = batch[0]
+    subject, body = gathered_words(batch)
+    if first.channel == Channel.SMS:
+        body = f"{subject}. {body}"
+    return Notification(
+        key=gathered_key(batch),
+        user_id=first.user_id,
+        channel=first.channel,
+        address=first.address,
+        subject=subject,
+        body=body,
+    )
 
 
 def sweep(*, now=None) -> dict[str, int]:
@@ -152,11 +323,93 @@ def sweep(*, now=None) -> dict[str, int]:
 
 def deliver_due(*, now=None) -> dict[str, int]:
     """Deliver every due notification here and now, without the worker (``manage.py
-    deliver_notifications``; tests)."""
+    deliver_notifications``; tests). A row gathered into an earlier one's message is not
+    counted again."""
     now = now or timezone.now()
     outcome: dict[str, int] = {}
     due = Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
     for pk in list(due.values_list("pk", flat=True)):
+        if not due.filter(pk=pk).exists():
+            continue  # sent with an earlier one
         result = deliver(pk, now=now)
         outcome[result] = outcome.get(result, 0) + 1
     return outcome
+
+
+# --- A person's alert settings ---------------------------------------------------------------
+
+
+def choosable_channels() -> list[str]:
+    """The channels a person chooses between: those that can send (FAN_OUTS), in order."""
+    return [c for c in PREFERENCE_CHANNELS if c in FAN_OUTS]
+
+
+@transaction.atomic
+def alert_settings_save(
+    *, actor, choices: dict[str, set[str]], quiet_start=None, quiet_end=None
+) -> int:
+    """``actor``'s own alert settings: for each kind in ``choices`` the channels they want (of
+    ``choosable_channels()``; a channel not offered keeps its value), and their quiet hours
+    (both times, or neither for none). Kinds at the default (every channel) keep no row.
+    Returns how many kinds changed. Audited without content: counts only."""
+    offered = choosable_channels()
+    known = {k.name: k for k in kinds.kinds_for(actor.roles)}
+    errors: dict[str, list[str]] = {}
+    for name, wanted in choices.items():
+        if name not in known:
+            raise ValidationError("That kind of alert is not one of yours.")
+        if not set(wanted) <= set(offered):
+            raise ValidationError("That channel is not offered.")
+        if known[name].urgent and not wanted:
+            errors.setdefault(name, []).append(
+                f"“{known[name].label}” is urgent: keep at least one channel on."
+            )
+    if (quiet_start is None) != (quiet_end is None):
+        errors.setdefault("quiet_end", []).append(
+            "Give both the start and the end of your quiet hours, or neither."
+        )
+    elif quiet_start is not None and quiet_start == quiet_end:
+        errors.setdefault("quiet_end", []).append(
+            "Quiet hours need an end different from their start."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    current = {p.kind: p for p in AlertPreference.objects.select_for_update().filter(user=actor)}
+    changed = 0
+    for name, wanted in choices.items():
+        row = current.get(name)
+        before = row.channels() if row else set(PREFERENCE_CHANNELS)
+        after = (before - set(offered)) | set(wanted)
+        if after == before:
+            continue
+        changed += 1
+        if after == set(PREFERENCE_CHANNELS):
+            row.delete()
+            continue
+        row = row or AlertPreference(user=actor, kind=name)
+        for channel in PREFERENCE_CHANNELS:
+            setattr(row, channel, channel in after)
+        row.updated_at = timezone.now()
+        row.save()
+
+    quiet = QuietHours.objects.select_for_update().filter(user=actor).first()
+    quiet_changed = False
+    if quiet_start is None:
+        if quiet is not None:
+            quiet.delete()
+            quiet_changed = True
+    elif quiet is None or (quiet.start, quiet.end) != (quiet_start, quiet_end):
+        quiet = quiet or QuietHours(user=actor)
+        quiet.start, quiet.end, quiet.updated_at = quiet_start, quiet_end, timezone.now()
+        quiet.save()
+        quiet_changed = True
+
+    if changed or quiet_changed:
+        record(
+            actor=actor,
+            action=AuditAction.ALERT_SETTINGS_CHANGED,
+            target=actor,
+            details={"kinds_changed": changed, "quiet_hours_changed": quiet_changed},
+        )
+    return changed

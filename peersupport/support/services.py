@@ -20,9 +20,7 @@ from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
-from peersupport.notifications.messages import notify_message, render_message, site_link
-from peersupport.notifications.models import Channel
-from peersupport.notifications.services import notification_queue
+from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.rules import NOT_SERVING
 from peersupport.roster.selectors import matching_supporters, serves
 
@@ -562,10 +560,10 @@ def purge_others() -> dict[str, int]:
 
 @transaction.atomic
 def followups_remind(*, today: date | None = None) -> int:
-    """Tell each supporter once, by e-mail through the outbox, about follow-ups that are due.
-    The message says only that something is due and where to look: no name, no request, no
-    detail. The follow-ups are marked reminded in the transaction that queues the message, so
-    it goes out once (the outbox retries until it does)."""
+    """Tell each supporter once, through the outbox on the channels they chose, about
+    follow-ups that are due. The message says only that something is due and where to look:
+    no name, no request, no detail. The follow-ups are marked reminded in the transaction that
+    queues the message, so it goes out once (the outbox retries until it does)."""
 
     today = today or timezone.localdate()
     due = (
@@ -580,14 +578,13 @@ def followups_remind(*, today: date | None = None) -> int:
     inbox = site_link("support:inbox")
     for followups in by_supporter.values():
         supporter = followups[0].supporter
-        subject, body = render_message("support/followups_due", n=len(followups), link=inbox)
-        notification_queue(
+        notify_message(
             key=f"followups:{supporter.pk}:{followups[0].pk}:{today.isoformat()}",
             user=supporter,
-            channel=Channel.EMAIL,
-            subject=subject,
-            body=body,
+            message="support/followups_due",
             topic="followups",
+            n=len(followups),
+            link=inbox,
         )
         FollowUp.objects.filter(pk__in=[f.pk for f in followups]).update(reminded_at=timezone.now())
     return len(by_supporter)
@@ -595,8 +592,9 @@ def followups_remind(*, today: date | None = None) -> int:
 
 @transaction.atomic
 def waiting_tell_coordinators(*, now=None) -> int:
-    """Tell every coordinator, by e-mail through the outbox, about requests raised as waiting,
-    once per request. The message says how many and how long, never who or what."""
+    """Tell every coordinator, through the outbox on the channels they chose, about requests
+    raised as waiting, once per request. The message says how many and how long, never who
+    or what."""
 
     now = now or timezone.now()
     raised = list(
@@ -611,21 +609,16 @@ def waiting_tell_coordinators(*, now=None) -> int:
     if not raised:
         return 0
     longest = max(int((now - created).total_seconds() // 60) for _, created in raised)
-    subject, body = render_message(
-        "support/requests_waiting",
-        n=len(raised),
-        minutes=longest,
-        link=site_link("support:overview"),
-    )
     batch = hashlib.sha256(",".join(str(pk) for pk, _ in sorted(raised)).encode()).hexdigest()[:16]
     for coordinator in role_holders(Role.COORDINATOR):
-        notification_queue(
+        notify_message(
             key=f"waiting:{batch}:{coordinator.pk}",
             user=coordinator,
-            channel=Channel.EMAIL,
-            subject=subject,
-            body=body,
+            message="support/requests_waiting",
             topic="waiting",
+            n=len(raised),
+            minutes=longest,
+            link=site_link("support:overview"),
         )
     SupportRequest.objects.filter(pk__in=[pk for pk, _ in raised]).update(coordinators_told_at=now)
     return len(raised)

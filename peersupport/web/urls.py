@@ -3,13 +3,14 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import audit_log, people, views
+from . import alert_settings, audit_log, people, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("alerts/", alert_settings.alert_settings, name="alert_settings"),
 ]
 
 accounts_patterns = (
