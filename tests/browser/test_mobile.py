@@ -1,12 +1,15 @@
-"""On a small phone screen nothing scrolls sideways."""
+"""On a small phone screen (320 px) nothing scrolls sideways, the header is one compact line
+and the menu folds behind a button."""
 
 import pytest
 from playwright.sync_api import expect
 
+from peersupport.web.navigation import nav_links
+
 from .axe import assert_accessible
 from .conftest import open_page
 
-PHONE = {"width": 375, "height": 667}
+PHONE = {"width": 320, "height": 640}
 WIDTHS = """() => ({
   scroll: document.documentElement.scrollWidth,
   client: document.documentElement.clientWidth,
@@ -24,18 +27,44 @@ def assert_fits(page) -> None:
     assert widths["scroll"] <= widths["client"], (page.url, widths)
 
 
-# The system administrator has the longest navigation and the widest table (roles).
-@pytest.mark.parametrize("name", ["sysadmin", "supporter"])
-def test_pages_fit_a_phone_screen(phone, sign_in, name):
+def test_the_menu_folds_behind_a_button_on_a_phone(phone, sign_in):
+    page = open_page(phone)
+    sign_in("bhs_manager", into=phone)
+    page.goto("/")
+    nav = page.get_by_role("navigation", name="Main")
+    menu = page.get_by_role("button", name="Menu")
+    expect(nav).to_be_hidden()
+    # The header is one line: the page's heading is on the first screen, high up.
+    assert page.get_by_role("heading", level=1).bounding_box()["y"] < 160
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(nav).to_be_visible()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    assert_fits(page)
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    expect(nav).to_be_hidden()
+    assert page.evaluate("() => document.activeElement.dataset.menuButton !== undefined")
+    # From the keyboard alone: the button opens it, the links are reached, Enter follows one.
+    menu.focus()
+    page.keyboard.press("Enter")
+    expect(nav).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Home"
+
+
+@pytest.mark.parametrize("name", ["sysadmin", "supporter", "coordinator", "bhs_manager", "chief"])
+def test_every_page_of_the_navigation_fits_a_phone(phone, sign_in, personas, name):
     page = open_page(phone)
     page.goto("/accounts/login/")
     assert_fits(page)
     assert_accessible(page)
 
-    sign_in(name, into=phone)
-    paths = ["/", "/profile/", "/accounts/2fa/"] + (["/roles/"] if name == "sysadmin" else [])
-    for path in paths:
+    user = sign_in(name, into=phone)
+    paths = ["/"] + [link.url for link in nav_links(personas[name])]
+    for path in dict.fromkeys(paths):
         page.goto(path)
-        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+        expect(page.get_by_role("button", name="Menu")).to_be_visible()
         assert_fits(page)
         assert_accessible(page)
+    assert user.email
