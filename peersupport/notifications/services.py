@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from .channels import SENDERS, is_configured
+from .channels import SENDERS, Undeliverable, is_configured
 from .models import Channel, Notification
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def notify(
     *, key: str, user, subject: str, body: str, topic: str = "", phone: str = ""
 ) -> list[Notification]:
     """Every configured channel for ``user``: e-mail always, a text message when there is a
-    phone number and an SMS gateway."""
+    phone number and an SMS gateway, a push to each device they added (push.py)."""
     sent = [
         notification_queue(
             key=f"{key}:email",
@@ -84,6 +84,9 @@ def notify(
                 address=phone,
             )
         )
+    from .push import push_queue  # push.py builds on this module
+
+    sent += push_queue(key=key, user=user, body=body, topic=topic)
     return sent
 
 
@@ -104,6 +107,12 @@ def deliver(notification_id: int, *, now=None) -> str:
     notification = Notification.objects.get(pk=notification_id)
     try:
         SENDERS[notification.channel](notification)
+    except Undeliverable as exc:
+        # Gone for good (a device its push service forgot): retrying would never succeed.
+        Notification.objects.filter(pk=notification_id, status=Status.SENDING).update(
+            status=Status.SKIPPED, lease_until=None, last_error=str(exc)[:300]
+        )
+        return "undeliverable"
     except Exception as exc:  # noqa: BLE001 (any failure of the channel is retried)
         retry_at = timezone.now() + retry_delay(notification.attempts)
         Notification.objects.filter(pk=notification_id, status=Status.SENDING).update(

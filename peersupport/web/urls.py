@@ -3,13 +3,20 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import audit_log, people, views
+from . import audit_log, people, pwa, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The installable app: at the root, so the service worker's scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("devices/", pwa.devices, name="devices"),
+    path("devices/<int:device_id>/remove/", pwa.device_remove, name="device_remove"),
+    path("devices/<int:device_id>/test/", pwa.device_test, name="device_test"),
 ]
 
 accounts_patterns = (
