@@ -706,7 +706,10 @@ if VAPID_PRIVATE_KEY:
         VAPID_PUBLIC_KEY = public_key_of(VAPID_PRIVATE_KEY)
     except VapidKeyError as exc:
         raise ImproperlyConfigured(f"VAPID_PRIVATE_KEY: {exc}") from None
-    if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    if not (
+        VAPID_SUBJECT.startswith("https://")
+        or (VAPID_SUBJECT.startswith("mailto:") and "@" in VAPID_SUBJECT)
+    ):
         raise ImproperlyConfigured(
             "VAPID_SUBJECT must be a mailto: or https: address of whoever runs this service "
             "when VAPID_PRIVATE_KEY is set (push services contact it about problems)."
