@@ -380,4 +380,4 @@ def test_a_test_alert_goes_to_that_device_only(personas, push_service):
 def test_the_vapid_key_in_the_settings_is_the_fixed_test_key():
     assert settings.VAPID_PRIVATE_KEY
     assert len(base64.urlsafe_b64decode(settings.VAPID_PRIVATE_KEY + "=")) == 32
-    assert settings.VAPID_PUBLIC_KEY == public_key_of(settings.VAPID_PRIVATE_KEY)
+    assert public_key_of(settings.VAPID_PRIVATE_KEY) == settings.VAPID_PUBLIC_KEY
