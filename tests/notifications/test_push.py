@@ -9,6 +9,9 @@ with http_ece), and that it is content-free: the fixed words and a path.
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import http_ece
@@ -26,10 +29,11 @@ from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.notifications import push, services
 from peersupport.notifications.messages import notify_message, render_message, site_link
 from peersupport.notifications.models import Channel, Notification, PushSubscription
-from peersupport.notifications.vapid import b64url_decode, public_key_of
+from peersupport.notifications.vapid import b64url_decode, generate, public_key_of
 
 from ..matrix.devices import b64url, browser_keys
 from ..servers import PushServer
+from ..system.test_platform import GOOD_PROD, ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -381,3 +385,55 @@ def test_the_vapid_key_in_the_settings_is_the_fixed_test_key():
     assert settings.VAPID_PRIVATE_KEY
     assert len(base64.urlsafe_b64decode(settings.VAPID_PRIVATE_KEY + "=")) == 32
     assert public_key_of(settings.VAPID_PRIVATE_KEY) == settings.VAPID_PUBLIC_KEY
+
+
+# --- The key in production ------------------------------------------------------------------
+
+
+def _production(code: str = "", **env) -> subprocess.CompletedProcess:
+    """Start Django with production settings (tests/system/test_platform.py's) and ``env``."""
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PEERSUPPORT_ENV")}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "peersupport.settings", **GOOD_PROD, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_without_a_vapid_key_starts_with_push_off():
+    result = _production("from django.conf import settings; print(repr(settings.VAPID_PUBLIC_KEY))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "''"
+
+
+def test_production_takes_a_vapid_key_from_a_file_with_a_subject(tmp_path):
+    key = tmp_path / "vapid"
+    private = generate()
+    key.write_text(private + "\n")
+    result = _production(
+        "from django.conf import settings; print(settings.VAPID_PUBLIC_KEY)",
+        VAPID_PRIVATE_KEY_FILE=str(key),
+        VAPID_SUBJECT="mailto:it-security@pd.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == public_key_of(private)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"VAPID_PRIVATE_KEY": "not-a-key"}, "VAPID_PRIVATE_KEY"),
+        ({"VAPID_PRIVATE_KEY": b64url(b"\x00" * 32)}, "VAPID_PRIVATE_KEY"),
+        ({"VAPID_PRIVATE_KEY": "new"}, "VAPID_SUBJECT"),
+        ({"VAPID_PRIVATE_KEY": "new", "VAPID_SUBJECT": "mailto:nobody"}, "VAPID_SUBJECT"),
+    ],
+)
+def test_production_refuses_a_bad_vapid_key_or_no_subject(env, named):
+    env = {k: (generate() if v == "new" else v) for k, v in env.items()}
+    result = _production(**env)
+    assert result.returncode != 0
+    assert named in result.stderr
+    assert env["VAPID_PRIVATE_KEY"] not in result.stderr  # the key is never printed
