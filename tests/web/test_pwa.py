@@ -160,3 +160,13 @@ def test_a_test_alert_to_an_unreachable_device_says_so(client_for, personas):
     resp = client_for("employee").post(reverse("web:device_test", args=[own.pk]), follow=True)
     assert "no longer receives alerts" in resp.content.decode()
     assert not Notification.objects.exists()
+
+
+def test_the_apps_files_reach_an_account_still_setting_up_mfa(client_for, personas):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.filter(user=personas["coordinator"]).delete()
+    client = client_for("coordinator")
+    assert client.get(reverse("web:home")).status_code == 302  # sent to set up MFA
+    for path in ("/sw.js", "/manifest.webmanifest", "/offline/"):
+        assert client.get(path).status_code == 200, path
