@@ -56,8 +56,9 @@ function precached(request) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.mode === "navigate") {
+  if (request.mode === "navigate" && request.method === "GET") {
     // The network only; the offline page when there is none. Nothing is put in the cache.
+    // (A form sent while offline is left to the browser, which says it could not be sent.)
     event.respondWith(
       fetch(request).catch(function () {
         return caches.open(CACHE).then(function (cache) {
