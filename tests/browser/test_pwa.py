@@ -1,14 +1,24 @@
 """The installed app in a real chromium: the service worker installs, a peer supporter works
 through protected pages, and the worker's cache still holds only the offline page and static
 files; offline, a navigation shows the offline page. axe on the devices and offline pages, and
-neither scrolls sideways at 320 px."""
+neither scrolls sideways at 320 px. Adding a device goes through the page's own script to a
+device row, and a push then reaches "the browser" the test plays."""
 
+import base64
+import json
+
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from peersupport.notifications import services
+from peersupport.notifications.messages import notify_message, site_link
+from peersupport.notifications.models import PushSubscription
 from peersupport.web.pwa import precache_urls
 
 from ..matrix.support_supporter import held_request
+from ..notifications.helpers import Browser
+from ..servers import PushServer
 from .axe import assert_accessible
 
 SMALL = {"width": 320, "height": 640}
@@ -89,3 +99,68 @@ def test_the_worker_caches_nothing_a_supporter_saw_and_shows_the_offline_page(
     page.goto("/support/inbox/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your inbox")
     assert_accessible(page)
+
+
+# The browser's push service cannot be reached from here, so the Push API's subscribe() is
+# replaced, before the page's scripts run, by one that returns the subscription this test
+# made as "the browser" (its own ECDH keys) and remembers the server key it was given.
+FAKE_PUSH = """(subscription) => {
+  PushManager.prototype.getSubscription = async function () { return null; };
+  PushManager.prototype.subscribe = async function (options) {
+    // Kept across the page load that follows (the form is posted).
+    sessionStorage.setItem("subscribedWith", JSON.stringify({
+      key: Array.from(new Uint8Array(options.applicationServerKey)),
+      userVisibleOnly: options.userVisibleOnly,
+    }));
+    return { toJSON: () => subscription };
+  };
+}"""
+
+
+def test_adding_this_device_subscribes_it_and_a_push_reaches_it(context, page, sign_in, personas):
+    employee = personas["employee"]
+    with PushServer() as push_service:
+        browser = Browser(push_service.endpoint("chromium"))
+        subscription = {
+            "endpoint": browser.endpoint,
+            "keys": {
+                "p256dh": browser.p256dh,
+                "auth": base64.urlsafe_b64encode(browser.auth).decode().rstrip("="),
+            },
+        }
+        context.grant_permissions(["notifications"])
+        context.add_init_script(f"({FAKE_PUSH})({json.dumps(subscription)})")
+        sign_in("employee")
+
+        page.goto("/devices/")
+        expect(page.get_by_text("No devices yet")).to_be_visible()
+        assert_accessible(page)
+        # No name: the page says so, and nothing is added.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Get alerts on this device").click()
+        expect(page.get_by_role("alert")).to_contain_text("This device was not added.")
+        assert_accessible(page)
+        assert not PushSubscription.objects.exists()
+
+        page.get_by_label("Name this device").fill("My laptop")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Get alerts on this device").click()
+        expect(page.get_by_role("status")).to_contain_text("This device will get your")
+        expect(page.get_by_role("rowheader", name="My laptop")).to_be_visible()
+        assert_accessible(page)
+        given = json.loads(page.evaluate("() => sessionStorage.getItem('subscribedWith')"))
+        assert given["userVisibleOnly"] is True
+        assert bytes(given["key"]) == base64.urlsafe_b64decode(settings.VAPID_PUBLIC_KEY + "=")
+        [device] = PushSubscription.objects.all()
+        assert device.user == employee and device.endpoint == browser.endpoint
+
+        notify_message(
+            key="followups:browser",
+            user=employee,
+            message="support/followups_due",
+            n=1,
+            link=site_link("support:inbox"),
+        )
+        services.deliver_due()
+        [request] = push_service.requests
+        assert browser.read(request)["path"] == reverse("support:inbox")

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from datetime import timedelta
 
-import http_ece
 import pytest
 import time_machine
 from cryptography.exceptions import InvalidSignature
@@ -34,38 +33,12 @@ from peersupport.notifications.vapid import b64url_decode, generate, public_key_
 from ..matrix.devices import b64url, browser_keys
 from ..servers import PushServer
 from ..system.test_platform import GOOD_PROD, ROOT
+from .helpers import Browser
 
 pytestmark = pytest.mark.django_db
 
 Status = Notification.Status
 WAITING = render_message("push/waiting")
-
-
-class Browser:
-    """What a browser holds for one push subscription."""
-
-    def __init__(self, endpoint: str):
-        self.endpoint = endpoint
-        self.private_key, self.p256dh, self.auth = browser_keys()
-
-    def subscribe(self, user, label="Work phone") -> PushSubscription:
-        return push.device_add(
-            actor=user,
-            label=label,
-            endpoint=self.endpoint,
-            p256dh=self.p256dh,
-            auth=b64url(self.auth),
-        )
-
-    def read(self, request: dict) -> dict:
-        assert request["headers"]["content-encoding"] == "aes128gcm"
-        plain = http_ece.decrypt(
-            request["body"],
-            private_key=self.private_key,
-            auth_secret=self.auth,
-            version="aes128gcm",
-        )
-        return json.loads(plain)
 
 
 @pytest.fixture
