@@ -719,7 +719,7 @@ else:
 # How long a push service keeps an alert for a device that is offline, and the topics whose
 # alerts go with Urgency: high (the others: normal).
 PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 12 * 3600, minimum=0)
-PUSH_URGENT_TOPICS = env_list("PUSH_URGENT_TOPICS", ["confidentiality"])
+PUSH_URGENT_TOPICS = env_list("PUSH_URGENT_TOPICS", ["escalation"])
 PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10, minimum=1)
 
 # Escalations of confidentiality exceptions (docs/operations.md, "Escalations").

@@ -138,22 +138,34 @@ def test_an_alert_goes_to_each_of_the_persons_own_active_devices_once(personas, 
     assert sorted(r["path"] for r in push_service.requests) == ["/push/laptop", "/push/phone"]
 
 
-def test_escalations_go_with_high_urgency(personas, push_service, settings):
-    manager = personas["bhs_manager"]
-    browser = Browser(push_service.endpoint("manager"))
-    browser.subscribe(manager)
-    notify_message(
-        key="escalation:9:round:1",
-        user=manager,
-        message="confidentiality/escalation_waiting",
-        topic="confidentiality",
-        reminder=False,
-        link=site_link("web:home"),
-    )
+def test_an_escalation_goes_with_high_urgency_to_its_recipients_devices_only(
+    personas, push_service
+):
+    """A real escalation (confidentiality.services.escalation_raise): the people it alerts get
+    an urgent push on their devices; the raiser's and everyone else's devices get nothing."""
+    from ..matrix.confidentiality import raised_escalation
+
+    browsers = {}
+    for name in ("bhs_manager", "advocacy_supervisor", "supporter", "coordinator", "chief"):
+        browsers[name] = Browser(push_service.endpoint(name))
+        browsers[name].subscribe(personas[name])
+    escalation = raised_escalation(personas["supporter"])
+    alerted = {r.user_id for r in escalation.recipients.all()}
+    assert alerted and personas["supporter"].pk not in alerted
+    assert set(_push_rows().values_list("user", flat=True)) == alerted
+
     services.deliver_due()
-    [request] = push_service.requests
-    assert request["headers"]["urgency"] == "high"
-    assert browser.read(request)["path"] == reverse("web:home")
+    names = {f"/push/{name}": name for name in browsers}
+    reached = {names[r["path"]] for r in push_service.requests}
+    assert {personas[name].pk for name in reached} == alerted
+    for request in push_service.requests:
+        assert request["headers"]["urgency"] == "high"
+        message = browsers[names[request["path"]]].read(request)
+        assert message["title"] == WAITING[0]
+        assert message["path"] == reverse(
+            "confidentiality:escalation", kwargs={"public_id": escalation.public_id}
+        )
+        assert "Matrix note" not in json.dumps(message)
 
 
 def test_a_push_service_error_is_retried_until_it_takes_the_push(personas, push_service):
