@@ -79,8 +79,9 @@ def manifest(request):
 @require_GET
 def service_worker(request):
     urls = precache_urls()
-    # A new stylesheet or icon (new hashed names) makes a new worker, which drops the old cache.
-    version = hashlib.sha256("\n".join(urls).encode()).hexdigest()[:16]
+    # A new stylesheet or icon (new hashed names) or a renamed department (on the offline page)
+    # makes a new worker, which fetches everything again and drops the old cache.
+    version = hashlib.sha256("\n".join([*urls, settings.DEPARTMENT_NAME]).encode()).hexdigest()[:16]
     response = render(
         request,
         "web/sw.js",
