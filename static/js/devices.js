@@ -22,6 +22,22 @@
     return out;
   }
 
+  function sameKey(buffer, expected) {
+    if (!buffer) {
+      return false;
+    }
+    var given = new Uint8Array(buffer);
+    if (given.length !== expected.length) {
+      return false;
+    }
+    for (var i = 0; i < given.length; i++) {
+      if (given[i] !== expected[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   function setUp(form) {
     var status = form.querySelector("[data-push-status]");
     var button = form.querySelector("button[type=submit]");
@@ -60,10 +76,17 @@
       }).then(function () {
         return navigator.serviceWorker.ready;
       }).then(function (registration) {
+        var serverKey = bytes(key);
         return registration.pushManager.getSubscription().then(function (existing) {
-          return existing || registration.pushManager.subscribe({
-            userVisibleOnly: true,
-            applicationServerKey: bytes(key),
+          if (existing && sameKey(existing.options.applicationServerKey, serverKey)) {
+            return existing;
+          }
+          // None yet, or one made for another server key (the key was changed): a new one.
+          return (existing ? existing.unsubscribe() : Promise.resolve()).then(function () {
+            return registration.pushManager.subscribe({
+              userVisibleOnly: true,
+              applicationServerKey: serverKey,
+            });
           });
         });
       }).then(function (subscription) {
