@@ -126,7 +126,7 @@ def _push_device_gone(device: PushSubscription, status: int) -> None:
 def send_push(notification: Notification) -> None:
     """``notification.body`` is the JSON the browser gets (push.payload: fixed words, a path)."""
     if not settings.VAPID_PRIVATE_KEY:
-        raise DeliveryError("push is not configured (VAPID_PRIVATE_KEY)")
+        raise Undeliverable("push alerts were turned off (no VAPID_PRIVATE_KEY)")
     device = _push_device(notification)
     urgent = notification.topic.split(":", 1)[0] in settings.PUSH_URGENT_TOPICS
     try:

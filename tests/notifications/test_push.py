@@ -263,6 +263,23 @@ def test_push_is_off_without_a_vapid_key(personas, push_service, settings):
     assert Notification.objects.filter(user=supporter, channel=Channel.EMAIL).exists()
 
 
+def test_pushes_queued_before_push_was_turned_off_are_not_retried(personas, push_service, settings):
+    supporter = personas["supporter"]
+    Browser(push_service.endpoint("x")).subscribe(supporter)
+    notify_message(
+        key="followups:8",
+        user=supporter,
+        message="support/followups_due",
+        n=1,
+        link=site_link("support:inbox"),
+    )
+    [row] = _push_rows()
+    settings.VAPID_PRIVATE_KEY = ""
+    assert services.deliver(row.pk) == "undeliverable"
+    row.refresh_from_db()
+    assert row.status == Status.SKIPPED and not push_service.requests
+
+
 def test_a_disabled_account_gets_no_push(personas, push_service):
     supporter = personas["supporter"]
     Browser(push_service.endpoint("x")).subscribe(supporter)
