@@ -146,7 +146,7 @@ def test_adding_this_device_subscribes_it_and_a_push_reaches_it(context, page, s
         with page.expect_navigation():
             page.get_by_role("button", name="Get alerts on this device").click()
         expect(page.get_by_role("status")).to_contain_text("This device will get your")
-        expect(page.get_by_role("rowheader", name="My laptop")).to_be_visible()
+        expect(page.get_by_role("heading", name="My laptop")).to_be_visible()
         assert_accessible(page)
         given = json.loads(page.evaluate("() => sessionStorage.getItem('subscribedWith')"))
         assert given["userVisibleOnly"] is True
