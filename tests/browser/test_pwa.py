@@ -164,3 +164,61 @@ def test_adding_this_device_subscribes_it_and_a_push_reaches_it(context, page, s
         services.deliver_due()
         [request] = push_service.requests
         assert browser.read(request)["path"] == reverse("support:inbox")
+
+
+SHOWN = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const shown = await registration.getNotifications();
+  const out = shown.map((n) => ({title: n.title, body: n.body, data: n.data}));
+  shown.forEach((n) => n.close());
+  return out;
+}"""
+
+
+def _deliver_push(page, cdp, registration_id: str, data: dict) -> list[dict]:
+    origin = page.evaluate("() => location.origin")
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {
+            "origin": origin,
+            "registrationId": registration_id,
+            "data": json.dumps(data),
+        },
+    )
+    for _ in range(50):
+        shown = page.evaluate(SHOWN)
+        if shown:
+            return shown
+        page.wait_for_timeout(100)
+    raise AssertionError("the worker showed no notification")
+
+
+def test_the_worker_shows_a_push_with_its_words_and_opens_only_a_path_of_this_site(context, page):
+    """A push as the browser hands it to the worker (DevTools' deliverPushMessage): the
+    notification shows the payload's fixed words and keeps only a path on this site."""
+    context.grant_permissions(["notifications"])
+    page.goto("/offline/")
+    assert page.evaluate(WORKER_READY)
+    assert_accessible(page)
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(50):
+        if registrations:
+            break
+        page.wait_for_timeout(100)
+    registration_id = registrations[0]["registrationId"]
+
+    title, body = "Something waits for you in Peer Support", "Open Peer Support to see it."
+    [shown] = _deliver_push(
+        page, cdp, registration_id, {"title": title, "body": body, "path": "/support/inbox/"}
+    )
+    assert shown == {"title": title, "body": body, "data": {"path": "/support/inbox/"}}
+    # A path that would leave the site is replaced by the home page.
+    for hostile in ("//evil.example/", "https://evil.example/", "javascript:alert(1)"):
+        [shown] = _deliver_push(page, cdp, registration_id, {"title": title, "path": hostile})
+        assert shown["data"] == {"path": "/"}, hostile
