@@ -493,6 +493,9 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The service worker (/sw.js) and the web app manifest are this site's own files.
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
     # The sign-in page posts on to the single sign-on provider, when there is one.
     "form-action": [CSP.SELF, *_sso_origins, *env_list("CSP_FORM_ACTION_EXTRA", [])],
     "frame-ancestors": [CSP.NONE],
@@ -686,6 +689,42 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120, minimum=1)
 # message ("3 things wait for you"; docs/operations.md, "Alerts"). Urgent kinds (escalations)
 # never wait. The tests use 0: each sends at once unless a test sets a hold.
 NOTIFY_COALESCE_SECONDS = env_int("NOTIFY_COALESCE_SECONDS", 0 if TESTING else 60, minimum=0)
+
+# Web Push (docs/operations.md, "Web Push"): alerts to the browsers and phones people add on
+# their devices page. VAPID_PRIVATE_KEY (or VAPID_PRIVATE_KEY_FILE): this server's P-256 key
+# (base64url of the 32-byte secret; `python manage.py generate_vapid_key` makes one), kept
+# outside the database like the other keys. Unset: the push channel is off (the devices page
+# says so) and nothing else changes; set, it must parse and VAPID_SUBJECT must say who runs the
+# service (mailto: or https:), or start-up stops. `make run` writes one to var/; the tests use a
+# fixed one. A push carries a fixed title and a link path only, never the alert's words.
+VAPID_PRIVATE_KEY = (env.str("VAPID_PRIVATE_KEY", default="") or "").strip()
+if TESTING and not VAPID_PRIVATE_KEY:
+    VAPID_PRIVATE_KEY = "VGhpcy1pcy10aGUtdGVzdC1WQVBJRC1rZXktMDAwMDA"  # noqa: S105 (tests only)
+VAPID_SUBJECT = env.str(
+    "VAPID_SUBJECT", default="" if PRODUCTION else "mailto:peer-support@localhost"
+).strip()
+if VAPID_PRIVATE_KEY:
+    from peersupport.notifications.vapid import VapidKeyError, public_key_of
+
+    try:
+        VAPID_PUBLIC_KEY = public_key_of(VAPID_PRIVATE_KEY)
+    except VapidKeyError as exc:
+        raise ImproperlyConfigured(f"VAPID_PRIVATE_KEY: {exc}") from None
+    if not (
+        VAPID_SUBJECT.startswith("https://")
+        or (VAPID_SUBJECT.startswith("mailto:") and "@" in VAPID_SUBJECT)
+    ):
+        raise ImproperlyConfigured(
+            "VAPID_SUBJECT must be a mailto: or https: address of whoever runs this service "
+            "when VAPID_PRIVATE_KEY is set (push services contact it about problems)."
+        )
+else:
+    VAPID_PUBLIC_KEY = ""
+# How long a push service keeps an alert for a device that is offline, and the topics whose
+# alerts go with Urgency: high (the others: normal).
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 12 * 3600, minimum=0)
+PUSH_URGENT_TOPICS = env_list("PUSH_URGENT_TOPICS", ["escalation"])
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10, minimum=1)
 
 # Escalations of confidentiality exceptions (docs/operations.md, "Escalations").
 ESCALATION_RENOTIFY_MINUTES = env_int("ESCALATION_RENOTIFY_MINUTES", 5, minimum=1)

@@ -122,3 +122,53 @@ class WebhookServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class PushServer:
+    """A push service on 127.0.0.1 (RFC 8030): takes a push for ``/push/<anything>`` and keeps
+    the request as it came (headers, the encrypted body). ``answers`` are the statuses to give,
+    one per request in turn (then 201, "Created", as push services answer)."""
+
+    def __init__(self, *, answers: list[int] | None = None):
+        self.requests: list[dict] = []
+        self.answers = list(answers or [])
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = outer.answers.pop(0) if outer.answers else 201
+                outer.requests.append(
+                    {
+                        "at": time.time(),
+                        "path": self.path,
+                        "body": body,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "answered": status,
+                    }
+                )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.origin}/push/{name}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

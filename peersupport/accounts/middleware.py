@@ -11,8 +11,16 @@ SESSION_STARTED_KEY = "peersupport_session_started"
 SESSION_RENEWED_KEY = "peersupport_session_renewed"
 MFA_SEEN_KEY = "peersupport_mfa_seen"  # the renewal at which an authenticator was last seen
 
-# Paths a person without MFA may still reach while setting it up.
-_MFA_SETUP_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# Paths a person without MFA may still reach while setting it up (and the installable app's
+# public files, which a browser fetches on every page: a redirect would break the worker).
+_MFA_SETUP_PREFIXES = (
+    "/accounts/",
+    "/static/",
+    "/healthz",
+    "/sw.js",
+    "/manifest.webmanifest",
+    "/offline/",
+)
 
 
 class RequireMFAMiddleware:

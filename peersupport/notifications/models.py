@@ -15,10 +15,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from peersupport.crypto.fields import EncryptedTextField, RowBound
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     SMS = "sms", "Text message (SMS gateway)"
+    PUSH = "push", "Push alert to a device (Web Push)"
 
 
 class Notification(models.Model):
@@ -116,3 +119,41 @@ class QuietHours(models.Model):
 
     def __str__(self):
         return f"{self.start:%H:%M} to {self.end:%H:%M} for user {self.user_id}"
+
+
+class PushSubscription(RowBound):
+    """A browser or phone a person added on their devices page, to receive push alerts.
+
+    The endpoint (the push service's address for this one browser) and the browser's keys are
+    encrypted and bound to the row: a copy of the database cannot push to anyone, nor tell
+    which push service or device belongs to whom. ``endpoint_digest`` (a keyed hash) finds a
+    browser that subscribes again without decrypting every row. A push service that answers
+    404 or 410 has forgotten the browser: the row is kept, inactive, until its owner removes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    label = models.CharField(max_length=60)
+    endpoint = EncryptedTextField()
+    p256dh = EncryptedTextField()
+    auth = EncryptedTextField()
+    endpoint_digest = models.CharField(max_length=64)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    gone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # One active row per browser: the same device never gets an alert twice.
+            models.UniqueConstraint(
+                fields=["endpoint_digest"],
+                condition=models.Q(active=True),
+                name="push_one_active_row_per_browser",
+            )
+        ]
+
+    def __str__(self):
+        return f"push device {self.pk} of user {self.user_id}"

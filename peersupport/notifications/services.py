@@ -36,7 +36,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
 from . import kinds, rules, selectors
-from .channels import SENDERS, is_configured
+from .channels import SENDERS, Undeliverable, is_configured
 from .models import PREFERENCE_CHANNELS, AlertPreference, Channel, Notification, QuietHours
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,23 @@ def _sms_queue(*, key: str, user, subject: str, body: str, phone: str, **common)
     ]
 
 
+def _push_reaches(user, phone: str) -> bool:
+    from . import push  # push.py queues through this module
+
+    return push.is_configured() and bool(push.push_targets(user))
+
+
+def _push_queue(*, key: str, user, subject: str, body: str, phone: str, **common):
+    from . import push
+
+    return push.push_queue(key=key, user=user, body=body, **common)
+
+
 FAN_OUTS: dict[str, FanOut] = {
     Channel.EMAIL: FanOut(reaches=_email_reaches, queue=_email_queue),
     Channel.SMS: FanOut(reaches=_sms_reaches, queue=_sms_queue),
+    # One row per device the person added (push.py), never two to a device for one alert.
+    Channel.PUSH: FanOut(reaches=_push_reaches, queue=_push_queue),
 }
 
 
@@ -243,7 +257,9 @@ def deliver(notification_id: int, *, now=None) -> str:
     if not due.filter(pk=notification_id).update(**claim):
         return "not due"
     first = Notification.objects.get(pk=notification_id)
-    if not first.urgent:
+    # A push goes alone: its body is the device's fixed payload (push.py), and a device shows
+    # one notification per link anyway.
+    if not first.urgent and first.channel != Channel.PUSH:
         due.filter(
             user_id=first.user_id, channel=first.channel, address=first.address, urgent=False
         ).update(**claim)
@@ -251,6 +267,12 @@ def deliver(notification_id: int, *, now=None) -> str:
     message = first if len(batch) <= 1 else _gathered(batch)
     try:
         SENDERS[first.channel](message)
+    except Undeliverable as exc:
+        # Gone for good (a device its push service forgot): retrying would never succeed.
+        Notification.objects.filter(lease_token=token, status=Status.SENDING).update(
+            status=Status.SKIPPED, lease_until=None, last_error=str(exc)[:300]
+        )
+        return "undeliverable"
     except Exception as exc:  # noqa: BLE001 (any failure of the channel is retried)
         attempts = max(n.attempts for n in batch) if batch else first.attempts
         retry_at = timezone.now() + retry_delay(attempts)
@@ -340,8 +362,15 @@ def deliver_due(*, now=None) -> dict[str, int]:
 
 
 def choosable_channels() -> list[str]:
-    """The channels a person chooses between: those that can send (FAN_OUTS), in order."""
-    return [c for c in PREFERENCE_CHANNELS if c in FAN_OUTS]
+    """The channels a person chooses between: those that can send (FAN_OUTS), in order; push
+    only where the server has a VAPID key (docs/operations.md, "Web Push")."""
+    from . import push
+
+    return [
+        c
+        for c in PREFERENCE_CHANNELS
+        if c in FAN_OUTS and (c != Channel.PUSH or push.is_configured())
+    ]
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import alert_settings, audit_log, people, views
+from . import alert_settings, audit_log, people, pwa, views
 
 app_name = "web"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("alerts/", alert_settings.alert_settings, name="alert_settings"),
+    # The installable app: at the root, so the service worker's scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
+    path("devices/", pwa.devices, name="devices"),
+    path("devices/<int:device_id>/remove/", pwa.device_remove, name="device_remove"),
+    path("devices/<int:device_id>/test/", pwa.device_test, name="device_test"),
 ]
 
 accounts_patterns = (

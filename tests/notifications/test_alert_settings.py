@@ -26,7 +26,7 @@ def _form(user, **changes):
     with ``changes`` (a kind -> its channels, or quiet_start/quiet_end) on top."""
     data = {"quiet_start": "", "quiet_end": ""}
     for kind in kinds.kinds_for(user.roles):
-        data[field_name(kind.name)] = ["email", "sms"]
+        data[field_name(kind.name)] = ["email", "sms", "push"]
     for key, value in changes.items():
         data[key if key.startswith("quiet") else field_name(key.replace("__", "/"))] = value
     return {k: v for k, v in data.items() if v != []}
@@ -75,7 +75,7 @@ def test_saving_choices_and_quiet_hours(client_for, personas):
     assert response.status_code == 302 and response["Location"] == URL
     (preference,) = AlertPreference.objects.all()
     assert (preference.user, preference.kind) == (supporter, SOON)
-    assert (preference.email, preference.sms, preference.push) == (False, True, True)
+    assert (preference.email, preference.sms, preference.push) == (False, True, False)
     quiet = QuietHours.objects.get(user=supporter)
     assert (quiet.start, quiet.end) == (time(22), time(6, 30))
     (event,) = _events()
@@ -108,8 +108,7 @@ def test_a_kind_off_entirely(client_for, personas):
     supporter = personas["supporter"]
     client_for("supporter").post(URL, _form(supporter, training__session_soon=[]))
     preference = AlertPreference.objects.get(user=supporter, kind=SOON)
-    assert not preference.email and not preference.sms
-    assert preference.push  # not offered yet: kept as it was
+    assert not (preference.email or preference.sms or preference.push)
 
 
 def _refused(client, data, *messages):

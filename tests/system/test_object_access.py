@@ -153,6 +153,11 @@ from ..matrix.committee import SHARED as _COMMITTEE_SHARED  # noqa: E402
 OWNED.update(_COMMITTEE_OWNED)
 SHARED.update(_COMMITTEE_SHARED)
 
+# Devices for push alerts: each person's own (tests/matrix/devices.py).
+from ..matrix.devices import OWNED as _DEVICES_OWNED  # noqa: E402
+
+OWNED.update(_DEVICES_OWNED)
+
 
 def _id_urls():
     for route, name, _ in ALL_URLS:

@@ -41,6 +41,7 @@ class Command(BaseCommand):
         # information signed for some of those requests.
         from demo.committee import load_demo as load_committee
         from demo.confidentiality import load_demo as load_escalations
+        from demo.devices import load_demo as load_devices
         from demo.outreach import load_demo as load_outreach
         from demo.releases import load_demo as load_releases
         from demo.resources import load_demo as load_resources
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         extras.append(load_selection(seed=seed))  # candidates at every stage of selection
         extras.append(load_outreach())  # two closed outreaches and an open one
         extras.append(load_committee(seed=seed))  # a current committee and a past election
+        extras.append(load_devices())  # a phone on the supporter's devices page
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
