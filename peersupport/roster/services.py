@@ -199,6 +199,25 @@ def _set_status(
     return profile
 
 
+@transaction.atomic
+def supporter_activate(*, actor: User, profile: SupporterProfile) -> SupporterProfile:
+    """One click once initial training is complete: an appointed supporter becomes active (the
+    same move as ``supporter_set_status``, with the reason written for the coordinator)."""
+    _check_status_changer(actor)
+    profile = SupporterProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != Status.APPOINTED:
+        raise ValidationError(
+            f"Only an appointed supporter is activated this way; this one is "
+            f"{profile.get_status_display().lower()}."
+        )
+    return _set_status(
+        actor=actor,
+        profile=profile,
+        status=Status.ACTIVE,
+        reason="Initial training complete: activated.",
+    )
+
+
 def _end_supporter_role(*, actor: User | None, user: User, status: str) -> None:
     """A retired or removed supporter no longer holds the peer-supporter role."""
     role_revoke_by_program(
