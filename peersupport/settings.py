@@ -731,6 +731,10 @@ SELECTION_CHAIN_STALL_DAYS = env_int("SELECTION_CHAIN_STALL_DAYS", 14, minimum=1
 # How often the worker looks for such waits.
 SELECTION_TICK_SECONDS = env_int("SELECTION_TICK_SECONDS", 3600, minimum=60)
 
+# Outreach (docs/operations.md, "Outreach"): a follow-up still open this many days after it
+# was due is raised to the coordinators (once).
+OUTREACH_OVERDUE_DAYS = env_int("OUTREACH_OVERDUE_DAYS", 2, minimum=1)
+
 # Training (docs/operations.md, "Training")
 # Hours of the initial course (one week: 5 days of 8 hours) required before becoming active.
 TRAINING_INITIAL_HOURS = env_int("TRAINING_INITIAL_HOURS", 40, minimum=1)
