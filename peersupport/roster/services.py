@@ -27,7 +27,7 @@ from .models import (
     photo_storage,
 )
 from .rules import PIPELINE_ONLY, STATUS_CHANGERS, TRANSITIONS
-from .signals import supporter_left_active
+from .signals import supporter_appointed, supporter_left_active
 
 Status = SupporterProfile.Status
 Availability = SupporterProfile.Availability
@@ -187,6 +187,8 @@ def _set_status(
     record(actor=actor, action=AuditAction.ROSTER_STATUS_CHANGED, target=profile, details=details)
     if before == Status.ACTIVE:
         supporter_left_active.send(sender=SupporterProfile, supporter=profile.user, actor=actor)
+    if status == Status.APPOINTED:
+        supporter_appointed.send(sender=SupporterProfile, supporter=profile.user, actor=actor)
     if status in (Status.RETIRED, Status.REMOVED):
         _end_supporter_role(actor=actor, user=profile.user, status=status)
     if actor is None or actor.pk != profile.user_id:

@@ -499,6 +499,13 @@ def attendance_record(
     return len(new), len(changes)
 
 
+def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
+    """``roster.signals.supporter_appointed``: a supporter appointed with initial training
+    already complete (trained as a candidate) is ready to activate at once."""
+    if selectors.initial_training_complete(supporter):
+        _tell_ready_to_activate(supporter)
+
+
 def _person(user_id: int) -> User:
     return User.objects.get(pk=user_id)
 

@@ -234,3 +234,37 @@ def test_out_of_compliance_tells_the_coordinators_a_count_not_a_name(personas):
     # Nobody else but the two supporters themselves.
     users = set(Notification.objects.values_list("user_id", flat=True))
     assert users == {coordinator.pk, first.pk, second.pk}
+
+
+def test_a_candidate_trained_before_the_approval_is_ready_when_appointed(personas):
+    from peersupport.roster.services import supporter_set_status
+
+    user = UserFactory()
+    EmployeeFactory(user=user, work_email=user.email)
+    profile = SupporterProfile.objects.create(user=user, status=SupporterProfile.Status.CANDIDATE)
+    _ready(user)
+    assert not _alerts("training:ready").exists()
+    supporter_set_status(
+        actor=personas["chief"],
+        profile=profile,
+        status=SupporterProfile.Status.APPOINTED,
+        reason="Approved",
+        pipeline=True,
+    )
+    assert {n.user_id for n in _alerts("training:ready")} == {personas["coordinator"].pk, user.pk}
+
+
+def test_appointed_without_training_alerts_nobody_of_readiness(personas):
+    from peersupport.roster.services import supporter_set_status
+
+    user = UserFactory()
+    EmployeeFactory(user=user, work_email=user.email)
+    profile = SupporterProfile.objects.create(user=user, status=SupporterProfile.Status.CANDIDATE)
+    supporter_set_status(
+        actor=personas["chief"],
+        profile=profile,
+        status=SupporterProfile.Status.APPOINTED,
+        reason="Approved",
+        pipeline=True,
+    )
+    assert not _alerts("training:ready").exists()
