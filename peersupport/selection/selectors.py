@@ -292,6 +292,8 @@ class Tasks:
     to_endorse: list[Candidacy] = field(default_factory=list)
     to_schedule: list[Candidacy] = field(default_factory=list)
     to_decide: list[Candidacy] = field(default_factory=list)
+    # Requests waiting longer than SELECTION_CHAIN_STALL_DAYS at one level of the chain.
+    chain_waiting: list[Candidacy] = field(default_factory=list)
     to_recommend: list[Candidacy] = field(default_factory=list)
     declined: list[Candidacy] = field(default_factory=list)
     to_approve: list[Candidacy] = field(default_factory=list)
@@ -304,10 +306,23 @@ class Tasks:
             + len(self.to_endorse)
             + len(self.to_schedule)
             + len(self.to_decide)
+            + len(self.chain_waiting)
             + len(self.to_recommend)
             + len(self.declined)
             + len(self.to_approve)
         )
+
+
+def chain_waiting(*, now=None) -> list[Candidacy]:
+    """Requests to serve waiting at one level of the chain of command for
+    SELECTION_CHAIN_STALL_DAYS or more, longest first (the coordinator skips or chases them)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.SELECTION_CHAIN_STALL_DAYS)
+    return list(
+        _with_person(
+            Candidacy.objects.filter(stage=Stage.CHAIN, stage_changed_at__lte=cutoff)
+        ).order_by("stage_changed_at", "pk")
+    )
 
 
 def tasks_for(user: User) -> Tasks:
@@ -362,6 +377,7 @@ def tasks_for(user: User) -> Tasks:
         tasks.to_decide = [
             c for c in open_ if c.stage == Stage.INTERVIEW and c.panel and c.scored >= c.panel
         ]
+        tasks.chain_waiting = chain_waiting()
     if Role.BHS_MANAGER in roles:
         waiting = list(
             _with_person(

@@ -172,3 +172,17 @@ def test_staff_read_the_timeline_in_staff_words(dept, client_for):
     # The candidate's own page keeps their wording.
     own = signed_in_client(candidacy.nominee).get(reverse("selection:mine"))
     assert b"You accepted the nomination" in own.content
+
+
+def test_the_coordinators_tasks_list_requests_waiting_too_long(dept, settings, client_for):
+    settings.SELECTION_CHAIN_STALL_DAYS = 14
+    candidacy = selected(dept)
+    url = reverse("selection:tasks")
+    assert b"Waiting too long in the chain" not in client_for("coordinator").get(url).content
+    Candidacy.objects.filter(pk=candidacy.pk).update(
+        stage_changed_at=candidacy.stage_changed_at - datetime.timedelta(days=14)
+    )
+    page = client_for("coordinator").get(url)
+    assert b"Waiting too long in the chain of command (1)" in page.content
+    assert b"level 1" in page.content
+    assert b"Waiting too long" not in client_for("bhs_manager").get(url).content
