@@ -1,6 +1,6 @@
 """An outreach in a real browser, from opening to closing: the coordinator opens it after a
 line-of-duty injury, adds the officer and a relative with no record, assigns a supporter (a
-warning for the officer's own supervisor), the supporter accepts and records attempts, the
+warning for the officer's own supervisor; a suggested one with one click), the supporter accepts and records attempts, the
 person declines, the coordinator schedules a group session, counts attendance and closes it.
 Every page checked with axe."""
 
@@ -77,17 +77,18 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     coord.goto(reverse("outreach:assign", kwargs={"person_id": officer_person.pk}))
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(boss))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.get_by_text("is in this person's chain of command")).to_be_visible()
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(supporter))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
     assert_accessible(coord)
+    # Robin: a suggested supporter, picked with one click.
     coord.goto(reverse("outreach:assign", kwargs={"person_id": robin.pk}))
     assert_accessible(coord)
-    coord.locator("#id_supporter").select_option(label=str(supporter))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name=f"Assign {supporter}", exact=True))
+    expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
     assert_accessible(coord)
 
     sup = as_persona(new_context, sign_in, "supporter")
