@@ -422,12 +422,15 @@ def attendance_record(
             "after it."
         )
     reason = reason.strip()
-    initial = session.course.kind == CourseKind.INITIAL
-    complete_before = (
-        {uid for uid in hours_by_user if selectors.initial_training_complete(_person(uid))}
-        if initial
-        else set()
+    # Whose initial training this record completes: they are told (``_tell_ready_to_activate``).
+    trainees = (
+        {u.pk: u for u in User.objects.filter(pk__in=list(hours_by_user))}
+        if session.course.kind == CourseKind.INITIAL
+        else {}
     )
+    complete_before = {
+        pk for pk, user in trainees.items() if selectors.initial_training_complete(user)
+    }
     existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(day=day)}
     enrolled = set(
         session.enrolments.filter(status=EStatus.ENROLLED).values_list("user_id", flat=True)
@@ -491,11 +494,9 @@ def attendance_record(
                 "why": reason[:200],
             },
         )
-    if initial:
-        for user_id in hours_by_user.keys() - complete_before:
-            user = _person(user_id)
-            if selectors.initial_training_complete(user):
-                _tell_ready_to_activate(user)
+    for pk in trainees.keys() - complete_before:
+        if selectors.initial_training_complete(trainees[pk]):
+            _tell_ready_to_activate(trainees[pk])
     return len(new), len(changes)
 
 
@@ -504,10 +505,6 @@ def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
     already complete (trained as a candidate) is ready to activate at once."""
     if selectors.initial_training_complete(supporter):
         _tell_ready_to_activate(supporter)
-
-
-def _person(user_id: int) -> User:
-    return User.objects.get(pk=user_id)
 
 
 def _tell_ready_to_activate(user: User) -> None:

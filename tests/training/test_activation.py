@@ -23,7 +23,7 @@ from peersupport.training.models import (
     TrainingSession,
 )
 
-from ..factories import EmployeeFactory, UserFactory, grant
+from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
 from ..matrix.training import make_session
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +268,16 @@ def test_appointed_without_training_alerts_nobody_of_readiness(personas):
         pipeline=True,
     )
     assert not _alerts("training:ready").exists()
+
+
+def test_my_training_tells_a_trained_appointee_activation_is_next(personas):
+    from ..conftest import signed_in_client
+
+    person = _appointed()
+    enable_totp(person)
+    url = reverse("training:mine")
+    words = b"will make you active"
+    page = signed_in_client(person).get(url)
+    assert page.status_code == 200 and words not in page.content
+    _ready(person)
+    assert words in signed_in_client(person).get(url).content
