@@ -768,6 +768,15 @@ SELECTION_RUBRIC = env_list(
 if not SELECTION_RUBRIC or len(set(SELECTION_RUBRIC)) != len(SELECTION_RUBRIC):
     raise ImproperlyConfigured("SELECTION_RUBRIC needs at least one criterion, each named once.")
 SELECTION_SCORE_MAX = env_int("SELECTION_SCORE_MAX", 5, minimum=2)
+# A request to serve waiting this many days at one level of the chain of command is raised to
+# the coordinator (once per level it waits at).
+SELECTION_CHAIN_STALL_DAYS = env_int("SELECTION_CHAIN_STALL_DAYS", 14, minimum=1)
+# How often the worker looks for such waits.
+SELECTION_TICK_SECONDS = env_int("SELECTION_TICK_SECONDS", 3600, minimum=60)
+
+# Outreach (docs/operations.md, "Outreach"): a follow-up still open this many days after it
+# was due is raised to the coordinators (once).
+OUTREACH_OVERDUE_DAYS = env_int("OUTREACH_OVERDUE_DAYS", 2, minimum=1)
 
 # Training (docs/operations.md, "Training")
 # Hours of the initial course (one week: 5 days of 8 hours) required before becoming active.

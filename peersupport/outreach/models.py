@@ -184,6 +184,10 @@ class FollowUpTask(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # When the worker told the coordinators it is overdue (once), and when the coordinator last
+    # reminded the supporter (at most once a day).
+    overdue_raised_at = models.DateTimeField(null=True, blank=True)
+    staff_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

@@ -22,7 +22,7 @@ from .models import (
     Outreach,
     PlanStep,
 )
-from .rules import AREAS
+from .rules import AREAS, closable, closable_from, may_remind
 
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
 
@@ -137,9 +137,44 @@ def plan_step(step_id: int) -> PlanStep:
     return step
 
 
-def tasks_with_attempts(person: AffectedPerson) -> list[FollowUpTask]:
-    """A person's follow-ups with their attempts (for a page already behind an access rule)."""
-    return list(person.tasks.prefetch_related("attempts"))
+def tasks_with_attempts(person: AffectedPerson, *, now=None) -> list[FollowUpTask]:
+    """A person's follow-ups with their attempts (for a page already behind an access rule),
+    each carrying ``closable``: whether it may be marked reached yet (``rules.closable``)."""
+    now = now or timezone.now()
+    tasks = list(person.tasks.prefetch_related("attempts"))
+    for task in tasks:
+        task.closable = closable(task.due_at, now)
+        task.closable_from = closable_from(task.due_at)
+    return tasks
+
+
+def overdue_followups(*, now=None, limit: int = 50) -> list[FollowUpTask]:
+    """Open follow-ups of open outreaches past their due time, oldest first, for the board:
+    each carrying ``assigned`` (someone holds the person) and ``remindable`` (the coordinator
+    may remind that supporter now, ``rules.may_remind``). Two queries."""
+    now = now or timezone.now()
+    active = Assignment.objects.filter(person=OuterRef("person"), status__in=Assignment.ACTIVE)
+    tasks = list(
+        FollowUpTask.objects.filter(
+            status=FollowUpTask.Status.OPEN,
+            due_at__lt=now,
+            person__outreach__status=Outreach.Status.OPEN,
+            person__declined_at__isnull=True,
+        )
+        .annotate(assigned=Exists(active))
+        .select_related("person__outreach")
+        .order_by("due_at", "pk")[:limit]
+    )
+    for task in tasks:
+        task.remindable = task.assigned and may_remind(task.staff_reminded_at, now)
+    return tasks
+
+
+def task_for_staff(task_id: int) -> FollowUpTask:
+    task = FollowUpTask.objects.select_related("person__outreach").filter(pk=task_id).first()
+    if task is None:
+        raise Http404
+    return task
 
 
 def accepted_assignment_for(user: User, person: AffectedPerson) -> Assignment:

@@ -7,11 +7,13 @@ and counts only. Notifications go through the outbox and say only that something
 
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, FamilyMember, User
+from peersupport.accounts.models import Employee, FamilyMember, Role, User
+from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
@@ -27,6 +29,7 @@ from .models import (
     Outreach,
     PlanStep,
 )
+from .rules import OPENS_BEFORE_DUE, closable, closable_from, may_remind
 from .selectors import in_chain_of_command
 
 DESCRIPTION_MAX = 1000
@@ -280,6 +283,16 @@ def attempt_record(*, actor: User, task: FollowUpTask, outcome: str) -> Attempt:
     if outcome not in Attempt.Outcome.values:
         raise ValidationError({"outcome": "Choose how it went."})
     now = timezone.now()
+    completes = outcome in (Attempt.Outcome.REACHED, Attempt.Outcome.LEFT_MESSAGE)
+    if completes and not closable(task.due_at, now):
+        due = timezone.localtime(task.due_at).strftime("%-d %B %Y")
+        opens = closable_from(task.due_at).strftime("%-d %B %Y")
+        raise ValidationError(
+            {
+                "outcome": f"The follow-up “{task.label}” is due on {due}: it can be marked "
+                f"reached from {opens}. Record a contact made now on the follow-up due now."
+            }
+        )
     attempt = Attempt.objects.create(task=task, supporter=actor, at=now, outcome=outcome)
     if outcome in (Attempt.Outcome.REACHED, Attempt.Outcome.LEFT_MESSAGE):
         task.status = FollowUpTask.Status.DONE
@@ -431,7 +444,7 @@ def plan_step_remove(*, actor: User, step: PlanStep) -> None:
 
 # --- Reminders (the worker) ----------------------------------------------------------------
 
-REMIND_AHEAD = timedelta(hours=24)
+REMIND_AHEAD = OPENS_BEFORE_DUE
 
 
 @transaction.atomic
@@ -470,3 +483,89 @@ def outreach_remind(*, now=None) -> int:
         task.save(update_fields=["reminded_at"])
         told += 1
     return told
+
+
+def _holder(task: FollowUpTask) -> Assignment | None:
+    return (
+        Assignment.objects.filter(person=task.person, status__in=Assignment.ACTIVE)
+        .select_related("supporter")
+        .first()
+    )
+
+
+def _overdue(now: datetime):
+    """Open follow-ups of open outreaches overdue by OUTREACH_OVERDUE_DAYS, not yet raised."""
+    return FollowUpTask.objects.filter(
+        status=FollowUpTask.Status.OPEN,
+        overdue_raised_at__isnull=True,
+        due_at__lte=now - timedelta(days=settings.OUTREACH_OVERDUE_DAYS),
+        person__outreach__status=Outreach.Status.OPEN,
+        person__declined_at__isnull=True,
+    )
+
+
+def outreach_overdue_raise(*, now=None) -> int:
+    """Raise to the coordinators, once each, every follow-up overdue by OUTREACH_OVERDUE_DAYS:
+    a content-free alert pointing at the board, audited, one transaction per follow-up.
+    Returns how many were raised."""
+    now = now or timezone.now()
+    raised = 0
+    for pk in list(_overdue(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            task = _overdue(now).select_for_update().select_related("person").filter(pk=pk).first()
+            if task is None:
+                continue
+            task.overdue_raised_at = now
+            task.save(update_fields=["overdue_raised_at"])
+            record(
+                actor=None,
+                action=AuditAction.OUTREACH_OVERDUE_RAISED,
+                target=task.person.outreach,
+                details={"task_id": task.pk, "assigned": _holder(task) is not None},
+            )
+            for coordinator in role_holders(Role.COORDINATOR):
+                notify_message(
+                    key=f"outreach-overdue:{task.pk}:{coordinator.pk}",
+                    user=coordinator,
+                    message="outreach/followup_overdue",
+                    days=settings.OUTREACH_OVERDUE_DAYS,
+                    link=site_link("outreach:board"),
+                )
+            raised += 1
+    return raised
+
+
+@transaction.atomic
+def followup_remind(*, actor: User, task: FollowUpTask) -> FollowUpTask:
+    """The coordinator (or BHS manager) reminds the supporter holding an overdue follow-up: a
+    content-free alert, at most once a day, audited."""
+    if not actor.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
+        raise ValidationError("Only the coordinator or the BHS manager reminds supporters.")
+    task = (
+        FollowUpTask.objects.select_for_update().select_related("person__outreach").get(pk=task.pk)
+    )
+    now = timezone.now()
+    if task.status != FollowUpTask.Status.OPEN or not task.person.outreach.is_open:
+        raise ValidationError("This follow-up is no longer open.")
+    if task.due_at > now:
+        raise ValidationError("This follow-up is not overdue yet.")
+    holder = _holder(task)
+    if holder is None:
+        raise ValidationError("Nobody holds this person yet: assign a supporter first.")
+    if not may_remind(task.staff_reminded_at, now):
+        raise ValidationError("The supporter was already reminded of this follow-up today.")
+    task.staff_reminded_at = now
+    task.save(update_fields=["staff_reminded_at"])
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_REMINDED,
+        target=task.person.outreach,
+        details={"task_id": task.pk, "supporter": holder.supporter_id},
+    )
+    notify_message(
+        key=f"outreach-remind:{task.pk}:{timezone.localdate(now).isoformat()}",
+        user=holder.supporter,
+        message="outreach/followup_reminder",
+        link=site_link("outreach:assignment", assignment_id=holder.pk),
+    )
+    return task

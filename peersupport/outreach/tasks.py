@@ -1,11 +1,12 @@
-"""The outreach tick: reminds supporters of follow-ups coming due (once each), every five
-minutes; it keeps its own chain going (peersupport/notifications/scheduling.py)."""
+"""The outreach tick: reminds supporters of follow-ups coming due (once each), and raises to
+the coordinators follow-ups overdue by OUTREACH_OVERDUE_DAYS (once each), every five minutes;
+it keeps its own chain going (peersupport/notifications/scheduling.py)."""
 
 from django.tasks import task
 
 from peersupport.notifications.scheduling import schedule_next
 
-from .services import outreach_remind
+from .services import outreach_overdue_raise, outreach_remind
 
 OUTREACH_TICK_SECONDS = 300
 
@@ -14,4 +15,4 @@ OUTREACH_TICK_SECONDS = 300
 def outreach_tick() -> dict:
 
     schedule_next(outreach_tick)
-    return {"reminded": outreach_remind()}
+    return {"reminded": outreach_remind(), "overdue_raised": outreach_overdue_raise()}

@@ -25,4 +25,5 @@ urlpatterns = [
         name="assignment_answer",
     ),
     path("follow-ups/<int:task_id>/attempt/", views.attempt, name="attempt"),
+    path("follow-ups/<int:task_id>/remind/", views.remind, name="remind"),
 ]

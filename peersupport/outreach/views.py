@@ -57,7 +57,11 @@ def board(request):
     return render(
         request,
         "outreach/board.html",
-        {"open": selectors.board(), "closed": selectors.recently_closed()},
+        {
+            "open": selectors.board(),
+            "overdue": selectors.overdue_followups(),
+            "closed": selectors.recently_closed(),
+        },
     )
 
 
@@ -327,6 +331,19 @@ def plan_step_remove(request, step_id: int):
 
 
 # --- The supporter's side ------------------------------------------------------------------
+
+
+@staff_only
+@require_POST
+def remind(request, task_id: int):
+    """Remind the supporter holding an overdue follow-up (at most once a day)."""
+    task = selectors.task_for_staff(task_id)
+    return act(
+        request,
+        lambda: services.followup_remind(actor=request.user, task=task),
+        success="The supporter has been reminded.",
+        then="outreach:board",
+    )
 
 
 @supporter_only

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -10,10 +11,6 @@ from peersupport.accounts.models import Role
 from peersupport.web.waiting import Waiting
 
 from .models import Assignment, FollowUpTask, Outreach
-
-# A follow-up is the coordinator's concern once it is a day past due; until then it is only
-# the supporter's.
-OVERDUE_AFTER = datetime.timedelta(days=1)
 
 
 def for_person(user) -> list[Waiting]:
@@ -57,7 +54,8 @@ def for_person(user) -> list[Waiting]:
     if Role.COORDINATOR in user.roles or Role.BHS_MANAGER in user.roles:
         overdue = FollowUpTask.objects.filter(
             status=FollowUpTask.Status.OPEN,
-            due_at__lt=now - OVERDUE_AFTER,
+            # The coordinator's concern once it is as late as the tick raises it.
+            due_at__lt=now - datetime.timedelta(days=settings.OUTREACH_OVERDUE_DAYS),
             person__outreach__status=Outreach.Status.OPEN,
         ).aggregate(n=Count("pk"), since=Min("due_at"))
         if overdue["n"]:

@@ -423,6 +423,13 @@ def initial_training_complete(user: User) -> bool:
     return any(bool(check(user)) for check in _initial_training_check)
 
 
+def ready_to_activate(profile: SupporterProfile) -> bool:
+    """An appointed supporter whose initial training is complete: one click makes them active."""
+    return profile.status == SupporterProfile.Status.APPOINTED and initial_training_complete(
+        profile.user
+    )
+
+
 def serves(user: User) -> bool:
     """Whether ``user`` may log contacts and raise exceptions (``rules.SERVING``)."""
     return SupporterProfile.objects.filter(user=user, status__in=rules.SERVING).exists()
@@ -441,7 +448,11 @@ def roster_for_coordinator(*, status: str | None = None) -> list[SupporterProfil
     ).order_by("user__employee__last_name", "user__employee__first_name", "pk")
     if status:
         qs = qs.filter(status=status)
-    return list(qs)
+    profiles = list(qs)
+    # One question per appointed supporter (a handful at a time): may they be activated now?
+    for profile in profiles:
+        profile.ready = ready_to_activate(profile)
+    return profiles
 
 
 def profile_for_coordinator(profile_id: int) -> SupporterProfile:

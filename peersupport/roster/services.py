@@ -27,7 +27,7 @@ from .models import (
     photo_storage,
 )
 from .rules import PIPELINE_ONLY, STATUS_CHANGERS, TRANSITIONS
-from .signals import supporter_left_active
+from .signals import supporter_appointed, supporter_left_active
 
 Status = SupporterProfile.Status
 Availability = SupporterProfile.Availability
@@ -187,6 +187,8 @@ def _set_status(
     record(actor=actor, action=AuditAction.ROSTER_STATUS_CHANGED, target=profile, details=details)
     if before == Status.ACTIVE:
         supporter_left_active.send(sender=SupporterProfile, supporter=profile.user, actor=actor)
+    if status == Status.APPOINTED:
+        supporter_appointed.send(sender=SupporterProfile, supporter=profile.user, actor=actor)
     if status in (Status.RETIRED, Status.REMOVED):
         _end_supporter_role(actor=actor, user=profile.user, status=status)
     if actor is None or actor.pk != profile.user_id:
@@ -197,6 +199,25 @@ def _set_status(
             status=Status(status).label,
         )
     return profile
+
+
+@transaction.atomic
+def supporter_activate(*, actor: User, profile: SupporterProfile) -> SupporterProfile:
+    """One click once initial training is complete: an appointed supporter becomes active (the
+    same move as ``supporter_set_status``, with the reason written for the coordinator)."""
+    _check_status_changer(actor)
+    profile = SupporterProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.status != Status.APPOINTED:
+        raise ValidationError(
+            f"Only an appointed supporter is activated this way; this one is "
+            f"{profile.get_status_display().lower()}."
+        )
+    return _set_status(
+        actor=actor,
+        profile=profile,
+        status=Status.ACTIVE,
+        reason="Initial training complete: activated.",
+    )
 
 
 def _end_supporter_role(*, actor: User | None, user: User, status: str) -> None:

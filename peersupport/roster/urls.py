@@ -16,4 +16,5 @@ urlpatterns = [
     path("me/shifts/<int:shift_id>/remove/", views.remove_shift, name="remove_shift"),
     path("roster/", views.manage, name="manage"),
     path("roster/<int:profile_id>/status/", views.set_status, name="set_status"),
+    path("roster/<int:profile_id>/activate/", views.activate, name="activate"),
 ]

@@ -298,3 +298,26 @@ def set_status(request, profile_id: int):
             else None,
         },
     )
+
+
+@roles_required(*ROSTER_KEEPERS)
+@require_http_methods(["GET", "POST"])
+def activate(request, profile_id: int):
+    """Activate a supporter whose initial training is complete: a confirmation, then one
+    click (instead of the status form)."""
+    profile = selectors.profile_for_coordinator(profile_id)
+    errors: list[str] = []
+    if done := submit(
+        request,
+        None,
+        lambda: services.supporter_activate(actor=request.user, profile=profile),
+        success=lambda saved: f"{saved.name} is now active.",
+        then="roster:manage",
+        errors=errors,
+    ):
+        return done
+    return render_form(
+        request,
+        "roster/activate.html",
+        {"profile": profile, "ready": selectors.ready_to_activate(profile), "errors": errors},
+    )

@@ -97,13 +97,29 @@ KINDS = {
         "urgent": False,
         "roles": ["chief"],
     },
+    "selection/chain_stalled": {
+        "label": "A request to serve waits too long in the chain of command",
+        "urgent": False,
+        "roles": ["coordinator"],
+    },
+    "selection/chain_no_holder": {
+        "label": "A chain of command had nobody with an account to decide",
+        "urgent": False,
+        "roles": ["coordinator"],
+    },
+    "selection/your_decline_overridden": {
+        "label": "A decline of your request to serve was overridden",
+        "urgent": False,
+        "roles": ["employee"],
+    },
 }
 
 
-def tell(users, *, key: str, message: str, **context) -> None:
+def tell(users, *, key: str, message: str, link: str = "", **context) -> None:
     """Tell each of ``users`` (once) that something waits for them, with the template
-    ``messages/<message>.txt`` and a link to what waits."""
-    link = site_link("selection:tasks")
+    ``messages/<message>.txt`` and a link to what waits (their selection tasks unless
+    ``link``)."""
+    link = link or site_link("selection:tasks")
     seen = set()
     for user in users:
         if user is None or user.pk in seen:

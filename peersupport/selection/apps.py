@@ -7,6 +7,12 @@ class SelectionConfig(AppConfig):
     verbose_name = "Selection of supporters"
 
     def ready(self):
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import selection_tick
+
+        register_periodic(selection_tick, seconds="SELECTION_TICK_SECONDS")
+
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting
 

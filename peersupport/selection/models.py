@@ -84,6 +84,9 @@ class Candidacy(RowBound):
     availability_note = EncryptedTextField(max_length=300, blank=True)
     # The level of the chain of command the request is with (ChainStep.position).
     chain_position = models.PositiveSmallIntegerField(default=0)
+    # When a wait at the current level of the chain of command was last raised to the
+    # coordinator: raised again only after the request has moved (``stage_changed_at`` later).
+    stall_raised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

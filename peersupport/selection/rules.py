@@ -83,10 +83,11 @@ TRANSITIONS: dict[str, Transition] = {
         {CHAIN},
         "Declined by your chain of command (level {level})",
     ),
+    # By the coordinator (vacant, absent), or by the system when nobody holds an account there.
     "skip_level": _t(
         {Stage.CHAIN},
         {Stage.CHAIN, Stage.BHS_REVIEW},
-        {Role.COORDINATOR},
+        {Role.COORDINATOR, SYSTEM},
         "Level {level} of your chain of command skipped (vacant or absent)",
     ),
     "override": _t(
@@ -126,6 +127,24 @@ BOARD_STAGES = [
     Stage.BHS_REVIEW,
     Stage.CHIEF_REVIEW,
 ]
+
+# What the system writes when it skips a level nobody can act at.
+NO_ACCOUNT_HOLDER = "No account holder at level {level}"
+
+# The timeline is written in the candidate's words; staff pages read it in the third person.
+STAFF_WORDING = (
+    ("You accepted the nomination", "The nominee accepted the nomination"),
+    ("You declined the nomination", "The nominee declined the nomination"),
+    ("your chain of command", "the candidate's chain of command"),
+)
+
+
+def staff_label(label: str) -> str:
+    """A timeline label as staff read it ("The nominee accepted", not "You accepted")."""
+    for candidate_words, staff_words in STAFF_WORDING:
+        label = label.replace(candidate_words, staff_words)
+    return label
+
 
 # --- What a refusal says ----------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from .models import (
     NominationRound,
     PanelScore,
 )
-from .rules import BOARD_STAGES
+from .rules import BOARD_STAGES, NO_ACCOUNT_HOLDER, staff_label
 
 Stage = Candidacy.Stage
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
@@ -158,8 +158,9 @@ class Column:
 
 def board(*, now=None) -> tuple[list[Column], dict[str, int]]:
     """Every open candidacy by stage, longest waiting first, each carrying ``waited`` (how long
-    since it reached its stage) and ``nominator_count``; and counts of the closed ones by
-    outcome. Two queries however many candidacies there are."""
+    since it reached its stage), ``nominator_count`` and ``no_holder`` (the levels of its chain
+    skipped for want of an account holder, in words); and counts of the closed ones by
+    outcome. Three queries however many candidacies there are."""
     now = now or timezone.now()
     columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
     qs = (
@@ -167,8 +168,22 @@ def board(*, now=None) -> tuple[list[Column], dict[str, int]]:
         .annotate(nominator_count=Count("nominations__nominator", distinct=True))
         .order_by("stage_changed_at", "pk")
     )
+    qs = qs.prefetch_related(
+        # The levels the system skipped because nobody there holds an account.
+        Prefetch(
+            "chain",
+            queryset=ChainStep.objects.filter(
+                outcome=ChainStep.Outcome.SKIPPED, decided_by__isnull=True
+            ).order_by("position"),
+            to_attr="skipped_without_account",
+        )
+    )
     for candidacy in qs:
         candidacy.waited = now - candidacy.stage_changed_at
+        candidacy.no_holder = [
+            NO_ACCOUNT_HOLDER.format(level=step.position + 1)
+            for step in candidacy.skipped_without_account
+        ]
         columns[candidacy.stage].candidacies.append(candidacy)
     closed = dict(
         Candidacy.objects.filter(stage__in=Candidacy.CLOSED_STAGES)
@@ -221,6 +236,8 @@ def candidacy_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
     )
     if candidacy is None:
         raise Http404("No such candidacy.")
+    for event in candidacy.events.all():
+        event.staff_label = staff_label(event.label)
     return candidacy
 
 
@@ -275,6 +292,8 @@ class Tasks:
     to_endorse: list[Candidacy] = field(default_factory=list)
     to_schedule: list[Candidacy] = field(default_factory=list)
     to_decide: list[Candidacy] = field(default_factory=list)
+    # Requests waiting longer than SELECTION_CHAIN_STALL_DAYS at one level of the chain.
+    chain_waiting: list[Candidacy] = field(default_factory=list)
     to_recommend: list[Candidacy] = field(default_factory=list)
     declined: list[Candidacy] = field(default_factory=list)
     to_approve: list[Candidacy] = field(default_factory=list)
@@ -287,10 +306,23 @@ class Tasks:
             + len(self.to_endorse)
             + len(self.to_schedule)
             + len(self.to_decide)
+            + len(self.chain_waiting)
             + len(self.to_recommend)
             + len(self.declined)
             + len(self.to_approve)
         )
+
+
+def chain_waiting(*, now=None) -> list[Candidacy]:
+    """Requests to serve waiting at one level of the chain of command for
+    SELECTION_CHAIN_STALL_DAYS or more, longest first (the coordinator skips or chases them)."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.SELECTION_CHAIN_STALL_DAYS)
+    return list(
+        _with_person(
+            Candidacy.objects.filter(stage=Stage.CHAIN, stage_changed_at__lte=cutoff)
+        ).order_by("stage_changed_at", "pk")
+    )
 
 
 def tasks_for(user: User) -> Tasks:
@@ -345,6 +377,7 @@ def tasks_for(user: User) -> Tasks:
         tasks.to_decide = [
             c for c in open_ if c.stage == Stage.INTERVIEW and c.panel and c.scored >= c.panel
         ]
+        tasks.chain_waiting = chain_waiting()
     if Role.BHS_MANAGER in roles:
         waiting = list(
             _with_person(

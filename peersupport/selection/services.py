@@ -13,6 +13,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Role, RoleGrant, User
@@ -20,6 +21,7 @@ from peersupport.accounts.selectors import chain_of_command, role_holders
 from peersupport.accounts.services import role_grant_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.notifications.messages import site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_profile_create, supporter_set_status
 
@@ -34,7 +36,16 @@ from .models import (
     Panelist,
     PanelScore,
 )
-from .rules import CHAIN, NOMINEE, NOT_YOURS, REASON_MAX, SYSTEM, TRANSITIONS, not_now
+from .rules import (
+    CHAIN,
+    NO_ACCOUNT_HOLDER,
+    NOMINEE,
+    NOT_YOURS,
+    REASON_MAX,
+    SYSTEM,
+    TRANSITIONS,
+    not_now,
+)
 from .rules import clean_reason as _reason
 from .selectors import (
     current_interview,
@@ -468,19 +479,52 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
 # --- 4. The chain of command ------------------------------------------------------------------
 
 
+def _account_holder(step: ChainStep) -> User | None:
+    """The account of the supervisor at ``step``, or None when nobody there can act (no
+    account, or a disabled one)."""
+    user = User.objects.filter(pk=step.supervisor.user_id, is_active=True).first()
+    return user
+
+
+def _skip_levels_without_account(candidacy: Candidacy) -> list[int]:
+    """Skip, one after the other, the levels the request is with whose supervisor has no
+    account: nobody could ever act there, so the request would stall silently. Each skip is a
+    move by the system (timeline, audit), with the reason NO_ACCOUNT_HOLDER on the level."""
+    skipped = []
+    while candidacy.stage == Stage.CHAIN:
+        step = current_step(candidacy)
+        if step is None or _account_holder(step) is not None:
+            break
+        level = candidacy.chain_position + 1
+        reason = NO_ACCOUNT_HOLDER.format(level=level)
+        _move(
+            candidacy=candidacy,
+            action="skip_level",
+            actor=None,
+            reason=reason,
+            level=level,
+            **where_after_level(candidacy),
+        )
+        step.outcome, step.comment, step.decided_at = Outcome.SKIPPED, reason, timezone.now()
+        step.save(update_fields=["outcome", "comment", "decided_at"])
+        skipped.append(level)
+    return skipped
+
+
 def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
-    """Tell whoever acts next: the supervisor at the level the request is with now, or the
-    BHS managers once the chain is through."""
+    """Tell whoever acts next: the supervisor at the level the request is with now (levels
+    nobody holds an account at are skipped first), or the BHS managers once the chain is
+    through. When no level of the chain had anyone to act, the coordinators are told too."""
+    skipped = _skip_levels_without_account(candidacy)
     key = event_key(candidacy)
     if candidacy.stage == Stage.CHAIN:
         step = current_step(candidacy)
-        if step.supervisor.user_id:
-            tell(
-                [User.objects.get(pk=step.supervisor.user_id)],
-                key=f"{key}:chain",
-                message="selection/chain_endorse",
-                candidate=candidacy.name,
-            )
+        tell(
+            [_account_holder(step)],
+            key=f"{key}:chain",
+            message="selection/chain_endorse",
+            candidate=candidacy.name,
+        )
     elif candidacy.stage == Stage.BHS_REVIEW:
         tell(
             role_holders(Role.BHS_MANAGER),
@@ -488,6 +532,18 @@ def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
             message="selection/bhs_recommend",
             candidate=candidacy.name,
         )
+        nobody_acted = (
+            not ChainStep.objects.filter(candidacy=candidacy)
+            .exclude(outcome=Outcome.SKIPPED, decided_by__isnull=True)
+            .exists()
+        )
+        if skipped and nobody_acted:
+            tell(
+                role_holders(Role.COORDINATOR),
+                key=f"{key}:no_holder",
+                message="selection/chain_no_holder",
+                link=site_link("selection:candidacy", candidacy_id=candidacy.pk),
+            )
 
 
 @transaction.atomic
@@ -582,8 +638,56 @@ def chain_override(*, actor: User, candidacy: Candidacy, reason: str) -> Candida
     _move(candidacy=candidacy, action="override", actor=actor, reason=reason, level=level, **where)
     step.outcome, step.override_reason = Outcome.OVERRIDDEN, reason
     step.save(update_fields=["outcome", "override_reason"])
+    tell_candidate(
+        candidacy,
+        key=f"{event_key(candidacy)}:overridden",
+        message="selection/your_decline_overridden",
+    )
     _after_chain_move(candidacy)
     return candidacy
+
+
+# --- Waits in the chain of command (the worker) -----------------------------------------------
+
+
+def _stalled(now: datetime.datetime):
+    """Requests waiting at one level for SELECTION_CHAIN_STALL_DAYS or more, not yet raised
+    for this wait (a wait is raised again only once the request has moved on)."""
+    cutoff = now - datetime.timedelta(days=settings.SELECTION_CHAIN_STALL_DAYS)
+    return Candidacy.objects.filter(stage=Stage.CHAIN, stage_changed_at__lte=cutoff).filter(
+        Q(stall_raised_at__isnull=True) | Q(stall_raised_at__lt=F("stage_changed_at"))
+    )
+
+
+def chain_stalls_raise(*, now: datetime.datetime | None = None) -> int:
+    """Raise to the coordinators each request to serve that has waited too long at one level
+    of the chain of command: one content-free alert per candidacy and wait, audited, however
+    often the tick runs. Each in its own transaction. Returns how many were raised."""
+    now = now or timezone.now()
+    raised = 0
+    for pk in list(_stalled(now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            candidacy = _stalled(now).select_for_update().filter(pk=pk).first()
+            if candidacy is None:  # moved, or raised by another run meanwhile
+                continue
+            candidacy.stall_raised_at = now
+            candidacy.save(update_fields=["stall_raised_at"])
+            level = candidacy.chain_position + 1
+            record(
+                actor=None,
+                action=AuditAction.SELECTION_STALL_RAISED,
+                target=candidacy,
+                details={"level": level, "waiting_since": candidacy.stage_changed_at.isoformat()},
+            )
+            tell(
+                role_holders(Role.COORDINATOR),
+                key=f"{candidacy.pk}:stall:{int(candidacy.stage_changed_at.timestamp())}",
+                message="selection/chain_stalled",
+                days=(now - candidacy.stage_changed_at).days,
+                link=site_link("selection:candidacy", candidacy_id=candidacy.pk),
+            )
+            raised += 1
+    return raised
 
 
 # --- 5. The BHS manager's recommendation ------------------------------------------------------

@@ -49,8 +49,23 @@ KINDS = {
         "roles": ["coordinator"],
     },
     "training/out_of_compliance_coordinator": {
-        "label": "A supporter is out of training compliance",
+        "label": "Supporters are out of training compliance",
         "urgent": False,
         "roles": ["coordinator"],
+    },
+    "training/ready_to_activate": {
+        "label": "A supporter finished initial training and is ready to activate",
+        "urgent": False,
+        "roles": ["coordinator"],
+    },
+    "training/initial_complete": {
+        "label": "Your initial training is complete",
+        "urgent": False,
+        "roles": ["peer_supporter"],
+    },
+    "training/place_cancelled": {
+        "label": "Your place on a training session was cancelled",
+        "urgent": False,
+        "roles": ["peer_supporter"],
     },
 }

@@ -8,13 +8,19 @@ class TrainingConfig(AppConfig):
     def ready(self):
         from peersupport.notifications.scheduling import register_periodic
         from peersupport.roster.selectors import register_initial_training_check
+        from peersupport.roster.signals import supporter_appointed
 
         from .selectors import initial_training_complete
+        from .services import ready_on_appointment
         from .tasks import training_tick
 
         register_periodic(training_tick, seconds="TRAINING_TICK_SECONDS")
         # The roster asks whether an appointed supporter may become active.
         register_initial_training_check(initial_training_complete)
+        # Someone who finished initial training before the Chief's approval is ready at once.
+        supporter_appointed.connect(
+            ready_on_appointment, dispatch_uid="training.ready_on_appointment", weak=False
+        )
 
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting

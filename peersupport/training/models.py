@@ -159,6 +159,9 @@ class Enrolment(models.Model):
     requested_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # Why the coordinator cancelled this place (empty when the person gave it up themselves).
+    # Kept for the record; never put in the alert the person gets.
+    cancel_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["requested_at", "pk"]

@@ -407,7 +407,9 @@ def hours_rows(*, year: int) -> list[list[str]]:
 
 def enrolment(enrolment_id: int) -> Enrolment:
     try:
-        return Enrolment.objects.select_related("session__course", "user").get(pk=enrolment_id)
+        return Enrolment.objects.select_related("session__course", "user", "user__employee").get(
+            pk=enrolment_id
+        )
     except Enrolment.DoesNotExist:
         raise Http404 from None
 

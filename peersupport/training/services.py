@@ -345,10 +345,18 @@ def _promote(session: TrainingSession) -> int:
 
 
 @transaction.atomic
-def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> Enrolment:
-    """Give up a place (or a place on the waiting list); the next person waiting moves up."""
-    if actor.pk != enrolment.user_id:
+def enrolment_cancel(*, actor: User, enrolment: Enrolment, reason: str = "") -> Enrolment:
+    """Give up a place (or a place on the waiting list); the next person waiting moves up.
+    The coordinator cancelling someone else's place gives a reason (kept, never sent), and the
+    person is told, content-free."""
+    by_other = actor.pk != enrolment.user_id
+    if by_other:
         _check_manager(actor)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"reason": "Say why this place is cancelled."})
+        if len(reason) > 300:
+            raise ValidationError({"reason": "Keep the reason under 300 characters."})
     session = TrainingSession.objects.select_for_update().get(pk=enrolment.session_id)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.status == EStatus.CANCELLED:
@@ -356,15 +364,25 @@ def enrolment_cancel(*, actor: User, enrolment: Enrolment) -> Enrolment:
     if session.starts_at <= timezone.now():
         raise ValidationError("The session has started: its attendance is recorded instead.")
     before = enrolment.status
+    now = timezone.now()
     enrolment.status = EStatus.CANCELLED
-    enrolment.status_changed_at = timezone.now()
-    enrolment.save(update_fields=["status", "status_changed_at"])
+    enrolment.status_changed_at = now
+    enrolment.cancel_reason = reason if by_other else ""
+    enrolment.save(update_fields=["status", "status_changed_at", "cancel_reason"])
     record(
         actor=actor,
         action=AuditAction.TRAINING_ENROLMENT_CANCELLED,
         target=enrolment,
+        # Not the reason: the audit log is read more widely than the enrolment.
         details={"session": session.pk, "user": enrolment.user_id, "from": before},
     )
+    if by_other:
+        notify_message(
+            key=f"training:place-cancelled:{enrolment.pk}:{now.timestamp()}",
+            user=enrolment.user,
+            message="training/place_cancelled",
+            link=site_link("training:mine"),
+        )
     if before == EStatus.ENROLLED:
         _promote(session)
     return enrolment
@@ -404,6 +422,15 @@ def attendance_record(
             "after it."
         )
     reason = reason.strip()
+    # Whose initial training this record completes: they are told (``_tell_ready_to_activate``).
+    trainees = (
+        {u.pk: u for u in User.objects.filter(pk__in=list(hours_by_user))}
+        if session.course.kind == CourseKind.INITIAL
+        else {}
+    )
+    complete_before = {
+        pk for pk, user in trainees.items() if selectors.initial_training_complete(user)
+    }
     existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(day=day)}
     enrolled = set(
         session.enrolments.filter(status=EStatus.ENROLLED).values_list("user_id", flat=True)
@@ -467,7 +494,47 @@ def attendance_record(
                 "why": reason[:200],
             },
         )
+    for pk in trainees.keys() - complete_before:
+        if selectors.initial_training_complete(trainees[pk]):
+            _tell_ready_to_activate(trainees[pk])
     return len(new), len(changes)
+
+
+def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
+    """``roster.signals.supporter_appointed``: a supporter appointed with initial training
+    already complete (trained as a candidate) is ready to activate at once."""
+    if selectors.initial_training_complete(supporter):
+        _tell_ready_to_activate(supporter)
+
+
+def _tell_ready_to_activate(user: User) -> None:
+    """Initial training has just become complete: an appointed supporter is ready to activate.
+    The coordinators get a content-free alert with a link to the one-click activation, the
+    supporter is told. Once per appointment (the key holds the day they were appointed)."""
+    profile = SupporterProfile.objects.filter(user=user).first()
+    if profile is None or profile.status != SupporterProfile.Status.APPOINTED:
+        return
+    appointed = int(profile.status_changed_at.timestamp())
+    record(
+        actor=None,
+        action=AuditAction.TRAINING_INITIAL_COMPLETED,
+        target=profile,
+        details={"user": user.pk},
+    )
+    link = site_link("roster:activate", profile_id=profile.pk)
+    for coordinator in role_holders(Role.COORDINATOR):
+        notify_message(
+            key=f"training:ready:{profile.pk}:{appointed}:to:{coordinator.pk}",
+            user=coordinator,
+            message="training/ready_to_activate",
+            link=link,
+        )
+    notify_message(
+        key=f"training:ready:{profile.pk}:{appointed}",
+        user=user,
+        message="training/initial_complete",
+        link=site_link("training:mine"),
+    )
 
 
 # --- Calendar address -----------------------------------------------------------------------
@@ -728,15 +795,19 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             behind=behind,
             link=site_link("training:mine"),
         )
+        # Content-free for the coordinators: how many are out this year, and the board.
+        out_now = ComplianceRecord.objects.filter(
+            year=result.year, flagged_at__isnull=False
+        ).count()
+        board = site_link("training:board") + f"?status={compliance.Status.OUT_OF_COMPLIANCE}"
         for coordinator in role_holders(Role.COORDINATOR):
             notify_message(
                 key=f"training:out:{user.pk}:{result.year}:to:{coordinator.pk}",
                 user=coordinator,
                 message="training/out_of_compliance_coordinator",
-                supporter_name=profile.name,
-                behind=behind,
+                n=out_now,
                 year=result.year,
-                link=site_link("training:transcript", user_id=user.pk),
+                link=board,
             )
         done["flagged"] = 1
         if (

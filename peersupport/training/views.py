@@ -344,15 +344,25 @@ def enrol_person(request, session_id: int):
 
 
 @roles_required(COORDINATOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enrolment_cancel(request, enrolment_id: int):
+    """Cancel someone's place: a confirmation page asking why (the reason is kept, the person
+    is told only that their place was cancelled)."""
     enrolment = selectors.enrolment(enrolment_id)
-    try:
-        services.enrolment_cancel(actor=request.user, enrolment=enrolment)
-    except ValidationError as exc:
-        return _session_page(request, enrolment.session, errors=exc.messages, status=400)
-    messages.success(request, "The enrolment is cancelled.")
-    return redirect("training:session", session_id=enrolment.session_id)
+    form = ReasonForm(posted(request))
+    if done := submit(
+        request,
+        form,
+        lambda: services.enrolment_cancel(
+            actor=request.user, enrolment=enrolment, reason=form.cleaned_data["reason"]
+        ),
+        success="The place is cancelled; the person is told.",
+        then=reverse("training:session", args=[enrolment.session_id]),
+    ):
+        return done
+    return render_form(
+        request, "training/enrolment_cancel.html", {"enrolment": enrolment, "form": form}
+    )
 
 
 # --- Attendance -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """An outreach in a real browser, from opening to closing: the coordinator opens it after a
 line-of-duty injury, adds the officer and a relative with no record, assigns a supporter (a
-warning for the officer's own supervisor), the supporter accepts and records attempts, the
-person declines, the coordinator schedules a group session, counts attendance and closes it.
+warning for the officer's own supervisor; a suggested one with one click), the supporter
+accepts and records attempts, the person declines, the coordinator schedules a group session,
+counts attendance and closes it. And the board's Remind button for an overdue follow-up.
 Every page checked with axe."""
 
 from datetime import timedelta
@@ -77,17 +78,18 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     coord.goto(reverse("outreach:assign", kwargs={"person_id": officer_person.pk}))
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(boss))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.get_by_text("is in this person's chain of command")).to_be_visible()
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(supporter))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
     assert_accessible(coord)
+    # Robin: a suggested supporter, picked with one click.
     coord.goto(reverse("outreach:assign", kwargs={"person_id": robin.pk}))
     assert_accessible(coord)
-    coord.locator("#id_supporter").select_option(label=str(supporter))
-    submit(coord, coord.get_by_role("button", name="Assign"))
+    submit(coord, coord.get_by_role("button", name=f"Assign {supporter}", exact=True))
+    expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
     assert_accessible(coord)
 
     sup = as_persona(new_context, sign_in, "supporter")
@@ -141,3 +143,27 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
 
     coord.goto(reverse("outreach:plans"))
     assert_accessible(coord)
+
+
+def test_coordinator_reminds_the_supporter_of_an_overdue_follow_up(new_context, sign_in, personas):
+    from ..matrix.outreach import assigned
+
+    supporter = personas["supporter"]
+    assignment = assigned(supporter, personas["coordinator"])
+    task = assignment.person.tasks.order_by("due_at").first()
+    FollowUpTask.objects.filter(pk=task.pk).update(due_at=timezone.now() - timedelta(days=3))
+
+    coord = as_persona(new_context, sign_in, "coordinator")
+    coord.goto(reverse("outreach:board"))
+    expect(coord.get_by_role("heading", name="Overdue follow-ups")).to_be_visible()
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("button", name=f"Remind the supporter of {task.label}"))
+    expect(coord.get_by_text("The supporter has been reminded.")).to_be_visible()
+    expect(coord.get_by_text("reminded today")).to_be_visible()
+    assert_accessible(coord)
+
+    # The supporter's page: later follow-ups cannot be marked reached yet, and say from when.
+    sup = as_persona(new_context, sign_in, "supporter")
+    sup.goto(reverse("outreach:assignment", kwargs={"assignment_id": assignment.pk}))
+    expect(sup.get_by_text("can be marked reached from").first).to_be_visible()
+    assert_accessible(sup)

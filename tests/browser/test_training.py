@@ -143,9 +143,12 @@ def test_schedule_enrol_attend_correct_and_read_the_records(new_context, sign_in
     # Kim gives the place back (through the coordinator): Dana moves up.
     coord.reload()
     assert_accessible(coord)
-    submit(coord, coord.get_by_role("button", name="Cancel the place of Kim Okafor"))
-    expect(coord.get_by_role("status")).to_contain_text("The enrolment is cancelled.")
-    expect(coord.get_by_role("button", name="Cancel the place of Dana Reyes")).to_be_visible()
+    submit(coord, coord.get_by_role("link", name="Cancel the place of Kim Okafor"))
+    assert_accessible(coord)
+    coord.get_by_label("Reason").fill("Kim asked to give the place back.")
+    submit(coord, coord.get_by_role("button", name="Cancel the place"))
+    expect(coord.get_by_role("status")).to_contain_text("The place is cancelled")
+    expect(coord.get_by_role("link", name="Cancel the place of Dana Reyes")).to_be_visible()
     assert_accessible(coord)
     assert Enrolment.objects.get(user=supporter).status == Enrolment.Status.ENROLLED
 

@@ -106,6 +106,7 @@ MATRIX = {
     "outreach:assignment": {"GET": _SUPPORTER},
     "outreach:assignment_answer": {"GET": _SUPPORTER, "POST": _SUPPORTER},
     "outreach:attempt": {"GET": _SUPPORTER, "POST": _SUPPORTER},
+    "outreach:remind": {"POST": _STAFF},
 }
 URL_KWARGS = {
     "outreach:plan_step_remove": lambda dept: {"step_id": _plan_step().pk},
@@ -120,6 +121,7 @@ URL_KWARGS = {
     "outreach:assignment": lambda dept: {"assignment_id": _assignment(dept).pk},
     "outreach:assignment_answer": lambda dept: {"assignment_id": _assignment(dept).pk},
     "outreach:attempt": lambda dept: {"task_id": _assignment(dept).person.tasks.first().pk},
+    "outreach:remind": lambda dept: {"task_id": person(dept).tasks.first().pk},
 }
 # Past the role check the assignment decides: its supporter gets it, everyone else 404.
 OBJECT_SCOPED = {"outreach:assignment", "outreach:assignment_answer", "outreach:attempt"}

@@ -58,6 +58,7 @@ MATRIX = {
     # The roster's lifecycle pages (the roster app, next to selection).
     "roster:manage": {"GET": _STAFF},
     "roster:set_status": _both(_STAFF),
+    "roster:activate": _both(_STAFF),
 }
 
 
@@ -125,6 +126,7 @@ URL_KWARGS["selection:endorse"] = lambda dept: {
     "candidacy_id": chain_candidacy(dept.users["supervisor"]).pk
 }
 URL_KWARGS["roster:set_status"] = _profile
+URL_KWARGS["roster:activate"] = _profile
 OBJECT_SCOPED = {"selection:score", "selection:endorse"}
 
 

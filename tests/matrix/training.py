@@ -129,7 +129,7 @@ MATRIX = {
     "training:enrol": {"POST": _SUPPORTER},
     "training:leave": {"POST": _SUPPORTER},
     "training:enrol_person": {"POST": _COORD},
-    "training:enrolment_cancel": {"POST": _COORD},
+    "training:enrolment_cancel": {"GET": _COORD, "POST": _COORD},
     "training:certificate": {"GET": _SIGNED_IN},
     "training:attendance": {"GET": _READERS, "POST": _READERS},
     "training:courses": {"GET": _COORD},

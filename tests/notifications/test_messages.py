@@ -173,9 +173,10 @@ GOLDEN = [
     ),
     (
         "training/out_of_compliance_coordinator",
-        {"supporter_name": "Sam Doe", "behind": "2.5", "year": 2026},
-        "Out of training compliance: Sam Doe",
-        f"Sam Doe is 2.5 update hours short for 2026.\n\n{LINK}",
+        {"n": 2, "year": 2026},
+        "Training: a supporter is out of compliance for 2026",
+        "2 supporters are now out of training compliance for 2026. The compliance board lists "
+        f"them.\n\n{LINK}",
     ),
     (
         "outreach/assigned",
@@ -500,9 +501,6 @@ FORBIDDEN = re.compile(
 # left for the notification work to decide. Each must still occur (so it is removed once
 # changed) and no other may be added without the same review.
 KNOWN = {
-    ("training/out_of_compliance_coordinator", "supporter_name"): (
-        "the supporter's name, to every coordinator, in the subject and body"
-    ),
     ("training/session_cancelled", "reason"): "the coordinator's free-text cancellation reason",
 }
 KEYWORDS = {"and", "or", "not", "in", "is", "if", "None", "True", "False", "as", "with"}

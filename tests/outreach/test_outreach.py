@@ -325,7 +325,7 @@ def test_reminders_go_through_the_worker_once(coordinator, supporter):
     assert "Pat" not in message.body and "0199" not in message.body and "Canary" not in message.body
     from peersupport.outreach.tasks import outreach_tick
 
-    assert outreach_tick.call() == {"reminded": 0}
+    assert outreach_tick.call() == {"reminded": 0, "overdue_raised": 0}
 
 
 def test_the_board_shows_what_needs_attention(coordinator, supporter, client_for):

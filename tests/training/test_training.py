@@ -222,7 +222,9 @@ def test_the_tick_flags_tells_the_coordinator_once(personas, settings):
     assert first["flagged"] == 1
     assert services.compliance_review(today=today)["flagged"] == 0
     coordinator = personas["coordinator"]
-    assert Notification.objects.filter(user=coordinator, subject__contains="Out of").count() == 1
+    assert (
+        Notification.objects.filter(user=coordinator, key__startswith="training:out:").count() == 1
+    )
     assert Notification.objects.filter(user=person, subject__contains="out of").exists()
     person.supporter_profile.refresh_from_db()
     assert person.supporter_profile.status == "active"
