@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-test
 	@command -v wrk >/dev/null || { echo "bench/pages.py needs wrk: apt-get install -y wrk"; exit 1; }
 	$(PY) bench/demo_department.py
 	$(PY) bench/escalation_latency.py
+	$(PY) bench/offer_latency.py
 	$(PY) bench/pages.py
 	@for f in bench/report*.py; do [ -e "$$f" ] || continue; echo "$(PY) $$f"; $(PY) "$$f" || exit 1; done
 	$(PY) bench/collect.py

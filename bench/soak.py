@@ -1,6 +1,7 @@
 """Crash soak: writes under load while the web server and the worker are killed with SIGKILL,
 again and again; afterwards nothing acknowledged is missing, nothing is there twice, the
-database and the audit chain are intact, and every escalation raised was delivered.
+database and the audit chain are intact, and every escalation raised and every offer of a
+request to a supporter was delivered.
 
     .venv/bin/python bench/soak.py [--kills 100] [--clients 4] [--no-write]
     BENCH_DATABASE_URL=postgres:///postgres .venv/bin/python bench/soak.py   # PostgreSQL
@@ -11,7 +12,8 @@ groups; a local SMTP server receives the alerts. Client threads write over HTTP,
 
 - public support requests (no account; each form carries its own submission token, so a
   request whose answer was lost is sent again with the same token and must be refused as a
-  duplicate if the first one got through);
+  duplicate if the first one got through); each is offered to a supporter at once, whose
+  e-mail alert must arrive however the worker was killed;
 - escalations raised by a peer supporter from a request they hold (the answer's redirect names
   the escalation);
 - contacts logged by the supporter;
@@ -163,6 +165,13 @@ if connection.vendor == "sqlite":
         integrity = c.execute("PRAGMA integrity_check").fetchone()[0]
 notes = list(Notification.objects.filter(topic__startswith="escalation:").values_list(
     "key", "status", "channel"))
+# Every offer of an acknowledged request alerts its supporter (an urgent kind: at once, alone).
+from peersupport.support.models import Offer
+offers = list(Offer.objects.filter(
+    request__submission_key__in=[submission_key(t) for t in seen["tokens"]]
+).values_list("pk", "supporter_id"))
+offer_keys = [f"support:offered:{pk}:{supporter}:email" for pk, supporter in offers]
+offer_rows = dict(Notification.objects.filter(key__in=offer_keys).values_list("key", "status"))
 # Ballots and voters share nothing but the election: the roll and the box are read apart.
 voters = list(Voter.objects.filter(election_id=seen["election"]).values_list("user_id", flat=True))
 # The box is sealed: opened with the count code, as the count opens it.
@@ -189,6 +198,9 @@ print(json.dumps({
     "contacts": Contact.objects.filter(supporter__email="supporter@demo.peersupport.test").count(),
     "integrity": integrity,
     "notifications": [[k, s, message_id(k, "localhost")] for k, s, ch in notes if ch == "email"],
+    "offers": len(offers),
+    "offer_alerts": [[k, offer_rows.get(k, "missing"), message_id(k, "localhost")]
+                     for k in offer_keys],
 }))
 """
 
@@ -682,7 +694,9 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
         deadline = time.monotonic() + 180
         while True:
             report = json.loads(django("shell", "-c", CHECK).strip().splitlines()[-1])
-            pending = [n for n in report["notifications"] if n[1] != "sent"]
+            pending = [
+                n for n in report["notifications"] + report["offer_alerts"] if n[1] != "sent"
+            ]
             if not pending or time.monotonic() > deadline:
                 break
             time.sleep(1)
@@ -722,6 +736,10 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
         "alerts": len(mail_ids),
         "alerts_not_sent": sum(1 for n in report["notifications"] if n[1] != "sent"),
         "alerts_not_received": sum(1 for m in mail_ids if m not in received),
+        "offers": report["offers"],
+        "offer_alerts_missing": sum(1 for n in report["offer_alerts"] if n[1] == "missing"),
+        "offer_alerts_not_sent": sum(1 for n in report["offer_alerts"] if n[1] != "sent"),
+        "offer_alerts_not_received": sum(1 for n in report["offer_alerts"] if n[2] not in received),
         "mails_received": raw_received,
     }
     result["ok"] = ok(result)
@@ -840,6 +858,9 @@ def ok(r: dict) -> bool:
         and r["audit_ok"]
         and r["alerts_not_sent"] == 0
         and r["alerts_not_received"] == 0
+        and r["offers"] > 0
+        and r["offer_alerts_not_sent"] == 0
+        and r["offer_alerts_not_received"] == 0
     )
 
 
@@ -876,6 +897,12 @@ def table(results: list[dict]) -> str:
         (
             "escalation e-mails queued / not sent / not received",
             lambda r: f"{r['alerts']} / {r['alerts_not_sent']} / {r['alerts_not_received']}",
+        ),
+        (
+            "offers made / their e-mails not sent / not received",
+            lambda r: (
+                f"{r['offers']} / {r['offer_alerts_not_sent']} / {r['offer_alerts_not_received']}"
+            ),
         ),
         ("e-mails received (with repeats)", lambda r: r["mails_received"]),
         (

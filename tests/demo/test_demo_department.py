@@ -182,9 +182,10 @@ def test_small_run_creates_the_department(small):
     assert {g.reason for g in grants} == {"demo department"}  # encrypted: read, not queried
 
     # One audit event per loader (department, supporters, resources, support activity, releases
-    # of information, escalations, training, selection, outreach, committee), not one per row.
+    # of information, escalations, training, selection, outreach, committee, devices for push
+    # alerts), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 10
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 11
     assert events[0].details["employees"] == SMALL
 
 

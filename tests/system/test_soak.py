@@ -1,8 +1,9 @@
 """The short crash soak (bench/soak.py, `make soak` runs the long one): support requests,
 contacts, escalations, committee ballots and training attendance are written over HTTP while
 the web server and the worker are killed with SIGKILL three times; nothing acknowledged is
-lost or stored twice, the database and the audit chain are intact, every escalation alert is
-delivered. On the suite's engine: a SQLite file, or a fresh PostgreSQL database."""
+lost or stored twice, the database and the audit chain are intact, every escalation alert and
+every offer's alert to its supporter is delivered. On the suite's engine: a SQLite file, or a
+fresh PostgreSQL database."""
 
 import json
 import os
@@ -45,6 +46,9 @@ def test_short_soak_loses_nothing():
     assert (
         result["requests_acked"] > 0 and result["contacts_acked"] + result["escalations_acked"] > 0
     )
+    # Every acknowledged request was offered, and each offer's e-mail reached the SMTP server.
+    assert result["offers"] >= result["requests_acked"], result
+    assert result["offer_alerts_not_received"] == 0, result
     # Ballots and training attendance are in the mix too (one write in six each).
     assert result["votes_acked"] > 0 and result["records_acked"] > 0, result
     assert result["client_errors"] == 0, result["error_kinds"]
