@@ -18,7 +18,7 @@ from django.utils import timezone
 from peersupport.accounts.models import User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
-from peersupport.notifications.models import PushSubscription
+from peersupport.notifications.models import AlertPhone, PushSubscription
 from peersupport.notifications.push import endpoint_digest
 
 from .personas import EMAIL_DOMAIN, demo_refuse_in_production
@@ -54,5 +54,10 @@ def load_demo() -> str:
             created_at=now - timedelta(days=200),
             gone_at=now - timedelta(days=30),
         )
+        # A number for text alerts (a fictional 555 number): used only with an SMS gateway.
+        AlertPhone.objects.create(user=supporter, phone="+1 555 0100 123")
         record(actor=None, action=AuditAction.DEMO_LOADED, target=device, details={"devices": 1})
-    return "Devices: one old phone, no longer reachable, for the peer supporter persona."
+    return (
+        "Devices: one old phone, no longer reachable, and a number for text alerts, for the "
+        "peer supporter persona."
+    )

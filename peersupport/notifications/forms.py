@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .rules import clean_phone
 from .selectors import AlertSettings
 
 CHANNEL_LABELS = {"email": "E-mail", "sms": "Text message", "push": "Notification on this device"}
@@ -27,11 +28,21 @@ class AlertSettingsForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
+    phone = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Your number for text messages (optional)",
+        help_text="Only for the alerts you tick \u201cText message\u201d for. Kept encrypted; "
+        "leave empty to remove it.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
     def __init__(self, data=None, *, current: AlertSettings, channels: list[str]):
         quiet = current.quiet_hours
         initial = {
             "quiet_start": quiet.start if quiet else None,
             "quiet_end": quiet.end if quiet else None,
+            "phone": current.phone,
         }
         super().__init__(data, initial=initial)
         self.kinds = [setting.kind for setting in current.kinds]
@@ -47,7 +58,7 @@ class AlertSettingsForm(forms.Form):
             )
             self.initial[name] = [c for c in channels if c in setting.channels]
         # As the page shows them: each kind, then the quiet hours.
-        self.order_fields([*(field_name(k.name) for k in self.kinds), "quiet_start"])
+        self.order_fields([*(field_name(k.name) for k in self.kinds), "phone", "quiet_start"])
 
     def kind_fields(self):
         return [self[field_name(k.name)] for k in self.kinds]
@@ -65,6 +76,11 @@ class AlertSettingsForm(forms.Form):
                 self.add_error(missing, "Give both the start and the end, or neither.")
             elif start is not None and start == end:
                 self.add_error("quiet_end", "The end must differ from the start.")
+        if data.get("phone"):
+            try:
+                data["phone"] = clean_phone(" ".join(data["phone"].split()))
+            except ValueError as exc:
+                self.add_error("phone", str(exc))
         return data
 
     def choices(self) -> dict[str, set[str]]:

@@ -157,3 +157,18 @@ class PushSubscription(RowBound):
 
     def __str__(self):
         return f"push device {self.pk} of user {self.user_id}"
+
+
+class AlertPhone(RowBound):
+    """The number a person gave for text-message alerts (their own choice, on /alerts/):
+    encrypted and bound to its row. No row: text messages reach them only where an alert
+    carries a number (the on-duty roster's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_phone"
+    )
+    phone = EncryptedTextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"text-alert number of user {self.user_id}"

@@ -1,5 +1,6 @@
 """Pure rules of alerting: no reads, no writes."""
 
+import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 
@@ -32,3 +33,15 @@ def quiet_until(now: datetime, start: time, end: time, tz: tzinfo) -> datetime |
         if candidate > now.astimezone(UTC):
             return candidate
     return None  # the hour came back and the end has passed on this pass too: send now
+
+
+def clean_phone(text: str) -> str:
+    """A phone number as given for text alerts: digits with an optional leading +, spaces,
+    dashes, dots and brackets allowed in between; 7 to 15 digits (E.164's longest). Returns
+    it as typed (spaces collapsed), or ValueError saying what is wrong."""
+    if not re.fullmatch(r"\+?[0-9 ().-]+", text):
+        raise ValueError("Give a phone number with digits only (and +, spaces or dashes).")
+    digits = re.sub(r"\D", "", text)
+    if not 7 <= len(digits) <= 15:
+        raise ValueError("A phone number has 7 to 15 digits.")
+    return text

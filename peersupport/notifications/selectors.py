@@ -4,13 +4,19 @@ A person reads and changes only their own (the page passes ``request.user``)."""
 from dataclasses import dataclass
 
 from . import kinds
-from .models import PREFERENCE_CHANNELS, AlertPreference, QuietHours
+from .models import PREFERENCE_CHANNELS, AlertPhone, AlertPreference, QuietHours
 
 
 def channels_for(user, kind: str) -> set[str]:
     """The channels ``user`` wants alerts of ``kind`` on: every channel unless they chose."""
     preference = AlertPreference.objects.filter(user=user, kind=kind).first()
     return preference.channels() if preference is not None else set(PREFERENCE_CHANNELS)
+
+
+def alert_phone_of(user) -> str:
+    """The number ``user`` gave for text-message alerts, or ""."""
+    row = AlertPhone.objects.filter(user=user).first()
+    return row.phone if row is not None else ""
 
 
 def quiet_hours_of(user) -> QuietHours | None:
@@ -27,6 +33,7 @@ class KindSetting:
 class AlertSettings:
     kinds: list[KindSetting]
     quiet_hours: QuietHours | None
+    phone: str = ""
 
 
 def alert_settings(user) -> AlertSettings:
@@ -39,4 +46,5 @@ def alert_settings(user) -> AlertSettings:
             for k in kinds.kinds_for(user.roles)
         ],
         quiet_hours=quiet_hours_of(user),
+        phone=alert_phone_of(user),
     )

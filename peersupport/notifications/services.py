@@ -37,7 +37,14 @@ from peersupport.audit.services import record
 
 from . import kinds, rules, selectors
 from .channels import SENDERS, Undeliverable, is_configured
-from .models import PREFERENCE_CHANNELS, AlertPreference, Channel, Notification, QuietHours
+from .models import (
+    PREFERENCE_CHANNELS,
+    AlertPhone,
+    AlertPreference,
+    Channel,
+    Notification,
+    QuietHours,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,11 +149,21 @@ def _email_queue(*, key: str, user, subject: str, body: str, phone: str, **commo
     ]
 
 
+def _sms_phone(user, phone: str) -> str:
+    """The number an alert carries (the on-duty roster's), else the person's own for alerts."""
+    return phone or selectors.alert_phone_of(user)
+
+
+def sms_configured() -> bool:
+    return is_configured(Channel.SMS)
+
+
 def _sms_reaches(user, phone: str) -> bool:
-    return bool(phone) and is_configured(Channel.SMS)
+    return is_configured(Channel.SMS) and bool(_sms_phone(user, phone))
 
 
 def _sms_queue(*, key: str, user, subject: str, body: str, phone: str, **common):
+    phone = _sms_phone(user, phone)
     return [
         notification_queue(
             key=f"{key}:sms",
@@ -375,7 +392,12 @@ def choosable_channels() -> list[str]:
 
 @transaction.atomic
 def alert_settings_save(
-    *, actor, choices: dict[str, set[str]], quiet_start=None, quiet_end=None
+    *,
+    actor,
+    choices: dict[str, set[str]],
+    quiet_start=None,
+    quiet_end=None,
+    phone: str | None = None,
 ) -> int:
     """``actor``'s own alert settings: for each kind in ``choices`` the channels they want (of
     ``choosable_channels()``; a channel not offered keeps its value), and their quiet hours
@@ -401,6 +423,12 @@ def alert_settings_save(
         errors.setdefault("quiet_end", []).append(
             "Quiet hours need an end different from their start."
         )
+    if phone is not None:
+        phone = " ".join(phone.split())
+        try:
+            phone = rules.clean_phone(phone) if phone else ""
+        except ValueError as exc:
+            errors.setdefault("phone", []).append(str(exc))
     if errors:
         raise ValidationError(errors)
 
@@ -434,11 +462,29 @@ def alert_settings_save(
         quiet.save()
         quiet_changed = True
 
-    if changed or quiet_changed:
+    phone_changed = phone is not None and _phone_save(actor, phone)
+    if changed or quiet_changed or phone_changed:
+        details = {"kinds_changed": changed, "quiet_hours_changed": quiet_changed}
+        if phone_changed:
+            details["text_number_changed"] = True  # never the number
         record(
             actor=actor,
             action=AuditAction.ALERT_SETTINGS_CHANGED,
             target=actor,
-            details={"kinds_changed": changed, "quiet_hours_changed": quiet_changed},
+            details=details,
         )
     return changed
+
+
+def _phone_save(actor, phone: str) -> bool:
+    """The person's own number for text alerts ("" removes it). Returns whether it changed."""
+    row = AlertPhone.objects.select_for_update().filter(user=actor).first()
+    if (row.phone if row else "") == phone:
+        return False
+    if not phone:
+        row.delete()
+        return True
+    row = row or AlertPhone(user=actor)
+    row.phone, row.updated_at = phone, timezone.now()
+    row.save()
+    return True

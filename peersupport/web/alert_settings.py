@@ -27,9 +27,14 @@ def alert_settings(request):
             choices=form.choices(),
             quiet_start=form.cleaned_data["quiet_start"],
             quiet_end=form.cleaned_data["quiet_end"],
+            phone=form.cleaned_data["phone"],
         ),
         success="Your alert settings are saved.",
         then="web:alert_settings",
     ):
         return done
-    return render_form(request, "web/alert_settings.html", {"form": form})
+    return render_form(
+        request,
+        "web/alert_settings.html",
+        {"form": form, "sms_on": services.sms_configured()},
+    )

@@ -60,6 +60,7 @@ def test_an_urgent_alert_keeps_a_channel_on_a_phone(new_context, sign_in):
     group = page.get_by_role("group", name=ESCALATION.label)
     group.get_by_label("E-mail").uncheck()
     group.get_by_label("Text message").uncheck()
+    group.get_by_label("Notification on this device").uncheck()
     submit(page)
     expect(group.get_by_text("This alert is urgent: keep at least one channel on.")).to_be_visible()
     assert_accessible(page)

@@ -28,8 +28,16 @@ def _form(user, **changes):
     for kind in kinds.kinds_for(user.roles):
         data[field_name(kind.name)] = ["email", "sms", "push"]
     for key, value in changes.items():
-        data[key if key.startswith("quiet") else field_name(key.replace("__", "/"))] = value
+        plain = key.startswith("quiet") or key == "phone"
+        data[key if plain else field_name(key.replace("__", "/"))] = value
     return {k: v for k, v in data.items() if v != []}
+
+
+def _soon() -> dict:
+    """The context of a training reminder (any alert a supporter gets will do)."""
+    from django.utils import timezone
+
+    return {"course": "Update", "starts_at": timezone.now(), "place": "HQ", "link": "https://x/"}
 
 
 def _events():
@@ -179,3 +187,40 @@ def test_the_service_refuses_what_the_form_would(personas):
     with pytest.raises(ValidationError, match="both"):
         alert_settings_save(actor=personas["supporter"], choices={}, quiet_start=time(1))
     assert not AlertPreference.objects.exists() and not _events()
+
+
+def test_a_number_for_text_alerts_is_kept_encrypted_and_used(client_for, personas, settings):
+    from peersupport.notifications.messages import notify_message
+    from peersupport.notifications.models import AlertPhone, Notification
+
+    supporter = personas["supporter"]
+    settings.SMS_WEBHOOK_URL = "http://127.0.0.1:9/sms"
+    client = client_for("supporter")
+    assert 'name="phone"' in client.get(URL).content.decode()
+    response = client.post(URL, _form(supporter, phone=" +1 (555) 0100-200 "))
+    assert response.status_code == 302
+    assert AlertPhone.objects.get(user=supporter).phone == "+1 (555) 0100-200"
+    (event,) = _events()
+    assert event.details == {
+        "kinds_changed": 0,
+        "quiet_hours_changed": False,
+        "text_number_changed": True,
+    }
+    assert "555" not in str(event.details)
+    # An alert of a kind with text messages on now goes to that number too.
+    notify_message(key="soon:1", user=supporter, message="training/session_soon", **_soon())
+    sms = Notification.objects.get(key="soon:1:sms")
+    assert sms.address == "+1 (555) 0100-200"
+    # Removed: no more text messages.
+    client.post(URL, _form(supporter, phone=""))
+    assert not AlertPhone.objects.exists()
+    notify_message(key="soon:2", user=supporter, message="training/session_soon", **_soon())
+    assert not Notification.objects.filter(key="soon:2:sms").exists()
+
+
+@pytest.mark.parametrize("phone", ["call me", "12345", "+1 555 0100 200 300 400 500"])
+def test_a_number_that_is_not_one_is_refused(client_for, personas, phone):
+    from peersupport.notifications.models import AlertPhone
+
+    _refused(client_for("supporter"), _form(personas["supporter"], phone=phone), "phone number")
+    assert not AlertPhone.objects.exists()
