@@ -111,12 +111,14 @@ class PublicAskForm(AskForm):
 
 
 class CodenameForm(forms.Form):
-    """The seven words, separated by spaces, dashes or commas ("a b c", "a-b-c", "a, b, c")."""
+    """The seven words, separated by anything but letters: spaces, dashes, commas, dots
+    ("a b c", "a-b-c", "a, b, c", "a.b.c"), in any case."""
 
     codename = PlainTextField(
         label="Your codename",
         max_length=200,
-        help_text="The seven words you were given, with spaces or commas between them.",
+        help_text="The seven words you were given. Spaces, commas, dots or dashes between them "
+        "all work.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -124,9 +126,19 @@ class CodenameForm(forms.Form):
         codename = normalise(self.cleaned_data["codename"])
         if not looks_like_a_codename(codename):
             raise ValidationError(
-                "A codename is seven words of letters, separated by spaces or commas."
+                "A codename is seven words of letters, separated by spaces, commas, dots or dashes."
             )
         return codename
+
+
+class WrittenDownForm(forms.Form):
+    written = forms.BooleanField(
+        label="I have written my codename down or kept it somewhere safe.",
+        error_messages={
+            "required": "Tick the box once you have written your codename down. "
+            "After this page it cannot be shown again."
+        },
+    )
 
 
 class ReplyForm(forms.Form):

@@ -7,6 +7,7 @@ the address out, and Django logs errors only).
 """
 
 import secrets
+import time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,15 +19,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
+from peersupport.crypto.fields import DecryptionError, decrypt, encrypt
 from peersupport.governance.notice import current_notice
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import act, apply_service_errors, posted, submit
 
 from . import limits, selectors, services
-from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
+from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm, WrittenDownForm
 from .models import Message, RequesterKind
 
 CODENAME_SESSION_KEY = "support_codename_request"
+
+# A new codename waits in the session, encrypted with the database's encryption key (the
+# session table holds only ciphertext), for CODENAME_SHOW_MINUTES or until the person ticks "I
+# have written it down", whichever comes first; then it is gone for good. Nothing else about
+# the request is kept with it. docs/threat-model.md, "Codenames".
+NEW_CODENAME_SESSION_KEY = "support_new_codename"
+CODENAME_SHOW_MINUTES = 30
+_CODENAME_AAD = b"support.session.new_codename"
 
 
 def _initial(request) -> dict:
@@ -185,12 +195,16 @@ def public_ask(request):
         try:
             created = _create(request, form, requester=None, kind=form.cleaned_data["kind"])
         except services.DuplicateSubmission:
+            # The same form sent again (a reload, a double tap): the codename, if this browser
+            # still holds it, is on its page; never a second request, never a lost codename.
+            if _new_codename(request) is not None:
+                return redirect("support:codename")
             return render(request, "support/public_duplicate.html", status=409)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            # Shown once, here, and never again: only its Argon2id hash is kept.
-            return render(request, "support/codename.html", {"codename": created.codename})
+            _keep_new_codename(request, created.codename)
+            return redirect("support:codename")
     return render(
         request,
         "support/ask.html",
@@ -200,6 +214,50 @@ def public_ask(request):
             "token": request.POST.get("token") or initial["token"],
             "public": True,
         },
+        status=400 if form.errors else 200,
+    )
+
+
+def _keep_new_codename(request, codename: str) -> None:
+    request.session[NEW_CODENAME_SESSION_KEY] = {
+        "codename": str(encrypt(codename, aad=_CODENAME_AAD)),
+        "until": time.time() + CODENAME_SHOW_MINUTES * 60,
+    }
+
+
+def _new_codename(request) -> str | None:
+    """The codename this browser was just given, while it may still be shown."""
+    kept = request.session.get(NEW_CODENAME_SESSION_KEY)
+    if not isinstance(kept, dict) or not isinstance(kept.get("until"), float | int):
+        return None
+    if kept["until"] < time.time():
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        return None
+    try:
+        return decrypt(kept.get("codename", ""), aad=_CODENAME_AAD, where="the session")
+    except (DecryptionError, TypeError, ValueError):
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        return None
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def codename(request):
+    """The codename of the request just sent, shown again on every reload in this browser
+    until it is written down (a POST) or CODENAME_SHOW_MINUTES have passed."""
+    words = _new_codename(request)
+    form = WrittenDownForm(posted(request))
+    if request.method == "POST" and words is not None and form.is_valid():
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        messages.success(
+            request, "Your codename is no longer kept here. Use it to come back to your request."
+        )
+        return redirect("support:check")
+    return render(
+        request,
+        "support/codename.html",
+        {"codename": words, "form": form, "minutes": CODENAME_SHOW_MINUTES},
         status=400 if form.errors else 200,
     )
 
