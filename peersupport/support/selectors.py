@@ -66,6 +66,15 @@ def request_for_codename(codename: str) -> SupportRequest | None:
     return old_rows.filter(codename_hash__in=legacy_hashes(codename)).first()
 
 
+# Where the public pages keep which request this browser opened with its codename.
+CODENAME_SESSION_KEY = "support_codename_request"
+
+
+def request_for_codename_session(session) -> SupportRequest:
+    """The request this browser opened with its codename (``views.check``); 404 if none."""
+    return request_by_id_for_codename_session(session.get(CODENAME_SESSION_KEY))
+
+
 def request_by_id_for_codename_session(request_pk: int | None) -> SupportRequest:
     req = (
         SupportRequest.objects.filter(pk=request_pk, purged_at__isnull=True)

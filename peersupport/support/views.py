@@ -21,6 +21,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
 from peersupport.crypto.fields import DecryptionError, decrypt, encrypt
 from peersupport.governance.notice import current_notice
+from peersupport.resources.selectors import crisis_lines
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import act, apply_service_errors, posted, submit
 
@@ -28,7 +29,7 @@ from . import limits, selectors, services
 from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm, WrittenDownForm
 from .models import Message, RequesterKind
 
-CODENAME_SESSION_KEY = "support_codename_request"
+CODENAME_SESSION_KEY = selectors.CODENAME_SESSION_KEY
 
 # A new codename waits in the session, encrypted with the database's encryption key (the
 # session table holds only ciphertext), for CODENAME_SHOW_MINUTES or until the person ticks "I
@@ -108,6 +109,7 @@ def ask(request):
             "token": request.POST.get("token") or initial["token"],
             "picked": _picked(request, form),
             "public": False,
+            "crisis_lines": crisis_lines(),
         },
         status=400 if form.errors else 200,
     )
@@ -144,6 +146,9 @@ def _thread(request, req, *, back: str):
     """The requester's view of one request: status, messages, reply, withdraw."""
     action = request.POST.get("action") if request.method == "POST" else None
     form = ReplyForm(request.POST if action else None)
+    if action == "withdraw" and request.POST.get("confirm") != "yes":
+        # Withdrawing cannot be undone: a page that asks first (its button sends confirm=yes).
+        return render(request, "support/withdraw_confirm.html", {"req": req, "back": back})
     if action == "withdraw":
         return act(
             request,
@@ -213,6 +218,7 @@ def public_ask(request):
             "notice": current_notice(),
             "token": request.POST.get("token") or initial["token"],
             "public": True,
+            "crisis_lines": crisis_lines(),
         },
         status=400 if form.errors else 200,
     )
@@ -247,8 +253,9 @@ def codename(request):
     """The codename of the request just sent, shown again on every reload in this browser
     until it is written down (a POST) or CODENAME_SHOW_MINUTES have passed."""
     words = _new_codename(request)
-    form = WrittenDownForm(posted(request))
-    if request.method == "POST" and words is not None and form.is_valid():
+    # Nothing to forget (already forgotten, or another browser): the page says so, no error.
+    form = WrittenDownForm(posted(request) if words is not None else None)
+    if form.is_bound and form.is_valid():
         request.session.pop(NEW_CODENAME_SESSION_KEY, None)
         messages.success(
             request, "Your codename is no longer kept here. Use it to come back to your request."
@@ -257,7 +264,12 @@ def codename(request):
     return render(
         request,
         "support/codename.html",
-        {"codename": words, "form": form, "minutes": CODENAME_SHOW_MINUTES},
+        {
+            "codename": words,
+            "form": form,
+            "minutes": CODENAME_SHOW_MINUTES,
+            "crisis_lines": crisis_lines(),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -159,3 +159,9 @@ def test_a_codename_with_a_word_now_left_out_still_opens_its_request(client):
     req.save(update_fields=["codename_lookup", "codename_hash"])
     resp = Client().post(CHECK, {"codename": old.replace(" ", ", ")})
     assert resp.status_code == 302 and resp["Location"] == STATUS
+
+
+def test_confirming_with_nothing_kept_says_so_without_an_error():
+    resp = Client().post(CODENAME, {"written": "on"})
+    assert resp.status_code == 200 and resp.context["codename"] is None
+    assert "No codename to show" in resp.content.decode()

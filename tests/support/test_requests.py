@@ -179,7 +179,12 @@ def test_employee_replies_and_withdraws(client_for, supporter):
     assert msg.body == "Thanks, evenings are best." and msg.sender == "requester"
     bad = c.post(url, {"action": "reply", "body": "   "})
     assert bad.status_code == 400 and Message.objects.count() == 1
-    c.post(url, {"action": "withdraw"})
+    # Withdrawing asks first: the first press changes nothing.
+    asked = c.post(url, {"action": "withdraw"})
+    assert asked.status_code == 200 and "Yes, withdraw my request" in asked.content.decode()
+    req.refresh_from_db()
+    assert req.status == SupportRequest.Status.OFFERED
+    c.post(url, {"action": "withdraw", "confirm": "yes"})
     req.refresh_from_db()
     assert req.status == SupportRequest.Status.WITHDRAWN
     assert req.offers.get().answer == Offer.Answer.WITHDRAWN
