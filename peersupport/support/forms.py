@@ -67,6 +67,11 @@ class AskForm(forms.Form):
         error_messages={"required": "Please read the limits of confidentiality and tick the box."},
     )
     notice_version = forms.CharField(widget=forms.HiddenInput)
+    # Shown only when the person already has a request open (views drop it otherwise).
+    something_else = forms.BooleanField(
+        label="This is about something else: send it as a new request.",
+        required=False,
+    )
 
     def clean_contact_detail(self):
         return self.cleaned_data["contact_detail"].strip()
@@ -92,6 +97,16 @@ class AskForm(forms.Form):
 
 
 class EmployeeAskForm(AskForm):
+    # Shown only when the supporter they picked is unavailable now (views drop it otherwise).
+    if_unavailable = forms.ChoiceField(
+        label="They are not available right now. What should happen?",
+        choices=[
+            ("next", "Send it to the next available supporter"),
+            ("wait", "Wait for them (the coordinator is told if nobody answers for a while)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to wait for them or go to the next one."},
+    )
     exclude_chain = forms.BooleanField(
         label="Leave out supporters in my own chain of command",
         required=False,

@@ -73,6 +73,7 @@ def request_create(
     areas: list[str] | None = None,
     employee_type: str = "",
     exclude_chain: bool = False,
+    wait_for_supporter: bool = False,
     notice_version: str,
     submission_token: str = "",
 ) -> Created:
@@ -111,6 +112,7 @@ def request_create(
                 codename_hash=codename_hash(codename) if codename else "",
                 codename_lookup=lookup_id(codename) if codename else "",
                 requested_supporter=supporter,
+                wait_for_requested=bool(supporter and wait_for_supporter),
                 wanted_languages=sorted(set(languages or [])),
                 wanted_areas=sorted(set(areas or [])),
                 wanted_employee_type=employee_type,
@@ -148,6 +150,12 @@ def _offer_next(req: SupportRequest) -> Offer | None:
             exclude_user_ids=exclude, exclude_chain_of=chain_of, available_now=True
         )
         candidates = [p for p in candidates if p.user_id == req.requested_supporter_id]
+        if not candidates and req.wait_for_requested:
+            # They chose to wait for this supporter: nobody else until that one has had it.
+            if req.status != Status.WAITING:
+                req.status = Status.WAITING
+                req.save(update_fields=["status"])
+            return None
     if not candidates:
         candidates = matching_supporters(
             languages=req.wanted_languages,

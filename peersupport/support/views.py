@@ -36,6 +36,8 @@ CODENAME_SESSION_KEY = selectors.CODENAME_SESSION_KEY
 # have written it down", whichever comes first; then it is gone for good. Nothing else about
 # the request is kept with it. docs/threat-model.md, "Codenames".
 NEW_CODENAME_SESSION_KEY = "support_new_codename"
+# The ids of the requests this browser sent from the public form (one open at a time).
+SENT_SESSION_KEY = "support_sent_requests"
 CODENAME_SHOW_MINUTES = 30
 _CODENAME_AAD = b"support.session.new_codename"
 
@@ -69,6 +71,7 @@ def _create(request, form, *, requester, kind):
         areas=list(data.get("areas", [])),
         employee_type=data.get("employee_type", ""),
         exclude_chain=bool(data.get("exclude_chain")),
+        wait_for_supporter=data.get("if_unavailable") == "wait",
         notice_version=data["notice_version"],
         submission_token=request.POST.get("token", ""),
     )
@@ -87,6 +90,11 @@ def ask(request):
         initial["name"] = employee.full_name if employee else ""
         initial["supporter"] = request.GET.get("supporter") or None
     form = EmployeeAskForm(posted(request), initial=initial)
+    picked = _picked(request, form)
+    unavailable = picked is not None and not selectors.supporter_available_now(picked.user_id)
+    if not unavailable:
+        del form.fields["if_unavailable"]
+    already_open = _one_open_at_a_time(request, form, selectors.open_own_request(request.user))
     try:
         done = submit(
             request,
@@ -107,12 +115,31 @@ def ask(request):
             "form": form,
             "notice": current_notice(),
             "token": request.POST.get("token") or initial["token"],
-            "picked": _picked(request, form),
+            "picked": picked,
+            "unavailable": unavailable,
+            "already_open": already_open,
             "public": False,
             "crisis_lines": crisis_lines(),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _one_open_at_a_time(request, form, open_request):
+    """One open request per person: with one open, sending another needs "this is about
+    something else" ticked (the field is on the form only then). Returns the open request."""
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    if open_request is None:
+        del form.fields["something_else"]
+    elif token and open_request.submission_key == services.submission_key(token):
+        pass  # the same form sent again: the duplicate answer, not this one
+    elif request.method == "POST" and form.is_valid() and not form.cleaned_data["something_else"]:
+        form.add_error(
+            "something_else",
+            "You already have a request open. Open it to write to your supporter, or tick this "
+            "box if this is about something else.",
+        )
+    return open_request
 
 
 def _picked(request, form):
@@ -196,6 +223,10 @@ def public_ask(request):
     initial = _initial(request)
     form = PublicAskForm(posted(request), initial=initial)
     del form.fields["supporter"]
+    # A family member cannot be recognised: this browser's session remembers the ids of the
+    # requests it sent (nothing else), for as long as the session lasts.
+    sent = request.session.get(SENT_SESSION_KEY, [])
+    already_open = _one_open_at_a_time(request, form, selectors.open_request_among(sent))
     if request.method == "POST" and form.is_valid():
         try:
             created = _create(request, form, requester=None, kind=form.cleaned_data["kind"])
@@ -209,6 +240,7 @@ def public_ask(request):
             apply_service_errors(form, exc)
         else:
             _keep_new_codename(request, created.codename)
+            request.session[SENT_SESSION_KEY] = [*sent, created.request.pk][-10:]
             return redirect("support:codename")
     return render(
         request,
@@ -217,6 +249,7 @@ def public_ask(request):
             "form": form,
             "notice": current_notice(),
             "token": request.POST.get("token") or initial["token"],
+            "already_open": already_open,
             "public": True,
             "crisis_lines": crisis_lines(),
         },

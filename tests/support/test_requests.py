@@ -149,7 +149,7 @@ def test_own_chain_of_command_is_left_out(client_for, personas, dept):
     req = SupportRequest.objects.get()
     assert req.status == SupportRequest.Status.WAITING and not req.offers.exists()
     # Without the option the sergeant may be offered it.
-    client_for("employee").post(ASK, ask_data(token="2"))
+    client_for("employee").post(ASK, ask_data(token="2", something_else="on"))
     assert SupportRequest.objects.exclude(pk=req.pk).get().offers.get().supporter == sergeant
 
 
