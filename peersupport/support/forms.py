@@ -11,6 +11,7 @@ from peersupport.roster.models import ExperienceArea
 
 from .codenames import looks_like_a_codename, normalise
 from .models import ContactMethod, RequesterKind
+from .rules import ALERTABLE
 
 PHONE_CHARS = set("0123456789+-() .")
 
@@ -123,6 +124,32 @@ class PublicAskForm(AskForm):
         ],
         widget=forms.RadioSelect,
     )
+    alert_on_reply = forms.BooleanField(
+        label="Tell me when a supporter replies (family members with an e-mail address or a "
+        "phone number above)",
+        required=False,
+        help_text="We send a short e-mail, or a text to a phone: “You have a new message. Open "
+        "the page with your words to read it.” It names no one and says nothing of what this "
+        "is about, but anyone who reads your phone or e-mail will see that you were sent it. "
+        "Leave it empty if that could put you at risk.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("alert_on_reply"):
+            if cleaned.get("kind") != RequesterKind.FAMILY:
+                self.add_error(
+                    "alert_on_reply",
+                    "Only family members who leave a contact detail can be told; "
+                    "without one, check back with your codename.",
+                )
+            elif cleaned.get("contact_method") not in ALERTABLE:
+                self.add_error(
+                    "alert_on_reply",
+                    "To be told, choose a phone call, a text or an e-mail above and give "
+                    "the number or address.",
+                )
+        return cleaned
 
 
 class CodenameForm(forms.Form):

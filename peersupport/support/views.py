@@ -72,6 +72,7 @@ def _create(request, form, *, requester, kind):
         employee_type=data.get("employee_type", ""),
         exclude_chain=bool(data.get("exclude_chain")),
         wait_for_supporter=data.get("if_unavailable") == "wait",
+        alert_on_reply=bool(data.get("alert_on_reply")),
         notice_version=data["notice_version"],
         submission_token=request.POST.get("token", ""),
     )
