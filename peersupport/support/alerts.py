@@ -45,5 +45,6 @@ KINDS = {
         "label": "A supporter replied to a family member's request",
         "urgent": True,
         "roles": [],
+        "accounts": False,  # listed on nobody's alert settings page
     },
 }
