@@ -446,8 +446,9 @@ _sso_origins = [
     for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
 ]
 # Every browser feature the product does not use is refused, to the page and to anything it
-# could embed (PermissionsPolicyMiddleware). Passkeys (WebAuthn) are the only one used, by this
-# site alone. Only names current browsers recognise: chromium reports an unknown one (such as
+# could embed (PermissionsPolicyMiddleware). Passkeys (WebAuthn) and writing to the clipboard
+# (the codename page's copy button; never reading it) are the only ones used, by this site
+# alone. Only names current browsers recognise: chromium reports an unknown one (such as
 # the retired "interest-cohort") as a console error, which the browser tests count.
 PERMISSIONS_POLICY = {
     **dict.fromkeys(
@@ -456,7 +457,6 @@ PERMISSIONS_POLICY = {
             "autoplay",
             "camera",
             "clipboard-read",
-            "clipboard-write",
             "display-capture",
             "encrypted-media",
             "fullscreen",
@@ -485,6 +485,7 @@ PERMISSIONS_POLICY = {
     ),
     "publickey-credentials-create": ["self"],
     "publickey-credentials-get": ["self"],
+    "clipboard-write": ["self"],
 }
 SECURE_CSP = {
     "default-src": [CSP.NONE],

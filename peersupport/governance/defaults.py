@@ -68,9 +68,9 @@ EXCEPTION_CATEGORIES = [
 
 NOTICE_TITLE = "Confidentiality notice"
 NOTICE_INTRO = (
-    "What you tell a peer supporter stays between you and them. Nobody in your chain of "
-    "command, and no one who runs this service, can see that you asked for help. There are "
-    "exceptions, which the supporter must act on:"
+    "What you tell a peer supporter stays between you and them. No one above you or your "
+    "family member in the department, and no one who runs this service, can see that you "
+    "asked for help. There are exceptions, which the supporter must act on:"
 )
 # Version 1 shows the exceptions in the words of the built-in notice (no separate explanation).
 NOTICE_V1_EXCEPTIONS = [

@@ -20,9 +20,9 @@ class Notice:
 _DEFAULT = Notice(
     version="program-default-1",
     intro=(
-        "What you tell a peer supporter stays between you and them. Nobody in your chain of "
-        "command, and no one who runs this service, can see that you asked for help. There are "
-        "exceptions, which the supporter must act on:"
+        "What you tell a peer supporter stays between you and them. No one above you or your "
+        "family member in the department, and no one who runs this service, can see that you "
+        "asked for help. There are exceptions, which the supporter must act on:"
     ),
     exceptions=(
         "Danger to yourself.",

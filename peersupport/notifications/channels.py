@@ -57,7 +57,12 @@ def message_id(key: str, domain: str) -> str:
 def send_email(notification: Notification) -> None:
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     message = EmailMessage(
-        subject=f"[Peer Support] {notification.subject}",
+        # Someone without an account gets the subject alone: nothing that says what it is from.
+        subject=(
+            f"[Peer Support] {notification.subject}"
+            if notification.user_id
+            else notification.subject
+        ),
         body=notification.body,
         to=[notification.address],
         # The same Message-ID on every attempt: a repeat after an interrupted delivery is the

@@ -14,8 +14,10 @@ Each app declares its kinds in ``peersupport/<app>/alerts.py`` as a plain dict::
 ``label`` is what the alert settings page shows; ``urgent`` kinds (someone must act within the
 hour) cannot be switched off entirely and are never held for quiet hours or gathered with
 others; ``roles`` (values of ``accounts.models.Role``) says whose settings page lists the kind,
-and no ``roles`` lists it for everyone. ``autodiscover`` (``NotificationsConfig.ready()``)
-collects every installed app's ``alerts.KINDS`` without naming any app, as the admin does.
+and no ``roles`` lists it for everyone; ``"accounts": False`` marks a kind sent to people without
+an account (notifications.recipients), which no settings page lists. ``autodiscover``
+(``NotificationsConfig.ready()``) collects every installed app's ``alerts.KINDS`` without naming
+any app, as the admin does.
 """
 
 from dataclasses import dataclass
@@ -38,13 +40,15 @@ class Kind:
     label: str
     urgent: bool
     roles: frozenset[str]  # empty: everyone
+    accounts: bool = True  # False: sent only to people without an account
 
     def concerns(self, roles) -> bool:
         """Is this kind relevant to someone holding ``roles``?"""
-        return not self.roles or bool(self.roles & set(roles))
+        return self.accounts and (not self.roles or bool(self.roles & set(roles)))
 
 
 _kinds: dict[str, Kind] = {}
+KEYS = {"label", "urgent", "roles", "accounts"}
 
 
 def register_kinds(kinds: dict, *, source: str) -> None:
@@ -64,8 +68,10 @@ def register_kinds(kinds: dict, *, source: str) -> None:
             problem = "needs urgent: True or False"
         elif not set(spec.get("roles", ())) <= valid_roles or isinstance(spec.get("roles"), str):
             problem = f"roles must be a list of {sorted(valid_roles)}"
-        elif set(spec) - {"label", "urgent", "roles"}:
-            problem = f"unknown keys {sorted(set(spec) - {'label', 'urgent', 'roles'})}"
+        elif not isinstance(spec.get("accounts", True), bool):
+            problem = "accounts must be True or False"
+        elif set(spec) - KEYS:
+            problem = f"unknown keys {sorted(set(spec) - KEYS)}"
         if problem:
             raise ImproperlyConfigured(f"{source}: alert kind {name!r}: {problem}.")
         _kinds[name] = _make(name, spec)
@@ -77,6 +83,7 @@ def _make(name: str, spec: dict) -> Kind:
         label=spec.get("label", ""),
         urgent=spec.get("urgent", False),
         roles=frozenset(spec.get("roles", ())),
+        accounts=spec.get("accounts", True),
     )
 
 

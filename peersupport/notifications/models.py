@@ -32,8 +32,14 @@ class Notification(models.Model):
         SKIPPED = "skipped", "Not sent (no address or channel off)"
 
     key = models.CharField(max_length=160, unique=True)
+    # None for someone without an account (recipients.py): then ``address`` is a reference to
+    # where the address is kept, encrypted, and is read only when the message is sent.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
     )
     channel = models.CharField(max_length=16, choices=Channel.choices)
     address = models.CharField(max_length=254, blank=True)

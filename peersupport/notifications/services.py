@@ -35,7 +35,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from . import kinds, rules, selectors
+from . import kinds, recipients, rules, selectors
 from .channels import SENDERS, Undeliverable, is_configured
 from .models import (
     PREFERENCE_CHANNELS,
@@ -82,9 +82,11 @@ def notification_queue(
     ``send_at``: not before then (quiet hours, the gathering hold); ``gather``: go with an
     earlier-held message to the same person and address when that one goes before ``send_at``.
     ``wanted=False`` (the person switched the channel off) records the row as skipped."""
-    if channel == Channel.EMAIL:
+    if channel == Channel.EMAIL and user is not None:
         address = address or user.email
-    usable = bool(address) and is_configured(channel) and user.is_active
+    # Without an account, only a reference to an address kept elsewhere (recipients.py).
+    reachable = user.is_active if user is not None else recipients.is_reference(address)
+    usable = bool(address) and is_configured(channel) and reachable
     now = timezone.now()
     send_at = send_at or now
     if usable and wanted and gather and send_at > now:
@@ -275,13 +277,30 @@ def deliver(notification_id: int, *, now=None) -> str:
         return "not due"
     first = Notification.objects.get(pk=notification_id)
     # A push goes alone: its body is the device's fixed payload (push.py), and a device shows
-    # one notification per link anyway.
-    if not first.urgent and first.channel != Channel.PUSH:
+    # one notification per link anyway. So does an alert to someone without an account: its
+    # words are chosen to say nothing (no program name), which a gathered message would.
+    if not first.urgent and first.channel != Channel.PUSH and first.user_id is not None:
         due.filter(
             user_id=first.user_id, channel=first.channel, address=first.address, urgent=False
         ).update(**claim)
     batch = list(Notification.objects.filter(lease_token=token, status=Status.SENDING))
     message = first if len(batch) <= 1 else _gathered(batch)
+    if message.user_id is None:
+        # Someone without an account: the address is read now, from where it is kept, and
+        # only for this send (the row keeps the reference). Gone since: nothing to send.
+        address = recipients.resolve(message.address)
+        if not address:
+            Notification.objects.filter(lease_token=token).update(
+                status=Status.SKIPPED, lease_until=None
+            )
+            return "skipped"
+        message = Notification(
+            key=message.key,
+            channel=message.channel,
+            address=address,
+            subject=message.subject,
+            body=message.body,
+        )
     try:
         SENDERS[first.channel](message)
     except Undeliverable as exc:

@@ -21,7 +21,7 @@ from peersupport.accounts.models import Role, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.support.models import SupportRequest
-from peersupport.support.selectors import held_request, held_requests
+from peersupport.support.selectors import held_request, held_requests, own_requests
 
 from .models import Disclosure, Release, ReleaseStatus
 
@@ -118,6 +118,27 @@ def for_request(req: SupportRequest) -> list[Release]:
     """The person's own releases and their disclosures, for the request page they reached with
     their account or codename. The caller has already checked that it is theirs."""
     return list(_with_accounting(Release.objects.filter(request=req)).order_by("-created_at"))
+
+
+def person_release(req: SupportRequest, release_id: int, *, pdf: bool = False) -> Release:
+    """One of the person's own releases, under the request they reached with their account or
+    codename (the caller checked that); 404 for any other release. Printing it (``pdf``) is
+    audited, with no actor: the log must not say who asked."""
+    release = _with_accounting(Release.objects.filter(request=req, pk=release_id)).first()
+    if release is None:
+        raise Http404
+    if pdf:
+        record(actor=None, action=AuditAction.RELEASE_PDF, target=release, details={"by": "person"})
+    return release
+
+
+def own_release(user: User, release_id: int) -> Release:
+    """A release under one of the requests ``user`` made with their account; 404 for any
+    other (another person's, or one for a request made without an account)."""
+    release = Release.objects.filter(request__in=own_requests(user), pk=release_id).first()
+    if release is None:
+        raise Http404
+    return release
 
 
 # --- The BHS manager's accounting ----------------------------------------------------------------

@@ -231,6 +231,28 @@ def release_end(*, actor: User, release: Release) -> Release:
     return release_transition(actor=actor, release=release, action="end")
 
 
+@transaction.atomic
+def release_revoke_by_person(*, release: Release) -> Release:
+    """The person withdraws their consent themselves, from their own request page (with their
+    account or their codename; the caller found the release through that request). Like a
+    withdrawn request, the audit event names no actor: the log must not say who asked."""
+    release = _locked(release)
+    status = release.status_on()
+    if status not in TRANSITIONS["revoke"][0]:
+        raise ValidationError(
+            f"This release is already {ReleaseStatus(status).label.lower()}; nothing changed."
+        )
+    release.revoked_at, release.revoked_by = timezone.now(), None
+    release.save(update_fields=["revoked_at", "revoked_by"])
+    record(
+        actor=None,
+        action=TRANSITIONS["revoke"][1],
+        target=release,
+        details={"by": "person"},
+    )
+    return release
+
+
 # --- Disclosures ---------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_person
 
 app_name = "releases"
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("<int:release_id>/disclose/", views.disclose, name="disclose"),
     path("<int:release_id>/revoke/", views.revoke, name="revoke"),
     path("<int:release_id>/end/", views.end, name="end"),
+    # The person's own, from their request page (with their account or their codename).
+    path("mine/<int:release_id>/pdf/", views_person.mine_pdf, name="mine_pdf"),
+    path("mine/<int:release_id>/revoke/", views_person.mine_revoke, name="mine_revoke"),
+    path("codename/<int:release_id>/pdf/", views_person.codename_pdf, name="codename_pdf"),
+    path("codename/<int:release_id>/revoke/", views_person.codename_revoke, name="codename_revoke"),
 ]

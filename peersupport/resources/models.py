@@ -68,6 +68,12 @@ class Resource(models.Model):
         validators=[validate_phone],
         help_text="For example 988 or (555) 555-0100 ext. 12.",
     )
+    phone_then = models.CharField(
+        "after dialling",
+        max_length=60,
+        blank=True,
+        help_text="What to do once through, if anything: for example “then press 1”.",
+    )
     text_number = models.CharField(
         "text (SMS) number",
         max_length=40,
@@ -184,6 +190,7 @@ EDITABLE_FIELDS = (
     "category",
     "description",
     "phone",
+    "phone_then",
     "text_number",
     "text_keyword",
     "email",

@@ -57,6 +57,13 @@ def resources_help_now(*, limit: int | None = None) -> list[Resource]:
     return list(qs[:limit] if limit is not None else qs)
 
 
+def crisis_lines() -> list[Resource]:
+    """The crisis lines of the directory, by name: the panel on the pages where people ask."""
+    return list(
+        Resource.objects.active().filter(category=Category.CRISIS_LINE).order_by(Lower("name"))
+    )
+
+
 def resources_visible_to(user) -> QuerySet[Resource]:
     """The entries a person may open: every active one, and the retired ones too for the
     coordinator. Anyone else asking for a retired entry gets 404."""

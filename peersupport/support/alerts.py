@@ -39,4 +39,12 @@ KINDS = {
         "urgent": False,
         "roles": ["coordinator"],
     },
+    "support/family_reply": {
+        # A family member without an account who asked to be told (and left a contact): sent
+        # to their address alone, never to an account, so no one's settings apply.
+        "label": "A supporter replied to a family member's request",
+        "urgent": True,
+        "roles": [],
+        "accounts": False,  # listed on nobody's alert settings page
+    },
 }

@@ -6,15 +6,18 @@ class SupportConfig(AppConfig):
     verbose_name = "Support requests and contacts"
 
     def ready(self):
+        from peersupport.notifications.recipients import register_address
         from peersupport.notifications.scheduling import register_periodic
         from peersupport.roster.selectors import register_load_source
         from peersupport.roster.signals import supporter_left_active
 
         from .selectors import supporter_open_load
-        from .services import requests_reoffer_from
+        from .services import FAMILY_ADDRESS_PREFIX, family_alert_address, requests_reoffer_from
         from .tasks import TICK_SECONDS, support_tick
 
         register_periodic(support_tick, seconds=TICK_SECONDS)
+        # A family member's "a supporter replied" alert reads their address only when sent.
+        register_address(FAMILY_ADDRESS_PREFIX, family_alert_address)
         # Matching ranks the supporters with fewer open requests and offers first.
         register_load_source("support", supporter_open_load)
 

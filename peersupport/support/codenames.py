@@ -1,7 +1,14 @@
 """Codenames: how someone without an account comes back to their request.
 
 A codename is seven (CODENAME_WORDS) words drawn with ``secrets`` from the EFF long word list
-(7,776 words, shipped by the xkcdpass package): about 90 bits. It is shown once and never stored.
+(shipped by the xkcdpass package: 7,772 words of letters only, 12.92 bits a word, 90.5 bits for
+seven) without the words that could upset someone asking for help (``DISTRESSING``: death,
+grief, violence, weapons, crime and policing, injury, fear, shame; 161 words, about 2 %): 7,611
+words, 12.89 bits a word, 90.3 bits for seven (tests/support/test_codename_safety.py computes
+both). Codenames drawn before the list was cleaned keep working: a typed codename is checked
+against the whole list (``from_the_word_list``); only new ones are drawn from the cleaned one.
+It is shown after sending on one page that keeps it, encrypted, in the session for
+``CODENAME_SHOW_MINUTES`` or until the person says they wrote it down; it is never stored.
 A request keeps two things derived from it:
 
 - ``codename_lookup``: HMAC-SHA256 of the normalised codename under the codename key
@@ -33,15 +40,47 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.low_level import Type, hash_secret_raw
 from django.conf import settings
 
-# What may separate the words: spaces, dashes, commas (and any mix, "a, b-c").
-_SEPARATORS = re.compile(r"[\s,\-]+")
+# What may separate the words: any spacing, dashes, commas, dots, slashes, underscores and
+# semicolons, and any mix ("a, b-c. d"). None of them can be part of a word of the list, so an
+# existing codename normalises exactly as before.
+_SEPARATORS = re.compile(r"[\s,.;:/_\-\u2010-\u2015\u00b7]+")
+
+# Words of the EFF long list that are never drawn for a new codename: someone reaching out
+# after a death, an injury or a shooting should not be handed "casket widow grief". Picked by
+# reading the list for death and grief, violence and weapons, crime, jail and policing, injury
+# and illness, fear, despair and shame. They stay valid in codenames drawn before.
+_DISTRESSING_WORDS = """
+    afraid agony alone ambush anguished arrest arson ashamed ashes backstab blast bonehead
+    bribe buckshot bully carnage casket casualty chokehold constable coroner cruelly
+    cruelness cruelty crying curse custody dagger decay defraud demise depress desecrate
+    despair disaster disown distress divorcee dreaded dreadful drown entomb evil exile
+    explode extortion frighten frightful gallows gloomily gloomy gore gory graves graveyard
+    grief grievance grieving grievous handcuff handgun harmful hatchet hate helpless
+    humiliate hurt imprison jackknife jailbird jailbreak jailer jailhouse landmine maimed
+    mangle manhunt mobster morbidity morbidly mortality mortally mourner mournful mutilated
+    mutilator neurotic obituary outcast overkill panic parole penknife perish poison police
+    predator prison probation punch punisher rage ransack ravage reburial relapse revenge
+    riot rotten rotting ruined sabotage sadden sadly sadness savage scared scarily scariness
+    scarring scary shame shank sinister skeletal skeleton slain slashed slashing slingshot
+    smother snitch starved starving stench strangle sufferer suffering suffocate tantrum
+    taunt threaten throttle tragedy traitor unhappy unloved unwanted undead venomous verdict
+    villain widow wound wrath wreckage wrecker wrecking wrongdoer wronged wrongful
+"""
+DISTRESSING = frozenset(_DISTRESSING_WORDS.split())
 ARGON2_PREFIX = "$argon2id$"
 
 
 @cache
-def word_list() -> tuple[str, ...]:
+def full_word_list() -> tuple[str, ...]:
+    """The whole EFF long list (letters only): what codenames drawn before were made of."""
     text = resources.files("xkcdpass").joinpath("static/eff-long").read_text(encoding="utf-8")
-    words = tuple(sorted({w.strip().lower() for w in text.split() if w.strip().isalpha()}))
+    return tuple(sorted({w.strip().lower() for w in text.split() if w.strip().isalpha()}))
+
+
+@cache
+def word_list() -> tuple[str, ...]:
+    """The words new codenames are drawn from: the full list without ``DISTRESSING``."""
+    words = tuple(w for w in full_word_list() if w not in DISTRESSING)
     if len(words) < 4096:
         raise RuntimeError(f"the codename word list has only {len(words)} words")
     return words
@@ -49,7 +88,7 @@ def word_list() -> tuple[str, ...]:
 
 @cache
 def _word_set() -> frozenset[str]:
-    return frozenset(word_list())
+    return frozenset(full_word_list())
 
 
 def new_codename() -> str:
@@ -58,7 +97,8 @@ def new_codename() -> str:
 
 
 def normalise(codename: str) -> str:
-    """Case, extra spaces, dashes and commas between the words do not matter."""
+    """Case and any separators between the words (spaces, dashes, commas, dots...) do not
+    matter."""
     return " ".join(_SEPARATORS.split(codename.lower())).strip()
 
 

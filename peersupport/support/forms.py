@@ -11,6 +11,7 @@ from peersupport.roster.models import ExperienceArea
 
 from .codenames import looks_like_a_codename, normalise
 from .models import ContactMethod, RequesterKind
+from .rules import ALERTABLE
 
 PHONE_CHARS = set("0123456789+-() .")
 
@@ -67,6 +68,11 @@ class AskForm(forms.Form):
         error_messages={"required": "Please read the limits of confidentiality and tick the box."},
     )
     notice_version = forms.CharField(widget=forms.HiddenInput)
+    # Shown only when the person already has a request open (views drop it otherwise).
+    something_else = forms.BooleanField(
+        label="This is about something else: send it as a new request.",
+        required=False,
+    )
 
     def clean_contact_detail(self):
         return self.cleaned_data["contact_detail"].strip()
@@ -92,6 +98,16 @@ class AskForm(forms.Form):
 
 
 class EmployeeAskForm(AskForm):
+    # Shown only when the supporter they picked is unavailable now (views drop it otherwise).
+    if_unavailable = forms.ChoiceField(
+        label="They are not available right now. What should happen?",
+        choices=[
+            ("next", "Send it to the next available supporter"),
+            ("wait", "Wait for them (the coordinator is told if nobody answers for a while)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to wait for them or go to the next one."},
+    )
     exclude_chain = forms.BooleanField(
         label="Leave out supporters in my own chain of command",
         required=False,
@@ -108,15 +124,43 @@ class PublicAskForm(AskForm):
         ],
         widget=forms.RadioSelect,
     )
+    alert_on_reply = forms.BooleanField(
+        label="Tell me when a supporter replies (family members with an e-mail address or a "
+        "phone number above)",
+        required=False,
+        help_text="We send a short e-mail, or a text to a phone: “You have a new message. Open "
+        "the page with your words to read it.” It names no one and says nothing of what this "
+        "is about, but anyone who reads your phone or e-mail will see that you were sent it. "
+        "Leave it empty if that could put you at risk.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("alert_on_reply"):
+            if cleaned.get("kind") != RequesterKind.FAMILY:
+                self.add_error(
+                    "alert_on_reply",
+                    "Only family members who leave a contact detail can be told; "
+                    "without one, check back with your codename.",
+                )
+            elif cleaned.get("contact_method") not in ALERTABLE:
+                self.add_error(
+                    "alert_on_reply",
+                    "To be told, choose a phone call, a text or an e-mail above and give "
+                    "the number or address.",
+                )
+        return cleaned
 
 
 class CodenameForm(forms.Form):
-    """The seven words, separated by spaces, dashes or commas ("a b c", "a-b-c", "a, b, c")."""
+    """The seven words, separated by anything but letters: spaces, dashes, commas, dots
+    ("a b c", "a-b-c", "a, b, c", "a.b.c"), in any case."""
 
     codename = PlainTextField(
         label="Your codename",
         max_length=200,
-        help_text="The seven words you were given, with spaces or commas between them.",
+        help_text="The seven words you were given. Spaces, commas, dots or dashes between them "
+        "all work.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -124,9 +168,19 @@ class CodenameForm(forms.Form):
         codename = normalise(self.cleaned_data["codename"])
         if not looks_like_a_codename(codename):
             raise ValidationError(
-                "A codename is seven words of letters, separated by spaces or commas."
+                "A codename is seven words of letters, separated by spaces, commas, dots or dashes."
             )
         return codename
+
+
+class WrittenDownForm(forms.Form):
+    written = forms.BooleanField(
+        label="I have written my codename down or kept it somewhere safe.",
+        error_messages={
+            "required": "Tick the box once you have written your codename down. "
+            "After this page it cannot be shown again."
+        },
+    )
 
 
 class ReplyForm(forms.Form):

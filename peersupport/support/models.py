@@ -65,6 +65,9 @@ class SupportRequest(RowBound):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The named supporter was unavailable when they asked, and they chose to wait for them: the
+    # request is offered to no one else until that supporter has had it (answered or lapsed).
+    wait_for_requested = models.BooleanField(default=False)
     wanted_languages = models.JSONField(default=list, blank=True)
     wanted_areas = models.JSONField(default=list, blank=True)
     wanted_employee_type = models.CharField(max_length=16, blank=True)

@@ -26,3 +26,7 @@ def requester_tags(user: User) -> list[str]:
             hmac.new(secret.encode(), f"requester:{user.pk}".encode(), hashlib.sha256).hexdigest()
         )
     return list(dict.fromkeys(tags))
+
+
+# The ways of being reached that can also carry a family member's "you have a new message".
+ALERTABLE = ("email", "phone", "text")

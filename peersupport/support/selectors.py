@@ -19,6 +19,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Language, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.roster.selectors import matching_supporters
 
 from .codenames import (
     from_the_word_list,
@@ -40,6 +41,28 @@ def own_requests(user: User) -> QuerySet[SupportRequest]:
     return SupportRequest.objects.filter(requester_tag__in=requester_tags(user)).order_by(
         "-created_at"
     )
+
+
+def open_own_request(user: User) -> SupportRequest | None:
+    """The person's newest request still open, if any (one open request at a time)."""
+    return own_requests(user).filter(status__in=SupportRequest.OPEN_STATUSES).first()
+
+
+def open_request_among(request_pks) -> SupportRequest | None:
+    """The newest still-open one of the requests this browser sent from the public page (a
+    family member cannot be recognised otherwise; the session holds only their ids)."""
+    pks = [pk for pk in (request_pks or []) if isinstance(pk, int)]
+    return (
+        SupportRequest.objects.filter(pk__in=pks, status__in=SupportRequest.OPEN_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def supporter_available_now(user_id: int) -> bool:
+    """Whether a named supporter would be offered a request now (listed, available, on duty,
+    under their limit): what the ask form tells the person before they send it."""
+    return any(p.user_id == user_id for p in matching_supporters(available_now=True))
 
 
 def own_request(user: User, public_id) -> SupportRequest:
@@ -64,6 +87,15 @@ def request_for_codename(codename: str) -> SupportRequest | None:
     if not from_the_word_list(codename) or not old_rows.exists():
         return None
     return old_rows.filter(codename_hash__in=legacy_hashes(codename)).first()
+
+
+# Where the public pages keep which request this browser opened with its codename.
+CODENAME_SESSION_KEY = "support_codename_request"
+
+
+def request_for_codename_session(session) -> SupportRequest:
+    """The request this browser opened with its codename (``views.check``); 404 if none."""
+    return request_by_id_for_codename_session(session.get(CODENAME_SESSION_KEY))
 
 
 def request_by_id_for_codename_session(request_pk: int | None) -> SupportRequest:

@@ -20,7 +20,10 @@ from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
-from peersupport.notifications.messages import notify_message, site_link
+from peersupport.notifications.channels import is_configured
+from peersupport.notifications.messages import notify_message, render_message, site_link
+from peersupport.notifications.models import Channel
+from peersupport.notifications.services import notification_queue
 from peersupport.roster.rules import NOT_SERVING
 from peersupport.roster.selectors import matching_supporters, serves
 
@@ -35,7 +38,7 @@ from .models import (
     RequesterKind,
     SupportRequest,
 )
-from .rules import requester_tag, requester_tags
+from .rules import ALERTABLE, requester_tag, requester_tags
 
 Status = SupportRequest.Status
 
@@ -73,6 +76,8 @@ def request_create(
     areas: list[str] | None = None,
     employee_type: str = "",
     exclude_chain: bool = False,
+    wait_for_supporter: bool = False,
+    alert_on_reply: bool = False,
     notice_version: str,
     submission_token: str = "",
 ) -> Created:
@@ -98,6 +103,14 @@ def request_create(
     }
     if requester is not None:
         identity["user_id"] = requester.pk
+    if alert_on_reply:
+        # A family member who left a contact detail asked to be told of a reply; the address
+        # stays here, in the encrypted identity, and nowhere else (notifications.recipients).
+        if kind != RequesterKind.FAMILY or contact_method not in ALERTABLE:
+            raise ValidationError(
+                {"alert_on_reply": "Only a family member who leaves a contact can be told."}
+            )
+        identity["alert_on_reply"] = True
     key = submission_key(submission_token) if submission_token else None
     if key and SupportRequest.objects.filter(submission_key=key).exists():
         raise DuplicateSubmission
@@ -111,6 +124,7 @@ def request_create(
                 codename_hash=codename_hash(codename) if codename else "",
                 codename_lookup=lookup_id(codename) if codename else "",
                 requested_supporter=supporter,
+                wait_for_requested=bool(supporter and wait_for_supporter),
                 wanted_languages=sorted(set(languages or [])),
                 wanted_areas=sorted(set(areas or [])),
                 wanted_employee_type=employee_type,
@@ -148,6 +162,12 @@ def _offer_next(req: SupportRequest) -> Offer | None:
             exclude_user_ids=exclude, exclude_chain_of=chain_of, available_now=True
         )
         candidates = [p for p in candidates if p.user_id == req.requested_supporter_id]
+        if not candidates and req.wait_for_requested:
+            # They chose to wait for this supporter: nobody else until that one has had it.
+            if req.status != Status.WAITING:
+                req.status = Status.WAITING
+                req.save(update_fields=["status"])
+            return None
     if not candidates:
         candidates = matching_supporters(
             languages=req.wanted_languages,
@@ -364,6 +384,50 @@ def message_send(*, request: SupportRequest, sender: str, body: str, actor: User
     return msg
 
 
+FAMILY_ADDRESS_PREFIX = "support-request:"
+
+
+def family_alert_address(request_pk: str) -> str:
+    """Where to tell a family member of a reply (notifications.recipients): their contact
+    detail, read from the encrypted identity at the moment of sending; "" once the request is
+    purged or if they did not ask."""
+    req = SupportRequest.objects.filter(pk=request_pk, purged_at__isnull=True).first()
+    if req is None or not req.identity or not req.identity.get("alert_on_reply"):
+        return ""
+    return req.identity.get("contact_detail", "")
+
+
+def _tell_family_of_reply(req: SupportRequest, msg: Message) -> None:
+    """A family member who asked to be told (and only they: anonymous requesters never are)
+    gets a content-free alert by e-mail, or by text when they gave a phone and a gateway is
+    configured. It goes through the outbox like any other (never twice, retried, not lost),
+    but the row holds a reference to the request, never the address; no link, no codename, no
+    department or program name, so it gives away nothing to whoever reads their phone. It is
+    not sent with notify_message: there is no account whose choices to apply."""
+    identity = req.identity or {}
+    if req.kind != RequesterKind.FAMILY or not identity.get("alert_on_reply"):
+        return
+    method = identity.get("contact_method")
+    if method == ContactMethod.EMAIL:
+        channel = Channel.EMAIL
+    elif method in (ContactMethod.PHONE, ContactMethod.TEXT) and is_configured(Channel.SMS):
+        channel = Channel.SMS
+    else:
+        return
+    subject, body = render_message("support/family_reply")
+    notification_queue(
+        key=f"support:family_reply:{msg.pk}",
+        user=None,
+        channel=channel,
+        address=f"{FAMILY_ADDRESS_PREFIX}{req.pk}",
+        subject=subject,
+        body=body,
+        kind="support/family_reply",
+        topic="support",
+        urgent=True,
+    )
+
+
 def _tell_of_message(req: SupportRequest, msg: Message, *, actor: User | None) -> None:
     """One alert per message to the other side, never to whoever wrote it: the supporter
     holding the request hears of the requester's message; a requester with an account hears
@@ -381,7 +445,10 @@ def _tell_of_message(req: SupportRequest, msg: Message, *, actor: User | None) -
         )
         return
     requester = User.objects.filter(pk=_requester_user_id(req)).first()
-    if requester is None or (actor is not None and actor.pk == requester.pk):
+    if requester is None:
+        _tell_family_of_reply(req, msg)
+        return
+    if actor is not None and actor.pk == requester.pk:
         return
     notify_message(
         key=f"support:reply:{msg.pk}:{requester.pk}",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mine/", views.my_requests, name="my_requests"),
     path("mine/<uuid:public_id>/", views.my_request, name="my_request"),
     path("public/ask/", views.public_ask, name="public_ask"),
+    path("public/codename/", views.codename, name="codename"),
     path("public/check/", views.check, name="check"),
     path("public/status/", views.status, name="status"),
     path("public/leave/", views.leave, name="leave"),

@@ -7,6 +7,7 @@ the address out, and Django logs errors only).
 """
 
 import secrets
+import time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,15 +19,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required
+from peersupport.crypto.fields import DecryptionError, decrypt, encrypt
 from peersupport.governance.notice import current_notice
+from peersupport.resources.selectors import crisis_lines
 from peersupport.roster.selectors import supporter_for_viewer
 from peersupport.web.forms import act, apply_service_errors, posted, submit
 
 from . import limits, selectors, services
-from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm
+from .forms import CodenameForm, EmployeeAskForm, PublicAskForm, ReplyForm, WrittenDownForm
 from .models import Message, RequesterKind
 
-CODENAME_SESSION_KEY = "support_codename_request"
+CODENAME_SESSION_KEY = selectors.CODENAME_SESSION_KEY
+
+# A new codename waits in the session, encrypted with the database's encryption key (the
+# session table holds only ciphertext), for CODENAME_SHOW_MINUTES or until the person ticks "I
+# have written it down", whichever comes first; then it is gone for good. Nothing else about
+# the request is kept with it. docs/threat-model.md, "Codenames".
+NEW_CODENAME_SESSION_KEY = "support_new_codename"
+# The ids of the requests this browser sent from the public form (one open at a time).
+SENT_SESSION_KEY = "support_sent_requests"
+CODENAME_SHOW_MINUTES = 30
+_CODENAME_AAD = b"support.session.new_codename"
 
 
 def _initial(request) -> dict:
@@ -58,6 +71,8 @@ def _create(request, form, *, requester, kind):
         areas=list(data.get("areas", [])),
         employee_type=data.get("employee_type", ""),
         exclude_chain=bool(data.get("exclude_chain")),
+        wait_for_supporter=data.get("if_unavailable") == "wait",
+        alert_on_reply=bool(data.get("alert_on_reply")),
         notice_version=data["notice_version"],
         submission_token=request.POST.get("token", ""),
     )
@@ -76,6 +91,11 @@ def ask(request):
         initial["name"] = employee.full_name if employee else ""
         initial["supporter"] = request.GET.get("supporter") or None
     form = EmployeeAskForm(posted(request), initial=initial)
+    picked = _picked(request, form)
+    unavailable = picked is not None and not selectors.supporter_available_now(picked.user_id)
+    if not unavailable:
+        del form.fields["if_unavailable"]
+    already_open = _one_open_at_a_time(request, form, selectors.open_own_request(request.user))
     try:
         done = submit(
             request,
@@ -96,11 +116,31 @@ def ask(request):
             "form": form,
             "notice": current_notice(),
             "token": request.POST.get("token") or initial["token"],
-            "picked": _picked(request, form),
+            "picked": picked,
+            "unavailable": unavailable,
+            "already_open": already_open,
             "public": False,
+            "crisis_lines": crisis_lines(),
         },
         status=400 if form.errors else 200,
     )
+
+
+def _one_open_at_a_time(request, form, open_request):
+    """One open request per person: with one open, sending another needs "this is about
+    something else" ticked (the field is on the form only then). Returns the open request."""
+    token = request.POST.get("token", "") if request.method == "POST" else ""
+    if open_request is None:
+        del form.fields["something_else"]
+    elif token and open_request.submission_key == services.submission_key(token):
+        pass  # the same form sent again: the duplicate answer, not this one
+    elif request.method == "POST" and form.is_valid() and not form.cleaned_data["something_else"]:
+        form.add_error(
+            "something_else",
+            "You already have a request open. Open it to write to your supporter, or tick this "
+            "box if this is about something else.",
+        )
+    return open_request
 
 
 def _picked(request, form):
@@ -134,6 +174,9 @@ def _thread(request, req, *, back: str):
     """The requester's view of one request: status, messages, reply, withdraw."""
     action = request.POST.get("action") if request.method == "POST" else None
     form = ReplyForm(request.POST if action else None)
+    if action == "withdraw" and request.POST.get("confirm") != "yes":
+        # Withdrawing cannot be undone: a page that asks first (its button sends confirm=yes).
+        return render(request, "support/withdraw_confirm.html", {"req": req, "back": back})
     if action == "withdraw":
         return act(
             request,
@@ -181,16 +224,25 @@ def public_ask(request):
     initial = _initial(request)
     form = PublicAskForm(posted(request), initial=initial)
     del form.fields["supporter"]
+    # A family member cannot be recognised: this browser's session remembers the ids of the
+    # requests it sent (nothing else), for as long as the session lasts.
+    sent = request.session.get(SENT_SESSION_KEY, [])
+    already_open = _one_open_at_a_time(request, form, selectors.open_request_among(sent))
     if request.method == "POST" and form.is_valid():
         try:
             created = _create(request, form, requester=None, kind=form.cleaned_data["kind"])
         except services.DuplicateSubmission:
+            # The same form sent again (a reload, a double tap): the codename, if this browser
+            # still holds it, is on its page; never a second request, never a lost codename.
+            if _new_codename(request) is not None:
+                return redirect("support:codename")
             return render(request, "support/public_duplicate.html", status=409)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            # Shown once, here, and never again: only its Argon2id hash is kept.
-            return render(request, "support/codename.html", {"codename": created.codename})
+            _keep_new_codename(request, created.codename)
+            request.session[SENT_SESSION_KEY] = [*sent, created.request.pk][-10:]
+            return redirect("support:codename")
     return render(
         request,
         "support/ask.html",
@@ -198,7 +250,59 @@ def public_ask(request):
             "form": form,
             "notice": current_notice(),
             "token": request.POST.get("token") or initial["token"],
+            "already_open": already_open,
             "public": True,
+            "crisis_lines": crisis_lines(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _keep_new_codename(request, codename: str) -> None:
+    request.session[NEW_CODENAME_SESSION_KEY] = {
+        "codename": str(encrypt(codename, aad=_CODENAME_AAD)),
+        "until": time.time() + CODENAME_SHOW_MINUTES * 60,
+    }
+
+
+def _new_codename(request) -> str | None:
+    """The codename this browser was just given, while it may still be shown."""
+    kept = request.session.get(NEW_CODENAME_SESSION_KEY)
+    if not isinstance(kept, dict) or not isinstance(kept.get("until"), float | int):
+        return None
+    if kept["until"] < time.time():
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        return None
+    try:
+        return decrypt(kept.get("codename", ""), aad=_CODENAME_AAD, where="the session")
+    except (DecryptionError, TypeError, ValueError):
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        return None
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def codename(request):
+    """The codename of the request just sent, shown again on every reload in this browser
+    until it is written down (a POST) or CODENAME_SHOW_MINUTES have passed."""
+    words = _new_codename(request)
+    # Nothing to forget (already forgotten, or another browser): the page says so, no error.
+    form = WrittenDownForm(posted(request) if words is not None else None)
+    if form.is_bound and form.is_valid():
+        request.session.pop(NEW_CODENAME_SESSION_KEY, None)
+        messages.success(
+            request, "Your codename is no longer kept here. Use it to come back to your request."
+        )
+        return redirect("support:check")
+    return render(
+        request,
+        "support/codename.html",
+        {
+            "codename": words,
+            "form": form,
+            "minutes": CODENAME_SHOW_MINUTES,
+            "crisis_lines": crisis_lines(),
         },
         status=400 if form.errors else 200,
     )

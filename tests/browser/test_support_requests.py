@@ -85,6 +85,11 @@ def test_family_member_without_account_gets_a_codename_and_comes_back(page, avai
     assert_accessible(page)
 
     submit(page, page.get_by_role("button", name="Withdraw my request"))
+    # It asks first; nothing has changed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdraw your request?")
+    assert SupportRequest.objects.get().status != SupportRequest.Status.WITHDRAWN
+    assert_accessible(page)
+    submit(page, page.get_by_role("button", name="Yes, withdraw my request"))
     expect(page.get_by_text("Your request is withdrawn.")).to_be_visible()
     assert SupportRequest.objects.get().status == SupportRequest.Status.WITHDRAWN
     assert_accessible(page)

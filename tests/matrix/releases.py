@@ -11,10 +11,13 @@ where the person allowed it. Past the role check the object decides
 import io
 
 from peersupport.accounts.models import Role
+from peersupport.accounts.permissions import PUBLIC
 
 _SUPPORTER = frozenset({Role.PEER_SUPPORTER})
 _READERS = frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER})
 _BHS = frozenset({Role.BHS_MANAGER})
+_EMP = frozenset({Role.EMPLOYEE})
+_PUBLIC = frozenset({PUBLIC})
 
 MATRIX = {
     "releases:mine": {"GET": _SUPPORTER},
@@ -28,6 +31,19 @@ MATRIX = {
     "releases:revoke": {"GET": _SUPPORTER, "POST": _SUPPORTER},
     "releases:end": {"GET": _SUPPORTER, "POST": _SUPPORTER},
     "releases:accounting": {"GET": _BHS},
+    # The person's own releases, from their request page: with their account (an employee;
+    # past the role check only their own release is found, else 404) or with their codename
+    # (public; only a release of the request this browser opened, else 404).
+    "releases:mine_pdf": {"GET": _EMP},
+    "releases:mine_revoke": {"GET": _EMP, "POST": _EMP},
+    "releases:codename_pdf": {"GET": _PUBLIC},
+    "releases:codename_revoke": {"GET": _PUBLIC, "POST": _PUBLIC},
+}
+OBJECT_SCOPED = {
+    "releases:mine_pdf",
+    "releases:mine_revoke",
+    "releases:codename_pdf",
+    "releases:codename_revoke",
 }
 
 
@@ -93,7 +109,44 @@ def _request(dept):
     return {"request_id": held_request(dept.users["supporter"]).pk}
 
 
+def _own_release(dept):
+    return {"release_id": own_release(dept.users["employee"]).pk}
+
+
+def own_release(requester, supporter=None):
+    """A release for a request ``requester`` (an employee) made with their account, held and
+    recorded by ``supporter`` (a new active supporter if none is given)."""
+    from peersupport.governance.notice import current_notice
+    from peersupport.support import services
+    from peersupport.support.models import ContactMethod, RequesterKind
+
+    from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
+    from .support_supporter import active_supporter
+
+    if supporter is None:
+        supporter = UserFactory()
+        enable_totp(supporter)
+        grant(supporter, Role.PEER_SUPPORTER)
+        EmployeeFactory(user=supporter, work_email=supporter.email)
+    active_supporter(supporter)
+    req = services.request_create(
+        requester=requester,
+        kind=RequesterKind.EMPLOYEE,
+        contact_method=ContactMethod.MESSAGES,
+        supporter=supporter,
+        notice_version=current_notice().version,
+    ).request
+    offer = req.offers.get(answer="pending", supporter=supporter)
+    req = services.offer_answer(actor=supporter, offer=offer, accept=True)
+    return signed_release(supporter, req)
+
+
 URL_KWARGS = {
+    "releases:mine_pdf": _own_release,
+    "releases:mine_revoke": _own_release,
+    # Any id: this browser opened no request with a codename, so every one is 404.
+    "releases:codename_pdf": lambda dept: {"release_id": 1},
+    "releases:codename_revoke": lambda dept: {"release_id": 1},
     "releases:for_request": _request,
     "releases:create": _request,
     "releases:detail": _release,

@@ -26,6 +26,7 @@ MATRIX = {
     # Every employee may open the URL; only the one who asked finds the request (else 404).
     "support:my_request": {"GET": EMP, "POST": EMP},
     "support:public_ask": {"GET": frozenset({PUBLIC}), "POST": frozenset({PUBLIC})},
+    "support:codename": {"GET": frozenset({PUBLIC}), "POST": frozenset({PUBLIC})},
     "support:check": {"GET": frozenset({PUBLIC}), "POST": frozenset({PUBLIC})},
     "support:status": {"GET": frozenset({PUBLIC}), "POST": frozenset({PUBLIC})},
     "support:leave": {"POST": frozenset({PUBLIC})},

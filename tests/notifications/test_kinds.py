@@ -48,7 +48,9 @@ def test_kinds_for_roles():
     bhs = {k.name for k in kinds.kinds_for({Role.BHS_MANAGER})}
     assert "confidentiality/escalation_waiting" in bhs
     assert "training/session_soon" not in bhs
-    assert kinds.kinds_for(set()) == [k for k in kinds.all_kinds() if not k.roles]
+    assert kinds.kinds_for(set()) == [k for k in kinds.all_kinds() if not k.roles and k.accounts]
+    # Sent to people without an account: on nobody's settings page.
+    assert not kinds.kind("support/family_reply").concerns({Role.EMPLOYEE})
 
 
 @pytest.fixture

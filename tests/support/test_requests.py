@@ -149,7 +149,7 @@ def test_own_chain_of_command_is_left_out(client_for, personas, dept):
     req = SupportRequest.objects.get()
     assert req.status == SupportRequest.Status.WAITING and not req.offers.exists()
     # Without the option the sergeant may be offered it.
-    client_for("employee").post(ASK, ask_data(token="2"))
+    client_for("employee").post(ASK, ask_data(token="2", something_else="on"))
     assert SupportRequest.objects.exclude(pk=req.pk).get().offers.get().supporter == sergeant
 
 
@@ -179,7 +179,12 @@ def test_employee_replies_and_withdraws(client_for, supporter):
     assert msg.body == "Thanks, evenings are best." and msg.sender == "requester"
     bad = c.post(url, {"action": "reply", "body": "   "})
     assert bad.status_code == 400 and Message.objects.count() == 1
-    c.post(url, {"action": "withdraw"})
+    # Withdrawing asks first: the first press changes nothing.
+    asked = c.post(url, {"action": "withdraw"})
+    assert asked.status_code == 200 and "Yes, withdraw my request" in asked.content.decode()
+    req.refresh_from_db()
+    assert req.status == SupportRequest.Status.OFFERED
+    c.post(url, {"action": "withdraw", "confirm": "yes"})
     req.refresh_from_db()
     assert req.status == SupportRequest.Status.WITHDRAWN
     assert req.offers.get().answer == Offer.Answer.WITHDRAWN
@@ -190,8 +195,9 @@ def test_employee_replies_and_withdraws(client_for, supporter):
 
 def _public_ask(client, **over):
     resp = client.post(PUBLIC_ASK, ask_data(kind=RequesterKind.FAMILY, **over))
-    assert resp.status_code == 200, resp.content.decode()[:500]
-    return resp.context["codename"]
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    assert resp["Location"] == reverse("support:codename")
+    return client.get(resp["Location"]).context["codename"]
 
 
 def test_public_request_gets_a_codename_shown_once_and_never_stored(client, supporter):
@@ -247,8 +253,8 @@ def test_public_pages_store_nothing_about_the_browser(client, supporter, caplog)
     marker_ip, marker_ua = "203.0.113.199", "CanaryBrowser/77.1"
     headers = {"REMOTE_ADDR": marker_ip, "HTTP_USER_AGENT": marker_ua}
     resp = client.post(PUBLIC_ASK, ask_data(kind=RequesterKind.ANONYMOUS), **headers)
-    assert resp.status_code == 200
-    codename = resp.context["codename"]
+    assert resp.status_code == 302
+    codename = client.get(resp["Location"], **headers).context["codename"]
     client.post(CHECK, {"codename": codename}, **headers)
     client.post(CHECK, {"codename": "wrong " * 7}, **headers)
     client.get(STATUS, **headers)
@@ -261,7 +267,12 @@ def test_public_pages_store_nothing_about_the_browser(client, supporter, caplog)
 
 
 def test_public_double_submission_creates_one_request(client, supporter):
-    _public_ask(client, token="dup")
+    codename = _public_ask(client, token="dup")
+    # Sent again from the same browser (a reload of the POST): its codename page again.
+    resp = client.post(PUBLIC_ASK, ask_data(kind=RequesterKind.FAMILY, token="dup"), follow=True)
+    assert resp.status_code == 200 and resp.context["codename"] == codename
+    # Once the codename is written down and forgotten here, the page says it was sent.
+    client.post(reverse("support:codename"), {"written": "on"})
     resp = client.post(PUBLIC_ASK, ask_data(kind=RequesterKind.FAMILY, token="dup"))
     assert resp.status_code == 409
     assert SupportRequest.objects.count() == 1

@@ -63,6 +63,11 @@ SHARED = {
     "openid_connect_login": "the provider's id, public configuration",
     "openid_connect_callback": "the provider's id, public configuration",
 }
+SHARED["releases:codename_pdf"] = (
+    "no account: only a release of the request this browser opened with its codename, any "
+    "other 404 (tests/releases/test_person.py)"
+)
+SHARED["releases:codename_revoke"] = SHARED["releases:codename_pdf"]
 SHARED_PREFIXES = {"admin:": "the admin site is the system administrator's, all of it"}
 
 
@@ -102,6 +107,9 @@ OWNED = {
     "roster:remove_shift": (lambda user: _on_call_shift(user), "shift_id"),
     # Two employees, each with their own request (found by its public id).
     "support:my_request": (lambda user: _own_request(user), "public_id", "public_id"),
+    # Two employees, each with a release of information for a request of their own.
+    "releases:mine_pdf": (lambda user: _own_release(user), "release_id"),
+    "releases:mine_revoke": (lambda user: _own_release(user), "release_id"),
 }
 
 # Releases of information: two peer supporters, each holding a request and a release for it.
@@ -271,6 +279,13 @@ def _escalation(user):
     from ..matrix.confidentiality import raised_escalation
 
     return raised_escalation(_as_supporter(user))
+
+
+def _own_release(user):
+    from ..matrix.releases import own_release
+
+    _own_request(user)  # gives the owner an employee record
+    return own_release(user)
 
 
 def _own_request(user):
