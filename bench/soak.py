@@ -415,11 +415,13 @@ class Client(threading.Thread):
         token = hidden["token"]
         while not self.stop.is_set():
             try:
-                status, _, body = self.post(opener, "/support/public/ask/", data)
+                status, headers, body = self.post(opener, "/support/public/ask/", data)
             except OSError:
                 time.sleep(0.2)  # lost answer: send the same form (same token) again
                 continue
-            if status == 200 and "codename" in body.lower():
+            # Sent: the answer leads to the page that shows the codename (post/redirect/get;
+            # a resend of a form that got through leads there too, never to a second request).
+            if status == 302 and headers.get("Location", "").endswith("/support/public/codename/"):
                 with self.seen.lock:
                     self.seen.tokens.append(token)
                 return

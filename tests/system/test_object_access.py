@@ -152,6 +152,8 @@ SHARED.update(
     }
 )
 SHARED["roster:set_status"] = "the coordinator keeps the whole supporter roster"
+SHARED["roster:activate"] = "the coordinator keeps the whole supporter roster"
+SHARED["outreach:remind"] = "the coordinator runs every outreach and chases every overdue follow-up"
 
 # The advisory committee: a nomination is answered only by its nominee; the rest is the
 # coordinator's or every supporter's (tests/matrix/committee.py).
