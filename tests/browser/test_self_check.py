@@ -140,8 +140,8 @@ def test_a_family_member_checks_themselves_on_a_small_phone(new_context, live_se
     expect(result).to_be_hidden()
     assert page.locator("input:checked").count() == 0
 
-    # Nothing went anywhere: no request since the page loaded (but the browser's icon fetch), the address carries no answer,
-    # and nothing was written to cookies or storage.
+    # Nothing went anywhere: no request since the page loaded (but the browser's icon fetch),
+    # the address carries no answer, and nothing was written to cookies or storage.
     assert _sent(requests, live_server) == []
     assert page.url.endswith(URL)
     assert context.cookies() == []
