@@ -203,4 +203,3 @@ def test_an_employee_answers_with_the_keyboard_alone(context, live_server, sign_
     assert _sent(requests, live_server) == []
     assert sorted((c["name"], c["value"]) for c in context.cookies()) == cookies
     assert page.evaluate(STORAGE) == HTMX_ONLY
-
