@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:resource_id>/", views.resource_detail, name="detail"),
     path("public/", views.public_list, name="public_list"),
     path("public/<int:resource_id>/", views.public_detail, name="public_detail"),
+    path("self-check/", views.self_check, name="self_check"),
     path("new/", views.resource_create, name="create"),
     path("retired/", views.retired_list, name="retired"),
     path("<int:resource_id>/edit/", views.resource_edit, name="edit"),

@@ -9,7 +9,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import posted, render_form, submit
 
-from . import selectors, services
+from . import selectors, selfcheck, services
 from .forms import ReasonForm, ResourceFilterForm, ResourceForm
 
 PAGE_SIZE = 50
@@ -85,6 +85,44 @@ def public_detail(request, resource_id: int):
         request,
         "resources/resource_detail.html",
         {"resource": resource, "public_pages": True, "can_edit": False},
+    )
+
+
+# --- The private self-check -----------------------------------------------------------------
+
+
+@public
+@require_GET
+def self_check(request):
+    """Screening questions answered and added up in the browser; the answers never come back.
+
+    The page is the same for everyone but for where its links go: an employee asks from their
+    own ask page, anyone else (a family member, someone not signed in) from the public one.
+    """
+    signed_in_user = request.user.is_authenticated
+    employee = signed_in_user and request.user.has_role(Role.EMPLOYEE)
+    return render(
+        request,
+        "resources/self_check.html",
+        {
+            "phq4": selfcheck.PHQ4,
+            "phq4_bands": selfcheck.PHQ4_BANDS,
+            "phq4_max": selfcheck.PHQ4_MAX,
+            "phq4_pair_flag": selfcheck.PHQ4_PAIR_FLAG,
+            "phq4_distress_from": selfcheck.PHQ4_DISTRESS_FROM,
+            "phq4_crisis_from": selfcheck.PHQ4_CRISIS_FROM,
+            "pcptsd5": selfcheck.PCPTSD5,
+            "pcptsd5_event": selfcheck.PCPTSD5_EVENT,
+            "pcptsd5_event_intro": selfcheck.PCPTSD5_EVENT_INTRO,
+            "pcptsd5_event_examples": selfcheck.PCPTSD5_EVENT_EXAMPLES,
+            "pcptsd5_max": selfcheck.PCPTSD5_MAX,
+            "pcptsd5_flag": selfcheck.PCPTSD5_FLAG,
+            "help_now": selectors.resources_help_now(limit=HELP_NOW_LIMIT),
+            "ask_url": reverse("support:ask" if employee else "support:public_ask"),
+            "directory_url": reverse(
+                "resources:list" if signed_in_user else "resources:public_list"
+            ),
+        },
     )
 
 

@@ -11,6 +11,8 @@ MATRIX = {
     "resources:detail": {"GET": frozenset({SIGNED_IN})},
     "resources:public_list": {"GET": frozenset({PUBLIC})},
     "resources:public_detail": {"GET": frozenset({PUBLIC})},
+    # The private self-check: no account, answers added up in the browser, nothing posted.
+    "resources:self_check": {"GET": frozenset({PUBLIC})},
     "resources:retired": {"GET": _COORDINATOR},
     "resources:create": _GET_POST,
     "resources:edit": _GET_POST,
