@@ -273,7 +273,6 @@ def candidacy_answer(
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:accepted",
             message="selection/nominee_accepted",
-            candidate=candidacy.name,
         )
     else:
         _move(candidacy=candidacy, action="decline", actor=actor, to=Stage.DECLINED)
@@ -290,7 +289,6 @@ def candidacy_withdraw(*, actor: User, candidacy: Candidacy, reason: str) -> Can
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:withdrawn",
             message="selection/candidate_withdrew",
-            candidate=candidacy.name,
         )
     else:
         tell_candidate(
@@ -350,7 +348,6 @@ def interview_schedule(
         panel,
         key=f"{event_key(candidacy)}:panel",
         message="selection/panelist_chosen",
-        candidate=candidacy.name,
         when=when,
         place=place,
     )
@@ -409,7 +406,6 @@ def interview_score(
             role_holders(Role.COORDINATOR),
             key=f"{candidacy.pk}:interview:{interview.pk}:scored",
             message="selection/panel_scored",
-            candidate=candidacy.name,
         )
     return score
 
@@ -523,14 +519,12 @@ def _after_chain_move(candidacy: Candidacy, *, steps=None) -> None:
             [_account_holder(step)],
             key=f"{key}:chain",
             message="selection/chain_endorse",
-            candidate=candidacy.name,
         )
     elif candidacy.stage == Stage.BHS_REVIEW:
         tell(
             role_holders(Role.BHS_MANAGER),
             key=f"{key}:bhs",
             message="selection/bhs_recommend",
-            candidate=candidacy.name,
         )
         nobody_acted = (
             not ChainStep.objects.filter(candidacy=candidacy)
@@ -593,7 +587,6 @@ def chain_answer(*, actor: User, candidacy: Candidacy, endorse: bool, comment: s
             role_holders(Role.BHS_MANAGER, Role.COORDINATOR),
             key=f"{event_key(candidacy)}:declined",
             message="selection/chain_declined",
-            candidate=candidacy.name,
             level=level,
         )
         tell_candidate(
@@ -711,7 +704,6 @@ def candidacy_recommend(
             role_holders(Role.CHIEF),
             key=f"{event_key(candidacy)}:chief",
             message="selection/chief_approve",
-            candidate=candidacy.name,
         )
     else:
         _move(
@@ -782,7 +774,6 @@ def candidacy_decide(
             role_holders(Role.COORDINATOR),
             key=f"{event_key(candidacy)}:appointed",
             message="selection/appointed",
-            candidate=candidacy.name,
         )
         tell_candidate(
             candidacy,

@@ -221,7 +221,6 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> Tra
             message="training/session_cancelled",
             course=session.course,
             when=session_when(session),
-            reason=reason[:300],
             link=site_link("training:sessions"),
         )
     return session
