@@ -79,6 +79,15 @@ def escalation_list(request):
     )
 
 
+def _may_resolve(user, escalation, *, is_recipient: bool | None = None) -> bool:
+    """Whether the page shows ``user`` the form that resolves ``escalation``."""
+    if is_recipient is None:
+        is_recipient = services.is_recipient(user, escalation)
+    return (
+        is_recipient or user.has_role(Role.BHS_MANAGER)
+    ) and escalation.status != escalation.Status.RESOLVED
+
+
 def _detail(request, escalation, *, resolve_form=None, errors=(), status=200):
     user = request.user
     is_recipient = services.is_recipient(user, escalation)
@@ -87,8 +96,7 @@ def _detail(request, escalation, *, resolve_form=None, errors=(), status=200):
         "recipients": selectors.recipients(escalation),
         "deliveries": selectors.deliveries_of(escalation)[:60],
         "can_acknowledge": is_recipient and escalation.is_open,
-        "can_resolve": (is_recipient or user.has_role(Role.BHS_MANAGER))
-        and escalation.status != escalation.Status.RESOLVED,
+        "can_resolve": _may_resolve(user, escalation, is_recipient=is_recipient),
         "resolve_form": resolve_form or ResolveForm(),
         "errors": errors,
         "crisis": selectors.crisis_resources()
@@ -131,7 +139,10 @@ def escalation_resolve(request, public_id):
     escalation = selectors.escalation_for(request.user, public_id)
     if request.method == "GET":
         return redirect("confidentiality:escalation", public_id=escalation.public_id)
-    form = ResolveForm(request.POST)
+    # Someone the page shows no resolve form to gets the service's reason, not a field's error
+    # about a box they cannot see.
+    shown = _may_resolve(request.user, escalation)
+    form = ResolveForm(request.POST) if shown else None
     errors: list[str] = []
     if done := submit(
         request,
@@ -139,7 +150,7 @@ def escalation_resolve(request, public_id):
         lambda: services.escalation_resolve(
             actor=request.user,
             escalation=escalation,
-            resolution=form.cleaned_data["resolution"],
+            resolution=form.cleaned_data["resolution"] if form else "",
         ),
         success="Resolved. What was done is recorded.",
         then=_escalation_url(escalation),

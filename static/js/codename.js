@@ -18,6 +18,4 @@
     button.hidden = false;
     button.addEventListener("click", function () { window.print(); });
   });
-  var summary = document.querySelector(".error-summary");
-  if (summary) { summary.focus(); }
 })();

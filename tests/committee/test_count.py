@@ -100,7 +100,7 @@ def test_the_coordinator_counts_with_the_code(dept, voters, committee_seats):
             refused = client.post(url, {"count_code": wrong})
             assert refused.status_code == 400, wrong
             assert says in refused.content.decode()
-            assert "Nothing was counted." in refused.content.decode()
+            assert "Nothing was saved." in refused.content.decode()
             assert _state(election) == before
         typed = election.count_code.lower().replace("-", " ")
         done = client.post(url, {"count_code": typed})

@@ -180,7 +180,7 @@ def test_refusals_through_the_page_say_why_and_are_audited(client_for, req, supp
     assert resp.status_code == 400
     body = resp.content.decode()
     assert "does not name this recipient" in body and "does not cover" in body
-    assert "The disclosure was not recorded." in body
+    assert "There is a problem" in body and "Nothing was saved." in body
     (event,) = events(AuditAction.DISCLOSURE_REFUSED)
     assert event.details["reasons"] == ["items_not_covered", "recipient_not_named"]
     # A form that does not parse is not a disclosure attempt: re-shown, nothing written.

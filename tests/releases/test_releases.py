@@ -151,7 +151,7 @@ def test_a_release_missing_an_element_is_refused_and_nothing_is_written(
     assert resp.status_code == 400
     form = resp.context["form"]
     assert message in " ".join(form.errors[field])
-    assert "The release was not saved" in resp.content.decode()
+    assert "Nothing was saved." in resp.content.decode()
     assert not Release.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.RELEASE_CREATED).exists()
     # Nothing at all was written, not even an audit event.

@@ -192,6 +192,22 @@ def _allowed(persona: str | None, allowed: frozenset[str], roles: frozenset[str]
     return SIGNED_IN in allowed or bool(roles & allowed)
 
 
+def _assert_error_summary(resp, where) -> None:
+    """A page shown again after a refused POST says so where everyone finds it: "Error:" at
+    the start of its title, and the error summary (templates/web/_error_summary.html) first in
+    the main content, taking focus, each field's error linked to the field."""
+    if not resp["Content-Type"].startswith("text/html"):
+        return
+    page = resp.content.decode()
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title and title.group(1).strip().startswith("Error: "), where
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S)
+    assert summary, where
+    assert "autofocus" in summary.group(0) and 'role="alert"' in summary.group(0), where
+    for target in re.findall(r'href="#([^"]+)"', summary.group(1)):
+        assert f'id="{target}"' in page, (where, target)
+
+
 CASES = [(name, method) for name, methods in sorted(MATRIX.items()) for method in methods]
 
 
@@ -209,6 +225,8 @@ def test_own_urls_as_every_persona(name, method, dept, client_for, client):
             assert resp.status_code in through, (name, method, persona, resp.status_code)
             if resp.status_code == 302:
                 assert "/accounts/login/" not in resp["Location"], (name, persona)
+            if method == "POST" and resp.status_code == 400:
+                _assert_error_summary(resp, (name, persona))
         else:
             assert resp.status_code in (302, 403, 404), (name, method, persona, resp.status_code)
             if resp.status_code == 302:

@@ -117,7 +117,7 @@ def test_bad_input_changes_nothing_and_says_why(client_for, change, says):
     resp = client_for("employee").post(reverse("web:devices"), {**_form(), **change})
     assert resp.status_code == 400
     page = resp.content.decode()
-    assert "This device was not added." in page and says in page
+    assert "Nothing was saved." in page and says in page
     assert not PushSubscription.objects.exists()
 
 
