@@ -15,7 +15,7 @@ def for_person(user) -> list[Waiting]:
     roles = user.roles
     if Role.CHIEF in roles:
         submitted = PolicyVersion.objects.filter(status=PolicyVersion.Status.SUBMITTED).aggregate(
-            n=Count("pk"), since=Min("submitted_at")
+            n=Count("pk"), since=Min("submitted_at"), one=Min("pk")
         )
         if submitted["n"]:
             n = submitted["n"]
@@ -24,7 +24,10 @@ def for_person(user) -> list[Waiting]:
                     "A policy version waits for your approval"
                     if n == 1
                     else f"{n} policy versions wait for your approval",
-                    reverse("governance:list"),
+                    # One: straight to it, where it is read and decided.
+                    reverse("governance:version", args=[submitted["one"]])
+                    if n == 1
+                    else reverse("governance:list"),
                     submitted["since"],
                     n,
                 )

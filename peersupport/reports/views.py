@@ -55,6 +55,7 @@ def _refused(request, error: str, cube=None):
     context = {
         "choices": choices(cube.today, cube.first_year),
         "error": error,
+        "errors": [error],  # the page's error summary (peersupport/web/templatetags)
         "selected": request.GET.get("period", "")[:20],
     }
     return render(request, "reports/dashboard.html", context, status=400)

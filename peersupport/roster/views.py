@@ -40,7 +40,9 @@ def directory(request):
     supporters = selectors.directory(viewer=request.user, **filters)
     page = Paginator(supporters, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(filters.values())
-    context = {"form": form, "page": page, "filtered": filtered}
+    # The folded filters in use (all but the search box): they open when any is.
+    filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
+    context = {"form": form, "page": page, "filtered": filtered, "filters_on": filters_on}
     status = 400 if form.errors else 200
     if request.htmx:
         return render(request, "roster/directory.html#results", context, status=status)

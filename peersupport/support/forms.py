@@ -74,6 +74,24 @@ class AskForm(forms.Form):
         required=False,
     )
 
+    # The preferences nobody has to give, folded on the page behind "More choices" so the form
+    # fits about two phone screens; and what goes at the end, after them.
+    FOLDED = ("best_times", "languages", "areas", "employee_type", "exclude_chain")
+    FOLDED_LABEL = "a good time, languages, what it is about, who the supporter is"
+    LAST = ("limits_read", "something_else")
+
+    def folded_open(self) -> bool:
+        """Whether "More choices" starts open: one of them is given or has an error (ticking
+        off the chain-of-command box, which starts ticked, counts as given)."""
+        if not self.is_bound:
+            return False
+        if any(self[name].errors for name in self.FOLDED if name in self.fields):
+            return True
+        given = ("best_times", "languages", "areas", "employee_type", "alert_on_reply")
+        if any(self.data.get(name) for name in given if name in self.fields):
+            return True
+        return "exclude_chain" in self.fields and not self.data.get("exclude_chain")
+
     def clean_contact_detail(self):
         return self.cleaned_data["contact_detail"].strip()
 
@@ -116,6 +134,9 @@ class EmployeeAskForm(AskForm):
 
 
 class PublicAskForm(AskForm):
+    FOLDED = (*AskForm.FOLDED, "alert_on_reply")
+    FOLDED_LABEL = f"{AskForm.FOLDED_LABEL}, being told when a supporter replies"
+
     kind = forms.ChoiceField(
         label="Who is asking?",
         choices=[

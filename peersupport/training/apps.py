@@ -25,10 +25,15 @@ class TrainingConfig(AppConfig):
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting
 
-        from . import waiting
+        from . import activation_waiting, waiting
 
         register_waiting(
             "training",
             roles=[Role.COORDINATOR, Role.PEER_SUPPORTER],
             items=waiting.for_person,
+        )
+        register_waiting(
+            "activation",
+            roles=[Role.COORDINATOR],
+            items=activation_waiting.ready_to_activate,
         )

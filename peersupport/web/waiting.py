@@ -64,7 +64,9 @@ def waiting_for(user) -> list[Waiting]:
 
 def role_requests_waiting(user) -> list[Waiting]:
     """The kernel's own: grants of confidential roles waiting for this approver (accounts)."""
-    waiting = role_requests_waiting_for(user).aggregate(n=Count("pk"), since=Min("requested_at"))
+    waiting = role_requests_waiting_for(user).aggregate(
+        n=Count("pk"), since=Min("requested_at"), one=Min("pk")
+    )
     if not waiting["n"]:
         return []
     n = waiting["n"]
@@ -73,7 +75,10 @@ def role_requests_waiting(user) -> list[Waiting]:
             "A role grant waits for your approval"
             if n == 1
             else f"{n} role grants wait for your approval",
-            reverse("accounts:role_requests"),
+            # One: straight to it, where it is read and decided.
+            reverse("accounts:role_request_decide", args=[waiting["one"]])
+            if n == 1
+            else reverse("accounts:role_requests"),
             waiting["since"],
             n,
         )

@@ -61,7 +61,7 @@ def test_coordinator_cancels_a_place_with_a_reason(page, sign_in):
     assert_accessible(page)
     # No reason: the page says so and nothing changes.
     submit(page, page.get_by_role("button", name="Cancel the place"))
-    expect(page.get_by_role("alert")).to_contain_text("was not saved")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Nothing was saved")
     assert_accessible(page)
     page.get_by_label("Reason").fill("Moved to nights")
     submit(page, page.get_by_role("button", name="Cancel the place"))

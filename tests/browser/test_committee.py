@@ -68,8 +68,10 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     coord.get_by_label("Voting opens").fill(_local(now + timedelta(days=7)))
     coord.get_by_label("Voting closes").fill(_local(now + timedelta(days=6)))
     submit(coord, coord.get_by_role("button", name="Open the election"))
-    expect(coord.get_by_text("No election was opened.")).to_be_visible()
-    expect(coord.get_by_text("Voting must close after it opens.")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
+    expect(coord.locator("[data-error-summary]")).to_contain_text(
+        "Voting must close after it opens."
+    )
     assert_accessible(coord)
     coord.get_by_label("Voting closes").fill(_local(now + timedelta(days=14)))
     submit(coord, coord.get_by_role("button", name="Open the election"))
@@ -120,7 +122,7 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     sup.get_by_label(str(supporter)).check()
     sup.get_by_label(str(colleague)).check()
     submit(sup, sup.get_by_role("button", name="Cast my ballot"))
-    expect(sup.get_by_text("Choose at most 1 candidate")).to_be_visible()
+    expect(sup.locator("[data-error-summary]")).to_contain_text("Choose at most 1 candidate")
     assert_accessible(sup)
     assert not Ballot.objects.exists()
     sup.get_by_label(str(supporter)).uncheck()

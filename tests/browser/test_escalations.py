@@ -55,7 +55,9 @@ def test_raise_alert_acknowledge_resolve(new_context, sign_in, personas):
     bhs.locator("#id_duty").select_option("advocacy_supervisor")
     bhs.locator("#id_user").select_option(label=str(personas["bhs_manager"]))
     submit(bhs, bhs.get_by_role("button", name="Add"))
-    expect(bhs.get_by_text("does not hold the Advocacy supervisor role")).to_be_visible()
+    expect(bhs.locator("[data-error-summary]")).to_contain_text(
+        "does not hold the Advocacy supervisor role"
+    )
     assert_accessible(bhs)
     bhs.locator("#id_user").select_option(label=str(personas["advocacy_supervisor"]))
     submit(bhs, bhs.get_by_role("button", name="Add"))
@@ -77,7 +79,9 @@ def test_raise_alert_acknowledge_resolve(new_context, sign_in, personas):
     )
     assert_accessible(supporter)
     submit(supporter, supporter.get_by_role("button", name="Raise it now"))
-    expect(supporter.get_by_text("Choose the category that fits best.")).to_be_visible()
+    expect(supporter.locator("[data-error-summary]")).to_contain_text(
+        "Choose the category that fits best."
+    )
     assert_accessible(supporter)
     assert not Escalation.objects.exists()
     supporter.get_by_label("Danger to self", exact=False).check()
@@ -107,7 +111,7 @@ def test_raise_alert_acknowledge_resolve(new_context, sign_in, personas):
     expect(bhs.get_by_role("region", name="An escalation is waiting for you")).to_have_count(0)
     assert_accessible(bhs)
     submit(bhs, bhs.get_by_role("button", name="Record and resolve"))
-    expect(bhs.get_by_text("Say what was done.")).to_be_visible()
+    expect(bhs.locator("[data-error-summary]")).to_contain_text("Say what was done.")
     assert_accessible(bhs)
     bhs.get_by_label("What was done").fill("Reached the on-call clinician together.")
     submit(bhs, bhs.get_by_role("button", name="Record and resolve"))

@@ -49,7 +49,9 @@ def test_bhs_manager_adds_edits_and_retires_a_category(page, sign_in):
     page.get_by_label("Explanation").fill("The state requires a report.")
     page.get_by_label("Action it triggers").fill("Escalate to the BHS manager.")
     submit(page, page.get_by_role("button", name="Add the category"))
-    expect(page.get_by_text("The code is taken by “Danger to self”.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "The code is taken by “Danger to self”."
+    )
     assert_accessible(page)
     assert not ExceptionCategory.objects.filter(name="State reporting law").exists()
 

@@ -23,7 +23,9 @@ def test_profile_form_shows_errors_then_saves(page, sign_in, personas):
     page.get_by_label("Display name").fill("1234")
     submit(page, page.get_by_role("button", name="Save profile"))
     display_name = page.get_by_label("Display name")
-    expect(page.get_by_text("A display name needs at least one letter.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "A display name needs at least one letter."
+    )
     # The error is tied to its field, so a screen reader announces it with the field.
     expect(display_name).to_have_attribute("aria-invalid", "true")
     error_id = page.locator(".errorlist", has_text="at least one letter").get_attribute("id")
@@ -57,7 +59,9 @@ def test_sysadmin_grants_and_revokes_a_role(page, sign_in, personas):
     form.get_by_role("combobox", name="Role").select_option(label="Interview panelist")
     form.get_by_label("Reason").fill("Spring selection panel")
     submit(page, form.get_by_role("button", name="Grant role"))
-    expect(page.get_by_text("No account has this e-mail address.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "No account has this e-mail address."
+    )
     expect(form.get_by_label("Account e-mail address")).to_have_attribute("aria-invalid", "true")
     # What was typed is kept.
     expect(form.get_by_label("Reason")).to_have_value("Spring selection panel")

@@ -53,7 +53,7 @@ def test_draft_return_resubmit_approve_acknowledge(new_context, sign_in):
     bhs.get_by_label("Takes effect on").fill(timezone.localdate().isoformat())
     bhs.get_by_label("Policy text").fill("")
     submit(bhs, bhs.get_by_role("button", name="Save the draft"))
-    expect(bhs.get_by_text("This field is required.")).to_be_visible()
+    expect(bhs.locator("[data-error-summary]")).to_contain_text("This field is required.")
     assert_accessible(bhs)
     bhs.get_by_label("Policy text").fill("Version two of the policy.")
     submit(bhs, bhs.get_by_role("button", name="Save the draft"))
@@ -71,7 +71,9 @@ def test_draft_return_resubmit_approve_acknowledge(new_context, sign_in):
     chief.goto(f"/policy/versions/{version.pk}/")
     assert_accessible(chief)
     submit(chief, chief.get_by_role("button", name="Return with comments"))
-    expect(chief.get_by_text("Say what needs to change before returning it.")).to_be_visible()
+    expect(chief.locator("[data-error-summary]")).to_contain_text(
+        "Say what needs to change before returning it."
+    )
     assert_accessible(chief)
     chief.get_by_label("What needs to change").fill("Add the training hours.")
     submit(chief, chief.get_by_role("button", name="Return with comments"))

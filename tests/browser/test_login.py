@@ -67,7 +67,7 @@ def test_wrong_code_is_refused_with_an_error(page, personas):
     enter_code(page, wrong_code())
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Incorrect code.")
     expect(page.get_by_label("Code")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
 
@@ -91,9 +91,9 @@ def test_wrong_password_shows_an_error(page, personas):
     enter_password(page, "employee@pd.example.org", password="not-the-password-at-all")
 
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    expect(
-        page.get_by_text("The email address and/or password you specified are not correct.")
-    ).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "The email address and/or password you specified are not correct."
+    )
     assert_accessible(page)
 
 

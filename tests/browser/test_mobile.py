@@ -68,3 +68,42 @@ def test_every_page_of_the_navigation_fits_a_phone(phone, sign_in, personas, nam
         assert_fits(page)
         assert_accessible(page)
     assert user.email
+
+
+def test_the_directory_shows_supporters_on_the_first_phone_screen(phone, sign_in, personas):
+    from peersupport.roster.models import SupporterProfile
+
+    SupporterProfile.objects.create(user=personas["supporter"], status="active")
+    page = open_page(phone)
+    sign_in("employee", into=phone)
+    page.goto("/supporters/")
+    card = page.locator(".supporter-card").first
+    expect(card).to_be_visible()
+    # The filters beyond the search are folded behind one button, so a supporter is on the
+    # first screen.
+    assert card.bounding_box()["y"] < PHONE["height"], card.bounding_box()
+    expect(page.get_by_role("combobox", name="Language")).to_be_hidden()
+    assert_fits(page)
+    assert_accessible(page)
+    page.get_by_text("Filters", exact=True).click()
+    expect(page.get_by_role("combobox", name="Language")).to_be_visible()
+    assert_fits(page)
+
+
+@pytest.mark.parametrize("path", ["/support/ask/", "/support/public/ask/"])
+def test_the_ask_form_takes_about_two_phone_screens(phone, sign_in, path):
+    page = open_page(phone)
+    if path == "/support/ask/":
+        sign_in("employee", into=phone)
+    page.goto(path)
+    form = page.locator("form.ask-form").bounding_box()
+    # The form itself, from its first field to its button: the optional preferences are
+    # folded behind "More choices".
+    assert form["height"] <= 2 * PHONE["height"], form
+    more = page.locator("details.ask-form__more")
+    expect(more.get_by_text("What it is about", exact=False).last).to_be_hidden()
+    assert_fits(page)
+    assert_accessible(page)
+    more.locator("summary").click()
+    expect(more.get_by_role("checkbox").first).to_be_visible()
+    assert_fits(page)

@@ -79,7 +79,9 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(boss))
     submit(coord, coord.get_by_role("button", name="Assign", exact=True))
-    expect(coord.get_by_text("is in this person's chain of command")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text(
+        "is in this person's chain of command"
+    )
     assert_accessible(coord)
     coord.locator("#id_supporter").select_option(label=str(supporter))
     submit(coord, coord.get_by_role("button", name="Assign", exact=True))
@@ -129,7 +131,7 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     assert_accessible(coord)
     coord.get_by_label("Summary (protected)").fill("Both reached or declined.")
     submit(coord, coord.get_by_role("button", name="Close"))
-    expect(coord.get_by_text("still open")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text("still open")
     assert_accessible(coord)
     FollowUpTask.objects.filter(status=FollowUpTask.Status.OPEN).update(status="cancelled")
     coord.goto(reverse("outreach:detail", kwargs={"public_id": outreach.public_id}))

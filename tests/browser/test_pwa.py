@@ -138,7 +138,7 @@ def test_adding_this_device_subscribes_it_and_a_push_reaches_it(context, page, s
         # No name: the page says so, and nothing is added.
         with page.expect_navigation():
             page.get_by_role("button", name="Get alerts on this device").click()
-        expect(page.get_by_role("alert")).to_contain_text("This device was not added.")
+        expect(page.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
         assert_accessible(page)
         assert not PushSubscription.objects.exists()
 

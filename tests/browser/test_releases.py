@@ -60,9 +60,11 @@ def test_supporter_records_prints_discloses_and_revokes(new_context, sign_in, pe
 
     # Sent with elements missing: refused, each marked, nothing saved.
     submit(page, page.get_by_role("button", name="Save the signed release"))
-    expect(page.get_by_text("The release was not saved.")).to_be_visible()
-    expect(page.get_by_text("List the specific information that may be disclosed")).to_be_visible()
-    expect(page.get_by_text("The release must be signed")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "List the specific information that may be disclosed"
+    )
+    expect(page.locator("[data-error-summary]")).to_contain_text("The release must be signed")
     expect(page.get_by_label("Who may receive it")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
     assert not Release.objects.exists()

@@ -62,7 +62,7 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
     assert_accessible(coord)
 
     coord.goto(reverse("reports:dashboard") + f"?period={timezone.localdate().year + 1}")
-    expect(coord.get_by_role("alert")).to_contain_text("is not over yet")
+    expect(coord.locator("[data-error-summary]")).to_contain_text("is not over yet")
     assert_accessible(coord)
 
     committee = as_persona(new_context, sign_in, "committee_member")

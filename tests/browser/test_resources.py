@@ -148,7 +148,9 @@ def test_coordinator_adds_edits_and_retires_an_entry(page, sign_in, directory):
     submit(page, page.get_by_role("button", name="Add to the directory"))
     phone = page.get_by_label("Phone")
     expect(phone).to_have_attribute("aria-invalid", "true")
-    expect(page.get_by_text("Enter a phone number a phone can dial")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "Enter a phone number a phone can dial"
+    )
     expect(page.get_by_label("Name")).to_have_value("Northside Grief Group")
     assert not Resource.objects.filter(name="Northside Grief Group").exists()
     assert_accessible(page)

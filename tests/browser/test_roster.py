@@ -107,7 +107,11 @@ def test_employee_browses_filters_and_opens_a_supporter(page, sign_in, personas)
     # Filters swap the results in place (htmx) and keep the address shareable.
     page.evaluate("() => { window.sameDocument = true; }")
     search = page.get_by_role("search", name="Find a supporter")
+    # The filters beyond the search are folded until asked for, so supporters come first.
+    expect(search.get_by_role("combobox", name="Experience")).to_be_hidden()
+    search.get_by_text("Filters", exact=True).click()
     search.get_by_role("combobox", name="Experience").select_option(label="Finances")
+    expect(search.locator("#filters-on")).to_have_text(" (1 in use)")
     expect(page.locator("#result-count")).to_have_text("1 supporter matches your search.")
     expect(cards(page).get_by_role("heading", level=2)).to_have_text(["Ben Okafor"])
     expect(cards(page)).to_contain_text("Not available now")

@@ -38,7 +38,9 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     )
     employee.get_by_label("Why you nominate them").fill("Me, obviously.")
     submit(employee, employee.get_by_role("button", name="Nominate"))
-    expect(employee.get_by_text("You cannot nominate yourself.")).to_be_visible()
+    expect(employee.locator("[data-error-summary]")).to_contain_text(
+        "You cannot nominate yourself."
+    )
     assert_accessible(employee)
     employee.get_by_label("Your colleague's work e-mail or employee number").fill(nominee.email)
     employee.get_by_label("Why you nominate them").fill("Steady and trusted on every shift.")

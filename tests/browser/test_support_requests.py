@@ -37,7 +37,9 @@ def test_employee_asks_for_support(page, sign_in, available_supporter):
     page.get_by_role("radio", name="Phone call").check()
     page.get_by_label("Phone number or e-mail address").fill("555 0100 4321")
     submit(page, page.get_by_role("button", name="Send my request"))
-    expect(page.get_by_text("Please read the limits of confidentiality")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text(
+        "Please read the limits of confidentiality"
+    )
     assert SupportRequest.objects.count() == 0
     assert_accessible(page)
 
@@ -77,7 +79,7 @@ def test_family_member_without_account_gets_a_codename_and_comes_back(page, avai
     assert_accessible(page)
     page.get_by_label("Your codename").fill("wrong " * 7)
     submit(page, page.get_by_role("button", name="Open my request"))
-    expect(page.get_by_text("Not found.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Not found.")
     assert_accessible(page)
     page.get_by_label("Your codename").fill(codename)
     submit(page, page.get_by_role("button", name="Open my request"))

@@ -56,7 +56,7 @@ def test_supporter_takes_a_request_through_to_a_follow_up(page, sign_in, persona
 
     # An empty reply is refused next to its field; then a real one is sent.
     submit(page, page.get_by_role("button", name="Send message"))
-    expect(page.get_by_text("Write a message first.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Write a message first.")
     expect(page.get_by_label("Your message")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)
     page.get_by_label("Your message").fill("I can call you tonight at 7.")
@@ -103,7 +103,7 @@ def test_supporter_takes_a_request_through_to_a_follow_up(page, sign_in, persona
     expect(page.get_by_role("status")).to_contain_text("went to the coordinator")
     assert_accessible(page)
     submit(page, page.get_by_role("button", name="Ask the coordinator for a debrief"))
-    expect(page.get_by_role("alert")).to_have_text(
+    expect(page.locator("[data-error-summary]")).to_contain_text(
         "You already asked; the coordinator will be in touch."
     )
     assert_accessible(page)
@@ -120,8 +120,8 @@ def test_supporter_logs_an_outside_contact_and_closes_a_request(page, sign_in, p
     assert_accessible(page)
     page.get_by_label("Duration in minutes").fill("2000")
     submit(page, page.get_by_role("button", name="Log the contact"))
-    expect(page.get_by_text("more than 1440 minutes")).to_be_visible()
-    expect(page.get_by_text("Choose at least one topic.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("more than 1440 minutes")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Choose at least one topic.")
     assert_accessible(page)
 
     page.goto(f"/support/held/{req.pk}/")

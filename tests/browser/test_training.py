@@ -176,7 +176,9 @@ def test_schedule_enrol_attend_correct_and_read_the_records(new_context, sign_in
     assert_accessible(coord)
     coord.get_by_label("Dana Reyes").fill("4")
     submit(coord, coord.get_by_role("button", name="Save the attendance"))
-    expect(coord.get_by_text("Hours already recorded change: say why.")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text(
+        "Hours already recorded change: say why."
+    )
     expect(coord.get_by_label("Reason for changing hours already recorded")).to_have_attribute(
         "aria-invalid", "true"
     )
