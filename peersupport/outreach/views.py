@@ -161,6 +161,7 @@ def _assign_page(request, person, form, *, status=200, warn=False):
             "outreach": outreach,
             "form": form,
             "suggestions": suggestions,
+            "privilege": current_notice().privilege,
             "warn": warn,
         },
         status=status,

@@ -78,7 +78,12 @@ def state_privilege(personas, **over):
         PolicyVersion=PolicyVersion,
         today=timezone.localdate(),
     )
-    profile = PrivilegeProfile(state="Colorado", covered=("sworn",), responders_excluded=True)
+    profile = PrivilegeProfile(
+        state="Colorado",
+        covered=("sworn",),
+        designated_before_incident=True,
+        responders_excluded=True,
+    )
     version = governance.policy_version_draft(
         actor=personas["bhs_manager"],
         document=PolicyDocument.objects.get(kind=PolicyDocument.Kind.CONFIDENTIALITY_NOTICE),
@@ -135,6 +140,7 @@ def test_the_assign_page_says_why_and_the_privilege_where_it_matters(
     assert not any(
         f"{who.title()} Support" in suggestions for who in ("hurt", "relative", "responder")
     )
+    assert "covers only a supporter the department designated before the incident" in page
     resp = client_for("coordinator").post(url, {"supporter": team["responder"].pk})
     assert resp.status_code == 400
     text = resp.content.decode()
