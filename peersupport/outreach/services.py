@@ -123,6 +123,7 @@ def person_add(
         raise ValidationError({"how_to_reach": "Say how the supporter can reach them."})
     anchor = employee if employee is not None else getattr(family_member, "employee", None)
     if anchor is not None and anchor.user_id is not None:
+        _lock(outreach)
         _refuse_if_holding(outreach, anchor.user, field="employee_number")
     if len(name) > 200 or len(how_to_reach) > 300:
         raise ValidationError("Keep the name under 200 and how to reach them under 300 characters.")
