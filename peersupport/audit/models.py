@@ -115,6 +115,11 @@ class AuditAction(models.TextChoices):
     OUTREACH_OVERDUE_RAISED = "outreach.overdue_raised", "Overdue outreach follow-up raised"
     OUTREACH_REMINDED = "outreach.reminded", "Supporter reminded of an overdue follow-up"
     OUTREACH_PLAN_CHANGED = "outreach.plan_changed", "Outreach follow-up plan changed"
+    OUTREACH_RESPONDER_MARKED = "outreach.responder_marked", "Supporter marked as a responder"
+    OUTREACH_RESPONDER_UNMARKED = (
+        "outreach.responder_unmarked",
+        "Supporter no longer marked as a responder",
+    )
     COMMITTEE_SEAT_CREATED = "committee.seat_created", "Committee seat added"
     COMMITTEE_SEAT_RETIRED = "committee.seat_retired", "Committee seat retired"
     COMMITTEE_MEMBER_SEATED = "committee.member_seated", "Committee member seated"

@@ -68,6 +68,9 @@ class PolicyVersion(models.Model):
     intro = models.TextField(blank=True)
     closing = models.TextField(blank=True)
     exceptions = models.JSONField(default=list, blank=True)
+    # Confidentiality notice only: the department's peer support privilege profile as this
+    # version states it (rules.PrivilegeProfile.to_json()); {} states none, as before profiles.
+    privilege = models.JSONField(default=dict, blank=True)
     effective_date = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     drafted_by = models.ForeignKey(

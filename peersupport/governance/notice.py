@@ -6,6 +6,7 @@ notice in force, and every request and contact records the version.
 from dataclasses import dataclass
 
 from .models import PolicyDocument
+from .rules import PrivilegeProfile
 from .selectors import current_version
 
 
@@ -15,6 +16,9 @@ class Notice:
     intro: str
     exceptions: tuple[str, ...]
     closing: str
+    # What the department's state law provides (shown after the closing), or None: the notice
+    # then reads as it did before privilege profiles existed.
+    privilege: PrivilegeProfile | None = None
 
 
 _DEFAULT = Notice(
@@ -53,4 +57,5 @@ def current_notice() -> Notice:
         intro=version.intro,
         exceptions=version.exception_lines(),
         closing=version.closing,
+        privilege=PrivilegeProfile.from_json(version.privilege),
     )

@@ -21,7 +21,7 @@ from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
 
 from .models import ExceptionCategory, PolicyAcknowledgement, PolicyDocument, PolicyVersion
-from .rules import OPEN_STATES, TRANSITIONS
+from .rules import OPEN_STATES, TRANSITIONS, PrivilegeProfile, privilege_errors
 from .selectors import active_exception_snapshot, current_version, supporters_not_acknowledged
 
 S = PolicyVersion.Status
@@ -50,13 +50,22 @@ def _check_effective_date(effective_date: datetime.date | None) -> None:
         raise ValidationError({"effective_date": "The effective date cannot be in the past."})
 
 
-def _check_content(document: PolicyDocument, *, body: str, intro: str, closing: str) -> None:
+def _check_content(
+    document: PolicyDocument,
+    *,
+    body: str,
+    intro: str,
+    closing: str,
+    privilege: PrivilegeProfile | None = None,
+) -> None:
     if document.is_notice:
         errors = {}
         if not intro.strip():
             errors["intro"] = "Write the introduction shown before the exceptions."
         if not closing.strip():
             errors["closing"] = "Write the closing text shown after the exceptions."
+        if privilege is not None:
+            errors |= privilege_errors(privilege)
         if errors:
             raise ValidationError(errors)
     elif not body.strip():
@@ -72,8 +81,10 @@ def policy_version_draft(
     body: str = "",
     intro: str = "",
     closing: str = "",
+    privilege: PrivilegeProfile | None = None,
 ) -> PolicyVersion:
-    """A new draft. A notice's draft copies the active exception categories as they are now."""
+    """A new draft. A notice's draft copies the active exception categories as they are now,
+    and keeps the privilege profile given (None: it states none)."""
     _require_role(actor, Role.BHS_MANAGER)
     document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
     if document.versions.filter(status__in=OPEN_STATES).exists():
@@ -81,7 +92,7 @@ def policy_version_draft(
             f"{document} already has a version in progress; edit or finish that one first."
         )
     _check_effective_date(effective_date)
-    _check_content(document, body=body, intro=intro, closing=closing)
+    _check_content(document, body=body, intro=intro, closing=closing, privilege=privilege)
     number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PolicyVersion.objects.create(
         document=document,
@@ -91,6 +102,7 @@ def policy_version_draft(
         intro=intro if document.is_notice else "",
         closing=closing if document.is_notice else "",
         exceptions=active_exception_snapshot() if document.is_notice else [],
+        privilege=_privilege_json(document, privilege),
         effective_date=effective_date,
         status=S.DRAFT,
         drafted_by=actor,
@@ -100,9 +112,19 @@ def policy_version_draft(
         actor=actor,
         action=AuditAction.POLICY_DRAFTED,
         target=version,
-        details={"document": document.kind, "number": number},
+        details={"document": document.kind, "number": number, **_privilege_detail(version)},
     )
     return version
+
+
+def _privilege_json(document: PolicyDocument, privilege: PrivilegeProfile | None) -> dict:
+    return privilege.to_json() if document.is_notice and privilege is not None else {}
+
+
+def _privilege_detail(version: PolicyVersion) -> dict:
+    """For the audit event: the privilege rules a notice version states (public law, no
+    person), so the log shows when and by whom the department's profile changed."""
+    return {"privilege": version.privilege} if version.document.is_notice else {}
 
 
 def _locked(version: PolicyVersion) -> PolicyVersion:
@@ -118,8 +140,10 @@ def policy_version_edit(
     body: str = "",
     intro: str = "",
     closing: str = "",
+    privilege: PrivilegeProfile | None = None,
 ) -> PolicyVersion:
-    """Change a draft or a returned version. A notice's exceptions are copied again."""
+    """Change a draft or a returned version. A notice's exceptions are copied again, and its
+    privilege profile replaced by the one given."""
     _require_role(actor, Role.BHS_MANAGER)
     version = _locked(version)
     if not version.is_editable:
@@ -127,19 +151,27 @@ def policy_version_edit(
             f"A version that is {version.get_status_display().lower()} cannot be edited."
         )
     _check_effective_date(effective_date)
-    _check_content(version.document, body=body, intro=intro, closing=closing)
+    _check_content(version.document, body=body, intro=intro, closing=closing, privilege=privilege)
     version.effective_date = effective_date
     if version.document.is_notice:
         version.intro, version.closing = intro, closing
         version.exceptions = active_exception_snapshot()
+        version.privilege = _privilege_json(version.document, privilege)
     else:
         version.body = body
-    version.save(update_fields=["effective_date", "body", "intro", "closing", "exceptions"])
+    version.save(
+        update_fields=["effective_date", "body", "intro", "closing", "exceptions", "privilege"]
+    )
     record(
         actor=actor,
         action=AuditAction.POLICY_DRAFTED,
         target=version,
-        details={"document": version.document.kind, "number": version.number, "edit": True},
+        details={
+            "document": version.document.kind,
+            "number": version.number,
+            "edit": True,
+            **_privilege_detail(version),
+        },
     )
     return version
 

@@ -21,8 +21,15 @@ from peersupport.web.forms import submit as submit_form  # ``submit`` is a view 
 from peersupport.web.pdf import pdf_bytes, pdf_file_response, pdf_response
 
 from . import selectors, services
-from .forms import AcknowledgeForm, ExceptionCategoryForm, PolicyVersionForm, ReturnForm
+from .forms import (
+    AcknowledgeForm,
+    ExceptionCategoryForm,
+    PolicyVersionForm,
+    ReturnForm,
+    privilege_initial,
+)
 from .models import PolicyDocument
+from .rules import PrivilegeProfile
 
 READERS = (Role.BHS_MANAGER, Role.CHIEF, Role.COORDINATOR)
 
@@ -50,6 +57,7 @@ def _detail(request, version, *, errors=(), return_form=None, status=200):
     )
     context = {
         "version": version,
+        "privilege": PrivilegeProfile.from_json(version.privilege),
         "is_current": is_current,
         "errors": errors,
         "can_edit": user.has_role(Role.BHS_MANAGER) and version.is_editable,
@@ -96,6 +104,7 @@ def draft(request, kind: str):
         initial = {}
         if current is not None:
             initial = {"body": current.body, "intro": current.intro, "closing": current.closing}
+            initial |= privilege_initial(current.privilege)
         form = PolicyVersionForm(document=document, initial=initial)
         return _form_page(request, document=document, form=form)
     form = PolicyVersionForm(request.POST, document=document)
@@ -126,6 +135,7 @@ def edit(request, version_id: int):
             "body": version.body,
             "intro": version.intro,
             "closing": version.closing,
+            **privilege_initial(version.privilege),
         }
         form = PolicyVersionForm(document=document, initial=initial)
         return _form_page(request, document=document, form=form, version=version)
@@ -281,6 +291,7 @@ def version_pdf(request, version_id: int):
     current = selectors.current_version(version.document.kind)
     context = _pdf_context() | {
         "version": version,
+        "privilege": PrivilegeProfile.from_json(version.privilege),
         "is_current": current is not None and current.pk == version.pk,
     }
     filename = f"{version.document.kind.replace('_', '-')}-v{version.number}.pdf"

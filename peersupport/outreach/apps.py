@@ -12,6 +12,12 @@ class OutreachConfig(AppConfig):
 
         register_periodic(outreach_tick, seconds=OUTREACH_TICK_SECONDS)
 
+        from peersupport.roster.selectors import register_involvement_source
+
+        from .selectors import involved_in_open_outreaches
+
+        register_involvement_source("outreach", involved_in_open_outreaches)
+
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting
 

@@ -64,6 +64,26 @@ class AssignForm(forms.Form):
         ).order_by("email")
 
 
+class ResponderForm(forms.Form):
+    """A peer supporter who responded to the incident (any supporter, whatever their status:
+    one on leave now may be back while the outreach is open)."""
+
+    supporter = IdChoiceField(
+        queryset=User.objects.none(),
+        label="Peer supporter who responded",
+        error_messages={
+            "required": "Choose the supporter who responded.",
+            "invalid_choice": "Choose one of the peer supporters listed.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supporter"].queryset = User.objects.filter(
+            supporter_profile__isnull=False
+        ).order_by("email")
+
+
 class TaskForm(forms.Form):
     label = forms.CharField(label="Follow-up", max_length=80)
     due_at = forms.DateTimeField(label="Due", widget=DATETIME)

@@ -172,6 +172,34 @@ class Assignment(models.Model):
         return f"assignment of {self.supporter_id} to {self.person_id}: {self.status}"
 
 
+class Responder(models.Model):
+    """A peer supporter who responded to the incident of an outreach, as the coordinator marks
+    them. Like a supporter among the affected people (or whose relative is), they were involved:
+    never suggested or assigned on this outreach, and, while it is open, not offered support
+    requests that ask for experience of this kind of event (selectors.involved_supporter_ids).
+    Some states' peer support privilege does not cover a responder either."""
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="responders")
+    supporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["marked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outreach", "supporter"], name="responder_once_per_outreach"
+            ),
+        ]
+
+    def __str__(self):
+        return f"responder {self.supporter_id} of outreach {self.outreach_id}"
+
+
 class FollowUpTask(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "To do"

@@ -21,6 +21,7 @@ from .models import (
     GroupSession,
     Outreach,
     PlanStep,
+    Responder,
 )
 from .rules import AREAS, closable, closable_from, may_remind
 
@@ -240,18 +241,79 @@ def person_for_staff(person_id: int) -> AffectedPerson:
     return person
 
 
+# --- Supporters involved in the event -------------------------------------------------------
+
+AFFECTED = "is one of the people affected"
+RELATIVE_AFFECTED = "has a relative among the people affected"
+RESPONDED = "responded to the incident"
+
+
+def _involvement(outreaches: QuerySet[Outreach]) -> dict[int, str]:
+    """Account id -> why, for everyone involved in ``outreaches``: an affected employee, the
+    employee whose relative is affected, a supporter marked as having responded. Three
+    queries."""
+    people = AffectedPerson.objects.filter(outreach__in=outreaches)
+    involved: dict[int, str] = {}
+    for user_id in Responder.objects.filter(outreach__in=outreaches).values_list(
+        "supporter_id", flat=True
+    ):
+        involved[user_id] = RESPONDED
+    for user_id in people.filter(family_member__employee__user__isnull=False).values_list(
+        "family_member__employee__user_id", flat=True
+    ):
+        involved[user_id] = RELATIVE_AFFECTED
+    for user_id in people.filter(employee__user__isnull=False).values_list(
+        "employee__user_id", flat=True
+    ):
+        involved[user_id] = AFFECTED
+    return involved
+
+
+def involvement(outreach: Outreach) -> dict[int, str]:
+    """Who was involved in this outreach's event (account id -> why): never suggested or
+    assigned to reach out to anyone on it."""
+    return _involvement(Outreach.objects.filter(pk=outreach.pk))
+
+
+def involved_in_open_outreaches(areas: frozenset[str]) -> set[int]:
+    """The accounts involved in an open outreach whose kind of event calls for one of the
+    experience ``areas`` (rules.AREAS). Registered with roster's matching in apps.py, so a
+    support request asking for that experience is not offered to someone who lived through
+    such an event now: the request itself stays unlinked to any outreach."""
+    types = [event_type for event_type, wanted in AREAS.items() if areas & set(wanted)]
+    if not types:
+        return set()
+    return set(
+        _involvement(Outreach.objects.filter(status=Outreach.Status.OPEN, event_type__in=types))
+    )
+
+
+def responders_of(outreach: Outreach) -> QuerySet[Responder]:
+    return outreach.responders.select_related("supporter__employee", "marked_by")
+
+
+def responder_of(outreach: Outreach, responder_id: str | None) -> Responder | None:
+    """One of ``outreach``'s responders by the id a form sent, or None (whatever was sent)."""
+    if not (responder_id or "").isdigit() or len(responder_id) > 18:
+        return None
+    return outreach.responders.filter(pk=int(responder_id)).select_related("supporter").first()
+
+
 def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
-    """Active supporters for an affected person, never in their chain of command: those with
-    experience of this kind of event who speak the person's languages first, then those with
-    one of the two, then anyone; within each, available now and least loaded first."""
+    """Active supporters for an affected person, never in their chain of command and never
+    involved in the event (``involvement``): those with experience of this kind of event who
+    speak the person's languages first, then those with one of the two, then anyone; within
+    each, available now and least loaded first."""
     languages = list(person.employee.languages.all()) if person.employee_id else []
     areas = AREAS.get(person.outreach.event_type, [])
+    involved = involvement(person.outreach)
     found, seen = [], set()
     for langs, wanted in ((languages, areas), ([], areas), (languages, []), ([], [])):
         for profile in matching_supporters(
             languages=langs,
             areas=wanted,
             exclude_chain_of=person.anchor_employee,
+            exclude_user_ids=involved,
             available_now=False,
         ):
             if profile.pk not in seen:

@@ -16,6 +16,7 @@ from peersupport.accounts.models import Employee, FamilyMember, Role, User
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.governance.notice import current_notice
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 
@@ -28,9 +29,10 @@ from .models import (
     GroupSession,
     Outreach,
     PlanStep,
+    Responder,
 )
 from .rules import OPENS_BEFORE_DUE, closable, closable_from, may_remind
-from .selectors import in_chain_of_command
+from .selectors import RESPONDED, in_chain_of_command, involvement
 
 DESCRIPTION_MAX = 1000
 SUMMARY_MAX = 2000
@@ -119,6 +121,10 @@ def person_add(
         raise ValidationError("That family member is already on this outreach.")
     if name and not how_to_reach:
         raise ValidationError({"how_to_reach": "Say how the supporter can reach them."})
+    anchor = employee if employee is not None else getattr(family_member, "employee", None)
+    if anchor is not None and anchor.user_id is not None:
+        _lock(outreach)
+        _refuse_if_holding(outreach, anchor.user, field="employee_number")
     if len(name) > 200 or len(how_to_reach) > 300:
         raise ValidationError("Keep the name under 200 and how to reach them under 300 characters.")
     now = timezone.now()
@@ -186,6 +192,78 @@ def person_resume(*, actor: User, person: AffectedPerson) -> AffectedPerson:
 # --- Assigning supporters ------------------------------------------------------------------
 
 
+def _refuse_if_holding(outreach: Outreach, supporter: User, *, field: str) -> None:
+    """Someone involved in the event must not go on reaching out on it: the coordinator moves
+    the people they hold to another supporter first (assigning someone else ends theirs)."""
+    held = Assignment.objects.filter(
+        person__outreach=outreach, supporter=supporter, status__in=Assignment.ACTIVE
+    ).count()
+    if held:
+        people = "the person" if held == 1 else f"the {held} people"
+        raise ValidationError(
+            {
+                field: f"{supporter} is assigned to reach out to {people} on this outreach. "
+                "Assign someone else to them first, then record this."
+            }
+        )
+
+
+def _lock(outreach: Outreach) -> None:
+    """Marking a responder and assigning a supporter take the outreach's row first, so neither
+    can slip past the other's check."""
+    list(Outreach.objects.select_for_update().filter(pk=outreach.pk).values_list("pk"))
+
+
+def _involved_refusal(supporter: User, why: str) -> str:
+    message = f"{supporter} {why}, so cannot be assigned on this outreach. Choose someone else."
+    privilege = current_notice().privilege
+    if why == RESPONDED and privilege is not None and privilege.excludes_responders:
+        message += (
+            f" {privilege.state} law, as the notice in force states it, does not cover a "
+            "supporter who responded to the incident."
+        )
+    return message
+
+
+@transaction.atomic
+def responder_mark(*, actor: User, outreach: Outreach, supporter: User) -> Responder:
+    """Record that the peer supporter ``supporter`` responded to the outreach's incident: from
+    now on they are not suggested or assigned on it, nor offered requests about this kind of
+    event while it is open."""
+    if not outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    _lock(outreach)
+    if not SupporterProfile.objects.filter(user=supporter).exists():
+        raise ValidationError({"supporter": "Only a peer supporter can be marked here."})
+    if outreach.responders.filter(supporter=supporter).exists():
+        raise ValidationError({"supporter": f"{supporter} is already marked as a responder."})
+    _refuse_if_holding(outreach, supporter, field="supporter")
+    responder = Responder.objects.create(outreach=outreach, supporter=supporter, marked_by=actor)
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_RESPONDER_MARKED,
+        target=outreach,
+        details={"supporter_id": supporter.pk},
+    )
+    return responder
+
+
+@transaction.atomic
+def responder_unmark(*, actor: User, responder: Responder) -> None:
+    """Marked by mistake: the supporter may be suggested and assigned again."""
+    outreach = responder.outreach
+    if not outreach.is_open:
+        raise ValidationError("This outreach is closed.")
+    supporter_id = responder.supporter_id
+    responder.delete()
+    record(
+        actor=actor,
+        action=AuditAction.OUTREACH_RESPONDER_UNMARKED,
+        target=outreach,
+        details={"supporter_id": supporter_id},
+    )
+
+
 class ChainOfCommandWarning(ValidationError):
     """The supporter is in the person's chain of command: go ahead only with a reason."""
 
@@ -201,6 +279,10 @@ def assignment_make(
         raise ValidationError({"supporter": "Only an active peer supporter can be assigned."})
     if person.declined_at is not None:
         raise ValidationError("This person declined support; they are not contacted again.")
+    _lock(person.outreach)
+    why = involvement(person.outreach).get(supporter.pk)
+    if why is not None:
+        raise ValidationError({"supporter": _involved_refusal(supporter, why)})
     chain_reason = (chain_reason or "").strip()
     if in_chain_of_command(supporter, person) and not chain_reason:
         raise ChainOfCommandWarning(

@@ -15,6 +15,7 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.governance.notice import current_notice
 from peersupport.web.forms import act, apply_service_errors, posted, render_form, submit
 
 from . import selectors, services
@@ -29,6 +30,7 @@ from .forms import (
     GroupSessionForm,
     OpenForm,
     PlanStepForm,
+    ResponderForm,
     TaskForm,
     default_session_start,
 )
@@ -96,6 +98,9 @@ def _detail(request, outreach, *, status=200, errors=(), **forms):
         "session_form": forms.get("session_form")
         or GroupSessionForm(initial={"starts_at": default_session_start()}),
         "close_form": forms.get("close_form") or CloseForm(),
+        "responders": selectors.responders_of(outreach),
+        "responder_form": forms.get("responder_form") or ResponderForm(),
+        "privilege": current_notice().privilege,
         "errors": errors,
     }
     return render(request, "outreach/detail.html", context, status=status)
@@ -156,6 +161,7 @@ def _assign_page(request, person, form, *, status=200, warn=False):
             "outreach": outreach,
             "form": form,
             "suggestions": suggestions,
+            "privilege": current_notice().privilege,
             "warn": warn,
         },
         status=status,
@@ -193,6 +199,50 @@ def assign(request, person_id: int):
     ):
         return done
     return _assign_page(request, person, form, status=400, warn=warn)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def responder_add(request, public_id):
+    """Mark a peer supporter as having responded to the incident."""
+    outreach = selectors.outreach_for_staff(public_id)
+    if request.method == "GET":
+        return redirect("outreach:detail", public_id=outreach.public_id)
+    form = ResponderForm(request.POST)
+    errors: list[str] = []
+    if done := submit(
+        request,
+        form,
+        lambda: services.responder_mark(
+            actor=request.user, outreach=outreach, supporter=form.cleaned_data["supporter"]
+        ),
+        success=lambda responder: (
+            f"{responder.supporter} is marked as a responder: not suggested or assigned here."
+        ),
+        then=_detail_url(outreach),
+        errors=errors,
+    ):
+        return done
+    return _detail(
+        request, outreach, status=400, errors=errors, responder_form=None if errors else form
+    )
+
+
+@staff_only
+@require_POST
+def responder_remove(request, public_id):
+    """Marked by mistake: the button beside each responder (the form names which one)."""
+    outreach = selectors.outreach_for_staff(public_id)
+    responder = selectors.responder_of(outreach, request.POST.get("responder"))
+    if responder is None:
+        messages.error(request, "That supporter is not marked as a responder; nothing changed.")
+        return redirect("outreach:detail", public_id=outreach.public_id)
+    return act(
+        request,
+        lambda: services.responder_unmark(actor=request.user, responder=responder),
+        success=f"{responder.supporter} is no longer marked as a responder.",
+        then=_detail_url(outreach),
+    )
 
 
 @staff_only

@@ -294,6 +294,28 @@ def _open_load() -> Expression:
     return total
 
 
+# Who lived through an event of a kind is told by the app that records such events (outreach
+# registers its open outreaches' affected people and responders in its AppConfig.ready()): each
+# source takes the experience areas a request asks for and gives the accounts involved in an
+# event that calls for one of them.
+_involvement_sources: dict[str, Callable[[frozenset[str]], Iterable[int]]] = {}
+
+
+def register_involvement_source(
+    name: str, source: Callable[[frozenset[str]], Iterable[int]]
+) -> None:
+    _involvement_sources[name] = source
+
+
+def involved_in_events_of(areas: Iterable[str]) -> set[int]:
+    """The accounts every registered source says are involved in an event calling for one of
+    ``areas`` (none given: nobody)."""
+    wanted = frozenset(areas)
+    if not wanted:
+        return set()
+    return {user_id for source in _involvement_sources.values() for user_id in source(wanted)}
+
+
 def matching_supporters(
     *,
     languages: Iterable[Language | int] = (),
@@ -301,6 +323,7 @@ def matching_supporters(
     employee_type: str | None = None,
     exclude_user_ids: Iterable[int] = (),
     exclude_chain_of: User | Employee | None = None,
+    leave_out_involved: bool = False,
     available_now: bool = True,
     now: datetime | None = None,
 ) -> list[SupporterProfile]:
@@ -312,6 +335,9 @@ def matching_supporters(
     - ``exclude_user_ids``: accounts never to offer to (the requester, who already passed...).
     - ``exclude_chain_of``: the requester (account or employee record) whose chain of command
       is left out.
+    - ``leave_out_involved``: leave out supporters involved now in an event that calls for
+      one of ``areas`` (``involved_in_events_of``): someone who was hurt in, lost someone in,
+      or responded to a critical incident is not offered a request asking for that experience.
     - ``available_now``: only supporters available now (the default, for offering a request).
 
     Order: available now first; then ``_load_key`` (fewest open requests); then the most of
@@ -336,7 +362,9 @@ def matching_supporters(
         )
     if employee_type:
         qs = qs.filter(user__employee__employee_type=employee_type)
-    excluded = list(exclude_user_ids)
+    excluded = set(exclude_user_ids)
+    if leave_out_involved:
+        excluded |= involved_in_events_of(wanted_areas)
     if excluded:
         qs = qs.exclude(user_id__in=excluded)
     if exclude_chain_of is not None:

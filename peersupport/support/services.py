@@ -175,6 +175,10 @@ def _offer_next(req: SupportRequest) -> Offer | None:
             employee_type=req.wanted_employee_type or None,
             exclude_user_ids=exclude,
             exclude_chain_of=chain_of,
+            # A request asking for critical-incident experience is not offered to a supporter
+            # who was affected by, or responded to, such an incident now (an open outreach).
+            # Worked out when offering; nothing links the request to the incident.
+            leave_out_involved=True,
             available_now=True,
         )
     if not candidates:

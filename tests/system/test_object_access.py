@@ -51,6 +51,8 @@ SHARED = {
     "outreach:task_add": "the coordinator and the BHS manager run every outreach",
     "outreach:person_resume": "the coordinator and the BHS manager run every outreach",
     "outreach:attendance": "the coordinator and the BHS manager run every outreach",
+    "outreach:responder_add": "the coordinator and the BHS manager run every outreach",
+    "outreach:responder_remove": "the coordinator and the BHS manager run every outreach",
     "outreach:plan_step_remove": "the coordinator keeps the department's follow-up plans",
     "support:debrief_handled": "the coordinator handles every supporter's debrief request",
     "accounts:role_revoke": "granters (sysadmin, BHS manager) manage every grant",
