@@ -151,8 +151,10 @@ def test_election_from_opening_to_published_results(new_context, sign_in, person
     assert_accessible(coord)
     coord.get_by_label("Count code").fill("ABCD-EFGH-IJKL")
     submit(coord, coord.get_by_role("button", name="Count the votes and publish the results"))
-    expect(coord.get_by_text("This is not the count code of this election.")).to_be_visible()
-    expect(coord.get_by_text("Nothing was counted.")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text(
+        "This is not the count code of this election."
+    )
+    expect(coord.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
     assert_accessible(coord)
     coord.get_by_label("Count code").fill(count_code)
     submit(coord, coord.get_by_role("button", name="Count the votes and publish the results"))
