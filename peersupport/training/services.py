@@ -686,7 +686,35 @@ def compliance_review(*, today=None) -> dict:
                 done = _review_one(row, known.get(row.user.pk), today=today)
             for key, value in done.items():
                 counts[key] += value
+    counts["sessions_needed"] = _tell_sessions_needed(today=today)
     return counts
+
+
+# The coordinator is told of missing sessions this many times earlier than supporters are
+# warned of a quarter's end: time to find a room and an instructor.
+SCHEDULE_LEAD = 2
+
+
+def _tell_sessions_needed(*, today) -> int:
+    """The update sessions scheduled leave someone short of a deadline coming soon: each
+    coordinator is told once per deadline, without names, and pointed at the board's "What to
+    schedule"."""
+    horizon = today + timedelta(days=SCHEDULE_LEAD * settings.TRAINING_QUARTER_WARNING_DAYS)
+    due = sorted({g.by for g in selectors.schedule_gaps(year=today.year, today=today)})
+    soon = [by for by in due if by <= horizon]
+    if not soon:
+        return 0
+    by = soon[0]
+    with transaction.atomic():
+        for coordinator in role_holders(Role.COORDINATOR):
+            notify_message(
+                key=f"training:sessions-needed:{by.isoformat()}:to:{coordinator.pk}",
+                user=coordinator,
+                message="training/sessions_needed",
+                by=by,
+                link=site_link("training:board"),
+            )
+    return 1
 
 
 def _tell_quarter_missed(user, result, *, today) -> int:
@@ -722,7 +750,6 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     now = timezone.now()
     done = {"warned": 0, "missed": 0, "flagged": 0, "set_inactive": 0}
     current = result.year == today.year
-    before = None
     if stored is None:
         stored = ComplianceRecord.objects.create(
             user=user, year=result.year, status=result.status, hours=result.update_hours
@@ -731,7 +758,6 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     else:
         stored = ComplianceRecord.objects.select_for_update().get(pk=stored.pk)
         fresh = False
-        before = stored.status
     changed = fresh or stored.status != result.status or stored.hours != result.update_hours
     if changed:
         if not fresh and stored.status != result.status:
@@ -764,12 +790,19 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             link=site_link("training:sessions"),
         )
         done["warned"] = 1
+    # A quarter has ended and left them a quarter behind: told once per quarter end, also
+    # when they were already behind (a quarter missed in Q2 and not made up in Q3 is told on
+    # 1 October again, with the new date to make it up by).
+    last_ended = quarter - 1
     if (
         current
+        and last_ended >= 1
         and result.status == compliance.Status.QUARTER_MISSED
-        and before != compliance.Status.QUARTER_MISSED
+        and stored.missed_quarter != last_ended
         and profile.status == SupporterProfile.Status.ACTIVE
     ):
+        stored.missed_quarter = last_ended
+        stored.save(update_fields=["missed_quarter"])
         done["missed"] = _tell_quarter_missed(user, result, today=today)
     out = result.status == compliance.Status.OUT_OF_COMPLIANCE
     if out and stored.flagged_at is None:

@@ -62,10 +62,12 @@ def _mine_page(request, *, token: str = ""):
     today = timezone.localdate()
     profile, upcoming = selectors.own_profile_and_upcoming(user)
     entries = selectors.transcript(user)
+    result = selectors.person_compliance(user, today=today)
     context = {
         "profile": profile,
         "in_program": profile is not None or bool(entries) or user.has_role(Role.PEER_SUPPORTER),
-        "compliance": selectors.person_compliance(user, today=today),
+        "compliance": result,
+        "outlook": selectors.person_outlook(user, result),
         "initial_hours": selectors.initial_hours(user),
         "upcoming": upcoming,
         "entries": entries,
@@ -503,6 +505,7 @@ def board(request):
         compliance_status=data.get("status", ""),
         roster_status=data.get("roster_status", ""),
         sort=data.get("sort") or "risk",
+        with_outlook=True,
     )
     counts = {s: 0 for s in ComplianceStatus.values}
     for row in rows:
@@ -515,6 +518,8 @@ def board(request):
             "rows": rows,
             "year": year,
             "counts": [(ComplianceStatus(s).label, s, n) for s, n in counts.items()],
+            "plan_shown": year == timezone.localdate().year,
+            "gaps": selectors.schedule_gaps(year=year),
             "query": request.GET.urlencode(),
         },
     )
