@@ -329,6 +329,37 @@ def day_for_attendance(user, day_id: int) -> SessionDay:
     return day
 
 
+def session_for_attendance(user, session_id: int) -> TrainingSession:
+    """A session whose attendance ``user`` may record (``day_for_attendance``, for all its
+    days at once); 404 for everyone else."""
+    found = session(session_id)
+    if not may_record_attendance(user, found):
+        raise Http404
+    return found
+
+
+def session_attendance_sheet(
+    found: TrainingSession,
+) -> tuple[list[SessionDay], dict[tuple[int, int], Decimal], list]:
+    """For a session ``session_for_attendance`` gave: its days, the hours recorded (by day id
+    and user id) and the people on the sheet (those enrolled, then anyone recorded who no
+    longer is). Three queries."""
+    days = list(found.days.all())
+    recorded = {}
+    others = {}
+    for a in Attendance.objects.filter(day__session=found).select_related("user__employee"):
+        recorded[(a.day_id, a.user_id)] = a.hours
+        others[a.user_id] = a.user
+    people = [
+        e.user
+        for e in found.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related(
+            "user__employee"
+        )
+    ]
+    people += [u for pk, u in others.items() if pk not in {p.pk for p in people}]
+    return days, recorded, people
+
+
 def session_enrolments(session: TrainingSession) -> dict[str, list[Enrolment]]:
     grouped = {status: [] for status in Enrolment.Status.values}
     for enrolment in session.enrolments.select_related("user", "user__employee").order_by(

@@ -499,6 +499,49 @@ def attendance_record(
     return len(new), len(changes)
 
 
+@transaction.atomic
+def session_attendance_record(
+    *,
+    actor: User,
+    session: TrainingSession,
+    hours_by_day: Mapping[int, Mapping[int, Decimal]],
+    reason: str = "",
+) -> tuple[int, int]:
+    """Every day of ``session`` on one page: ``attendance_record`` for each day given (by day
+    id, then user id), all or nothing. A mistake on any day is reported against that day and
+    person (``hours_<day>_<user>``) and nothing is saved."""
+    days = {d.pk: d for d in session.days.all()}
+    errors: dict = {}
+    recorded = corrected = 0
+    for day_id, hours_by_user in hours_by_day.items():
+        day = days.get(day_id)
+        if day is None:
+            errors.setdefault(None, []).append("A day given is not a day of this session.")
+            continue
+        try:
+            with transaction.atomic():
+                counts = attendance_record(
+                    actor=actor, day=day, hours_by_user=hours_by_user, reason=reason
+                )
+        except ValidationError as exc:
+            found = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, messages in found.items():
+                if field and field.startswith("hours_"):
+                    field = f"hours_{day_id}_{field.removeprefix('hours_')}"
+                elif field != "reason":
+                    messages = [
+                        f"{day.date:%-d %B}: {m}" for m in ValidationError(messages).messages
+                    ]
+                errors.setdefault(field, [])
+                errors[field] += ValidationError(messages).messages
+            continue
+        recorded += counts[0]
+        corrected += counts[1]
+    if errors:
+        raise ValidationError({k: sorted(set(v), key=v.index) for k, v in errors.items()})
+    return recorded, corrected
+
+
 def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
     """``roster.signals.supporter_appointed``: a supporter appointed with initial training
     already complete (trained as a candidate) is ready to activate at once."""

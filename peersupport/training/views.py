@@ -34,6 +34,7 @@ from .forms import (
     DayFormSet,
     EnrolPersonForm,
     ReasonForm,
+    SessionAttendanceForm,
     SessionForm,
     YearForm,
 )
@@ -167,7 +168,7 @@ def _session_page(request, session, *, enrol_form=None, errors=(), status=200):
         "not_started": session.starts_at > now,
         "now": now,
         "may_enrol": user.has_role(Role.PEER_SUPPORTER),
-        "enrol_form": enrol_form or (EnrolPersonForm() if manages else None),
+        "enrol_form": enrol_form or (EnrolPersonForm(session=session) if manages else None),
         "errors": errors,
     }
     return render(request, "training/session.html", context, status=status)
@@ -320,7 +321,7 @@ def leave(request, session_id: int):
 @require_POST
 def enrol_person(request, session_id: int):
     session = selectors.session(session_id)
-    form = EnrolPersonForm(request.POST)
+    form = EnrolPersonForm(request.POST, session=session)
 
     def enrol():
         try:
@@ -396,6 +397,42 @@ def attendance(request, day_id: int):
         request,
         "training/attendance.html",
         {"day": day, "session": session, "form": form, "happened": happened, "recorded": recorded},
+    )
+
+
+@roles_required(*ATTENDANCE_TAKERS)
+@require_http_methods(["GET", "POST"])
+def session_attendance(request, session_id: int):
+    """Every day of a session on one page, each person present for each day unless changed.
+    Days still to come are listed but not recorded."""
+    session = selectors.session_for_attendance(request.user, session_id)
+    days, recorded, people = selectors.session_attendance_sheet(session)
+    now = timezone.now()
+    begun = [d for d in days if d.starts_at <= now]
+    form = SessionAttendanceForm(posted(request), people=people, days=begun, recorded=recorded)
+    if done := submit(
+        request,
+        form,
+        lambda: services.session_attendance_record(
+            actor=request.user,
+            session=session,
+            hours_by_day=form.hours_by_day(),
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda counts: f"Attendance saved: {counts[0]} recorded, {counts[1]} corrected.",
+        then=reverse("training:session", args=[session.pk]),
+    ):
+        return done
+    return render_form(
+        request,
+        "training/session_attendance.html",
+        {
+            "session": session,
+            "form": form,
+            "days": begun,
+            "to_come": [d for d in days if d.starts_at > now],
+            "recorded_any": bool(recorded),
+        },
     )
 
 
