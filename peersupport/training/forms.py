@@ -14,7 +14,7 @@ from peersupport.roster.models import SupporterProfile
 
 from .compliance import Status as ComplianceStatus
 from .models import Course, CourseKind, Enrolment
-from .rules import ELIGIBLE, DayPlan
+from .rules import ELIGIBLE, MAX_REPEATS, REPEAT_MONTHS, REPEAT_WEEKS, DayPlan
 from .selectors import BOARD_SORTS, BOARD_STATUSES
 
 HOURS = {"min_value": Decimal(0), "max_digits": 5, "decimal_places": 2}
@@ -175,6 +175,56 @@ DayFormSet = forms.formset_factory(
     absolute_max=MAX_DAYS,
     validate_max=True,
 )
+
+
+class RepeatForm(forms.Form):
+    """A new session that repeats: scheduled as that many separate sessions in one step."""
+
+    QUARTER = "quarter"
+    repeat = forms.ChoiceField(
+        label="Repeats",
+        required=False,
+        choices=[
+            ("", "Does not repeat"),
+            (QUARTER, "Every quarter (every 3 months)"),
+            (REPEAT_MONTHS, "Every few months"),
+            (REPEAT_WEEKS, "Every few weeks"),
+        ],
+    )
+    every = forms.IntegerField(
+        label="Every how many weeks or months",
+        required=False,
+        min_value=1,
+        max_value=52,
+        help_text="Not needed for every quarter.",
+    )
+    times = forms.IntegerField(
+        label="How many sessions in all",
+        required=False,
+        min_value=2,
+        max_value=MAX_REPEATS,
+        help_text="Counting the first, for example 4 for a year of quarterly sessions.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        repeat = data.get("repeat")
+        if not repeat or self.errors:
+            return data
+        if data.get("times") is None:
+            self.add_error("times", "Say how many sessions in all.")
+        if repeat != self.QUARTER and data.get("every") is None:
+            self.add_error("every", "Say every how many weeks or months.")
+        return data
+
+    def plan(self) -> dict | None:
+        """The keywords of ``rules.repeat_days``, or None for a session that does not repeat."""
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        if data["repeat"] == self.QUARTER:
+            return {"unit": REPEAT_MONTHS, "every": 3, "times": data["times"]}
+        return {"unit": data["repeat"], "every": data["every"], "times": data["times"]}
 
 
 class ReasonForm(forms.Form):

@@ -3,7 +3,7 @@
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -291,3 +291,69 @@ def gaps(allocations: Iterable[Allocation]) -> list[Gap]:
         Gap(by=by, hours=hours, people=people)
         for (by, hours), people in sorted(grouped.items(), key=lambda kv: (kv[0][0], -kv[0][1]))
     ]
+
+
+# --- Sessions that repeat -------------------------------------------------------------------
+
+REPEAT_WEEKS, REPEAT_MONTHS = "weeks", "months"
+MAX_REPEATS = 12
+# However it repeats, the last occurrence starts within this many days of the first.
+MAX_REPEAT_SPAN_DAYS = 3 * 366
+
+
+def _shift_months(day: date, months: int) -> date:
+    """``day`` ``months`` months on; the 31st of a shorter month becomes its last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def shifted(day: date, *, unit: str, every: int, n: int) -> date:
+    """The date of occurrence ``n`` (0 is the first) of something on ``day`` repeating every
+    ``every`` weeks or months."""
+    if unit == REPEAT_WEEKS:
+        return day + timedelta(weeks=every * n)
+    if unit == REPEAT_MONTHS:
+        return _shift_months(day, every * n)
+    raise ValueError(unit)
+
+
+def repeat_days(days: list[DayPlan], *, unit: str, every: int, times: int) -> list[list[DayPlan]]:
+    """The days of each of ``times`` sessions, the first being ``days`` and each next one
+    ``every`` weeks or months later, day by day at the same local times (so a session moved
+    across a change to or from daylight saving time still starts at 09:00). Quarterly is every
+    3 months."""
+    if unit not in (REPEAT_WEEKS, REPEAT_MONTHS):
+        raise ValidationError({"repeat": "Choose how the session repeats."})
+    if not 1 <= every <= 52:
+        raise ValidationError({"every": "Repeat every 1 to 52 weeks or months."})
+    if not 2 <= times <= MAX_REPEATS:
+        raise ValidationError({"times": f"A session repeats 2 to {MAX_REPEATS} times."})
+    days = check_days(days)
+    first = timezone.localdate(days[0].starts_at)
+    occurrences = []
+    for n in range(times):
+        moved = []
+        for day in days:
+            local_start = timezone.localtime(day.starts_at)
+            local_end = timezone.localtime(day.ends_at)
+            on = shifted(local_start.date(), unit=unit, every=every, n=n)
+            end_on = on + (local_end.date() - local_start.date())
+            moved.append(
+                DayPlan(
+                    starts_at=timezone.make_aware(datetime.combine(on, local_start.time())),
+                    ends_at=timezone.make_aware(datetime.combine(end_on, local_end.time())),
+                    hours=day.hours,
+                )
+            )
+        occurrences.append(moved)
+    last = timezone.localdate(occurrences[-1][0].starts_at)
+    if (last - first).days > MAX_REPEAT_SPAN_DAYS:
+        raise ValidationError({"times": "Repeat over three years at most."})
+    for before, after in zip(occurrences, occurrences[1:], strict=False):
+        if after[0].starts_at < before[-1].ends_at:
+            raise ValidationError(
+                {"every": "The sessions would overlap: repeat less often than the session lasts."}
+            )
+    return occurrences

@@ -43,6 +43,7 @@ from .rules import (
     feed_token_hash,
     is_manager,
     may_record_attendance,
+    repeat_days,
     session_when,
 )
 
@@ -191,6 +192,49 @@ def session_save(
                     link=site_link("training:session", session_id=session.pk),
                 )
     return session
+
+
+@transaction.atomic
+def sessions_schedule(
+    *,
+    actor: User,
+    course: Course,
+    place: str,
+    capacity: int,
+    days: list[DayPlan],
+    unit: str,
+    every: int,
+    times: int,
+    instructor: User | None = None,
+    instructor_name: str = "",
+    notes: str = "",
+) -> list[TrainingSession]:
+    """Schedule a session that repeats (``rules.repeat_days``: every ``every`` weeks or
+    months, ``times`` sessions in all) as separate sessions, in one step: all or none. Each
+    is saved and audited as ``session_save`` does; a problem with one names its date."""
+    sessions = []
+    for occurrence in repeat_days(days, unit=unit, every=every, times=times):
+        try:
+            sessions.append(
+                session_save(
+                    actor=actor,
+                    course=course,
+                    place=place,
+                    capacity=capacity,
+                    days=occurrence,
+                    instructor=instructor,
+                    instructor_name=instructor_name,
+                    notes=notes,
+                )
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and set(exc.error_dict) <= {"days"}:
+                when = timezone.localdate(occurrence[0].starts_at)
+                raise ValidationError(
+                    {"days": [f"The session of {when:%-d %B %Y}: {m}" for m in exc.messages]}
+                ) from None
+            raise
+    return sessions
 
 
 @transaction.atomic

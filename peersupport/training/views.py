@@ -34,11 +34,13 @@ from .forms import (
     DayFormSet,
     EnrolPersonForm,
     ReasonForm,
+    RepeatForm,
     SessionAttendanceForm,
     SessionForm,
     YearForm,
 )
 from .models import CourseKind, Enrolment
+from .rules import repeat_days
 
 COORDINATOR = Role.COORDINATOR
 READERS = (Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
@@ -180,11 +182,19 @@ def session_detail(request, session_id: int):
     return _session_page(request, selectors.session(session_id))
 
 
-def _session_form_page(request, form, days, *, session=None, status=200):
+def _session_form_page(request, form, days, *, session=None, repeat=None, preview=(), status=200):
     return render(
         request,
         "training/session_form.html",
-        {"form": form, "days": days, "session": session, "max_days": MAX_DAYS},
+        {
+            "form": form,
+            "days": days,
+            "session": session,
+            "max_days": MAX_DAYS,
+            # Only a new session repeats; a change is to one session.
+            "repeat": repeat if session is None else None,
+            "preview": preview,
+        },
         status=status,
     )
 
@@ -201,30 +211,52 @@ def _with_another_day(request, session=None):
     if count < MAX_DAYS:
         rows += DayFormSet.initial_for(rows=1)
     form = SessionForm(initial={f: request.POST.get(f, "") for f in SessionForm.base_fields})
-    return _session_form_page(request, form, DayFormSet(initial=rows), session=session)
+    repeat = RepeatForm(initial={f: request.POST.get(f, "") for f in RepeatForm.base_fields})
+    return _session_form_page(
+        request, form, DayFormSet(initial=rows), session=session, repeat=repeat
+    )
+
+
+def _session_fields(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "course": data["course"],
+        "place": data["place"],
+        "capacity": data["capacity"],
+        "instructor": data["instructor"],
+        "instructor_name": data["instructor_name"],
+        "notes": data["notes"],
+    }
+
+
+def _days_on_top(exc: ValidationError) -> ValidationError:
+    """The days' problems name the day ("On 3 May ..."), so they read well at the top."""
+    if hasattr(exc, "error_dict") and "days" in exc.error_dict:
+        errors = dict(exc.error_dict)
+        errors[None] = errors.pop("days")
+        return ValidationError(errors)
+    return exc
 
 
 def _save_session(request, form, days, session=None):
     try:
         return services.session_save(
-            actor=request.user,
-            session=session,
-            course=form.cleaned_data["course"],
-            place=form.cleaned_data["place"],
-            capacity=form.cleaned_data["capacity"],
-            days=days.day_plans(),
-            instructor=form.cleaned_data["instructor"],
-            instructor_name=form.cleaned_data["instructor_name"],
-            notes=form.cleaned_data["notes"],
+            actor=request.user, session=session, days=days.day_plans(), **_session_fields(form)
         )
     except ValidationError as exc:
-        # The days' problems name the day ("On 3 May ..."), so they read well at the top.
-        if hasattr(exc, "error_dict") and "days" in exc.error_dict:
-            errors = dict(exc.error_dict)
-            errors[None] = errors.pop("days")
-            exc = ValidationError(errors)
-        apply_service_errors(form, exc)
+        apply_service_errors(form, _days_on_top(exc))
         return None
+
+
+def _repeat_errors(form, repeat, exc: ValidationError) -> None:
+    """A repeat's problems on the repeat's fields, the rest on the session's form."""
+    exc = _days_on_top(exc)
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = repeat if field in repeat.fields else form
+            target.add_error(field if field in target.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 def _session_post(request, session=None):
@@ -232,14 +264,31 @@ def _session_post(request, session=None):
         return _with_another_day(request, session)
     form = SessionForm(request.POST)
     days = DayFormSet(request.POST)
-    # Both are checked, so that every mistake is shown at once.
-    valid = form.is_valid() & days.is_valid()
+    repeat = RepeatForm(request.POST) if session is None else None
+    # All are checked, so that every mistake is shown at once.
+    valid = form.is_valid() & days.is_valid() & (repeat is None or repeat.is_valid())
+    plan = repeat.plan() if valid and repeat is not None else None
+    if valid and plan:
+        page = {"session": session, "repeat": repeat}
+        try:
+            if "preview" in request.POST:
+                occurrences = repeat_days(days.day_plans(), **plan)
+                preview = [[d.starts_at for d in o] for o in occurrences]
+                return _session_form_page(request, form, days, preview=preview, **page)
+            saved = services.sessions_schedule(
+                actor=request.user, days=days.day_plans(), **plan, **_session_fields(form)
+            )
+        except ValidationError as exc:
+            _repeat_errors(form, repeat, exc)
+            return _session_form_page(request, form, days, status=400, **page)
+        messages.success(request, f"{len(saved)} sessions are scheduled.")
+        return redirect("training:sessions")
     if valid and (saved := _save_session(request, form, days, session)):
         messages.success(
             request, "The session is saved." if session else "The session is scheduled."
         )
         return redirect("training:session", session_id=saved.pk)
-    return _session_form_page(request, form, days, session=session, status=400)
+    return _session_form_page(request, form, days, session=session, repeat=repeat, status=400)
 
 
 @roles_required(COORDINATOR)
@@ -255,7 +304,7 @@ def session_new(request):
         course = selectors.active_course(int(course_id))
         rows = min(max(course.days, 1), MAX_DAYS) if course else rows
     days = DayFormSet(initial=DayFormSet.initial_for(rows=rows))
-    return _session_form_page(request, SessionForm(initial=initial), days)
+    return _session_form_page(request, SessionForm(initial=initial), days, repeat=RepeatForm())
 
 
 @roles_required(COORDINATOR)

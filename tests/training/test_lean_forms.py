@@ -1,15 +1,20 @@
-"""Staff forms that take minutes: attendance for every day of a session on one page, present by
-default; an enrol list without the people already holding a place."""
+"""Staff forms that take minutes: sessions that repeat, scheduled in one step; attendance for
+every day of a session on one page, present by default; an enrol list without the people already
+holding a place."""
 
+import calendar
 import datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from peersupport.roster.models import SupporterProfile
 from peersupport.training.models import Attendance, AttendanceCorrection, Enrolment
+from peersupport.training.rules import REPEAT_MONTHS, REPEAT_WEEKS, shifted
 
 from ..factories import EmployeeFactory, UserFactory
 from ..matrix.training import make_session
@@ -134,3 +139,139 @@ def test_the_enrol_list_leaves_out_who_already_holds_a_place(client_for):
     assert Enrolment.objects.get(session=session, user=waiting).status == "waitlisted"
     assert timezone.now() < session.starts_at + datetime.timedelta(days=1)
     assert Decimal(8) == session.days.get().hours
+
+
+# --- Sessions that repeat ------------------------------------------------------------------
+
+
+def _new_session_post(course, rows, **extra):
+    data = {
+        "course": course.pk,
+        "place": "Academy room 2",
+        "capacity": 12,
+        "instructor": "",
+        "instructor_name": "",
+        "notes": "",
+        "days-TOTAL_FORMS": len(rows),
+        "days-INITIAL_FORMS": 0,
+        "days-MIN_NUM_FORMS": 0,
+        "days-MAX_NUM_FORMS": 30,
+        "repeat": "",
+        "every": "",
+        "times": "",
+    }
+    for i, (on, start, end, hours) in enumerate(rows):
+        data |= {
+            f"days-{i}-date": on,
+            f"days-{i}-start_time": start,
+            f"days-{i}-end_time": end,
+            f"days-{i}-hours": hours,
+        }
+    return data | extra
+
+
+def _update_course():
+    from peersupport.training.models import Course
+
+    return Course.objects.create(title="Quarterly update", kind="update", hours=8)
+
+
+def test_a_quarterly_session_is_previewed_then_scheduled_as_four_sessions(client_for):
+    from peersupport.audit.models import AuditAction, AuditEvent
+    from peersupport.training.models import TrainingSession
+
+    course = _update_course()
+    coordinator = client_for("coordinator")
+    url = reverse("training:session_new")
+    assert 'name="repeat"' in coordinator.get(url).content.decode()
+    data = _new_session_post(
+        course, [("2031-01-31", "09:00", "17:00", "8")], repeat="quarter", times="4"
+    )
+    preview = coordinator.post(url, data | {"preview": "1"})
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    # The 31st of a shorter month is its last day; the local time holds across daylight saving.
+    for shown in (
+        "Fri 31 January 2031, 09:00",
+        "Wed 30 April 2031, 09:00",
+        "Thu 31 July 2031",
+        "Fri 31 October 2031, 09:00",
+    ):
+        assert shown in page
+    assert not TrainingSession.objects.exists()
+
+    response = coordinator.post(url, data)
+    assert response.status_code == 302
+    sessions = list(TrainingSession.objects.order_by("starts_at"))
+    assert [s.first_date for s in sessions] == [
+        datetime.date(2031, 1, 31),
+        datetime.date(2031, 4, 30),
+        datetime.date(2031, 7, 31),
+        datetime.date(2031, 10, 31),
+    ]
+    assert {timezone.localtime(s.starts_at).time() for s in sessions} == {datetime.time(9)}
+    assert {s.capacity for s in sessions} == {12}
+    saved = AuditEvent.objects.filter(action=AuditAction.TRAINING_SESSION_SAVED).count()
+    assert saved == 4
+
+
+def test_a_two_day_session_every_two_weeks(client_for):
+    from peersupport.training.models import TrainingSession
+
+    course = _update_course()
+    rows = [("2031-03-03", "08:00", "17:00", "8"), ("2031-03-04", "08:00", "12:00", "4")]
+    data = _new_session_post(course, rows, repeat="weeks", every="2", times="3")
+    assert client_for("coordinator").post(reverse("training:session_new"), data).status_code == 302
+    sessions = TrainingSession.objects.order_by("starts_at")
+    assert [[d.date for d in s.days.all()] for s in sessions] == [
+        [datetime.date(2031, 3, 3), datetime.date(2031, 3, 4)],
+        [datetime.date(2031, 3, 17), datetime.date(2031, 3, 18)],
+        [datetime.date(2031, 3, 31), datetime.date(2031, 4, 1)],
+    ]
+    assert [d.hours for d in sessions.last().days.all()] == [8, 4]
+
+
+@pytest.mark.parametrize(
+    ("repeat", "message"),
+    [
+        ({"repeat": "weeks", "times": "3"}, "Say every how many weeks or months."),
+        ({"repeat": "quarter"}, "Say how many sessions in all."),
+        ({"repeat": "quarter", "times": "1"}, "greater than or equal to 2"),
+        ({"repeat": "quarter", "times": "99"}, "less than or equal to 12"),
+        ({"repeat": "weeks", "every": "1", "times": "3", "long": True}, "would overlap"),
+        ({"repeat": "months", "every": "52", "times": "12"}, "three years at most"),
+        ({"repeat": "daily", "times": "3"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_repeat_is_refused_with_a_clear_message_and_nothing_saved(
+    client_for, repeat, message
+):
+    from peersupport.training.models import TrainingSession
+
+    course = _update_course()
+    rows = [("2031-03-03", "08:00", "17:00", "8")]
+    if repeat.pop("long", False):
+        rows.append(("2031-03-12", "08:00", "17:00", "8"))
+    for button in ({}, {"preview": "1"}):
+        response = client_for("coordinator").post(
+            reverse("training:session_new"), _new_session_post(course, rows, **repeat) | button
+        )
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    assert not TrainingSession.objects.exists()
+
+
+@given(
+    st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2090, 12, 31)),
+    st.integers(min_value=1, max_value=52),
+    st.integers(min_value=0, max_value=11),
+)
+def test_a_month_shift_lands_in_the_right_month_on_the_same_day_or_its_last(day, every, n):
+    moved = shifted(day, unit=REPEAT_MONTHS, every=every, n=n)
+    months = (moved.year - day.year) * 12 + moved.month - day.month
+    assert months == every * n
+    last = calendar.monthrange(moved.year, moved.month)[1]
+    assert moved.day == min(day.day, last)
+    assert shifted(day, unit=REPEAT_WEEKS, every=every, n=n) == day + datetime.timedelta(
+        weeks=every * n
+    )
