@@ -293,6 +293,18 @@ def gaps(allocations: Iterable[Allocation]) -> list[Gap]:
     ]
 
 
+def weekdays_from(first: date, count: int) -> list[date]:
+    """``first`` and the working days after it, ``count`` dates in all (Saturdays and Sundays
+    are skipped; a first date on a weekend stays as given)."""
+    dates = [first]
+    day = first
+    while len(dates) < count:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            dates.append(day)
+    return dates
+
+
 # --- Sessions that repeat -------------------------------------------------------------------
 
 REPEAT_WEEKS, REPEAT_MONTHS = "weeks", "months"

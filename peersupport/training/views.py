@@ -40,7 +40,7 @@ from .forms import (
     YearForm,
 )
 from .models import CourseKind, Enrolment
-from .rules import repeat_days
+from .rules import repeat_days, weekdays_from
 
 COORDINATOR = Role.COORDINATOR
 READERS = (Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
@@ -217,6 +217,37 @@ def _with_another_day(request, session=None):
     )
 
 
+def _with_days_filled(request, session=None):
+    """The form as typed, each row without a date given the next working day after the row
+    before, with the first day's times and hours where it has none: a five-day course is one
+    date to type. Nothing is checked or saved yet."""
+    prefix = DayFormSet.get_default_prefix()
+    try:
+        count = min(int(request.POST.get(f"{prefix}-TOTAL_FORMS", "")), MAX_DAYS)
+    except ValueError:
+        count = 0
+    fields = DayFormSet.form.base_fields
+    rows = [{f: request.POST.get(f"{prefix}-{i}-{f}", "") for f in fields} for i in range(count)]
+    try:
+        first = datetime.date.fromisoformat(rows[0]["date"]) if rows else None
+    except ValueError:
+        first = None
+    if first is None:
+        messages.error(request, "Give the first day's date, then fill the following days.")
+    else:
+        dates = weekdays_from(first, count)
+        for row, on in zip(rows, dates, strict=True):
+            if not row["date"]:
+                row["date"] = on.isoformat()
+            for name in ("start_time", "end_time", "hours"):
+                row[name] = row[name] or rows[0][name]
+    form = SessionForm(initial={f: request.POST.get(f, "") for f in SessionForm.base_fields})
+    repeat = RepeatForm(initial={f: request.POST.get(f, "") for f in RepeatForm.base_fields})
+    return _session_form_page(
+        request, form, DayFormSet(initial=rows), session=session, repeat=repeat
+    )
+
+
 def _session_fields(form) -> dict:
     data = form.cleaned_data
     return {
@@ -262,6 +293,8 @@ def _repeat_errors(form, repeat, exc: ValidationError) -> None:
 def _session_post(request, session=None):
     if "add_day" in request.POST:
         return _with_another_day(request, session)
+    if "fill_days" in request.POST:
+        return _with_days_filled(request, session)
     form = SessionForm(request.POST)
     days = DayFormSet(request.POST)
     repeat = RepeatForm(request.POST) if session is None else None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from peersupport.roster.models import SupporterProfile
 from peersupport.training.models import Attendance, AttendanceCorrection, Enrolment
-from peersupport.training.rules import REPEAT_MONTHS, REPEAT_WEEKS, shifted
+from peersupport.training.rules import REPEAT_MONTHS, REPEAT_WEEKS, shifted, weekdays_from
 
 from ..factories import EmployeeFactory, UserFactory
 from ..matrix.training import make_session
@@ -275,3 +275,47 @@ def test_a_month_shift_lands_in_the_right_month_on_the_same_day_or_its_last(day,
     assert shifted(day, unit=REPEAT_WEEKS, every=every, n=n) == day + datetime.timedelta(
         weeks=every * n
     )
+
+
+def test_a_five_day_course_is_one_date_to_type(client_for):
+    from peersupport.training.models import Course, TrainingSession
+
+    course = Course.objects.create(
+        title="Initial peer support training", kind="initial", hours=40, days=5
+    )
+    coordinator = client_for("coordinator")
+    url = reverse("training:session_new")
+    blank = ("", "08:00", "17:00", "8")
+    # A Thursday: the days run over the weekend to Wednesday.
+    rows = [("2031-03-06", "08:00", "17:00", "8"), blank, blank, blank, blank]
+    filled = coordinator.post(url, _new_session_post(course, rows, fill_days="1"))
+    assert filled.status_code == 200
+    page = filled.content.decode()
+    for on in ("2031-03-06", "2031-03-07", "2031-03-10", "2031-03-11", "2031-03-12"):
+        assert f'value="{on}"' in page
+    assert not TrainingSession.objects.exists()
+    # Saving what was filled schedules the five days.
+    rows = [
+        (on, "08:00", "17:00", "8")
+        for on in ("2031-03-06", "2031-03-07", "2031-03-10", "2031-03-11", "2031-03-12")
+    ]
+    assert coordinator.post(url, _new_session_post(course, rows)).status_code == 302
+    assert TrainingSession.objects.get().days.count() == 5
+    # Without a first date: told what to do, nothing saved.
+    again = coordinator.post(url, _new_session_post(course, [blank, blank], fill_days="1"))
+    assert again.status_code == 200
+    assert "Give the first day" in again.content.decode()
+
+
+@given(
+    st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2090, 12, 31)),
+    st.integers(min_value=1, max_value=30),
+)
+def test_working_days_follow_the_first(first, count):
+    dates = weekdays_from(first, count)
+    assert len(dates) == count and dates[0] == first
+    assert all(d.weekday() < 5 for d in dates[1:])
+    assert all(b > a for a, b in zip(dates, dates[1:], strict=False))
+    for a, b in zip(dates, dates[1:], strict=False):
+        between = [a + datetime.timedelta(days=i) for i in range(1, (b - a).days)]
+        assert all(d.weekday() >= 5 for d in between)
