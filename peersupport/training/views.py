@@ -669,6 +669,7 @@ def transcript(request, user_id: int):
         {e.session.first_date.year for e in selectors.transcript(profile.user)} | {today.year},
         reverse=True,
     )
+    judged = [selectors.person_compliance(profile.user, year=y) for y in years[:4]]
     return render(
         request,
         "training/transcript.html",
@@ -676,7 +677,9 @@ def transcript(request, user_id: int):
             "profile": profile,
             "person": profile.user,
             "entries": selectors.transcript(profile.user),
-            "years": [selectors.person_compliance(profile.user, year=y) for y in years[:4]],
+            "years": judged,
+            # This year's, weighed against the update sessions on offer.
+            "outlook": selectors.person_outlook(profile.user, judged[0]),
             "initial_hours": selectors.initial_hours(profile.user),
         },
     )

@@ -63,6 +63,11 @@ def test_six_who_cannot_meet_the_year_tell_the_coordinator_what_to_schedule(pers
             not in signed_in_client(done).get(reverse("training:mine")).content.decode()
         )
 
+        # And the coordinator's page of one of them.
+        transcript = reverse("training:transcript", args=[six[0].pk])
+        page = signed_in_client(coordinator).get(transcript).content.decode()
+        assert "Cannot meet the year with the sessions scheduled" in page
+
         # A December session with four free places: three still need a place.
         update_session(datetime.date(YEAR, 12, 10), capacity=4)
         board = signed_in_client(coordinator).get(reverse("training:board")).content.decode()
