@@ -53,6 +53,11 @@ KINDS = {
         "urgent": False,
         "roles": ["coordinator"],
     },
+    "training/sessions_needed": {
+        "label": "Update sessions are needed for supporters to meet their hours",
+        "urgent": False,
+        "roles": ["coordinator"],
+    },
     "training/ready_to_activate": {
         "label": "A supporter finished initial training and is ready to activate",
         "urgent": False,

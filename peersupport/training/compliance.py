@@ -10,8 +10,11 @@ For a supporter and a year:
   after). Each required quarter asks for ``TRAINING_QUARTER_HOURS`` (8) update hours; the
   year's target is that times the required quarters (32 for a full year).
 * **Behind** is what was due by the end of the last quarter that has ended, less the update
-  hours credited in required quarters so far (hours this quarter count, so a make-up session
-  early in a quarter repairs the last one).
+  hours credited in required quarters so far. Hours of the quarter under way count first
+  towards that quarter's own requirement; only what is attended beyond it repairs a quarter
+  missed. So someone who missed Q2 and attended one session in each of Q3 and Q4 is still
+  "a quarter missed" in December (they will end the year 8 hours short), never "on track";
+  two sessions in one quarter make the missed one up.
 * **Status**: behind by nothing: *on track*; by at most one quarter's hours: *a quarter missed*
   (it can still be made up); by more, or by anything once the year is over: *out of
   compliance*.
@@ -213,7 +216,13 @@ def year_compliance(
     ended = [closed or quarter_end(year, n) < today for n in range(1, 5)]
     credited = sum((per_quarter[i] for i in range(4) if required[i]), zero)
     target = q * sum(required)
-    expected = q * sum(1 for i in range(4) if required[i] and ended[i])
+    due_by_now = q * sum(1 for i in range(4) if required[i] and ended[i])
+    expected = due_by_now
+    if not closed:
+        under_way = quarter_of(today) - 1 if today.year == year else None
+        if under_way is not None and required[under_way] and not ended[under_way]:
+            # This quarter's hours meet this quarter first (see "Behind" above).
+            expected += min(per_quarter[under_way], q)
     behind = max(expected - credited, zero)
     if behind == 0:
         status = Status.ON_TRACK
@@ -223,7 +232,7 @@ def year_compliance(
         status = Status.QUARTER_MISSED
     forecast = None
     if not closed and status != Status.OUT_OF_COMPLIANCE:
-        due = expected
+        due = due_by_now
         for index in range(4):
             if not required[index] or ended[index]:
                 continue

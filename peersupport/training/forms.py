@@ -13,8 +13,8 @@ from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
 
 from .compliance import Status as ComplianceStatus
-from .models import Course, CourseKind
-from .rules import ELIGIBLE, DayPlan
+from .models import Course, CourseKind, Enrolment
+from .rules import ELIGIBLE, MAX_REPEATS, REPEAT_MONTHS, REPEAT_WEEKS, DayPlan
 from .selectors import BOARD_SORTS, BOARD_STATUSES
 
 HOURS = {"min_value": Decimal(0), "max_digits": 5, "decimal_places": 2}
@@ -177,17 +177,74 @@ DayFormSet = forms.formset_factory(
 )
 
 
+class RepeatForm(forms.Form):
+    """A new session that repeats: scheduled as that many separate sessions in one step."""
+
+    QUARTER = "quarter"
+    repeat = forms.ChoiceField(
+        label="Repeats",
+        required=False,
+        choices=[
+            ("", "Does not repeat"),
+            (QUARTER, "Every quarter (every 3 months)"),
+            (REPEAT_MONTHS, "Every few months"),
+            (REPEAT_WEEKS, "Every few weeks"),
+        ],
+    )
+    every = forms.IntegerField(
+        label="Every how many weeks or months",
+        required=False,
+        min_value=1,
+        max_value=52,
+        help_text="Not needed for every quarter.",
+    )
+    times = forms.IntegerField(
+        label="How many sessions in all",
+        required=False,
+        min_value=2,
+        max_value=MAX_REPEATS,
+        help_text="Counting the first, for example 4 for a year of quarterly sessions.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        repeat = data.get("repeat")
+        if not repeat or self.errors:
+            return data
+        if data.get("times") is None:
+            self.add_error("times", "Say how many sessions in all.")
+        if repeat != self.QUARTER and data.get("every") is None:
+            self.add_error("every", "Say every how many weeks or months.")
+        return data
+
+    def plan(self) -> dict | None:
+        """The keywords of ``rules.repeat_days``, or None for a session that does not repeat."""
+        data = self.cleaned_data
+        if not data.get("repeat"):
+            return None
+        if data["repeat"] == self.QUARTER:
+            return {"unit": REPEAT_MONTHS, "every": 3, "times": data["times"]}
+        return {"unit": data["repeat"], "every": data["every"], "times": data["times"]}
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class EnrolPersonForm(forms.Form):
+    """Whom the coordinator enrols in ``session``: anyone in the program who holds no place
+    on it yet (enrolled or waiting)."""
+
     person = IdChoiceField(queryset=SupporterProfile.objects.none(), label="Supporter or candidate")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
+        holding = Enrolment.objects.filter(
+            session=session, status__in=[Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED]
+        ).values("user_id")
         self.fields["person"].queryset = (
             SupporterProfile.objects.filter(status__in=ELIGIBLE)
+            .exclude(user_id__in=holding)
             .select_related("user__employee")
             .order_by("user__employee__last_name", "user__employee__first_name", "pk")
         )
@@ -227,6 +284,55 @@ class AttendanceForm(forms.Form):
             for user in self.people
             if self.cleaned_data.get(f"hours_{user.pk}") is not None
         }
+
+
+def _person_name(user) -> str:
+    return str(getattr(getattr(user, "employee", None), "full_name", "") or user)
+
+
+class SessionAttendanceForm(forms.Form):
+    """Every day of a session on one page: one hours field per person and day that has begun,
+    filled with the day's hours (present) unless hours are already recorded."""
+
+    reason = forms.CharField(
+        label="Reason for changing hours already recorded",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, people, days, recorded, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people, self.days = people, days
+        order = []
+        for user in people:
+            for day in days:
+                name = f"hours_{day.pk}_{user.pk}"
+                field = forms.DecimalField(
+                    label=f"Hours for {_person_name(user)} on {day.date:%-d %B}",
+                    required=False,
+                    **HOURS,
+                )
+                field.initial = recorded.get((day.pk, user.pk), day.hours)
+                self.fields[name] = field
+                order.append(name)
+        self.order_fields([*order, "reason"])
+
+    def rows(self):
+        """(person's name, [bound field per day]) for the table."""
+        return [
+            (_person_name(user), [self[f"hours_{day.pk}_{user.pk}"] for day in self.days])
+            for user in self.people
+        ]
+
+    def hours_by_day(self) -> dict[int, dict[int, Decimal]]:
+        hours: dict[int, dict[int, Decimal]] = {}
+        for day in self.days:
+            for user in self.people:
+                value = self.cleaned_data.get(f"hours_{day.pk}_{user.pk}")
+                if value is not None:
+                    hours.setdefault(day.pk, {})[user.pk] = value
+        return hours
 
 
 class BoardFilterForm(forms.Form):

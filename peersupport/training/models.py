@@ -261,6 +261,9 @@ class ComplianceRecord(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     # The last quarter (1-4) whose coming end the person was warned about.
     warned_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The last quarter (1-4) whose short end the person was told about: told at every quarter
+    # end that finds them a quarter behind, not only when the status changes.
+    missed_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
     flagged_at = models.DateTimeField(null=True, blank=True)
     hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
 

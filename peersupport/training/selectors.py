@@ -28,7 +28,17 @@ from .models import (
     SessionDay,
     TrainingSession,
 )
-from .rules import ELIGIBLE, feed_token_hash, may_record_attendance
+from .rules import (
+    ELIGIBLE,
+    Allocation,
+    Gap,
+    Offer,
+    allocate,
+    feed_token_hash,
+    gaps,
+    may_record_attendance,
+    need_of,
+)
 
 
 def initial_hours(user) -> Decimal:
@@ -57,6 +67,8 @@ class ComplianceRow:
     profile: SupporterProfile | None
     compliance: compliance.YearCompliance
     flagged_at: datetime.datetime | None
+    # What the update sessions on offer allow (None when the year asks nothing more).
+    outlook: Allocation | None = None
 
     @property
     def name(self) -> str:
@@ -132,9 +144,11 @@ def compliance_rows(
     compliance_status: str = "",
     roster_status: str = "",
     sort: str = "risk",
+    with_outlook: bool = False,
 ) -> list[ComplianceRow]:
     """Every supporter in ``statuses`` with their compliance for ``year``, filtered and sorted
-    for the coordinator's board. Three queries however many supporters there are."""
+    for the coordinator's board. Three queries however many supporters there are (two more
+    ``with_outlook``: what the update sessions on offer allow each person this year)."""
     today = today or timezone.localdate()
     if year < today.year:
         today = datetime.date(year, 12, 31) + datetime.timedelta(days=1)
@@ -151,18 +165,120 @@ def compliance_rows(
             "user_id", "flagged_at"
         )
     )
+    judged = {
+        p.user_id: judge(credits.get(p.user_id, []), year=year, today=today) for p in profiles
+    }
+    outlooks = (
+        _outlooks(judged, year=year, today=today)
+        if with_outlook and year == today.year and judged
+        else {}
+    )
     rows = [
         ComplianceRow(
             user=p.user,
             profile=p,
-            compliance=judge(credits.get(p.user_id, []), year=year, today=today),
+            compliance=judged[p.user_id],
             flagged_at=flags.get(p.user_id),
+            outlook=outlooks.get(p.user_id),
         )
         for p in profiles
     ]
     if compliance_status:
         rows = [r for r in rows if r.compliance.status == compliance_status]
     return sorted(rows, key=BOARD_SORTS.get(sort, BOARD_SORTS["risk"]))
+
+
+# --- What the sessions on offer allow -------------------------------------------------------
+
+
+def update_offers(*, year: int, now: datetime.datetime | None = None) -> list[Offer]:
+    """The days of scheduled update sessions still to come in ``year``, with their session's
+    free places. One query."""
+    now = now or timezone.now()
+    days = (
+        SessionDay.objects.filter(
+            starts_at__gt=now,
+            starts_at__lt=_year_start(year + 1),
+            session__status=TrainingSession.Status.SCHEDULED,
+            session__course__kind=CourseKind.UPDATE,
+        )
+        .annotate(
+            enrolled=Count(
+                "session__enrolments",
+                filter=Q(session__enrolments__status=Enrolment.Status.ENROLLED),
+            )
+        )
+        .values_list("session_id", "starts_at", "hours", "session__capacity", "enrolled")
+    )
+    return [
+        Offer(
+            session=session_id,
+            on=timezone.localdate(starts_at),
+            hours=hours,
+            free=max(capacity - enrolled, 0),
+        )
+        for session_id, starts_at, hours, capacity, enrolled in days
+    ]
+
+
+def _held(user_ids: Iterable[int], offers: list[Offer]) -> dict[int, set[int]]:
+    """The sessions among ``offers`` on which each of these people holds a place. One query."""
+    held: dict[int, set[int]] = defaultdict(set)
+    for user_id, session_id in Enrolment.objects.filter(
+        user_id__in=list(user_ids),
+        session_id__in={o.session for o in offers},
+        status=Enrolment.Status.ENROLLED,
+    ).values_list("user_id", "session_id"):
+        held[user_id].add(session_id)
+    return held
+
+
+def _outlooks(
+    judged: dict[int, compliance.YearCompliance], *, year: int, today: datetime.date
+) -> dict[int, Allocation]:
+    """Each person's own outlook: what the sessions on offer could give them, were they the
+    only one asking (the board shares the places, ``schedule_gaps``). Two queries."""
+    offers = update_offers(year=year, now=_after(today))
+    held = _held(judged, offers)
+    outlooks = {}
+    for user_id, result in judged.items():
+        need = need_of(user_id, result, held=held.get(user_id, ()))
+        if need is not None:
+            outlooks[user_id] = allocate([need], offers)[0]
+    return outlooks
+
+
+def _after(today: datetime.date) -> datetime.datetime:
+    """Now, or the start of ``today`` when the worker or a test judges another day."""
+    now = timezone.now()
+    if timezone.localdate(now) == today:
+        return now
+    return timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+
+
+def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]:
+    """What the coordinator should schedule so that every supporter can meet ``year``: the
+    places on offer shared among everyone who still needs hours (soonest deadline first), and
+    what is left, by deadline, hours and number of people. Nothing for a closed year."""
+    today = today or timezone.localdate()
+    if year != today.year:
+        return []
+    rows = compliance_rows(year=year, today=today)
+    offers = update_offers(year=year, now=_after(today))
+    held = _held([r.user.pk for r in rows], offers)
+    needs = [
+        need
+        for row in rows
+        if (need := need_of(row.user.pk, row.compliance, held=held.get(row.user.pk, ())))
+    ]
+    return gaps(allocate(needs, offers))
+
+
+def person_outlook(user, result: compliance.YearCompliance) -> Allocation | None:
+    """``user``'s own outlook for the year of ``result`` (see ``_outlooks``)."""
+    if result.closed or result.year != result.today.year:
+        return None
+    return _outlooks({user.pk: result}, year=result.year, today=result.today).get(user.pk)
 
 
 # --- Sessions -------------------------------------------------------------------------------
@@ -211,6 +327,37 @@ def day_for_attendance(user, day_id: int) -> SessionDay:
     if not may_record_attendance(user, day.session):
         raise Http404
     return day
+
+
+def session_for_attendance(user, session_id: int) -> TrainingSession:
+    """A session whose attendance ``user`` may record (``day_for_attendance``, for all its
+    days at once); 404 for everyone else."""
+    found = session(session_id)
+    if not may_record_attendance(user, found):
+        raise Http404
+    return found
+
+
+def session_attendance_sheet(
+    found: TrainingSession,
+) -> tuple[list[SessionDay], dict[tuple[int, int], Decimal], list]:
+    """For a session ``session_for_attendance`` gave: its days, the hours recorded (by day id
+    and user id) and the people on the sheet (those enrolled, then anyone recorded who no
+    longer is). Three queries."""
+    days = list(found.days.all())
+    recorded = {}
+    others = {}
+    for a in Attendance.objects.filter(day__session=found).select_related("user__employee"):
+        recorded[(a.day_id, a.user_id)] = a.hours
+        others[a.user_id] = a.user
+    people = [
+        e.user
+        for e in found.enrolments.filter(status=Enrolment.Status.ENROLLED).select_related(
+            "user__employee"
+        )
+    ]
+    people += [u for pk, u in others.items() if pk not in {p.pk for p in people}]
+    return days, recorded, people
 
 
 def session_enrolments(session: TrainingSession) -> dict[str, list[Enrolment]]:

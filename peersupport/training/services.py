@@ -43,6 +43,7 @@ from .rules import (
     feed_token_hash,
     is_manager,
     may_record_attendance,
+    repeat_days,
     session_when,
 )
 
@@ -191,6 +192,49 @@ def session_save(
                     link=site_link("training:session", session_id=session.pk),
                 )
     return session
+
+
+@transaction.atomic
+def sessions_schedule(
+    *,
+    actor: User,
+    course: Course,
+    place: str,
+    capacity: int,
+    days: list[DayPlan],
+    unit: str,
+    every: int,
+    times: int,
+    instructor: User | None = None,
+    instructor_name: str = "",
+    notes: str = "",
+) -> list[TrainingSession]:
+    """Schedule a session that repeats (``rules.repeat_days``: every ``every`` weeks or
+    months, ``times`` sessions in all) as separate sessions, in one step: all or none. Each
+    is saved and audited as ``session_save`` does; a problem with one names its date."""
+    sessions = []
+    for occurrence in repeat_days(days, unit=unit, every=every, times=times):
+        try:
+            sessions.append(
+                session_save(
+                    actor=actor,
+                    course=course,
+                    place=place,
+                    capacity=capacity,
+                    days=occurrence,
+                    instructor=instructor,
+                    instructor_name=instructor_name,
+                    notes=notes,
+                )
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and set(exc.error_dict) <= {"days"}:
+                when = timezone.localdate(occurrence[0].starts_at)
+                raise ValidationError(
+                    {"days": [f"The session of {when:%-d %B %Y}: {m}" for m in exc.messages]}
+                ) from None
+            raise
+    return sessions
 
 
 @transaction.atomic
@@ -499,6 +543,49 @@ def attendance_record(
     return len(new), len(changes)
 
 
+@transaction.atomic
+def session_attendance_record(
+    *,
+    actor: User,
+    session: TrainingSession,
+    hours_by_day: Mapping[int, Mapping[int, Decimal]],
+    reason: str = "",
+) -> tuple[int, int]:
+    """Every day of ``session`` on one page: ``attendance_record`` for each day given (by day
+    id, then user id), all or nothing. A mistake on any day is reported against that day and
+    person (``hours_<day>_<user>``) and nothing is saved."""
+    days = {d.pk: d for d in session.days.all()}
+    errors: dict = {}
+    recorded = corrected = 0
+    for day_id, hours_by_user in hours_by_day.items():
+        day = days.get(day_id)
+        if day is None:
+            errors.setdefault(None, []).append("A day given is not a day of this session.")
+            continue
+        try:
+            with transaction.atomic():
+                counts = attendance_record(
+                    actor=actor, day=day, hours_by_user=hours_by_user, reason=reason
+                )
+        except ValidationError as exc:
+            found = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, messages in found.items():
+                if field and field.startswith("hours_"):
+                    field = f"hours_{day_id}_{field.removeprefix('hours_')}"
+                elif field != "reason":
+                    messages = [
+                        f"{day.date:%-d %B}: {m}" for m in ValidationError(messages).messages
+                    ]
+                errors.setdefault(field, [])
+                errors[field] += ValidationError(messages).messages
+            continue
+        recorded += counts[0]
+        corrected += counts[1]
+    if errors:
+        raise ValidationError({k: sorted(set(v), key=v.index) for k, v in errors.items()})
+    return recorded, corrected
+
+
 def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
     """``roster.signals.supporter_appointed``: a supporter appointed with initial training
     already complete (trained as a candidate) is ready to activate at once."""
@@ -686,7 +773,35 @@ def compliance_review(*, today=None) -> dict:
                 done = _review_one(row, known.get(row.user.pk), today=today)
             for key, value in done.items():
                 counts[key] += value
+    counts["sessions_needed"] = _tell_sessions_needed(today=today)
     return counts
+
+
+# The coordinator is told of missing sessions this many times earlier than supporters are
+# warned of a quarter's end: time to find a room and an instructor.
+SCHEDULE_LEAD = 2
+
+
+def _tell_sessions_needed(*, today) -> int:
+    """The update sessions scheduled leave someone short of a deadline coming soon: each
+    coordinator is told once per deadline, without names, and pointed at the board's "What to
+    schedule"."""
+    horizon = today + timedelta(days=SCHEDULE_LEAD * settings.TRAINING_QUARTER_WARNING_DAYS)
+    due = sorted({g.by for g in selectors.schedule_gaps(year=today.year, today=today)})
+    soon = [by for by in due if by <= horizon]
+    if not soon:
+        return 0
+    by = soon[0]
+    with transaction.atomic():
+        for coordinator in role_holders(Role.COORDINATOR):
+            notify_message(
+                key=f"training:sessions-needed:{by.isoformat()}:to:{coordinator.pk}",
+                user=coordinator,
+                message="training/sessions_needed",
+                by=by,
+                link=site_link("training:board"),
+            )
+    return 1
 
 
 def _tell_quarter_missed(user, result, *, today) -> int:
@@ -722,7 +837,6 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     now = timezone.now()
     done = {"warned": 0, "missed": 0, "flagged": 0, "set_inactive": 0}
     current = result.year == today.year
-    before = None
     if stored is None:
         stored = ComplianceRecord.objects.create(
             user=user, year=result.year, status=result.status, hours=result.update_hours
@@ -731,7 +845,6 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
     else:
         stored = ComplianceRecord.objects.select_for_update().get(pk=stored.pk)
         fresh = False
-        before = stored.status
     changed = fresh or stored.status != result.status or stored.hours != result.update_hours
     if changed:
         if not fresh and stored.status != result.status:
@@ -764,12 +877,19 @@ def _review_one(row, stored: ComplianceRecord | None, *, today) -> dict:
             link=site_link("training:sessions"),
         )
         done["warned"] = 1
+    # A quarter has ended and left them a quarter behind: told once per quarter end, also
+    # when they were already behind (a quarter missed in Q2 and not made up in Q3 is told on
+    # 1 October again, with the new date to make it up by).
+    last_ended = quarter - 1
     if (
         current
+        and last_ended >= 1
         and result.status == compliance.Status.QUARTER_MISSED
-        and before != compliance.Status.QUARTER_MISSED
+        and stored.missed_quarter != last_ended
         and profile.status == SupporterProfile.Status.ACTIVE
     ):
+        stored.missed_quarter = last_ended
+        stored.save(update_fields=["missed_quarter"])
         done["missed"] = _tell_quarter_missed(user, result, today=today)
     out = result.status == compliance.Status.OUT_OF_COMPLIANCE
     if out and stored.flagged_at is None:

@@ -21,6 +21,11 @@ urlpatterns = [
     path("sessions/<int:session_id>/certificate/", views.certificate, name="certificate"),
     path("enrolments/<int:enrolment_id>/cancel/", views.enrolment_cancel, name="enrolment_cancel"),
     path("days/<int:day_id>/attendance/", views.attendance, name="attendance"),
+    path(
+        "sessions/<int:session_id>/attendance/",
+        views.session_attendance,
+        name="session_attendance",
+    ),
     path("courses/", views.courses, name="courses"),
     path("courses/new/", views.course_new, name="course_new"),
     path("courses/<int:course_id>/edit/", views.course_edit, name="course_edit"),

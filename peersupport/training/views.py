@@ -34,10 +34,13 @@ from .forms import (
     DayFormSet,
     EnrolPersonForm,
     ReasonForm,
+    RepeatForm,
+    SessionAttendanceForm,
     SessionForm,
     YearForm,
 )
 from .models import CourseKind, Enrolment
+from .rules import repeat_days, weekdays_from
 
 COORDINATOR = Role.COORDINATOR
 READERS = (Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
@@ -62,10 +65,12 @@ def _mine_page(request, *, token: str = ""):
     today = timezone.localdate()
     profile, upcoming = selectors.own_profile_and_upcoming(user)
     entries = selectors.transcript(user)
+    result = selectors.person_compliance(user, today=today)
     context = {
         "profile": profile,
         "in_program": profile is not None or bool(entries) or user.has_role(Role.PEER_SUPPORTER),
-        "compliance": selectors.person_compliance(user, today=today),
+        "compliance": result,
+        "outlook": selectors.person_outlook(user, result),
         "initial_hours": selectors.initial_hours(user),
         "upcoming": upcoming,
         "entries": entries,
@@ -165,7 +170,7 @@ def _session_page(request, session, *, enrol_form=None, errors=(), status=200):
         "not_started": session.starts_at > now,
         "now": now,
         "may_enrol": user.has_role(Role.PEER_SUPPORTER),
-        "enrol_form": enrol_form or (EnrolPersonForm() if manages else None),
+        "enrol_form": enrol_form or (EnrolPersonForm(session=session) if manages else None),
         "errors": errors,
     }
     return render(request, "training/session.html", context, status=status)
@@ -177,11 +182,19 @@ def session_detail(request, session_id: int):
     return _session_page(request, selectors.session(session_id))
 
 
-def _session_form_page(request, form, days, *, session=None, status=200):
+def _session_form_page(request, form, days, *, session=None, repeat=None, preview=(), status=200):
     return render(
         request,
         "training/session_form.html",
-        {"form": form, "days": days, "session": session, "max_days": MAX_DAYS},
+        {
+            "form": form,
+            "days": days,
+            "session": session,
+            "max_days": MAX_DAYS,
+            # Only a new session repeats; a change is to one session.
+            "repeat": repeat if session is None else None,
+            "preview": preview,
+        },
         status=status,
     )
 
@@ -198,45 +211,117 @@ def _with_another_day(request, session=None):
     if count < MAX_DAYS:
         rows += DayFormSet.initial_for(rows=1)
     form = SessionForm(initial={f: request.POST.get(f, "") for f in SessionForm.base_fields})
-    return _session_form_page(request, form, DayFormSet(initial=rows), session=session)
+    repeat = RepeatForm(initial={f: request.POST.get(f, "") for f in RepeatForm.base_fields})
+    return _session_form_page(
+        request, form, DayFormSet(initial=rows), session=session, repeat=repeat
+    )
+
+
+def _with_days_filled(request, session=None):
+    """The form as typed, each row without a date given the next working day after the row
+    before, with the first day's times and hours where it has none: a five-day course is one
+    date to type. Nothing is checked or saved yet."""
+    prefix = DayFormSet.get_default_prefix()
+    try:
+        count = min(int(request.POST.get(f"{prefix}-TOTAL_FORMS", "")), MAX_DAYS)
+    except ValueError:
+        count = 0
+    fields = DayFormSet.form.base_fields
+    rows = [{f: request.POST.get(f"{prefix}-{i}-{f}", "") for f in fields} for i in range(count)]
+    try:
+        first = datetime.date.fromisoformat(rows[0]["date"]) if rows else None
+    except ValueError:
+        first = None
+    if first is None:
+        messages.error(request, "Give the first day's date, then fill the following days.")
+    else:
+        dates = weekdays_from(first, count)
+        for row, on in zip(rows, dates, strict=True):
+            if not row["date"]:
+                row["date"] = on.isoformat()
+            for name in ("start_time", "end_time", "hours"):
+                row[name] = row[name] or rows[0][name]
+    form = SessionForm(initial={f: request.POST.get(f, "") for f in SessionForm.base_fields})
+    repeat = RepeatForm(initial={f: request.POST.get(f, "") for f in RepeatForm.base_fields})
+    return _session_form_page(
+        request, form, DayFormSet(initial=rows), session=session, repeat=repeat
+    )
+
+
+def _session_fields(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "course": data["course"],
+        "place": data["place"],
+        "capacity": data["capacity"],
+        "instructor": data["instructor"],
+        "instructor_name": data["instructor_name"],
+        "notes": data["notes"],
+    }
+
+
+def _days_on_top(exc: ValidationError) -> ValidationError:
+    """The days' problems name the day ("On 3 May ..."), so they read well at the top."""
+    if hasattr(exc, "error_dict") and "days" in exc.error_dict:
+        errors = dict(exc.error_dict)
+        errors[None] = errors.pop("days")
+        return ValidationError(errors)
+    return exc
 
 
 def _save_session(request, form, days, session=None):
     try:
         return services.session_save(
-            actor=request.user,
-            session=session,
-            course=form.cleaned_data["course"],
-            place=form.cleaned_data["place"],
-            capacity=form.cleaned_data["capacity"],
-            days=days.day_plans(),
-            instructor=form.cleaned_data["instructor"],
-            instructor_name=form.cleaned_data["instructor_name"],
-            notes=form.cleaned_data["notes"],
+            actor=request.user, session=session, days=days.day_plans(), **_session_fields(form)
         )
     except ValidationError as exc:
-        # The days' problems name the day ("On 3 May ..."), so they read well at the top.
-        if hasattr(exc, "error_dict") and "days" in exc.error_dict:
-            errors = dict(exc.error_dict)
-            errors[None] = errors.pop("days")
-            exc = ValidationError(errors)
-        apply_service_errors(form, exc)
+        apply_service_errors(form, _days_on_top(exc))
         return None
+
+
+def _repeat_errors(form, repeat, exc: ValidationError) -> None:
+    """A repeat's problems on the repeat's fields, the rest on the session's form."""
+    exc = _days_on_top(exc)
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = repeat if field in repeat.fields else form
+            target.add_error(field if field in target.fields else None, errors)
+    else:
+        form.add_error(None, exc)
 
 
 def _session_post(request, session=None):
     if "add_day" in request.POST:
         return _with_another_day(request, session)
+    if "fill_days" in request.POST:
+        return _with_days_filled(request, session)
     form = SessionForm(request.POST)
     days = DayFormSet(request.POST)
-    # Both are checked, so that every mistake is shown at once.
-    valid = form.is_valid() & days.is_valid()
+    repeat = RepeatForm(request.POST) if session is None else None
+    # All are checked, so that every mistake is shown at once.
+    valid = form.is_valid() & days.is_valid() & (repeat is None or repeat.is_valid())
+    plan = repeat.plan() if valid and repeat is not None else None
+    if valid and plan:
+        page = {"session": session, "repeat": repeat}
+        try:
+            if "preview" in request.POST:
+                occurrences = repeat_days(days.day_plans(), **plan)
+                preview = [[d.starts_at for d in o] for o in occurrences]
+                return _session_form_page(request, form, days, preview=preview, **page)
+            saved = services.sessions_schedule(
+                actor=request.user, days=days.day_plans(), **plan, **_session_fields(form)
+            )
+        except ValidationError as exc:
+            _repeat_errors(form, repeat, exc)
+            return _session_form_page(request, form, days, status=400, **page)
+        messages.success(request, f"{len(saved)} sessions are scheduled.")
+        return redirect("training:sessions")
     if valid and (saved := _save_session(request, form, days, session)):
         messages.success(
             request, "The session is saved." if session else "The session is scheduled."
         )
         return redirect("training:session", session_id=saved.pk)
-    return _session_form_page(request, form, days, session=session, status=400)
+    return _session_form_page(request, form, days, session=session, repeat=repeat, status=400)
 
 
 @roles_required(COORDINATOR)
@@ -252,7 +337,7 @@ def session_new(request):
         course = selectors.active_course(int(course_id))
         rows = min(max(course.days, 1), MAX_DAYS) if course else rows
     days = DayFormSet(initial=DayFormSet.initial_for(rows=rows))
-    return _session_form_page(request, SessionForm(initial=initial), days)
+    return _session_form_page(request, SessionForm(initial=initial), days, repeat=RepeatForm())
 
 
 @roles_required(COORDINATOR)
@@ -318,7 +403,7 @@ def leave(request, session_id: int):
 @require_POST
 def enrol_person(request, session_id: int):
     session = selectors.session(session_id)
-    form = EnrolPersonForm(request.POST)
+    form = EnrolPersonForm(request.POST, session=session)
 
     def enrol():
         try:
@@ -394,6 +479,42 @@ def attendance(request, day_id: int):
         request,
         "training/attendance.html",
         {"day": day, "session": session, "form": form, "happened": happened, "recorded": recorded},
+    )
+
+
+@roles_required(*ATTENDANCE_TAKERS)
+@require_http_methods(["GET", "POST"])
+def session_attendance(request, session_id: int):
+    """Every day of a session on one page, each person present for each day unless changed.
+    Days still to come are listed but not recorded."""
+    session = selectors.session_for_attendance(request.user, session_id)
+    days, recorded, people = selectors.session_attendance_sheet(session)
+    now = timezone.now()
+    begun = [d for d in days if d.starts_at <= now]
+    form = SessionAttendanceForm(posted(request), people=people, days=begun, recorded=recorded)
+    if done := submit(
+        request,
+        form,
+        lambda: services.session_attendance_record(
+            actor=request.user,
+            session=session,
+            hours_by_day=form.hours_by_day(),
+            reason=form.cleaned_data["reason"],
+        ),
+        success=lambda counts: f"Attendance saved: {counts[0]} recorded, {counts[1]} corrected.",
+        then=reverse("training:session", args=[session.pk]),
+    ):
+        return done
+    return render_form(
+        request,
+        "training/session_attendance.html",
+        {
+            "session": session,
+            "form": form,
+            "days": begun,
+            "to_come": [d for d in days if d.starts_at > now],
+            "recorded_any": bool(recorded),
+        },
     )
 
 
@@ -503,6 +624,7 @@ def board(request):
         compliance_status=data.get("status", ""),
         roster_status=data.get("roster_status", ""),
         sort=data.get("sort") or "risk",
+        with_outlook=True,
     )
     counts = {s: 0 for s in ComplianceStatus.values}
     for row in rows:
@@ -515,6 +637,8 @@ def board(request):
             "rows": rows,
             "year": year,
             "counts": [(ComplianceStatus(s).label, s, n) for s, n in counts.items()],
+            "plan_shown": year == timezone.localdate().year,
+            "gaps": selectors.schedule_gaps(year=year),
             "query": request.GET.urlencode(),
         },
     )
@@ -545,6 +669,7 @@ def transcript(request, user_id: int):
         {e.session.first_date.year for e in selectors.transcript(profile.user)} | {today.year},
         reverse=True,
     )
+    judged = [selectors.person_compliance(profile.user, year=y) for y in years[:4]]
     return render(
         request,
         "training/transcript.html",
@@ -552,7 +677,9 @@ def transcript(request, user_id: int):
             "profile": profile,
             "person": profile.user,
             "entries": selectors.transcript(profile.user),
-            "years": [selectors.person_compliance(profile.user, year=y) for y in years[:4]],
+            "years": judged,
+            # This year's, weighed against the update sessions on offer.
+            "outlook": selectors.person_outlook(profile.user, judged[0]),
             "initial_hours": selectors.initial_hours(profile.user),
         },
     )

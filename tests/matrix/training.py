@@ -132,6 +132,7 @@ MATRIX = {
     "training:enrolment_cancel": {"GET": _COORD, "POST": _COORD},
     "training:certificate": {"GET": _SIGNED_IN},
     "training:attendance": {"GET": _READERS, "POST": _READERS},
+    "training:session_attendance": {"GET": _READERS, "POST": _READERS},
     "training:courses": {"GET": _COORD},
     "training:course_new": {"GET": _COORD, "POST": _COORD},
     "training:course_edit": {"GET": _COORD, "POST": _COORD},
@@ -158,6 +159,7 @@ URL_KWARGS = {
         "session_id": completed_session(_supporter_profile(dept)).pk
     },
     "training:attendance": lambda dept: {"day_id": make_session(days_from_now=-1).days.get().pk},
+    "training:session_attendance": lambda dept: {"session_id": make_session(days_from_now=-1).pk},
     "training:course_edit": _course,
     "training:course_feed": _course,
     "training:course_feed_reset": _course,
@@ -166,13 +168,15 @@ URL_KWARGS = {
     "training:transcript_pdf_for": lambda dept: {"user_id": _supporter_profile(dept).pk},
     "training:certificate_for": _certificate_for,
 }
-# Past the door the object decides: your own certificates; the days of your own sessions.
-OBJECT_SCOPED = {"training:certificate", "training:attendance"}
+# Past the door the object decides: your own certificates; the days (and the sessions) you
+# teach.
+OBJECT_SCOPED = {"training:certificate", "training:attendance", "training:session_attendance"}
 
 # tests/system/test_object_access.py
 OWNED = {
     "training:certificate": (completed_session, "session_id"),
     "training:attendance": (instructed_day, "day_id"),
+    "training:session_attendance": (lambda user: instructed_day(user).session, "session_id"),
 }
 SHARED = {
     name: "the coordinator runs all training; supporters read every session"

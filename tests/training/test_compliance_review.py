@@ -7,7 +7,6 @@ supporter and the coordinators, a year ended short flags the supporter for that 
 """
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -20,62 +19,9 @@ from peersupport.notifications.models import Notification
 from peersupport.roster.models import SupporterProfile
 from peersupport.training import services
 from peersupport.training.compliance import Status
-from peersupport.training.models import (
-    Attendance,
-    ComplianceRecord,
-    Course,
-    CourseKind,
-    SessionDay,
-    TrainingSession,
-)
 from peersupport.training.services import years_under_review
 
-from ..factories import EmployeeFactory, UserFactory
-
-YEAR = 2025
-
-
-def _course(kind: str) -> Course:
-    course, _ = Course.objects.get_or_create(
-        title=f"{kind} course", defaults={"kind": kind, "hours": Decimal(8), "days": 1}
-    )
-    return course
-
-
-def attend(user, on: datetime.date, hours: int = 8, *, kind=CourseKind.UPDATE, at=9) -> None:
-    """``hours`` credited to ``user`` for a day starting at ``at`` o'clock local time on ``on``."""
-    starts = timezone.make_aware(datetime.datetime.combine(on, datetime.time(at)))
-    session = TrainingSession.objects.create(
-        course=_course(kind),
-        place="Academy",
-        capacity=20,
-        starts_at=starts,
-        ends_at=starts + datetime.timedelta(hours=min(hours, 24 - at)),
-    )
-    day = SessionDay.objects.create(
-        session=session,
-        starts_at=starts,
-        ends_at=session.ends_at,
-        hours=Decimal(hours),
-    )
-    Attendance.objects.create(day=day, user=user, hours=Decimal(hours))
-
-
-def trained_supporter(**quarter_hours: int):
-    """An active supporter trained two years before YEAR, with update hours in YEAR's quarters
-    (``q1=8``: 8 hours on the quarter's 15th of its middle month)."""
-    user = UserFactory()
-    EmployeeFactory(user=user, work_email=user.email)
-    SupporterProfile.objects.create(user=user, status="active")
-    attend(user, datetime.date(YEAR - 2, 3, 2), 40, kind=CourseKind.INITIAL)
-    for name, hours in quarter_hours.items():
-        if hours:
-            attend(user, datetime.date(YEAR, 3 * int(name[1]) - 1, 15), hours)
-    return user
-
-
-def record_for(user, year=YEAR) -> ComplianceRecord | None:
-    return ComplianceRecord.objects.filter(user=user, year=year).first()
+from .helpers import YEAR, attend, record_for, trained_supporter
 
 
 @given(st.dates(min_value=datetime.date(1999, 1, 1), max_value=datetime.date(2101, 12, 31)))
@@ -201,7 +147,8 @@ def test_across_the_year_end_exactly_those_short_of_the_year_are_flagged(
     person = trained_supporter(**{f"q{n + 1}": h for n, h in enumerate(hours)})
     # 31 December: only someone already more than a quarter behind is out.
     services.compliance_review(today=datetime.date(YEAR, 12, 31))
-    behind = max(24 - sum(hours), 0)  # Q1 to Q3 have ended; Q4's hours make up for them
+    # Q1 to Q3 have ended; Q4's hours meet Q4 first, and only the rest makes up for them.
+    behind = max(24 + min(hours[3], 8) - sum(hours), 0)
     assert (record_for(person).flagged_at is not None) == (behind > 8)
     # A day of early January (the worker may have been down on the 1st).
     today = datetime.date(YEAR + 1, 1, 1) + datetime.timedelta(days=close_day)
@@ -209,3 +156,38 @@ def test_across_the_year_end_exactly_those_short_of_the_year_are_flagged(
     stored = record_for(person)
     assert (stored.flagged_at is not None) == (sum(hours) < 32)
     assert (stored.status == Status.OUT_OF_COMPLIANCE) == (sum(hours) < 32)
+
+
+@pytest.mark.django_db
+def test_at_each_quarter_end_everyone_a_quarter_behind_is_told(personas):
+    """The issue's 1 October: five people a quarter behind and nobody told. Those who missed
+    Q3 and those who missed Q2 and made up only Q3's own hours are all told, once."""
+    missed_q3 = [trained_supporter(q1=8, q2=8) for _ in range(3)]
+    # Missed Q2, one session in Q3: a quarter behind since July, and still on 1 October.
+    behind_since_july = [trained_supporter(q1=8, q3=8) for _ in range(2)]
+    keeping_up = trained_supporter(q1=8, q2=8, q3=8)
+    coordinator = personas["coordinator"]
+    services.compliance_review(today=datetime.date(YEAR, 7, 1))
+    for person in behind_since_july:
+        assert Notification.objects.filter(user=person, kind="training/quarter_missed").count() == 1
+
+    counts = services.compliance_review(today=datetime.date(YEAR, 10, 1))
+    assert counts["missed"] == 5
+    for person in missed_q3 + behind_since_july:
+        assert record_for(person).status == Status.QUARTER_MISSED
+        told = Notification.objects.filter(user=person, kind="training/quarter_missed")
+        latest = told.get(key__contains=f":{YEAR}:3")
+        assert "Q3" in latest.subject and "31 December" in latest.body
+    assert not Notification.objects.filter(user=keeping_up, kind="training/quarter_missed")
+    to_coordinator = Notification.objects.filter(
+        user=coordinator, kind="training/quarter_missed_coordinator"
+    )
+    assert to_coordinator.count() == 2  # one for Q2 (in July), one for Q3
+    # Nobody else hears of it.
+    assert set(
+        Notification.objects.filter(kind__startswith="training/quarter_missed").values_list(
+            "user_id", flat=True
+        )
+    ) == {p.pk for p in missed_q3 + behind_since_july} | {coordinator.pk}
+    # Once.
+    assert services.compliance_review(today=datetime.date(YEAR, 10, 2))["missed"] == 0
