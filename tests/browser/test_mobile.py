@@ -107,3 +107,50 @@ def test_the_ask_form_takes_about_two_phone_screens(phone, sign_in, path):
     more.locator("summary").click()
     expect(more.get_by_role("checkbox").first).to_be_visible()
     assert_fits(page)
+
+
+@pytest.mark.parametrize("name", ["employee", "supporter", "coordinator", "bhs_manager", "chief"])
+def test_every_page_a_persona_can_open_fits_a_phone(phone, sign_in, dept, name):
+    """Every GET page of the authorization matrix this persona may open (not only those in the
+    navigation: detail pages, forms, confirmations), at 320 px: no sideways scrolling, and axe.
+    Each is fetched first; what is not an HTML page for them (a PDF, a CSV, a 404 for an object
+    that is someone else's) is left to the tests of those answers."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from peersupport.governance import defaults
+    from peersupport.governance.models import ExceptionCategory, PolicyDocument, PolicyVersion
+
+    from ..conftest import signed_in_client
+    from ..system.test_authorization_matrix import MATRIX, _allowed, _url_for
+
+    # The live server's transactional tests flush what the data migrations installed.
+    defaults.install_defaults(
+        ExceptionCategory=ExceptionCategory,
+        PolicyDocument=PolicyDocument,
+        PolicyVersion=PolicyVersion,
+        today=timezone.localdate(),
+    )
+    user = sign_in(name, into=phone)
+    client = signed_in_client(user)
+    roles = frozenset(user.roles)
+    page = open_page(phone)
+    seen = 0
+    for url_name in sorted(MATRIX):
+        allowed = MATRIX[url_name].get("GET")
+        if allowed is None or not _allowed(name, allowed, roles):
+            continue
+        try:
+            with transaction.atomic():
+                url = _url_for(url_name, dept)
+        except IntegrityError:
+            # Its object was made for an earlier page (the matrix makes one per test).
+            continue
+        answer = client.get(url)
+        if answer.status_code != 200 or not answer["Content-Type"].startswith("text/html"):
+            continue
+        page.goto(url)
+        assert_fits(page)
+        assert_accessible(page)
+        seen += 1
+    assert seen >= 5, seen
