@@ -4,6 +4,7 @@ board and constant query counts."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -127,18 +128,38 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         {"at": when, "place": "HQ 4", "panelists": [dept.users["panelist"].pk]},
     )
     assert scheduled.status_code == 302
-    panelist = client_for("panelist")
     interview = Interview.objects.get(candidacy=candidacy)
-    assert panelist.get(reverse("selection:score", args=[candidacy.pk])).status_code == 200
-    scores = {f"c{i}": "4" for i in range(len(interview.rubric))}
     url = reverse("selection:score", args=[candidacy.pk])
+    scores = {f"c{i}": "4" for i in range(len(interview.rubric))}
+    early = client_for("panelist").get(url).content.decode()
+    assert "once it has taken place" in early and "Record my scores" not in early
+    early = client_for("panelist").post(url, {**scores, "notes": "Early."})
+    assert early.status_code == 400 and "once it has taken place" in early.content.decode()
+    assert not interview.scores.exists()
+    # An hour after the interview (signed in afresh: the sessions above have ended by then).
+    with time_machine.travel(interview.at + timedelta(hours=1), tick=False):
+        _after_the_interview(dept, candidacy, tall_chain, url, scores)
+
+
+def _after_the_interview(dept, candidacy, tall_chain, url, scores):
+    from ..conftest import signed_in_client
+
+    def client_for(name):
+        return signed_in_client(dept.users[name])
+
+    panelist = client_for("panelist")
+    coordinator = client_for("coordinator")
+    me = client_for("committee_member")
+    assert panelist.get(url).status_code == 200
     assert panelist.post(url, {**scores, "notes": "Good."}).status_code == 302
     twice = panelist.post(url, {**scores, "notes": "Again."})
     assert twice.status_code == 400 and "already scored" in twice.content.decode()
-    decided = coordinator.post(
-        reverse("selection:decide", args=[candidacy.pk]),
-        {"decision": "selected", "reason": "Strong panel."},
-    )
+    answer = {"decision": "selected", "reason": "Strong panel."}
+    decide = reverse("selection:decide", args=[candidacy.pk])
+    check = coordinator.post(decide, answer)
+    assert check.status_code == 200 and "Confirm: record the panel" in check.content.decode()
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.INTERVIEW
+    decided = coordinator.post(decide, {**answer, "confirmed": "confirmed"})
     assert decided.status_code == 302
     supervisor = client_for("supervisor")
     assert (
@@ -150,18 +171,21 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         reverse("selection:skip", args=[candidacy.pk]), {"reason": "Captain away."}
     )
     assert skipped.status_code == 302
-    from ..conftest import signed_in_client
-
     bureau = signed_in_client(tall_chain["Bure"])
     assert bureau.post(endorse, {"choice": "no", "comment": "Short staffed."}).status_code == 302
     bhs = client_for("bhs_manager")
     overridden = bhs.post(
-        reverse("selection:override", args=[candidacy.pk]), {"reason": "Staffing is no reason."}
+        reverse("selection:override", args=[candidacy.pk]),
+        {"reason": "Staffing is no reason.", "confirmed": "confirmed"},
     )
     assert overridden.status_code == 302
+    recommend = reverse("selection:recommend", args=[candidacy.pk])
+    page = bhs.get(recommend).content.decode()
+    # The evidence: scores, each level's answer with its comment, the override and its reason.
+    for evidence in ("Solid.", "Short staffed.", "Staffing is no reason.", "Good.", "Level 3"):
+        assert evidence in page, evidence
     recommended = bhs.post(
-        reverse("selection:recommend", args=[candidacy.pk]),
-        {"choice": "yes", "comment": "Recommended."},
+        recommend, {"choice": "yes", "comment": "Recommended.", "confirmed": "confirmed"}
     )
     assert recommended.status_code == 302
     assert (
@@ -171,9 +195,18 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         == 403
     )
     chief = client_for("chief")
-    approved = chief.post(
-        reverse("selection:approve", args=[candidacy.pk]), {"choice": "yes", "comment": "Yes."}
-    )
+    approve = reverse("selection:approve", args=[candidacy.pk])
+    page = chief.get(approve).content.decode()
+    for evidence in ("Solid.", "Short staffed.", "Staffing is no reason.", "Recommended."):
+        assert evidence in page, evidence
+    assert "Good." not in page  # panel notes: the coordinator and the BHS manager only
+    answer = {"choice": "yes", "comment": "Yes."}
+    check = chief.post(approve, answer)
+    assert check.status_code == 200 and "Check your answer" in check.content.decode()
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.CHIEF_REVIEW
+    changed = chief.post(approve, {**answer, "change": "change"})
+    assert changed.status_code == 200 and "Record my decision" in changed.content.decode()
+    approved = chief.post(approve, {**answer, "confirmed": "confirmed"})
     assert approved.status_code == 302
     candidacy.refresh_from_db()
     assert candidacy.stage == Stage.APPOINTED
