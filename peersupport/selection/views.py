@@ -68,13 +68,13 @@ def tasks(request):
 @require_http_methods(["GET", "POST"])
 def nominate(request):
     is_open, current_round = selectors.nominations_open_on(timezone.localdate())
-    form = NominationForm(posted(request))
+    form = NominationForm(posted(request), viewer=request.user)
     if done := submit(
         request,
         form,
         lambda: services.nomination_create(
             actor=request.user,
-            nominee=form.cleaned_data["colleague"],
+            nominee=form.cleaned_data["nominee"],
             reason=form.cleaned_data["reason"],
             hide_from_nominee=form.cleaned_data["hide_from_nominee"],
         ),

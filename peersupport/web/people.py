@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from peersupport.accounts.models import CONFIDENTIAL_ROLES, GRANT_APPROVERS, Rol
 from peersupport.accounts.permissions import roles_required, signed_in
 
 from .forms import act, posted, render_form, submit
+from .picker import FIELD_NAME, matches_context
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -241,3 +243,21 @@ def employee_edit(request, employee_id: int | None = None):
     ):
         return done
     return render_form(request, "accounts/employee_form.html", {"form": form, "employee": employee})
+
+
+# --- Finding a person by name (the person picker) -------------------------------------------
+
+
+@roles_required(*selectors.PERSON_SEARCHERS)
+@require_GET
+def person_search(request):
+    """The matches of a person picker as its name is typed (htmx): the people of ``pool`` the
+    signed-in person may find. 404 for a pool they may not search, so nobody learns of people
+    outside their own. One query for the matches however many people there are."""
+    pool, field = request.GET.get("pool", ""), request.GET.get("field", "")
+    if selectors.person_pool(request.user, pool) is None or not FIELD_NAME.match(field):
+        raise Http404("No such search.")
+    context = matches_context(
+        viewer=request.user, pool=pool, field=field, query=request.GET.get(field, "")[:100]
+    )
+    return render(request, "web/_person_matches.html", context)

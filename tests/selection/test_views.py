@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role
 from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.selection import rules
 from peersupport.selection import selectors as sel_selectors
 from peersupport.selection.models import (
     Candidacy,
@@ -19,6 +20,7 @@ from peersupport.selection.models import (
     Interview,
 )
 
+from ..conftest import signed_in_client
 from ..factories import CandidacyEventFactory, NominationFactory, enable_totp, grant
 from .helpers import (
     at_stage,
@@ -77,7 +79,6 @@ def test_a_panelist_or_supervisor_outside_the_candidacy_gets_404(dept, client_fo
     other = colleague(dept, "Otto")
     grant(other, Role.PANELIST)
     enable_totp(other)
-    from ..conftest import signed_in_client
 
     client = signed_in_client(other)
     assert client.get(reverse("selection:score", args=[candidacy.pk])).status_code == 404
@@ -97,13 +98,13 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
     assert page.status_code == 200
     refused = employee.post(
         reverse("selection:nominate"),
-        {"colleague": dept.users["employee"].email, "reason": "Me."},
+        {"nominee": dept.users["employee"].email, "reason": "Me."},
     )
     assert refused.status_code == 400 and "cannot nominate yourself" in refused.content.decode()
     done = employee.post(
         reverse("selection:nominate"),
         {
-            "colleague": nominee.employee.employee_number,
+            "nominee": nominee.employee.employee_number,
             "reason": "Trusted.",
             "hide_from_nominee": "on",
         },
@@ -142,8 +143,6 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
 
 
 def _after_the_interview(dept, candidacy, tall_chain, url, scores):
-    from ..conftest import signed_in_client
-
     def client_for(name):
         return signed_in_client(dept.users[name])
 
@@ -226,6 +225,44 @@ def test_the_board_counts_each_stage_and_how_long_each_waited(dept, client_for):
     assert invited.candidacies[0].waited.days == 9
     page = client_for("coordinator").get(reverse("selection:board"))
     assert "waiting 9 days" in page.content.decode()
+
+
+def test_an_interview_past_its_time_without_a_decision_is_flagged_overdue(
+    dept, client_for, settings
+):
+    settings.SELECTION_INTERVIEW_OVERDUE_DAYS = 7
+    with time_machine.travel(timezone.now() - timedelta(days=49), tick=False):
+        late = at_stage(dept, Stage.INTERVIEW, nominee=colleague(dept, "Late"))  # 50 days ago
+    with time_machine.travel(timezone.now() - timedelta(days=5), tick=False):
+        recent = at_stage(dept, Stage.INTERVIEW, nominee=colleague(dept, "Recent"))
+    with time_machine.travel(timezone.now() - timedelta(days=60), tick=False):
+        decided = at_stage(dept, Stage.CHAIN, nominee=colleague(dept, "Decided"))
+    coordinator = client_for("coordinator")
+    board = coordinator.get(reverse("selection:board")).content.decode()
+    assert board.count("Interview overdue") == 1 and "50 days ago" in board
+    page = coordinator.get(reverse("selection:candidacy", args=[late.pk])).content.decode()
+    assert "Overdue" in page and "no panel decision is recorded" in page
+    for fine in (recent, decided):
+        page = coordinator.get(reverse("selection:candidacy", args=[fine.pk])).content.decode()
+        assert "Overdue" not in page
+    tasks = sel_selectors.tasks_for(dept.users["coordinator"])
+    assert [c.pk for c in tasks.overdue] == [late.pk]
+    assert late.pk not in [c.pk for c in tasks.to_decide]  # listed once, as overdue
+    assert recent.pk in [c.pk for c in tasks.to_decide]
+    page = coordinator.get(reverse("selection:tasks")).content.decode()
+    assert "Overdue interviews" in page
+    # Only staff read the flag: the candidate's own page says nothing of it.
+    assert "overdue" not in signed_in_client(late.nominee).get(
+        reverse("selection:mine")
+    ).content.decode().lower()
+
+
+def test_the_overdue_limit_holds_at_its_boundary(settings):
+    settings.SELECTION_INTERVIEW_OVERDUE_DAYS = 7
+    at = timezone.now()
+    assert rules.interview_overdue_days(at, at + timedelta(days=7, seconds=-1)) is None
+    assert rules.interview_overdue_days(at, at + timedelta(days=7)) == 7
+    assert rules.interview_overdue_days(None, at) is None
 
 
 PAGES = [
