@@ -276,9 +276,8 @@ def person_pool(viewer: User, pool: str) -> PersonPool | None:
 def _pool_users(pool: str) -> QuerySet[User]:
     # A family member's account is never found: it may be the account of someone who asked
     # for help.
-    qs = (
-        User.objects.filter(is_active=True, family_member__isnull=True)
-        .select_related("employee", "employee__unit")
+    qs = User.objects.filter(is_active=True, family_member__isnull=True).select_related(
+        "employee", "employee__unit"
     )
     if pool == "colleague":
         qs = qs.filter(employee__status=Employee.Status.ACTIVE)

@@ -1,6 +1,7 @@
 """Forms of the selection pipeline. They validate; the services decide and write."""
 
 from django import forms
+
 from peersupport.accounts.models import User
 from peersupport.formfields import IdMultipleChoiceField
 from peersupport.web.picker import PersonField, PersonPickerForm

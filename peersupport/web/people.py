@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -255,7 +255,9 @@ def person_search(request):
     signed-in person may find. 404 for a pool they may not search, so nobody learns of people
     outside their own. One query for the matches however many people there are."""
     pool, field = request.GET.get("pool", ""), request.GET.get("field", "")
-    if selectors.person_pool(request.user, pool) is None or not FIELD_NAME.match(field):
+    if not pool or not FIELD_NAME.match(field):
+        return HttpResponseBadRequest("Say which picker asks: pool and field.")
+    if selectors.person_pool(request.user, pool) is None:
         raise Http404("No such search.")
     context = matches_context(
         viewer=request.user, pool=pool, field=field, query=request.GET.get(field, "")[:100]

@@ -156,9 +156,11 @@ class PersonField(forms.Field):
             if not query:
                 raise ValidationError(f"Type {self.what}'s name, then search.", code="search")
             raise ValidationError(self._found(query), code="search")
-        if value.chosen_id is not None:
-            person = person_pick(viewer=self.viewer, pool=self.pool, person_id=value.chosen_id)
-            if person is None:
+        if value.chosen.strip():
+            person = value.chosen_id and person_pick(
+                viewer=self.viewer, pool=self.pool, person_id=value.chosen_id
+            )
+            if not person:
                 raise ValidationError(f"Choose {self.what} from the people found.")
             return person
         if not query:

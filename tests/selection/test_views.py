@@ -252,9 +252,13 @@ def test_an_interview_past_its_time_without_a_decision_is_flagged_overdue(
     page = coordinator.get(reverse("selection:tasks")).content.decode()
     assert "Overdue interviews" in page
     # Only staff read the flag: the candidate's own page says nothing of it.
-    assert "overdue" not in signed_in_client(late.nominee).get(
-        reverse("selection:mine")
-    ).content.decode().lower()
+    assert (
+        "overdue"
+        not in signed_in_client(late.nominee)
+        .get(reverse("selection:mine"))
+        .content.decode()
+        .lower()
+    )
 
 
 def test_the_overdue_limit_holds_at_its_boundary(settings):
