@@ -20,7 +20,7 @@ from peersupport.accounts.models import CONFIDENTIAL_ROLES, GRANT_APPROVERS, Rol
 from peersupport.accounts.permissions import roles_required, signed_in
 
 from .forms import act, posted, render_form, submit
-from .picker import FIELD_NAME, matches_context
+from .picker import FIELD_NAME, PersonField, PersonPickerForm, matches_context
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -58,6 +58,22 @@ def profile(request):
 # --- Roles ----------------------------------------------------------------------------------
 
 
+class RoleGrantPickForm(PersonPickerForm, RoleGrantForm):
+    """The grant form with the account found by name (or typed e-mail) in the person picker:
+    accounts' own form cannot use the picker, which is in this app, above it."""
+
+    email = PersonField(
+        pool="account",
+        what="the person",
+        label="Person",
+        help_text="Type part of their name, or their account e-mail, and choose them.",
+    )
+
+    def clean_email(self):
+        self.user = self.cleaned_data["email"]
+        return self.user.email
+
+
 def _grant_or_ask(request, form):
     """A confidential role waits for a second person (services.role_request); any other role
     is granted at once."""
@@ -84,7 +100,7 @@ def _granted_or_asked(result) -> str:
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_http_methods(["GET", "POST"])
 def role_list(request):
-    form = RoleGrantForm(posted(request))
+    form = RoleGrantPickForm(posted(request), viewer=request.user)
     if done := submit(
         request,
         form,
