@@ -246,6 +246,9 @@ class PersonPool:
 
     roles: frozenset[str]
     with_email: bool = False
+    # What is found: accounts ("user") or employee records, with or without an account
+    # ("employee").
+    of: str = "user"
 
 
 # Everyone found is a person the searcher may already see: a colleague's name, rank or title
@@ -258,6 +261,9 @@ PERSON_POOLS = {
     "colleague": PersonPool(roles=frozenset({Role.EMPLOYEE})),
     # Any enabled account (granting a role): those who manage roles see the e-mail too.
     "account": PersonPool(roles=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}), with_email=True),
+    # Any employee in the department now, on leave too, with or without an account (adding
+    # the people an outreach reaches): for those who run outreach.
+    "employee": PersonPool(roles=frozenset({Role.COORDINATOR, Role.BHS_MANAGER}), of="employee"),
 }
 
 
@@ -271,6 +277,14 @@ def person_pool(viewer: User, pool: str) -> PersonPool | None:
     if found is None or not viewer.has_role(*found.roles):
         return None
     return found
+
+
+def _pool_people(pool: str) -> QuerySet:
+    if PERSON_POOLS[pool].of == "employee":
+        return Employee.objects.filter(
+            status__in=[Employee.Status.ACTIVE, Employee.Status.ON_LEAVE]
+        ).select_related("unit")
+    return _pool_users(pool)
 
 
 def _pool_users(pool: str) -> QuerySet[User]:
@@ -287,17 +301,18 @@ def _pool_users(pool: str) -> QuerySet[User]:
 def _name_matches(pool: str, query: str) -> Q:
     """Every word of ``query`` in a name; or the whole of it an exact work e-mail, account
     e-mail or employee number."""
+    e = "" if PERSON_POOLS[pool].of == "employee" else "employee__"
     words = Q()
     for word in query.split()[:4]:
         one = (
-            Q(employee__first_name__icontains=word)
-            | Q(employee__last_name__icontains=word)
-            | Q(employee__preferred_name__icontains=word)
+            Q(**{f"{e}first_name__icontains": word})
+            | Q(**{f"{e}last_name__icontains": word})
+            | Q(**{f"{e}preferred_name__icontains": word})
         )
         if pool == "account":
             one |= Q(display_name__icontains=word)
         words &= one
-    exact = Q(employee__work_email__iexact=query) | Q(employee__employee_number__iexact=query)
+    exact = Q(**{f"{e}work_email__iexact": query}) | Q(**{f"{e}employee_number__iexact": query})
     if pool == "account":
         exact |= Q(email__iexact=query)
     return words | exact
@@ -305,7 +320,7 @@ def _name_matches(pool: str, query: str) -> Q:
 
 @dataclass
 class PersonMatches:
-    people: list[User]
+    people: list  # Users, or Employees for an "employee" pool
     more: bool  # more than PERSON_SEARCH_LIMIT matched: type more of the name
     too_short: bool = False
 
@@ -319,18 +334,22 @@ def people_search(*, viewer: User, pool: str, query: str) -> PersonMatches:
         return PersonMatches([], more=False)
     if len(query) < PERSON_SEARCH_MIN_CHARS:
         return PersonMatches([], more=False, too_short=bool(query))
+    order = (
+        ["last_name", "first_name", "pk"]
+        if PERSON_POOLS[pool].of == "employee"
+        else ["employee__last_name", "employee__first_name", "display_name", "pk"]
+    )
     found = list(
-        _pool_users(pool)
+        _pool_people(pool)
         .filter(_name_matches(pool, query))
-        .order_by("employee__last_name", "employee__first_name", "display_name", "pk")[
-            : PERSON_SEARCH_LIMIT + 1
-        ]
+        .order_by(*order)[: PERSON_SEARCH_LIMIT + 1]
     )
     return PersonMatches(found[:PERSON_SEARCH_LIMIT], more=len(found) > PERSON_SEARCH_LIMIT)
 
 
-def person_pick(*, viewer: User, pool: str, person_id: int) -> User | None:
-    """The person chosen from a picker, if ``viewer`` may find them in ``pool``; else None."""
+def person_pick(*, viewer: User, pool: str, person_id: int) -> User | Employee | None:
+    """The person chosen from a picker (a User, or an Employee for an "employee" pool), if
+    ``viewer`` may find them in ``pool``; else None."""
     if person_pool(viewer, pool) is None:
         return None
-    return _pool_users(pool).filter(pk=person_id).first()
+    return _pool_people(pool).filter(pk=person_id).first()

@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from peersupport.accounts.models import User
+from peersupport.accounts.models import Employee, User
 from peersupport.accounts.selectors import (
     PERSON_SEARCH_LIMIT,
     PERSON_SEARCH_MIN_CHARS,
@@ -66,7 +66,7 @@ def matches_context(*, viewer, pool: str, field: str, query: str, chosen=None) -
     return {
         "field": field,
         "query": " ".join(query.split()),
-        "people": people,
+        "people": [_row(person) for person in people],
         "more": matches.more,
         "too_short": matches.too_short,
         "chosen": chosen,
@@ -104,7 +104,7 @@ class PersonPickerWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        if isinstance(value, User):  # initial: a person already chosen
+        if isinstance(value, User | Employee):  # initial: a person already chosen
             value = Picked(query=_name_of(value), chosen=str(value.pk))
         value = value if isinstance(value, Picked) else Picked()
         matches_id = f"{context['widget']['attrs'].get('id', name)}_matches"
@@ -128,14 +128,31 @@ class PersonPickerWidget(forms.Widget):
         return context
 
 
-def _name_of(user: User) -> str:
-    employee = getattr(user, "employee", None)
-    return employee.full_name if employee is not None else str(user)
+def _employee_of(person: User | Employee) -> Employee | None:
+    return person if isinstance(person, Employee) else getattr(person, "employee", None)
+
+
+def _name_of(person: User | Employee) -> str:
+    employee = _employee_of(person)
+    return employee.full_name if employee is not None else str(person)
+
+
+def _row(person: User | Employee) -> dict:
+    """What a match shows: the name, rank or title and unit, and the account's e-mail (shown
+    only where the pool says so)."""
+    employee = _employee_of(person)
+    return {
+        "pk": person.pk,
+        "name": _name_of(person),
+        "detail": f"{employee.rank_title}, {employee.unit}" if employee is not None else "",
+        "email": getattr(person, "email", ""),
+    }
 
 
 class PersonField(forms.Field):
     """A person of ``pool`` (accounts.selectors.PERSON_POOLS), found by name; cleans to the
-    ``User``. ``what``: who is picked, in words ("your colleague")."""
+    ``User`` (the ``Employee`` for an "employee" pool). ``what``: who is picked, in words
+    ("your colleague")."""
 
     def __init__(self, *, pool: str, what: str = "the person", **kwargs):
         self.pool, self.what = pool, what
@@ -191,11 +208,11 @@ class PersonField(forms.Field):
         return f"{people} “{query}”: choose {self.what} below."
 
 
-def _is_exact(user: User, query: str) -> bool:
-    """Whether ``query`` is ``user``'s work e-mail, account e-mail or employee number."""
+def _is_exact(person: User | Employee, query: str) -> bool:
+    """Whether ``query`` is the person's work e-mail, account e-mail or employee number."""
     query = query.lower()
-    employee = getattr(user, "employee", None)
-    known = {user.email.lower()}
+    employee = _employee_of(person)
+    known = {getattr(person, "email", "").lower()}
     if employee is not None:
         known |= {(employee.work_email or "").lower(), employee.employee_number.lower()}
     return query in known

@@ -95,6 +95,20 @@ def test_the_search_never_leaks_people_to_those_who_may_not_see_them(dept, clien
     )
 
 
+def test_those_who_run_outreach_find_employees_with_or_without_an_account(dept, client_for, people):
+    on_leave = _person(dept, "Lee", status=Employee.Status.ON_LEAVE, account=False)
+    assert on_leave is None  # no account: found by the employee record
+    for persona in ("coordinator", "bhs_manager"):
+        text = _search(client_for(persona), "employee", "quill").content.decode()
+        for found in ("Ada Quill", "Bo Quill", "Noa Quill", "Lee Quill", "Dis Quill"):
+            assert found in text, (persona, found)
+        for hidden in ("Rex", "Sep", "Fay", "Cy Quill", "@"):
+            assert hidden not in text, (persona, hidden)
+    for persona in ("employee", "supporter", "chief", "sysadmin"):
+        refused = _search(client_for(persona), "employee", "quill")
+        assert refused.status_code in (403, 404) and "Quill" not in refused.content.decode()
+
+
 def test_the_search_takes_the_same_queries_for_3_or_300_people(dept, client_for):
     client = client_for("employee")
     _search(client, "colleague", "zed")  # the session and roles settled
