@@ -178,6 +178,12 @@ def test_family_members_on_record_are_added_from_the_page(coordinator, personas,
         url, {"kind": "employee", "employee": officer.last_name, "employee_id": officer.pk}
     )
     assert added.status_code == 302 and outreach.people.filter(employee=officer).exists()
+    again = client_for("coordinator").post(url, {"kind": "employee", "employee": officer.pk})
+    assert again.status_code == 400
+    again = client_for("coordinator").post(
+        url, {"kind": "employee", "employee": officer.employee_number}
+    )
+    assert again.status_code == 400 and "already on this outreach" in again.content.decode()
 
 
 def test_assigning_refuses_inactive_and_warns_about_the_chain_of_command(
