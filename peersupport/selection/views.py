@@ -256,9 +256,23 @@ def _summary(form) -> list[tuple[str, str]]:
     return rows
 
 
-def _act(request, *, candidacy, form, call, success: str, action: Action, back: str, extra=None):
+def _act(
+    request,
+    *,
+    candidacy,
+    form,
+    call,
+    success: str,
+    action: Action,
+    back: str,
+    extra=None,
+    evidence=False,
+):
     """An action page: a valid POST calls the service (``call``) and goes ``back`` saying
     ``success``; otherwise the form is shown, again with its errors (400) after a POST.
+
+    ``evidence``: the page shows the candidacy's evidence (``_evidence``; ``candidacy`` from
+    ``selectors.candidacy_for_staff``), read only when the page is shown.
 
     When ``action.confirm`` is set, a valid answer is first shown back (200) with the form's
     values carried in hidden fields: *confirm* records it, *change* shows the form again
@@ -267,12 +281,16 @@ def _act(request, *, candidacy, form, call, success: str, action: Action, back: 
     context.update(extra or {})
     if action.confirm and request.method == "POST" and request.POST.get(CONFIRMED) != CONFIRMED:
         if CHANGE in request.POST:
+            if evidence:
+                context.update(_evidence(request, candidacy))
             return render(request, "selection/action.html", context)
         if form.is_valid():
             context.update(confirming=True, summary=_summary(form))
             return render(request, "selection/action.html", context)
     if done := submit(request, form, call, success=success, then=back):
         return done
+    if evidence:  # read (and its reading of notes audited) only on the page that shows it
+        context.update(_evidence(request, candidacy))
     return render_form(request, "selection/action.html", context)
 
 
@@ -325,8 +343,8 @@ def decide(request, candidacy_id: int):
             confirm="Record the panel's decision",
         ),
         back=_staff_back(item),
+        evidence=True,
         extra={
-            **_evidence(request, item),
             "not_yet": _not_held(
                 next(iter(item.interviews.all()), None), "record the panel's decision"
             ),
@@ -462,7 +480,7 @@ def override(request, candidacy_id: int):
             confirm="Override the decline",
         ),
         back=_staff_back(item),
-        extra=_evidence(request, item),
+        evidence=True,
     )
 
 
@@ -495,7 +513,7 @@ def recommend(request, candidacy_id: int):
             confirm="Record my recommendation",
         ),
         back=_staff_back(item),
-        extra=_evidence(request, item),
+        evidence=True,
     )
 
 
@@ -529,5 +547,5 @@ def approve(request, candidacy_id: int):
             confirm="Record my decision",
         ),
         back=_staff_back(item),
-        extra=_evidence(request, item),
+        evidence=True,
     )

@@ -261,6 +261,30 @@ def test_an_interview_past_its_time_without_a_decision_is_flagged_overdue(
     )
 
 
+def test_a_decision_page_shows_the_evidence_and_records_only_once_confirmed(dept, client_for):
+    candidacy = at_stage(dept, Stage.BHS_REVIEW)
+    url = reverse("selection:recommend", args=[candidacy.pk])
+    bhs = client_for("bhs_manager")
+    notes_read = AuditEvent.objects.filter(action=AuditAction.SELECTION_NOTES_VIEWED)
+    page = bhs.get(url).content.decode()
+    # Scores, the panel's decision and reasons, each level with its comment, the notes.
+    for evidence in ("Listening", "Panel view.", "Level 1", "Good officer.", "Calm and credible"):
+        assert evidence in page, evidence
+    assert notes_read.count() == 1
+    answer = {"choice": "no", "comment": "Not this year."}
+    check = bhs.post(url, answer)
+    text = check.content.decode()
+    assert check.status_code == 200 and "Do not recommend" in text and "Not this year." in text
+    assert "Calm and credible" not in text and notes_read.count() == 1
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.BHS_REVIEW
+    bad = bhs.post(url, {"choice": "no", "comment": "", "confirmed": "confirmed"})
+    assert bad.status_code == 400
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.BHS_REVIEW
+    done = bhs.post(url, {**answer, "confirmed": "confirmed"})
+    assert done.status_code == 302
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.NOT_RECOMMENDED
+
+
 def test_the_overdue_limit_holds_at_its_boundary(settings):
     settings.SELECTION_INTERVIEW_OVERDUE_DAYS = 7
     at = timezone.now()
