@@ -135,7 +135,9 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
     early = client_for("panelist").get(url).content.decode()
     assert "once it has taken place" in early and "Record my scores" not in early
     early = client_for("panelist").post(url, {**scores, "notes": "Early."})
-    assert early.status_code == 400 and "once it has taken place" in early.content.decode()
+    assert early.status_code == 400 and "once the interview has taken place" in (
+        early.content.decode()
+    )
     assert not interview.scores.exists()
     # An hour after the interview (signed in afresh: the sessions above have ended by then).
     with time_machine.travel(interview.at + timedelta(hours=1), tick=False):
