@@ -772,6 +772,9 @@ SELECTION_SCORE_MAX = env_int("SELECTION_SCORE_MAX", 5, minimum=2)
 # A request to serve waiting this many days at one level of the chain of command is raised to
 # the coordinator (once per level it waits at).
 SELECTION_CHAIN_STALL_DAYS = env_int("SELECTION_CHAIN_STALL_DAYS", 14, minimum=1)
+# An interview whose time passed this many days ago with no panel decision recorded is flagged
+# overdue on the staff pages (the board, the candidacy, the coordinator's tasks).
+SELECTION_INTERVIEW_OVERDUE_DAYS = env_int("SELECTION_INTERVIEW_OVERDUE_DAYS", 7, minimum=1)
 # How often the worker looks for such waits.
 SELECTION_TICK_SECONDS = env_int("SELECTION_TICK_SECONDS", 3600, minimum=60)
 

@@ -1,5 +1,7 @@
 """Reads about people, units and roles. Views reach these records only through here."""
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -226,3 +228,128 @@ def employee(employee_id: int) -> Employee:
     if employee is None:
         raise Http404
     return employee
+
+
+# --- Finding a person by name (the person picker, peersupport/web/picker.py) -----------------
+
+PERSON_SEARCH_LIMIT = 10  # matches shown at most; type more of the name to narrow them
+PERSON_SEARCH_MIN_CHARS = 2
+
+
+@dataclass(frozen=True)
+class PersonPool:
+    """Who may be found in one kind of picker, and who may search it.
+
+    ``roles``: the roles that may search this pool (anyone else finds nobody).
+    ``with_email``: the result shows the account's e-mail (only to those who manage accounts).
+    """
+
+    roles: frozenset[str]
+    with_email: bool = False
+    # What is found: accounts ("user") or employee records, with or without an account
+    # ("employee").
+    of: str = "user"
+
+
+# Everyone found is a person the searcher may already see: a colleague's name, rank or title
+# and unit, as on any staff list of the department. A search never shows, and never filters
+# on, anything the directory or the program keeps private: whether someone is a peer
+# supporter, a candidate, on leave, a family member, or holds a role. Family members (no
+# employee record), former employees and disabled accounts are never found by employees.
+PERSON_POOLS = {
+    # A colleague with an account, in the department now (nominating one).
+    "colleague": PersonPool(roles=frozenset({Role.EMPLOYEE})),
+    # Any enabled account (granting a role): those who manage roles see the e-mail too.
+    "account": PersonPool(roles=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}), with_email=True),
+    # Any employee in the department now, on leave too, with or without an account (adding
+    # the people an outreach reaches): for those who run outreach.
+    "employee": PersonPool(roles=frozenset({Role.COORDINATOR, Role.BHS_MANAGER}), of="employee"),
+}
+
+
+# Who may search at all (the search endpoint's roles): anyone who may search some pool.
+PERSON_SEARCHERS = frozenset().union(*(pool.roles for pool in PERSON_POOLS.values()))
+
+
+def person_pool(viewer: User, pool: str) -> PersonPool | None:
+    """The pool ``viewer`` may search by that name, or None (unknown, or not theirs)."""
+    found = PERSON_POOLS.get(pool)
+    if found is None or not viewer.has_role(*found.roles):
+        return None
+    return found
+
+
+def _pool_people(pool: str) -> QuerySet:
+    if PERSON_POOLS[pool].of == "employee":
+        return Employee.objects.filter(
+            status__in=[Employee.Status.ACTIVE, Employee.Status.ON_LEAVE]
+        ).select_related("unit")
+    return _pool_users(pool)
+
+
+def _pool_users(pool: str) -> QuerySet[User]:
+    # A family member's account is never found: it may be the account of someone who asked
+    # for help.
+    qs = User.objects.filter(is_active=True, family_member__isnull=True).select_related(
+        "employee", "employee__unit"
+    )
+    if pool == "colleague":
+        qs = qs.filter(employee__status=Employee.Status.ACTIVE)
+    return qs
+
+
+def _name_matches(pool: str, query: str) -> Q:
+    """Every word of ``query`` in a name; or the whole of it an exact work e-mail, account
+    e-mail or employee number."""
+    e = "" if PERSON_POOLS[pool].of == "employee" else "employee__"
+    words = Q()
+    for word in query.split()[:4]:
+        one = (
+            Q(**{f"{e}first_name__icontains": word})
+            | Q(**{f"{e}last_name__icontains": word})
+            | Q(**{f"{e}preferred_name__icontains": word})
+        )
+        if pool == "account":
+            one |= Q(display_name__icontains=word)
+        words &= one
+    exact = Q(**{f"{e}work_email__iexact": query}) | Q(**{f"{e}employee_number__iexact": query})
+    if pool == "account":
+        exact |= Q(email__iexact=query)
+    return words | exact
+
+
+@dataclass
+class PersonMatches:
+    people: list  # Users, or Employees for an "employee" pool
+    more: bool  # more than PERSON_SEARCH_LIMIT matched: type more of the name
+    too_short: bool = False
+
+
+def people_search(*, viewer: User, pool: str, query: str) -> PersonMatches:
+    """The people of ``pool`` (PERSON_POOLS) whose name matches ``query``, by last and first
+    name, at most PERSON_SEARCH_LIMIT: one query however many people there are. Nobody for a
+    viewer who may not search that pool, or for a query under PERSON_SEARCH_MIN_CHARS."""
+    query = " ".join((query or "").split())[:100]
+    if person_pool(viewer, pool) is None:
+        return PersonMatches([], more=False)
+    if len(query) < PERSON_SEARCH_MIN_CHARS:
+        return PersonMatches([], more=False, too_short=bool(query))
+    order = (
+        ["last_name", "first_name", "pk"]
+        if PERSON_POOLS[pool].of == "employee"
+        else ["employee__last_name", "employee__first_name", "display_name", "pk"]
+    )
+    found = list(
+        _pool_people(pool)
+        .filter(_name_matches(pool, query))
+        .order_by(*order)[: PERSON_SEARCH_LIMIT + 1]
+    )
+    return PersonMatches(found[:PERSON_SEARCH_LIMIT], more=len(found) > PERSON_SEARCH_LIMIT)
+
+
+def person_pick(*, viewer: User, pool: str, person_id: int) -> User | Employee | None:
+    """The person chosen from a picker (a User, or an Employee for an "employee" pool), if
+    ``viewer`` may find them in ``pool``; else None."""
+    if person_pool(viewer, pool) is None:
+        return None
+    return _pool_people(pool).filter(pk=person_id).first()

@@ -1,9 +1,10 @@
 from django import forms
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, User
+from peersupport.accounts.models import User
 from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
+from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Attempt, EventType
 from .services import DESCRIPTION_MAX, SUMMARY_MAX
@@ -26,16 +27,17 @@ class OpenForm(forms.Form):
     )
 
 
-class AddEmployeeForm(forms.Form):
-    employee_number = forms.CharField(label="Employee number", max_length=32)
+class AddEmployeeForm(PersonPickerForm, forms.Form):
+    employee = PersonField(
+        pool="employee",
+        what="the employee",
+        label="The employee's name",
+        help_text="Type part of their name and choose them (or type their employee number).",
+    )
 
-    def clean_employee_number(self):
-        number = self.cleaned_data["employee_number"].strip()
-        employee = Employee.objects.filter(employee_number__iexact=number).first()
-        if employee is None:
-            raise forms.ValidationError(f"No employee has the number {number}.")
-        self.employee = employee
-        return number
+    def clean_employee(self):
+        self.employee = self.cleaned_data["employee"]
+        return self.employee
 
 
 class AddOtherForm(forms.Form):

@@ -116,7 +116,7 @@ def person_add(
         )
     people = outreach.people.all()
     if employee is not None and people.filter(employee=employee).exists():
-        raise ValidationError({"employee_number": f"{employee} is already on this outreach."})
+        raise ValidationError({"employee": f"{employee} is already on this outreach."})
     if family_member is not None and people.filter(family_member=family_member).exists():
         raise ValidationError("That family member is already on this outreach.")
     if name and not how_to_reach:

@@ -93,7 +93,7 @@ def _detail(request, outreach, *, status=200, errors=(), **forms):
         "people": people,
         "relatives": relatives,
         "sessions": selectors.sessions_of(outreach),
-        "employee_form": forms.get("employee_form") or AddEmployeeForm(),
+        "employee_form": forms.get("employee_form") or AddEmployeeForm(viewer=request.user),
         "other_form": forms.get("other_form") or AddOtherForm(),
         "session_form": forms.get("session_form")
         or GroupSessionForm(initial={"starts_at": default_session_start()}),
@@ -124,7 +124,7 @@ def person_add(request, public_id):
     form = None
     try:
         if kind == "employee":
-            form = AddEmployeeForm(request.POST)
+            form = AddEmployeeForm(request.POST, viewer=request.user)
             if form.is_valid():
                 services.person_add(actor=request.user, outreach=outreach, employee=form.employee)
         elif kind == "family":

@@ -1,22 +1,23 @@
 """Forms of the selection pipeline. They validate; the services decide and write."""
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from peersupport.accounts.models import Employee, User
+from peersupport.accounts.models import User
 from peersupport.formfields import IdMultipleChoiceField
+from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Interview
 
 LONG = {"rows": 4}
 
 
-class NominationForm(forms.Form):
-    colleague = forms.CharField(
-        label="Your colleague's work e-mail or employee number",
-        max_length=254,
-        help_text="For example jane.doe@city.gov or E01234.",
+class NominationForm(PersonPickerForm, forms.Form):
+    nominee = PersonField(
+        pool="colleague",
+        what="your colleague",
+        label="Your colleague's name",
+        help_text="Type part of their name and choose them from the people found (or type "
+        "their work e-mail or employee number).",
     )
     reason = forms.CharField(
         label="Why you nominate them",
@@ -29,21 +30,6 @@ class NominationForm(forms.Form):
         required=False,
         help_text="The program coordinator and the BHS manager still see who nominated whom.",
     )
-
-    def clean_colleague(self) -> User:
-        text = self.cleaned_data["colleague"].strip()
-        employee = (
-            Employee.objects.filter(Q(work_email__iexact=text) | Q(employee_number__iexact=text))
-            .select_related("user")
-            .first()
-        )
-        if employee is None:
-            raise ValidationError("Nobody in the department has this e-mail or number.")
-        if employee.user is None:
-            raise ValidationError(
-                f"{employee.full_name} has no account yet; ask them to register first."
-            )
-        return employee.user
 
 
 class AnswerForm(forms.Form):

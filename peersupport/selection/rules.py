@@ -6,8 +6,10 @@ the stages it may lead to, and who may take it. services._move is the only code 
 ``Candidacy.stage``, and it refuses anything this table does not allow.
 """
 
+import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from peersupport.accounts.models import Role
@@ -144,6 +146,17 @@ def staff_label(label: str) -> str:
     for candidate_words, staff_words in STAFF_WORDING:
         label = label.replace(candidate_words, staff_words)
     return label
+
+
+def interview_overdue_days(at, now) -> int | None:
+    """How many days an undecided interview held at ``at`` is overdue at ``now``: None until
+    SELECTION_INTERVIEW_OVERDUE_DAYS have passed since its time (or when there is none)."""
+    if at is None:
+        return None
+    late = now - at
+    if late < datetime.timedelta(days=settings.SELECTION_INTERVIEW_OVERDUE_DAYS):
+        return None
+    return late.days
 
 
 # --- What a refusal says ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from .models import (
     NominationRound,
     PanelScore,
 )
-from .rules import BOARD_STAGES, NO_ACCOUNT_HOLDER, staff_label
+from .rules import BOARD_STAGES, NO_ACCOUNT_HOLDER, interview_overdue_days, staff_label
 
 Stage = Candidacy.Stage
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
@@ -36,6 +36,20 @@ NOTE_READERS = (Role.COORDINATOR, Role.BHS_MANAGER)
 
 def _with_person(qs):
     return qs.select_related("nominee", "nominee__employee", "nominee__employee__unit")
+
+
+def _with_interview_at(qs):
+    """Annotate ``interview_at``: the time of the candidacy's current (latest) interview."""
+    latest = Interview.objects.filter(candidacy=OuterRef("pk")).order_by("-scheduled_at", "-pk")
+    return qs.annotate(interview_at=Subquery(latest.values("at")[:1]))
+
+
+def _flag_overdue(candidacy: Candidacy, now: datetime.datetime) -> Candidacy:
+    """Set ``overdue_days`` on a candidacy annotated by ``_with_interview_at``: how many days
+    its interview is past with no decision (rules.interview_overdue_days), or None."""
+    at = candidacy.interview_at if candidacy.stage == Stage.INTERVIEW else None
+    candidacy.overdue_days = interview_overdue_days(at, now)
+    return candidacy
 
 
 # --- Where a candidacy stands (read by the services too) ------------------------------------
@@ -159,12 +173,13 @@ class Column:
 def board(*, now=None) -> tuple[list[Column], dict[str, int]]:
     """Every open candidacy by stage, longest waiting first, each carrying ``waited`` (how long
     since it reached its stage), ``nominator_count`` and ``no_holder`` (the levels of its chain
-    skipped for want of an account holder, in words); and counts of the closed ones by
+    skipped for want of an account holder, in words) and ``overdue_days`` (an interview past
+    with no decision, see rules.interview_overdue_days); and counts of the closed ones by
     outcome. Three queries however many candidacies there are."""
     now = now or timezone.now()
     columns = {stage: Column(stage, Stage(stage).label) for stage in BOARD_STAGES}
     qs = (
-        _with_person(Candidacy.objects.filter(stage__in=BOARD_STAGES))
+        _with_interview_at(_with_person(Candidacy.objects.filter(stage__in=BOARD_STAGES)))
         .annotate(nominator_count=Count("nominations__nominator", distinct=True))
         .order_by("stage_changed_at", "pk")
     )
@@ -180,6 +195,7 @@ def board(*, now=None) -> tuple[list[Column], dict[str, int]]:
     )
     for candidacy in qs:
         candidacy.waited = now - candidacy.stage_changed_at
+        _flag_overdue(candidacy, now)
         candidacy.no_holder = [
             NO_ACCOUNT_HOLDER.format(level=step.position + 1)
             for step in candidacy.skipped_without_account
@@ -238,6 +254,9 @@ def candidacy_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
         raise Http404("No such candidacy.")
     for event in candidacy.events.all():
         event.staff_label = staff_label(event.label)
+    interviews = candidacy.interviews.all()
+    candidacy.interview_at = interviews[0].at if interviews else None
+    _flag_overdue(candidacy, timezone.now())
     return candidacy
 
 
@@ -292,6 +311,10 @@ class Tasks:
     to_endorse: list[Candidacy] = field(default_factory=list)
     to_schedule: list[Candidacy] = field(default_factory=list)
     to_decide: list[Candidacy] = field(default_factory=list)
+    # Interviews past SELECTION_INTERVIEW_OVERDUE_DAYS with no decision (scored or not).
+    overdue: list[Candidacy] = field(default_factory=list)
+    # Interviews the panelist sits on that are still to come (scored once they took place).
+    upcoming: list[Candidacy] = field(default_factory=list)
     # Requests waiting longer than SELECTION_CHAIN_STALL_DAYS at one level of the chain.
     chain_waiting: list[Candidacy] = field(default_factory=list)
     to_recommend: list[Candidacy] = field(default_factory=list)
@@ -306,6 +329,7 @@ class Tasks:
             + len(self.to_endorse)
             + len(self.to_schedule)
             + len(self.to_decide)
+            + len(self.overdue)
             + len(self.chain_waiting)
             + len(self.to_recommend)
             + len(self.declined)
@@ -348,7 +372,11 @@ def tasks_for(user: User) -> Tasks:
             )
             .order_by("at")
         )
-        tasks.to_score = [interview.candidacy for interview in interviews]
+        now = timezone.now()
+        for interview in interviews:
+            interview.candidacy.interview_at = interview.at
+            held = interview.at <= now
+            (tasks.to_score if held else tasks.upcoming).append(interview.candidacy)
     if Role.SUPERVISOR in roles:
         tasks.to_endorse = list(
             _with_person(
@@ -361,21 +389,32 @@ def tasks_for(user: User) -> Tasks:
             ).distinct()
         )
     if Role.COORDINATOR in roles:
-        open_ = list(
-            _with_person(
-                Candidacy.objects.filter(
-                    stage__in=[Stage.ACCEPTED, Stage.DEFERRED, Stage.INTERVIEW]
-                ).annotate(
-                    panel=Count("interviews__panelist", distinct=True),
-                    scored=Count("interviews__scores", distinct=True),
+        now = timezone.now()
+        open_ = [
+            _flag_overdue(c, now)
+            for c in _with_interview_at(
+                _with_person(
+                    Candidacy.objects.filter(
+                        stage__in=[Stage.ACCEPTED, Stage.DEFERRED, Stage.INTERVIEW]
+                    ).annotate(
+                        panel=Count("interviews__panelist", distinct=True),
+                        scored=Count("interviews__scores", distinct=True),
+                    )
                 )
             ).order_by("stage_changed_at")
-        )
+        ]
         tasks.to_schedule = [c for c in open_ if c.stage != Stage.INTERVIEW]
         # Counted over the candidacy's interviews; only the current one is undecided, and
-        # earlier ones were complete, so "every panelist scored" reads the same.
+        # earlier ones were complete, so "every panelist scored" reads the same. An overdue
+        # interview is listed once, as overdue.
+        tasks.overdue = [c for c in open_ if c.overdue_days is not None]
         tasks.to_decide = [
-            c for c in open_ if c.stage == Stage.INTERVIEW and c.panel and c.scored >= c.panel
+            c
+            for c in open_
+            if c.stage == Stage.INTERVIEW
+            and c.panel
+            and c.scored >= c.panel
+            and c.overdue_days is None
         ]
         tasks.chain_waiting = chain_waiting()
     if Role.BHS_MANAGER in roles:

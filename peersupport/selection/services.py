@@ -361,6 +361,13 @@ def interview_schedule(
     return interview
 
 
+def _check_held(interview: Interview, what: str) -> None:
+    """Refuse, saying ``what``, while ``interview``'s scheduled time is still to come."""
+    if interview.at > timezone.now():
+        when = timezone.localtime(interview.at).strftime("%A %d %B %Y at %H:%M")
+        raise ValidationError(f"{what}: it is scheduled for {when}.")
+
+
 @transaction.atomic
 def interview_score(
     *, actor: User, interview: Interview, scores: dict[str, int], notes: str
@@ -379,6 +386,7 @@ def interview_score(
         raise ValidationError("This interview was replaced by a later one.")
     if PanelScore.objects.filter(interview=interview, panelist=actor).exists():
         raise ValidationError("You have already scored this interview; scores are given once.")
+    _check_held(interview, "Scores are recorded once the interview has taken place")
     clean = {}
     for criterion in interview.rubric:
         value = scores.get(criterion)
@@ -426,6 +434,7 @@ def interview_decide(*, actor: User, candidacy: Candidacy, decision: str, reason
     }[decision]
     interview = current_interview(candidacy)
     if candidacy.stage == Stage.INTERVIEW and interview is not None:
+        _check_held(interview, "The panel decides once the interview has taken place")
         waiting = (
             Panelist.objects.filter(interview=interview)
             .exclude(user__in=interview.scores.values("panelist"))

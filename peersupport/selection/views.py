@@ -68,13 +68,13 @@ def tasks(request):
 @require_http_methods(["GET", "POST"])
 def nominate(request):
     is_open, current_round = selectors.nominations_open_on(timezone.localdate())
-    form = NominationForm(posted(request))
+    form = NominationForm(posted(request), viewer=request.user)
     if done := submit(
         request,
         form,
         lambda: services.nomination_create(
             actor=request.user,
-            nominee=form.cleaned_data["colleague"],
+            nominee=form.cleaned_data["nominee"],
             reason=form.cleaned_data["reason"],
             hide_from_nominee=form.cleaned_data["hide_from_nominee"],
         ),
@@ -195,10 +195,11 @@ def rounds(request):
     )
 
 
-@roles_required(*STAFF)
-@require_GET
-def candidacy(request, candidacy_id: int):
-    item = selectors.candidacy_for_staff(request.user, candidacy_id)
+def _evidence(request, item: Candidacy) -> dict:
+    """What a staff member may read of a candidacy fetched by ``selectors.candidacy_for_staff``
+    (the partial ``selection/_evidence.html``): interviews with their scores and decisions, the
+    chain of command level by level with comments and overrides, the history with reasons;
+    panel notes only for the note readers, each reading audited."""
     notes = selectors.may_read_notes(request.user)
     interviews = list(item.interviews.all())
     if notes and any(i.scores.all() for i in interviews):
@@ -208,13 +209,19 @@ def candidacy(request, candidacy_id: int):
             target=item,
             details={"interviews": [i.pk for i in interviews]},
         )
+    return {"interviews": interviews, "show_notes": notes}
+
+
+@roles_required(*STAFF)
+@require_GET
+def candidacy(request, candidacy_id: int):
+    item = selectors.candidacy_for_staff(request.user, candidacy_id)
     return render(
         request,
         "selection/candidacy.html",
         {
             "candidacy": item,
-            "interviews": interviews,
-            "show_notes": notes,
+            **_evidence(request, item),
             "is_coordinator": request.user.has_role(Role.COORDINATOR),
             "is_bhs": request.user.has_role(Role.BHS_MANAGER),
             "is_chief": request.user.has_role(Role.CHIEF),
@@ -231,15 +238,59 @@ class Action:
     title: str
     submit: str
     intro: str = ""
+    # A decision: a valid answer is shown back for confirmation before it is recorded.
+    confirm: str = ""
 
 
-def _act(request, *, candidacy, form, call, success: str, action: Action, back: str, extra=None):
+CONFIRMED = "confirmed"  # the confirmation page's button (name and value)
+CHANGE = "change"  # its "change my answer" button
+
+
+def _summary(form) -> list[tuple[str, str]]:
+    """The answer in a valid ``form`` as (label, what was chosen or written), for confirming."""
+    rows = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        choices = dict(getattr(field, "choices", ()) or ())
+        rows.append((field.label or name.capitalize(), choices.get(value, value)))
+    return rows
+
+
+def _act(
+    request,
+    *,
+    candidacy,
+    form,
+    call,
+    success: str,
+    action: Action,
+    back: str,
+    extra=None,
+    evidence=False,
+):
     """An action page: a valid POST calls the service (``call``) and goes ``back`` saying
-    ``success``; otherwise the form is shown, again with its errors (400) after a POST."""
-    if done := submit(request, form, call, success=success, then=back):
-        return done
+    ``success``; otherwise the form is shown, again with its errors (400) after a POST.
+
+    ``evidence``: the page shows the candidacy's evidence (``_evidence``; ``candidacy`` from
+    ``selectors.candidacy_for_staff``), read only when the page is shown.
+
+    When ``action.confirm`` is set, a valid answer is first shown back (200) with the form's
+    values carried in hidden fields: *confirm* records it, *change* shows the form again
+    filled in. Nothing is recorded until it is confirmed."""
     context = {"candidacy": candidacy, "form": form, "action": action, "back": back}
     context.update(extra or {})
+    if action.confirm and request.method == "POST" and request.POST.get(CONFIRMED) != CONFIRMED:
+        if CHANGE in request.POST:
+            if evidence:
+                context.update(_evidence(request, candidacy))
+            return render(request, "selection/action.html", context)
+        if form.is_valid():
+            context.update(confirming=True, summary=_summary(form))
+            return render(request, "selection/action.html", context)
+    if done := submit(request, form, call, success=success, then=back):
+        return done
+    if evidence:  # read (and its reading of notes audited) only on the page that shows it
+        context.update(_evidence(request, candidacy))
     return render_form(request, "selection/action.html", context)
 
 
@@ -289,8 +340,15 @@ def decide(request, candidacy_id: int):
             f"Record the panel's decision on {item.name}",
             "Record the decision",
             "Selected sends the request to serve up the candidate's chain of command.",
+            confirm="Record the panel's decision",
         ),
         back=_staff_back(item),
+        evidence=True,
+        extra={
+            "not_yet": _not_held(
+                next(iter(item.interviews.all()), None), "record the panel's decision"
+            ),
+        },
     )
 
 
@@ -357,8 +415,16 @@ def score(request, candidacy_id: int):
             "once; your scores and notes are never shown to the candidate.",
         ),
         back=reverse("selection:tasks"),
-        extra={"interview": interview},
+        extra={"interview": interview, "not_yet": _not_held(interview, "score it")},
     )
+
+
+def _not_held(interview, what: str) -> str:
+    """While ``interview`` is still to come: why ``what`` must wait (the form is not shown)."""
+    if interview is None or interview.at <= timezone.now():
+        return ""
+    when = timezone.localtime(interview.at).strftime("%A %d %B %Y at %H:%M")
+    return f"The interview is scheduled for {when}: you can {what} once it has taken place."
 
 
 @roles_required(Role.SUPERVISOR)
@@ -409,9 +475,12 @@ def override(request, candidacy_id: int):
         action=Action(
             f"Override the decline in {item.name}'s chain of command",
             "Override the decline",
-            "The request goes on to the next level. Your reason is recorded.",
+            "The request goes on to the next level. Your reason is recorded and the candidate "
+            "is told that the request goes on.",
+            confirm="Override the decline",
         ),
         back=_staff_back(item),
+        evidence=True,
     )
 
 
@@ -436,8 +505,15 @@ def recommend(request, candidacy_id: int):
             comment=form.cleaned_data["comment"],
         ),
         success="Your recommendation is recorded.",
-        action=Action(f"Recommend {item.name} to the Chief", "Record my recommendation"),
+        action=Action(
+            f"Recommend {item.name} to the Chief",
+            "Record my recommendation",
+            "Read the evidence below: the panel's scores and decision, each level of the chain "
+            "of command and any override, and the comments so far.",
+            confirm="Record my recommendation",
+        ),
         back=_staff_back(item),
+        evidence=True,
     )
 
 
@@ -466,7 +542,10 @@ def approve(request, candidacy_id: int):
             f"Appoint {item.name} as a peer supporter?",
             "Record my decision",
             "Approval appoints the candidate; they become active once initial training is "
-            "complete.",
+            "complete. Read the evidence below: the panel's scores and decision, each level of "
+            "the chain of command and any override, and the BHS manager's recommendation.",
+            confirm="Record my decision",
         ),
         back=_staff_back(item),
+        evidence=True,
     )

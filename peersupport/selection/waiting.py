@@ -49,6 +49,12 @@ def for_person(user) -> list[Waiting]:
         board,
     )
     found += _step(
+        tasks.overdue,
+        "An interview is overdue: no panel decision recorded",
+        "{n} interviews are overdue: no panel decision recorded",
+        steps,
+    )
+    found += _step(
         tasks.to_recommend,
         "A candidate waits for your recommendation",
         "{n} candidates wait for your recommendation",

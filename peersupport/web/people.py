@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +20,7 @@ from peersupport.accounts.models import CONFIDENTIAL_ROLES, GRANT_APPROVERS, Rol
 from peersupport.accounts.permissions import roles_required, signed_in
 
 from .forms import act, posted, render_form, submit
+from .picker import FIELD_NAME, PersonField, PersonPickerForm, matches_context
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -56,6 +58,22 @@ def profile(request):
 # --- Roles ----------------------------------------------------------------------------------
 
 
+class RoleGrantPickForm(PersonPickerForm, RoleGrantForm):
+    """The grant form with the account found by name (or typed e-mail) in the person picker:
+    accounts' own form cannot use the picker, which is in this app, above it."""
+
+    email = PersonField(
+        pool="account",
+        what="the person",
+        label="Person",
+        help_text="Type part of their name, or their account e-mail, and choose them.",
+    )
+
+    def clean_email(self):
+        self.user = self.cleaned_data["email"]
+        return self.user.email
+
+
 def _grant_or_ask(request, form):
     """A confidential role waits for a second person (services.role_request); any other role
     is granted at once."""
@@ -82,7 +100,7 @@ def _granted_or_asked(result) -> str:
 @roles_required(Role.SYSADMIN, Role.BHS_MANAGER)
 @require_http_methods(["GET", "POST"])
 def role_list(request):
-    form = RoleGrantForm(posted(request))
+    form = RoleGrantPickForm(posted(request), viewer=request.user)
     if done := submit(
         request,
         form,
@@ -241,3 +259,23 @@ def employee_edit(request, employee_id: int | None = None):
     ):
         return done
     return render_form(request, "accounts/employee_form.html", {"form": form, "employee": employee})
+
+
+# --- Finding a person by name (the person picker) -------------------------------------------
+
+
+@roles_required(*selectors.PERSON_SEARCHERS)
+@require_GET
+def person_search(request):
+    """The matches of a person picker as its name is typed (htmx): the people of ``pool`` the
+    signed-in person may find. 404 for a pool they may not search, so nobody learns of people
+    outside their own. One query for the matches however many people there are."""
+    pool, field = request.GET.get("pool", ""), request.GET.get("field", "")
+    if not pool or not FIELD_NAME.match(field):
+        return HttpResponseBadRequest("Say which picker asks: pool and field.")
+    if selectors.person_pool(request.user, pool) is None:
+        raise Http404("No such search.")
+    context = matches_context(
+        viewer=request.user, pool=pool, field=field, query=request.GET.get(field, "")[:100]
+    )
+    return render(request, "web/_person_matches.html", context)

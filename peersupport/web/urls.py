@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("alerts/", alert_settings.alert_settings, name="alert_settings"),
+    path("find-person/", people.person_search, name="person_search"),
     # The installable app: at the root, so the service worker's scope is the whole site.
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),

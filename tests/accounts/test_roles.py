@@ -156,11 +156,25 @@ def test_roles_page_grants(client_for, newcomer):
     assert newcomer.email in page
 
 
+def test_roles_page_finds_the_person_by_name(client_for, newcomer):
+    c = client_for("sysadmin")
+    name = newcomer.employee.last_name
+    found = c.post(reverse("accounts:role_list"), {"email": name, "email_search": "1"})
+    assert found.status_code == 400 and f'value="{newcomer.pk}"' in found.content.decode()
+    assert not RoleGrant.objects.filter(user=newcomer).exists()
+    resp = c.post(
+        reverse("accounts:role_list"),
+        {"email": name, "email_id": newcomer.pk, "role": Role.PANELIST, "reason": "Panel"},
+    )
+    assert resp.status_code == 302
+    assert RoleGrant.objects.filter(user=newcomer, role=Role.PANELIST).exists()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"email": "nobody@pd.example.org", "role": "panelist", "reason": "x"}, "No account"),
-        ({"email": "not-an-email", "role": "panelist", "reason": "x"}, "valid email"),
+        ({"email": "nobody@pd.example.org", "role": "panelist", "reason": "x"}, "Nobody matches"),
+        ({"email": "not-an-email", "role": "panelist", "reason": "x"}, "Nobody matches"),
         ({"email": "newcomer@pd.example.org", "role": "emperor", "reason": "x"}, "valid choice"),
         ({"email": "newcomer@pd.example.org", "role": "employee", "reason": "x"}, "valid choice"),
         ({"email": "newcomer@pd.example.org", "role": "panelist", "reason": ""}, "required"),

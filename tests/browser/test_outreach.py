@@ -61,7 +61,7 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     expect(coord.get_by_text("Outreach opened. Add the people affected.")).to_be_visible()
     assert_accessible(coord)
 
-    coord.get_by_label("Employee number").fill(officer.employee_number)
+    coord.get_by_label("The employee's name").fill(officer.employee_number)
     submit(coord, coord.get_by_role("button", name="Add the employee"))
     expect(coord.get_by_role("heading", name=str(officer), level=3)).to_be_visible()
     assert_accessible(coord)

@@ -6,6 +6,7 @@ page checked with axe."""
 
 from datetime import timedelta
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -33,16 +34,17 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     employee = as_persona(new_context, sign_in, "employee")
     employee.goto(live_server.url + reverse("selection:nominate"))
     assert_accessible(employee)
-    employee.get_by_label("Your colleague's work e-mail or employee number").fill(
-        personas["employee"].email
-    )
+    # A typed work e-mail is taken as is: here, the employee's own.
+    employee.get_by_label("Your colleague's name").fill(personas["employee"].email)
     employee.get_by_label("Why you nominate them").fill("Me, obviously.")
     submit(employee, employee.get_by_role("button", name="Nominate"))
     expect(employee.locator("[data-error-summary]")).to_contain_text(
         "You cannot nominate yourself."
     )
     assert_accessible(employee)
-    employee.get_by_label("Your colleague's work e-mail or employee number").fill(nominee.email)
+    # The name typed brings the matches (htmx); the colleague is chosen among them.
+    employee.get_by_label("Your colleague's name").fill(nominee.employee.last_name)
+    employee.get_by_label(nominee.employee.full_name).check()
     employee.get_by_label("Why you nominate them").fill("Steady and trusted on every shift.")
     employee.get_by_label("Do not tell my colleague that I nominated them").check()
     submit(employee, employee.get_by_role("button", name="Nominate"))
@@ -67,7 +69,8 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     assert_accessible(coordinator)
     submit(coordinator, coordinator.get_by_role("link", name=candidacy.name))
     assert_accessible(coordinator)
-    when = timezone.localtime() + timedelta(days=2)
+    # In two minutes: scores and the decision come once the interview has taken place.
+    when = timezone.localtime() + timedelta(minutes=2)
     coordinator.get_by_label("Date and time").fill(when.strftime("%Y-%m-%dT%H:%M"))
     coordinator.get_by_label("Place").fill("HQ room 4.12")
     coordinator.locator("input[name=panelists]").first.check()
@@ -75,6 +78,16 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     expect(coordinator.get_by_text("The interview is scheduled")).to_be_visible()
     assert_accessible(coordinator)
 
+    clock = time_machine.travel(timezone.now() + timedelta(minutes=3), tick=True)
+    clock.start()
+    try:
+        _after_the_interview(new_context, sign_in, live_server, nominee, candidacy, coordinator)
+    finally:
+        clock.stop()
+
+
+def _after_the_interview(new_context, sign_in, live_server, nominee, candidacy, coordinator):
+    candidate = as_persona(new_context, sign_in, "committee_member")
     panelist = as_persona(new_context, sign_in, "panelist")
     panelist.goto(live_server.url + reverse("selection:tasks"))
     assert_accessible(panelist)
@@ -94,6 +107,11 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     coordinator.get_by_label("Selected", exact=True).check()
     coordinator.get_by_label("The panel's reasons").fill("Strong across the rubric.")
     submit(coordinator, coordinator.get_by_role("button", name="Record the decision"))
+    assert_accessible(coordinator)
+    submit(
+        coordinator,
+        coordinator.get_by_role("button", name="Confirm: record the panel's decision"),
+    )
     expect(coordinator.get_by_text("The panel's decision is recorded.")).to_be_visible()
     assert_accessible(coordinator)
 
@@ -116,6 +134,9 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     bhs.get_by_label("Recommend to the Chief").check()
     bhs.get_by_label("Comment").fill("Strong panel, chain support.")
     submit(bhs, bhs.get_by_role("button", name="Record my recommendation"))
+    expect(bhs.get_by_text("Your answer, not yet recorded")).to_be_visible()
+    assert_accessible(bhs)
+    submit(bhs, bhs.get_by_role("button", name="Confirm: record my recommendation"))
     expect(bhs.get_by_text("Your recommendation is recorded.")).to_be_visible()
     assert_accessible(bhs)
 
@@ -126,7 +147,10 @@ def test_from_nomination_to_appointment(new_context, sign_in, personas, live_ser
     assert_accessible(chief)
     chief.get_by_label("Approve: appoint as a peer supporter").check()
     chief.get_by_label("Comment").fill("Approved.")
+    expect(chief.get_by_text("Reliable; I support this.").first).to_be_visible()  # evidence
     submit(chief, chief.get_by_role("button", name="Record my decision"))
+    assert_accessible(chief)
+    submit(chief, chief.get_by_role("button", name="Confirm: record my decision"))
     expect(chief.get_by_text("Your decision is recorded.")).to_be_visible()
     assert_accessible(chief)
     assert SupporterProfile.objects.get(user=nominee).status == "appointed"

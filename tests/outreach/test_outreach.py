@@ -165,8 +165,25 @@ def test_family_members_on_record_are_added_from_the_page(coordinator, personas,
     bad = client_for("coordinator").post(url, {"kind": "family", "family_member": other.pk})
     assert bad.status_code == 400
     assert not outreach.people.filter(family_member=other).exists()
-    unknown = client_for("coordinator").post(url, {"kind": "employee", "employee_number": "X0"})
-    assert unknown.status_code == 400 and "No employee has the number" in unknown.content.decode()
+    unknown = client_for("coordinator").post(url, {"kind": "employee", "employee": "X0"})
+    assert unknown.status_code == 400 and "Nobody matches “X0”" in unknown.content.decode()
+    # Found by name, without JavaScript: the search shows the matches and adds nobody.
+    officer = personas["chief"].employee
+    found = client_for("coordinator").post(
+        url, {"kind": "employee", "employee": officer.last_name, "employee_search": "1"}
+    )
+    assert found.status_code == 400 and f'value="{officer.pk}"' in found.content.decode()
+    assert not outreach.people.filter(employee=officer).exists()
+    added = client_for("coordinator").post(
+        url, {"kind": "employee", "employee": officer.last_name, "employee_id": officer.pk}
+    )
+    assert added.status_code == 302 and outreach.people.filter(employee=officer).exists()
+    again = client_for("coordinator").post(url, {"kind": "employee", "employee": officer.pk})
+    assert again.status_code == 400
+    again = client_for("coordinator").post(
+        url, {"kind": "employee", "employee": officer.employee_number}
+    )
+    assert again.status_code == 400 and "already on this outreach" in again.content.decode()
 
 
 def test_assigning_refuses_inactive_and_warns_about_the_chain_of_command(

@@ -4,6 +4,7 @@ the person who takes it (PERFORM): shared by the selection tests."""
 from datetime import timedelta
 from decimal import Decimal
 
+import time_machine
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,9 +71,10 @@ def at_stage(dept, stage, *, nominee=None) -> Candidacy:
         candidacy.motivation = "I want to help."
         candidacy.save(update_fields=["motivation"])
     if stage in later - {Stage.ACCEPTED}:
+        # Held yesterday: scores and a decision come after the interview (services).
         interview = InterviewFactory(
             candidacy=candidacy,
-            at=timezone.now() + timedelta(days=1),
+            at=timezone.now() - timedelta(days=1),
             rubric=["Listening", "Judgement"],
             scheduled_by=dept.users["coordinator"],
         )
@@ -226,15 +228,19 @@ def snapshot(candidacy):
     )
 
 
-def scheduled(dept, panel=("panelist",)):
+def scheduled(dept, panel=("panelist",), *, held=True):
+    """A candidacy whose interview the coordinator scheduled two days before it; ``held``: it
+    took place an hour ago (scores and a decision may be recorded), else it is tomorrow."""
     candidacy = at_stage(dept, Stage.ACCEPTED)
-    interview = sel.interview_schedule(
-        actor=dept.users["coordinator"],
-        candidacy=candidacy,
-        at=timezone.now() + timedelta(days=1),
-        place="Room 2",
-        panelists=[dept.users[p] for p in panel],
-    )
+    at = timezone.now() + (timedelta(hours=-1) if held else timedelta(days=1))
+    with time_machine.travel(at - timedelta(days=2), tick=False):
+        interview = sel.interview_schedule(
+            actor=dept.users["coordinator"],
+            candidacy=candidacy,
+            at=at,
+            place="Room 2",
+            panelists=[dept.users[p] for p in panel],
+        )
     return candidacy, interview
 
 

@@ -5,6 +5,7 @@ input, and notifications to whoever acts next."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
@@ -253,9 +254,35 @@ def test_a_deferred_candidate_is_interviewed_again(dept):
     assert candidacy.stage == Stage.INTERVIEW
     assert candidacy.interviews.count() == 2
     fresh = sel_selectors.current_interview(candidacy)
-    sel.interview_score(
-        actor=dept.users["panelist"], interview=fresh, scores=full_scores(fresh), notes="Again."
-    )
+    with time_machine.travel(fresh.at + timedelta(minutes=30), tick=False):
+        sel.interview_score(
+            actor=dept.users["panelist"], interview=fresh, scores=full_scores(fresh), notes="Again."
+        )
+
+
+def test_scores_and_the_decision_wait_for_the_interviews_time(dept):
+    candidacy, interview = scheduled(dept, held=False)
+    panelist, coordinator = dept.users["panelist"], dept.users["coordinator"]
+    before = snapshot(candidacy), PanelScore.objects.count()
+    with time_machine.travel(interview.at - timedelta(minutes=1), tick=False):
+        with pytest.raises(ValidationError, match="once the interview has taken place"):
+            sel.interview_score(
+                actor=panelist, interview=interview, scores=full_scores(interview), notes="Early."
+            )
+        with pytest.raises(ValidationError, match="panel decides once the interview"):
+            sel.interview_decide(
+                actor=coordinator, candidacy=candidacy, decision="selected", reason="Early."
+            )
+    assert (snapshot(candidacy), PanelScore.objects.count()) == before
+    with time_machine.travel(interview.at, tick=False):  # at the time itself: it has begun
+        sel.interview_score(
+            actor=panelist, interview=interview, scores=full_scores(interview), notes="Done."
+        )
+        sel.interview_decide(
+            actor=coordinator, candidacy=candidacy, decision="selected", reason="Good."
+        )
+    candidacy.refresh_from_db()
+    assert candidacy.stage == Stage.CHAIN
 
 
 def test_the_request_goes_up_level_by_level(dept, tall_chain):

@@ -4,6 +4,7 @@ board and constant query counts."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role
 from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.selection import rules
 from peersupport.selection import selectors as sel_selectors
 from peersupport.selection.models import (
     Candidacy,
@@ -18,6 +20,7 @@ from peersupport.selection.models import (
     Interview,
 )
 
+from ..conftest import signed_in_client
 from ..factories import CandidacyEventFactory, NominationFactory, enable_totp, grant
 from .helpers import (
     at_stage,
@@ -76,7 +79,6 @@ def test_a_panelist_or_supervisor_outside_the_candidacy_gets_404(dept, client_fo
     other = colleague(dept, "Otto")
     grant(other, Role.PANELIST)
     enable_totp(other)
-    from ..conftest import signed_in_client
 
     client = signed_in_client(other)
     assert client.get(reverse("selection:score", args=[candidacy.pk])).status_code == 404
@@ -96,13 +98,13 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
     assert page.status_code == 200
     refused = employee.post(
         reverse("selection:nominate"),
-        {"colleague": dept.users["employee"].email, "reason": "Me."},
+        {"nominee": dept.users["employee"].email, "reason": "Me."},
     )
     assert refused.status_code == 400 and "cannot nominate yourself" in refused.content.decode()
     done = employee.post(
         reverse("selection:nominate"),
         {
-            "colleague": nominee.employee.employee_number,
+            "nominee": nominee.employee.employee_number,
             "reason": "Trusted.",
             "hide_from_nominee": "on",
         },
@@ -127,18 +129,38 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         {"at": when, "place": "HQ 4", "panelists": [dept.users["panelist"].pk]},
     )
     assert scheduled.status_code == 302
-    panelist = client_for("panelist")
     interview = Interview.objects.get(candidacy=candidacy)
-    assert panelist.get(reverse("selection:score", args=[candidacy.pk])).status_code == 200
-    scores = {f"c{i}": "4" for i in range(len(interview.rubric))}
     url = reverse("selection:score", args=[candidacy.pk])
+    scores = {f"c{i}": "4" for i in range(len(interview.rubric))}
+    early = client_for("panelist").get(url).content.decode()
+    assert "once it has taken place" in early and "Record my scores" not in early
+    early = client_for("panelist").post(url, {**scores, "notes": "Early."})
+    assert early.status_code == 400 and "once the interview has taken place" in (
+        early.content.decode()
+    )
+    assert not interview.scores.exists()
+    # An hour after the interview (signed in afresh: the sessions above have ended by then).
+    with time_machine.travel(interview.at + timedelta(hours=1), tick=False):
+        _after_the_interview(dept, candidacy, tall_chain, url, scores)
+
+
+def _after_the_interview(dept, candidacy, tall_chain, url, scores):
+    def client_for(name):
+        return signed_in_client(dept.users[name])
+
+    panelist = client_for("panelist")
+    coordinator = client_for("coordinator")
+    me = client_for("committee_member")
+    assert panelist.get(url).status_code == 200
     assert panelist.post(url, {**scores, "notes": "Good."}).status_code == 302
     twice = panelist.post(url, {**scores, "notes": "Again."})
     assert twice.status_code == 400 and "already scored" in twice.content.decode()
-    decided = coordinator.post(
-        reverse("selection:decide", args=[candidacy.pk]),
-        {"decision": "selected", "reason": "Strong panel."},
-    )
+    answer = {"decision": "selected", "reason": "Strong panel."}
+    decide = reverse("selection:decide", args=[candidacy.pk])
+    check = coordinator.post(decide, answer)
+    assert check.status_code == 200 and "Confirm: record the panel" in check.content.decode()
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.INTERVIEW
+    decided = coordinator.post(decide, {**answer, "confirmed": "confirmed"})
     assert decided.status_code == 302
     supervisor = client_for("supervisor")
     assert (
@@ -150,18 +172,21 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         reverse("selection:skip", args=[candidacy.pk]), {"reason": "Captain away."}
     )
     assert skipped.status_code == 302
-    from ..conftest import signed_in_client
-
     bureau = signed_in_client(tall_chain["Bure"])
     assert bureau.post(endorse, {"choice": "no", "comment": "Short staffed."}).status_code == 302
     bhs = client_for("bhs_manager")
     overridden = bhs.post(
-        reverse("selection:override", args=[candidacy.pk]), {"reason": "Staffing is no reason."}
+        reverse("selection:override", args=[candidacy.pk]),
+        {"reason": "Staffing is no reason.", "confirmed": "confirmed"},
     )
     assert overridden.status_code == 302
+    recommend = reverse("selection:recommend", args=[candidacy.pk])
+    page = bhs.get(recommend).content.decode()
+    # The evidence: scores, each level's answer with its comment, the override and its reason.
+    for evidence in ("Solid.", "Short staffed.", "Staffing is no reason.", "Good.", "Level 3"):
+        assert evidence in page, evidence
     recommended = bhs.post(
-        reverse("selection:recommend", args=[candidacy.pk]),
-        {"choice": "yes", "comment": "Recommended."},
+        recommend, {"choice": "yes", "comment": "Recommended.", "confirmed": "confirmed"}
     )
     assert recommended.status_code == 302
     assert (
@@ -171,9 +196,18 @@ def test_every_step_through_the_pages(dept, client_for, tall_chain):
         == 403
     )
     chief = client_for("chief")
-    approved = chief.post(
-        reverse("selection:approve", args=[candidacy.pk]), {"choice": "yes", "comment": "Yes."}
-    )
+    approve = reverse("selection:approve", args=[candidacy.pk])
+    page = chief.get(approve).content.decode()
+    for evidence in ("Solid.", "Short staffed.", "Staffing is no reason.", "Recommended."):
+        assert evidence in page, evidence
+    assert "Good." not in page  # panel notes: the coordinator and the BHS manager only
+    answer = {"choice": "yes", "comment": "Yes."}
+    check = chief.post(approve, answer)
+    assert check.status_code == 200 and "Check your answer" in check.content.decode()
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.CHIEF_REVIEW
+    changed = chief.post(approve, {**answer, "change": "change"})
+    assert changed.status_code == 200 and "Record my decision" in changed.content.decode()
+    approved = chief.post(approve, {**answer, "confirmed": "confirmed"})
     assert approved.status_code == 302
     candidacy.refresh_from_db()
     assert candidacy.stage == Stage.APPOINTED
@@ -193,6 +227,72 @@ def test_the_board_counts_each_stage_and_how_long_each_waited(dept, client_for):
     assert invited.candidacies[0].waited.days == 9
     page = client_for("coordinator").get(reverse("selection:board"))
     assert "waiting 9 days" in page.content.decode()
+
+
+def test_an_interview_past_its_time_without_a_decision_is_flagged_overdue(
+    dept, client_for, settings
+):
+    settings.SELECTION_INTERVIEW_OVERDUE_DAYS = 7
+    with time_machine.travel(timezone.now() - timedelta(days=49), tick=False):
+        late = at_stage(dept, Stage.INTERVIEW, nominee=colleague(dept, "Late"))  # 50 days ago
+    with time_machine.travel(timezone.now() - timedelta(days=5), tick=False):
+        recent = at_stage(dept, Stage.INTERVIEW, nominee=colleague(dept, "Recent"))
+    with time_machine.travel(timezone.now() - timedelta(days=60), tick=False):
+        decided = at_stage(dept, Stage.CHAIN, nominee=colleague(dept, "Decided"))
+    coordinator = client_for("coordinator")
+    board = coordinator.get(reverse("selection:board")).content.decode()
+    assert board.count("Interview overdue") == 1 and "50 days ago" in board
+    page = coordinator.get(reverse("selection:candidacy", args=[late.pk])).content.decode()
+    assert "Overdue" in page and "no panel decision is recorded" in page
+    for fine in (recent, decided):
+        page = coordinator.get(reverse("selection:candidacy", args=[fine.pk])).content.decode()
+        assert "Overdue" not in page
+    tasks = sel_selectors.tasks_for(dept.users["coordinator"])
+    assert [c.pk for c in tasks.overdue] == [late.pk]
+    assert late.pk not in [c.pk for c in tasks.to_decide]  # listed once, as overdue
+    assert recent.pk in [c.pk for c in tasks.to_decide]
+    page = coordinator.get(reverse("selection:tasks")).content.decode()
+    assert "Overdue interviews" in page
+    # Only staff read the flag: the candidate's own page says nothing of it.
+    assert (
+        "overdue"
+        not in signed_in_client(late.nominee)
+        .get(reverse("selection:mine"))
+        .content.decode()
+        .lower()
+    )
+
+
+def test_a_decision_page_shows_the_evidence_and_records_only_once_confirmed(dept, client_for):
+    candidacy = at_stage(dept, Stage.BHS_REVIEW)
+    url = reverse("selection:recommend", args=[candidacy.pk])
+    bhs = client_for("bhs_manager")
+    notes_read = AuditEvent.objects.filter(action=AuditAction.SELECTION_NOTES_VIEWED)
+    page = bhs.get(url).content.decode()
+    # Scores, the panel's decision and reasons, each level with its comment, the notes.
+    for evidence in ("Listening", "Panel view.", "Level 1", "Good officer.", "Calm and credible"):
+        assert evidence in page, evidence
+    assert notes_read.count() == 1
+    answer = {"choice": "no", "comment": "Not this year."}
+    check = bhs.post(url, answer)
+    text = check.content.decode()
+    assert check.status_code == 200 and "Do not recommend" in text and "Not this year." in text
+    assert "Calm and credible" not in text and notes_read.count() == 1
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.BHS_REVIEW
+    bad = bhs.post(url, {"choice": "no", "comment": "", "confirmed": "confirmed"})
+    assert bad.status_code == 400
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.BHS_REVIEW
+    done = bhs.post(url, {**answer, "confirmed": "confirmed"})
+    assert done.status_code == 302
+    assert Candidacy.objects.get(pk=candidacy.pk).stage == Stage.NOT_RECOMMENDED
+
+
+def test_the_overdue_limit_holds_at_its_boundary(settings):
+    settings.SELECTION_INTERVIEW_OVERDUE_DAYS = 7
+    at = timezone.now()
+    assert rules.interview_overdue_days(at, at + timedelta(days=7, seconds=-1)) is None
+    assert rules.interview_overdue_days(at, at + timedelta(days=7)) == 7
+    assert rules.interview_overdue_days(None, at) is None
 
 
 PAGES = [
