@@ -52,7 +52,7 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     submit(coord, coord.get_by_role("link", name="Open an outreach"))
     assert_accessible(coord)
     submit(coord, coord.get_by_role("button", name="Open the outreach"))
-    expect(coord.get_by_text("Nothing was opened")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
     assert_accessible(coord)
     coord.get_by_label("Line-of-duty injury").check()
     coord.get_by_label("When").fill((timezone.localdate() - timedelta(days=1)).isoformat())

@@ -75,7 +75,7 @@ def test_supporter_takes_a_request_through_to_a_follow_up(page, sign_in, persona
     page.get_by_role("radio", name="Family member").check()
     page.get_by_role("checkbox", name="Grief and loss").check()
     submit(page, page.get_by_role("button", name="Log the contact"))
-    expect(page.get_by_text("The contact was not saved.")).to_be_visible()
+    expect(page.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
     confirm = page.get_by_label("I explained these limits before the discussion")
     expect(confirm).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)

@@ -102,7 +102,7 @@ def test_schedule_enrol_attend_correct_and_read_the_records(new_context, sign_in
     day2.get_by_label("End").fill("12:00")
     day2.get_by_label("Hours credited").fill("4")
     submit(coord, coord.get_by_role("button", name="Save"))
-    expect(coord.get_by_text("The session was not saved: see below.")).to_be_visible()
+    expect(coord.locator("[data-error-summary]")).to_contain_text("Nothing was saved.")
     expect(day2.get_by_text("The end must be after the start.")).to_be_visible()
     assert_accessible(coord)
     assert not TrainingSession.objects.exists()

@@ -81,7 +81,7 @@ def test_opening_refuses_a_future_event_or_no_description(coordinator):
 def test_open_page_rerenders_with_errors(client_for):
     resp = client_for("coordinator").post(reverse("outreach:open"), {"event_type": "nope"})
     assert resp.status_code == 400
-    assert "Nothing was opened" in resp.content.decode()
+    assert "Nothing was saved." in resp.content.decode()
     assert not Outreach.objects.exists()
 
 

@@ -367,7 +367,7 @@ def test_contact_form_refuses_bad_input(client_for, supporter, overrides, field,
     resp = client_for("supporter").post(NEW_CONTACT, contact_data(**overrides))
     assert resp.status_code == 400
     assert message in " ".join(resp.context["form"].errors[field])
-    assert "The contact was not saved." in resp.content.decode()
+    assert "Nothing was saved." in resp.content.decode()
     assert not Contact.objects.exists() and not FollowUp.objects.exists()
 
 

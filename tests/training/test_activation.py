@@ -189,7 +189,7 @@ def test_a_place_cancelled_by_the_coordinator_needs_a_reason_and_tells_the_perso
     page = coordinator.get(url)
     assert page.status_code == 200 and b"Cancel the place" in page.content
     refused = coordinator.post(url, {"reason": "  "})
-    assert refused.status_code == 400 and b"was not saved" in refused.content
+    assert refused.status_code == 400 and b"Nothing was saved." in refused.content
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.ENROLLED
     assert not Notification.objects.exists()
