@@ -38,19 +38,26 @@ _TODAY = datetime.date(2001, 1, 2)
 COMPLIANCE_STATUSES = ("active", "inactive", "appointed")
 
 
-def _protect(key, label, rows, counts: dict[str, int], threshold, *, total_shown=None):
+def _protect(key, label, rows, counts: dict[str, int], threshold, *, total_shown=None, known=()):
     tables = [
         Table(TOTAL, TOTAL, "Total", [(ALL, "All")], {(ALL, _MONTH): sum(counts.values())}),
         Table(key, PARTITION, label, rows, {(r, _MONTH): n for r, n in counts.items()}),
     ]
-    pinned = None if total_shown is None else {(TOTAL, ALL, NODE): total_shown}
+    pinned = {(key, row, NODE): True for row in known}
+    if total_shown is not None:
+        pinned[(TOTAL, ALL, NODE)] = total_shown
     return protect(
         tables, Timeline(NODE.year, NODE.year, today=_TODAY), threshold=threshold, pinned=pinned
     )
 
 
 def status(rows, counts: dict[str, int], threshold: int) -> Protected:
-    return _protect("status", "Supporters by status today", rows, counts, threshold)
+    """Supporters by status today. The active row is always shown, whatever its size: the
+    directory shows every active supporter to every employee, so it hides nothing; the
+    other rows are protected around it."""
+    return _protect(
+        "status", "Supporters by status today", rows, counts, threshold, known=("active",)
+    )
 
 
 def load(rows, counts: dict[str, int], status_table: Protected, threshold: int) -> Protected:

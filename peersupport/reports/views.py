@@ -40,9 +40,12 @@ def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
+    closed = selectors.closed_through()
     if "period" not in request.GET:
-        return periods.latest_over(default_kind, timezone.localdate()), ""
-    form = PeriodForm(request.GET, allowed_kinds=kinds)
+        if closed is None:
+            return periods.latest_over(default_kind, timezone.localdate()), ""
+        return periods.latest_closed(default_kind, closed), ""
+    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=closed)
     if not form.is_valid():
         return None, form.errors["period"][0]
     return form.cleaned_data["period"], ""
@@ -53,7 +56,7 @@ def _refused(request, error: str, cube=None):
     period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
     cube = cube or selectors.cached_cube()
     context = {
-        "choices": choices(cube.today, cube.first_year),
+        "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
         "selected": request.GET.get("period", "")[:20],
     }
@@ -68,13 +71,12 @@ def dashboard(request):
     if error:
         return _refused(request, error, cube)
     context = {
-        "choices": choices(cube.today, cube.first_year),
+        "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
         "selected": period.key,
     }
     context["report"] = report.build(cube, period, _audience(request.user))
-    today = cube.today
-    context["newer"] = period.next() if period.next().is_over(today) else None
+    context["newer"] = period.next() if cube.is_closed(period.next()) else None
     return render(request, "reports/dashboard.html", context)
 
 
