@@ -73,3 +73,24 @@ def choices(today, first_year: int, closed=None) -> list[tuple[str, list[tuple[s
         ("Quarters", groups[periods.QUARTER]),
         ("Years", groups[periods.YEAR]),
     ]
+
+
+class ClosePeriodForm(forms.Form):
+    """The coordinator closes a month, a quarter or a year: one that is over and still open."""
+
+    period = forms.CharField(max_length=10)
+
+    def __init__(self, data, *, closed: periods.Period | None):
+        super().__init__(data)
+        self.closed = closed
+
+    def clean_period(self):
+        try:
+            period = periods.parse(self.cleaned_data["period"])
+        except periods.PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if not period.is_over(timezone.localdate()):
+            raise forms.ValidationError(f"{period} is not over yet: it cannot be closed.")
+        if periods.is_closed(period, self.closed):
+            raise forms.ValidationError(f"{period} is already closed.")
+        return period

@@ -741,3 +741,90 @@ def median_wait(population: Population, node: Period, threshold: int) -> float |
     if len(values) <= threshold:
         return None
     return round(statistics.median(values), 1)
+
+
+# --- Reporting periods: which are open, which closed -------------------------------------
+
+
+@dataclass
+class MonthState:
+    """One month as the coordinator's periods page shows it."""
+
+    period: Period
+    over: bool
+    closed: bool
+    closes_on: datetime.date  # the day it closes by itself (the grace after its end)
+    closed_on: datetime.date | None = None
+    by_coordinator: bool = False
+
+
+def months_to_close(last: Period, closed: Period | None) -> list[Period]:
+    """The months still open up to ``last``, oldest first (all of them from the first month
+    with records, when none is closed yet, but the list then starts at ``last``'s year)."""
+    first = closed.next() if closed is not None else Period(last.year, 1, 1)
+    months = [first]
+    while months[-1] != last and months[-1].first_day < last.first_day:
+        months.append(months[-1].next())
+    return [m for m in months if m.first_day <= last.first_day]
+
+
+def reporting_months(today: datetime.date | None = None, *, count: int = 13) -> list[MonthState]:
+    """The last ``count`` months up to the current one, newest first, each open or closed,
+    when and how. One query."""
+    today = today or timezone.localdate()
+    closures = sorted(
+        (parse(k), at) for k, at in PeriodClosure.objects.values_list("through", "closed_at")
+    )
+    through = periods.closed_through(
+        today,
+        manual=max((k for k, _at in closures), key=lambda p: p.first_day, default=None),
+        grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
+    )
+    grace = datetime.timedelta(days=settings.REPORTS_PERIOD_GRACE_DAYS)
+    states = []
+    month = month_of(today)
+    for _ in range(count):
+        closes_on = month.last_day + grace + datetime.timedelta(days=1)
+        state = MonthState(month, month.is_over(today), is_closed(month, through), closes_on)
+        if state.closed:
+            manual = [
+                timezone.localdate(at) for key, at in closures if key.first_day >= month.first_day
+            ]
+            first_manual = min(manual) if manual else None
+            if first_manual is not None and first_manual < closes_on:
+                state.closed_on, state.by_coordinator = first_manual, True
+            else:
+                state.closed_on = closes_on
+        states.append(state)
+        month = month.previous()
+    return states
+
+
+def periods_to_close(today: datetime.date | None = None) -> list[Period]:
+    """Months, quarters and years that are over and still open, newest first: what the
+    coordinator may close. One query."""
+    today = today or timezone.localdate()
+    closed = closed_through(today)
+    found = []
+    month = month_of(today).previous()
+    for _ in range(24):
+        if is_closed(month, closed):
+            break
+        found.append(month)
+        for node in (month.parent(), Period(month.year)):
+            if node.months()[-1] == month:
+                found.append(node)
+        month = month.previous()
+    return found
+
+
+def published_through() -> datetime.date | None:
+    """The last day of the last month whose contacts are published (a contact dated on or
+    before it is a late entry of a later month), or None. One query."""
+    months = (
+        Publication.objects.filter(population="contacts", period__contains="-")
+        .exclude(period__contains="Q")
+        .order_by("-period")
+        .values_list("period", flat=True)[:1]
+    )
+    return parse(months[0]).last_day if months else None
