@@ -343,7 +343,8 @@ def test_january_is_reported_once_it_is_closed_and_never_changes(personas):
         assert contacts.values[(TOTAL, ALL, Period(2026, 1, 2))] == 23
         assert contacts.values[(publishing.LATE, publishing.LATE, Period(2026, 1, 2))] == 3
         assert contacts.shown(TOTAL, ALL, Period(2026, 1, 3)) is None
-        assert contacts.shown(TOTAL, ALL, Period(2026, 1)) is None  # would give March away
+        if contacts.shown(TOTAL, ALL, Period(2026, 1)) is not None:  # the quarter: 40...
+            assert contacts.shown(TOTAL, ALL, Period(2026, 1, 2)) is None  # ...February hides
 
 
 @pytest.mark.django_db
