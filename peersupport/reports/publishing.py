@@ -8,20 +8,21 @@ differ by those few records, and the pattern of hidden cells could differ too, s
 hidden in one and shown in the other, or shown with two values, gives a small count away. When
 a new period ends, the engine could also choose other complements for the periods before it.
 
-The rule: **the first time a period that is over is computed, it is published, and a
-published period never changes.**
+The rule: **the first time a period that is closed (periods.closed_through: by the
+coordinator, or some days after it ends) is computed, it is published, and a published period
+never changes.**
 
-1. When the cube is built, every period that is over and not yet published is published, for
-   each population on its own: one ``Publication`` row holding the state of each of its cells
+1. When the cube is built, every closed period not yet published is published, for each
+   population on its own: one ``Publication`` row holding the state of each of its cells
    (shown with its value, or hidden), the median shown, and, for a month, the counts the
    cube was computed from (counts per category, never a record). A period is always computed
    before anyone can see it, so nothing is ever shown that was not published.
 2. Later builds read a published month's counts from its ``Publication``, not from the
-   records: a record entered later with a date in a published month is counted nowhere (its
-   quarter and year are sums of the frozen months). Records dated before the first published
-   year are not counted either: those years were shown as nothing happened. The dashboard
-   says plainly that periods are fixed once reported; it never says how many records came
-   late, which could itself be a small count.
+   records. A record entered later with a date in a published month is a *late entry*: it is
+   counted in the first month not yet published, in every table, and on that month's line of
+   late entries (``freeze``); so it is counted exactly once, never lost, and what was
+   published stays as it was. Records dated before the first published year are late entries
+   too.
 3. Every published cell is *pinned*: a shown cell stays shown with the same value (its value
    is computed from the frozen counts, so it is the same), a hidden cell stays hidden. The
    engine protects the new cells around the pinned ones, and may hide more than it would
