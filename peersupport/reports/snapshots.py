@@ -10,9 +10,10 @@ each on its own, a total shown in one and hidden in another would give a hidden 
 The rule: the status table is protected first, its active row always shown (the directory
 lists the active supporters to every employee, so the number hides nothing); the other
 tables' totals are *pinned* to it. A load table's total is shown exactly when the status table
-shows the active row (the same number, so always); a compliance table's total exactly when the status table gives it (the three rows it
-covers shown, or the status total and every other row shown: the sum is then the total less
-the other rows). Otherwise the total is hidden, and with it
+shows the active row (the same number, so always); a compliance table's total exactly when
+the status table gives it (the three rows it covers shown, or the status total and every other
+row shown: the sum is then the total less the other rows). Otherwise the total is hidden, and
+with it
 every row of the table (a hidden total hides its whole period, as everywhere in the engine).
 Given its total, each table's rows are protected by the same engine as the cube. So every
 total is a number the status table already gives (or gives nothing), and each table adds only
