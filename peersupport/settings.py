@@ -820,3 +820,7 @@ REPORTS_SUPPRESSION_THRESHOLD = env_int("REPORTS_SUPPRESSION_THRESHOLD", 5, mini
 # A bureau with fewer supporters than this is pooled with the others, so that no row of the
 # reports is one supporter's work.
 REPORTS_BUREAU_MIN_SUPPORTERS = env_int("REPORTS_BUREAU_MIN_SUPPORTERS", 3, minimum=1)
+# A month stays open for entries dated in it this many days after it ends, unless the
+# coordinator closes it sooner; then its figures are published and never change, and records
+# dated in it that come later count as late entries of the next open month.
+REPORTS_PERIOD_GRACE_DAYS = env_int("REPORTS_PERIOD_GRACE_DAYS", 10, minimum=0)

@@ -131,6 +131,7 @@ class AuditAction(models.TextChoices):
     COMMITTEE_ELECTION_VOIDED = "committee.election_voided", "Committee election voided"
     REPORTS_CSV_EXPORTED = "reports.csv_exported", "Program report table exported (CSV)"
     REPORTS_PDF_EXPORTED = "reports.pdf_exported", "Program report exported (PDF)"
+    REPORTS_PERIOD_CLOSED = "reports.period_closed", "Reporting period closed"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is

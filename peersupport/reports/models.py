@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -31,3 +32,21 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"{self.population} {self.period} published {self.published_at:%Y-%m-%d}"
+
+
+class PeriodClosure(models.Model):
+    """The coordinator closed every reporting month up to ``through`` (a month key, "2026-01").
+
+    A month is closed when a closure reaches it or when ``REPORTS_PERIOD_GRACE_DAYS`` have
+    passed since it ended (periods.closed_through); closed months form an unbroken run from
+    the first, so closing one closes every earlier month still open. Once closed, a month is
+    published the next time the reports are built and never changes (publishing.py)."""
+
+    through = models.CharField(max_length=7, unique=True)
+    closed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    def __str__(self):
+        return f"closed through {self.through}"

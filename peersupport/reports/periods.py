@@ -1,7 +1,8 @@
 """Calendar periods of the program's reports: years, quarters and months, keyed "2026",
-"2026-Q1" and "2026-03". A report shows only periods that are over (see docs/operations.md,
-"Reports": a period still running would change from one export to the next, and the difference
-between two exports is a small count)."""
+"2026-Q1" and "2026-03". A report shows only periods that are closed (see docs/operations.md,
+"Reports"): a month closes when the coordinator closes it or ``REPORTS_PERIOD_GRACE_DAYS``
+after it ends, and a quarter or a year when its last month does. A period still open would
+change from one export to the next, and the difference between two exports is a small count."""
 
 import datetime
 import re
@@ -163,3 +164,33 @@ def latest_over(kind: str, today: datetime.date) -> Period:
     elif kind == YEAR:
         current = Period(today.year)
     return current.previous()
+
+
+def closed_through(
+    today: datetime.date, *, manual: "Period | None", grace_days: int
+) -> "Period | None":
+    """The last closed month: the later of the coordinator's last closure (``manual``) and the
+    last month that ended more than ``grace_days`` before ``today``. Every month before it is
+    closed too; None when none is."""
+    auto = month_of(today)
+    while not auto.last_day + datetime.timedelta(days=grace_days) < today:
+        auto = auto.previous()
+        if auto.year < 2000:
+            return manual
+    if manual is None:
+        return auto
+    return max(manual, auto, key=lambda p: p.first_day)
+
+
+def is_closed(node: Period, through: "Period | None") -> bool:
+    """A month, quarter or year is closed when its last month is."""
+    return through is not None and node.last_day <= through.last_day
+
+
+def latest_closed(kind: str, through: Period) -> Period:
+    """The most recent period of ``kind`` whose last month is closed by ``through``."""
+    if kind == MONTH:
+        node = through
+    else:
+        node = through.parent() if kind == QUARTER else Period(through.year)
+    return node if is_closed(node, through) else node.previous()

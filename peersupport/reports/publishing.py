@@ -8,20 +8,21 @@ differ by those few records, and the pattern of hidden cells could differ too, s
 hidden in one and shown in the other, or shown with two values, gives a small count away. When
 a new period ends, the engine could also choose other complements for the periods before it.
 
-The rule: **the first time a period that is over is computed, it is published, and a
-published period never changes.**
+The rule: **the first time a period that is closed (periods.closed_through: by the
+coordinator, or some days after it ends) is computed, it is published, and a published period
+never changes.**
 
-1. When the cube is built, every period that is over and not yet published is published, for
-   each population on its own: one ``Publication`` row holding the state of each of its cells
+1. When the cube is built, every closed period not yet published is published, for each
+   population on its own: one ``Publication`` row holding the state of each of its cells
    (shown with its value, or hidden), the median shown, and, for a month, the counts the
    cube was computed from (counts per category, never a record). A period is always computed
    before anyone can see it, so nothing is ever shown that was not published.
 2. Later builds read a published month's counts from its ``Publication``, not from the
-   records: a record entered later with a date in a published month is counted nowhere (its
-   quarter and year are sums of the frozen months). Records dated before the first published
-   year are not counted either: those years were shown as nothing happened. The dashboard
-   says plainly that periods are fixed once reported; it never says how many records came
-   late, which could itself be a small count.
+   records. A record entered later with a date in a published month is a *late entry*: it is
+   counted in the first month not yet published, in every table, and on that month's line of
+   late entries (``freeze``); so it is counted exactly once, never lost, and what was
+   published stays as it was. Records dated before the first published year are late entries
+   too.
 3. Every published cell is *pinned*: a shown cell stays shown with the same value (its value
    is computed from the frozen counts, so it is the same), a hidden cell stays hidden. The
    engine protects the new cells around the pinned ones, and may hide more than it would
@@ -51,7 +52,7 @@ from django.db import transaction
 
 from .models import Publication
 from .periods import Period, parse
-from .suppression import Cell, Protected
+from .suppression import ALL, BINARY, PARTITION, Cell, Protected, Table
 
 
 def stored(populations) -> dict[str, dict[str, tuple[dict, dict]]]:
@@ -70,35 +71,92 @@ def floor(published: dict[str, tuple[dict, dict]]) -> int | None:
     return min(years) if years else None
 
 
-def freeze(tables, minutes, published: dict[str, tuple[dict, dict]]) -> dict | None:
-    """Replace, in place, the counts of published months by the frozen ones, and drop counts
-    before the first published year. Returns the minutes, frozen the same way."""
-    first = floor(published)
-    months = {parse(key) for key, (inputs, _c) in published.items() if inputs}
+LATE = "late"
+LATE_LABEL = "Late entries: dated in an earlier period already closed"
 
-    def live(month: Period) -> bool:
-        return month not in months and (first is None or month.year >= first)
 
-    for table in tables:
-        table.counts = {(r, m): n for (r, m), n in table.counts.items() if live(m)}
+def freeze(tables: list[Table], minutes, published: dict[str, tuple[dict, dict]]) -> dict | None:
+    """Replace, in place, the counts of published months by the frozen ones, and carry the
+    records that came after their month was published into the first month not published
+    yet, as its late entries; append the table of late entries (one row) to ``tables``.
+    Returns the minutes, frozen and carried the same way.
+
+    Late entries are worked out from counts alone, never from a record: for each row, what the
+    records dated up to the last published month count today, less what the publications
+    counted for those months (their own records and the late entries they took in). Records
+    added to a closed month raise that difference; a record that changed category after its
+    month was published (a supporter who moved bureau, a follow-up since done) moves one unit
+    from one row to another and adds nothing. The total's difference is the number of late
+    entries; each breakdown takes the rows that grew, as many as that (a partition's rows add
+    up to it, a topic is never counted more often than it), and a row's remainder waits for
+    the next late entries. So nothing is counted twice and nothing is lost."""
+    months = {parse(key): inputs for key, (inputs, _c) in published.items() if inputs}
+    last = max(months, key=lambda m: m.first_day) if months else None
+    target = last.next() if last is not None else None
+
+    def closed(month: Period) -> bool:
+        return last is not None and month.first_day <= last.first_day
+
+    late = Table(LATE, BINARY, LATE_LABEL, [(LATE, LATE_LABEL)], {})
+    pending: dict[str, dict[str, int]] = {}
+    for table in [*tables, late]:
+        counts: dict[tuple[str, Period], int] = {}
+        waiting: dict[str, int] = {}
+        for (row, month), n in table.counts.items():
+            if closed(month):
+                waiting[row] = waiting.get(row, 0) + n
+            else:
+                counts[(row, month)] = n
         known = {r for r, _ in table.rows}
-        for key, (inputs, _c) in published.items():
-            if not inputs:
-                continue
-            month = parse(key)
+        for month, inputs in months.items():
             for row, n in inputs.get("counts", {}).get(table.key, {}).items():
-                table.counts[(row, month)] = table.counts.get((row, month), 0) + n
+                counts[(row, month)] = counts.get((row, month), 0) + n
+                waiting[row] = waiting.get(row, 0) - n
                 if row not in known:  # a category that has since gone (a bureau pooled...)
                     label = inputs.get("labels", {}).get(table.key, {}).get(row, row)
                     table.rows.append((row, label))
                     known.add(row)
+        table.counts = counts
+        pending[table.key] = waiting
+    tables.append(late)
+    entered = max(0, pending[tables[0].key].get(ALL, 0)) if target is not None else 0
+    if entered:
+        for table in tables[1:-1]:
+            for row, n in _allocate(table.kind, pending[table.key], entered).items():
+                table.counts[(row, target)] = table.counts.get((row, target), 0) + n
+        tables[0].counts[(ALL, target)] = tables[0].counts.get((ALL, target), 0) + entered
+        late.counts[(LATE, target)] = entered
     if minutes is None:
         return None
-    frozen = {m: n for m, n in minutes.items() if live(m)}
-    for key, (inputs, _c) in published.items():
-        if inputs and inputs.get("minutes"):
-            frozen[parse(key)] = inputs["minutes"]
+    frozen = {m: n for m, n in minutes.items() if not closed(m)}
+    extra = sum(n for m, n in minutes.items() if closed(m))
+    for month, inputs in months.items():
+        if inputs.get("minutes"):
+            frozen[month] = inputs["minutes"]
+            extra -= inputs["minutes"]
+    if entered and extra > 0:
+        frozen[target] = frozen.get(target, 0) + extra
     return frozen
+
+
+def _allocate(kind: str, waiting: dict[str, int], entered: int) -> dict[str, int]:
+    """The late entries' rows of one breakdown: rows that grew, at most ``entered`` in each
+    and, for a partition, exactly ``entered`` in all (the rows that grew most give up the
+    difference a category change made)."""
+    grown = {row: n for row, n in sorted(waiting.items()) if n > 0}
+    if kind != PARTITION:
+        return {row: min(n, entered) for row, n in grown.items()}
+    excess = sum(grown.values()) - entered
+    for row in sorted(grown, key=lambda r: (-grown[r], r)):
+        if excess <= 0:
+            break
+        cut = min(excess, grown[row])
+        grown[row] -= cut
+        excess -= cut
+    if excess < 0 and grown:  # rows that do not add up (cannot happen with whole records)
+        top = max(grown, key=lambda r: (grown[r], r))
+        grown[top] -= excess
+    return {row: n for row, n in grown.items() if n > 0}
 
 
 def pins(published: dict[str, tuple[dict, dict]]) -> dict[Cell, bool]:

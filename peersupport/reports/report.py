@@ -4,7 +4,7 @@ hide the same ones."""
 
 from dataclasses import dataclass, field
 
-from . import charts, selectors, snapshots
+from . import charts, publishing, selectors, snapshots
 from .periods import MONTH, Period
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected
 
@@ -142,6 +142,19 @@ def _figure(cube, key, label, period, previous) -> Row:
     )
 
 
+def _late(cube, key, unit, period, previous) -> Row:
+    """The late entries counted in ``period``: records dated in an earlier period that was
+    already closed when they were entered (publishing.freeze), included in the period's
+    figures above and protected like any other count."""
+    protected = cube.protected[key]
+    return Row(
+        key + "-late",
+        f"Of which late entries ({unit} dated in an earlier, closed period)",
+        _shown(protected, publishing.LATE, publishing.LATE, period),
+        _shown(protected, publishing.LATE, publishing.LATE, previous),
+    )
+
+
 def _hours(cube, key, label, period, previous) -> Row:
     protected = cube.protected[key]
 
@@ -220,6 +233,7 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
         _figure(cube, "requests", "Requests for support", period, previous),
         _median(cube, "requests", "Median hours from request to acceptance", period, previous),
         _figure(cube, "follow_ups", "Follow-ups due", period, previous),
+        _late(cube, "contacts", "contacts", period, previous),
     ]
     support.tables = [
         t("contacts", "mode"),
@@ -255,6 +269,7 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
         _figure(cube, "outreach_attempts", "Attempts to reach them", period, previous),
         _figure(cube, "group_sessions", "Group sessions held", period, previous),
         _figure(cube, "group_attendance", "Attendance at group sessions", period, previous),
+        _late(cube, "outreach_people", "people reached out to", period, previous),
     ]
     outreach.tables = [
         t("outreaches", "event_type"),
@@ -269,9 +284,12 @@ def build(cube: selectors.Cube, period: Period, audience: str) -> Report:
     training.figures = [
         _figure(cube, "training", "Training days attended", period, previous),
         _hours(cube, "training", "Training hours credited", period, previous),
+        _late(cube, "training", "training days", period, previous),
     ]
     training.tables = [t("training", "course_kind")]
-    supporters = selectors.supporter_tables(period, threshold=cube.threshold, today=cube.today)
+    supporters = selectors.supporter_tables(
+        period, threshold=cube.threshold, today=cube.today, closed=cube.closed
+    )
     training.tables.append(
         _snapshot_table(
             "supporters-compliance",

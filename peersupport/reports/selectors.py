@@ -41,9 +41,9 @@ from peersupport.training import selectors as training
 from peersupport.training.compliance import Status as ComplianceStatus
 from peersupport.training.models import Attendance, CourseKind
 
-from . import publishing, snapshots
-from .models import Publication
-from .periods import Period, month_of
+from . import periods, publishing, snapshots
+from .models import PeriodClosure, Publication
+from .periods import Period, is_closed, month_of, parse
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected, Table, Timeline, protect
 
 OTHER_BUREAU = "other"
@@ -540,11 +540,17 @@ class SupporterTables:
     load: Protected
 
 
-def supporter_tables(period: Period, *, threshold: int, today: datetime.date) -> SupporterTables:
+def supporter_tables(
+    period: Period, *, threshold: int, today: datetime.date, closed: Period | None = None
+) -> SupporterTables:
     """Supporters by status today, by training compliance for ``period``'s year and (active
     today) by contacts logged in ``period``, protected as one family (snapshots.py). The load
     table of a period over and the compliance table of a year over are published the first
-    time and read back afterwards. At most six queries, and a few more to publish."""
+    time and read back afterwards. At most six queries, and a few more to publish.
+
+    The status table's active row is always shown: the directory lists the active supporters
+    to every employee anyway. ``closed`` is the last closed month: the load table of a closed
+    period is published."""
 
     year_over = period.year < today.year
     keys = [("load", period.key)] + ([("compliance", str(period.year))] if year_over else [])
@@ -586,10 +592,10 @@ def supporter_tables(period: Period, *, threshold: int, today: datetime.date) ->
             if status_key == SupporterProfile.Status.ACTIVE:
                 counts[_bucket(per.get(user_id, 0))] += 1
         load = snapshots.load(LOAD_BUCKETS, counts, status, threshold)
-        if period.is_over(today):
+        if is_closed(period, closed):
             new[("load", period.key)] = ({}, snapshots.cells(load))
     if not publishing.publish(new):  # another server published them first: theirs stand
-        return supporter_tables(period, threshold=threshold, today=today)
+        return supporter_tables(period, threshold=threshold, today=today, closed=closed)
     return SupporterTables(status, compliance, load)
 
 
@@ -606,6 +612,10 @@ class Cube:
     protected: dict[str, Protected]
     first_year: int
     medians: dict[tuple[str, str], float | None] = field(default_factory=dict)
+    closed: Period | None = None  # the last closed month: every period up to it is reported
+
+    def is_closed(self, node: Period) -> bool:
+        return is_closed(node, self.closed)
 
     def median(self, key: str, node: Period) -> float | None:
         """The median published for ``node`` (every period over is published)."""
@@ -628,6 +638,21 @@ def cube(*, today: datetime.date | None = None, threshold: int | None = None) ->
     raise RuntimeError("Program reports: published periods could not be read back.")
 
 
+BEFORE_ALL = Period(1999, 4, 12)  # "closed through" when no month is closed yet
+
+
+def closed_through(today: datetime.date | None = None) -> Period | None:
+    """The last closed reporting month (periods.closed_through): the coordinator's last
+    closure or the grace after a month's end, whichever is later. One query."""
+    today = today or timezone.localdate()
+    manual = [parse(k) for k in PeriodClosure.objects.values_list("through", flat=True)]
+    return periods.closed_through(
+        today,
+        manual=max(manual, key=lambda p: p.first_day) if manual else None,
+        grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
+    )
+
+
 def _build(today: datetime.date, threshold: int):
     populations: dict[str, Population] = {}
     for make in POPULATIONS:
@@ -641,7 +666,8 @@ def _build(today: datetime.date, threshold: int):
         first = publishing.floor(published[key])
         years += [first] if first is not None else []
         years += [m.year for t in p.tables for (_row, m) in t.counts]
-    timeline = Timeline(min(years), max(years), today=today)
+    through = closed_through(today) or BEFORE_ALL
+    timeline = Timeline(min(years), max(years), today=today, closed=through)
     protected = {
         key: protect(
             p.tables,
@@ -669,7 +695,15 @@ def _build(today: datetime.date, threshold: int):
             protected[key], fresh, minutes=p.minutes, medians=fresh_medians
         ).items():
             new[(key, period)] = published_entry
-    built = Cube(today, threshold, populations, protected, timeline.years[0].year, medians)
+    built = Cube(
+        today,
+        threshold,
+        populations,
+        protected,
+        timeline.years[0].year,
+        medians,
+        closed=None if through == BEFORE_ALL else through,
+    )
     return built, new
 
 
@@ -689,7 +723,10 @@ def cached_cube() -> Cube:
     version = (
         AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
     )
-    key = f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:{version}"
+    key = (
+        f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:"
+        f"{settings.REPORTS_PERIOD_GRACE_DAYS}:{version}"
+    )
     built = cache.get(key)
     if built is None:
         built = cube(today=today)
@@ -704,3 +741,90 @@ def median_wait(population: Population, node: Period, threshold: int) -> float |
     if len(values) <= threshold:
         return None
     return round(statistics.median(values), 1)
+
+
+# --- Reporting periods: which are open, which closed -------------------------------------
+
+
+@dataclass
+class MonthState:
+    """One month as the coordinator's periods page shows it."""
+
+    period: Period
+    over: bool
+    closed: bool
+    closes_on: datetime.date  # the day it closes by itself (the grace after its end)
+    closed_on: datetime.date | None = None
+    by_coordinator: bool = False
+
+
+def months_to_close(last: Period, closed: Period | None) -> list[Period]:
+    """The months still open up to ``last``, oldest first (all of them from the first month
+    with records, when none is closed yet, but the list then starts at ``last``'s year)."""
+    first = closed.next() if closed is not None else Period(last.year, 1, 1)
+    months = [first]
+    while months[-1] != last and months[-1].first_day < last.first_day:
+        months.append(months[-1].next())
+    return [m for m in months if m.first_day <= last.first_day]
+
+
+def reporting_months(today: datetime.date | None = None, *, count: int = 13) -> list[MonthState]:
+    """The last ``count`` months up to the current one, newest first, each open or closed,
+    when and how. One query."""
+    today = today or timezone.localdate()
+    closures = sorted(
+        (parse(k), at) for k, at in PeriodClosure.objects.values_list("through", "closed_at")
+    )
+    through = periods.closed_through(
+        today,
+        manual=max((k for k, _at in closures), key=lambda p: p.first_day, default=None),
+        grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
+    )
+    grace = datetime.timedelta(days=settings.REPORTS_PERIOD_GRACE_DAYS)
+    states = []
+    month = month_of(today)
+    for _ in range(count):
+        closes_on = month.last_day + grace + datetime.timedelta(days=1)
+        state = MonthState(month, month.is_over(today), is_closed(month, through), closes_on)
+        if state.closed:
+            manual = [
+                timezone.localdate(at) for key, at in closures if key.first_day >= month.first_day
+            ]
+            first_manual = min(manual) if manual else None
+            if first_manual is not None and first_manual < closes_on:
+                state.closed_on, state.by_coordinator = first_manual, True
+            else:
+                state.closed_on = closes_on
+        states.append(state)
+        month = month.previous()
+    return states
+
+
+def periods_to_close(today: datetime.date | None = None) -> list[Period]:
+    """Months, quarters and years that are over and still open, newest first: what the
+    coordinator may close. One query."""
+    today = today or timezone.localdate()
+    closed = closed_through(today)
+    found = []
+    month = month_of(today).previous()
+    for _ in range(24):
+        if is_closed(month, closed):
+            break
+        found.append(month)
+        for node in (month.parent(), Period(month.year)):
+            if node.months()[-1] == month:
+                found.append(node)
+        month = month.previous()
+    return found
+
+
+def published_through() -> datetime.date | None:
+    """The last day of the last month whose contacts are published (a contact dated on or
+    before it is a late entry of a later month), or None. One query."""
+    months = (
+        Publication.objects.filter(population="contacts", period__contains="-")
+        .exclude(period__contains="Q")
+        .order_by("-period")
+        .values_list("period", flat=True)[:1]
+    )
+    return parse(months[0]).last_day if months else None

@@ -7,11 +7,13 @@ has the active supporters as its total, which the status table shows as a row, a
 compliance table's total is the active, inactive and appointed supporters together. Protected
 each on its own, a total shown in one and hidden in another would give a hidden row away.
 
-The rule: the status table is protected first; the other tables' totals are *pinned* to it.
-A load table's total is shown exactly when the status table shows the active row (the same
-number); a compliance table's total exactly when the status table gives it (the three rows it
-covers shown, or the status total and every other row shown: the sum is then the total less
-the other rows). Otherwise the total is hidden, and with it
+The rule: the status table is protected first, its active row always shown (the directory
+lists the active supporters to every employee, so the number hides nothing); the other
+tables' totals are *pinned* to it. A load table's total is shown exactly when the status table
+shows the active row (the same number, so always); a compliance table's total exactly when
+the status table gives it (the three rows it covers shown, or the status total and every other
+row shown: the sum is then the total less the other rows). Otherwise the total is hidden, and
+with it
 every row of the table (a hidden total hides its whole period, as everywhere in the engine).
 Given its total, each table's rows are protected by the same engine as the cube. So every
 total is a number the status table already gives (or gives nothing), and each table adds only
@@ -20,7 +22,7 @@ hidden row (tests/reports/test_snapshots.py attacks them together, with the orde
 load tables of a period and its sub-periods: a supporter with no contact in a quarter had none
 in each of its months).
 
-Load tables of a period that is over, and compliance tables of a year that is over, are
+Load tables of a period that is closed, and compliance tables of a year that is over, are
 published the first time they are computed (publishing.py) and never change afterwards, even
 when supporters come and go or a contact is logged late. The status table and the current
 year's compliance describe today and change with the roster (whose active part the directory
@@ -38,19 +40,26 @@ _TODAY = datetime.date(2001, 1, 2)
 COMPLIANCE_STATUSES = ("active", "inactive", "appointed")
 
 
-def _protect(key, label, rows, counts: dict[str, int], threshold, *, total_shown=None):
+def _protect(key, label, rows, counts: dict[str, int], threshold, *, total_shown=None, known=()):
     tables = [
         Table(TOTAL, TOTAL, "Total", [(ALL, "All")], {(ALL, _MONTH): sum(counts.values())}),
         Table(key, PARTITION, label, rows, {(r, _MONTH): n for r, n in counts.items()}),
     ]
-    pinned = None if total_shown is None else {(TOTAL, ALL, NODE): total_shown}
+    pinned = {(key, row, NODE): True for row in known}
+    if total_shown is not None:
+        pinned[(TOTAL, ALL, NODE)] = total_shown
     return protect(
         tables, Timeline(NODE.year, NODE.year, today=_TODAY), threshold=threshold, pinned=pinned
     )
 
 
 def status(rows, counts: dict[str, int], threshold: int) -> Protected:
-    return _protect("status", "Supporters by status today", rows, counts, threshold)
+    """Supporters by status today. The active row is always shown, whatever its size: the
+    directory shows every active supporter to every employee, so it hides nothing; the
+    other rows are protected around it."""
+    return _protect(
+        "status", "Supporters by status today", rows, counts, threshold, known=("active",)
+    )
 
 
 def load(rows, counts: dict[str, int], status_table: Protected, threshold: int) -> Protected:

@@ -61,9 +61,10 @@ Cell = tuple[str, str, Period]
 
 class Timeline:
     """Every year from ``first`` to ``last`` with its quarters and months. A node not over yet
-    is never shown (and is treated as hidden from the start)."""
+    (or, given ``closed``, the last closed month, a node not closed yet) is never shown (and is
+    treated as hidden from the start)."""
 
-    def __init__(self, first: int, last: int, *, today):
+    def __init__(self, first: int, last: int, *, today, closed: Period | None = None):
         self.years = [Period(y) for y in range(first, last + 1)]
         self.nodes: list[Period] = []
         for year in self.years:
@@ -75,7 +76,10 @@ class Timeline:
         self.descendants = {
             node: [d for d in self.nodes if d != node and _under(d, node)] for node in self.nodes
         }
-        self.over = {node for node in self.nodes if node.is_over(today)}
+        if closed is None:
+            self.over = {node for node in self.nodes if node.is_over(today)}
+        else:
+            self.over = {node for node in self.nodes if node.last_day <= closed.last_day}
 
     def siblings(self, node: Period) -> list[Period]:
         parent = node.parent()
@@ -186,6 +190,7 @@ def protect(
         engine.columns_changed = False
         for table in breakdowns:
             engine._settle(table.key, table.kind)
+    engine.show_known_zeros()
     if minutes is not None:
         result.minutes = {
             node: sum(minutes.get(m, 0) for m in timeline.months[node]) for node in timeline.nodes
@@ -217,7 +222,8 @@ class _Engine:
         self.values = result.values
         self.hidden = result.hidden
         self.keep = {c for c, shown in pinned.items() if shown and c in result.values}
-        self.hidden |= {c for c, shown in pinned.items() if not shown and c in result.values}
+        self.pinned_hidden = {c for c, shown in pinned.items() if not shown and c in result.values}
+        self.hidden |= self.pinned_hidden
         self.certified: set[Cell] = set()
         self.total_key = TOTAL
         self.columns_changed = False
@@ -486,6 +492,47 @@ class _Engine:
         for cell in sorted((c for c in self.hidden if c[0] == key), key=lambda c: (c[2].key, c[1])):
             new.extend(self.hide(*cell))
         return new
+
+    def _shown_zero(self, cell: Cell) -> bool:
+        return (
+            cell[2] in self.over
+            and cell not in self.hidden
+            and cell in self.values
+            and self.values[cell] == 0
+        )
+
+    def known_zero(self, cell: Cell) -> bool:
+        """Anyone can tell this cell is 0 from cells shown as 0 (counts are never negative):
+        the same row of a period around it, its period's total (or a period around that), or
+        every sub-period of it."""
+        key, row, node = cell
+        around = node
+        while around is not None:
+            if around != node and self._shown_zero((key, row, around)):
+                return True
+            if key != self.total_key and self._shown_zero((self.total_key, ALL, around)):
+                return True
+            around = around.parent()
+        children = node.children()
+        return bool(children) and all(self._shown_zero((key, row, c)) for c in children)
+
+    def show_known_zeros(self) -> None:
+        """Structural zeros are shown: a hidden cell whose value anyone can already tell is 0
+        (a row or a total of 0 around it) hides nothing, and "not shown" there only confuses.
+        Showing it tells nothing new, so every guarantee above still holds. A cell pinned
+        hidden stays hidden (published figures never change)."""
+        changed = True
+        while changed:
+            changed = False
+            for cell in sorted(self.hidden, key=lambda c: (c[0], c[1], c[2].key)):
+                if (
+                    self.values.get(cell) == 0
+                    and cell[2] in self.over
+                    and cell not in self.pinned_hidden
+                    and self.known_zero(cell)
+                ):
+                    self.hidden.discard(cell)
+                    changed = True
 
     # --- the two phases ---------------------------------------------------------------------
 

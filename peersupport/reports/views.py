@@ -10,17 +10,19 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
+from peersupport.web.forms import submit
 from peersupport.web.pdf import pdf_response
 
 from . import periods, report, selectors, services
-from .forms import PeriodForm, choices
+from .forms import ClosePeriodForm, PeriodForm, choices
 
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
+closers = roles_required(Role.COORDINATOR)
 FILTERS = {"period"}
 ALL_KINDS = (periods.YEAR, periods.QUARTER, periods.MONTH)
 # The program report as a PDF: a month, a quarter or the annual report of a year.
@@ -40,9 +42,12 @@ def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
+    closed = selectors.closed_through()
     if "period" not in request.GET:
-        return periods.latest_over(default_kind, timezone.localdate()), ""
-    form = PeriodForm(request.GET, allowed_kinds=kinds)
+        if closed is None:
+            return periods.latest_over(default_kind, timezone.localdate()), ""
+        return periods.latest_closed(default_kind, closed), ""
+    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=closed)
     if not form.is_valid():
         return None, form.errors["period"][0]
     return form.cleaned_data["period"], ""
@@ -53,7 +58,7 @@ def _refused(request, error: str, cube=None):
     period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
     cube = cube or selectors.cached_cube()
     context = {
-        "choices": choices(cube.today, cube.first_year),
+        "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
         "errors": [error],  # the page's error summary (peersupport/web/templatetags)
         "selected": request.GET.get("period", "")[:20],
@@ -69,13 +74,13 @@ def dashboard(request):
     if error:
         return _refused(request, error, cube)
     context = {
-        "choices": choices(cube.today, cube.first_year),
+        "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
         "selected": period.key,
     }
     context["report"] = report.build(cube, period, _audience(request.user))
-    today = cube.today
-    context["newer"] = period.next() if period.next().is_over(today) else None
+    context["can_close"] = request.user.has_role(Role.COORDINATOR)
+    context["newer"] = period.next() if cube.is_closed(period.next()) else None
     return render(request, "reports/dashboard.html", context)
 
 
@@ -136,3 +141,60 @@ def report_pdf(request):
         },
         filename=f"program-report-{period.key}.pdf",
     )
+
+
+# --- Reporting periods: the coordinator closes them ------------------------------------------
+
+
+def _periods_page(request, form=None, *, status=200):
+    context = {
+        "months": selectors.reporting_months(),
+        "open": selectors.periods_to_close(),
+        "form": form,
+        "grace_days": settings.REPORTS_PERIOD_GRACE_DAYS,
+    }
+    return render(request, "reports/periods.html", context, status=status)
+
+
+@closers
+@require_GET
+def periods_page(request):
+    """Which months are open and which closed, and the periods the coordinator may close."""
+    return _periods_page(request)
+
+
+@closers
+@require_http_methods(["GET", "POST"])
+def period_close(request):
+    """GET ``?period=`` asks for confirmation; the confirmation's button posts here."""
+    data = request.POST if request.method == "POST" else request.GET
+    closed = selectors.closed_through()
+    form = ClosePeriodForm(data, closed=closed)
+    if not form.is_valid():
+        return _periods_page(request, form, status=400)
+    period = form.cleaned_data["period"]
+
+    def closed_message(months) -> str:
+        names = ", ".join(str(m) for m in months)
+        return (
+            f"Closed: {names}. Their figures are published and will not change; records dated "
+            "in them from now on count as late entries of the next open month."
+        )
+
+    if done := submit(
+        request,
+        form,
+        lambda: services.period_close(actor=request.user, period=period),
+        success=closed_message,
+        then="reports:periods",
+    ):
+        return done
+    if form.errors:
+        return _periods_page(request, form, status=400)
+    last = period.months()[-1]
+    context = {
+        "period": period,
+        "months": selectors.months_to_close(last, closed),
+        "next_open": last.next(),
+    }
+    return render(request, "reports/period_close.html", context)

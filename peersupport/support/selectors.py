@@ -10,6 +10,7 @@
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -334,3 +335,17 @@ def requester_sections(req: SupportRequest) -> list[tuple[str, list]]:
         if found:
             shown.append((template, found))
     return shown
+
+
+# Reporting periods (reports registers, in its AppConfig.ready()): the last day of the last
+# month whose figures are published, or None. A contact dated on or before it is counted as a
+# late entry of a later month, and the supporter is told.
+_published_through: list[Callable[[], date | None]] = []
+
+
+def register_reporting_periods(published_through: Callable[[], date | None]) -> None:
+    _published_through[:] = [published_through]
+
+
+def reports_published_through() -> date | None:
+    return _published_through[0]() if _published_through else None

@@ -256,8 +256,17 @@ def _contact(request, req: SupportRequest | None):
             request=req,
         )
 
+    published = selectors.reports_published_through()
+
     def logged(contact) -> str:
         text = "Contact logged."
+        if published is not None and contact.date <= published:
+            month = date_format(contact.date, "F Y")
+            text += (
+                f" {month} is already closed and its report published: this contact is "
+                "counted as a late entry of the next month still open, not in "
+                f"{month}."
+            )
         if contact.follow_up_planned:
             day = date_format(form.cleaned_data["follow_up_on"], "j F Y")
             text += f" You will be reminded to follow up on {day}."
@@ -268,7 +277,7 @@ def _contact(request, req: SupportRequest | None):
     return render_form(
         request,
         "support/supporter/contact_form.html",
-        {"form": form, "req": req, "notice": current_notice()},
+        {"form": form, "req": req, "notice": current_notice(), "published_through": published},
     )
 
 

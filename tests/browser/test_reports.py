@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from peersupport.reports.periods import QUARTER, latest_over
+from peersupport.reports import selectors
+from peersupport.reports.models import PeriodClosure
+from peersupport.reports.periods import QUARTER, latest_closed
 from peersupport.support.models import Contact
 
 from .axe import assert_accessible
@@ -28,7 +30,7 @@ def submit(page, button) -> None:
 
 
 def test_reports_for_each_audience(new_context, sign_in, personas):
-    quarter = latest_over(QUARTER, timezone.localdate())
+    quarter = latest_closed(QUARTER, selectors.closed_through())
     for i, month in enumerate(quarter.months()):
         Contact.objects.bulk_create(
             Contact(
@@ -76,7 +78,7 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
     bhs.goto(reverse("reports:dashboard") + f"?period={quarter.key}")
     expect(bhs.get_by_role("heading", name="Confidentiality escalations")).to_be_visible()
     expect(bhs.get_by_role("heading", name="Supporter load")).to_be_visible()
-    expect(bhs.get_by_text("fixed the first time it is reported")).to_be_visible()
+    expect(bhs.get_by_text("a closed period's numbers never change")).to_be_visible()
     assert_accessible(bhs)
 
     chief = as_persona(new_context, sign_in, "chief")
@@ -84,3 +86,25 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
     expect(chief.get_by_role("heading", name="Supporter load")).to_have_count(0)
     expect(chief.get_by_role("heading", name="Confidentiality escalations")).to_be_visible()
     assert_accessible(chief)
+
+
+def test_the_coordinator_closes_a_period(new_context, sign_in):
+    """From the dashboard to the periods page, a period picked, the confirmation, closed."""
+    coord = as_persona(new_context, sign_in, "coordinator")
+    coord.goto(reverse("reports:dashboard"))
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("link", name="Reporting periods: open and closed"))
+    expect(coord.get_by_role("heading", level=1)).to_have_text("Reporting periods")
+    assert_accessible(coord)
+    month = selectors.closed_through().next()
+    if not month.is_over(timezone.localdate()):
+        expect(coord.get_by_text("Every period that is over is closed.")).to_be_visible()
+        return
+    coord.get_by_label("Period that is over and still open").select_option(month.key)
+    submit(coord, coord.get_by_role("button", name="Continue"))
+    expect(coord.get_by_role("heading", level=1)).to_have_text(f"Close {month}?")
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("button", name=f"Close {month}"))
+    expect(coord.get_by_text(f"Closed: {month}.")).to_be_visible()
+    assert PeriodClosure.objects.filter(through=month.key).exists()
+    assert_accessible(coord)

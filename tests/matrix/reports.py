@@ -13,6 +13,12 @@ MATRIX = {
     "reports:dashboard": {"GET": _READERS},
     "reports:report_pdf": {"GET": _READERS},
     "reports:table_csv": {"GET": _READERS},
+    # Only the coordinator sees which reporting periods are open and closes them.
+    "reports:periods": {"GET": frozenset({Role.COORDINATOR})},
+    "reports:period_close": {
+        "GET": frozenset({Role.COORDINATOR}),
+        "POST": frozenset({Role.COORDINATOR}),
+    },
 }
 
 URL_KWARGS = {"reports:table_csv": lambda dept: {"slug": "contacts-mode"}}
