@@ -55,19 +55,17 @@ def test_sysadmin_grants_and_revokes_a_role(page, sign_in, personas):
 
     # An unknown account is refused, with the error next to the field.
     form = page.get_by_role("region", name="Grant a role")
-    form.get_by_label("Account e-mail address").fill("nobody@pd.example.org")
+    form.get_by_label("Person").fill("nobody@pd.example.org")
     form.get_by_role("combobox", name="Role").select_option(label="Interview panelist")
     form.get_by_label("Reason").fill("Spring selection panel")
     submit(page, form.get_by_role("button", name="Grant role"))
-    expect(page.locator("[data-error-summary]")).to_contain_text(
-        "No account has this e-mail address."
-    )
-    expect(form.get_by_label("Account e-mail address")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Nobody matches")
+    expect(form.get_by_label("Person")).to_have_attribute("aria-invalid", "true")
     # What was typed is kept.
     expect(form.get_by_label("Reason")).to_have_value("Spring selection panel")
     assert_accessible(page)
 
-    form.get_by_label("Account e-mail address").fill("employee@pd.example.org")
+    form.get_by_label("Person").fill("employee@pd.example.org")
     submit(page, form.get_by_role("button", name="Grant role"))
     expect(page.get_by_role("status")).to_have_text("Granted Interview panelist to Employee.")
     row = page.get_by_role("row").filter(has_text="employee@pd.example.org")

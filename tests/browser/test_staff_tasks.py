@@ -127,7 +127,8 @@ def test_sysadmin_grants_a_role_from_home(page, sign_in, personas):
     pages, _ = _home(page)
     _go(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Roles"))
     form = page.get_by_role("region", name="Grant a role")
-    form.get_by_label("Account e-mail address").fill("employee@pd.example.org")
+    # The person picker takes a name or, as here, the account's e-mail.
+    form.get_by_label("Person").fill("employee@pd.example.org")
     form.get_by_role("combobox", name="Role").select_option(label="Interview panelist")
     form.get_by_label("Reason").fill("Spring selection panel")
     _go(page, form.get_by_role("button", name="Grant role"))
