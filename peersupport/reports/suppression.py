@@ -478,8 +478,10 @@ class _Engine:
             if node not in self.over or (self.total_key, ALL, node) in self.hidden:
                 continue
             if kind == PARTITION:
-                new.extend(widen_rows := self.widen([(key, r, node) for r in rows], None))
-                del widen_rows
+                # The rows add up to the period's total: when every other row is pinned shown
+                # (the public active supporters) and the hidden ones still add up to a small
+                # count, the total is what gives them away, so it is hidden (unless pinned).
+                new.extend(self.widen([(key, r, node) for r in rows], (self.total_key, ALL, node)))
             if node.kind != "month":
                 for r in rows:
                     if (key, r, node) not in self.hidden:
