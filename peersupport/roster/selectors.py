@@ -468,6 +468,16 @@ def may_vote(user: User) -> bool:
     return _listed(timezone.now()).filter(user=user).exists()
 
 
+def voters() -> list[User]:
+    """Everyone ``may_vote`` says yes to, by name, in one query."""
+    profiles = (
+        _listed(timezone.now())
+        .prefetch_related(None)
+        .order_by("user__employee__last_name", "user__employee__first_name", "pk")
+    )
+    return [p.user for p in profiles]
+
+
 def roster_for_coordinator(*, status: str | None = None) -> list[SupporterProfile]:
     """Every supporter profile, whatever its status (the coordinator's roster), by name.
     Two queries however many there are."""
