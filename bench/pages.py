@@ -72,6 +72,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
+        "--sweep-only",
+        action="store_true",
+        help="only the in-process sweep of every page (bench/sweep.py), no gunicorn or wrk",
+    )
+    parser.add_argument(
         "--engines",
         default=None,
         help="sqlite,postgresql (default: sqlite, and postgresql when BENCH_DATABASE_URL is set)",
@@ -79,9 +84,14 @@ def main() -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--size", choices=["demo", "large"], help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not args.sweep_only and not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    load = {"duration": args.duration, "connections": args.connections, "threads": args.threads}
+    load = {
+        "duration": args.duration,
+        "connections": args.connections,
+        "threads": args.threads,
+        "sweep_only": args.sweep_only,
+    }
     if args.engine:
         # One engine and size, in its own process (Django is set up once per process).
         print("BENCH " + json.dumps(_run_engine(args.engine, args.size, load)))
@@ -109,6 +119,7 @@ def main() -> None:
                     str(args.connections),
                     "--threads",
                     str(args.threads),
+                    *(["--sweep-only"] if args.sweep_only else []),
                 ],
                 stdout=subprocess.PIPE,
                 text=True,
@@ -191,7 +202,12 @@ def _run_engine(engine: str, size: str, load: dict) -> dict:
         connections.close_all()
         setup_seconds = time.time() - started
         _log(f"{engine}/{size}: data ready in {setup_seconds:.0f} s: {data}")
-        figures = _serve_and_load(tmp, sessions, load)
+        figures = {} if load["sweep_only"] else _serve_and_load(tmp, sessions, load)
+        # After the load, so that wrk measured the demo data untouched (the sweep makes the
+        # objects its pages need through the authorization matrix).
+        from bench import sweep
+
+        figures["sweep"] = sweep.run(log=_log)
         figures.update(data=data, setup_seconds=setup_seconds)
         figures["contacts_seconds"] = contacts_seconds
         figures["database"] = _database_size(engine, tmp)
@@ -651,8 +667,9 @@ def _header(load: dict) -> str:
 
 
 def _section(engine: str, size: str, f: dict) -> str:
-    pages = f["pages"]
-    hello, healthz = pages["hello"], pages["healthz"]
+    from bench import sweep
+
+    pages = f.get("pages")
     d = f["data"]
     name = "SQLite" if engine == "sqlite" else "PostgreSQL"
     lines = [
@@ -668,6 +685,17 @@ def _section(engine: str, size: str, f: dict) -> str:
         )
         + f", whole run {f.get('wall_seconds', 0):.0f} s.",
         "",
+    ]
+    if pages:
+        lines += _load_table(f)
+    lines += [sweep.section(f["sweep"])]
+    return "\n".join(lines)
+
+
+def _load_table(f: dict) -> list[str]:
+    pages = f["pages"]
+    hello, healthz = pages["hello"], pages["healthz"]
+    lines = [
         "| page | requests | req/s | p50 | p99 | req/s ÷ hello | req/s ÷ healthz "
         "| p50 ÷ hello | p99 ÷ hello | not as expected |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -689,7 +717,7 @@ def _section(engine: str, size: str, f: dict) -> str:
         f"{memory['master']:.0f} MiB; background worker (`db_worker`) {memory['worker']:.0f} MiB.",
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def _footer() -> str:

@@ -37,6 +37,14 @@ _flush_with_audit_maintenance()
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_pdfs():
+    """Each web process keeps the PDFs it made (web/pdf.py); each test starts with none."""
+    from peersupport.web import pdf
+
+    pdf._kept.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_codename_limits():
     """The codename page counts wrong tries in process memory (support/limits.py), which no
     test's rollback empties: each test starts with no counts."""

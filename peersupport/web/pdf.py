@@ -2,9 +2,19 @@
 
 The PDF is built on the server from a template and the project's own print stylesheet; WeasyPrint
 may read only files under the static folders (never the network), so a PDF looks the same on an
-air-gapped server. The response is never cached and is named by the caller.
+air-gapped server. The response is never cached by the browser and is named by the caller.
+
+Laying out a PDF costs a hundred times a page (WeasyPrint), and the same document is often asked
+for again (a transcript, the notice, a report's period). Each web process keeps the last
+``KEPT`` PDFs it made, in memory only, keyed by a digest of the HTML they were made from: the
+same HTML gives the same bytes without a second layout, and any change to what the PDF shows
+(the data, the template, the stylesheet) is another key. Nothing is written anywhere: a copy of
+the database or its cache table holds no PDF.
 """
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from django.conf import settings
@@ -37,13 +47,35 @@ def _local_only_fetcher():
     return LocalOnlyFetcher(allowed_protocols=["file", "data"])
 
 
+KEPT = 32
+KEPT_BYTES = 32 * 1024 * 1024  # at most this much memory per process
+_kept: OrderedDict[bytes, bytes] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _stylesheet_key(path: str) -> bytes:
+    stat = Path(path).stat()
+    return f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode()
+
+
 def pdf_bytes(template: str, context: dict) -> bytes:
     from weasyprint import CSS, HTML
 
     html = render_to_string(template, context)
+    css_path = finders.find(PRINT_CSS)
+    key = hashlib.sha256(_stylesheet_key(css_path) + b"\0" + html.encode()).digest()
+    with _kept_lock:
+        if (kept := _kept.get(key)) is not None:
+            _kept.move_to_end(key)
+            return kept
     fetcher = _local_only_fetcher()
-    stylesheet = CSS(filename=finders.find(PRINT_CSS), url_fetcher=fetcher)
-    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    stylesheet = CSS(filename=css_path, url_fetcher=fetcher)
+    data = HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+    with _kept_lock:
+        _kept[key] = data
+        while len(_kept) > KEPT or sum(map(len, _kept.values())) > KEPT_BYTES:
+            _kept.popitem(last=False)
+    return data
 
 
 def pdf_file_response(data: bytes, *, filename: str) -> HttpResponse:
