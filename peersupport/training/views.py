@@ -619,27 +619,26 @@ def board(request):
     form = BoardFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     year = _year(request)
-    rows = selectors.compliance_rows(
+    found = selectors.board(
         year=year,
         compliance_status=data.get("status", ""),
         roster_status=data.get("roster_status", ""),
         sort=data.get("sort") or "risk",
+        page=request.GET.get("page"),
         with_outlook=True,
     )
-    counts = {s: 0 for s in ComplianceStatus.values}
-    for row in rows:
-        counts[row.compliance.status] += 1
     return render(
         request,
         "training/board.html",
         {
             "form": form,
-            "rows": rows,
+            "board": found,
+            "page": found.page,
+            "rows": found.rows,
             "year": year,
-            "counts": [(ComplianceStatus(s).label, s, n) for s, n in counts.items()],
+            "counts": [(ComplianceStatus(s).label, s, n) for s, n in found.counts.items()],
             "plan_shown": year == timezone.localdate().year,
             "gaps": selectors.schedule_gaps(year=year),
-            "query": request.GET.urlencode(),
         },
     )
 
