@@ -120,6 +120,16 @@ def person_compliance(
     return judge(_credits([user.pk], year=year).get(user.pk, []), year=year, today=today)
 
 
+def person_years(
+    user, years: Iterable[int], *, today: datetime.date | None = None
+) -> list[compliance.YearCompliance]:
+    """``person_compliance`` for each of ``years``, from one query of the person's hours (the
+    person's own page: one person, so worked out now, never stale)."""
+    today = today or timezone.localdate()
+    credits = _credits([user.pk]).get(user.pk, [])
+    return [judge(credits, year=year, today=today) for year in years]
+
+
 BOARD_STATUSES = (
     SupporterProfile.Status.ACTIVE,
     SupporterProfile.Status.INACTIVE,

@@ -770,7 +770,9 @@ def compliance_mark(*, user_ids: list[int], from_year: int) -> int:
     on, no longer holds (their hours changed). Their rows are marked stale (rows made for the
     years they lack), each mark counted, and the worker's ``compliance_refresh_task`` is
     enqueued, in this same transaction, after ``COMPLIANCE_DEBOUNCE``, unless an earlier mark
-    already did (a row already stale). The queue is a table of this database, so a mark and
+    already did for every row (all already stale): a burst of writes about the same people is
+    one run, and a run judges everything marked by the time it starts (a later run for others
+    then finds little left). The queue is a table of this database, so a mark and
     its run commit together and survive a restart; the hourly tick judges anything left."""
     if not user_ids:
         return 0

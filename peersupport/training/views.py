@@ -664,18 +664,16 @@ def export(request):
 def transcript(request, user_id: int):
     profile = selectors.person(user_id)
     today = timezone.localdate()
-    years = sorted(
-        {e.session.first_date.year for e in selectors.transcript(profile.user)} | {today.year},
-        reverse=True,
-    )
-    judged = [selectors.person_compliance(profile.user, year=y) for y in years[:4]]
+    entries = selectors.transcript(profile.user)
+    years = sorted({e.session.first_date.year for e in entries} | {today.year}, reverse=True)
+    judged = selectors.person_years(profile.user, years[:4], today=today)
     return render(
         request,
         "training/transcript.html",
         {
             "profile": profile,
             "person": profile.user,
-            "entries": selectors.transcript(profile.user),
+            "entries": entries,
             "years": judged,
             # This year's, weighed against the update sessions on offer.
             "outlook": selectors.person_outlook(profile.user, judged[0]),
