@@ -483,6 +483,20 @@ def _after(today: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
 
 
+@dataclass(frozen=True)
+class _Asking:
+    """The part of a stored judgment ``rules.need_of`` reads, for a year not closed whose
+    initial training is complete."""
+
+    year: int
+    target: Decimal
+    update_hours: Decimal
+    required: tuple[bool, ...]
+    forecast: compliance.Forecast | None
+    closed: bool = False
+    initial_complete: bool = True
+
+
 def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]:
     """What the coordinator should schedule so that every supporter can meet ``year``: the
     places on offer shared among everyone who still needs hours (soonest deadline first), and
@@ -501,7 +515,27 @@ def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]
         first_required__isnull=False,
         target__gt=F("hours"),
     ).order_by("user_id")
-    judged = {r.user_id: stored_result(r) for r in asking}
+    # Only what need_of reads (model instances of every row cost more than the sharing).
+    judged = {
+        user_id: _Asking(
+            year=year,
+            target=target,
+            update_hours=hours,
+            required=tuple(n >= first for n in range(1, 5)),
+            forecast=compliance.Forecast(quarter=quarter, by=by, hours=short)
+            if quarter is not None
+            else None,
+        )
+        for user_id, target, hours, first, quarter, by, short in asking.values_list(
+            "user_id",
+            "target",
+            "hours",
+            "first_required",
+            "forecast_quarter",
+            "forecast_by",
+            "forecast_hours",
+        )
+    }
     offers = update_offers(year=year, now=_after(today))
     held = _held(judged, offers)
     needs = [

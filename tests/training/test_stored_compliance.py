@@ -159,7 +159,7 @@ def test_a_write_marks_its_people_and_enqueues_one_debounced_run(personas):
     # The board tells the truth meanwhile: the old figures, with their time.
     page = signed_in_board(coordinator)
     assert "being worked out again" in page
-    assert "The compliance of 2 supporters" in page
+    assert "2 rows show the last figures" in page
 
     done = services.compliance_refresh()
     assert done["overtaken"] == 0
