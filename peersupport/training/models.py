@@ -4,8 +4,8 @@ waiting list, attendance per day and its audited corrections.
 Hours credited to a person are the sum of their ``Attendance`` rows; nothing else is a source of
 hours, so the record of hours is one table a correction can only change through
 ``services.attendance_correct`` (which keeps the before, the after and the reason). Compliance is
-computed from those rows (``compliance.py``); ``ComplianceRecord`` only remembers what the worker
-last saw, so it acts (reminds, flags, sets inactive) once per change.
+computed from those rows (``compliance.py``); ``ComplianceRecord`` keeps what the worker last
+judged, so pages read it and the worker acts (reminds, flags, sets inactive) once per change.
 """
 
 import datetime
@@ -250,13 +250,23 @@ class CourseFeed(models.Model):
 
 
 class ComplianceRecord(models.Model):
-    """What the worker last computed for a person and year, so that it reminds, flags and acts
-    once per change rather than at every tick."""
+    """A person's compliance for a year as the worker last judged it (``services.compliance_
+    store``), so that pages read it instead of computing every supporter's at every view, and
+    so that the worker reminds, flags and acts once per change rather than at every tick.
+
+    The judgment fields hold exactly what ``compliance.year_compliance`` gave on ``judged_on``
+    (``result`` rebuilds it). Nothing but the date changes a judgment between writes, and only
+    at a quarter's end, so a row judged in the current quarter (or after its year closed) and
+    not ``stale`` is current. A write that changes someone's hours marks their rows ``stale``
+    and bumps ``marks`` in its own transaction; the worker stores the new judgment only if no
+    mark came in meanwhile (``marks`` unchanged), so a change is never lost to a race.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_compliance"
     )
     year = models.PositiveSmallIntegerField()
+    # "" until first judged (a row made by a mark).
     status = models.CharField(max_length=24)
     changed_at = models.DateTimeField(default=timezone.now)
     # The last quarter (1-4) whose coming end the person was warned about.
@@ -265,13 +275,45 @@ class ComplianceRecord(models.Model):
     # end that finds them a quarter behind, not only when the status changes.
     missed_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
     flagged_at = models.DateTimeField(null=True, blank=True)
+    # Update hours credited in required quarters (YearCompliance.update_hours).
     hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    # --- The stored judgment (YearCompliance on judged_on) ---
+    judged_on = models.DateField(null=True, blank=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+    stale = models.BooleanField(default=False)
+    marks = models.PositiveIntegerField(default=0)
+    severity = models.PositiveSmallIntegerField(default=0)
+    behind = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    expected = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    target = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    other_hours = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal(0))
+    q1_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    q2_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    q3_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    q4_hours = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal(0))
+    quarter_requirement = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    # The first required quarter (5: initial training completed in Q4 of this year; None while
+    # initial training is not complete).
+    first_required = models.PositiveSmallIntegerField(null=True, blank=True)
+    initial_completed_on = models.DateField(null=True, blank=True)
+    closed = models.BooleanField(default=False)
+    forecast_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    forecast_by = models.DateField(null=True, blank=True)
+    forecast_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
     class Meta:
         ordering = ["-year", "user_id"]
+        indexes = [
+            models.Index(fields=["year", "severity", "behind"]),
+            models.Index(fields=["stale", "year"]),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["user", "year"], name="compliancerecord_unique"),
         ]
 
     def __str__(self):
         return f"{self.user} {self.year}: {self.status}"
+
+    @property
+    def quarter_hours(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return (self.q1_hours, self.q2_hours, self.q3_hours, self.q4_hours)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -118,6 +120,16 @@ def person_compliance(
     return judge(_credits([user.pk], year=year).get(user.pk, []), year=year, today=today)
 
 
+def person_years(
+    user, years: Iterable[int], *, today: datetime.date | None = None
+) -> list[compliance.YearCompliance]:
+    """``person_compliance`` for each of ``years``, from one query of the person's hours (the
+    person's own page: one person, so worked out now, never stale)."""
+    today = today or timezone.localdate()
+    credits = _credits([user.pk]).get(user.pk, [])
+    return [judge(credits, year=year, today=today) for year in years]
+
+
 BOARD_STATUSES = (
     SupporterProfile.Status.ACTIVE,
     SupporterProfile.Status.INACTIVE,
@@ -145,9 +157,11 @@ def compliance_rows(
     roster_status: str = "",
     sort: str = "risk",
     with_outlook: bool = False,
+    user_ids: Iterable[int] | None = None,
 ) -> list[ComplianceRow]:
-    """Every supporter in ``statuses`` with their compliance for ``year``, filtered and sorted
-    for the coordinator's board. Three queries however many supporters there are (two more
+    """Every supporter in ``statuses`` (or those of them in ``user_ids``) with their compliance
+    for ``year`` worked out now, filtered and sorted: what the worker judges and stores (pages
+    read the stored judgments, ``board``). Three queries however many supporters there are (two more
     ``with_outlook``: what the update sessions on offer allow each person this year)."""
     today = today or timezone.localdate()
     if year < today.year:
@@ -157,6 +171,8 @@ def compliance_rows(
     )
     if roster_status:
         profiles = profiles.filter(status=roster_status)
+    if user_ids is not None:
+        profiles = profiles.filter(user_id__in=list(user_ids))
     profiles = list(profiles)
     ids = [p.user_id for p in profiles]
     credits = _credits(ids, year=year)
@@ -186,6 +202,217 @@ def compliance_rows(
     if compliance_status:
         rows = [r for r in rows if r.compliance.status == compliance_status]
     return sorted(rows, key=BOARD_SORTS.get(sort, BOARD_SORTS["risk"]))
+
+
+# --- The stored compliance (what the worker last judged) -------------------------------------
+
+BOARD_PAGE_SIZE = 50
+
+
+def current_from(year: int, today: datetime.date) -> datetime.date:
+    """A judgment of ``year`` made on this day or later is current on ``today``: judgments
+    change with the date only when a quarter ends (compliance.py), and a closed year's not at
+    all once judged as closed."""
+    if year < today.year:
+        return datetime.date(year + 1, 1, 1)
+    return compliance.quarter_start(today.year, compliance.quarter_of(today))
+
+
+def stored_result(record: ComplianceRecord) -> compliance.YearCompliance | None:
+    """The ``compliance.year_compliance`` result ``record`` holds (as of ``judged_on``), or
+    None when it was never judged. No query."""
+    if record.judged_on is None:
+        return None
+    first = record.first_required
+    forecast = None
+    if record.forecast_quarter is not None:
+        forecast = compliance.Forecast(
+            quarter=record.forecast_quarter, by=record.forecast_by, hours=record.forecast_hours
+        )
+    return compliance.YearCompliance(
+        year=record.year,
+        today=record.judged_on,
+        initial_completed_on=record.initial_completed_on,
+        status=record.status,
+        required=tuple(first is not None and n >= first for n in range(1, 5)),
+        quarter_hours=record.quarter_hours,
+        update_hours=record.hours,
+        other_hours=record.other_hours,
+        target=record.target,
+        expected=record.expected,
+        behind=record.behind,
+        closed=record.closed,
+        forecast=forecast,
+        quarter_requirement=record.quarter_requirement,
+    )
+
+
+def needing_judgment(*, year: int, today: datetime.date) -> list[int]:
+    """The users on the board (``BOARD_STATUSES``) whose compliance for ``year`` is not stored
+    as current on ``today``: never judged, judged before this quarter, or marked stale by a
+    write since. One query."""
+    current = ComplianceRecord.objects.filter(
+        year=year, stale=False, judged_on__gte=current_from(year, today)
+    )
+    return list(
+        SupporterProfile.objects.filter(status__in=list(BOARD_STATUSES))
+        .exclude(user_id__in=current.values("user_id"))
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def _board_base(*, year: int, roster_status: str = "") -> QuerySet[SupporterProfile]:
+    """Everyone on the board with their stored record for ``year`` joined (none when never
+    judged): the filters and sorts below are SQL on it."""
+    profiles = SupporterProfile.objects.filter(status__in=list(BOARD_STATUSES))
+    if roster_status:
+        profiles = profiles.filter(status=roster_status)
+    return profiles.annotate(
+        record=FilteredRelation(
+            "user__training_compliance", condition=Q(user__training_compliance__year=year)
+        )
+    )
+
+
+_NAME = Concat(
+    Coalesce(NullIf("user__employee__preferred_name", Value("")), "user__employee__first_name"),
+    Value(" "),
+    "user__employee__last_name",
+)
+BOARD_ORDER = {
+    # Not yet judged last; then the worst status, the furthest behind.
+    "risk": (
+        F("record__severity").desc(nulls_last=True),
+        F("record__behind").desc(nulls_last=True),
+        "sort_name",
+        "pk",
+    ),
+    "name": ("sort_name", "pk"),
+    "hours": (F("record__hours").asc(nulls_last=True), "sort_name", "pk"),
+    "unit": (F("user__employee__unit__name").asc(nulls_first=True), "sort_name", "pk"),
+}
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (from the status counts), so it asks no COUNT query."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    user: User
+    profile: SupporterProfile
+    # The stored judgment (None when never judged); as of ``as_of``.
+    compliance: compliance.YearCompliance | None
+    flagged_at: datetime.datetime | None
+    as_of: datetime.datetime | None
+    current: bool
+    outlook: Allocation | None = None
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+
+@dataclass(frozen=True)
+class Board:
+    page: Page
+    rows: list[BoardRow]
+    # (status, count) for every compliance status, over the filters but the status.
+    counts: dict[str, int]
+    not_judged: int
+    # How many rows are not current, and the oldest judgment among them.
+    behind_count: int
+    oldest: datetime.datetime | None
+
+
+def board(
+    *,
+    year: int,
+    today: datetime.date | None = None,
+    compliance_status: str = "",
+    roster_status: str = "",
+    sort: str = "risk",
+    page: int | str | None = 1,
+    with_outlook: bool = False,
+) -> Board:
+    """One page of the coordinator's board, read from the stored judgments: filtered and
+    sorted in SQL, ``BOARD_PAGE_SIZE`` a page. Four queries whatever the number of supporters
+    (status counts, currency, the page, its records; two more ``with_outlook``). A row not
+    current (the worker has yet to judge a write or a quarter's end) says so and shows the
+    judgment it has, with its time: the page never passes an old judgment off as today's."""
+    today = today or timezone.localdate()
+    base = _board_base(year=year, roster_status=roster_status)
+    since = current_from(year, today)
+    counts = {s: 0 for s in compliance.Status.values}
+    not_judged = 0
+    for status, n in base.values_list("record__status").annotate(n=Count("pk")).order_by():
+        if status in counts:
+            counts[status] = n
+        else:
+            not_judged += n
+    behind = base.filter(
+        Q(record__isnull=True)
+        | Q(record__stale=True)
+        | Q(record__judged_on__isnull=True)
+        | Q(record__judged_on__lt=since)
+    ).aggregate(n=Count("pk"), oldest=Min("record__judged_at"))
+    listed = base
+    if compliance_status:
+        listed = listed.filter(record__status=compliance_status)
+        total = counts.get(compliance_status, 0)
+    else:
+        total = sum(counts.values()) + not_judged
+    listed = listed.annotate(sort_name=_NAME).select_related("user__employee__unit")
+    listed = listed.order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
+    found = _CountedPaginator(listed, BOARD_PAGE_SIZE, count=total).get_page(page)
+    profiles = list(found.object_list)
+    records = {
+        r.user_id: r
+        for r in ComplianceRecord.objects.filter(
+            year=year, user_id__in=[p.user_id for p in profiles]
+        )
+    }
+    judged = {}
+    for p in profiles:
+        record = records.get(p.user_id)
+        result = stored_result(record) if record is not None else None
+        if result is not None:
+            judged[p.user_id] = result
+    outlooks = (
+        _outlooks(judged, year=year, today=today)
+        if with_outlook and year == today.year and judged
+        else {}
+    )
+    rows = []
+    for p in profiles:
+        record = records.get(p.user_id)
+        rows.append(
+            BoardRow(
+                user=p.user,
+                profile=p,
+                compliance=judged.get(p.user_id),
+                flagged_at=record.flagged_at if record is not None else None,
+                as_of=record.judged_at if record is not None else None,
+                current=record is not None
+                and not record.stale
+                and record.judged_on is not None
+                and record.judged_on >= since,
+                outlook=outlooks.get(p.user_id),
+            )
+        )
+    return Board(
+        page=found,
+        rows=rows,
+        counts=counts,
+        not_judged=not_judged,
+        behind_count=behind["n"],
+        oldest=behind["oldest"],
+    )
 
 
 # --- What the sessions on offer allow -------------------------------------------------------
@@ -256,20 +483,65 @@ def _after(today: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
 
 
+@dataclass(frozen=True)
+class _Asking:
+    """The part of a stored judgment ``rules.need_of`` reads, for a year not closed whose
+    initial training is complete."""
+
+    year: int
+    target: Decimal
+    update_hours: Decimal
+    required: tuple[bool, ...]
+    forecast: compliance.Forecast | None
+    closed: bool = False
+    initial_complete: bool = True
+
+
 def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]:
     """What the coordinator should schedule so that every supporter can meet ``year``: the
     places on offer shared among everyone who still needs hours (soonest deadline first), and
-    what is left, by deadline, hours and number of people. Nothing for a closed year."""
+    what is left, by deadline, hours and number of people. Nothing for a closed year.
+
+    Read from the stored judgments (only those still asking for hours, in one query of a few
+    columns each); three queries whatever the number of supporters."""
     today = today or timezone.localdate()
     if year != today.year:
         return []
-    rows = compliance_rows(year=year, today=today)
+    asking = ComplianceRecord.objects.filter(
+        year=year,
+        user__supporter_profile__status__in=list(BOARD_STATUSES),
+        judged_on__isnull=False,
+        closed=False,
+        first_required__isnull=False,
+        target__gt=F("hours"),
+    ).order_by("user_id")
+    # Only what need_of reads (model instances of every row cost more than the sharing).
+    judged = {
+        user_id: _Asking(
+            year=year,
+            target=target,
+            update_hours=hours,
+            required=tuple(n >= first for n in range(1, 5)),
+            forecast=compliance.Forecast(quarter=quarter, by=by, hours=short)
+            if quarter is not None
+            else None,
+        )
+        for user_id, target, hours, first, quarter, by, short in asking.values_list(
+            "user_id",
+            "target",
+            "hours",
+            "first_required",
+            "forecast_quarter",
+            "forecast_by",
+            "forecast_hours",
+        )
+    }
     offers = update_offers(year=year, now=_after(today))
-    held = _held([r.user.pk for r in rows], offers)
+    held = _held(judged, offers)
     needs = [
         need
-        for row in rows
-        if (need := need_of(row.user.pk, row.compliance, held=held.get(row.user.pk, ())))
+        for user_id, result in judged.items()
+        if (need := need_of(user_id, result, held=held.get(user_id, ())))
     ]
     return gaps(allocate(needs, offers))
 

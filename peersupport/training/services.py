@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
@@ -540,6 +540,10 @@ def attendance_record(
     for pk in trainees.keys() - complete_before:
         if selectors.initial_training_complete(trainees[pk]):
             _tell_ready_to_activate(trainees[pk])
+    # Hours count from the day's year on (initial training completed changes the later years).
+    compliance_mark(
+        user_ids=sorted({a.user_id for a in new} | set(changes)), from_year=day.date.year
+    )
     return len(new), len(changes)
 
 
@@ -588,7 +592,9 @@ def session_attendance_record(
 
 def ready_on_appointment(*, supporter: User, **_kwargs) -> None:
     """``roster.signals.supporter_appointed``: a supporter appointed with initial training
-    already complete (trained as a candidate) is ready to activate at once."""
+    already complete (trained as a candidate) is ready to activate at once. Either way they
+    are on the compliance board now: their compliance is judged (debounced, by the worker)."""
+    compliance_mark(user_ids=[supporter.pk], from_year=timezone.localdate().year)
     if selectors.initial_training_complete(supporter):
         _tell_ready_to_activate(supporter)
 
@@ -750,14 +756,155 @@ def years_under_review(today) -> list[int]:
     return years
 
 
+# --- The stored compliance -------------------------------------------------------------------
+
+# A write marks the people it changes and the worker judges them this long after the first mark:
+# a burst of writes (a class's attendance saved day by day, corrections) is judged in one run.
+COMPLIANCE_DEBOUNCE = timedelta(seconds=10)
+# People judged per transaction by the worker.
+COMPLIANCE_CHUNK = 500
+
+
+def compliance_mark(*, user_ids: list[int], from_year: int) -> int:
+    """In the caller's transaction: the stored compliance of these people, from ``from_year``
+    on, no longer holds (their hours changed). Their rows are marked stale (rows made for the
+    years they lack), each mark counted, and the worker's ``compliance_refresh_task`` is
+    enqueued, in this same transaction, after ``COMPLIANCE_DEBOUNCE``, unless an earlier mark
+    already did for every row (all already stale): a burst of writes about the same people is
+    one run, and a run judges everything marked by the time it starts (a later run for others
+    then finds little left). The queue is a table of this database, so a mark and
+    its run commit together and survive a restart; the hourly tick judges anything left."""
+    if not user_ids:
+        return 0
+    years = range(from_year, timezone.localdate().year + 1)
+    ComplianceRecord.objects.bulk_create(
+        [ComplianceRecord(user_id=u, year=y, status="") for u in user_ids for y in years],
+        ignore_conflicts=True,
+    )
+    rows = ComplianceRecord.objects.filter(user_id__in=user_ids, year__gte=from_year)
+    newly = rows.filter(stale=False).update(stale=True)
+    rows.update(marks=F("marks") + 1)
+    if newly:
+        _enqueue_refresh()
+    return newly
+
+
+def _enqueue_refresh() -> None:
+    from .tasks import compliance_refresh_task
+
+    compliance_refresh_task.using(run_after=timezone.now() + COMPLIANCE_DEBOUNCE).enqueue()
+
+
+def _judgment(result: compliance.YearCompliance) -> dict:
+    """The stored fields of ``result`` (``selectors.stored_result`` reads them back)."""
+    forecast = result.forecast
+    first = result.required.index(True) + 1 if any(result.required) else None
+    if first is None and result.initial_complete:
+        first = 5  # initial training completed in Q4: nothing more this year
+    return {
+        "status": result.status,
+        "severity": result.severity,
+        "hours": result.update_hours,
+        "behind": result.behind,
+        "expected": result.expected,
+        "target": result.target,
+        "other_hours": result.other_hours,
+        "q1_hours": result.quarter_hours[0],
+        "q2_hours": result.quarter_hours[1],
+        "q3_hours": result.quarter_hours[2],
+        "q4_hours": result.quarter_hours[3],
+        "quarter_requirement": result.quarter_requirement,
+        "first_required": first,
+        "initial_completed_on": result.initial_completed_on,
+        "closed": result.closed,
+        "forecast_quarter": forecast.quarter if forecast else None,
+        "forecast_by": forecast.by if forecast else None,
+        "forecast_hours": forecast.hours if forecast else None,
+        "judged_on": result.today,
+        "stale": False,
+    }
+
+
+def compliance_store(*, year: int, user_ids: list[int], today=None) -> tuple[int, int]:
+    """Judge these people's compliance for ``year`` on ``today`` and store it, in one
+    transaction. A row is written only if no write marked it since its marks were read (the
+    marks are read before the hours), so a change that lands meanwhile stays marked and is
+    judged again. Returns how many were stored and how many were overtaken so."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        ComplianceRecord.objects.bulk_create(
+            [ComplianceRecord(user_id=u, year=year, status="") for u in user_ids],
+            ignore_conflicts=True,
+        )
+        seen = {
+            user_id: (pk, marks, status)
+            for user_id, pk, marks, status in ComplianceRecord.objects.filter(
+                year=year, user_id__in=user_ids
+            ).values_list("user_id", "pk", "marks", "status")
+        }
+        stored = overtaken = 0
+        for row in selectors.compliance_rows(
+            year=year, today=today, statuses=selectors.BOARD_STATUSES, user_ids=user_ids
+        ):
+            pk, marks, status = seen[row.user.pk]
+            values = _judgment(row.compliance) | {"judged_at": now}
+            if status and status != values["status"]:
+                values["changed_at"] = now
+            if ComplianceRecord.objects.filter(pk=pk, marks=marks).update(**values):
+                stored += 1
+            else:
+                overtaken += 1
+    return stored, overtaken
+
+
+def compliance_years(today) -> list[int]:
+    """The years the stored compliance is kept for: from the first year with hours credited
+    (or marked) to this one."""
+    first = Attendance.objects.aggregate(first=Min("day__starts_at"))["first"]
+    years = {today.year, *years_under_review(today)}
+    if first is not None:
+        years |= set(range(timezone.localdate(first).year, today.year + 1))
+    years |= set(
+        ComplianceRecord.objects.filter(stale=True).values_list("year", flat=True).distinct()
+    )
+    return sorted(y for y in years if y <= today.year)
+
+
+def compliance_refresh(*, today=None) -> dict:
+    """Store the judgment of everyone on the board whose stored one is not current
+    (``selectors.needing_judgment``: never judged, marked by a write, or judged before this
+    quarter), for every year kept. Idempotent: what is current is not judged again. Runs
+    after writes (``compliance_refresh_task``, debounced) and at every tick; anything overtaken
+    by a write meanwhile is judged again by a new run."""
+    today = today or timezone.localdate()
+    stored = overtaken = 0
+    for year in compliance_years(today):
+        ids = selectors.needing_judgment(year=year, today=today)
+        for start in range(0, len(ids), COMPLIANCE_CHUNK):
+            done = compliance_store(
+                year=year, user_ids=ids[start : start + COMPLIANCE_CHUNK], today=today
+            )
+            stored += done[0]
+            overtaken += done[1]
+    if overtaken:
+        with transaction.atomic():
+            _enqueue_refresh()
+    return {"judged": stored, "overtaken": overtaken}
+
+
 def compliance_review(*, today=None) -> dict:
-    """Compute every supporter's compliance for this year (and the year just closed, see
+    """Store the compliance pages read (``compliance_refresh``), then compute every
+    supporter's compliance for this year (and the year just closed, see
     ``years_under_review``) and act once on each change: warn before a quarter is missed, tell
     the supporter and the coordinators when a quarter was missed, and when someone falls out of
     compliance flag it, tell them and the coordinators, and
     (TRAINING_NONCOMPLIANCE_ACTION=inactive) set them inactive."""
     today = today or timezone.localdate()
+    # Stored first: what a new quarter changed is on the pages, and "what to schedule" (read
+    # from the stored judgments) is current.
     counts = {"warned": 0, "missed": 0, "flagged": 0, "set_inactive": 0}
+    counts |= compliance_refresh(today=today)
     for year in years_under_review(today):
         rows = selectors.compliance_rows(
             year=year,

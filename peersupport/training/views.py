@@ -619,27 +619,26 @@ def board(request):
     form = BoardFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
     year = _year(request)
-    rows = selectors.compliance_rows(
+    found = selectors.board(
         year=year,
         compliance_status=data.get("status", ""),
         roster_status=data.get("roster_status", ""),
         sort=data.get("sort") or "risk",
+        page=request.GET.get("page"),
         with_outlook=True,
     )
-    counts = {s: 0 for s in ComplianceStatus.values}
-    for row in rows:
-        counts[row.compliance.status] += 1
     return render(
         request,
         "training/board.html",
         {
             "form": form,
-            "rows": rows,
+            "board": found,
+            "page": found.page,
+            "rows": found.rows,
             "year": year,
-            "counts": [(ComplianceStatus(s).label, s, n) for s, n in counts.items()],
+            "counts": [(ComplianceStatus(s).label, s, n) for s, n in found.counts.items()],
             "plan_shown": year == timezone.localdate().year,
             "gaps": selectors.schedule_gaps(year=year),
-            "query": request.GET.urlencode(),
         },
     )
 
@@ -665,18 +664,16 @@ def export(request):
 def transcript(request, user_id: int):
     profile = selectors.person(user_id)
     today = timezone.localdate()
-    years = sorted(
-        {e.session.first_date.year for e in selectors.transcript(profile.user)} | {today.year},
-        reverse=True,
-    )
-    judged = [selectors.person_compliance(profile.user, year=y) for y in years[:4]]
+    entries = selectors.transcript(profile.user)
+    years = sorted({e.session.first_date.year for e in entries} | {today.year}, reverse=True)
+    judged = selectors.person_years(profile.user, years[:4], today=today)
     return render(
         request,
         "training/transcript.html",
         {
             "profile": profile,
             "person": profile.user,
-            "entries": selectors.transcript(profile.user),
+            "entries": entries,
             "years": judged,
             # This year's, weighed against the update sessions on offer.
             "outlook": selectors.person_outlook(profile.user, judged[0]),

@@ -101,7 +101,10 @@ def test_a_closed_year_is_left_alone_after_the_close_days(personas, settings):
         days=settings.TRAINING_YEAR_CLOSE_DAYS
     )
     services.compliance_review(today=later)
-    assert record_for(person) is None
+    # Stored for the pages (judged as closed), but not acted on: no flag, nobody told.
+    closed = record_for(person)
+    assert closed.status == "out_of_compliance" and closed.flagged_at is None
+    assert not Notification.objects.filter(user=person).exists()
     assert record_for(person, YEAR + 1) is not None
 
 
