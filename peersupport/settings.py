@@ -516,7 +516,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's compressed, hashed files; each address worked out once per process.
+            else "peersupport.web.storage.StaticFilesStorage"
         )
     },
 }
