@@ -48,3 +48,27 @@ def test_the_unit_select_of_a_new_unit_is_fast_too(dept, client_for):
     large, html = _count(client, url)
     assert small == large
     assert 'name="parent"' in html
+
+
+@pytest.mark.parametrize("persona", ["employee", "supporter", "coordinator", "bhs_manager"])
+def test_a_signed_in_page_reads_the_session_and_the_account_once_each(persona, client_for):
+    client = client_for(persona)
+    client.get(reverse("web:home"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("web:home")).status_code == 200
+    sql = [query["sql"] for query in ctx.captured_queries]
+    assert len([q for q in sql if "django_session" in q]) == 1, sql
+    assert len([q for q in sql if 'FROM "accounts_user"' in q]) == 1, sql
+    # The one session query is the hand-written read (accounts/sessions.py), not the ORM's.
+    assert next(q for q in sql if "django_session" in q).startswith("SELECT session_data")
+
+
+@pytest.mark.parametrize("persona", ["employee", "supporter"])
+def test_the_floor_does_not_grow_with_the_department(persona, dept, client_for):
+    client = client_for(persona)
+    url = reverse("web:home")
+    small, _ = _count(client, url)
+    UnitFactory.create_batch(40, parent=dept.precinct)
+    EmployeeFactory.create_batch(60, unit=dept.squad)
+    large, _ = _count(client, url)
+    assert small == large
