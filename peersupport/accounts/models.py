@@ -63,9 +63,11 @@ class UserManager(BaseUserManager):
             return super().get(*args, **kwargs)
         alias = self.db
         connection = connections[alias]
-        plan = _USER_BY_PK.get(connection)
+        # Per model too: a migration's historical User may have other columns.
+        plans = _USER_BY_PK.setdefault(connection, {})
+        plan = plans.get(self.model)
         if plan is None:
-            plan = _USER_BY_PK[connection] = _user_by_pk_plan(self.model, alias)
+            plan = plans[self.model] = _user_by_pk_plan(self.model, alias)
         sql, compiler, converters, attnames = plan
         key = self.model._meta.pk
         value = key.get_db_prep_value(key.get_prep_value(kwargs["pk"]), connection)
@@ -89,8 +91,8 @@ class UserManager(BaseUserManager):
         return user
 
 
-# Per database connection (each thread has its own): the SQL of ``User.objects.get(pk=...)``,
-# its compiler, the conversions of its columns and the fields they fill.
+# Per database connection (each thread has its own) and model: the SQL of
+# ``User.objects.get(pk=...)``, its compiler, the conversions of its columns and their fields.
 _USER_BY_PK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
