@@ -414,7 +414,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Sessions and security headers ----------------------------------------------------------
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, each read with one hand-written query (accounts/sessions.py).
+SESSION_ENGINE = "peersupport.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 # The idle limit counts from the last request: SessionLifetimeMiddleware renews the session's
 # expiry when it was last renewed more than SESSION_RENEW_SECONDS ago, rather than writing the
@@ -515,7 +516,8 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # WhiteNoise's compressed, hashed files; each address worked out once per process.
+            else "peersupport.web.storage.StaticFilesStorage"
         )
     },
 }

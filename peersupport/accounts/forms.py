@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from peersupport.formfields import IdChoiceField, IdMultipleChoiceField
+from peersupport.formfields import FastCheckboxSelectMultiple, IdChoiceField, IdMultipleChoiceField
 
 from .models import GRANTABLE_ROLES, Employee, Language, Role, Unit, User
 
@@ -64,7 +64,7 @@ class ProfileForm(forms.Form):
     languages = IdMultipleChoiceField(
         queryset=Language.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
         help_text="Languages you can offer support in.",
     )
 
@@ -171,7 +171,7 @@ class EmployeeForm(forms.ModelForm):
             "status",
             "languages",
         ]
-        widgets = {"languages": forms.CheckboxSelectMultiple}
+        widgets = {"languages": FastCheckboxSelectMultiple}
         field_classes = {"unit": IdChoiceField, "languages": IdMultipleChoiceField}
         error_messages = {
             "employee_number": {"unique": "Another employee already has this employee number."},

@@ -1,5 +1,7 @@
+import weakref
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -52,6 +54,34 @@ ADMIN_APPS = frozenset({"accounts", "axes", "account", "socialaccount"})
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def get(self, *args, **kwargs):
+        """``get(pk=...)`` with the query built once per database connection: every signed-in
+        request loads its account so (``ModelBackend.get_user``), and building the query
+        through the ORM cost more than running it (issue 21). The same SQL, the same
+        conversions and the same model instance (``from_db``); any other lookup is Django's."""
+        if args or kwargs.keys() != {"pk"}:
+            return super().get(*args, **kwargs)
+        alias = self.db
+        connection = connections[alias]
+        # Per model too: a migration's historical User may have other columns.
+        plans = _USER_BY_PK.setdefault(connection, {})
+        plan = plans.get(self.model)
+        if plan is None:
+            plan = plans[self.model] = _user_by_pk_plan(self.model, alias)
+        sql, compiler, converters, attnames = plan
+        key = self.model._meta.pk
+        value = key.get_db_prep_value(key.get_prep_value(kwargs["pk"]), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value])
+            rows = cursor.fetchall()
+        if not rows:
+            raise self.model.DoesNotExist(
+                f"{self.model._meta.object_name} matching query does not exist."
+            )
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return self.model.from_db(alias, attnames, rows[0])
+
     def create_user(self, email, password=None, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
@@ -59,6 +89,21 @@ class UserManager(BaseUserManager):
         user.set_password(password)
         user.save(using=self._db)
         return user
+
+
+# Per database connection (each thread has its own) and model: the SQL of
+# ``User.objects.get(pk=...)``, its compiler, the conversions of its columns and their fields.
+_USER_BY_PK: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _user_by_pk_plan(model, alias: str) -> tuple:
+    query = models.QuerySet(model, using=alias).filter(pk=0).query
+    compiler = query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    assert list(params) == [0], params  # noqa: S101 (the one parameter is the key)
+    columns = [column for column, _, _ in compiler.select]
+    attnames = [column.target.attname for column in columns]
+    return sql, compiler, compiler.get_converters(columns), attnames
 
 
 class User(AbstractBaseUser):

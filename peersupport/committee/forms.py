@@ -4,6 +4,8 @@ when, how many) are the services'."""
 from django import forms
 from django.conf import settings
 
+from peersupport.formfields import FastSelect
+
 from .models import CommitteeSeat, Membership
 
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -105,6 +107,7 @@ class NominateForm(forms.Form):
     nominee = forms.TypedChoiceField(
         label="Supporter you nominate",
         coerce=int,
+        widget=FastSelect,  # one option per supporter: grows with the program
         error_messages={"required": "Choose the supporter you nominate."},
     )
 

@@ -9,6 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from peersupport.formfields import FastSelect
+
 from . import signatures
 from .models import Release, ReleaseStatus
 from .services import ITEMS_MAX, LINE_MAX, MISSING, NAME_MAX, PURPOSE_MAX, RECIPIENTS_MAX
@@ -213,7 +215,12 @@ class AccountingFilterForm(forms.Form):
         choices=[("", "Any status"), *ReleaseStatus.choices],
     )
     supporter = forms.TypedChoiceField(
-        label="Held by", required=False, coerce=int, empty_value=None, choices=[]
+        label="Held by",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[],
+        widget=FastSelect,  # one option per supporter: grows with the program
     )
     signed_from = forms.DateField(
         label="Signed from",

@@ -3,7 +3,7 @@
 from django import forms
 
 from peersupport.accounts.models import User
-from peersupport.formfields import IdMultipleChoiceField
+from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField
 from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Interview
@@ -88,7 +88,7 @@ class ScheduleForm(forms.Form):
     place = forms.CharField(max_length=200, help_text="Room and building, or a video link.")
     panelists = IdMultipleChoiceField(
         queryset=User.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
         help_text="Accounts holding the interview panelist role.",
     )
 

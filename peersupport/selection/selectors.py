@@ -110,9 +110,12 @@ def missing_before_appointment(candidacy: Candidacy) -> str:
 # --- The candidate --------------------------------------------------------------------------
 
 
-def own_candidacy(user: User) -> Candidacy | None:
-    """The candidate's open candidacy, or else their latest one."""
-    qs = _with_person(Candidacy.objects.filter(nominee=user))
+def own_candidacy(user: User, *, with_person: bool = True) -> Candidacy | None:
+    """The candidate's open candidacy, or else their latest one; ``with_person=False`` when
+    only its stage is shown (no joins: every employee's home page asks, issue 21)."""
+    qs = Candidacy.objects.filter(nominee=user)
+    if with_person:
+        qs = _with_person(qs)
     return qs.exclude(stage__in=Candidacy.CLOSED_STAGES).first() or qs.first()
 
 
@@ -355,7 +358,7 @@ def tasks_for(user: User) -> Tasks:
     tasks = Tasks()
     roles = user.roles
     if Role.EMPLOYEE in roles:
-        tasks.own = own_candidacy(user)
+        tasks.own = own_candidacy(user, with_person=False)  # only its stage is shown
         if tasks.own is not None and tasks.own.stage == Stage.INVITED:
             tasks.invitation = tasks.own
     if Role.PANELIST in roles:

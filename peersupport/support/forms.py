@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from peersupport.accounts.models import Employee, Language
-from peersupport.formfields import IdMultipleChoiceField, PlainTextField
+from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField, PlainTextField
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
@@ -50,7 +50,7 @@ class AskForm(forms.Form):
         label="Languages you would like (optional)",
         queryset=Language.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
     )
     areas = forms.MultipleChoiceField(
         label="What it is about (optional, helps find someone with experience)",

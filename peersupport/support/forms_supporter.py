@@ -7,7 +7,7 @@ so an empty or forged POST is refused with 400 and never moves anything.
 from django import forms
 from django.utils import timezone
 
-from peersupport.formfields import IdMultipleChoiceField, PlainTextField
+from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField, PlainTextField
 from peersupport.governance.notice import current_notice
 from peersupport.resources.selectors import resources_active
 
@@ -130,7 +130,7 @@ class ContactForm(forms.Form):
         label="Referrals made",
         queryset=resources_active(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
         help_text="The services from the resource directory you pointed the person to.",
         error_messages={"invalid_choice": "Choose referrals from the list."},
     )

@@ -327,7 +327,12 @@ _LINKS = {link.url_name: link for link in NAV} | {
 def nav_links(user) -> list[Link]:
     if not user.is_authenticated:
         return []
-    return [link for link in NAV if link.visible_to(user.roles)]
+    return list(_links_for(user.roles))
+
+
+@cache
+def _links_for(roles: frozenset[str]) -> tuple[Link, ...]:
+    return tuple(link for link in NAV if link.visible_to(roles))
 
 
 # The bar holds at most this many links; with "More" and "Account" no role sees more than
@@ -340,8 +345,16 @@ def nav_groups(user) -> tuple[list[Link], list[Link], list[Link]]:
     The bar holds the pages of the person's program work; the employee's own pages join them
     when all of them fit (a supervisor keeps "Ask for support" in view, a BHS manager finds it
     under "More")."""
-    links = nav_links(user)
-    roles = user.roles
+    if not user.is_authenticated:
+        return [], [], []
+    return tuple(list(group) for group in _groups_for(user.roles))
+
+
+@cache
+def _groups_for(roles: frozenset[str]) -> tuple[tuple[Link, ...], ...]:
+    """nav_groups for a set of roles: the same for everyone holding it, so worked out once per
+    process and role set (a department has a handful of role sets)."""
+    links = _links_for(roles)
     work = roles - {Role.EMPLOYEE} or roles
     mine = [link for link in links if not link.account]
     primary = {link.url_name for link in mine if SIGNED_IN in link.primary or link.primary & work}
@@ -350,10 +363,11 @@ def nav_groups(user) -> tuple[list[Link], list[Link], list[Link]]:
         primary |= own
     bar = [link for link in mine if link.url_name in primary]
     more = [link for link in mine if link.url_name not in primary]
-    return bar[:MAX_IN_BAR], bar[MAX_IN_BAR:] + more, [link for link in links if link.account]
+    account = [link for link in links if link.account]
+    return tuple(bar[:MAX_IN_BAR]), tuple(bar[MAX_IN_BAR:] + more), tuple(account)
 
 
-def _items(links: list[Link], path: str) -> SafeString:
+def _items(links, path: str) -> SafeString:
     return format_html_join(
         "\n",
         '<li><a href="{}"{}>{}</a></li>',
@@ -365,7 +379,7 @@ def _items(links: list[Link], path: str) -> SafeString:
     )
 
 
-def _group(label: str, links: list[Link], path: str) -> SafeString:
+def _group(label: str, links, path: str) -> SafeString:
     if not links:
         return mark_safe("")
     return format_html(
@@ -383,27 +397,47 @@ def _group(label: str, links: list[Link], path: str) -> SafeString:
 def nav_items(user, path: str) -> SafeString:
     """The navigation's list items, the current page marked for screen readers: the bar, then
     "More" and "Account" as disclosure menus (details/summary: keyboard and screen readers
-    work without a script). Built here rather than by a template loop: every signed-in page
-    shows it, and the loop's lookups were a fifth of the time of a page with little else on it
-    (bench/README.md)."""
-    bar, more, account = nav_groups(user)
+    work without a script). Built here rather than by a template loop, and once per process
+    for each role set, address scheme and page of the navigation (any other page shows the
+    same HTML as no page): every signed-in page shows it (bench/README.md, issue 21)."""
+    scheme = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    roles = user.roles
+    current = path if path in _nav_urls(roles, *scheme) else ""
+    return _nav_html(roles, current, *scheme)
+
+
+@cache
+def _nav_urls(roles: frozenset[str], prefix: str, urlconf) -> frozenset[str]:
+    return frozenset(link.url for link in _links_for(roles))
+
+
+@cache
+def _nav_html(roles: frozenset[str], current: str, prefix: str, urlconf) -> SafeString:
+    """The HTML for ``roles`` with ``current`` (one of their links' addresses, or "") marked.
+    ``prefix`` and ``urlconf`` are the address scheme the links' URLs were reversed under."""
+    bar, more, account = _groups_for(roles)
     return format_html(
         "{}\n{}\n{}",
-        _items(bar, path),
-        _group("More", more, path),
-        _group("Account", account, path),
+        _items(bar, current),
+        _group("More", more, current),
+        _group("Account", account, current),
     )
 
 
 def home_sections(user) -> list[dict]:
     """One card per role held, the roles of the person's program work first and the card every
     employee has last: a BHS manager's home starts with the BHS manager's work."""
+    return [dict(section) for section in _sections_for(user.roles)]
+
+
+@cache
+def _sections_for(roles: frozenset[str]) -> tuple[dict, ...]:
     sections = []
-    for role in sorted(user.roles & ROLE_HOME.keys(), key=_card_order):
+    for role in sorted(roles & ROLE_HOME.keys(), key=_card_order):
         text, url_names = ROLE_HOME[role]
-        links = [_LINKS[name] for name in url_names if _LINKS[name].visible_to(user.roles)]
+        links = tuple(_LINKS[name] for name in url_names if _LINKS[name].visible_to(roles))
         sections.append({"role": Role(role), "text": text, "links": links})
-    return sections
+    return tuple(sections)
 
 
 _ROLE_ORDER = {role: i for i, role in enumerate(Role)}

@@ -218,3 +218,71 @@ def test_the_session_epoch_still_ends_sessions_under_a_fallback(personas, settin
         actor=personas["sysadmin"], user=personas["employee"], reason="lost phone"
     )
     assert not _signed_in(c)
+
+
+# --- The session store and the account lookup: one hand-written query each (issue 21) --------
+
+
+def test_the_session_store_reads_what_djangos_database_store_reads(personas):
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+
+    from peersupport.accounts.sessions import SessionStore
+
+    c = _login(personas["employee"])
+    key = c.session.session_key
+    assert SessionStore(key).load() == DjangoStore(key).load()
+    assert SessionStore(key).load()[SESSION_KEY] == str(personas["employee"].pk)
+
+
+@pytest.mark.parametrize("key", ["no-such-session-key-at-all", None, "short"])
+def test_an_unknown_session_key_loads_nothing_and_is_never_reused(key):
+    from peersupport.accounts.sessions import SessionStore
+
+    store = SessionStore(key)
+    assert store.load() == {}
+    assert store.session_key is None
+    store["x"] = 1
+    store.save()
+    assert store.session_key not in (None, key)
+
+
+def test_an_expired_session_loads_nothing(personas, settings):
+    from peersupport.accounts.sessions import SessionStore
+
+    settings.SESSION_COOKIE_AGE = 60
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        c = _login(personas["employee"])
+        key = c.session.session_key
+        clock.shift(timedelta(seconds=59))
+        assert SessionStore(key).load()[SESSION_KEY] == str(personas["employee"].pk)
+        clock.shift(timedelta(seconds=2))
+        store = SessionStore(key)
+        assert store.load() == {}
+        assert store.session_key is None
+        assert not _signed_in(c)
+
+
+def test_the_account_of_a_session_is_loaded_in_one_query_as_the_orm_would(personas):
+    from django.db import connection
+    from django.db.models import QuerySet
+    from django.test.utils import CaptureQueriesContext
+
+    from peersupport.accounts.models import User
+
+    user = personas["supporter"]
+    orm = QuerySet(User).get(pk=user.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        fast = User.objects.get(pk=str(user.pk))
+    assert len(ctx.captured_queries) == 1
+    assert {k: v for k, v in vars(fast).items() if k != "_state"} == {
+        k: v for k, v in vars(orm).items() if k != "_state"
+    }
+    assert fast.last_login == orm.last_login and fast.date_joined.tzinfo is not None
+    assert (fast._state.db, fast._state.adding) == ("default", False)
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=10**12)
+    with pytest.raises(ValueError, match="expected a number"):
+        User.objects.get(pk="1 OR 1=1")
+    # Any other lookup is Django's own.
+    assert User.objects.get(email=user.email) == user

@@ -79,3 +79,28 @@ def test_the_page_marks_the_current_page_inside_a_closed_menu(persona, client_fo
     assert nav.count("<details>") <= 2
     assert 'aria-current="page">Profile<' in nav
     assert "(current page inside)" in nav
+
+
+def test_the_navigation_is_built_once_per_role_set_and_marks_the_current_page():
+    """nav_items is cached per role set (issue 21); the page shown is still marked, and only it."""
+    from django.urls import set_script_prefix
+
+    from peersupport.web.navigation import nav_items
+
+    supporter, coordinator = Someone({Role.PEER_SUPPORTER}), Someone({Role.COORDINATOR})
+    inbox, home = reverse("support:inbox"), reverse("web:home")
+    assert nav_items(supporter, inbox) is nav_items(Someone({Role.PEER_SUPPORTER}), inbox)
+    html = str(nav_items(supporter, inbox))
+    assert html.count('aria-current="page"') == 1
+    assert f'<a href="{inbox}" aria-current="page">Inbox</a>' in html
+    assert 'aria-current="page"' not in str(nav_items(supporter, "/somewhere/else/"))
+    assert str(nav_items(supporter, "/somewhere/else/")) == str(nav_items(supporter, "/x/"))
+    assert f'<a href="{home}" aria-current="page">' in str(nav_items(coordinator, home))
+    assert "Inbox" not in str(nav_items(coordinator, home))
+    # Served under another prefix, the links follow it.
+    try:
+        set_script_prefix("/program/")
+        assert 'href="/program/"' in str(nav_items(supporter, "/program/"))
+    finally:
+        set_script_prefix("/")
+    assert 'href="/program/' not in str(nav_items(supporter, home))

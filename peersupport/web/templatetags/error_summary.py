@@ -93,13 +93,32 @@ def collect(values: Iterable, extra: Iterable = ()) -> list[PageError]:
     return unique
 
 
+def _bound(value) -> bool:
+    # type(), not isinstance(): see _errors_of.
+    kind = type(value)
+    return issubclass(kind, (BaseForm, BaseFormSet)) and value.is_bound
+
+
+def _holds_bound_forms(value) -> bool:
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return any(_bound(candidate) for candidate in value)
+    return _bound(value)
+
+
 @register.simple_tag(takes_context=True)
 def page_errors(context) -> list[PageError]:
-    """``{% page_errors as page_errors %}``: the errors the page shows (see the module)."""
+    """``{% page_errors as page_errors %}``: the errors the page shows (see the module).
+
+    Every page asks, and most show no bound form (every GET): only the context's bound forms
+    and formsets are looked at, and a page with none and no ``errors`` stops there (issue 21)."""
     flat = context.flatten()
     extra = flat.get("errors") or ()
     if isinstance(extra, str):
         extra = (extra,)
     elif not isinstance(extra, (list, tuple)):
         extra = ()
-    return collect(flat.values(), extra)
+    forms = [value for value in flat.values() if _holds_bound_forms(value)]
+    if not forms and not extra:
+        return []
+    return collect(forms, extra)
