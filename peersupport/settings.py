@@ -826,3 +826,7 @@ REPORTS_BUREAU_MIN_SUPPORTERS = env_int("REPORTS_BUREAU_MIN_SUPPORTERS", 3, mini
 # coordinator closes it sooner; then its figures are published and never change, and records
 # dated in it that come later count as late entries of the next open month.
 REPORTS_PERIOD_GRACE_DAYS = env_int("REPORTS_PERIOD_GRACE_DAYS", 10, minimum=0)
+# Each web process keeps a person's "waiting for you" list this long while nothing audited
+# changed (peersupport/web/waiting.py); 0 asks every source on every home page. Tests build
+# their data with factories, which the audit chain does not see, so they ask every time.
+WAITING_KEEP_SECONDS = env_int("WAITING_KEEP_SECONDS", 0 if TESTING else 30, minimum=0)

@@ -6,17 +6,30 @@ roles the person holds and lists the items oldest first. A source answers in a f
 queries however much waits (counts and the oldest time, never a row per item), and its labels
 are the person's own to-do list: what kind of thing waits, how many, since when, and a link;
 never who asked or what about, so the list is safe on a screen someone else glances at.
+
+The home page is the page everyone opens most, and asking every source costs more than the rest
+of the page. So each web process keeps each person's list for at most ``WAITING_KEEP_SECONDS``
+(memory only, never written anywhere), and only while the audit chain's ``data_version`` is the
+one it was built at: every audited write anywhere (an offer, an escalation, a decision) bumps it
+in its own transaction, so what someone's action puts in a list shows on the next view, on
+every server. What changes without an audited write (a follow-up falling due, the worker's
+sweeps) shows within those seconds.
 """
 
 import datetime
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.accounts.selectors import role_requests_waiting_for
+from peersupport.audit.models import AuditChainHead
 
 
 @dataclass(frozen=True)
@@ -51,8 +64,44 @@ def register_waiting(name: str, *, roles: Iterable[str], items: Callable[..., It
     _sources[name] = Source(roles=frozenset(roles), items=items)
 
 
+_KEPT_PEOPLE = 4096
+_kept: OrderedDict[tuple, tuple[int, float, list[Waiting]]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _data_version() -> int:
+    return AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
+
+
 def waiting_for(user) -> list[Waiting]:
-    """Everything that waits for ``user``: urgent first, then oldest first; undated last."""
+    """Everything that waits for ``user``: urgent first, then oldest first; undated last.
+    Kept per person and role set while nothing audited changed (see the module's note)."""
+    seconds = settings.WAITING_KEEP_SECONDS
+    if seconds <= 0:
+        return _waiting_for(user)
+    key = (user.pk, user.roles)
+    version = _data_version()
+    now = time.monotonic()
+    with _kept_lock:
+        kept = _kept.get(key)
+        if kept is not None and kept[0] == version and kept[1] > now:
+            _kept.move_to_end(key)
+            return kept[2]
+    items = _waiting_for(user)
+    with _kept_lock:
+        _kept[key] = (version, now + seconds, items)
+        _kept.move_to_end(key)
+        while len(_kept) > _KEPT_PEOPLE:
+            _kept.popitem(last=False)
+    return items
+
+
+def forget_kept() -> None:
+    with _kept_lock:
+        _kept.clear()
+
+
+def _waiting_for(user) -> list[Waiting]:
     roles = user.roles
     found: list[Waiting] = []
     for source in _sources.values():
