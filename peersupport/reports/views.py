@@ -4,21 +4,24 @@ monthly or quarterly program report as a PDF. Everything is read from one protec
 (suppression.py), so pages and exports hide the same cells."""
 
 import csv
+import io
 import re
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.web.forms import submit
-from peersupport.web.pdf import pdf_response
+from peersupport.web.pdf import pdf_bytes, pdf_file_response
 
-from . import periods, report, selectors, services
+from . import builds, periods, report, selectors, services
 from .forms import ClosePeriodForm, PeriodForm, choices
 
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
@@ -37,26 +40,31 @@ def _audience(user) -> str:
     return report.COMMITTEE
 
 
-def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str]:
-    """The period asked for, or a message saying why it cannot be reported."""
+def _period(request, cube, *, kinds, default_kind) -> tuple[periods.Period | None, str]:
+    """The period asked for, or a message saying why it cannot be reported: periods are open or
+    closed as the figures shown saw them (the build's day and closures)."""
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
-    closed = selectors.closed_through()
     if "period" not in request.GET:
-        if closed is None:
-            return periods.latest_over(default_kind, timezone.localdate()), ""
-        return periods.latest_closed(default_kind, closed), ""
-    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=closed)
+        if cube.closed is None:
+            return periods.latest_over(default_kind, cube.today), ""
+        return periods.latest_closed(default_kind, cube.closed), ""
+    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=cube.closed, today=cube.today)
     if not form.is_valid():
         return None, form.errors["period"][0]
     return form.cleaned_data["period"], ""
 
 
-def _refused(request, error: str, cube=None):
+def _preparing(request, file: str = ""):
+    """Nothing was ever built (a new installation): say so, and have the worker build now."""
+    builds.request(delay=0)
+    return render(request, "reports/preparing.html", {"file": file})
+
+
+def _refused(request, error: str, cube):
     """The dashboard with the period picker and what was wrong (400): the same page for a bad
     period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
-    cube = cube or selectors.cached_cube()
     context = {
         "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
@@ -69,30 +77,61 @@ def _refused(request, error: str, cube=None):
 @readers
 @require_GET
 def dashboard(request):
-    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
-    cube = selectors.cached_cube()
+    """The last figures built (builds.py), never built here; the report of a period for an
+    audience is rendered once per build."""
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request)
+    cube = figures.cube
+    period, error = _period(request, cube, kinds=ALL_KINDS, default_kind=periods.QUARTER)
     if error:
         return _refused(request, error, cube)
+    audience = _audience(request.user)
+    body = builds.rendered(
+        figures,
+        f"html:{audience}:{period.key}",
+        lambda: render_to_string(
+            "reports/_report.html", {"report": report.build(cube, period, audience)}
+        ).encode(),
+    )
     context = {
         "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
         "selected": period.key,
+        "period": period,
+        "previous": period.previous(),
+        "built_at": figures.built_at,
+        "body": mark_safe(body.decode()),  # noqa: S308 - rendered from our template above
+        "can_close": request.user.has_role(Role.COORDINATOR),
+        "newer": period.next() if cube.is_closed(period.next()) else None,
     }
-    context["report"] = report.build(cube, period, _audience(request.user))
-    context["can_close"] = request.user.has_role(Role.COORDINATOR)
-    context["newer"] = period.next() if cube.is_closed(period.next()) else None
     return render(request, "reports/dashboard.html", context)
 
 
 @readers
 @require_GET
 def table_csv(request, slug: str):
-    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request, "table")
+    period, error = _period(request, figures.cube, kinds=ALL_KINDS, default_kind=periods.QUARTER)
     if error:
-        return _refused(request, error)
-    built = report.build(selectors.cached_cube(), period, _audience(request.user))
-    table = built.table(slug)
-    if table is None:
+        return _refused(request, error, figures.cube)
+    audience = _audience(request.user)
+
+    def render_csv() -> bytes:
+        built = report.build(figures.cube, period, audience)
+        table = built.table(slug)
+        if table is None:
+            return b""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        for row in report.csv_rows(built, table):
+            writer.writerow([csv_cell(c) for c in row])
+        return out.getvalue().encode()
+
+    content = builds.rendered(figures, f"csv:{audience}:{period.key}:{slug[:60]}", render_csv)
+    if not content:  # a table this audience does not see, or none of that name
         raise Http404
     services.export_record(
         actor=request.user,
@@ -100,11 +139,8 @@ def table_csv(request, slug: str):
         period=period.key,
         table=slug,
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.key}.csv"'
-    writer = csv.writer(response)
-    for row in report.csv_rows(built, table):
-        writer.writerow([csv_cell(c) for c in row])
     return response
 
 
@@ -123,23 +159,31 @@ def csv_cell(text: str) -> str:
 @readers
 @require_GET
 def report_pdf(request):
-    period, error = _period(request, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request, "report")
+    period, error = _period(request, figures.cube, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
     if error:
-        return _refused(request, error)
+        return _refused(request, error, figures.cube)
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
-    built = report.build(selectors.cached_cube(), period, audience)
+    content = builds.rendered(
+        figures, f"pdf:{audience}:{period.key}", lambda: report_pdf_bytes(figures, period, audience)
+    )
     services.export_record(
         actor=request.user, action=AuditAction.REPORTS_PDF_EXPORTED, period=period.key
     )
-    return pdf_response(
+    return pdf_file_response(content, filename=f"program-report-{period.key}.pdf")
+
+
+def report_pdf_bytes(figures, period: periods.Period, audience: str) -> bytes:
+    return pdf_bytes(
         "reports/report_pdf.html",
         {
-            "report": built,
-            "generated": timezone.localtime(),
+            "report": report.build(figures.cube, period, audience),
+            "generated": timezone.localtime(figures.built_at),
             "department_name": settings.DEPARTMENT_NAME,
         },
-        filename=f"program-report-{period.key}.pdf",
     )
 
 
