@@ -138,24 +138,32 @@ def rebuild(*, force: bool = False) -> int | None:
         version = _data_version()  # before the build: a write during it leaves it stale
         if not force and not stale(today=today):
             return None
-        built = selectors.cube(today=today)
-        token = uuid.uuid4().hex
-        with transaction.atomic():
-            Build.objects.filter(pk=1).update(
-                number=F("number") + 1,
-                token=token,
-                built_at=timezone.now(),
-                data_version=version,
-                day=today,
-                threshold=settings.REPORTS_SUPPRESSION_THRESHOLD,
-                grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
-                cube=pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL),
-            )
-            number = Build.objects.values_list("number", flat=True).get(pk=1)
-            Rendered.objects.exclude(build=number).delete()
-        return number
+        return land(selectors.cube(today=today), version=version)
     finally:
         Build.objects.filter(pk=1, claimed_at=now).update(claimed_at=None)
+
+
+def land(built: selectors.Cube, *, version: int | None = None) -> int:
+    """Make ``built`` the current build (and drop the outputs of earlier ones). ``version`` is
+    the data version read before it was built (now, if it was built in this transaction).
+    Returns its number."""
+    if version is None:
+        version = _data_version()
+    with transaction.atomic():
+        Build.objects.get_or_create(pk=1)
+        Build.objects.filter(pk=1).update(
+            number=F("number") + 1,
+            token=uuid.uuid4().hex,
+            built_at=timezone.now(),
+            data_version=version,
+            day=built.today,
+            threshold=built.threshold,
+            grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
+            cube=pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        number = Build.objects.values_list("number", flat=True).get(pk=1)
+        Rendered.objects.exclude(build=number).delete()
+    return number
 
 
 def rendered(figures: Figures, key: str, render: Callable[[], bytes]) -> bytes:

@@ -3,15 +3,9 @@ advisory committee (each sees the sections of their audience), a CSV of every ta
 monthly or quarterly program report as a PDF. Everything is read from one protected cube
 (suppression.py), so pages and exports hide the same cells."""
 
-import csv
-import io
-import re
-
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -19,9 +13,9 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.web.forms import submit
-from peersupport.web.pdf import pdf_bytes, pdf_file_response
+from peersupport.web.pdf import pdf_file_response
 
-from . import builds, periods, report, selectors, services
+from . import builds, outputs, periods, report, selectors, services
 from .forms import ClosePeriodForm, PeriodForm, choices
 
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
@@ -40,16 +34,14 @@ def _audience(user) -> str:
     return report.COMMITTEE
 
 
-def _period(request, cube, *, kinds, default_kind) -> tuple[periods.Period | None, str]:
+def _period(request, cube, *, kinds) -> tuple[periods.Period | None, str]:
     """The period asked for, or a message saying why it cannot be reported: periods are open or
     closed as the figures shown saw them (the build's day and closures)."""
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
     if "period" not in request.GET:
-        if cube.closed is None:
-            return periods.latest_over(default_kind, cube.today), ""
-        return periods.latest_closed(default_kind, cube.closed), ""
+        return outputs.default_period(cube), ""
     form = PeriodForm(request.GET, allowed_kinds=kinds, closed=cube.closed, today=cube.today)
     if not form.is_valid():
         return None, form.errors["period"][0]
@@ -83,17 +75,11 @@ def dashboard(request):
     if figures is None:
         return _preparing(request)
     cube = figures.cube
-    period, error = _period(request, cube, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    period, error = _period(request, cube, kinds=ALL_KINDS)
     if error:
         return _refused(request, error, cube)
     audience = _audience(request.user)
-    body = builds.rendered(
-        figures,
-        f"html:{audience}:{period.key}",
-        lambda: render_to_string(
-            "reports/_report.html", {"report": report.build(cube, period, audience)}
-        ).encode(),
-    )
+    body = outputs.dashboard_body(figures, period, audience)
     context = {
         "choices": choices(cube.today, cube.first_year, cube.closed),
         "error": error,
@@ -101,7 +87,7 @@ def dashboard(request):
         "period": period,
         "previous": period.previous(),
         "built_at": figures.built_at,
-        "body": mark_safe(body.decode()),  # noqa: S308 - rendered from our template above
+        "body": mark_safe(body),  # noqa: S308 - rendered from our own template (outputs.py)
         "can_close": request.user.has_role(Role.COORDINATOR),
         "newer": period.next() if cube.is_closed(period.next()) else None,
     }
@@ -114,23 +100,12 @@ def table_csv(request, slug: str):
     figures = builds.current()
     if figures is None:
         return _preparing(request, "table")
-    period, error = _period(request, figures.cube, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    period, error = _period(request, figures.cube, kinds=ALL_KINDS)
     if error:
         return _refused(request, error, figures.cube)
     audience = _audience(request.user)
 
-    def render_csv() -> bytes:
-        built = report.build(figures.cube, period, audience)
-        table = built.table(slug)
-        if table is None:
-            return b""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        for row in report.csv_rows(built, table):
-            writer.writerow([csv_cell(c) for c in row])
-        return out.getvalue().encode()
-
-    content = builds.rendered(figures, f"csv:{audience}:{period.key}:{slug[:60]}", render_csv)
+    content = outputs.table_csv(figures, period, audience, slug)
     if not content:  # a table this audience does not see, or none of that name
         raise Http404
     services.export_record(
@@ -144,47 +119,22 @@ def table_csv(request, slug: str):
     return response
 
 
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
-
-
-def csv_cell(text: str) -> str:
-    """A cell a spreadsheet will not run: one starting with = + - @ (or a tab or return) is
-    a formula to it, so it gets a leading apostrophe, unless it is a plain signed number
-    ("+16", "-3", "-2.5%"), which a spreadsheet reads as the number it is."""
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
-        return "'" + text
-    return text
-
-
 @readers
 @require_GET
 def report_pdf(request):
     figures = builds.current()
     if figures is None:
         return _preparing(request, "report")
-    period, error = _period(request, figures.cube, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
+    period, error = _period(request, figures.cube, kinds=REPORT_KINDS)
     if error:
         return _refused(request, error, figures.cube)
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
-    content = builds.rendered(
-        figures, f"pdf:{audience}:{period.key}", lambda: report_pdf_bytes(figures, period, audience)
-    )
+    content = outputs.report_pdf(figures, period, audience)
     services.export_record(
         actor=request.user, action=AuditAction.REPORTS_PDF_EXPORTED, period=period.key
     )
     return pdf_file_response(content, filename=f"program-report-{period.key}.pdf")
-
-
-def report_pdf_bytes(figures, period: periods.Period, audience: str) -> bytes:
-    return pdf_bytes(
-        "reports/report_pdf.html",
-        {
-            "report": report.build(figures.cube, period, audience),
-            "generated": timezone.localtime(figures.built_at),
-            "department_name": settings.DEPARTMENT_NAME,
-        },
-    )
 
 
 # --- Reporting periods: the coordinator closes them ------------------------------------------

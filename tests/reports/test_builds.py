@@ -114,7 +114,7 @@ def test_views_after_a_write_show_the_last_figures_and_build_nothing(
         assert counted() == 30
         assert run_worker() == []  # debounced: not due yet
     frozen.shift(60)
-    assert run_worker() == [{"built": 2}]
+    assert run_worker() == [{"built": 2, "rendered": 5}]
     assert counted() == 42
     assert "Figures as of 10 February 2026, 06:01" in client.get(DASHBOARD, Q4).content.decode()
 
@@ -126,7 +126,7 @@ def test_a_burst_of_writes_makes_one_build(personas, frozen):
         a_write(personas)
     assert waiting().count() == 1
     frozen.shift(builds.DEBOUNCE_SECONDS + 1)
-    assert run_worker() == [{"built": 2}]
+    assert run_worker() == [{"built": 2, "rendered": 5}]
     assert Build.objects.get().number == 2
     # Nothing changed since: the tick and a stray task build nothing.
     reports_rebuild.enqueue()
@@ -141,11 +141,11 @@ def test_a_restart_still_rebuilds(personas, frozen):
     a_write(personas)
     builds._memo.clear()  # a new process
     frozen.shift(builds.DEBOUNCE_SECONDS + 1)
-    assert run_worker() == [{"built": 2}]
+    assert run_worker() == [{"built": 2, "rendered": 5}]
     a_write(personas)
     DBTaskResult.objects.all().delete()  # the task was lost
     assert builds.stale()
-    assert reports_tick.call() == {"built": 3}
+    assert reports_tick.call() == {"built": 3, "rendered": 5}
     assert not builds.stale()
 
 
@@ -164,9 +164,9 @@ def test_a_new_threshold_or_grace_makes_the_tick_rebuild(settings, personas):
     build()
     assert reports_tick.call() == {"built": None}
     settings.REPORTS_SUPPRESSION_THRESHOLD += 1
-    assert reports_tick.call() == {"built": 2}
+    assert reports_tick.call() == {"built": 2, "rendered": 5}
     settings.REPORTS_PERIOD_GRACE_DAYS += 1
-    assert reports_tick.call() == {"built": 3}
+    assert reports_tick.call() == {"built": 3, "rendered": 5}
     assert Build.objects.count() == 1
 
 
@@ -186,7 +186,7 @@ def test_the_day_changing_makes_a_rebuild_and_the_new_year_appears(
     with time_machine.travel(datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.UTC), tick=False):
         assert '<option value="2025"' not in client.get(DASHBOARD).content.decode()
         assert builds.stale()
-        assert reports_tick.call() == {"built": 2}
+        assert reports_tick.call() == {"built": 2, "rendered": 5}
         page = client.get(DASHBOARD).content.decode()
         assert '<option value="2025"' in page
         assert "Program reports: Q4 2025" in page
@@ -202,14 +202,14 @@ def test_outputs_are_rendered_once_per_build_and_dropped_with_it(client_for, per
     assert client.get(CSV, Q4).status_code == 200
     assert Rendered.objects.filter(build=1).count() == 3
 
-    from peersupport.reports import views
+    from peersupport.reports import outputs
 
     def refused(*args, **kwargs):
         raise AssertionError("rendered twice")
 
     with monkeypatch.context() as patched:
-        patched.setattr(views, "pdf_bytes", refused)
-        patched.setattr(views.report, "build", refused)
+        patched.setattr(outputs, "pdf_bytes", refused)
+        patched.setattr(outputs.report, "build", refused)
         pdf = client.get(PDF, Q4)
         assert pdf.content.startswith(b"%PDF")
         assert pdf["Content-Type"] == "application/pdf"

@@ -300,7 +300,7 @@ def test_the_annual_report_is_a_pdf_too(client_for, activity):
     ],
 )
 def test_csv_cells_keep_numbers_and_defuse_formulas(cell, written):
-    from peersupport.reports.views import csv_cell
+    from peersupport.reports.outputs import csv_cell
 
     assert csv_cell(cell) == written
 
