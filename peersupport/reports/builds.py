@@ -54,6 +54,7 @@ class Figures:
     """The figures readers get: the cube of the current build and when it was built."""
 
     number: int
+    token: str  # unique to the build, even in a restored database
     built_at: datetime.datetime
     cube: selectors.Cube
 
@@ -80,7 +81,7 @@ def current() -> Figures | None:
         cube = pickle.loads(bytes(blob))  # noqa: S301 - our own row, see Build
         _memo.clear()
         _memo[token] = cube
-    return Figures(number, built_at, cube)
+    return Figures(number, token, built_at, cube)
 
 
 def request(*, delay: int = DEBOUNCE_SECONDS) -> bool:

@@ -10,10 +10,12 @@ import re
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from peersupport.web.pdf import pdf_bytes
 
 from . import builds, periods, report
+from .forms import choices
 
 DEFAULT_KIND = periods.QUARTER
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
@@ -34,6 +36,27 @@ def csv_cell(text: str) -> str:
     if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
         return "'" + text
     return text
+
+
+# The picker's options of the current build, by period selected, in this process's memory: a
+# few kilobytes each, and the options grow with the years reported.
+_options: dict[tuple[str, str], SafeString] = {}
+
+
+def options(figures: builds.Figures, selected: str) -> SafeString:
+    """The period picker's options (every closed year, quarter and month), ``selected``
+    selected."""
+    key = (figures.token, selected)
+    found = _options.get(key)
+    if found is None:
+        cube = figures.cube
+        context = {"choices": choices(cube.today, cube.first_year, cube.closed)}
+        context["selected"] = selected
+        found = mark_safe(render_to_string("reports/_options.html", context))  # noqa: S308
+        if len(_options) > 200 or any(token != figures.token for token, _s in _options):
+            _options.clear()
+        _options[key] = found
+    return found
 
 
 def dashboard_body(figures: builds.Figures, period: periods.Period, audience: str) -> str:

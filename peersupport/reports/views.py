@@ -16,7 +16,7 @@ from peersupport.web.forms import submit
 from peersupport.web.pdf import pdf_file_response
 
 from . import builds, outputs, periods, report, selectors, services
-from .forms import ClosePeriodForm, PeriodForm, choices
+from .forms import ClosePeriodForm, PeriodForm
 
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
 closers = roles_required(Role.COORDINATOR)
@@ -54,14 +54,13 @@ def _preparing(request, file: str = ""):
     return render(request, "reports/preparing.html", {"file": file})
 
 
-def _refused(request, error: str, cube):
+def _refused(request, error: str, figures):
     """The dashboard with the period picker and what was wrong (400): the same page for a bad
     period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
     context = {
-        "choices": choices(cube.today, cube.first_year, cube.closed),
+        "options": outputs.options(figures, request.GET.get("period", "")[:20]),
         "error": error,
         "errors": [error],  # the page's error summary (peersupport/web/templatetags)
-        "selected": request.GET.get("period", "")[:20],
     }
     return render(request, "reports/dashboard.html", context, status=400)
 
@@ -77,13 +76,12 @@ def dashboard(request):
     cube = figures.cube
     period, error = _period(request, cube, kinds=ALL_KINDS)
     if error:
-        return _refused(request, error, cube)
+        return _refused(request, error, figures)
     audience = _audience(request.user)
     body = outputs.dashboard_body(figures, period, audience)
     context = {
-        "choices": choices(cube.today, cube.first_year, cube.closed),
+        "options": outputs.options(figures, period.key),
         "error": error,
-        "selected": period.key,
         "period": period,
         "previous": period.previous(),
         "built_at": figures.built_at,
@@ -102,7 +100,7 @@ def table_csv(request, slug: str):
         return _preparing(request, "table")
     period, error = _period(request, figures.cube, kinds=ALL_KINDS)
     if error:
-        return _refused(request, error, figures.cube)
+        return _refused(request, error, figures)
     audience = _audience(request.user)
 
     content = outputs.table_csv(figures, period, audience, slug)
@@ -127,7 +125,7 @@ def report_pdf(request):
         return _preparing(request, "report")
     period, error = _period(request, figures.cube, kinds=REPORT_KINDS)
     if error:
-        return _refused(request, error, figures.cube)
+        return _refused(request, error, figures)
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
     content = outputs.report_pdf(figures, period, audience)
