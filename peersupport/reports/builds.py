@@ -177,6 +177,8 @@ def rendered(figures: Figures, key: str, render: Callable[[], bytes]) -> bytes:
     if found is not None:
         return bytes(found)
     content = render()
+    if not content:  # nothing to keep (a table this audience has not): no row per name asked
+        return content
     Rendered.objects.bulk_create(
         [Rendered(build=figures.number, key=key[:120], content=content)], ignore_conflicts=True
     )

@@ -170,9 +170,7 @@ def test_a_new_threshold_or_grace_makes_the_tick_rebuild(settings, personas):
     assert Build.objects.count() == 1
 
 
-def test_the_day_changing_makes_a_rebuild_and_the_new_year_appears(
-    client_for, personas, settings
-):
+def test_the_day_changing_makes_a_rebuild_and_the_new_year_appears(client_for, personas, settings):
     """Built on 31 December; on 1 January the views still show that build until the worker's
     tick sees the day changed and builds again: 2025 is over and closed (no grace), and the
     picker offers it."""

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.reports import report, selectors
+from peersupport.reports.models import Rendered
 from peersupport.reports.periods import Period
 from peersupport.support.models import Contact
 
@@ -112,6 +113,7 @@ def test_csv_hides_the_same_cells_and_is_audited(client_for, personas, activity)
 def test_committee_cannot_export_a_table_it_does_not_see(client_for, activity):
     url = reverse("reports:table_csv", kwargs={"slug": "contacts-bureau"})
     assert client_for("committee_member").get(url, {"period": "2025-Q4"}).status_code == 404
+    assert not Rendered.objects.filter(key__startswith="csv:committee").exists()  # nothing kept
     assert client_for("coordinator").get(url, {"period": "2025-Q4"}).status_code == 200
 
 
