@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from . import checkpoints
+from . import checkpoints, signals
 from .chain import GENESIS, event_mac, head_mac
 from .models import READ_ACTIONS, AuditAction, AuditChainHead, AuditEvent, Outcome
 
@@ -41,7 +41,8 @@ def record(
     ``details`` must hold identifiers and kinds only, never protected content.
 
     A successful action that is not a read (``READ_ACTIONS``) also bumps the head's
-    ``data_version``, in the same transaction as the change it describes.
+    ``data_version``, in the same transaction as the change it describes, and sends
+    ``signals.data_changed`` there.
 
     Once the outermost transaction commits, the new head is checkpointed outside the database
     (``checkpoints.after_commit``); a transaction that rolls back checkpoints nothing.
@@ -75,5 +76,7 @@ def record(
             head.data_version += 1
             fields.append("data_version")
         head.save(update_fields=fields)
+        if "data_version" in fields:
+            signals.data_changed.send(sender=AuditEvent, version=head.data_version, action=action)
         transaction.on_commit(partial(checkpoints.after_commit, event.seq, event.mac), robust=True)
     return event

@@ -50,3 +50,48 @@ class PeriodClosure(models.Model):
 
     def __str__(self):
         return f"closed through {self.through}"
+
+
+class Build(models.Model):
+    """The reports' figures as the worker last built them: one row (pk=1), never more.
+
+    No request builds the figures (building them reads every open period's records: seconds at
+    a large department); readers take this row's cube, with the time it was built, and the
+    worker builds it again after writes (builds.py). ``cube`` is the pickled ``selectors.Cube``,
+    aggregates only, written by this application into its own database (what Django's database
+    cache would hold, but under one key that a new build replaces instead of a dead row per
+    version). ``claimed_at`` is the lease of the one builder at work."""
+
+    number = models.PositiveBigIntegerField(default=0)  # 0: never built
+    # Unique to each build (numbers start again in a restored or test database): what a
+    # process keeps its unpickled copy under.
+    token = models.CharField(max_length=32, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    # What the build saw: the audit head's data version, the day, the threshold and grace.
+    data_version = models.BigIntegerField(default=0)
+    day = models.DateField(null=True, blank=True)
+    threshold = models.PositiveIntegerField(default=0)
+    grace_days = models.PositiveIntegerField(default=0)
+    cube = models.BinaryField(default=b"")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"reports build {self.number} at {self.built_at}"
+
+
+class Rendered(models.Model):
+    """A page fragment, a CSV or a PDF rendered from build ``build`` for one period and
+    audience, so that the same output is never rendered twice from the same figures. Rows of
+    earlier builds are deleted when a new build lands."""
+
+    build = models.PositiveBigIntegerField()  # Build.number
+    key = models.CharField(max_length=120)  # "pdf:committee:2025-Q4", "csv:staff:2025:topic"
+    content = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["build", "key"], name="reports_rendered_once")
+        ]
+
+    def __str__(self):
+        return f"{self.key} of build {self.build}"

@@ -22,7 +22,6 @@ from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Unit
-from peersupport.audit.models import AuditChainHead
 from peersupport.confidentiality.models import Escalation
 from peersupport.governance.models import ExceptionCategory
 from peersupport.outreach.models import (
@@ -705,33 +704,6 @@ def _build(today: datetime.date, threshold: int):
         closed=None if through == BEFORE_ALL else through,
     )
     return built, new
-
-
-def cached_cube() -> Cube:
-    """``cube()`` for today, kept in the shared cache until the next audited write.
-
-    Every write the reports read (a contact, an escalation acknowledged, attendance, a move in
-    selection...) goes through a service that appends to the audit chain, and ``record`` bumps
-    the chain head's ``data_version`` for every action that is not a read (a page view, an
-    export, a sign-in), in the transaction of the write itself: while it is unchanged, the
-    protected counts are too, however many audited views happen. Readers on other servers see
-    the new version exactly when they can see the new data (same commit), and the cache is the
-    database's, shared by all of them. A day change or a new threshold is a new key as well."""
-    from django.core.cache import cache
-
-    today = timezone.localdate()
-    version = (
-        AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
-    )
-    key = (
-        f"reports-cube:{today.isoformat()}:{settings.REPORTS_SUPPRESSION_THRESHOLD}:"
-        f"{settings.REPORTS_PERIOD_GRACE_DAYS}:{version}"
-    )
-    built = cache.get(key)
-    if built is None:
-        built = cube(today=today)
-        cache.set(key, built, timeout=24 * 3600)
-    return built
 
 
 def median_wait(population: Population, node: Period, threshold: int) -> float | None:

@@ -9,7 +9,7 @@ from peersupport.accounts.models import Role
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from . import selectors
+from . import builds, selectors
 from .models import PeriodClosure
 from .periods import Period, is_closed
 
@@ -49,6 +49,7 @@ def period_close(*, actor, period: Period) -> list[Period]:
         details={"period": period.key, "months": [m.key for m in months]},
     )
     # Publish them now, in this transaction: from the moment the closure commits, a record
-    # dated in them is a late entry, as the supporter logging it is told.
-    selectors.cube(today=today)
+    # dated in them is a late entry, as the supporter logging it is told. That build is the
+    # readers' figures from now on (builds.py): the coordinator sees the closed months at once.
+    builds.land(selectors.cube(today=today))
     return months

@@ -3,23 +3,20 @@ advisory committee (each sees the sections of their audience), a CSV of every ta
 monthly or quarterly program report as a PDF. Everything is read from one protected cube
 (suppression.py), so pages and exports hide the same cells."""
 
-import csv
-import re
-
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.web.forms import submit
-from peersupport.web.pdf import pdf_response
+from peersupport.web.pdf import pdf_file_response
 
-from . import periods, report, selectors, services
-from .forms import ClosePeriodForm, PeriodForm, choices
+from . import builds, outputs, periods, report, selectors, services
+from .forms import ClosePeriodForm, PeriodForm
 
 readers = roles_required(Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF, Role.COMMITTEE_MEMBER)
 closers = roles_required(Role.COORDINATOR)
@@ -37,31 +34,33 @@ def _audience(user) -> str:
     return report.COMMITTEE
 
 
-def _period(request, *, kinds, default_kind) -> tuple[periods.Period | None, str]:
-    """The period asked for, or a message saying why it cannot be reported."""
+def _period(request, cube, *, kinds) -> tuple[periods.Period | None, str]:
+    """The period asked for, or a message saying why it cannot be reported: periods are open or
+    closed as the figures shown saw them (the build's day and closures)."""
     unknown = sorted(set(request.GET) - FILTERS)
     if unknown:
         return None, f"“{unknown[0][:40]}” is not a filter of the reports: choose a period."
-    closed = selectors.closed_through()
     if "period" not in request.GET:
-        if closed is None:
-            return periods.latest_over(default_kind, timezone.localdate()), ""
-        return periods.latest_closed(default_kind, closed), ""
-    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=closed)
+        return outputs.default_period(cube), ""
+    form = PeriodForm(request.GET, allowed_kinds=kinds, closed=cube.closed, today=cube.today)
     if not form.is_valid():
         return None, form.errors["period"][0]
     return form.cleaned_data["period"], ""
 
 
-def _refused(request, error: str, cube=None):
+def _preparing(request, file: str = ""):
+    """Nothing was ever built (a new installation): say so, and have the worker build now."""
+    builds.request(delay=0)
+    return render(request, "reports/preparing.html", {"file": file})
+
+
+def _refused(request, error: str, figures):
     """The dashboard with the period picker and what was wrong (400): the same page for a bad
     period on the dashboard, its CSV tables and the PDF, never a bare text answer."""
-    cube = cube or selectors.cached_cube()
     context = {
-        "choices": choices(cube.today, cube.first_year, cube.closed),
+        "options": outputs.options(figures, request.GET.get("period", "")[:20]),
         "error": error,
         "errors": [error],  # the page's error summary (peersupport/web/templatetags)
-        "selected": request.GET.get("period", "")[:20],
     }
     return render(request, "reports/dashboard.html", context, status=400)
 
@@ -69,30 +68,43 @@ def _refused(request, error: str, cube=None):
 @readers
 @require_GET
 def dashboard(request):
-    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
-    cube = selectors.cached_cube()
+    """The last figures built (builds.py), never built here; the report of a period for an
+    audience is rendered once per build."""
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request)
+    cube = figures.cube
+    period, error = _period(request, cube, kinds=ALL_KINDS)
     if error:
-        return _refused(request, error, cube)
+        return _refused(request, error, figures)
+    audience = _audience(request.user)
+    body = outputs.dashboard_body(figures, period, audience)
     context = {
-        "choices": choices(cube.today, cube.first_year, cube.closed),
+        "options": outputs.options(figures, period.key),
         "error": error,
-        "selected": period.key,
+        "period": period,
+        "previous": period.previous(),
+        "built_at": figures.built_at,
+        "body": mark_safe(body),  # noqa: S308 - rendered from our own template (outputs.py)
+        "can_close": request.user.has_role(Role.COORDINATOR),
+        "newer": period.next() if cube.is_closed(period.next()) else None,
     }
-    context["report"] = report.build(cube, period, _audience(request.user))
-    context["can_close"] = request.user.has_role(Role.COORDINATOR)
-    context["newer"] = period.next() if cube.is_closed(period.next()) else None
     return render(request, "reports/dashboard.html", context)
 
 
 @readers
 @require_GET
 def table_csv(request, slug: str):
-    period, error = _period(request, kinds=ALL_KINDS, default_kind=periods.QUARTER)
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request, "table")
+    period, error = _period(request, figures.cube, kinds=ALL_KINDS)
     if error:
-        return _refused(request, error)
-    built = report.build(selectors.cached_cube(), period, _audience(request.user))
-    table = built.table(slug)
-    if table is None:
+        return _refused(request, error, figures)
+    audience = _audience(request.user)
+
+    content = outputs.table_csv(figures, period, audience, slug)
+    if not content:  # a table this audience does not see, or none of that name
         raise Http404
     services.export_record(
         actor=request.user,
@@ -100,47 +112,27 @@ def table_csv(request, slug: str):
         period=period.key,
         table=slug,
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{period.key}.csv"'
-    writer = csv.writer(response)
-    for row in report.csv_rows(built, table):
-        writer.writerow([csv_cell(c) for c in row])
     return response
-
-
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?%?$")
-
-
-def csv_cell(text: str) -> str:
-    """A cell a spreadsheet will not run: one starting with = + - @ (or a tab or return) is
-    a formula to it, so it gets a leading apostrophe, unless it is a plain signed number
-    ("+16", "-3", "-2.5%"), which a spreadsheet reads as the number it is."""
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 @readers
 @require_GET
 def report_pdf(request):
-    period, error = _period(request, kinds=REPORT_KINDS, default_kind=periods.QUARTER)
+    figures = builds.current()
+    if figures is None:
+        return _preparing(request, "report")
+    period, error = _period(request, figures.cube, kinds=REPORT_KINDS)
     if error:
-        return _refused(request, error)
+        return _refused(request, error, figures)
     # The program report is for the Chief and the committee: the program-level sections.
     audience = report.COMMITTEE if _audience(request.user) == report.COMMITTEE else report.CHIEF
-    built = report.build(selectors.cached_cube(), period, audience)
+    content = outputs.report_pdf(figures, period, audience)
     services.export_record(
         actor=request.user, action=AuditAction.REPORTS_PDF_EXPORTED, period=period.key
     )
-    return pdf_response(
-        "reports/report_pdf.html",
-        {
-            "report": built,
-            "generated": timezone.localtime(),
-            "department_name": settings.DEPARTMENT_NAME,
-        },
-        filename=f"program-report-{period.key}.pdf",
-    )
+    return pdf_file_response(content, filename=f"program-report-{period.key}.pdf")
 
 
 # --- Reporting periods: the coordinator closes them ------------------------------------------

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from peersupport.reports import selectors
+from peersupport.reports import builds, selectors
 from peersupport.reports.models import PeriodClosure
 from peersupport.reports.periods import QUARTER, latest_closed
 from peersupport.support.models import Contact
@@ -45,6 +45,7 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
             )
             for n in range(25 + 5 * i)
         )
+    builds.rebuild(force=True)  # what the worker does after writes
 
     coord = as_persona(new_context, sign_in, "coordinator")
     coord.goto(reverse("reports:dashboard"))
@@ -90,6 +91,7 @@ def test_reports_for_each_audience(new_context, sign_in, personas):
 
 def test_the_coordinator_closes_a_period(new_context, sign_in):
     """From the dashboard to the periods page, a period picked, the confirmation, closed."""
+    builds.rebuild(force=True)
     coord = as_persona(new_context, sign_in, "coordinator")
     coord.goto(reverse("reports:dashboard"))
     assert_accessible(coord)
@@ -107,4 +109,17 @@ def test_the_coordinator_closes_a_period(new_context, sign_in):
     submit(coord, coord.get_by_role("button", name=f"Close {month}"))
     expect(coord.get_by_text(f"Closed: {month}.")).to_be_visible()
     assert PeriodClosure.objects.filter(through=month.key).exists()
+    assert_accessible(coord)
+
+
+def test_before_the_first_build_the_page_says_the_figures_are_being_prepared(new_context, sign_in):
+    """A new installation: the page says so and refreshes by itself once the worker built."""
+    coord = as_persona(new_context, sign_in, "coordinator")
+    coord.goto(reverse("reports:dashboard"))
+    expect(coord.get_by_role("status")).to_contain_text("The figures are being prepared")
+    assert_accessible(coord)
+    builds.rebuild(force=True)
+    submit(coord, coord.get_by_role("link", name="Check again"))
+    expect(coord.get_by_role("heading", level=1)).to_contain_text("Program reports: ")
+    expect(coord.get_by_text("Figures as of")).to_be_visible()
     assert_accessible(coord)

@@ -22,6 +22,7 @@ from peersupport.reports.suppression import ALL, TOTAL
 from peersupport.support.models import Contact
 
 from ..matrix.support_supporter import active_supporter
+from .helpers import build
 
 PERIODS = reverse("reports:periods")
 CLOSE = reverse("reports:period_close")
@@ -89,6 +90,7 @@ def test_the_coordinator_sees_open_months_and_closes_one_with_a_confirmation(per
     client = client_for("coordinator")
     with at(2026, 2, 3):
         contacts(supporter, datetime.date(2026, 1, 5), 12)
+        build()
         page = client.get(PERIODS).content.decode()
         assert "January 2026" in page
         assert "Open: closes by itself on 11 February 2026" in page
@@ -186,6 +188,7 @@ def test_a_late_contact_lands_in_the_next_open_month_and_the_year_adds_up(person
         built = report.build(cube, Period(2026, 1, 1), report.STAFF)
         late = next(f for f in built.sections[0].figures if f.key == "contacts-late")
         assert late.value == 8
+        build()
         page = client_for("coordinator").get(DASHBOARD, {"period": "2026-01"}).content.decode()
         assert "Of which late entries (contacts dated in an earlier, closed period)" in page
     with at(2027, 1, 11):  # 2026 closes: its year is the sum of its months, late ones too

@@ -1,0 +1,185 @@
+"""The reports' figures are built by the worker, never by a request.
+
+Building the protected cube (selectors.cube) reads the records of every open period: seconds
+of CPU at a large department. So:
+
+1. **One current build.** ``Build`` (pk=1) holds the last cube built, the time it was built
+   and what it saw (the audit head's data version, the day, the threshold and grace days).
+   Readers take it as it is (``current``), with "figures as of" its time; they never build.
+   When nothing was ever built, the page says the figures are being prepared and a build is
+   queued (``request``).
+2. **Writes queue a rebuild, debounced.** Every audited write sends
+   ``audit.signals.data_changed`` in its transaction; the reports queue ``reports_rebuild``
+   to run ``DEBOUNCE_SECONDS`` later unless one is already waiting, so a burst of writes makes
+   one build. The task is a row of django-tasks-db in the same database, committed with the
+   write: a restart loses nothing. ``reports_tick`` (every ``TICK_SECONDS``) rebuilds whatever
+   is stale anyway: a task lost, a write during a build, the day changed (a period ended), the
+   threshold or the grace days changed.
+3. **One builder at a time.** A builder claims the row (an ``UPDATE ... WHERE`` nobody holds
+   it, or their lease ran out) before building, and gives it back after; a second builder finds
+   it claimed and stops, and a build that is still stale when the claim is given back is done
+   by the next task or tick. Nothing is locked while the cube is built.
+4. **Publishing is unchanged.** A build is ``selectors.cube()``: the first build that sees a
+   closed period publishes it (publishing.py).
+5. **Rendered outputs are kept per build** (``Rendered``: the dashboard's report for a period
+   and audience, a CSV, a PDF), so one set of figures is never rendered twice; when a new build
+   lands, the rows of earlier builds are deleted in the same transaction. Nothing accumulates:
+   one build row, and the outputs of one build.
+"""
+
+import datetime
+import pickle  # noqa: S403 - the cube is written by this application into its own database
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from peersupport.audit.models import AuditChainHead
+
+from . import selectors
+from .models import Build, Rendered
+
+DEBOUNCE_SECONDS = 10  # a write waits this long for the writes that come with it
+TICK_SECONDS = 60  # how often the worker looks for a stale build
+LEASE = timedelta(minutes=15)  # a claim older than this is a builder that died
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures readers get: the cube of the current build and when it was built."""
+
+    number: int
+    token: str  # unique to the build, even in a restored database
+    built_at: datetime.datetime
+    cube: selectors.Cube
+
+
+# The last build this process unpickled (token -> cube): a request reads two small columns
+# while the build is the same.
+_memo: dict[str, selectors.Cube] = {}
+
+
+def current() -> Figures | None:
+    """The last build, or None if nothing was ever built. Never builds. One query, two when
+    this process has not read this build yet."""
+    row = (
+        Build.objects.filter(pk=1, number__gt=0).values_list("number", "token", "built_at").first()
+    )
+    if row is None:
+        return None
+    number, token, built_at = row
+    cube = _memo.get(token)
+    if cube is None:
+        blob = Build.objects.filter(pk=1, token=token).values_list("cube", flat=True).first()
+        if blob is None:  # a new build landed between the two reads
+            return current()
+        cube = pickle.loads(bytes(blob))  # noqa: S301 - our own row, see Build
+        _memo.clear()
+        _memo[token] = cube
+    return Figures(number, token, built_at, cube)
+
+
+def request(*, delay: int = DEBOUNCE_SECONDS) -> bool:
+    """Queue a rebuild ``delay`` seconds from now unless one is waiting already. True when one
+    was queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import reports_rebuild
+
+    waiting = DBTaskResult.objects.filter(task_path=reports_rebuild.module_path, status="READY")
+    if waiting.exists():
+        return False
+    reports_rebuild.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+    return True
+
+
+def on_data_changed(**_kwargs) -> None:
+    """audit.signals.data_changed: an audited write changed the data."""
+    request()
+
+
+def _data_version() -> int:
+    return AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
+
+
+def stale(*, today: datetime.date | None = None) -> bool:
+    """Whether the current build is missing or no longer matches the data, the day, the
+    threshold or the grace days. Two queries."""
+    today = today or timezone.localdate()
+    row = (
+        Build.objects.filter(pk=1)
+        .values_list("number", "data_version", "day", "threshold", "grace_days")
+        .first()
+    )
+    if row is None or row[0] == 0:
+        return True
+    return row[1:] != (
+        _data_version(),
+        today,
+        settings.REPORTS_SUPPRESSION_THRESHOLD,
+        settings.REPORTS_PERIOD_GRACE_DAYS,
+    )
+
+
+def rebuild(*, force: bool = False) -> int | None:
+    """Build the figures again if they are stale (or ``force``), unless another builder is at
+    work. Returns the new build's number, or None when nothing was built."""
+    now = timezone.now()
+    Build.objects.get_or_create(pk=1)
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - LEASE)
+    if not Build.objects.filter(free, pk=1).update(claimed_at=now):
+        return None  # another builder holds it
+    try:
+        today = timezone.localdate()
+        version = _data_version()  # before the build: a write during it leaves it stale
+        if not force and not stale(today=today):
+            return None
+        return land(selectors.cube(today=today), version=version)
+    finally:
+        Build.objects.filter(pk=1, claimed_at=now).update(claimed_at=None)
+
+
+def land(built: selectors.Cube, *, version: int | None = None) -> int:
+    """Make ``built`` the current build (and drop the outputs of earlier ones). ``version`` is
+    the data version read before it was built (now, if it was built in this transaction).
+    Returns its number."""
+    if version is None:
+        version = _data_version()
+    with transaction.atomic():
+        Build.objects.get_or_create(pk=1)
+        Build.objects.filter(pk=1).update(
+            number=F("number") + 1,
+            token=uuid.uuid4().hex,
+            built_at=timezone.now(),
+            data_version=version,
+            day=built.today,
+            threshold=built.threshold,
+            grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
+            cube=pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        number = Build.objects.values_list("number", flat=True).get(pk=1)
+        Rendered.objects.exclude(build=number).delete()
+    return number
+
+
+def rendered(figures: Figures, key: str, render: Callable[[], bytes]) -> bytes:
+    """The output ``key`` of this build, rendered by ``render`` the first time only."""
+    found = (
+        Rendered.objects.filter(build=figures.number, key=key)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if found is not None:
+        return bytes(found)
+    content = render()
+    if not content:  # nothing to keep (a table this audience has not): no row per name asked
+        return content
+    Rendered.objects.bulk_create(
+        [Rendered(build=figures.number, key=key[:120], content=content)], ignore_conflicts=True
+    )
+    return content

@@ -1,0 +1,218 @@
+"""The figures are built by the worker, never by a request (reports/builds.py): readers get the
+last build, writes queue one debounced rebuild that survives a restart, one builder at a time,
+the day or the settings changing make the tick rebuild, and rendered outputs are kept per build
+and dropped when the next lands."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from peersupport.audit.models import AuditAction
+from peersupport.audit.services import record
+from peersupport.reports import builds, selectors
+from peersupport.reports.models import Build, Rendered
+from peersupport.reports.tasks import reports_rebuild, reports_tick
+from peersupport.support.models import Contact
+
+from .helpers import build, run_worker
+
+NOW = datetime.datetime(2026, 2, 10, 12, tzinfo=datetime.UTC)
+DASHBOARD = reverse("reports:dashboard")
+CSV = reverse("reports:table_csv", kwargs={"slug": "contacts-mode"})
+PDF = reverse("reports:report_pdf")
+Q4 = {"period": "2025-Q4"}
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def add_contacts(supporter, n, day=datetime.date(2025, 11, 3)):
+    Contact.objects.bulk_create(
+        Contact(
+            supporter=supporter,
+            date=day,
+            duration_minutes=30,
+            mode=Contact.Mode.PHONE,
+            requester_type=Contact.RequesterType.SWORN,
+            topics=["work_stress"],
+            limits_explained=True,
+            notice_version="v1",
+        )
+        for _ in range(n)
+    )
+
+
+def a_write(personas):
+    """An audited write, as every service makes (it bumps the data version)."""
+    record(actor=personas["coordinator"], action=AuditAction.UNIT_UPDATED, details={})
+
+
+def csv_total(client) -> str:
+    lines = client.get(CSV, Q4).content.decode().splitlines()
+    return next(line for line in lines if line.startswith("Total")).split(",")[1]
+
+
+def waiting():
+    return DBTaskResult.objects.filter(task_path=reports_rebuild.module_path, status="READY")
+
+
+def counted() -> int:
+    """Contacts the last build counted (before protection: late entries included)."""
+    return sum(builds.current().cube.populations["contacts"].tables[0].counts.values())
+
+
+def test_a_fresh_install_says_the_figures_are_being_prepared(client_for, personas, frozen):
+    add_contacts(personas["supporter"], 30)
+    client = client_for("chief")
+    waiting().delete()  # the personas' own writes queued one: start from none
+    for url in (DASHBOARD, CSV, PDF):
+        response = client.get(url, Q4)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "The figures are being prepared" in page
+        assert 'role="status"' in page
+        assert 'href="/reports/' in page and "Check again" in page
+    assert "refreshes by itself" in client.get(DASHBOARD).content.decode()
+    assert waiting().count() == 1  # queued by the first view, once
+    assert not Build.objects.filter(number__gt=0).exists()
+    frozen.shift(1)
+    run_worker()
+    page = client.get(DASHBOARD, Q4).content.decode()
+    assert "Figures as of 10 February 2026, 06:00" in page
+    assert "Contacts by mode" in page
+    assert csv_total(client) == "30"
+
+
+def test_views_after_a_write_show_the_last_figures_and_build_nothing(
+    client_for, personas, frozen, monkeypatch
+):
+    add_contacts(personas["supporter"], 30)
+    build()
+    client = client_for("coordinator")
+    assert csv_total(client) == "30"
+    # Twelve more contacts, and an audited write (services make one with every change).
+    add_contacts(personas["supporter"], 12, day=datetime.date(2026, 1, 20))
+    a_write(personas)
+    assert waiting().count() == 1
+
+    def refused(**kwargs):
+        raise AssertionError("a request built the cube")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(selectors, "cube", refused)
+        page = client.get(DASHBOARD, Q4).content.decode()
+        assert "Figures as of 10 February 2026, 06:00" in page  # the previous figures
+        assert csv_total(client) == "30"
+        assert client.get(PDF, Q4).status_code == 200
+        assert counted() == 30
+        assert run_worker() == []  # debounced: not due yet
+    frozen.shift(60)
+    assert run_worker() == [{"built": 2, "rendered": 5}]
+    assert counted() == 42
+    assert "Figures as of 10 February 2026, 06:01" in client.get(DASHBOARD, Q4).content.decode()
+
+
+def test_a_burst_of_writes_makes_one_build(personas, frozen):
+    build()
+    waiting().delete()
+    for _ in range(5):
+        a_write(personas)
+    assert waiting().count() == 1
+    frozen.shift(builds.DEBOUNCE_SECONDS + 1)
+    assert run_worker() == [{"built": 2, "rendered": 5}]
+    assert Build.objects.get().number == 2
+    # Nothing changed since: the tick and a stray task build nothing.
+    reports_rebuild.enqueue()
+    assert run_worker() == [{"built": None}]
+    assert reports_tick.call() == {"built": None}
+
+
+def test_a_restart_still_rebuilds(personas, frozen):
+    """The queued rebuild is a row in the database: a worker started later (a new process,
+    nothing in memory) runs it; and a lost task is made up by the tick."""
+    build()
+    a_write(personas)
+    builds._memo.clear()  # a new process
+    frozen.shift(builds.DEBOUNCE_SECONDS + 1)
+    assert run_worker() == [{"built": 2, "rendered": 5}]
+    a_write(personas)
+    DBTaskResult.objects.all().delete()  # the task was lost
+    assert builds.stale()
+    assert reports_tick.call() == {"built": 3, "rendered": 5}
+    assert not builds.stale()
+
+
+def test_two_builders_never_build_at_once(personas, frozen):
+    build()
+    a_write(personas)
+    Build.objects.filter(pk=1).update(claimed_at=timezone.now())  # another builder at work
+    assert builds.rebuild() is None
+    assert Build.objects.get().number == 1
+    frozen.shift(builds.LEASE + datetime.timedelta(seconds=1))  # it died: its lease ran out
+    assert builds.rebuild() == 2
+    assert Build.objects.get().claimed_at is None
+
+
+def test_a_new_threshold_or_grace_makes_the_tick_rebuild(settings, personas):
+    build()
+    assert reports_tick.call() == {"built": None}
+    settings.REPORTS_SUPPRESSION_THRESHOLD += 1
+    assert reports_tick.call() == {"built": 2, "rendered": 5}
+    settings.REPORTS_PERIOD_GRACE_DAYS += 1
+    assert reports_tick.call() == {"built": 3, "rendered": 5}
+    assert Build.objects.count() == 1
+
+
+def test_the_day_changing_makes_a_rebuild_and_the_new_year_appears(client_for, personas, settings):
+    """Built on 31 December; on 1 January the views still show that build until the worker's
+    tick sees the day changed and builds again: 2025 is over and closed (no grace), and the
+    picker offers it."""
+    settings.REPORTS_PERIOD_GRACE_DAYS = 0
+    client = client_for("coordinator")
+    add_contacts(personas["supporter"], 30, day=datetime.date(2025, 12, 3))
+    with time_machine.travel(datetime.datetime(2025, 12, 31, 18, tzinfo=datetime.UTC), tick=False):
+        build()
+        page = client.get(DASHBOARD).content.decode()
+        assert '<option value="2025"' not in page
+    with time_machine.travel(datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.UTC), tick=False):
+        assert '<option value="2025"' not in client.get(DASHBOARD).content.decode()
+        assert builds.stale()
+        assert reports_tick.call() == {"built": 2, "rendered": 5}
+        page = client.get(DASHBOARD).content.decode()
+        assert '<option value="2025"' in page
+        assert "Program reports: Q4 2025" in page
+        assert builds.current().cube.today == datetime.date(2026, 1, 1)
+
+
+def test_outputs_are_rendered_once_per_build_and_dropped_with_it(client_for, personas, monkeypatch):
+    add_contacts(personas["supporter"], 30)
+    build()
+    client = client_for("chief")
+    assert client.get(PDF, Q4).status_code == 200
+    assert client.get(DASHBOARD, Q4).status_code == 200
+    assert client.get(CSV, Q4).status_code == 200
+    assert Rendered.objects.filter(build=1).count() == 3
+
+    from peersupport.reports import outputs
+
+    def refused(*args, **kwargs):
+        raise AssertionError("rendered twice")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outputs, "pdf_bytes", refused)
+        patched.setattr(outputs.report, "build", refused)
+        pdf = client.get(PDF, Q4)
+        assert pdf.content.startswith(b"%PDF")
+        assert pdf["Content-Type"] == "application/pdf"
+        assert client.get(DASHBOARD, Q4).status_code == 200
+        assert csv_total(client) == "30"
+    build()
+    assert not Rendered.objects.filter(build=1).exists()
+    assert Build.objects.count() == 1
