@@ -171,6 +171,16 @@ class Listed(Sequence):
         self._queryset = queryset.prefetch_related(None)
         self._count: int | None = None
 
+    @property
+    def queryset(self) -> QuerySet[SupporterProfile]:
+        """The rows, unread: a page of them goes through ``prepare`` before it is shown."""
+        return self._queryset
+
+    @staticmethod
+    def prepare(profiles: Iterable[SupporterProfile]) -> list[SupporterProfile]:
+        """Give rows of ``queryset`` what the directory shows (``available_now``, labels)."""
+        return _labelled(_finish(profiles))
+
     def count(self) -> int:
         if self._count is None:
             self._count = self._queryset.count()

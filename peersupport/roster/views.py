@@ -7,7 +7,6 @@ a family member's) and former employees.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
+from peersupport.web.pagination import paginate
 
 from . import rules, selectors, services
 from .forms import (
@@ -38,7 +38,8 @@ def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
     supporters = selectors.directory(viewer=request.user, **filters)
-    page = Paginator(supporters, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the page and how many match (a window count), one each for the labels.
+    page = paginate(request, supporters.queryset, per_page=PAGE_SIZE, prepare=supporters.prepare)
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
