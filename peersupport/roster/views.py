@@ -244,20 +244,26 @@ def manage(request):
     status = request.GET.get("status") or None
     if status not in SupporterProfile.Status.values:
         status = None
-    profiles = selectors.roster_for_coordinator(status=status)
-    counts = {}
-    for profile in selectors.roster_for_coordinator():
-        counts[profile.status] = counts.get(profile.status, 0) + 1
+    concern = request.GET.get("concern") or None
+    if concern not in selectors.ROSTER_CONCERNS:
+        concern = None
+    page = paginate(
+        request,
+        selectors.roster_rows(status=status, concern=concern),
+        prepare=selectors.roster_prepare,
+    )
+    by_status, concerns = selectors.roster_counts()
     return render(
         request,
         "roster/manage.html",
         {
-            "profiles": profiles,
+            "page": page,
             "status": status,
+            "concern": concern,
             "statuses": [
-                (value, label, counts.get(value, 0))
-                for value, label in SupporterProfile.Status.choices
+                (value, label, by_status[value]) for value, label in SupporterProfile.Status.choices
             ],
+            "concerns": concerns,
         },
     )
 
