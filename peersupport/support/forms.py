@@ -12,6 +12,7 @@ from peersupport.roster.models import ExperienceArea
 from .codenames import looks_like_a_codename, normalise
 from .models import ContactMethod, RequesterKind
 from .rules import ALERTABLE
+from .widgets import CheckboxSelectMultiple, RadioSelect
 
 PHONE_CHARS = set("0123456789+-() .")
 
@@ -32,7 +33,7 @@ class AskForm(forms.Form):
     contact_method = forms.ChoiceField(
         label="How should the supporter reach you?",
         choices=ContactMethod.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     contact_detail = PlainTextField(
         label="Phone number or e-mail address",
@@ -50,13 +51,13 @@ class AskForm(forms.Form):
         label="Languages you would like (optional)",
         queryset=Language.objects.all(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
     areas = forms.MultipleChoiceField(
         label="What it is about (optional, helps find someone with experience)",
         choices=ExperienceArea.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
     )
     employee_type = forms.ChoiceField(
         label="A supporter who is (optional)",
@@ -123,7 +124,7 @@ class EmployeeAskForm(AskForm):
             ("next", "Send it to the next available supporter"),
             ("wait", "Wait for them (the coordinator is told if nobody answers for a while)"),
         ],
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose whether to wait for them or go to the next one."},
     )
     exclude_chain = forms.BooleanField(
@@ -143,7 +144,7 @@ class PublicAskForm(AskForm):
             (RequesterKind.FAMILY, "I am a family member of someone in the department"),
             (RequesterKind.ANONYMOUS, "I would rather not say"),
         ],
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     alert_on_reply = forms.BooleanField(
         label="Tell me when a supporter replies (family members with an e-mail address or a "

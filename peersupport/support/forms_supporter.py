@@ -13,6 +13,7 @@ from peersupport.resources.selectors import resources_active
 
 from .models import Contact
 from .services import MESSAGE_MAX
+from .widgets import CheckboxSelectMultiple, RadioSelect
 
 
 class OfferAnswerForm(forms.Form):
@@ -102,19 +103,19 @@ class ContactForm(forms.Form):
     mode = forms.ChoiceField(
         label="How you talked",
         choices=Contact.Mode.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose how you talked."},
     )
     requester_type = forms.ChoiceField(
         label="The person is",
         choices=Contact.RequesterType.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose who the person is, or “Unknown or not said”."},
     )
     topics = forms.MultipleChoiceField(
         label="What it was about",
         choices=Contact.Topic.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         help_text="Tick every topic that came up.",
         error_messages={"required": "Choose at least one topic."},
     )
@@ -130,7 +131,7 @@ class ContactForm(forms.Form):
         label="Referrals made",
         queryset=resources_active(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         help_text="The services from the resource directory you pointed the person to.",
         error_messages={"invalid_choice": "Choose referrals from the list."},
     )
@@ -142,10 +143,12 @@ class ContactForm(forms.Form):
         error_messages={"invalid": "Enter the date as year-month-day, for example 2025-03-31."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, notice=None, **kwargs):
+        """``notice``: the confidentiality notice the page shows (default: the current one),
+        whose version the form carries."""
+        notice = notice or current_notice()
         kwargs.setdefault(
-            "initial",
-            {"date": timezone.localdate(), "notice_version": current_notice().version},
+            "initial", {"date": timezone.localdate(), "notice_version": notice.version}
         )
         super().__init__(*args, **kwargs)
         # A fresh queryset per form, so a resource added or retired since start-up shows.

@@ -240,7 +240,8 @@ def held_close(request, request_id: int):
 def _contact(request, req: SupportRequest | None):
     if not serves(request.user):
         return not_serving(request, "Log a contact")
-    form = ContactForm(posted(request))
+    notice = current_notice()
+    form = ContactForm(posted(request), notice=notice)
 
     def log():
         data = form.cleaned_data
@@ -279,7 +280,7 @@ def _contact(request, req: SupportRequest | None):
     return render_form(
         request,
         "support/supporter/contact_form.html",
-        {"form": form, "req": req, "notice": current_notice(), "published_through": published},
+        {"form": form, "req": req, "notice": notice, "published_through": published},
     )
 
 
