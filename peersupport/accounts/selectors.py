@@ -116,7 +116,7 @@ def chain_of_command(employee: Employee) -> list[Employee]:
 
 
 def employee_search(*, query: str = "") -> QuerySet[Employee]:
-    qs = Employee.objects.select_related("unit", "user").order_by("last_name", "first_name")
+    qs = Employee.objects.select_related("unit", "user").order_by("last_name", "first_name", "pk")
     query = query.strip()
     if query:
         qs = qs.filter(

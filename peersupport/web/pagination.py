@@ -5,7 +5,9 @@ page, a number past the end the last one, as ``Paginator.get_page`` does) and re
 ``Page``. Given a QuerySet it counts the matching rows *in the page query*, as a window
 ``COUNT(*) OVER ()`` on each row, instead of a separate ``COUNT`` query: one query per page in
 the usual case, two only for a page number past the end. ``prepare`` finishes the page's rows
-(e.g. reads their labels in one query) once they are read.
+(e.g. reads their labels in one query) once they are read. The window count reads every
+matching row, which a filter or a sort without an index does anyway; see ``window`` for
+when it does not pay.
 
 ``templates/web/_pagination.html`` shows "Page 2 of 9" with previous, next, first and last
 links that keep every other query parameter (the filters), in a ``nav`` with its own label.
@@ -56,10 +58,16 @@ def paginate(
     *,
     per_page: int = PER_PAGE,
     prepare: Callable[[list], list] | None = None,
+    window: bool = True,
 ) -> Page:
-    """The page of ``rows`` that ``?page=`` asks for (see the module docstring)."""
+    """The page of ``rows`` that ``?page=`` asks for (see the module docstring).
+
+    ``window=False`` counts with a separate ``COUNT`` query instead: cheaper when the page
+    query can stop after its first rows (an index gives the order) over a table too big to
+    read whole, such as every employee unfiltered (18 ms against 100 ms at 20,000, SQLite).
+    """
     number = request.GET.get("page")
-    if isinstance(rows, QuerySet):
+    if window and isinstance(rows, QuerySet):
         return WindowPaginator(rows, per_page, prepare=prepare).get_page(number)
     page = Paginator(rows, per_page).get_page(number)
     if prepare is not None:
