@@ -12,8 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -215,18 +225,30 @@ class InboxFollowUps:
 
 def inbox_followups(user: User, *, limit: int) -> InboxFollowUps:
     """The supporter's open follow-ups due by today and those to come, at most ``limit`` of
-    each with how many there are in all: two queries (each counting its own rows), however
-    many a supporter has let pile up."""
-    today = timezone.localdate()
-    total = Window(Count("*"))
-    parts = []
-    for rows in (
-        own_followups(user).filter(due__lte=today),
-        own_followups(user).filter(due__gt=today),
-    ):
-        page = list(rows.select_related("contact").annotate(total=total)[:limit])
-        parts += [page, page[0].total if page else 0]
-    return InboxFollowUps(*parts)
+    each with how many there are in all: one query (numbering and counting each part in a
+    window), however many a supporter has let pile up."""
+    due = ExpressionWrapper(Q(due__lte=timezone.localdate()), output_field=BooleanField())
+    rows = (
+        own_followups(user)
+        .select_related("contact")
+        .annotate(
+            is_due=due,
+            place=Window(RowNumber(), partition_by=[due], order_by=[F("due"), F("pk")]),
+            total=Window(Count("*"), partition_by=[due]),
+        )
+        .filter(place__lte=limit)
+        .order_by("due", "pk")
+    )
+    parts: dict[bool, list[FollowUp]] = {True: [], False: []}
+    for followup in rows:
+        parts[followup.is_due].append(followup)
+    due_rows, upcoming = parts[True], parts[False]
+    return InboxFollowUps(
+        due=due_rows,
+        due_count=due_rows[0].total if due_rows else 0,
+        upcoming=upcoming,
+        upcoming_count=upcoming[0].total if upcoming else 0,
+    )
 
 
 def own_followups(user: User) -> QuerySet[FollowUp]:
