@@ -118,9 +118,9 @@ def _select_html(widget: dict) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
-class FastCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
-    """``forms.CheckboxSelectMultiple`` with the HTML of ``multiple_input.html``,
-    ``input_option.html`` and ``input.html`` written here (see :class:`FastSelect`)."""
+class _FastMultipleInput:
+    """The HTML of ``multiple_input.html``, ``input_option.html`` and ``input.html`` written
+    here (see :class:`FastSelect`): check boxes and radio buttons."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
@@ -143,6 +143,15 @@ class FastCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
                 parts.append("\n  </div>")
         parts.append("\n</div>")
         return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
+
+
+class FastCheckboxSelectMultiple(_FastMultipleInput, forms.CheckboxSelectMultiple):
+    """``forms.CheckboxSelectMultiple`` rendered in Python."""
+
+
+class FastRadioSelect(_FastMultipleInput, forms.RadioSelect):
+    """``forms.RadioSelect`` rendered in Python (about 70 % of the contact form's CPU time
+    went on Django's four templates per option)."""
 
 
 def _input_option_html(option: dict) -> str:

@@ -1,6 +1,7 @@
 """Reads about people, units and roles. Views reach these records only through here."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -115,7 +116,7 @@ def chain_of_command(employee: Employee) -> list[Employee]:
 
 
 def employee_search(*, query: str = "") -> QuerySet[Employee]:
-    qs = Employee.objects.select_related("unit", "user").order_by("last_name", "first_name")
+    qs = Employee.objects.select_related("unit", "user").order_by("last_name", "first_name", "pk")
     query = query.strip()
     if query:
         qs = qs.filter(
@@ -131,6 +132,27 @@ def employee_search(*, query: str = "") -> QuerySet[Employee]:
 def role_grants(*, include_ended: bool = False) -> QuerySet[RoleGrant]:
     qs = RoleGrant.objects.select_related("user", "user__employee", "granted_by", "revoked_by")
     return qs if include_ended else qs.current()
+
+
+# What the Roles page can list: current grants, those ending soon, or every grant ever made.
+GRANT_VIEWS = {
+    "current": "Current grants",
+    "expiring": "Ending within 30 days",
+    "all": "All grants, including ended ones",
+}
+EXPIRING_DAYS = 30
+
+
+def role_grants_listed(*, show: str = "current", role: str | None = None) -> QuerySet[RoleGrant]:
+    """The Roles page's grants (``GRANT_VIEWS``), optionally of one ``role``, by role then
+    e-mail address; unread, so the page reads one page of them."""
+    grants = role_grants(include_ended=show == "all")
+    if show == "expiring":
+        soon = timezone.now() + timedelta(days=EXPIRING_DAYS)
+        grants = grants.filter(expires_at__isnull=False, expires_at__lte=soon)
+    if role:
+        grants = grants.filter(role=role)
+    return grants.order_by("role", "user__email", "pk")
 
 
 def role_holders(*roles: str) -> list[User]:

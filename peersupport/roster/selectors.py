@@ -7,10 +7,11 @@ revoked) never appears in the directory and is never offered a request.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -170,6 +171,16 @@ class Listed(Sequence):
     def __init__(self, queryset: QuerySet[SupporterProfile]):
         self._queryset = queryset.prefetch_related(None)
         self._count: int | None = None
+
+    @property
+    def queryset(self) -> QuerySet[SupporterProfile]:
+        """The rows, unread: a page of them goes through ``prepare`` before it is shown."""
+        return self._queryset
+
+    @staticmethod
+    def prepare(profiles: Iterable[SupporterProfile]) -> list[SupporterProfile]:
+        """Give rows of ``queryset`` what the directory shows (``available_now``, labels)."""
+        return _labelled(_finish(profiles))
 
     def count(self) -> int:
         if self._count is None:
@@ -478,19 +489,82 @@ def voters() -> list[User]:
     return [p.user for p in profiles]
 
 
-def roster_for_coordinator(*, status: str | None = None) -> list[SupporterProfile]:
-    """Every supporter profile, whatever its status (the coordinator's roster), by name.
-    Two queries however many there are."""
+# What may need the coordinator's attention on the roster, from what the roster stores (no
+# per-supporter computation): each a label and the rows it picks.
+OFF_FOR_DAYS = 30
+
+
+def _concerns(now: datetime) -> dict[str, tuple[str, Q]]:
+    listed = Q(
+        Exists(
+            RoleGrant.objects.current(now).filter(user=OuterRef("user"), role=Role.PEER_SUPPORTER)
+        ),
+        user__is_active=True,
+        user__employee__status=Employee.Status.ACTIVE,
+    )
+    return {
+        "off": (
+            f"Active, switched off for {OFF_FOR_DAYS} days or more",
+            Q(
+                status=Status.ACTIVE,
+                availability=Availability.OFF,
+                availability_updated_at__lte=now - timedelta(days=OFF_FOR_DAYS),
+            ),
+        ),
+        "overdue": (
+            "Inactive past their expected return",
+            Q(status=Status.INACTIVE, inactive_until__lt=timezone.localdate(now)),
+        ),
+        "unlisted": (
+            "Active but not in the directory (role, account or employee record)",
+            Q(status=Status.ACTIVE) & ~listed,
+        ),
+    }
+
+
+ROSTER_CONCERNS = ("off", "overdue", "unlisted")
+
+
+def roster_rows(
+    *, status: str | None = None, concern: str | None = None
+) -> QuerySet[SupporterProfile]:
+    """The coordinator's roster, whatever each supporter's status, by name, unread (a page of
+    it goes through ``roster_prepare``): of one ``status``, or one of ``ROSTER_CONCERNS``."""
     qs = SupporterProfile.objects.select_related(
         "user", "user__employee", "user__employee__unit"
     ).order_by("user__employee__last_name", "user__employee__first_name", "pk")
     if status:
         qs = qs.filter(status=status)
-    profiles = list(qs)
-    # One question per appointed supporter (a handful at a time): may they be activated now?
+    if concern:
+        qs = qs.filter(_concerns(timezone.now())[concern][1])
+    return qs
+
+
+def roster_prepare(profiles: Iterable[SupporterProfile]) -> list[SupporterProfile]:
+    """Mark each profile ``ready`` (to activate): one question per appointed supporter only, a
+    handful at a time."""
+    profiles = list(profiles)
     for profile in profiles:
         profile.ready = ready_to_activate(profile)
     return profiles
+
+
+def roster_counts() -> tuple[dict[str, int], list[tuple[str, str, int]]]:
+    """How many supporters there are in each status, and the concerns with their counts: one
+    query, however many supporters there are."""
+    concerns = _concerns(timezone.now())
+    figures = SupporterProfile.objects.aggregate(
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values},
+        **{f"concern_{key}": Count("pk", filter=q) for key, (_label, q) in concerns.items()},
+    )
+    by_status = {value: figures[f"status_{value}"] for value in Status.values}
+    by_concern = [(key, label, figures[f"concern_{key}"]) for key, (label, _q) in concerns.items()]
+    return by_status, by_concern
+
+
+def roster_for_coordinator(*, status: str | None = None) -> list[SupporterProfile]:
+    """Every supporter profile of ``status`` (or all), by name, each marked ``ready``."""
+    return roster_prepare(roster_rows(status=status))
 
 
 def profile_for_coordinator(profile_id: int) -> SupporterProfile:

@@ -7,7 +7,6 @@ a family member's) and former employees.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
+from peersupport.web.pagination import paginate
 
 from . import rules, selectors, services
 from .forms import (
@@ -38,7 +38,8 @@ def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
     supporters = selectors.directory(viewer=request.user, **filters)
-    page = Paginator(supporters, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the page and how many match (a window count), one each for the labels.
+    page = paginate(request, supporters.queryset, per_page=PAGE_SIZE, prepare=supporters.prepare)
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
@@ -243,20 +244,26 @@ def manage(request):
     status = request.GET.get("status") or None
     if status not in SupporterProfile.Status.values:
         status = None
-    profiles = selectors.roster_for_coordinator(status=status)
-    counts = {}
-    for profile in selectors.roster_for_coordinator():
-        counts[profile.status] = counts.get(profile.status, 0) + 1
+    concern = request.GET.get("concern") or None
+    if concern not in selectors.ROSTER_CONCERNS:
+        concern = None
+    page = paginate(
+        request,
+        selectors.roster_rows(status=status, concern=concern),
+        prepare=selectors.roster_prepare,
+    )
+    by_status, concerns = selectors.roster_counts()
     return render(
         request,
         "roster/manage.html",
         {
-            "profiles": profiles,
+            "page": page,
             "status": status,
+            "concern": concern,
             "statuses": [
-                (value, label, counts.get(value, 0))
-                for value, label in SupporterProfile.Status.choices
+                (value, label, by_status[value]) for value, label in SupporterProfile.Status.choices
             ],
+            "concerns": concerns,
         },
     )
 

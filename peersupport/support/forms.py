@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from peersupport.accounts.models import Employee, Language
-from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField, PlainTextField
+from peersupport.formfields import (
+    FastCheckboxSelectMultiple,
+    FastRadioSelect,
+    IdMultipleChoiceField,
+    PlainTextField,
+)
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import ExperienceArea
 
@@ -32,7 +37,7 @@ class AskForm(forms.Form):
     contact_method = forms.ChoiceField(
         label="How should the supporter reach you?",
         choices=ContactMethod.choices,
-        widget=forms.RadioSelect,
+        widget=FastRadioSelect,
     )
     contact_detail = PlainTextField(
         label="Phone number or e-mail address",
@@ -56,7 +61,7 @@ class AskForm(forms.Form):
         label="What it is about (optional, helps find someone with experience)",
         choices=ExperienceArea.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
     )
     employee_type = forms.ChoiceField(
         label="A supporter who is (optional)",
@@ -123,7 +128,7 @@ class EmployeeAskForm(AskForm):
             ("next", "Send it to the next available supporter"),
             ("wait", "Wait for them (the coordinator is told if nobody answers for a while)"),
         ],
-        widget=forms.RadioSelect,
+        widget=FastRadioSelect,
         error_messages={"required": "Choose whether to wait for them or go to the next one."},
     )
     exclude_chain = forms.BooleanField(
@@ -143,7 +148,7 @@ class PublicAskForm(AskForm):
             (RequesterKind.FAMILY, "I am a family member of someone in the department"),
             (RequesterKind.ANONYMOUS, "I would rather not say"),
         ],
-        widget=forms.RadioSelect,
+        widget=FastRadioSelect,
     )
     alert_on_reply = forms.BooleanField(
         label="Tell me when a supporter replies (family members with an e-mail address or a "

@@ -7,7 +7,12 @@ so an empty or forged POST is refused with 400 and never moves anything.
 from django import forms
 from django.utils import timezone
 
-from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField, PlainTextField
+from peersupport.formfields import (
+    FastCheckboxSelectMultiple,
+    FastRadioSelect,
+    IdMultipleChoiceField,
+    PlainTextField,
+)
 from peersupport.governance.notice import current_notice
 from peersupport.resources.selectors import resources_active
 
@@ -102,19 +107,19 @@ class ContactForm(forms.Form):
     mode = forms.ChoiceField(
         label="How you talked",
         choices=Contact.Mode.choices,
-        widget=forms.RadioSelect,
+        widget=FastRadioSelect,
         error_messages={"required": "Choose how you talked."},
     )
     requester_type = forms.ChoiceField(
         label="The person is",
         choices=Contact.RequesterType.choices,
-        widget=forms.RadioSelect,
+        widget=FastRadioSelect,
         error_messages={"required": "Choose who the person is, or “Unknown or not said”."},
     )
     topics = forms.MultipleChoiceField(
         label="What it was about",
         choices=Contact.Topic.choices,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
         help_text="Tick every topic that came up.",
         error_messages={"required": "Choose at least one topic."},
     )
@@ -142,10 +147,12 @@ class ContactForm(forms.Form):
         error_messages={"invalid": "Enter the date as year-month-day, for example 2025-03-31."},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, notice=None, **kwargs):
+        """``notice``: the confidentiality notice the page shows (default: the current one),
+        whose version the form carries."""
+        notice = notice or current_notice()
         kwargs.setdefault(
-            "initial",
-            {"date": timezone.localdate(), "notice_version": current_notice().version},
+            "initial", {"date": timezone.localdate(), "notice_version": notice.version}
         )
         super().__init__(*args, **kwargs)
         # A fresh queryset per form, so a resource added or retired since start-up shows.

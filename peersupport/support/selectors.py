@@ -12,8 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -199,8 +209,46 @@ def own_contact(user: User, contact_id: int) -> Contact:
 
 
 def recent_contacts(user: User, *, limit: int = 5) -> QuerySet[Contact]:
-    """The supporter's own latest contacts (de-identified), newest first."""
-    return Contact.objects.filter(supporter=user).order_by("-created_at", "-pk")[:limit]
+    """The supporter's own latest contacts (de-identified), newest first: by the contact's
+    date, so the (supporter, date) index gives them without sorting all of the supporter's
+    contacts (thousands, for a busy supporter after a few years)."""
+    return Contact.objects.filter(supporter=user).order_by("-date", "-created_at", "-pk")[:limit]
+
+
+@dataclass(frozen=True)
+class InboxFollowUps:
+    due: list[FollowUp]  # the longest overdue first, at most ``limit``
+    due_count: int
+    upcoming: list[FollowUp]  # the soonest first, at most ``limit``
+    upcoming_count: int
+
+
+def inbox_followups(user: User, *, limit: int) -> InboxFollowUps:
+    """The supporter's open follow-ups due by today and those to come, at most ``limit`` of
+    each with how many there are in all: one query (numbering and counting each part in a
+    window), however many a supporter has let pile up."""
+    due = ExpressionWrapper(Q(due__lte=timezone.localdate()), output_field=BooleanField())
+    rows = (
+        own_followups(user)
+        .select_related("contact")
+        .annotate(
+            is_due=due,
+            place=Window(RowNumber(), partition_by=[due], order_by=[F("due"), F("pk")]),
+            total=Window(Count("*"), partition_by=[due]),
+        )
+        .filter(place__lte=limit)
+        .order_by("due", "pk")
+    )
+    parts: dict[bool, list[FollowUp]] = {True: [], False: []}
+    for followup in rows:
+        parts[followup.is_due].append(followup)
+    due_rows, upcoming = parts[True], parts[False]
+    return InboxFollowUps(
+        due=due_rows,
+        due_count=due_rows[0].total if due_rows else 0,
+        upcoming=upcoming,
+        upcoming_count=upcoming[0].total if upcoming else 0,
+    )
 
 
 def own_followups(user: User) -> QuerySet[FollowUp]:
@@ -221,16 +269,16 @@ class Load:
     followups_due: int
 
 
-def supporter_load(user: User, *, held: list[SupportRequest], followups: list[FollowUp]) -> Load:
-    """The supporter's load, from the requests they hold and their open follow-ups (which the
-    inbox has already read) and one count of this month's contacts."""
+def supporter_load(user: User, *, held: list[SupportRequest], followups_due: int) -> Load:
+    """The supporter's load, from the requests they hold and the number of follow-ups due
+    (which the inbox has already read) and one count of this month's contacts."""
     today = timezone.localdate()
     return Load(
         open_requests=sum(1 for req in held if req.status == Status.ACCEPTED),
         contacts_this_month=Contact.objects.filter(
             supporter=user, date__gte=today.replace(day=1)
         ).count(),
-        followups_due=sum(1 for f in followups if f.due <= today),
+        followups_due=followups_due,
     )
 
 

@@ -42,6 +42,9 @@ supporter_only = roles_required(Role.PEER_SUPPORTER)
 # Closed requests listed in the inbox (the most recent ones; older ones are reached from them
 # only while they still have follow-ups, and their identity is purged after retention).
 RECENTLY_CLOSED = 10
+# Follow-ups listed in the inbox, of those due and of those to come (the longest overdue and
+# the soonest first); the rest show as they are done, and the headings say how many there are.
+INBOX_FOLLOWUPS = 10
 
 
 def _held(user, request_id: int, *, audit: bool) -> SupportRequest:
@@ -73,7 +76,7 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
     held, closed = selectors.open_and_recently_closed(user, closed_limit=RECENTLY_CLOSED)
     wanted = _wanted([offer.request for offer in offers])
     today = timezone.localdate()
-    followups = selectors.own_followups_with_contact(user)
+    followups = selectors.inbox_followups(user, limit=INBOX_FOLLOWUPS)
     context = {
         "offers": [
             {
@@ -87,10 +90,9 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
         ],
         "held": held,
         "closed": closed,
-        "due": [f for f in followups if f.due <= today],
-        "upcoming": [f for f in followups if f.due > today],
+        "followups": followups,
         "today": today,
-        "load": selectors.supporter_load(user, held=held, followups=followups),
+        "load": selectors.supporter_load(user, held=held, followups_due=followups.due_count),
         "recent_contacts": list(selectors.recent_contacts(user)),
         "errors": errors or [],
     }
@@ -238,7 +240,8 @@ def held_close(request, request_id: int):
 def _contact(request, req: SupportRequest | None):
     if not serves(request.user):
         return not_serving(request, "Log a contact")
-    form = ContactForm(posted(request))
+    notice = current_notice()
+    form = ContactForm(posted(request), notice=notice)
 
     def log():
         data = form.cleaned_data
@@ -277,7 +280,7 @@ def _contact(request, req: SupportRequest | None):
     return render_form(
         request,
         "support/supporter/contact_form.html",
-        {"form": form, "req": req, "notice": current_notice(), "published_through": published},
+        {"form": form, "req": req, "notice": notice, "published_through": published},
     )
 
 

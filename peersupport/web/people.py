@@ -1,7 +1,6 @@
 """The kernel's pages for people, units and roles (the URL namespace ``accounts``)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,10 +15,17 @@ from peersupport.accounts.forms import (
     RoleRevokeForm,
     UnitForm,
 )
-from peersupport.accounts.models import CONFIDENTIAL_ROLES, GRANT_APPROVERS, Role, RoleGrantRequest
+from peersupport.accounts.models import (
+    CONFIDENTIAL_ROLES,
+    GRANT_APPROVERS,
+    GRANTABLE_ROLES,
+    Role,
+    RoleGrantRequest,
+)
 from peersupport.accounts.permissions import roles_required, signed_in
 
 from .forms import act, posted, render_form, submit
+from .pagination import paginate
 from .picker import FIELD_NAME, PersonField, PersonPickerForm, matches_context
 
 # --- Profile --------------------------------------------------------------------------------
@@ -109,15 +115,24 @@ def role_list(request):
         then="accounts:role_list",
     ):
         return done
-    show_ended = request.GET.get("ended") == "1"
-    grants = selectors.role_grants(include_ended=show_ended).order_by("role", "user__email")
+    # Filters from the address; a value that is not one of the choices shows the default.
+    show = request.GET.get("show")
+    if show not in selectors.GRANT_VIEWS:
+        show = "all" if request.GET.get("ended") == "1" else "current"
+    role = request.GET.get("role")
+    if role not in GRANTABLE_ROLES:
+        role = ""
+    page = paginate(request, selectors.role_grants_listed(show=show, role=role or None))
     return render_form(
         request,
         "accounts/role_list.html",
         {
             "form": form,
-            "grants": grants,
-            "show_ended": show_ended,
+            "page": page,
+            "show": show,
+            "shows": selectors.GRANT_VIEWS.items(),
+            "role": role,
+            "roles": [(r.value, r.label) for r in Role if r in GRANTABLE_ROLES],
             "waiting": selectors.role_requests_open(),
             "approver": request.user.has_role(*GRANT_APPROVERS),
             "confidential_roles": ", ".join(
@@ -226,7 +241,9 @@ def unit_edit(request, unit_id: int | None = None):
 def employee_list(request):
     search = EmployeeSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    page = Paginator(selectors.employee_search(query=query), 50).get_page(request.GET.get("page"))
+    # Unfiltered, the first 50 by name come from an index: a separate count is cheaper than
+    # a window over all 20,000; a search reads every row anyway, so it counts as it goes.
+    page = paginate(request, selectors.employee_search(query=query), window=bool(query))
     context = {"search": search, "page": page, "query": query}
     if request.htmx:
         return render(request, "accounts/employee_list.html#results", context)

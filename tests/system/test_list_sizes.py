@@ -1,0 +1,157 @@
+"""Lists that grow with the program cost the same however long they get.
+
+Each list page (the directory, the roster and its filters, the roles page and its filters,
+the supporter's inbox and the contact form) is requested with the persona department and
+again after adding many supporters, role grants, contacts and follow-ups: the number of
+queries must not change, and the roles page's HTML stays one page long.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.accounts.models import Employee, Role, RoleGrant, User
+from peersupport.governance.notice import current_notice
+from peersupport.roster.models import SupporterProfile
+from peersupport.roster.views import PAGE_SIZE as DIRECTORY_PAGE
+from peersupport.support.models import Contact, FollowUp
+from peersupport.support.views_supporter import INBOX_FOLLOWUPS
+from peersupport.web.pagination import PER_PAGE
+
+from ..matrix.support_supporter import active_supporter
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("employee", "roster:directory", ""),
+    ("employee", "roster:directory", "?q=a&available_now=on"),
+    ("coordinator", "roster:manage", ""),
+    ("coordinator", "roster:manage", "?status=active&page=2"),
+    ("coordinator", "roster:manage", "?concern=off"),
+    ("sysadmin", "accounts:role_list", ""),
+    ("sysadmin", "accounts:role_list", "?show=all&role=peer_supporter&page=2"),
+    ("supporter", "support:inbox", ""),
+    ("supporter", "support:contact_new", ""),
+]
+
+
+def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
+    """More of everything the pages list: active supporters (each with a grant, some switched
+    off long ago), contacts and open follow-ups of the supporter persona."""
+    first = User.objects.count()
+    users = User.objects.bulk_create(
+        User(email=f"grow{i}@pd.example.org") for i in range(first, first + supporters)
+    )
+    Employee.objects.bulk_create(
+        Employee(
+            employee_number=f"GR{first + i:06d}",
+            first_name=f"First{i}",
+            last_name=f"Alast{i}",
+            work_email=user.email,
+            employee_type=Employee.Type.SWORN,
+            rank_title="Officer",
+            unit=dept.precinct,
+            user=user,
+        )
+        for i, user in enumerate(users)
+    )
+    RoleGrant.objects.bulk_create(
+        RoleGrant(user=user, role=Role.PEER_SUPPORTER, reason="grow") for user in users
+    )
+    long_ago = timezone.now() - timedelta(days=90)
+    SupporterProfile.objects.bulk_create(
+        SupporterProfile(
+            user=user,
+            status=SupporterProfile.Status.ACTIVE,
+            availability=SupporterProfile.Availability.OFF
+            if i % 3 == 0
+            else SupporterProfile.Availability.AVAILABLE,
+            availability_updated_at=long_ago,
+            bio="A bio " * 20,
+        )
+        for i, user in enumerate(users)
+    )
+    supporter, today = personas["supporter"], timezone.localdate()
+    made = Contact.objects.bulk_create(
+        Contact(
+            supporter=supporter,
+            date=today - timedelta(days=i % 400),
+            duration_minutes=30,
+            mode=Contact.Mode.PHONE,
+            requester_type=Contact.RequesterType.SWORN,
+            topics=[Contact.Topic.GRIEF],
+            limits_explained=True,
+            notice_version=current_notice().version,
+            follow_up_planned=True,
+        )
+        for i in range(contacts)
+    )
+    FollowUp.objects.bulk_create(
+        FollowUp(supporter=supporter, contact=c, due=today + timedelta(days=(i % 60) - 30))
+        for i, c in enumerate(made)
+    )
+
+
+def _count(client, url) -> tuple[int, str]:
+    queries = []
+
+    def counted(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        resp = client.get(url)
+    assert resp.status_code == 200, (url, resp.status_code)
+    return len(queries), resp.content.decode()
+
+
+def _counts(client_for) -> dict:
+    return {
+        (who, name, query): _count(client_for(who), reverse(name) + query)[0]
+        for who, name, query in PAGES
+    }
+
+
+def test_list_pages_do_not_grow_with_the_program(dept, personas, client_for, capsys):
+    active_supporter(personas["supporter"])  # may log contacts
+    _grow(dept, personas, supporters=60, contacts=20)
+    small = _counts(client_for)
+    _grow(dept, personas, supporters=240, contacts=600)
+    large = _counts(client_for)
+    with capsys.disabled():
+        print("\nqueries per list page (small -> large)")
+        for key in small:
+            print(f"  {key[1] + key[2]:60} as {key[0]:12} {small[key]:3} -> {large[key]:3}")
+    assert small == large
+    # And each shows one page of rows, however many there are.
+    _, inbox = _count(client_for("supporter"), reverse("support:inbox"))
+    assert inbox.count('value="done"') == 2 * INBOX_FOLLOWUPS
+    assert f"Due now ({FollowUp.objects.filter(due__lte=timezone.localdate()).count()})" in inbox
+    _, roster = _count(client_for("coordinator"), reverse("roster:manage"))
+    assert roster.count("Change status<span") == PER_PAGE
+    _, directory = _count(client_for("employee"), reverse("roster:directory"))
+    assert directory.count('class="supporter-card"') == DIRECTORY_PAGE
+
+
+def _revoke_forms(html: str) -> int:
+    return html.count('name="reason" required')
+
+
+def test_the_roles_page_shows_one_page_however_many_grants(dept, personas, client_for):
+    page = reverse("accounts:role_list")
+    client = client_for("sysadmin")
+    _grow(dept, personas, supporters=PER_PAGE + 10, contacts=0)
+    _, html = _count(client, page)
+    assert _revoke_forms(html) == PER_PAGE
+    _grow(dept, personas, supporters=300, contacts=0)
+    _, larger = _count(client, page)
+    assert _revoke_forms(larger) == PER_PAGE
+    # One page still: only its people, its counts and a "Last" link differ (5 times as many
+    # grants made the whole page 397 KB at 20,000 employees before it had pages).
+    assert len(larger) < len(html) * 1.02
+    total = RoleGrant.objects.current().count()
+    assert f"{total} grants." in larger
+    assert f"Page 1 of {-(-total // PER_PAGE)}" in larger
