@@ -14,11 +14,14 @@ Pages run under the site's real Content Security Policy. A test fails at teardow
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from playwright.sync_api import expect, sync_playwright
 
 from ..conftest import signed_in_client
@@ -65,6 +68,49 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# On SQLite the test database lives in memory, so pytest-django hands the live server the test's
+# own connection: the server's request threads and the test thread then share one sqlite3
+# connection, and two of them using it at once fails at random ("bad parameter or other API
+# misuse", seen when a test counted rows while an htmx request it had just triggered ran). One
+# lock makes them take turns: a request holds it from start to end, and each cursor call of the
+# test thread holds it for that call. It is reentrant, so a request's own cursor calls pass.
+_ONE_AT_A_TIME = threading.RLock()
+_CURSOR_CALLS = ("execute", "executemany", "executescript", "fetchone", "fetchmany", "fetchall")
+
+
+def _in_turn(method):
+    def call(self, *args, **kwargs):
+        with _ONE_AT_A_TIME:
+            return method(self, *args, **kwargs)
+
+    return call
+
+
+def _requests_in_turn(app):
+    def locked(environ, start_response):
+        with _ONE_AT_A_TIME:
+            return app(environ, start_response)
+
+    locked.in_turn = True
+    return locked
+
+
+@pytest.fixture
+def _shared_connection_in_turn(live_server):
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield  # a server database: the live server has connections of its own
+        return
+    httpd = live_server.thread.httpd
+    if not getattr(httpd.get_app(), "in_turn", False):
+        httpd.set_app(_requests_in_turn(httpd.get_app()))
+    originals = {name: getattr(SQLiteCursorWrapper, name) for name in _CURSOR_CALLS}
+    for name, method in originals.items():
+        setattr(SQLiteCursorWrapper, name, _in_turn(method))
+    yield
+    for name, method in originals.items():
+        setattr(SQLiteCursorWrapper, name, method)
 
 
 class AxeTracker:
@@ -164,7 +210,7 @@ class BrowserProblems:
 
 
 @pytest.fixture
-def new_context(browser, live_server):
+def new_context(browser, live_server, _shared_connection_in_turn):
     """Make a browser context on the live server, under the site's real Content Security Policy.
 
     At teardown the test fails if any page had a CSP violation or a browser error, or if a
