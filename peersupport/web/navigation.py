@@ -33,7 +33,12 @@ class Link:
 
     @property
     def url(self) -> str:
-        return _reverse(self.url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        return address(self.url_name)
+
+
+def address(url_name: str) -> str:
+    """The address of a URL name without arguments, reversed once per process (``_reverse``)."""
+    return _reverse(url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
 
 
 @cache
