@@ -5,7 +5,7 @@ Nothing here writes, and nothing imports the services."""
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -107,6 +107,12 @@ def open_election() -> Election | None:
 
 def elections() -> list[Election]:
     return list(Election.objects.select_related("rerun_of"))
+
+
+def elections_listed() -> QuerySet[Election]:
+    """Every election, the last to close first, with the one it reruns and its own rerun (the
+    manage page shows them a page at a time)."""
+    return Election.objects.select_related("rerun_of", "rerun")
 
 
 def election(election_id: int) -> Election:

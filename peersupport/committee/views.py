@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required, signed_in
 from peersupport.web.forms import apply_service_errors, posted, render_form, submit
+from peersupport.web.pagination import paginate
 
 from . import selectors, services
 from .forms import (
@@ -52,7 +53,7 @@ def manage(request):
     context = {
         "rows": selectors.committee(history=True),
         "retired": selectors.retired_seats(),
-        "elections": selectors.elections(),
+        "elections": paginate(request, selectors.elections_listed()),
         "open_election": selectors.open_election(),
         "vacant_elected": selectors.vacant_elected_seats(),
         "today": timezone.localdate(),

@@ -82,8 +82,9 @@ def board(*, now=None) -> list[Outreach]:
     return open_outreaches
 
 
-def recently_closed(limit: int = 10) -> QuerySet[Outreach]:
-    return Outreach.objects.filter(status=Outreach.Status.CLOSED).order_by("-closed_at")[:limit]
+def closed() -> QuerySet[Outreach]:
+    """Every closed outreach, the last closed first: the board shows them a page at a time."""
+    return Outreach.objects.filter(status=Outreach.Status.CLOSED).order_by("-closed_at", "-pk")
 
 
 def people_of(outreach: Outreach) -> list[AffectedPerson]:

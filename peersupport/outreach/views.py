@@ -17,6 +17,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
 from peersupport.web.forms import act, apply_service_errors, posted, render_form, submit
+from peersupport.web.pagination import paginate
 
 from . import selectors, services
 from .forms import (
@@ -62,7 +63,7 @@ def board(request):
         {
             "open": selectors.board(),
             "overdue": selectors.overdue_followups(),
-            "closed": selectors.recently_closed(),
+            "closed": paginate(request, selectors.closed()),
         },
     )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import apply_service_errors, posted, render_form, submit
+from peersupport.web.pagination import paginate
 from peersupport.web.pdf import pdf_response
 
 from . import ics, selectors, services
@@ -119,7 +120,7 @@ def sessions(request):
         "training/sessions.html",
         {
             "upcoming": selectors.sessions_upcoming(),
-            "past": selectors.sessions_past()[:20],
+            "past": paginate(request, selectors.sessions_past()),
             "manages": request.user.has_role(COORDINATOR),
         },
     )

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,9 +24,10 @@ from peersupport.committee.models import (
 )
 from peersupport.committee.rules import draw_order
 from peersupport.notifications.models import Notification
+from peersupport.web.pagination import PER_PAGE
 
 from ..conftest import signed_in_client
-from ..factories import UserFactory
+from ..factories import ElectionFactory, UserFactory
 from ..matrix.committee import active_supporter
 from .helpers import closed, count, open_election, standing, voting, windows
 
@@ -329,3 +332,81 @@ def test_coordinator_voids_through_the_page(dept, voters, client_for, committee_
     assert client_for("coordinator").post(url, {"reason": "Wrong dates"}).status_code == 302
     election.refresh_from_db()
     assert election.status == Election.Status.VOIDED and election.void_reason == "Wrong dates"
+
+
+# --- The manage page's elections, a page at a time ------------------------------------------
+
+MANAGE = reverse("committee:manage")
+
+
+def _past_elections(n: int, *, after: int = 0) -> list[Election]:
+    """``n`` elections over, the last to close first; every third one voided, never rerun."""
+    by = UserFactory()
+    made = []
+    for i in range(after, after + n):
+        voided = i % 3 == 2
+        made.append(
+            ElectionFactory(
+                opened_by=by,
+                nominations_open_at=timezone.now() - timedelta(days=30 + i),
+                status=Election.Status.VOIDED if voided else Election.Status.PUBLISHED,
+                void_reason="A ballot box fault." if voided else "",
+                ballots_cast=None if voided else 4,
+                electorate=None if voided else 9,
+            )
+        )
+    return made
+
+
+def _election_ids(resp) -> list[int]:
+    return [e.pk for e in resp.context["elections"]]
+
+
+def test_the_manage_page_lists_elections_fifty_a_page(client_for):
+    past = _past_elections(PER_PAGE + 3)
+    client = client_for("coordinator")
+
+    first = client.get(MANAGE)
+    assert _election_ids(first) == [e.pk for e in past[:PER_PAGE]]
+    html = first.content.decode()
+    assert "Page 1 of 2" in html and 'aria-label="Pages of elections"' in html
+    assert html.count("Run it again") == sum(e.status == "voided" for e in past[:PER_PAGE])
+
+    second = client.get(MANAGE, {"page": 2})
+    assert _election_ids(second) == [e.pk for e in past[PER_PAGE:]]
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_the_open_election_stays_on_every_page_of_the_manage_page(client_for, dept):
+    _past_elections(PER_PAGE + 1)
+    election = open_election(dept)
+    client = client_for("coordinator")
+    assert _election_ids(client.get(MANAGE))[0] == election.pk
+    second = client.get(MANAGE, {"page": 2})
+    assert second.context["open_election"] == election
+    link = reverse("committee:election", args=[election.pk])
+    assert f'An election is open: <a href="{link}"' in second.content.decode()
+
+
+@pytest.mark.parametrize("page", ["x", "0", "-3", ""])
+def test_a_bad_page_of_elections_shows_the_first(client_for, page):
+    past = _past_elections(PER_PAGE + 1)
+    resp = client_for("coordinator").get(MANAGE, {"page": page})
+    assert resp.status_code == 200
+    assert resp.context["elections"].number == 1
+    assert _election_ids(resp)[0] == past[0].pk
+
+
+def test_the_manage_page_queries_do_not_grow_with_elections(client_for):
+    client = client_for("coordinator")
+
+    def queries() -> int:
+        client.get(MANAGE)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(MANAGE).status_code == 200
+        return len(ctx)
+
+    _past_elections(PER_PAGE + 1)
+    small = queries()
+    _past_elections(120 - PER_PAGE - 1, after=PER_PAGE + 1)
+    assert queries() <= small

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,7 +28,9 @@ from peersupport.outreach.models import (
     Outreach,
     PlanStep,
 )
+from peersupport.web.pagination import PER_PAGE
 
+from ..factories import OutreachFactory
 from ..matrix.support_supporter import active_supporter
 
 pytestmark = pytest.mark.django_db
@@ -425,3 +429,77 @@ def test_outreach_pages_query_counts_do_not_grow(coordinator, supporter, client_
     many = [_queries(client_for(name), url) for name, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))
     assert AffectedPerson.objects.count() == 32
+
+
+# --- The board's closed outreach, a page at a time -----------------------------------------
+
+BOARD = reverse("outreach:board")
+
+
+def _closed(coordinator, n: int, *, after: int = 0) -> list[Outreach]:
+    """``n`` closed outreaches, the last closed first, each closed a day before the one above."""
+    now = timezone.now()
+    return [
+        OutreachFactory(
+            opened_by=coordinator,
+            status=Outreach.Status.CLOSED,
+            closed_by=coordinator,
+            closed_at=now - timedelta(days=1 + i),
+            event_date=timezone.localdate() - timedelta(days=30 + i),
+        )
+        for i in range(after, after + n)
+    ]
+
+
+def _ids(resp) -> list[int]:
+    return [o.pk for o in resp.context["closed"]]
+
+
+def test_closed_outreach_comes_fifty_a_page(coordinator, client_for):
+    still_open = _open(coordinator)
+    closed = _closed(coordinator, PER_PAGE + 3)
+    client = client_for("coordinator")
+
+    first = client.get(BOARD)
+    assert _ids(first) == [o.pk for o in closed[:PER_PAGE]]
+    assert "Page 1 of 2" in first.content.decode()
+    assert 'aria-label="Pages of closed outreach"' in first.content.decode()
+    # The open ones are not paged: they stay on the board, as before.
+    assert [o.pk for o in first.context["open"]] == [still_open.pk]
+
+    second = client.get(BOARD, {"page": 2})
+    assert _ids(second) == [o.pk for o in closed[PER_PAGE:]]
+    assert "Page 2 of 2" in second.content.decode()
+    assert [o.pk for o in second.context["open"]] == [still_open.pk]
+
+
+def test_few_closed_outreach_show_no_pages(coordinator, client_for):
+    closed = _closed(coordinator, 3)
+    resp = client_for("coordinator").get(BOARD)
+    assert _ids(resp) == [o.pk for o in closed]
+    assert "Pages of closed outreach" not in resp.content.decode()
+
+
+@pytest.mark.parametrize("page", ["x", "0", "-3", ""])
+def test_a_bad_page_of_closed_outreach_shows_the_first(coordinator, client_for, page):
+    closed = _closed(coordinator, PER_PAGE + 1)
+    resp = client_for("coordinator").get(BOARD, {"page": page})
+    assert resp.status_code == 200
+    assert resp.context["closed"].number == 1
+    assert _ids(resp)[0] == closed[0].pk
+
+
+def test_the_board_queries_do_not_grow_with_closed_outreach(coordinator, client_for):
+    client = client_for("coordinator")
+
+    def count() -> int:
+        client.get(BOARD)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(BOARD).status_code == 200
+        return len(ctx)
+
+    _open(coordinator)
+    _closed(coordinator, PER_PAGE + 1)
+    small = count()
+    _closed(coordinator, 120 - PER_PAGE - 1, after=PER_PAGE + 1)
+    assert count() <= small

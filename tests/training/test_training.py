@@ -73,8 +73,14 @@ from peersupport.roster.models import SupporterProfile  # noqa: E402
 from peersupport.training import services  # noqa: E402
 from peersupport.training.compliance import Status  # noqa: E402
 from peersupport.training.models import AttendanceCorrection, Enrolment  # noqa: E402
+from peersupport.web.pagination import PER_PAGE  # noqa: E402
 
-from ..factories import EmployeeFactory, grant  # noqa: E402
+from ..factories import (  # noqa: E402
+    CourseFactory,
+    EmployeeFactory,
+    TrainingSessionFactory,
+    grant,
+)
 from ..matrix.training import make_session  # noqa: E402
 
 
@@ -461,3 +467,61 @@ def test_the_transcript_pdf_is_audited_like_the_export(client_for, personas):
         services.transcript_export(
             actor=personas["supporter"], user=personas["coordinator"], sessions=0
         )
+
+
+# --- The sessions page: past sessions a page at a time --------------------------------------
+
+SESSIONS = reverse("training:sessions")
+
+
+def _past_sessions(n: int, *, after: int = 0) -> list:
+    """``n`` sessions already held, newest first, each a day before the one listed above it."""
+    course = CourseFactory(title="Held course")
+    by = UserFactory()
+    return [
+        TrainingSessionFactory(
+            course=course, created_by=by, starts_at=timezone.now() - datetime.timedelta(days=2 + i)
+        )
+        for i in range(after, after + n)
+    ]
+
+
+def test_past_sessions_come_fifty_a_page(client_for):
+    coming = TrainingSessionFactory()
+    held = _past_sessions(PER_PAGE + 3)
+    client = client_for("coordinator")
+
+    first = client.get(SESSIONS)
+    assert [s.pk for s in first.context["past"]] == [s.pk for s in held[:PER_PAGE]]
+    assert "Page 1 of 2" in first.content.decode()
+    assert 'aria-label="Pages of past sessions"' in first.content.decode()
+    # What is coming up is not paged: it is on the first screen, as before.
+    assert [s.pk for s in first.context["upcoming"]] == [coming.pk]
+
+    second = client.get(SESSIONS, {"page": 2})
+    assert [s.pk for s in second.context["past"]] == [s.pk for s in held[PER_PAGE:]]
+    assert "Page 2 of 2" in second.content.decode()
+
+
+@pytest.mark.parametrize("page", ["x", "0", "-3", ""])
+def test_a_bad_page_of_past_sessions_shows_the_first(client_for, page):
+    held = _past_sessions(PER_PAGE + 1)
+    resp = client_for("coordinator").get(SESSIONS, {"page": page})
+    assert resp.status_code == 200
+    assert resp.context["past"].number == 1
+    assert resp.context["past"][0].pk == held[0].pk
+
+
+def test_the_sessions_page_queries_do_not_grow_with_the_past(client_for):
+    client = client_for("coordinator")
+
+    def count() -> int:
+        client.get(SESSIONS)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(SESSIONS).status_code == 200
+        return len(ctx)
+
+    _past_sessions(PER_PAGE + 1)
+    small = count()
+    _past_sessions(120 - PER_PAGE - 1, after=PER_PAGE + 1)
+    assert count() <= small
