@@ -818,7 +818,8 @@ COMMITTEE_TICK_SECONDS = env_int("COMMITTEE_TICK_SECONDS", 60, minimum=10)
 # Program reporting (docs/operations.md, "Reports")
 # Counts from 1 to this are never shown, and complementary cells are hidden so that they
 # cannot be worked out (PROGRAM.md rule 8).
-REPORTS_SUPPRESSION_THRESHOLD = env_int("REPORTS_SUPPRESSION_THRESHOLD", 5, minimum=1)
+# At least 2: at 1 a hidden total is always exactly 1 (docs/operations.md, Reports).
+REPORTS_SUPPRESSION_THRESHOLD = env_int("REPORTS_SUPPRESSION_THRESHOLD", 5, minimum=2)
 # A bureau with fewer supporters than this is pooled with the others, so that no row of the
 # reports is one supporter's work.
 REPORTS_BUREAU_MIN_SUPPORTERS = env_int("REPORTS_BUREAU_MIN_SUPPORTERS", 3, minimum=1)
