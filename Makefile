@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+# Test processes side by side (pytest-xdist); `make test TEST_WORKERS=0` runs them in one.
+TEST_WORKERS ?= auto
 
 .PHONY: run test venv install install-test lint format migrate demo bench soak check-deploy clean
 
@@ -42,7 +44,7 @@ test: $(VENV)/.installed-test
 	  AUDIT_HMAC_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(40))') \
 	  ENCRYPTION_KEYS=ci:$$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

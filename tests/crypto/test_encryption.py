@@ -130,6 +130,9 @@ def test_json_field_round_trip(settings):
         ("k1:!!!notbase64!!!", "not 32 bytes"),
         (f"{OLD},{OLD}", "appears twice"),
     ],
+    # Named, not shown: OLD is a new random key in each process, and parallel workers must
+    # collect the same test ids.
+    ids=["empty", "no-colon", "bad-id", "short", "not-base64", "twice"],
 )
 def test_malformed_keys_fail_loudly(spec, message):
     with pytest.raises(ImproperlyConfigured, match=message) as exc:
