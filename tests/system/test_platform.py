@@ -189,6 +189,8 @@ def test_production_starts_with_proper_settings():
         ({"AUDIT_HMAC_KEY": ""}, "AUDIT_HMAC_KEY"),
         ({"AUDIT_HMAC_KEY": "short"}, "AUDIT_HMAC_KEY"),
         ({"ENCRYPTION_KEYS": ""}, "ENCRYPTION_KEYS"),
+        # At 1 a hidden count is 1 by definition (docs/operations.md, Reports).
+        ({"REPORTS_SUPPRESSION_THRESHOLD": "1"}, "REPORTS_SUPPRESSION_THRESHOLD"),
     ],
 )
 def test_bad_settings_fail_loudly(env, named):
