@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from peersupport.reports import publishing, report, selectors, snapshots
 from peersupport.reports.models import Publication
-from peersupport.reports.periods import Period
+from peersupport.reports.periods import Period, parse
 from peersupport.reports.suppression import ALL, TOTAL, Timeline, protect
 from peersupport.support.models import Contact
 
@@ -131,7 +131,7 @@ def histories(draw):
     batches = [draw(st.lists(unit_strategy(months), max_size=35))]
     for _ in closes[1:]:
         batches.append(draw(st.lists(unit_strategy(months), max_size=12)))
-    threshold = draw(st.integers(min_value=1, max_value=5))
+    threshold = draw(st.integers(min_value=2, max_value=5))  # settings.py refuses 1
     return batches, closes, threshold
 
 
@@ -175,6 +175,10 @@ def effective_values(units, timeline) -> dict:
 def test_closing_periods_with_late_entries_recovers_nothing(history):
     """Periods close on purpose, records come late, and every published table of every
     period, the late entries' lines included, is attacked together."""
+    closing_recovers_nothing(history)
+
+
+def closing_recovers_nothing(history):
     batches, closes, threshold = history
     published: dict = {}
     releases = []
@@ -218,6 +222,31 @@ def test_closing_periods_with_late_entries_recovers_nothing(history):
             assert not _known_zero(final, cell) or any(cell in r.hidden for r in releases[:-1]), (
                 f"{cell} is 0 for all to see, yet not shown"
             )
+
+
+def _records(month: str, mode: str, n: int) -> list:
+    return [(parse(month), {"mode": mode, "bureau": "x"}, {"topic": frozenset()})] * n
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect, found by the search on 4 Dec 2026: the engine cannot certify two "
+    "hidden August cells once late entries for December meet a pinned August (uncertified "
+    "cells); when fixed this passes and becomes an @example of the test above",
+)
+def test_late_entries_after_a_pinned_month_leave_nothing_uncertified():
+    batches = [
+        _records("2024-08", "a", 10) + _records("2024-08", "b", 1),
+        _records("2024-08", "a", 11) + _records("2024-08", "b", 1),
+        _records("2024-08", "a", 4)
+        + _records("2024-08", "b", 2)
+        + _records("2024-08", "c", 4)
+        + _records("2024-12", "b", 1)
+        + _records("2024-12", "c", 1),
+        _records("2024-08", "a", 2),
+    ]
+    closes = [parse("2024-01"), parse("2024-01"), parse("2024-08"), parse("2025-09")]
+    closing_recovers_nothing((batches, closes, 4))
 
 
 def _known_zero(result, cell) -> bool:
