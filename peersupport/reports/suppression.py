@@ -16,11 +16,15 @@ and, for each breakdown cell, builds that other set of records explicitly (``_Mo
 
 1. *Down closure*: a hidden cell hides its sub-periods (a hidden quarter whose three months were
    shown would be their sum).
-2. *The total*: under a shown parent, hidden sub-periods come at least two at a time, at least
-   one of them not zero, and together above the threshold (so their sum, which anyone can work
-   out, is not itself a small count). One record moved from one to the other changes both and
-   nothing shown. A period whose total is hidden hides every breakdown cell of it, so the
-   record can carry all its categories along.
+2. *The total*: under a shown parent, hidden sub-periods come all together, and so do the
+   rows under a shown total: every cell of the line that is not pinned shown, zeros too, but
+   for a breakdown's zeros under a period total shown 0, which anyone can tell. (Hiding only
+   the smallest neighbours let someone who knows that rule tell which values the hidden ones
+   must have; showing the other zeros would tell that every hidden one is at least 1.) They
+   are at least two, at least one of them not zero, and together above the threshold (so
+   their sum, which anyone can work out, is not itself a small count). One record moved from
+   one to the other changes both and nothing shown. A period whose total is hidden hides
+   every breakdown cell of it, so the record can carry all its categories along.
 3. *Breakdowns*: for a hidden category cell under a shown total, two records in two sibling
    periods exchange their categories (a rectangle: both periods' totals and both categories'
    parent periods stay the same), or, for categories a record may hold several of (topics), one
@@ -42,7 +46,10 @@ safe, so the guarantee holds for the union of every release (publishing.py).
 
 tests/reports/test_suppression.py generates data with hypothesis and attacks every table the
 system produces (exact linear algebra over all shown numbers, bound propagation, and a search
-for the other set of records); it must recover nothing. tests/reports/test_publishing.py does
+for the other set of records); it must recover nothing. tests/reports/test_rule_aware.py plays
+someone who also knows this rule: of every set of records that gives the shown numbers, it
+keeps those the engine would have published exactly the same way, and no hidden count may take
+one value in all of them. tests/reports/test_publishing.py does
 the same for releases taken over time.
 """
 
@@ -450,26 +457,36 @@ class _Engine:
         return added
 
     def widen(self, line: list[Cell], parent: Cell | None) -> list[Cell]:
-        """Hidden cells of a line whose sum anyone can work out must not add up to a small
-        count either: hide more (smallest first) until they are above the threshold; if every
-        other cell is pinned shown, hide the line's parent instead."""
+        """All or none: a line (the sub-periods under a shown period, or the rows under a shown
+        total) with any hidden cell hides every cell of it that is not pinned shown, zeros too.
+        Hiding only the smallest neighbours is not enough against someone who knows that
+        rule: months of 6, 5 and 5 under a quarter of 16 would show the 6 and hide two cells
+        adding up to 10, and any other split (4 and 6, 6 and 4) would have hidden the 6 shown
+        instead, so both must be 5. If the hidden cells still add up to a small count (every
+        other cell pinned shown), the line's parent is hidden."""
         new: list[Cell] = []
         hid = [c for c in line if c in self.hidden]
-
-        def unsafe():
-            total = sum(self.values[c] for c in hid)
-            return any(self.values[c] for c in hid) and (total <= self.threshold or len(hid) < 2)
-
-        while hid and unsafe():
-            rest = [c for c in line if c not in self.hidden and c not in self.keep]
-            if not rest:
-                if parent is not None and parent not in self.keep and parent not in self.hidden:
-                    new.extend(self.hide(*parent))
-                break
-            pick = min(rest, key=lambda c: (self.values[c] == 0, self.values[c], c[2].key, c[1]))
-            new.extend(self.hide(*pick))
-            hid.append(pick)
+        if not hid or self._shown_zero(parent):
+            return new  # a line under a shown 0 is all zeros, for all to see
+        for c in line:
+            if c not in self.hidden and c not in self.keep and not self._known_zero(c):
+                new.extend(self.hide(*c))
+                hid.append(c)
+        total = sum(self.values[c] for c in hid)
+        unsafe = any(self.values[c] for c in hid) and (total <= self.threshold or len(hid) < 2)
+        if unsafe and parent is not None and parent not in self.keep and parent not in self.hidden:
+            new.extend(self.hide(*parent))
         return new
+
+    def _shown_zero(self, cell: Cell | None) -> bool:
+        return cell is not None and cell not in self.hidden and self.values.get(cell, 0) == 0
+
+    def _known_zero(self, cell: Cell) -> bool:
+        """A breakdown cell that is 0 because its period's total is shown 0: anyone can tell,
+        so hiding it hides nothing. Any other zero in a line with a hidden cell is hidden with
+        them, or a hidden cell would be known to be at least 1."""
+        total = (self.total_key, ALL, cell[2])
+        return cell != total and self.values.get(cell, 0) == 0 and self._shown_zero(total)
 
     def lines(self, key: str, kind: str) -> list[Cell]:
         new: list[Cell] = []

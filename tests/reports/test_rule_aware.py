@@ -13,14 +13,11 @@ period is the sum of its sub-periods, counts are never negative), re-runs ``prot
 keeps those giving exactly the same publication, and looks for a hidden count that is not zero
 and has the same value in all of them.
 
-It wins today: the cube's complementary suppression hides the smallest neighbours first, and
-someone who knows that can tell which values the hidden cells must have (months of 6, 5 and 5
-under a quarter of 16 at threshold 5: the 6 is shown, and any other split of the hidden 10
-would have hidden the 6 instead, so both are 5). Hiding every cell of such a line ("all or
-none", as snapshots.py does for the supporters' tables) closes every case found so far, but it
-must keep showing the zeros anyone can work out (tests/reports/test_periods.py) without letting
-hidden cells be known to be at least 1. Until that is built these tests are expected to fail,
-strictly: the day one passes, the marker must go.
+It won until 4 Dec 2026: complements were the smallest neighbours, and someone who knows that
+can tell which values the hidden cells must have (months of 6, 5 and 5 under a quarter of 16
+at threshold 5: the 6 was shown, and any other split of the hidden 10 would have hidden the 6
+instead, so both were 5). Now a line with a hidden cell hides all its cells, zeros too, except
+zeros anyone can tell from a total shown 0 (suppression.py, rule 2).
 """
 
 import datetime
@@ -31,12 +28,6 @@ from hypothesis import strategies as st
 
 from peersupport.reports.periods import Period
 from peersupport.reports.suppression import ALL, TOTAL, Table, Timeline, protect
-
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="known leak (4 Dec 2026): the cube's complements are chosen by value, so a rule-aware "
-    "reader recovers hidden counts; see the module docstring",
-)
 
 YEAR = 2025
 TODAY = datetime.date(2026, 2, 1)  # every period of YEAR is over
