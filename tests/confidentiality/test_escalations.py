@@ -25,6 +25,7 @@ from peersupport.resources.models import Category, Resource
 from ..conftest import signed_in_client
 from ..factories import EmployeeFactory, UserFactory, enable_totp, grant
 from ..matrix.support_supporter import held_request
+from ..queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -367,16 +368,6 @@ def test_duty_roster_is_kept_by_the_bhs_manager(personas, client_for):
     assert all(a.reason.startswith("Holds the") for a in services.ladder()[0])
 
 
-def _queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        resp = client.get(url)
-    assert resp.status_code == 200, url
-    return len(ctx.captured_queries)
-
-
 def test_escalation_pages_query_counts_do_not_grow(personas, team, category, client_for):
     """The list, an escalation with its recipients and deliveries, the roster, and a page with
     the banner: the same number of queries with one escalation as with thirty."""
@@ -393,7 +384,7 @@ def test_escalation_pages_query_counts_do_not_grow(personas, team, category, cli
         ("bhs_manager", reverse("confidentiality:duty")),
         ("advocacy_supervisor", reverse("web:home")),
     ]
-    few = [_queries(client_for(name), url) for name, url in pages]
+    few = [page_queries(client_for(name), url) for name, url in pages]
     for i in range(29):
         services.escalation_raise(actor=supporter, category=category, note=f"n{i}", request=req)
     services.escalations_advance(now=timezone.now() + timedelta(minutes=6))
@@ -404,5 +395,5 @@ def test_escalation_pages_query_counts_do_not_grow(personas, team, category, cli
             user=team["backup"],
             rank=rank,
         )
-    many = [_queries(client_for(name), url) for name, url in pages]
+    many = [page_queries(client_for(name), url) for name, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))

@@ -9,8 +9,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +30,7 @@ from peersupport.web.pagination import PER_PAGE
 
 from ..factories import OutreachFactory
 from ..matrix.support_supporter import active_supporter
+from ..queries import page_queries
 
 pytestmark = pytest.mark.django_db
 Outcome = Attempt.Outcome
@@ -387,16 +386,6 @@ def test_supporters_see_only_their_own_people(coordinator, supporter, client_for
     assert client_for("supporter").get(url).status_code == 404
 
 
-def _queries(client, url) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        resp = client.get(url)
-    assert resp.status_code == 200, url
-    return len(ctx.captured_queries)
-
-
 def test_outreach_pages_query_counts_do_not_grow(coordinator, supporter, client_for):
     def grow(n):
         made = []
@@ -422,11 +411,11 @@ def test_outreach_pages_query_counts_do_not_grow(coordinator, supporter, client_
         ("supporter", reverse("outreach:mine")),
         ("supporter", reverse("outreach:assignment", kwargs={"assignment_id": assignment.pk})),
     ]
-    few = [_queries(client_for(name), url) for name, url in pages]
+    few = [page_queries(client_for(name), url) for name, url in pages]
     grow(8)
     for j in range(5):
         services.person_add(actor=coordinator, outreach=first, name=f"More{j}", how_to_reach="1")
-    many = [_queries(client_for(name), url) for name, url in pages]
+    many = [page_queries(client_for(name), url) for name, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))
     assert AffectedPerson.objects.count() == 32
 
@@ -492,14 +481,8 @@ def test_a_bad_page_of_closed_outreach_shows_the_first(coordinator, client_for, 
 def test_the_board_queries_do_not_grow_with_closed_outreach(coordinator, client_for):
     client = client_for("coordinator")
 
-    def count() -> int:
-        client.get(BOARD)
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(BOARD).status_code == 200
-        return len(ctx)
-
     _open(coordinator)
     _closed(coordinator, PER_PAGE + 1)
-    small = count()
+    small = page_queries(client, BOARD, warm=True)
     _closed(coordinator, 120 - PER_PAGE - 1, after=PER_PAGE + 1)
-    assert count() <= small
+    assert page_queries(client, BOARD, warm=True) <= small

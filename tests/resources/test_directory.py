@@ -3,9 +3,7 @@ the public pages, the coordinator's editing, filters, the htmx partial and query
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +21,8 @@ from peersupport.resources.validators import (
     validate_phone,
     validate_text_number,
 )
+
+from ..queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -550,13 +550,6 @@ def _grow(n: int) -> None:
     )
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        resp = client.get(url)
-    assert resp.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_list_queries_do_not_grow_with_the_directory(client_for, client):
     pages = [
         (client_for("employee"), reverse("resources:list")),
@@ -566,9 +559,9 @@ def test_list_queries_do_not_grow_with_the_directory(client_for, client):
     _grow(5)
     for c, url in pages:
         c.get(url)  # warm up: the first request of a session may do one-off work
-    small = [_queries(c, url) for c, url in pages]
+    small = [page_queries(c, url) for c, url in pages]
     _grow(100)
-    large = [_queries(c, url) for c, url in pages]
+    large = [page_queries(c, url) for c, url in pages]
     assert small == large
 
 

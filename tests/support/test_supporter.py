@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import connection
 from django.db.models import Count
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +36,7 @@ from ..matrix.support_supporter import (
     held_request,
     open_followup,
 )
+from ..queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -514,12 +514,6 @@ def test_canary_names_never_reach_the_coordinator_other_supporters_or_admins(
 # --- Query counts --------------------------------------------------------------------------
 
 
-def _queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def _work(dept, supporter, n: int, langs) -> None:
     start = Resource.objects.count()
     """``n`` of each: offers, held requests, contacts with follow-ups, closed requests."""
@@ -539,9 +533,9 @@ def test_inbox_and_contact_pages_query_counts_do_not_grow(dept, client_for, supp
     _work(dept, supporter, 2, langs)
     held = SupportRequest.objects.filter(status=Status.ACCEPTED).first()
     pages = [INBOX, NEW_CONTACT, reverse("support:contact_for_request", args=[held.pk])]
-    few = [_queries(client, url) for url in pages]
+    few = [page_queries(client, url) for url in pages]
     _work(dept, supporter, 25, langs)
-    many = [_queries(client, url) for url in pages]
+    many = [page_queries(client, url) for url in pages]
     print(
         "support page queries (few, many):",
         dict(zip(pages, zip(few, many, strict=True), strict=True)),
@@ -558,7 +552,10 @@ def test_held_and_overview_query_counts_do_not_grow(dept, client_for, supporter)
     late = open_followup(supporter)
     FollowUp.objects.filter(pk=late.pk).update(due=timezone.localdate() - timedelta(days=2))
     services.debrief_request(actor=supporter)
-    few = (_queries(client_for("supporter"), url), _queries(client_for("coordinator"), OVERVIEW))
+    few = (
+        page_queries(client_for("supporter"), url),
+        page_queries(client_for("coordinator"), OVERVIEW),
+    )
     for _ in range(20):
         services.message_send(request=req, sender=Message.Sender.REQUESTER, body="again")
     _work(dept, supporter, 10, langs * 2)
@@ -568,7 +565,10 @@ def test_held_and_overview_query_counts_do_not_grow(dept, client_for, supporter)
             due=timezone.localdate() - timedelta(days=2)
         )
         services.debrief_request(actor=other)
-    many = (_queries(client_for("supporter"), url), _queries(client_for("coordinator"), OVERVIEW))
+    many = (
+        page_queries(client_for("supporter"), url),
+        page_queries(client_for("coordinator"), OVERVIEW),
+    )
     print("held request and overview queries (few, many):", few, many)
     assert few == many
 
