@@ -20,11 +20,12 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from .models import AuditAction, AuditEvent
+from .models import AuditAction, AuditChainHead, AuditEvent
 
 # Families of actions (the part before the dot) listed with their time and who. Requests and
 # everything about them are not among them; a family not named here is counted by day only.
@@ -139,3 +140,15 @@ def action_label(action: str) -> str:
         return AuditAction(action).label
     except ValueError:  # an action a later version removed
         return action
+
+
+def data_version() -> int:
+    """How many audited writes changed the data so far (the chain head's ``data_version``):
+    what is kept in memory (home page lists, report builds) is kept only while this is the
+    same. Read with one hand-written query: pages ask it on every view, and building the ORM
+    query cost more than running it (issue 21)."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT data_version FROM {table} WHERE id = 1")  # noqa: S608 (the model's table)
+        row = cursor.fetchone()
+    return row[0] if row else 0

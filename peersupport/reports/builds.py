@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from peersupport.audit.models import AuditChainHead
+from peersupport.audit.selectors import data_version
 
 from . import selectors
 from .models import Build, Rendered
@@ -103,10 +103,6 @@ def on_data_changed(**_kwargs) -> None:
     request()
 
 
-def _data_version() -> int:
-    return AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
-
-
 def stale(*, today: datetime.date | None = None) -> bool:
     """Whether the current build is missing or no longer matches the data, the day, the
     threshold or the grace days. Two queries."""
@@ -119,7 +115,7 @@ def stale(*, today: datetime.date | None = None) -> bool:
     if row is None or row[0] == 0:
         return True
     return row[1:] != (
-        _data_version(),
+        data_version(),
         today,
         settings.REPORTS_SUPPRESSION_THRESHOLD,
         settings.REPORTS_PERIOD_GRACE_DAYS,
@@ -136,7 +132,7 @@ def rebuild(*, force: bool = False) -> int | None:
         return None  # another builder holds it
     try:
         today = timezone.localdate()
-        version = _data_version()  # before the build: a write during it leaves it stale
+        version = data_version()  # before the build: a write during it leaves it stale
         if not force and not stale(today=today):
             return None
         return land(selectors.cube(today=today), version=version)
@@ -149,7 +145,7 @@ def land(built: selectors.Cube, *, version: int | None = None) -> int:
     the data version read before it was built (now, if it was built in this transaction).
     Returns its number."""
     if version is None:
-        version = _data_version()
+        version = data_version()
     with transaction.atomic():
         Build.objects.get_or_create(pk=1)
         Build.objects.filter(pk=1).update(

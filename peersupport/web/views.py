@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, signed_in
 
-from .navigation import home_sections
+from .navigation import home_cards, home_sections
 from .waiting import waiting_for
 
 
@@ -23,6 +23,7 @@ def home(request):
         "web/home.html",
         {
             "sections": sections,
+            "cards": home_cards(user),
             "waiting": waiting_for(user),
             # Anyone with a role beyond employee has work to look for; an employee sees the
             # list only when something waits (an invitation to serve).

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.accounts.selectors import role_requests_waiting_for
-from peersupport.audit.models import AuditChainHead
+from peersupport.audit.selectors import data_version
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,6 @@ _kept: OrderedDict[tuple, tuple[int, float, list[Waiting]]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def _data_version() -> int:
-    return AuditChainHead.objects.filter(pk=1).values_list("data_version", flat=True).first() or 0
-
-
 def waiting_for(user) -> list[Waiting]:
     """Everything that waits for ``user``: urgent first, then oldest first; undated last.
     Kept per person and role set while nothing audited changed (see the module's note)."""
@@ -80,7 +76,7 @@ def waiting_for(user) -> list[Waiting]:
     if seconds <= 0:
         return _waiting_for(user)
     key = (user.pk, user.roles)
-    version = _data_version()
+    version = data_version()
     now = time.monotonic()
     with _kept_lock:
         kept = _kept.get(key)

@@ -104,3 +104,27 @@ def test_the_navigation_is_built_once_per_role_set_and_marks_the_current_page():
     finally:
         set_script_prefix("/")
     assert 'href="/program/' not in str(nav_items(supporter, home))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_home_page_shows_a_card_per_role_with_the_links_the_person_may_open(
+    persona, personas, client_for
+):
+    """The cards are built once per role set (home_cards); each role held has its card, headed
+    by the role and labelled by that heading, with exactly that role's links the person may
+    open, each answering something other than 403."""
+    from peersupport.web.navigation import home_sections
+
+    client = client_for(persona)
+    html = client.get(reverse("web:home")).content.decode()
+    sections = home_sections(personas[persona])
+    cards = re.findall(
+        r'<section class="card" aria-labelledby="role-([^"]+)">(.*?)</section>', html, re.S
+    )
+    assert [role for role, _ in cards] == [str(section["role"]) for section in sections]
+    for (role, card), section in zip(cards, sections, strict=True):
+        assert f'<h2 id="role-{role}">{section["role"].label}</h2>' in card
+        links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', card)
+        assert links == [(link.url, str(link.label)) for link in section["links"]]
+        for url, _ in links:
+            assert client.get(url).status_code != 403, url
