@@ -17,6 +17,7 @@ from peersupport.web.forms import act, posted, render_form, submit
 from peersupport.web.pagination import paginate
 
 from . import rules, selectors, services
+from .cards import directory_cards
 from .forms import (
     AvailabilityForm,
     DirectoryFilterForm,
@@ -43,7 +44,13 @@ def directory(request):
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
-    context = {"form": form, "page": page, "filtered": filtered, "filters_on": filters_on}
+    context = {
+        "form": form,
+        "page": page,
+        "cards": directory_cards(page),
+        "filtered": filtered,
+        "filters_on": filters_on,
+    }
     status = 400 if form.errors else 200
     if request.htmx:
         return render(request, "roster/directory.html#results", context, status=status)
