@@ -13,17 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -225,29 +221,27 @@ class InboxFollowUps:
 
 def inbox_followups(user: User, *, limit: int) -> InboxFollowUps:
     """The supporter's open follow-ups due by today and those to come, at most ``limit`` of
-    each with how many there are in all: one query (numbering and counting each part in a
-    window), however many a supporter has let pile up."""
-    due = ExpressionWrapper(Q(due__lte=timezone.localdate()), output_field=BooleanField())
-    rows = (
-        own_followups(user)
-        .select_related("contact")
-        .annotate(
-            is_due=due,
-            place=Window(RowNumber(), partition_by=[due], order_by=[F("due"), F("pk")]),
-            total=Window(Count("*"), partition_by=[due]),
-        )
-        .filter(place__lte=limit)
-        .order_by("due", "pk")
+    each with how many there are in all, however many a supporter has let pile up: one query
+    counts both parts, then one reads each part that has any (its first ``limit`` in the
+    order of the (supporter, due) index). Numbering both parts in one windowed query read the
+    same rows, but building it cost the ORM about 2 ms, a quarter of the inbox (issue 21)."""
+    today = timezone.localdate()
+    mine = own_followups(user)
+    counts = mine.aggregate(
+        n_due=Count("pk", filter=Q(due__lte=today)),
+        n_upcoming=Count("pk", filter=Q(due__gt=today)),
     )
-    parts: dict[bool, list[FollowUp]] = {True: [], False: []}
-    for followup in rows:
-        parts[followup.is_due].append(followup)
-    due_rows, upcoming = parts[True], parts[False]
+
+    def first(count: int, part: Q) -> list[FollowUp]:
+        if not count:
+            return []
+        return list(mine.filter(part).select_related("contact").order_by("due", "pk")[:limit])
+
     return InboxFollowUps(
-        due=due_rows,
-        due_count=due_rows[0].total if due_rows else 0,
-        upcoming=upcoming,
-        upcoming_count=upcoming[0].total if upcoming else 0,
+        due=first(counts["n_due"], Q(due__lte=today)),
+        due_count=counts["n_due"],
+        upcoming=first(counts["n_upcoming"], Q(due__gt=today)),
+        upcoming_count=counts["n_upcoming"],
     )
 
 

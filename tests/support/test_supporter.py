@@ -589,3 +589,38 @@ def test_overdue_followups_are_read_through_the_open_followups_index(supporter):
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params))
     assert "followup_open_by_supporter" in plan
     assert selectors.coordinator_overview().overdue_followups == []
+
+
+@time_machine.travel("2026-12-31 22:30 -05:00", tick=False)
+def test_inbox_followups_split_at_today_across_the_year_end(supporter):
+    """Due by today (the department's date, the last day of the year) against still to come
+    (tomorrow is next year), the longest overdue and the soonest first, at most ``limit`` of
+    each with how many there are in all."""
+    from peersupport.support import selectors
+
+    today = timezone.localdate()
+    assert today.isoformat() == "2026-12-31"
+    offsets = [-400, -3, -1, 0, 1, 2, 33]
+    made = {}
+    for days in offsets:
+        followup = open_followup(supporter)
+        FollowUp.objects.filter(pk=followup.pk).update(due=today + timedelta(days=days))
+        made[days] = followup.pk
+    done = open_followup(supporter)  # done: in neither part
+    FollowUp.objects.filter(pk=done.pk).update(due=today, done_at=timezone.now())
+
+    parts = selectors.inbox_followups(supporter, limit=3)
+    assert [f.pk for f in parts.due] == [made[-400], made[-3], made[-1]]
+    assert parts.due_count == 4
+    assert [f.pk for f in parts.upcoming] == [made[1], made[2], made[33]]
+    assert parts.upcoming_count == 3
+    assert parts.upcoming[0].due.isoformat() == "2027-01-01"
+    assert all(f.contact is not None for f in parts.due + parts.upcoming)
+
+    nothing = selectors.inbox_followups(UserFactory(), limit=3)
+    assert (nothing.due, nothing.due_count, nothing.upcoming, nothing.upcoming_count) == (
+        [],
+        0,
+        [],
+        0,
+    )
