@@ -121,7 +121,8 @@ def run(log=print) -> dict:
         except Exception as exc:  # noqa: BLE001 - a page whose object cannot be made here
             log(f"sweep: no URL for {name}: {type(exc).__name__}: {exc}")
     rows: list[Row] = []
-    skipped = 0
+    skipped: list[tuple[str, str, str]] = []  # (page, persona, why)
+    unmade = {name: "no URL" for name in MATRIX if "GET" in MATRIX[name] and name not in urls}
     for persona, user in dept.users.items():
         roles = frozenset(user.roles)
         for name, url in urls.items():
@@ -130,20 +131,24 @@ def run(log=print) -> dict:
             try:
                 status, count, median, queries = _time(clients[persona], url)
             except IntegrityError:
-                skipped += 1
+                skipped.append((name, persona, "IntegrityError"))
                 continue
             if status != 200:
-                skipped += 1
+                skipped.append((name, persona, str(status)))
                 continue
             rows.append(Row(persona, name, url, status, count, median, queries))
     floor_after = _time(clients["supporter"], home)[2]
     floor = min(floor_before, floor_after)
-    log(f"sweep: {len(rows)} pages, floor {floor:.1f} ms, {skipped} not 200 for their persona")
+    log(
+        f"sweep: {len(rows)} pages, floor {floor:.1f} ms, {len(skipped)} not 200 for their "
+        f"persona, {len(unmade)} without an object"
+    )
     return {
         "floor_ms": floor,
         "floor_spread": [floor_before, floor_after],
         "healthz_ms": healthz,
-        "skipped": skipped,
+        "skipped": [list(x) for x in skipped],
+        "unmade": sorted(unmade),
         "rows": [row.__dict__ for row in rows],
     }
 
@@ -174,4 +179,19 @@ def section(sweep: dict) -> str:
             f"{r['queries']} | {r['requests']} |"
         )
     lines += ["", "</details>", ""]
+    skipped = sweep.get("skipped") or []
+    if skipped or sweep.get("unmade"):
+        lines += [
+            "<details><summary>Not measured: pages that did not answer 200 to a persona who "
+            "may open them (a redirect, a page for another state of the object), and pages "
+            "whose object the sweep could not make</summary>",
+            "",
+            "| page | as | answer |",
+            "|---|---|---|",
+            *(f"| `{name}` | {persona} | {why} |" for name, persona, why in sorted(skipped)),
+            *(f"| `{name}` | anyone | no object made |" for name in sweep.get("unmade", [])),
+            "",
+            "</details>",
+            "",
+        ]
     return "\n".join(lines)

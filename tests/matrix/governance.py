@@ -8,6 +8,8 @@ public PDF, like the page requesters read it on. The BHS manager keeps the excep
 the coordinator and the Chief read them.
 """
 
+import itertools
+
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import PUBLIC
 
@@ -56,12 +58,17 @@ MATRIX = {
 }
 
 
+_made = itertools.count(1)
+
+
 def _category(*, retired: bool = False) -> dict:
     from peersupport.governance.models import ExceptionCategory
 
+    # A new code each time: bench/sweep.py makes every page's object in one database.
+    n = next(_made)
     category = ExceptionCategory.objects.create(
-        code=f"matrix-{'retired' if retired else 'active'}",
-        name=f"Matrix {'retired' if retired else 'active'} category",
+        code=f"matrix-{'retired' if retired else 'active'}-{n}",
+        name=f"Matrix {'retired' if retired else 'active'} category {n}",
         action="Escalate.",
         active=not retired,
         order=900,

@@ -1,5 +1,7 @@
 """Who may use the resource directory's pages (tests/system/test_authorization_matrix.py)."""
 
+import itertools
+
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import PUBLIC, SIGNED_IN
 
@@ -21,13 +23,17 @@ MATRIX = {
 }
 
 
+_made = itertools.count(1)
+
+
 def _resource(*, retired: bool = False) -> dict:
     from django.utils import timezone
 
     from peersupport.resources.models import Category, Resource
 
+    # A new name each time: bench/sweep.py makes every page's object in one database.
     resource = Resource.objects.create(
-        name="Matrix Test Line",
+        name=f"Matrix Test Line {next(_made)}",
         category=Category.CRISIS_LINE,
         description="A line that answers.",
         phone="988",
