@@ -95,3 +95,24 @@ class Rendered(models.Model):
 
     def __str__(self):
         return f"{self.key} of build {self.build}"
+
+
+class SealedCounts(models.Model):
+    """The counts a build reads from an append-only population (contacts: a million rows at a
+    large department), for every row up to ``sealed_id``, so that a build reads only the rows
+    added since (reports/sealed.py). Aggregates only, as ``Build.cube``: counts per month and
+    category, and per month and supporter id (the contacts table holds the same).
+
+    ``candidate_id`` is the newest id when ``candidate_at`` was taken; the rows up to it are
+    added to the counts once ``SEAL_AFTER`` has passed, when every transaction that could
+    still commit a lower id has ended."""
+
+    population = models.CharField(max_length=32, unique=True)
+    layout = models.PositiveIntegerField(default=0)  # of ``counts``: another is read again
+    sealed_id = models.BigIntegerField(default=0)
+    counts = models.BinaryField(default=b"")
+    candidate_id = models.BigIntegerField(null=True, blank=True)
+    candidate_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.population} counted through id {self.sealed_id}"

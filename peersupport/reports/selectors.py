@@ -40,7 +40,7 @@ from peersupport.training import selectors as training
 from peersupport.training.compliance import Status as ComplianceStatus
 from peersupport.training.models import Attendance, CourseKind
 
-from . import periods, publishing, snapshots
+from . import periods, publishing, sealed, snapshots
 from .models import PeriodClosure, Publication
 from .periods import Period, is_closed, month_of, parse
 from .suppression import ALL, BINARY, PARTITION, TOTAL, Protected, Table, Timeline, protect
@@ -130,53 +130,72 @@ def supporter_bureaus() -> tuple[dict[int, str], list[tuple[str, str]]]:
 # --- Populations ---------------------------------------------------------------------------
 
 
-def contacts() -> Population:
-    """Contacts: total and hours, mode, requester type, bureau, topics, referral kinds and
-    follow-ups planned. Five queries (and two for the bureaus)."""
-    total, minutes = {}, {}
-    mode, kind, planned = {}, {}, {}
-    rows = (
-        Contact.objects.annotate(month=_date_month())
-        .values("month", "mode", "requester_type", "follow_up_planned")
+def _contact_counts(lo: int, hi: int | None) -> dict:
+    """The contacts with ``lo < id <= hi`` counted for the tables (sealed.py): by month, mode,
+    who asked and follow-up planned (with their minutes); by month and supporter; by month
+    and set of topics; by month and kind of resource referred to (each contact once a kind).
+    Four grouped queries."""
+    ids = Q(pk__gt=lo) if hi is None else Q(pk__gt=lo, pk__lte=hi)
+    rows = Contact.objects.filter(ids).annotate(month=_date_month())
+    main = {
+        (r["month"], r["mode"], r["requester_type"], r["follow_up_planned"]): (
+            r["n"],
+            r["minutes"] or 0,
+        )
+        for r in rows.values("month", "mode", "requester_type", "follow_up_planned")
         .annotate(n=Count("id"), minutes=Sum("duration_minutes"))
         .order_by()
-    )
-    for r in rows:
-        month = _month(r["month"])
-        _add(total, month, r["n"])
-        _add(minutes, month, r["minutes"] or 0)
-        _add(mode, (r["mode"], month), r["n"])
-        _add(kind, (r["requester_type"], month), r["n"])
-        if r["follow_up_planned"]:
-            _add(planned, (PLANNED, month), r["n"])
-    bureau_of, bureau_rows = supporter_bureaus()
-    bureau = {}
-    for r in (
-        Contact.objects.annotate(month=_date_month())
-        .values("month", "supporter_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        row = bureau_of.get(r["supporter_id"], OTHER_BUREAU)
-        _add(bureau, (row, _month(r["month"])), r["n"])
-    topics = {}
-    for r in (
-        Contact.objects.annotate(month=_date_month())
-        .values("month", "topics")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        for topic in set(r["topics"] or []):
-            _add(topics, (topic, _month(r["month"])), r["n"])
-    referrals = {}
+    }
+    supporter = {
+        (r["month"], r["supporter_id"]): r["n"]
+        for r in rows.values("month", "supporter_id").annotate(n=Count("id")).order_by()
+    }
+    topics: dict[tuple, int] = {}
+    for r in rows.values("month", "topics").annotate(n=Count("id")).order_by():
+        key = (r["month"], tuple(sorted(set(r["topics"] or []))))
+        topics[key] = topics.get(key, 0) + r["n"]
     through = Contact.referrals.through
-    for r in (
-        through.objects.annotate(month=Substr(Cast("contact__date", CharField()), 1, 7))
+    referred = Q(contact_id__gt=lo) if hi is None else Q(contact_id__gt=lo, contact_id__lte=hi)
+    referrals = {
+        (r["month"], r["resource__category"]): r["n"]
+        for r in through.objects.filter(referred)
+        .annotate(month=Substr(Cast("contact__date", CharField()), 1, 7))
         .values("month", "resource__category")
         .annotate(n=Count("contact_id", distinct=True))
         .order_by()
-    ):
-        _add(referrals, (r["resource__category"], _month(r["month"])), r["n"])
+    }
+    return {"main": main, "supporter": supporter, "topics": topics, "referrals": referrals}
+
+
+def contacts() -> Population:
+    """Contacts: total and hours, mode, requester type, bureau, topics, referral kinds and
+    follow-ups planned. Counted from the counts kept up to the last sealed contact plus the
+    contacts after it (sealed.py): a build reads only the newest contacts, not all of them.
+    A resource's kind is the one it had when the contacts referred to it were sealed."""
+    parts = sealed.counts("contacts", Contact, _contact_counts)
+    total, minutes = {}, {}
+    mode, kind, planned = {}, {}, {}
+    for (month_key, mode_value, requester_type, follow_up), (n, spent) in parts.get(
+        "main", {}
+    ).items():
+        month = _month(month_key)
+        _add(total, month, n)
+        _add(minutes, month, spent)
+        _add(mode, (mode_value, month), n)
+        _add(kind, (requester_type, month), n)
+        if follow_up:
+            _add(planned, (PLANNED, month), n)
+    bureau_of, bureau_rows = supporter_bureaus()
+    bureau = {}
+    for (month_key, supporter_id), n in parts.get("supporter", {}).items():
+        _add(bureau, (bureau_of.get(supporter_id, OTHER_BUREAU), _month(month_key)), n)
+    topics = {}
+    for (month_key, chosen), n in parts.get("topics", {}).items():
+        for topic in chosen:
+            _add(topics, (topic, _month(month_key)), n)
+    referrals = {}
+    for (month_key, category), n in parts.get("referrals", {}).items():
+        _add(referrals, (category, _month(month_key)), n)
     return Population(
         key="contacts",
         label="Contacts",
