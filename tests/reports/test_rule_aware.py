@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from peersupport.reports.periods import Period
-from peersupport.reports.suppression import ALL, TOTAL, Table, Timeline, protect
+from peersupport.reports.suppression import ALL, PARTITION, TOTAL, Table, Timeline, protect
 
 YEAR = 2025
 TODAY = datetime.date(2026, 2, 1)  # every period of YEAR is over
@@ -157,3 +157,165 @@ def test_no_hidden_count_is_forced_by_the_rule(case):
     assert not forced, (
         f"a rule-aware attacker recovers {sorted((c[2].key, v) for c, v in forced.items())}"
     )
+
+
+# --- Breakdowns: a partition's rows under the total ------------------------------------------
+#
+# The same attacker against a total table and one breakdown into rows that partition it (each
+# record in exactly one row: mode, who asked, bureau), over one quarter (the other months are
+# zero, which anyone can tell from the year). The unknowns are the rows' monthly counts; every
+# shown cell of either table is a sum of them.
+
+ROWS = ("a", "b", "c")
+KIND = "kind"
+
+
+def breakdown_publication(counts: dict, threshold: int, rows=ROWS):
+    """(result, hidden cells, shown numbers) of the total and the breakdown of ``counts``
+    ({(row, month): n})."""
+    total: dict = {}
+    for (_row, month), n in counts.items():
+        total[month] = total.get(month, 0) + n
+    tables = [
+        Table(TOTAL, TOTAL, "Total", [(ALL, "All")], {(ALL, m): v for m, v in total.items() if v}),
+        Table(
+            KIND,
+            PARTITION,
+            "By kind",
+            [(r, r.upper()) for r in rows],
+            {k: v for k, v in counts.items() if v},
+        ),
+    ]
+    result = protect(tables, timeline(), threshold=threshold)
+    over = result.timeline.over
+    hidden = frozenset(c for c in result.hidden if c[2] in over)
+    shown = {c: v for c, v in result.values.items() if c not in result.hidden and c[2] in over}
+    return result, hidden, shown
+
+
+def breakdown_explanations(shown: dict, quarter_months: list, rows=ROWS, most=None):
+    """Every set of (row, month) counts of the quarter giving these shown numbers (None if a
+    cell is not bounded by a shown sum, or there are more than ``most``)."""
+    tl = timeline()
+    unknowns = [(r, m) for r in rows for m in quarter_months]
+    sums = []  # (cells it adds up, value)
+    for (table, row, node), value in shown.items():
+        months = [m for m in tl.months[node] if m in quarter_months]
+        if table == TOTAL:
+            cells = [(r, m) for r in rows for m in months]
+        else:
+            cells = [(row, m) for m in months]
+        if not cells:
+            assert value == 0
+            continue
+        sums.append((cells, value))
+    # A cell shown itself is known; the others are bounded by every shown sum over them.
+    fixed = {cells[0]: v for cells, v in sums if len(cells) == 1}
+    unknowns = [c for c in unknowns if c not in fixed]
+    bound = {}
+    for cell in unknowns:
+        caps = [v - sum(fixed.get(c, 0) for c in cells) for cells, v in sums if cell in cells]
+        if not caps:
+            return None
+        bound[cell] = min(caps)
+    out, assign = [], dict(fixed)
+
+    def fits():
+        for cells, v in sums:
+            s = sum(assign.get(c, 0) for c in cells)
+            if s > v or (all(c in assign for c in cells) and s != v):
+                return False
+        return True
+
+    def walk(i):
+        if i == len(unknowns):
+            out.append(dict(assign))
+            if most is not None and len(out) > most:
+                raise _TooMany
+            return
+        for x in range(bound[unknowns[i]] + 1):
+            assign[unknowns[i]] = x
+            if fits():
+                walk(i + 1)
+            del assign[unknowns[i]]
+
+    try:
+        walk(0)
+    except _TooMany:
+        return None
+    return out
+
+
+class _TooMany(Exception):
+    pass
+
+
+MOST_WORLDS = 200  # beyond, re-running the engine on each takes too long for a test
+
+
+def breakdown_forced(counts: dict, threshold: int, quarter: int = 0, most: int | None = None):
+    quarter_months = MONTHS[3 * quarter : 3 * quarter + 3]
+    result, hidden, shown = breakdown_publication(counts, threshold)
+    worlds = breakdown_explanations(shown, quarter_months, most=most)
+    if worlds is None:
+        return None
+    same = [w for w in worlds if breakdown_publication(w, threshold)[1:] == (hidden, shown)]
+    assert same, "the true records must explain their own publication"
+    forced = {}
+    for cell in hidden:
+        if result.values[cell] == 0:
+            continue
+        table, row, node = cell
+        months = [m for m in result.timeline.months[node] if m in quarter_months]
+        rows = ROWS if table == TOTAL else (row,)
+        values = {sum(w[(r, m)] for r in rows for m in months) for w in same}
+        if len(values) == 1:
+            forced[cell] = result.values[cell]
+    return forced
+
+
+def _named(forced: dict) -> list:
+    return sorted((table, row, node.key, v) for (table, row, node), v in forced.items())
+
+
+def by_row(quarter: int = 0, **rows) -> dict:
+    months = MONTHS[3 * quarter : 3 * quarter + 3]
+    return {(r, m): v for r, values in rows.items() for m, v in zip(months, values, strict=True)}
+
+
+@pytest.mark.parametrize(
+    "threshold, rows",
+    [
+        # One row small in one month, the others large: the small cell and its complements.
+        (3, {"a": (6, 1, 4), "b": (7, 5, 4), "c": (0, 0, 0)}),
+        # Two small rows beside a large one, in every month.
+        (3, {"a": (2, 1, 2), "b": (1, 2, 1), "c": (9, 8, 7)}),
+        # A row hidden over the whole quarter, the total shown.
+        (2, {"a": (1, 0, 0), "b": (3, 2, 0), "c": (0, 2, 0)}),
+        # The 6 / 5 / 5 case as rows of one month.
+        (5, {"a": (6, 0, 0), "b": (5, 0, 0), "c": (5, 0, 0)}),
+    ],
+)
+def test_hidden_breakdown_cells_are_not_forced_by_the_rule(threshold, rows):
+    forced = breakdown_forced(by_row(**rows), threshold)
+    assert forced is not None
+    assert not forced, f"a rule-aware attacker recovers {_named(forced)}"
+
+
+@st.composite
+def breakdowns(draw):
+    threshold = draw(st.integers(min_value=2, max_value=4))
+    cell = st.sampled_from([0, 1, threshold - 1, threshold, threshold + 1, threshold + 2])
+    rows = {r: tuple(draw(st.lists(cell, min_size=3, max_size=3))) for r in ROWS[:2]}
+    rows["c"] = (0, 0, 0)
+    return threshold, rows
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(breakdowns())
+@example((3, {"a": (6, 1, 4), "b": (7, 5, 4), "c": (0, 0, 0)}))
+def test_no_hidden_breakdown_cell_is_forced_by_the_rule(case):
+    threshold, rows = case
+    forced = breakdown_forced(by_row(**rows), threshold, most=MOST_WORLDS)
+    assume(forced is not None)
+    assert not forced, f"a rule-aware attacker recovers {_named(forced)}"
