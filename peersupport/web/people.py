@@ -27,6 +27,7 @@ from peersupport.accounts.permissions import roles_required, signed_in
 from .forms import act, posted, render_form, submit
 from .pagination import paginate
 from .picker import FIELD_NAME, PersonField, PersonPickerForm, matches_context
+from .unit_tree import unit_tree_html
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -207,7 +208,9 @@ def role_revoke(request, grant_id: int):
 @roles_required(Role.SYSADMIN)
 @require_GET
 def unit_list(request):
-    return render(request, "accounts/unit_list.html", {"rows": selectors.unit_tree_rows()})
+    return render(
+        request, "accounts/unit_list.html", {"tree": unit_tree_html(selectors.unit_tree_rows())}
+    )
 
 
 @roles_required(Role.SYSADMIN)
