@@ -5,7 +5,7 @@ All the department's units are on one page (161 in the demo department), the rol
 fifty grants; written as template loops, each unit cost about 50 µs (a link, the kind's label,
 the supervisor) and each grant 150 µs (two dates, the reason, a revoke form), two thirds and
 half of the pages' time. These functions write the same HTML with f-strings in which every value
-from the database goes through ``_text``, the escaping Django's templates apply, and each link
+from the database goes through ``text``, the escaping Django's templates apply, and each link
 comes from one reversed pattern (``navigation.address_of``). ``tests/web/test_rows.py`` compares
 them with the template loops they replace, hostile names and all.
 """
@@ -21,7 +21,7 @@ from peersupport.accounts.models import RoleGrant, Unit
 from .navigation import address_of
 
 
-def _text(value) -> str:
+def text(value) -> str:
     """``value`` as text safe between tags and in a quoted attribute (Django's ``escape``)."""
     return escape(str(value), quote=True)
 
@@ -29,15 +29,15 @@ def _text(value) -> str:
 def _line(depth: int, unit: Unit) -> str:
     supervisor = unit.supervisor
     who = (
-        f"{_text(supervisor.rank_title)} {_text(supervisor.full_name)}"
+        f"{text(supervisor.rank_title)} {text(supervisor.full_name)}"
         if supervisor
         else "no supervisor"
     )
     return (
         f'\n      <li class="tree__item" data-depth="{int(depth)}">'
-        f'\n        <a href="{_text(address_of("accounts:unit_edit", unit.pk))}">'
-        f"{_text(unit.name)}</a>"
-        f'\n        <span class="hint">{_text(unit.get_kind_display())} · {who}</span>'
+        f'\n        <a href="{text(address_of("accounts:unit_edit", unit.pk))}">'
+        f"{text(unit.name)}</a>"
+        f'\n        <span class="hint">{text(unit.get_kind_display())} · {who}</span>'
         "\n      </li>\n    "
     )
 
@@ -60,7 +60,7 @@ def _status(grant: RoleGrant, role: str, user: str, csrf_input: str) -> str:
         what = f"{role} from {user}"
         return (
             '\n              <form method="post" '
-            f'action="{_text(address_of("accounts:role_revoke", grant.pk))}" class="inline-form">'
+            f'action="{text(address_of("accounts:role_revoke", grant.pk))}" class="inline-form">'
             f"\n                {csrf_input}"
             f'\n                <label for="reason-{grant.pk}">Reason to revoke'
             f'<span class="visually-hidden"> {what}</span></label>'
@@ -71,20 +71,20 @@ def _status(grant: RoleGrant, role: str, user: str, csrf_input: str) -> str:
             "\n              </form>\n            "
         )
     if grant.revoked_at:
-        reason = f": {_text(grant.revoke_reason)}" if grant.revoke_reason else ""
+        reason = f": {text(grant.revoke_reason)}" if grant.revoke_reason else ""
         return f"Revoked {_day(grant.revoked_at)}{reason}\n            "
     return "Ended"
 
 
 def _grant_row(grant: RoleGrant, csrf_input: str) -> str:
-    user, role = _text(grant.user), _text(grant.get_role_display())
-    granted_by = _text(grant.granted_by) if grant.granted_by else "the system"
+    user, role = text(grant.user), text(grant.get_role_display())
+    granted_by = text(grant.granted_by) if grant.granted_by else "the system"
     return (
         "\n        <tr>"
-        f'\n          <td>{user}<br><span class="hint">{_text(grant.user.email)}</span></td>'
+        f'\n          <td>{user}<br><span class="hint">{text(grant.user.email)}</span></td>'
         f"\n          <td>{role}</td>"
         f"\n          <td>{_day(grant.granted_at)} by {granted_by}<br>"
-        f'<span class="hint">{_text(grant.reason)}</span></td>'
+        f'<span class="hint">{text(grant.reason)}</span></td>'
         f"\n          <td>{_day(grant.expires_at) or '—'}</td>"
         f"\n          <td>\n            {_status(grant, role, user, csrf_input)}"
         "\n          </td>\n        </tr>\n      "
@@ -95,5 +95,5 @@ def grant_rows_html(grants, csrf_token: str) -> SafeString:
     """The rows of the roles page's table, one per grant (a page of
     ``selectors.role_grants_listed``), each current one with its revoke form carrying
     ``csrf_token`` (``get_token``)."""
-    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{_text(csrf_token)}">'
+    csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{text(csrf_token)}">'
     return mark_safe("".join(_grant_row(grant, csrf_input) for grant in grants))  # noqa: S308
