@@ -200,6 +200,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates (field, label, errors, widgets) written in Python: the same HTML at a
+# tenth of the cost, which was most of the time of the pages with many fields.
+FORM_RENDERER = "peersupport.formfields.FastRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 

@@ -550,14 +550,17 @@ def roster_prepare(profiles: Iterable[SupporterProfile]) -> list[SupporterProfil
 
 
 def roster_counts() -> tuple[dict[str, int], list[tuple[str, str, int]]]:
-    """How many supporters there are in each status, and the concerns with their counts: one
-    query, however many supporters there are."""
+    """How many supporters there are in each status, and the concerns with their counts: two
+    queries, however many supporters there are. The statuses are one grouped count: a
+    filtered count each had Django build six more expressions on every page (0.6 ms)."""
     concerns = _concerns(timezone.now())
+    by_status = dict.fromkeys(Status.values, 0)
+    by_status.update(
+        SupporterProfile.objects.order_by().values_list("status").annotate(Count("pk"))
+    )
     figures = SupporterProfile.objects.aggregate(
-        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Status.values},
         **{f"concern_{key}": Count("pk", filter=q) for key, (_label, q) in concerns.items()},
     )
-    by_status = {value: figures[f"status_{value}"] for value in Status.values}
     by_concern = [(key, label, figures[f"concern_{key}"]) for key, (label, _q) in concerns.items()]
     return by_status, by_concern
 

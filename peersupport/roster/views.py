@@ -26,6 +26,7 @@ from .forms import (
     SupporterProfileForm,
 )
 from .models import SupporterProfile, photo_storage
+from .rows import roster_rows_html
 
 PAGE_SIZE = 30
 
@@ -265,6 +266,7 @@ def manage(request):
         "roster/manage.html",
         {
             "page": page,
+            "roster_rows": roster_rows_html(page.object_list),
             "status": status,
             "concern": concern,
             "statuses": [

@@ -49,6 +49,28 @@ def _reverse(url_name: str, prefix: str, urlconf) -> str:
     return reverse(url_name, urlconf=urlconf)
 
 
+def address_of(url_name: str, pk: int) -> str:
+    """The address of a URL name whose one argument is a whole-number id (a row's own page):
+    the pattern is reversed once per process and the id put in its place. A list of 161 units,
+    each with its link, spent a quarter of its time reversing the same pattern."""
+    before, after = _id_pattern(
+        url_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
+    )
+    return f"{before}{int(pk)}{after}"
+
+
+_MARK = 918273645546372819  # an id in no address, to find where an id goes
+
+
+@cache
+def _id_pattern(url_name: str, prefix: str, urlconf) -> tuple[str, str]:
+    """What comes before and after the id in ``url_name``'s address (see ``address_of``)."""
+    before, _mark, after = reverse(url_name, args=[_MARK], urlconf=urlconf).partition(str(_MARK))
+    if not _mark or str(_MARK) in after:
+        raise ValueError(f"{url_name} does not take one id")
+    return before, after
+
+
 NAV = [
     Link("Home", "web:home", frozenset({SIGNED_IN}), primary=frozenset({SIGNED_IN})),
     Link(

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.http import Http404, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +28,7 @@ from peersupport.accounts.permissions import roles_required, signed_in
 from .forms import act, posted, render_form, submit
 from .pagination import paginate
 from .picker import FIELD_NAME, PersonField, PersonPickerForm, matches_context
+from .rows import grant_rows_html, unit_tree_html
 
 # --- Profile --------------------------------------------------------------------------------
 
@@ -129,6 +131,7 @@ def role_list(request):
         {
             "form": form,
             "page": page,
+            "grant_rows": grant_rows_html(page.object_list, get_token(request)),
             "show": show,
             "shows": selectors.GRANT_VIEWS.items(),
             "role": role,
@@ -207,7 +210,9 @@ def role_revoke(request, grant_id: int):
 @roles_required(Role.SYSADMIN)
 @require_GET
 def unit_list(request):
-    return render(request, "accounts/unit_list.html", {"rows": selectors.unit_tree_rows()})
+    return render(
+        request, "accounts/unit_list.html", {"tree": unit_tree_html(selectors.unit_tree_rows())}
+    )
 
 
 @roles_required(Role.SYSADMIN)

@@ -2,17 +2,23 @@
 without bidirectional-override characters, and the fast choice widgets (the same HTML as
 Django's)."""
 
+import hashlib
 import importlib
 import pkgutil
 
 import pytest
 from django import forms
+from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 import peersupport
 from peersupport.accounts.models import Language
 from peersupport.formfields import (
+    INPUT_WIDGETS,
+    PYTHON_TEMPLATES,
     FastCheckboxSelectMultiple,
+    FastRenderer,
     FastSelect,
     FastSelectMultiple,
     IdChoiceField,
@@ -115,7 +121,9 @@ FAST_WIDGETS = [
 @pytest.mark.parametrize("attrs", TRICKY_ATTRS)
 def test_fast_widgets_render_the_same_html_as_djangos(fast, django_widget, values, attrs):
     for value in values:
-        expected = django_widget(choices=TRICKY_CHOICES).render('f<"n', value, attrs)
+        expected = django_widget(choices=TRICKY_CHOICES).render(
+            'f<"n', value, attrs, renderer=DjangoTemplates()
+        )
         assert fast(choices=TRICKY_CHOICES).render('f<"n', value, attrs) == expected
     assert "&lt;b&gt; &amp; &quot;c&quot; &#x27;d&#x27;" in expected
     assert "<i>safe</i>" in expected
@@ -129,6 +137,7 @@ class _LanguageForm(forms.Form):
 
 
 class _DjangoLanguageForm(_LanguageForm):
+    default_renderer = DjangoTemplates
     one = forms.ModelChoiceField(queryset=Language.objects.order_by("name"), help_text="Pick one.")
     many = forms.ModelMultipleChoiceField(
         queryset=Language.objects.order_by("name"), widget=forms.CheckboxSelectMultiple
@@ -167,3 +176,131 @@ def test_every_select_of_rows_in_the_project_is_fast():
         and not isinstance(field.widget, fast)
     ]
     assert not found, "use peersupport.formfields.FastSelect / FastCheckboxSelectMultiple"
+
+
+# The form renderer (FastRenderer): Django's form templates written in Python.
+
+# What the Python in peersupport/formfields.py was written from: a Django whose templates
+# differ must be read again (and these digests updated).
+DJANGO_TEMPLATES = {
+    "attrs.html": "5053e00975c20246",
+    "errors/list/default.html": "2a6c759f0af3438f",
+    "errors/list/ul.html": "84f81a22e37d9f5a",
+    "field.html": "fd3b0b7c28d88f5b",
+    "label.html": "d1b2427488fc1b97",
+    "widgets/attrs.html": "f729483efe44660f",
+    "widgets/checkbox_option.html": "536745b405ef3a7f",
+    "widgets/checkbox_select.html": "fa86f6eaeaa6beb1",
+    "widgets/input.html": "770cf3acba1c18b6",
+    "widgets/input_option.html": "3f244d9fd96613d0",
+    "widgets/multiple_input.html": "8f111646a577d9ae",
+    "widgets/radio.html": "fa86f6eaeaa6beb1",
+    "widgets/radio_option.html": "536745b405ef3a7f",
+    "widgets/select.html": "ed4d11ce3784486f",
+    "widgets/select_option.html": "37fa6c7742580aa3",
+    "widgets/textarea.html": "02fd58fa1a57514d",
+    # {% include "django/forms/widgets/input.html" %}
+    **{f"widgets/{name}.html": "7d7a5bc4ccc075bb" for name in INPUT_WIDGETS},
+}
+
+
+def test_the_templates_written_in_python_are_djangos_as_read():
+    engine = DjangoTemplates().engine
+    found = {
+        name: hashlib.sha256(
+            engine.get_template(f"django/forms/{name}").template.source.encode()
+        ).hexdigest()[:16]
+        for name in DJANGO_TEMPLATES
+    }
+    assert found == DJANGO_TEMPLATES
+    assert {f"django/forms/{name}" for name in DJANGO_TEMPLATES} >= set(PYTHON_TEMPLATES)
+
+
+def test_the_project_renders_forms_with_the_fast_renderer():
+    assert isinstance(get_default_renderer(), FastRenderer)
+    assert isinstance(forms.Form().renderer, FastRenderer)
+
+
+class _EveryWidgetForm(forms.Form):
+    """One field of each widget the renderer writes, with everything that needs escaping."""
+
+    name = forms.CharField(label='Name <&> "q"', help_text="Your <b>name</b>.", max_length=5)
+    asked = forms.CharField(label="Who?", required=False)
+    time = forms.TimeField(
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), required=False
+    )
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    at = forms.DateTimeField(required=False)
+    number = forms.IntegerField(label=gettext_lazy("Number"), initial=1234567, required=False)
+    email = forms.EmailField(required=False, disabled=True, initial='a"<b>@example.com')
+    url = forms.URLField(required=False, label_suffix=" ->")
+    secret = forms.CharField(widget=forms.PasswordInput, required=False)
+    phone = forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), required=False)
+    hidden = forms.CharField(widget=forms.HiddenInput, initial="<&>", required=False)
+    agree = forms.BooleanField(help_text="Tick <i>it</i>.")
+    text = forms.CharField(widget=forms.Textarea, initial="<script>\nhi", required=False)
+    empty_text = forms.CharField(widget=forms.Textarea, required=False)
+    one = forms.ChoiceField(choices=TRICKY_CHOICES, help_text="One.")
+    many = forms.MultipleChoiceField(
+        choices=TRICKY_CHOICES, widget=forms.CheckboxSelectMultiple, help_text="Many <&>."
+    )
+    radio = forms.ChoiceField(choices=TRICKY_CHOICES[1:3], widget=forms.RadioSelect)
+    grouped = forms.ChoiceField(choices=TRICKY_CHOICES[3:], widget=forms.RadioSelect)
+    choose = forms.MultipleChoiceField(choices=TRICKY_CHOICES, required=False)
+    nothing = forms.CharField(label="", required=False)
+    described = forms.CharField(
+        widget=forms.TextInput(attrs={"aria-describedby": "mine", "id": "own"}),
+        help_text="Help.",
+        required=False,
+    )
+    described_many = forms.MultipleChoiceField(
+        choices=TRICKY_CHOICES[1:3],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "grid<"}),
+        help_text="Help.",
+        required=False,
+    )
+
+    def clean(self):
+        raise forms.ValidationError(mark_safe("All <em>wrong</em> & more"))
+
+
+class _ClassesForm(_EveryWidgetForm):
+    required_css_class = "needed"
+    error_css_class = "wrong"
+
+
+BAD = {"name": "much too long", "number": "x", "email": "no", "one": "nope", "many": ["9"]}
+GOOD = {"name": "Al", "agree": "on", "one": "1", "many": ["1", "5"], "radio": "1", "grouped": "5"}
+
+
+@pytest.mark.parametrize("form_class", [_EveryWidgetForm, _ClassesForm])
+@pytest.mark.parametrize("data", [None, {}, BAD, GOOD])
+@pytest.mark.parametrize(
+    "options", [{}, {"auto_id": False}, {"prefix": "p<"}, {"label_suffix": ":"}]
+)
+def test_the_fast_renderer_writes_what_djangos_templates_do(form_class, data, options):
+    fast = form_class(data, renderer=FastRenderer(), **options)
+    django_form = form_class(data, renderer=DjangoTemplates(), **options)
+    assert fast.is_bound == django_form.is_bound
+    for form in (fast, django_form):
+        form.errors  # noqa: B018 (validates a bound form)
+    for way in ("as_div", "as_p", "as_table", "as_ul"):
+        assert getattr(fast, way)() == getattr(django_form, way)(), way
+    for name in fast.fields:
+        assert fast[name].as_field_group() == django_form[name].as_field_group(), name
+        assert str(fast[name].errors) == str(django_form[name].errors), name
+    assert str(fast.non_field_errors()) == str(django_form.non_field_errors())
+    if data == BAD and not options:
+        html = fast.as_div()
+        assert 'aria-describedby="id_many_helptext id_many_error"' in html
+        assert '<ul class="errorlist" id="id_name_error">' in html
+        assert "<li>All <em>wrong</em> & more</li>" in str(fast.non_field_errors())
+
+
+def test_an_option_with_its_own_template_is_left_to_django():
+    class Starred(forms.RadioSelect):
+        option_template_name = "django/forms/widgets/input_option.html"  # no line end
+
+    widget = Starred(choices=TRICKY_CHOICES[1:3])
+    fast = widget.render("r", "1", {"id": "r"}, renderer=FastRenderer())
+    assert fast == widget.render("r", "1", {"id": "r"}, renderer=DjangoTemplates())

@@ -5,11 +5,11 @@ import itertools
 import re
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import SIGNED_IN
-from peersupport.web.navigation import NAV, nav_groups, nav_links
+from peersupport.web.navigation import NAV, address_of, nav_groups, nav_links
 
 from ..conftest import PERSONAS
 
@@ -128,3 +128,16 @@ def test_the_home_page_shows_a_card_per_role_with_the_links_the_person_may_open(
         assert links == [(link.url, str(link.label)) for link in section["links"]]
         for url, _ in links:
             assert client.get(url).status_code != 403, url
+
+
+@pytest.mark.parametrize(
+    "name", ["accounts:unit_edit", "accounts:role_revoke", "roster:set_status", "roster:activate"]
+)
+@pytest.mark.parametrize("pk", [1, 42, 2**63 - 1])
+def test_a_rows_address_is_what_reverse_gives(name, pk):
+    assert address_of(name, pk) == reverse(name, args=[pk])
+
+
+def test_an_address_without_one_id_is_refused_as_by_reverse():
+    with pytest.raises(NoReverseMatch):
+        address_of("web:home", 1)
