@@ -319,3 +319,16 @@ def test_queries_do_not_grow_with_the_months_of_the_log(client_for, url, params)
             for _ in range(3):
                 _recorded_at(when, action)
     assert page_queries(c, query) == one_month
+
+
+def test_a_month_of_more_than_50_counts_is_paged(client_for):
+    for day in range(1, 27):
+        for action in (AuditAction.REQUEST_CREATED, AuditAction.MESSAGE_SENT):
+            _recorded_at(_local(2025, 3, day, 12), action)
+    c = client_for("bhs_manager")
+
+    first = c.get(DAYS, {"month": "2025-03"}).context["page"]
+    second = c.get(DAYS, {"month": "2025-03", "page": 2}).context["page"]
+    assert (first.paginator.count, len(first), len(second)) == (52, 50, 2)
+    assert [r["day"] for r in second] == [date(2025, 3, 1)] * 2
+    assert first[0]["label"] == "Message sent"  # the page's rows are labelled
