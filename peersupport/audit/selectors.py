@@ -58,6 +58,8 @@ UNTIMED_ACTIONS = frozenset({AuditAction.ROSTER_REQUESTS_REOFFERED})
 # An entry about an object of these apps is never timed, whatever its action.
 UNTIMED_TARGET_APPS = ("support", "releases", "confidentiality", "outreach")
 ACCOUNT_TARGET = "accounts.user"
+# What the timed page shows of an entry, and what tells entries apart.
+SHOWN = ("seq", "at", "actor_id", "actor_label", "action", "outcome", "target_type", "target_id")
 
 
 def _held_role(grants: QuerySet, user_id) -> Exists:
@@ -187,8 +189,10 @@ def audit_events(entries: QuerySet, month: date) -> QuerySet[AuditEvent]:
     """The ``timed_entries`` of one month, newest first.
 
     In the order of ``at``, as the month is: in the order of ``seq``, PostgreSQL walks the
-    ``seq`` index back from the newest entry of the whole log to the month's."""
-    return in_month(entries, month).order_by("-at", "-seq")
+    ``seq`` index back from the newest entry of the whole log to the month's. Without the
+    chain's columns (``details``, the MACs), which the page never shows: the count reads every
+    row of the month, and narrower rows cost it less."""
+    return in_month(entries, month).only(*SHOWN).order_by("-at", "-seq")
 
 
 def audit_days(entries: QuerySet, month: date) -> QuerySet:
