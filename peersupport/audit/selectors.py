@@ -3,19 +3,26 @@
 The log is read in two halves that never overlap, so that nothing in it can be lined up against
 a support request (docs/operations.md, "Reading the audit log"):
 
-- ``audit_events``: the program's own administration, each entry with its time, who and what,
-  filterable by person. Only entries of TIMED_FAMILIES, not about an object of
-  UNTIMED_TARGET_APPS, whose actor (and account acted on) held a program role at the time.
-- ``audit_days``: everything else, as counts per day, action and outcome: requests and what hangs
-  off them (messages, contacts, follow-ups, debriefs, releases, disclosures, escalations,
-  outreach, codenames, and any family of actions added later), and whatever a plain employee
-  did or had done to their account. No time of day, no order within a day, no person, no id.
+- ``timed_entries``, listed by ``audit_events``: the program's own administration, each entry
+  with its time, who and what, filterable by person. Only entries of TIMED_FAMILIES, not about an
+  object of UNTIMED_TARGET_APPS, whose actor (and account acted on) held a program role at the
+  time.
+- ``untimed_entries``, counted by ``audit_days``: everything else, as counts per day, action and
+  outcome: requests and what hangs off them (messages, contacts, follow-ups, debriefs, releases,
+  disclosures, escalations, outreach, codenames, and any family of actions added later), and
+  whatever a plain employee did or had done to their account. No time of day, no order within a
+  day, no person, no id.
+
+Both are read one calendar month of the department's time zone at a time (``log_months``,
+``in_month``): the log only grows, and a month is a range of the ``at`` index, so a page costs
+what its month holds, not what the whole log does.
 
 The audit kernel sits below ``accounts``, so who held a program role is passed in: ``grants`` is
 a queryset of role grants with ``user_id``, ``granted_at``, ``revoked_at`` and ``expires_at``
 (``accounts.selectors.role_grants(include_ended=True)``).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
@@ -52,6 +59,8 @@ UNTIMED_ACTIONS = frozenset({AuditAction.ROSTER_REQUESTS_REOFFERED})
 # An entry about an object of these apps is never timed, whatever its action.
 UNTIMED_TARGET_APPS = ("support", "releases", "confidentiality", "outreach")
 ACCOUNT_TARGET = "accounts.user"
+# What the timed page shows of an entry, and what tells entries apart.
+SHOWN = ("seq", "at", "actor_id", "actor_label", "action", "outcome", "target_type", "target_id")
 
 
 def _held_role(grants: QuerySet, user_id) -> Exists:
@@ -90,14 +99,33 @@ def _timed(grants: QuerySet) -> Q:
 def _between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
     """Entries from the start of ``since`` to the end of ``until``, local days."""
     if since:
-        qs = qs.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+        qs = qs.filter(at__gte=_local_midnight(since))
     if until:
-        end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
-        qs = qs.filter(at__lt=end)
+        qs = qs.filter(at__lt=_local_midnight(until + timedelta(days=1)))
     return qs
 
 
-def audit_events(
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _month_of(at: datetime | None) -> date | None:
+    return timezone.localtime(at).date().replace(day=1) if at else None
+
+
+def in_month(entries: QuerySet, month: date) -> QuerySet:
+    """The ``entries`` of one calendar month of the department's time zone (``month`` is its
+    first day): a range of the ``at`` index, whatever else the entries are filtered on."""
+    return entries.filter(
+        at__gte=_local_midnight(month), at__lt=_local_midnight(_next_month(month))
+    )
+
+
+def timed_entries(
     *,
     grants: QuerySet,
     actor: str = "",
@@ -105,8 +133,8 @@ def audit_events(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The timed half, newest first."""
-    qs = AuditEvent.objects.filter(_timed(grants)).order_by("-seq")
+    """The timed half with the viewer's filters, every month of it (see ``in_month``)."""
+    qs = AuditEvent.objects.filter(_timed(grants))
     if actor:
         qs = qs.filter(actor_label__icontains=actor.strip())
     if action:
@@ -114,21 +142,66 @@ def audit_events(
     return _between(qs, since, until)
 
 
-def audit_days(
+def untimed_entries(
     *,
     grants: QuerySet,
     action: str = "",
     since: date | None = None,
     until: date | None = None,
-) -> QuerySet:
-    """The other half as rows of ``day``, ``action``, ``outcome`` and ``count``: newest day
-    first, then by action and outcome (never by time)."""
+) -> QuerySet[AuditEvent]:
+    """The half counted by day with the viewer's filters, every month of it."""
     qs = AuditEvent.objects.exclude(_timed(grants))
     if action:
         qs = qs.filter(action=action)
-    qs = _between(qs, since, until)
+    return _between(qs, since, until)
+
+
+@dataclass(frozen=True)
+class Months:
+    """The month shown (its first day) and the nearest months before and after it that hold one
+    of the entries (None when none does)."""
+
+    shown: date
+    previous: date | None
+    next: date | None
+
+
+def log_months(entries: QuerySet, month: date | None = None) -> Months:
+    """``month``, or else the newest month holding one of ``entries`` (the current month when
+    none does), and its nearest neighbours holding one. Each is one read along the ``at`` index
+    from the month's edge: the newest entry before it, the oldest after it."""
+    if month is None:
+        newest = _month_of(_first(entries, "-at"))
+        if newest is None:
+            return Months(shown=timezone.localdate().replace(day=1), previous=None, next=None)
+        month, after = newest, None  # nothing comes after the newest
+    else:
+        later = entries.filter(at__gte=_local_midnight(_next_month(month)))
+        after = _month_of(_first(later, "at"))
+    before = _month_of(_first(entries.filter(at__lt=_local_midnight(month)), "-at"))
+    return Months(shown=month, previous=before, next=after)
+
+
+def _first(entries: QuerySet, order: str) -> datetime | None:
+    return entries.order_by(order).values_list("at", flat=True).first()
+
+
+def audit_events(entries: QuerySet, month: date) -> QuerySet[AuditEvent]:
+    """The ``timed_entries`` of one month, newest first.
+
+    In the order of ``at``, as the month is: in the order of ``seq``, PostgreSQL walks the
+    ``seq`` index back from the newest entry of the whole log to the month's. Without the
+    chain's columns (``details``, the MACs), which the page never shows: the count reads every
+    row of the month, and narrower rows cost it less."""
+    return in_month(entries, month).only(*SHOWN).order_by("-at", "-seq")
+
+
+def audit_days(entries: QuerySet, month: date) -> QuerySet:
+    """The ``untimed_entries`` of one month as rows of ``day``, ``action``, ``outcome`` and
+    ``count``: newest day first, then by action and outcome (never by time)."""
     return (
-        qs.annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        in_month(entries, month)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
         .values("day", "action", "outcome")
         .annotate(count=Count("pk"))
         .order_by("-day", "action", "outcome")

@@ -4,9 +4,12 @@ Two pages over the two halves of the log (``peersupport.audit.selectors``): the 
 administration with times and who, and everything about requests or plain employees' accounts
 as counts per day. Neither shows an entry's sequence number: a gap in the numbers of the timed
 page would show when an untimed entry was made.
+
+Both read the log one calendar month at a time (the department's time zone), newest month with
+a matching entry first, with links to the nearest months before and after that hold one: the
+log only grows, and a page must cost what one month costs, not what the whole log does.
 """
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -15,29 +18,37 @@ from peersupport.accounts.permissions import roles_required
 from peersupport.accounts.selectors import role_grants
 from peersupport.audit.forms import AuditDaysForm, AuditFilterForm
 from peersupport.audit.models import AuditAction, Outcome
-from peersupport.audit.selectors import action_label, audit_days, audit_events
+from peersupport.audit.selectors import (
+    action_label,
+    audit_days,
+    audit_events,
+    log_months,
+    timed_entries,
+    untimed_entries,
+)
 from peersupport.audit.services import record
 
+from .pagination import paginate
 
-def _page(request, form, rows, *, what: str):
+
+def _filters(form) -> dict:
+    """What the manager asked for; bad input asks for nothing (the page says what was wrong)."""
     filters = form.cleaned_data if form.is_valid() else {}
-    filters = {k: v for k, v in filters.items() if v}
-    page = Paginator(rows(**filters), 50).get_page(request.GET.get("page"))
-    # Read now, with the count: the entry recorded below must not push one off this page.
-    page.object_list = list(page.object_list)
-    # Looking at the audit log is itself audited, with what was looked for.
+    return {k: v for k, v in filters.items() if v}
+
+
+def _audited(request, *, asked: dict, months, page, what: str) -> None:
+    # Looking at the audit log is itself audited, with what was looked for and what was shown.
     record(
         actor=request.user,
         action=AuditAction.AUDIT_VIEWED,
         details={
-            "filters": {k: str(v) for k, v in filters.items()},
+            "filters": {k: f"{v:%Y-%m}" if k == "month" else str(v) for k, v in asked.items()},
+            "month": f"{months.shown:%Y-%m}",
             "page": page.number,
             "view": what,
         },
     )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 @roles_required(Role.BHS_MANAGER)
@@ -45,13 +56,30 @@ def _page(request, form, rows, *, what: str):
 def event_list(request):
     form = AuditFilterForm(request.GET or None)
     grants = role_grants(include_ended=True)
-    page, query = _page(request, form, lambda **f: audit_events(grants=grants, **f), what="events")
+    asked = _filters(form)
+    filters = {k: v for k, v in asked.items() if k != "month"}
+    entries = timed_entries(grants=grants, **filters)
+    months = log_months(entries, asked.get("month"))
+    # The page's rows and their count are read in one query, before the entry recorded below.
+    page = paginate(request, audit_events(entries, months.shown))
+    _audited(request, asked=asked, months=months, page=page, what="events")
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "query": query},
+        {"form": form, "page": page, "months": months},
         status=400 if form.errors else 200,
     )
+
+
+def _labelled(rows: list[dict]) -> list[dict]:
+    return [
+        {
+            **row,
+            "label": action_label(row["action"]),
+            "outcome_label": Outcome(row["outcome"]).label,
+        }
+        for row in rows
+    ]
 
 
 @roles_required(Role.BHS_MANAGER)
@@ -59,14 +87,17 @@ def event_list(request):
 def by_day(request):
     form = AuditDaysForm(request.GET or None)
     grants = role_grants(include_ended=True)
-    page, query = _page(request, form, lambda **f: audit_days(grants=grants, **f), what="days")
-    rows = [
-        {**row, "label": action_label(row["action"]), "outcome": Outcome(row["outcome"]).label}
-        for row in page
-    ]
+    asked = _filters(form)
+    filters = {k: v for k, v in asked.items() if k != "month"}
+    entries = untimed_entries(grants=grants, **filters)
+    months = log_months(entries, asked.get("month"))
+    # A month's rows (at most one per day, action and outcome) are read in one query and paged
+    # here, rather than counted by a second query as costly to build as the first.
+    page = paginate(request, list(audit_days(entries, months.shown)), prepare=_labelled)
+    _audited(request, asked=asked, months=months, page=page, what="days")
     return render(
         request,
         "audit/by_day.html",
-        {"form": form, "page": page, "rows": rows, "query": query},
+        {"form": form, "page": page, "months": months},
         status=400 if form.errors else 200,
     )

@@ -78,16 +78,27 @@ def _normalised(body: str) -> str:
     return body
 
 
-def _all_pages(client: Client, url_name: str, params: dict) -> list[str]:
-    """Every page of one listing with one filter, following "Older" to the end."""
-    pages, number = [], 1
+def _responses(client: Client, url_name: str, params: dict):
+    """Every page of every month of one listing with one filter: from the month it opens on,
+    each page to the last, then the next older month offered, to the oldest."""
+    month = {}
     while True:
-        resp = client.get(reverse(url_name), {**params, "page": number})
-        assert resp.status_code == 200, (url_name, params, resp.status_code)
-        pages.append(_normalised(resp.content.decode()))
-        if not resp.context["page"].has_next():
-            return pages
-        number += 1
+        number = 1
+        while True:
+            resp = client.get(reverse(url_name), {**params, **month, "page": number})
+            assert resp.status_code == 200, (url_name, params, resp.status_code)
+            yield resp
+            if not resp.context["page"].has_next():
+                break
+            number += 1
+        older = resp.context["months"].previous
+        if older is None:
+            return
+        month = {"month": f"{older:%Y-%m}"}
+
+
+def _all_pages(client: Client, url_name: str, params: dict) -> list[str]:
+    return [_normalised(r.content.decode()) for r in _responses(client, url_name, params)]
 
 
 def _viewer(client: Client, people: list) -> dict[str, list[str]]:
@@ -197,14 +208,10 @@ def _play(start, personas, employees, askers: frozenset[int]) -> tuple[dict, lis
 
 
 def _listed(client: Client):
-    """The entries of every page of the timed listing, as the view hands them to the page."""
-    number = 1
-    while True:
-        page = client.get(reverse("audit:event_list"), {"page": number}).context["page"]
-        yield list(page)
-        if not page.has_next():
-            return
-        number += 1
+    """The entries of every page of every month of the timed listing, as the view hands them
+    to the page."""
+    for resp in _responses(client, "audit:event_list", {}):
+        yield list(resp.context["page"])
 
 
 def test_the_bhs_manager_cannot_tell_who_asked(start, personas, employees):
