@@ -3,34 +3,16 @@
 The directory shows 30 cards a page; written as a template loop, each card cost about 0.3 ms
 (a dozen variables, filters and two ``{% url %}`` tags), most of the page's time, and
 ``format_html`` is not much cheaper (issue 21). ``directory_cards`` writes the same HTML with
-f-strings in which every value from the database goes through ``_text``, the escaping Django's
-templates apply (``html.escape``: ``& < > " '``), and builds each card's two addresses from one
-reversed pattern. ``tests/roster/test_cards.py`` checks the escaping with hostile names.
+f-strings in which every value from the database goes through ``web.rows.text``, the escaping
+Django's templates apply, and builds each card's two addresses from one reversed pattern
+(``web.navigation.address_of``). ``tests/roster/test_cards.py`` checks the escaping with
+hostile names.
 """
 
-from functools import cache
-from html import escape
-
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-_ID = 2_000_000_001  # a stand-in id, reversed once and replaced by each card's own
-
-
-@cache
-def _pattern(url_name: str, prefix: str) -> tuple[str, str]:
-    before, _, after = reverse(url_name, args=[_ID]).partition(str(_ID))
-    return escape(before), escape(after)
-
-
-def _address(url_name: str, pk: int) -> str:
-    before, after = _pattern(url_name, get_script_prefix())
-    return f"{before}{int(pk)}{after}"
-
-
-def _text(value) -> str:
-    """``value`` as text safe between tags and in a quoted attribute (Django's ``escape``)."""
-    return escape(str(value), quote=True)
+from peersupport.web.navigation import address_of
+from peersupport.web.rows import text as _text
 
 
 def _meta(label: str, value: str) -> str:
@@ -49,7 +31,7 @@ def _card(profile) -> str:
     name = _text(profile.name)
     if profile.photo:
         photo = (
-            f'<img class="supporter-photo" src="{_address("roster:photo", profile.pk)}" '
+            f'<img class="supporter-photo" src="{address_of("roster:photo", profile.pk)}" '
             f'alt="{name}" width="80" height="80">'
         )
     else:
@@ -59,7 +41,7 @@ def _card(profile) -> str:
         )
     parts = [
         f'<li class="supporter-card">{photo}<div class="supporter-card__body">',
-        f'<h2 class="supporter-card__name"><a href="{_address("roster:detail", profile.pk)}">'
+        f'<h2 class="supporter-card__name"><a href="{address_of("roster:detail", profile.pk)}">'
         f"{name}</a></h2>",
         f'<p class="supporter-card__role">{_text(employee.rank_title)} · {_text(employee.unit)}'
         f" · {_text(employee.get_shift_display())} shift</p>",
