@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -813,13 +814,33 @@ def courses():
 # --- Records --------------------------------------------------------------------------------
 
 
+class TranscriptDay(NamedTuple):
+    """What a transcript shows of a session day (plain values: a person's days and hours are
+    most of the transcript's rows, and model instances of them cost more than their query)."""
+
+    pk: int
+    starts_at: datetime.datetime
+    hours: Decimal
+
+    @property
+    def date(self) -> datetime.date:
+        return timezone.localdate(self.starts_at)
+
+
+class TranscriptHours(NamedTuple):
+    """The hours credited to the person for one day (their ``Attendance``)."""
+
+    pk: int
+    hours: Decimal
+
+
 @dataclass
 class TranscriptEntry:
     session: TrainingSession
     credited: Decimal
     possible: Decimal
-    days: list  # (SessionDay, Attendance | None)
-    corrections: list
+    days: list[tuple[TranscriptDay, TranscriptHours | None]]
+    corrections: list[AttendanceCorrection]
 
     @property
     def complete(self) -> bool:
@@ -828,35 +849,66 @@ class TranscriptEntry:
 
 def transcript(user) -> list[TranscriptEntry]:
     """Every session ``user`` was enrolled in or credited for, newest first, with the hours per
-    day and the corrections. Three queries."""
+    day and the corrections. Four queries (their hours, the corrections, the sessions, their
+    days), grouped here: ``prefetch_related`` asks each instance for a queryset of its own,
+    which cost more than the queries."""
     attendance = {
-        a.day_id: a for a in Attendance.objects.filter(user=user).prefetch_related("corrections")
-    }
-    session_ids = set(
-        SessionDay.objects.filter(pk__in=attendance).values_list("session_id", flat=True)
-    ) | set(
-        Enrolment.objects.filter(user=user, status=Enrolment.Status.ENROLLED).values_list(
-            "session_id", flat=True
+        day_id: TranscriptHours(pk, hours)
+        for pk, day_id, hours in Attendance.objects.filter(user=user).values_list(
+            "pk", "day_id", "hours"
         )
-    )
-    entries = []
-    sessions = (
-        TrainingSession.objects.filter(pk__in=session_ids)
+    }
+    corrections: dict[int, list[AttendanceCorrection]] = defaultdict(list)
+    for c in AttendanceCorrection.objects.filter(attendance__user=user):
+        corrections[c.attendance_id].append(c)
+    credited_days = SessionDay.objects.filter(attendances__user=user).values("session_id")
+    enrolled = Enrolment.objects.filter(user=user, status=Enrolment.Status.ENROLLED)
+    sessions = list(
+        TrainingSession.objects.filter(
+            Q(pk__in=credited_days) | Q(pk__in=enrolled.values("session_id"))
+        )
         .select_related("course")
-        .prefetch_related("days")
         .order_by("-starts_at")
     )
+    days_of: dict[int, list[TranscriptDay]] = defaultdict(list)
+    for pk, session_id, starts_at, hours in (
+        SessionDay.objects.filter(session_id__in=[s.pk for s in sessions])
+        .order_by("starts_at")
+        .values_list("pk", "session_id", "starts_at", "hours")
+    ):
+        days_of[session_id].append(TranscriptDay(pk, starts_at, hours))
+    entries = []
     for s in sessions:
-        days = [(day, attendance.get(day.pk)) for day in s.days.all()]
+        days = [(day, attendance.get(day.pk)) for day in days_of[s.pk]]
         credited = sum((a.hours for _, a in days if a is not None), Decimal(0))
         possible = sum((day.hours for day, _ in days), Decimal(0))
-        corrections = [c for _, a in days if a is not None for c in a.corrections.all()]
         entries.append(
             TranscriptEntry(
-                session=s, credited=credited, possible=possible, days=days, corrections=corrections
+                session=s,
+                credited=credited,
+                possible=possible,
+                days=days,
+                corrections=[c for _, a in days if a is not None for c in corrections[a.pk]],
             )
         )
     return entries
+
+
+def transcript_credits(entries: list[TranscriptEntry]) -> list[Credit]:
+    """The hours credited in ``entries`` (a person's whole ``transcript``: every hour credited
+    to them is in it) as compliance Credits, so that the person's pages judge their years
+    from the transcript they show rather than read the same hours again. No query."""
+    return [
+        Credit(on=day.date, kind=entry.session.course.kind, hours=a.hours)
+        for entry in entries
+        for day, a in entry.days
+        if a is not None and a.hours > 0
+    ]
+
+
+def credited_initial_hours(credits: list[Credit]) -> Decimal:
+    """``initial_hours`` from the person's ``transcript_credits``. No query."""
+    return sum((c.hours for c in credits if c.kind == CourseKind.INITIAL), Decimal(0))
 
 
 def certificate_entry(user, session_id: int) -> TranscriptEntry:
