@@ -1,15 +1,28 @@
 """Reads about training. ``initial_training_complete`` is the one function the roster's
 selection pipeline calls before making a supporter active (PROGRAM.md, "Training")."""
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.utils import timezone
@@ -21,6 +34,7 @@ from . import compliance
 from .compliance import Credit
 from .models import (
     Attendance,
+    AttendanceCorrection,
     CalendarFeed,
     ComplianceRecord,
     Course,
@@ -184,11 +198,10 @@ def compliance_rows(
     judged = {
         p.user_id: judge(credits.get(p.user_id, []), year=year, today=today) for p in profiles
     }
-    outlooks = (
-        _outlooks(judged, year=year, today=today)
-        if with_outlook and year == today.year and judged
-        else {}
-    )
+    outlooks = {}
+    if with_outlook and year == today.year and judged:
+        offers = update_offers(year=year, now=_after(today))
+        outlooks = _outlooks(judged, offers=offers, held=_held(judged, offers))
     rows = [
         ComplianceRow(
             user=p.user,
@@ -218,32 +231,69 @@ def current_from(year: int, today: datetime.date) -> datetime.date:
     return compliance.quarter_start(today.year, compliance.quarter_of(today))
 
 
+# The stored fields a judgment is read back from (``stored_result``, and the board's page query).
+STORED_FIELDS = (
+    "year",
+    "judged_on",
+    "status",
+    "first_required",
+    "q1_hours",
+    "q2_hours",
+    "q3_hours",
+    "q4_hours",
+    "hours",
+    "other_hours",
+    "target",
+    "expected",
+    "behind",
+    "closed",
+    "forecast_quarter",
+    "forecast_by",
+    "forecast_hours",
+    "quarter_requirement",
+    "initial_completed_on",
+)
+
+
 def stored_result(record: ComplianceRecord) -> compliance.YearCompliance | None:
     """The ``compliance.year_compliance`` result ``record`` holds (as of ``judged_on``), or
     None when it was never judged. No query."""
-    if record.judged_on is None:
+    return _stored({name: getattr(record, name) for name in STORED_FIELDS})
+
+
+def _stored(fields: dict) -> compliance.YearCompliance | None:
+    """``stored_result`` from the ``STORED_FIELDS`` of a record as plain values: the board
+    reads them with its page, so that no model instance is built for a row."""
+    if fields["judged_on"] is None:
         return None
-    first = record.first_required
+    first = fields["first_required"]
     forecast = None
-    if record.forecast_quarter is not None:
+    if fields["forecast_quarter"] is not None:
         forecast = compliance.Forecast(
-            quarter=record.forecast_quarter, by=record.forecast_by, hours=record.forecast_hours
+            quarter=fields["forecast_quarter"],
+            by=fields["forecast_by"],
+            hours=fields["forecast_hours"],
         )
     return compliance.YearCompliance(
-        year=record.year,
-        today=record.judged_on,
-        initial_completed_on=record.initial_completed_on,
-        status=record.status,
+        year=fields["year"],
+        today=fields["judged_on"],
+        initial_completed_on=fields["initial_completed_on"],
+        status=fields["status"],
         required=tuple(first is not None and n >= first for n in range(1, 5)),
-        quarter_hours=record.quarter_hours,
-        update_hours=record.hours,
-        other_hours=record.other_hours,
-        target=record.target,
-        expected=record.expected,
-        behind=record.behind,
-        closed=record.closed,
+        quarter_hours=(
+            fields["q1_hours"],
+            fields["q2_hours"],
+            fields["q3_hours"],
+            fields["q4_hours"],
+        ),
+        update_hours=fields["hours"],
+        other_hours=fields["other_hours"],
+        target=fields["target"],
+        expected=fields["expected"],
+        behind=fields["behind"],
+        closed=fields["closed"],
         forecast=forecast,
-        quarter_requirement=record.quarter_requirement,
+        quarter_requirement=fields["quarter_requirement"],
     )
 
 
@@ -304,8 +354,13 @@ class _CountedPaginator(Paginator):
 
 @dataclass(frozen=True)
 class BoardRow:
-    user: User
-    profile: SupporterProfile
+    """What the board shows of one supporter, read as plain values with the page (a page of
+    model instances, four a row, cost more than the rest of the query)."""
+
+    user_id: int
+    name: str
+    unit: str
+    roster_status: str
     # The stored judgment (None when never judged); as of ``as_of``.
     compliance: compliance.YearCompliance | None
     flagged_at: datetime.datetime | None
@@ -314,8 +369,8 @@ class BoardRow:
     outlook: Allocation | None = None
 
     @property
-    def name(self) -> str:
-        return self.profile.name
+    def roster_status_label(self) -> str:
+        return SupporterProfile.Status(self.roster_status).label
 
 
 @dataclass(frozen=True)
@@ -328,6 +383,37 @@ class Board:
     # How many rows are not current, and the oldest judgment among them.
     behind_count: int
     oldest: datetime.datetime | None
+    # What to schedule (``schedule_gaps``): asked for with the outlooks, this year only.
+    gaps: list[Gap] = ()
+
+
+_ROW_COLUMNS = (
+    "user_id",
+    "status",
+    "sort_name",
+    "user__employee__id",
+    "user__employee__unit__name",
+    "user__display_name",
+    "user__email",
+)
+_RECORD_COLUMNS = ("user_id", "stale", "flagged_at", "judged_at", *STORED_FIELDS)
+
+
+def _board_row(values: tuple, record: dict | None, *, since: datetime.date) -> BoardRow:
+    """A row of the board from one row of its page query (``_ROW_COLUMNS``) and its stored
+    record (``_RECORD_COLUMNS``, None when never judged). No query."""
+    user_id, status, sort_name, employee_id, unit, display_name, email = values
+    result = _stored(record) if record is not None else None
+    return BoardRow(
+        user_id=user_id,
+        name=sort_name if employee_id is not None else display_name or email,
+        unit=unit or "",
+        roster_status=status,
+        compliance=result,
+        flagged_at=record["flagged_at"] if record is not None else None,
+        as_of=record["judged_at"] if record is not None else None,
+        current=result is not None and not record["stale"] and record["judged_on"] >= since,
+    )
 
 
 def board(
@@ -341,77 +427,75 @@ def board(
     with_outlook: bool = False,
 ) -> Board:
     """One page of the coordinator's board, read from the stored judgments: filtered and
-    sorted in SQL, ``BOARD_PAGE_SIZE`` a page. Four queries whatever the number of supporters
-    (status counts, currency, the page, its records; two more ``with_outlook``). A row not
-    current (the worker has yet to judge a write or a quarter's end) says so and shows the
-    judgment it has, with its time: the page never passes an old judgment off as today's."""
+    sorted in SQL, ``BOARD_PAGE_SIZE`` a page. Two queries whatever the number of supporters
+    (the counts, and the page with its records); three more ``with_outlook`` for this year
+    (the sessions on offer, who still needs hours, and who holds which place), which give each
+    row its outlook and the board what to schedule (``schedule_gaps``). A row not current (the
+    worker has yet to judge a write or a quarter's end) says so and shows the judgment it has,
+    with its time: the page never passes an old judgment off as today's."""
     today = today or timezone.localdate()
     base = _board_base(year=year, roster_status=roster_status)
     since = current_from(year, today)
-    counts = {s: 0 for s in compliance.Status.values}
-    not_judged = 0
-    for status, n in base.values_list("record__status").annotate(n=Count("pk")).order_by():
-        if status in counts:
-            counts[status] = n
-        else:
-            not_judged += n
-    behind = base.filter(
+    behind = (
         Q(record__isnull=True)
         | Q(record__stale=True)
         | Q(record__judged_on__isnull=True)
         | Q(record__judged_on__lt=since)
-    ).aggregate(n=Count("pk"), oldest=Min("record__judged_at"))
+    )
+    counts = dict.fromkeys(compliance.Status.values, 0)
+    everyone = behind_count = 0
+    oldest = None
+    for status, n, late, first in (
+        base.values_list("record__status")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=behind),
+            first=Min("record__judged_at", filter=behind),
+        )
+        .order_by()
+    ):
+        if status in counts:
+            counts[status] = n
+        everyone += n
+        behind_count += late
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    not_judged = everyone - sum(counts.values())
     listed = base
     if compliance_status:
         listed = listed.filter(record__status=compliance_status)
         total = counts.get(compliance_status, 0)
     else:
-        total = sum(counts.values()) + not_judged
-    listed = listed.annotate(sort_name=_NAME).select_related("user__employee__unit")
-    listed = listed.order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
-    found = _CountedPaginator(listed, BOARD_PAGE_SIZE, count=total).get_page(page)
-    profiles = list(found.object_list)
+        total = everyone
+    listed = listed.annotate(sort_name=_NAME).order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
+    found = _CountedPaginator(listed.values_list(*_ROW_COLUMNS), BOARD_PAGE_SIZE, count=total)
+    found = found.get_page(page)
+    # The records by themselves: one table, a query the ORM builds far faster than the same
+    # columns through the filtered join.
     records = {
-        r.user_id: r
-        for r in ComplianceRecord.objects.filter(
-            year=year, user_id__in=[p.user_id for p in profiles]
-        )
+        values[0]: dict(zip(_RECORD_COLUMNS, values, strict=True))
+        for values in ComplianceRecord.objects.filter(
+            year=year, user_id__in=[values[0] for values in found.object_list]
+        ).values_list(*_RECORD_COLUMNS)
     }
-    judged = {}
-    for p in profiles:
-        record = records.get(p.user_id)
-        result = stored_result(record) if record is not None else None
-        if result is not None:
-            judged[p.user_id] = result
-    outlooks = (
-        _outlooks(judged, year=year, today=today)
-        if with_outlook and year == today.year and judged
-        else {}
-    )
-    rows = []
-    for p in profiles:
-        record = records.get(p.user_id)
-        rows.append(
-            BoardRow(
-                user=p.user,
-                profile=p,
-                compliance=judged.get(p.user_id),
-                flagged_at=record.flagged_at if record is not None else None,
-                as_of=record.judged_at if record is not None else None,
-                current=record is not None
-                and not record.stale
-                and record.judged_on is not None
-                and record.judged_on >= since,
-                outlook=outlooks.get(p.user_id),
-            )
-        )
+    rows = [_board_row(values, records.get(values[0]), since=since) for values in found.object_list]
+    gaps = []
+    if with_outlook and year == today.year:
+        asking = _asking(year)
+        offers = update_offers(year=year, now=_after(today))
+        held = _held({*asking, *(r.user_id for r in rows)}, offers)
+        gaps = _gaps(asking, offers, held)
+        judged = {r.user_id: r.compliance for r in rows if r.compliance is not None}
+        outlooks = _outlooks(judged, offers=offers, held=held)
+        rows = [dataclasses.replace(r, outlook=outlooks.get(r.user_id)) for r in rows]
     return Board(
         page=found,
         rows=rows,
         counts=counts,
         not_judged=not_judged,
-        behind_count=behind["n"],
-        oldest=behind["oldest"],
+        behind_count=behind_count,
+        oldest=oldest,
+        gaps=gaps,
     )
 
 
@@ -461,12 +545,13 @@ def _held(user_ids: Iterable[int], offers: list[Offer]) -> dict[int, set[int]]:
 
 
 def _outlooks(
-    judged: dict[int, compliance.YearCompliance], *, year: int, today: datetime.date
+    judged: dict[int, compliance.YearCompliance],
+    *,
+    offers: list[Offer],
+    held: dict[int, set[int]],
 ) -> dict[int, Allocation]:
     """Each person's own outlook: what the sessions on offer could give them, were they the
-    only one asking (the board shares the places, ``schedule_gaps``). Two queries."""
-    offers = update_offers(year=year, now=_after(today))
-    held = _held(judged, offers)
+    only one asking (the board shares the places, ``schedule_gaps``). No query."""
     outlooks = {}
     for user_id, result in judged.items():
         need = need_of(user_id, result, held=held.get(user_id, ()))
@@ -497,16 +582,10 @@ class _Asking:
     initial_complete: bool = True
 
 
-def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]:
-    """What the coordinator should schedule so that every supporter can meet ``year``: the
-    places on offer shared among everyone who still needs hours (soonest deadline first), and
-    what is left, by deadline, hours and number of people. Nothing for a closed year.
-
-    Read from the stored judgments (only those still asking for hours, in one query of a few
-    columns each); three queries whatever the number of supporters."""
-    today = today or timezone.localdate()
-    if year != today.year:
-        return []
+def _asking(year: int) -> dict[int, _Asking]:
+    """The stored judgments of ``year`` still asking for hours, by user id: only what
+    ``need_of`` reads, in one query of a few columns each (model instances of every row cost
+    more than the sharing)."""
     asking = ComplianceRecord.objects.filter(
         year=year,
         user__supporter_profile__status__in=list(BOARD_STATUSES),
@@ -515,8 +594,7 @@ def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]
         first_required__isnull=False,
         target__gt=F("hours"),
     ).order_by("user_id")
-    # Only what need_of reads (model instances of every row cost more than the sharing).
-    judged = {
+    return {
         user_id: _Asking(
             year=year,
             target=target,
@@ -536,21 +614,41 @@ def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]
             "forecast_hours",
         )
     }
-    offers = update_offers(year=year, now=_after(today))
-    held = _held(judged, offers)
+
+
+def _gaps(asking: dict[int, _Asking], offers: list[Offer], held: dict[int, set[int]]) -> list[Gap]:
+    """The places on offer shared among everyone ``asking`` (soonest deadline first), and what
+    is left. No query."""
     needs = [
         need
-        for user_id, result in judged.items()
+        for user_id, result in asking.items()
         if (need := need_of(user_id, result, held=held.get(user_id, ())))
     ]
     return gaps(allocate(needs, offers))
 
 
+def schedule_gaps(*, year: int, today: datetime.date | None = None) -> list[Gap]:
+    """What the coordinator should schedule so that every supporter can meet ``year``: the
+    places on offer shared among everyone who still needs hours (soonest deadline first), and
+    what is left, by deadline, hours and number of people. Nothing for a closed year.
+
+    Read from the stored judgments; three queries whatever the number of supporters (the
+    board asks the same with its page, ``board(with_outlook=True)``)."""
+    today = today or timezone.localdate()
+    if year != today.year:
+        return []
+    asking = _asking(year)
+    offers = update_offers(year=year, now=_after(today))
+    return _gaps(asking, offers, _held(asking, offers))
+
+
 def person_outlook(user, result: compliance.YearCompliance) -> Allocation | None:
-    """``user``'s own outlook for the year of ``result`` (see ``_outlooks``)."""
+    """``user``'s own outlook for the year of ``result`` (see ``_outlooks``). Two queries."""
     if result.closed or result.year != result.today.year:
         return None
-    return _outlooks({user.pk: result}, year=result.year, today=result.today).get(user.pk)
+    offers = update_offers(year=result.year, now=_after(result.today))
+    held = _held([user.pk], offers)
+    return _outlooks({user.pk: result}, offers=offers, held=held).get(user.pk)
 
 
 # --- Sessions -------------------------------------------------------------------------------
@@ -716,13 +814,33 @@ def courses():
 # --- Records --------------------------------------------------------------------------------
 
 
+class TranscriptDay(NamedTuple):
+    """What a transcript shows of a session day (plain values: a person's days and hours are
+    most of the transcript's rows, and model instances of them cost more than their query)."""
+
+    pk: int
+    starts_at: datetime.datetime
+    hours: Decimal
+
+    @property
+    def date(self) -> datetime.date:
+        return timezone.localdate(self.starts_at)
+
+
+class TranscriptHours(NamedTuple):
+    """The hours credited to the person for one day (their ``Attendance``)."""
+
+    pk: int
+    hours: Decimal
+
+
 @dataclass
 class TranscriptEntry:
     session: TrainingSession
     credited: Decimal
     possible: Decimal
-    days: list  # (SessionDay, Attendance | None)
-    corrections: list
+    days: list[tuple[TranscriptDay, TranscriptHours | None]]
+    corrections: list[AttendanceCorrection]
 
     @property
     def complete(self) -> bool:
@@ -731,35 +849,66 @@ class TranscriptEntry:
 
 def transcript(user) -> list[TranscriptEntry]:
     """Every session ``user`` was enrolled in or credited for, newest first, with the hours per
-    day and the corrections. Three queries."""
+    day and the corrections. Four queries (their hours, the corrections, the sessions, their
+    days), grouped here: ``prefetch_related`` asks each instance for a queryset of its own,
+    which cost more than the queries."""
     attendance = {
-        a.day_id: a for a in Attendance.objects.filter(user=user).prefetch_related("corrections")
-    }
-    session_ids = set(
-        SessionDay.objects.filter(pk__in=attendance).values_list("session_id", flat=True)
-    ) | set(
-        Enrolment.objects.filter(user=user, status=Enrolment.Status.ENROLLED).values_list(
-            "session_id", flat=True
+        day_id: TranscriptHours(pk, hours)
+        for pk, day_id, hours in Attendance.objects.filter(user=user).values_list(
+            "pk", "day_id", "hours"
         )
-    )
-    entries = []
-    sessions = (
-        TrainingSession.objects.filter(pk__in=session_ids)
+    }
+    corrections: dict[int, list[AttendanceCorrection]] = defaultdict(list)
+    for c in AttendanceCorrection.objects.filter(attendance__user=user):
+        corrections[c.attendance_id].append(c)
+    credited_days = SessionDay.objects.filter(attendances__user=user).values("session_id")
+    enrolled = Enrolment.objects.filter(user=user, status=Enrolment.Status.ENROLLED)
+    sessions = list(
+        TrainingSession.objects.filter(
+            Q(pk__in=credited_days) | Q(pk__in=enrolled.values("session_id"))
+        )
         .select_related("course")
-        .prefetch_related("days")
         .order_by("-starts_at")
     )
+    days_of: dict[int, list[TranscriptDay]] = defaultdict(list)
+    for pk, session_id, starts_at, hours in (
+        SessionDay.objects.filter(session_id__in=[s.pk for s in sessions])
+        .order_by("starts_at")
+        .values_list("pk", "session_id", "starts_at", "hours")
+    ):
+        days_of[session_id].append(TranscriptDay(pk, starts_at, hours))
+    entries = []
     for s in sessions:
-        days = [(day, attendance.get(day.pk)) for day in s.days.all()]
+        days = [(day, attendance.get(day.pk)) for day in days_of[s.pk]]
         credited = sum((a.hours for _, a in days if a is not None), Decimal(0))
         possible = sum((day.hours for day, _ in days), Decimal(0))
-        corrections = [c for _, a in days if a is not None for c in a.corrections.all()]
         entries.append(
             TranscriptEntry(
-                session=s, credited=credited, possible=possible, days=days, corrections=corrections
+                session=s,
+                credited=credited,
+                possible=possible,
+                days=days,
+                corrections=[c for _, a in days if a is not None for c in corrections[a.pk]],
             )
         )
     return entries
+
+
+def transcript_credits(entries: list[TranscriptEntry]) -> list[Credit]:
+    """The hours credited in ``entries`` (a person's whole ``transcript``: every hour credited
+    to them is in it) as compliance Credits, so that the person's pages judge their years
+    from the transcript they show rather than read the same hours again. No query."""
+    return [
+        Credit(on=day.date, kind=entry.session.course.kind, hours=a.hours)
+        for entry in entries
+        for day, a in entry.days
+        if a is not None and a.hours > 0
+    ]
+
+
+def credited_initial_hours(credits: list[Credit]) -> Decimal:
+    """``initial_hours`` from the person's ``transcript_credits``. No query."""
+    return sum((c.hours for c in credits if c.kind == CourseKind.INITIAL), Decimal(0))
 
 
 def certificate_entry(user, session_id: int) -> TranscriptEntry:
@@ -800,25 +949,60 @@ def hours_rows(*, year: int) -> list[list[str]]:
             "corrected",
         ]
     ]
-    for a in (
+    kinds = dict(CourseKind.choices)
+    corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
+    # Plain values, not model instances: six of them a row cost most of the export.
+    found = (
         Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
-        .select_related("user__employee", "day__session__course")
-        .annotate(correction_count=Count("corrections"))
+        .annotate(corrected=Exists(corrected))
         .order_by("day__starts_at", "user_id")
-    ):
-        employee = getattr(a.user, "employee", None)
-        course = a.day.session.course
+        .values_list(
+            "user__employee__id",
+            "user__employee__employee_number",
+            "user__employee__preferred_name",
+            "user__employee__first_name",
+            "user__employee__last_name",
+            "user__display_name",
+            "user__email",
+            "day__session__course__title",
+            "day__session__course__kind",
+            "day__starts_at",
+            "hours",
+            "day__hours",
+            "day__session__place",
+            "corrected",
+        )
+    )
+    for (
+        employee_id,
+        number,
+        preferred,
+        first,
+        last,
+        display_name,
+        email,
+        title,
+        kind,
+        starts_at,
+        hours,
+        day_hours,
+        place,
+        was_corrected,
+    ) in found:
         rows.append(
             [
-                employee.employee_number if employee else "",
-                employee.full_name if employee else str(a.user),
-                course.title,
-                course.get_kind_display(),
-                a.day.date.isoformat(),
-                f"{a.hours:.2f}",
-                f"{a.day.hours:.2f}",
-                a.day.session.place,
-                "yes" if a.correction_count else "",
+                number if employee_id is not None else "",
+                # Employee.full_name, or str(user) for someone with no employee record.
+                f"{preferred or first} {last}"
+                if employee_id is not None
+                else display_name or email,
+                title,
+                kinds.get(kind, kind),
+                timezone.localdate(starts_at).isoformat(),
+                f"{hours:.2f}",
+                f"{day_hours:.2f}",
+                place,
+                "yes" if was_corrected else "",
             ]
         )
     return rows

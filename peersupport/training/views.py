@@ -7,14 +7,19 @@ records. Every id in a URL is looked up through selectors.
 import calendar as pycalendar
 import csv
 import datetime
+from decimal import Decimal
+from functools import cache
+from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -58,6 +63,124 @@ def _year(request) -> int:
     return today.year
 
 
+# Tables written in Python (a person's transcript, the board's rows): as template loops their
+# rows cost most of their pages. Every value from the database goes through _text, the escaping
+# Django's templates apply (html.escape: & < > " '); roster/cards.py does the same.
+_ID = 2_000_000_001  # a stand-in id, reversed once and replaced by each row's own
+
+
+@cache
+def _pattern(url_name: str, prefix: str) -> tuple[str, str]:
+    before, _, after = reverse(url_name, args=[_ID]).partition(str(_ID))
+    return escape(before), escape(after)
+
+
+def _address(url_name: str, pk: int) -> str:
+    before, after = _pattern(url_name, get_script_prefix())
+    return f"{before}{int(pk)}{after}"
+
+
+def _text(value) -> str:
+    """``value`` as text safe between tags and in a quoted attribute (Django's ``escape``)."""
+    return escape(str(value), quote=True)
+
+
+def _hours(value: Decimal) -> str:
+    """``value|floatformat:"-2"`` for hours, which are stored with two decimal places: whole
+    hours without decimals, the others with two."""
+    if value == value.to_integral_value():
+        return f"{value:.0f}"
+    return f"{value:.2f}"
+
+
+def _date(value) -> str:
+    """``value|date:"j F Y"``: a date, or a datetime in the current time zone."""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value)
+    return date_format(value, "j F Y")
+
+
+def _transcript_entry(entry: selectors.TranscriptEntry, certificate: tuple[str, str] | None):
+    session = entry.session
+    pk = int(session.pk)
+    cancelled = " (cancelled)" if session.is_cancelled else ""
+    first, last = session.first_date, session.last_date
+    dates = _date(first) if last == first else f"{_date(first)} to {_date(last)}"
+    complete = " · complete" if entry.complete else ""
+    parts = [
+        f'<section class="card training-entry" aria-labelledby="entry-{pk}">',
+        f'<h3 id="entry-{pk}">{_text(session.course)}{cancelled}</h3>',
+        f"<p>{dates} · {_text(session.place)} · {_hours(entry.credited)} of "
+        f"{_hours(entry.possible)} hours credited{complete}</p>",
+    ]
+    if entry.complete and certificate is not None:
+        before, after = certificate
+        parts.append(f'<p><a href="{before}{pk}{after}">Certificate of completion (PDF)</a></p>')
+    if entry.corrections:
+        parts.append('<ul class="plain-list">')
+        parts += [
+            f"<li>Corrected {_date(c.corrected_at)}: {_hours(c.hours_before)} → "
+            f"{_hours(c.hours_after)} hours ({_text(c.reason)})</li>"
+            for c in entry.corrections
+        ]
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def transcript_entries(entries: list[selectors.TranscriptEntry], *, person=None) -> SafeString:
+    """A person's sessions, one card each, with a link to the certificate of each completed
+    one: their own (``person`` None) or, for the coordinator, ``person``'s."""
+    if not entries:
+        return mark_safe("<p>No training recorded yet.</p>")  # noqa: S308
+    if person is None:
+        certificate = _pattern("training:certificate", get_script_prefix())
+    else:
+        url = reverse("training:certificate_for", args=[person.pk, _ID])
+        before, _, after = url.partition(str(_ID))
+        certificate = (escape(before), escape(after))
+    # Safe: every value from the database went through _text, the rest is this module's.
+    return mark_safe("\n".join(_transcript_entry(e, certificate) for e in entries))  # noqa: S308
+
+
+def _pdf_entry(entry: selectors.TranscriptEntry) -> str:
+    session = entry.session
+    cancelled = " (cancelled)" if session.is_cancelled else ""
+    first, last = session.first_date, session.last_date
+    dates = _date(first) if last == first else f"{_date(first)} to {_date(last)}"
+    complete = " (complete)" if entry.complete else ""
+    parts = [
+        f"<h3>{_text(session.course)}{cancelled}</h3>",
+        f"<p>{_text(session.course.get_kind_display())}, {dates}, at {_text(session.place)}. "
+        f"Hours credited: {_hours(entry.credited)} of {_hours(entry.possible)}{complete}.</p>",
+        "<table><thead><tr><th>Day</th><th>Hours credited</th><th>Hours of the day</th></tr>"
+        "</thead><tbody>",
+    ]
+    for day, a in entry.days:
+        on = date_format(timezone.localtime(day.starts_at), "l j F Y")
+        credited = _hours(a.hours) if a is not None else "not recorded"
+        parts.append(f"<tr><td>{on}</td><td>{credited}</td><td>{_hours(day.hours)}</td></tr>")
+    parts.append("</tbody></table>")
+    if entry.corrections:
+        parts.append("<ul>")
+        parts += [
+            f"<li>Corrected {_date(c.corrected_at)}: {_hours(c.hours_before)} → "
+            f"{_hours(c.hours_after)} hours ({_text(c.reason)})</li>"
+            for c in entry.corrections
+        ]
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def transcript_pdf_entries(entries: list[selectors.TranscriptEntry]) -> SafeString:
+    """The transcript PDF's sessions, each with its table of days (``transcript_entries``, in
+    the PDF's plainer form)."""
+    if not entries:
+        return mark_safe("<p>No training recorded.</p>")  # noqa: S308
+    # Safe: every value from the database went through _text, the rest is this module's.
+    return mark_safe("\n".join(_pdf_entry(e) for e in entries))  # noqa: S308
+
+
 # --- The supporter's own page ---------------------------------------------------------------
 
 
@@ -66,15 +189,16 @@ def _mine_page(request, *, token: str = ""):
     today = timezone.localdate()
     profile, upcoming = selectors.own_profile_and_upcoming(user)
     entries = selectors.transcript(user)
-    result = selectors.person_compliance(user, today=today)
+    credits = selectors.transcript_credits(entries)
+    result = selectors.judge(credits, year=today.year, today=today)
     context = {
         "profile": profile,
         "in_program": profile is not None or bool(entries) or user.has_role(Role.PEER_SUPPORTER),
         "compliance": result,
         "outlook": selectors.person_outlook(user, result),
-        "initial_hours": selectors.initial_hours(user),
+        "initial_hours": selectors.credited_initial_hours(credits),
         "upcoming": upcoming,
-        "entries": entries,
+        "transcript": transcript_entries(entries),
         "has_feed": hasattr(user, "training_feed"),
         "reads_sessions": user.has_role(*READERS),
         "feed_url": (request.build_absolute_uri(f"/training/feed/{token}.ics") if token else ""),
@@ -614,6 +738,49 @@ def course_feed_public(request, token: str):
 # --- Compliance and records -----------------------------------------------------------------
 
 
+_NOT_JUDGED = '<td colspan="3">Not worked out yet: the worker does it within minutes.</td>'
+
+
+def _board_row(row: selectors.BoardRow) -> str:
+    flagged = ' <span class="tag">flagged</span>' if row.flagged_at else ""
+    cells = [
+        f'<td><a href="{_address("training:transcript", row.user_id)}">{_text(row.name)}</a>'
+        f"{flagged}</td>",
+        f"<td>{_text(row.unit)}</td>",
+        f"<td>{_text(row.roster_status_label)}</td>",
+    ]
+    c = row.compliance
+    if c is None:
+        cells.append(_NOT_JUDGED)
+        return f"<tr>{''.join(cells)}</tr>"
+    status = (
+        f'<span class="training-status training-status--{_text(c.status)}">'
+        f"{_text(c.status_label)}</span>"
+    )
+    if not row.current:
+        as_of = date_format(timezone.localtime(row.as_of), "j F Y, H:i") if row.as_of else ""
+        status += f' <span class="hint">as of {_text(as_of)}, being worked out again</span>'
+    forecast = _text(c.summary) if row.current else ""
+    if row.outlook is not None and (text := row.outlook.text):
+        what = "cannot stay in compliance" if row.outlook.soon_short else "cannot meet the year"
+        forecast += (
+            f' <strong class="tag">{what} with the sessions scheduled</strong>'
+            f' <span class="hint">{_text(text)}</span>'
+        )
+    cells += [
+        f"<td>{status}</td>",
+        f"<td>{_hours(c.update_hours)} of {_hours(c.target)}</td>",
+        f"<td>{forecast}</td>",
+    ]
+    return f"<tr>{''.join(cells)}</tr>"
+
+
+def board_rows(rows: list[selectors.BoardRow]) -> SafeString:
+    """The board's table rows, one ``tr`` each (``_board_row``)."""
+    # Safe: every value from the database went through _text, the rest is this module's.
+    return mark_safe("\n".join(_board_row(row) for row in rows))  # noqa: S308
+
+
 @roles_required(*OVERSEERS)
 @require_GET
 def board(request):
@@ -635,11 +802,11 @@ def board(request):
             "form": form,
             "board": found,
             "page": found.page,
-            "rows": found.rows,
+            "rows": board_rows(found.rows),
             "year": year,
             "counts": [(ComplianceStatus(s).label, s, n) for s, n in found.counts.items()],
             "plan_shown": year == timezone.localdate().year,
-            "gaps": selectors.schedule_gaps(year=year),
+            "gaps": found.gaps,
         },
     )
 
@@ -666,19 +833,20 @@ def transcript(request, user_id: int):
     profile = selectors.person(user_id)
     today = timezone.localdate()
     entries = selectors.transcript(profile.user)
+    credits = selectors.transcript_credits(entries)
     years = sorted({e.session.first_date.year for e in entries} | {today.year}, reverse=True)
-    judged = selectors.person_years(profile.user, years[:4], today=today)
+    judged = [selectors.judge(credits, year=year, today=today) for year in years[:4]]
     return render(
         request,
         "training/transcript.html",
         {
             "profile": profile,
             "person": profile.user,
-            "entries": entries,
+            "transcript": transcript_entries(entries, person=profile.user),
             "years": judged,
             # This year's, weighed against the update sessions on offer.
             "outlook": selectors.person_outlook(profile.user, judged[0]),
-            "initial_hours": selectors.initial_hours(profile.user),
+            "initial_hours": selectors.credited_initial_hours(credits),
         },
     )
 
@@ -686,15 +854,16 @@ def transcript(request, user_id: int):
 def _transcript_pdf(request, user):
     employee = getattr(user, "employee", None)
     entries = selectors.transcript(user)
+    credits = selectors.transcript_credits(entries)
     today = timezone.localdate()
     services.transcript_export(actor=request.user, user=user, sessions=len(entries))
     return pdf_response(
         "training/transcript_pdf.html",
         {
             "name": employee.full_name if employee else str(user),
-            "entries": entries,
-            "compliance": selectors.person_compliance(user, today=today),
-            "initial_hours": selectors.initial_hours(user),
+            "entries": transcript_pdf_entries(entries),
+            "compliance": selectors.judge(credits, year=today.year, today=today),
+            "initial_hours": selectors.credited_initial_hours(credits),
             "today": today,
             "department_name": settings.DEPARTMENT_NAME,
         },

@@ -23,6 +23,7 @@ from peersupport.training import selectors, services
 from peersupport.training.compliance import Status, year_compliance
 from peersupport.training.models import (
     Attendance,
+    AttendanceCorrection,
     ComplianceRecord,
     CourseKind,
     Enrolment,
@@ -32,7 +33,7 @@ from peersupport.training.models import (
 
 from ..conftest import signed_in_client
 from ..factories import EmployeeFactory, UserFactory
-from .helpers import YEAR, _course, attend, record_for, trained_supporter
+from .helpers import YEAR, _course, attend, record_for, trained_supporter, update_session
 from .test_compliance import histories
 from .test_outlook import todays
 
@@ -266,6 +267,8 @@ def test_the_persons_pages_ask_the_same_queries_however_many_records(personas):
     urls = [
         (coordinator, reverse("training:transcript", args=[person.pk])),
         (mine, reverse("training:mine")),
+        (coordinator, reverse("training:transcript_pdf_for", args=[person.pk])),
+        (mine, reverse("training:transcript_pdf")),
     ]
 
     def counts():
@@ -277,8 +280,20 @@ def test_the_persons_pages_ask_the_same_queries_however_many_records(personas):
         return found
 
     with time_machine.travel(datetime.datetime(YEAR, 12, 1, 12, tzinfo=datetime.UTC)):
+        # A session on offer from the start (with none, the outlook asks nobody's places).
+        update_session(datetime.date(YEAR, 12, 10), enrolled=[person])
         small = counts()
         for month in (4, 5, 7, 8, 10, 11):
             attend(person, datetime.date(YEAR, month, 3), 8)
         attend(person, datetime.date(YEAR - 1, 5, 3), 8)
+        for attendance in Attendance.objects.filter(user=person)[:3]:
+            AttendanceCorrection.objects.create(
+                attendance=attendance,
+                hours_before=Decimal(0),
+                hours_after=attendance.hours,
+                reason="Recorded late",
+            )
+        later = update_session(datetime.date(YEAR, 12, 17), enrolled=[person])
+        Enrolment.objects.filter(session=later).update(status=Enrolment.Status.WAITLISTED)
+        update_session(datetime.date(YEAR, 12, 18), enrolled=[person])
         assert counts() == small

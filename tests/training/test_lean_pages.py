@@ -1,0 +1,229 @@
+"""The compliance pages written without model instances and template loops show what the
+templates showed: the board's rows (escaped, with their links and hours), and the hours CSV."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils import timezone
+
+from peersupport.roster.models import SupporterProfile
+from peersupport.training import selectors, services, views
+from peersupport.training.models import (
+    Attendance,
+    AttendanceCorrection,
+    CourseKind,
+    TrainingSession,
+)
+
+from ..conftest import signed_in_client
+from ..factories import EmployeeFactory, UserFactory
+from .helpers import YEAR, attend, trained_supporter
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = "<script>alert('x')</script> & \"Bob\""
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "0.00", "8", "8.00", "7.5", "7.50", "0.25", "12.34", "40.00", "1234.56"]
+)
+def test_hours_are_written_as_floatformat_minus_two_writes_them(value):
+    assert views._hours(Decimal(value)) == floatformat(Decimal(value), "-2")
+
+
+def _hostile_supporter():
+    user = UserFactory()
+    EmployeeFactory(user=user, work_email=user.email, first_name=HOSTILE, preferred_name="")
+    SupporterProfile.objects.create(user=user, status="active")
+    attend(user, datetime.date(YEAR - 2, 3, 2), 40, kind=CourseKind.INITIAL)
+    return user
+
+
+def test_the_boards_rows_escape_names_link_each_person_and_show_the_stored_figures(personas):
+    coordinator = signed_in_client(personas["coordinator"])
+    with time_machine.travel(datetime.datetime(YEAR, 8, 1, 12, tzinfo=datetime.UTC)):
+        hostile = _hostile_supporter()
+        on_track = trained_supporter(q1=8, q2=7)
+        services.compliance_refresh()
+        never_judged = UserFactory()
+        EmployeeFactory(user=never_judged, work_email=never_judged.email)
+        SupporterProfile.objects.create(user=never_judged, status="appointed")
+        page = coordinator.get(reverse("training:board")).content.decode()
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert HOSTILE not in table and "<script>" not in table
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Bob&quot;" in table
+    for user in (hostile, on_track, never_judged):
+        assert f'<a href="{reverse("training:transcript", args=[user.pk])}">' in table
+    assert "15 of 32" in table  # 8 + 7 hours of the 32 the year asks
+    assert "Not worked out yet" in table and "Appointed" in table
+    assert table.count("<tr>") == SupporterProfile.objects.count()
+
+
+def test_a_board_with_nobody_says_so(personas):
+    page = signed_in_client(personas["coordinator"]).get(reverse("training:board"))
+    assert "Nobody matches." in page.content.decode()
+
+
+def test_the_boards_rows_carry_what_the_stored_records_hold(personas):
+    with time_machine.travel(datetime.datetime(YEAR, 8, 1, 12, tzinfo=datetime.UTC)):
+        people = [trained_supporter(q1=8, q2=8), trained_supporter(q1=8), trained_supporter()]
+        services.compliance_refresh()
+        found = selectors.board(year=YEAR, sort="name")
+        by_user = {row.user_id: row for row in found.rows}
+        for person in people:
+            row = by_user[person.pk]
+            assert row.compliance == selectors.person_compliance(person)
+            assert row.current and row.name == person.employee.full_name
+            assert row.roster_status_label == "Active"
+
+
+def test_the_hours_csv_has_a_row_per_person_and_day_with_corrections_and_formulas_defused(
+    personas,
+):
+    coordinator = personas["coordinator"]
+    person = trained_supporter(q1=8)
+    no_employee = UserFactory(display_name="=cmd|' /C calc'!A0")
+    attend(no_employee, datetime.date(YEAR, 2, 3), 4)
+    attendance = Attendance.objects.get(user=no_employee)
+    AttendanceCorrection.objects.create(
+        attendance=attendance, hours_before=Decimal(8), hours_after=Decimal(4), reason="Left"
+    )
+    with time_machine.travel(datetime.datetime(YEAR, 12, 1, 12, tzinfo=datetime.UTC)):
+        response = signed_in_client(coordinator).get(reverse("training:export") + f"?year={YEAR}")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "employee_number" and len(rows) == 3
+    employee = person.employee
+    assert rows[2] == [
+        employee.employee_number,
+        employee.full_name,
+        "update course",
+        "Quarterly update",
+        f"{YEAR}-02-15",
+        "8.00",
+        "8.00",
+        "Academy",
+        "",
+    ]
+    assert rows[1] == [
+        "",
+        "'=cmd|' /C calc'!A0",
+        "update course",
+        "Quarterly update",
+        f"{YEAR}-02-03",
+        "4.00",
+        "4.00",
+        "Academy",
+        "yes",
+    ]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        ((YEAR, 1, 1), (0, 30)),
+        ((YEAR, 3, 31), (23, 30)),
+        ((YEAR, 4, 1), (0, 30)),
+        ((YEAR, 12, 31), (23, 30)),
+        ((YEAR + 1, 1, 1), (0, 30)),
+    ],
+)
+def test_a_persons_pages_judge_their_years_from_the_transcript_as_from_their_hours(now):
+    """The transcript holds every hour credited: judged from it, each year is what
+    ``person_compliance`` (which reads the hours again) says, across quarter and year ends;
+    days at either end of a year count in their own year."""
+    person = trained_supporter(q1=8, q2=4)
+    for on, hours in [
+        (datetime.date(YEAR - 1, 12, 31), 8),
+        (datetime.date(YEAR, 1, 1), 4),
+        (datetime.date(YEAR, 3, 31), 8),
+        (datetime.date(YEAR, 4, 1), 3),
+        (datetime.date(YEAR, 12, 31), 8),
+        (datetime.date(YEAR + 1, 1, 1), 8),
+    ]:
+        attend(person, on, hours, at=22 if on.month == 12 else 1)
+    attend(person, datetime.date(YEAR, 6, 2), 6, kind=CourseKind.WORKSHOP)
+    attend(person, datetime.date(YEAR - 1, 6, 2), 8, kind=CourseKind.INITIAL)
+    (day, at) = now
+    local = datetime.datetime.combine(
+        datetime.date(*day), datetime.time(*at), tzinfo=timezone.get_current_timezone()
+    )
+    with time_machine.travel(local):
+        today = timezone.localdate()
+        credits = selectors.transcript_credits(selectors.transcript(person))
+        for year in (YEAR - 1, YEAR, YEAR + 1):
+            if year <= today.year:
+                expected = selectors.person_compliance(person, year=year, today=today)
+                assert selectors.judge(credits, year=year, today=today) == expected
+        assert selectors.credited_initial_hours(credits) == selectors.initial_hours(person)
+
+
+def test_the_transcript_cards_escape_what_they_show_and_link_the_certificates(personas):
+    coordinator = personas["coordinator"]
+    person = trained_supporter(q1=8)
+    attend(person, datetime.date(YEAR, 5, 2), 8)
+    attendance = Attendance.objects.filter(user=person).order_by("day__starts_at").last()
+    TrainingSession.objects.filter(pk=attendance.day.session_id).update(place=HOSTILE)
+    AttendanceCorrection.objects.create(
+        attendance=attendance, hours_before=Decimal(0), hours_after=Decimal(8), reason=HOSTILE
+    )
+    session_id = attendance.day.session_id
+    escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Bob&quot;"
+    pages = {
+        reverse("training:certificate", args=[session_id]): signed_in_client(person).get(
+            reverse("training:mine")
+        ),
+        reverse("training:certificate_for", args=[person.pk, session_id]): signed_in_client(
+            coordinator
+        ).get(reverse("training:transcript", args=[person.pk])),
+    }
+    for certificate, response in pages.items():
+        page = response.content.decode()
+        assert "<script>alert" not in page
+        assert f"· {escaped} · 8 of 8 hours credited · complete</p>" in page
+        assert f'<a href="{certificate}">Certificate of completion (PDF)</a>' in page
+        assert f": 0 → 8 hours ({escaped})</li>" in page
+        assert page.count('class="card training-entry"') == 3
+
+
+def test_a_transcript_with_nothing_in_it_says_so(personas):
+    person = UserFactory()
+    EmployeeFactory(user=person, work_email=person.email)
+    SupporterProfile.objects.create(user=person, status="appointed")
+    page = signed_in_client(personas["coordinator"]).get(
+        reverse("training:transcript", args=[person.pk])
+    )
+    assert "No training recorded yet." in page.content.decode()
+
+
+def test_the_transcript_pdf_lists_each_day_escaped(personas, monkeypatch):
+    """The PDF's HTML (what WeasyPrint lays out): each session with its days, escaped."""
+    import peersupport.web.pdf as pdf
+
+    made = []
+    real = pdf.render_to_string
+    monkeypatch.setattr(
+        pdf, "render_to_string", lambda *a, **k: made.append(real(*a, **k)) or made[-1]
+    )
+    person = trained_supporter(q1=8)
+    attend(person, datetime.date(YEAR, 5, 2), 8)
+    attendance = Attendance.objects.filter(user=person).order_by("day__starts_at").last()
+    TrainingSession.objects.filter(pk=attendance.day.session_id).update(place=HOSTILE)
+    AttendanceCorrection.objects.create(
+        attendance=attendance, hours_before=Decimal(0), hours_after=Decimal(8), reason=HOSTILE
+    )
+    escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Bob&quot;"
+    assert signed_in_client(person).get(reverse("training:transcript_pdf")).status_code == 200
+    (html,) = made
+    assert "<script>alert" not in html
+    assert (
+        f"Quarterly update, 2 May {YEAR}, at {escaped}. Hours credited: 8 of 8 (complete)." in html
+    )
+    assert f"<tr><td>Friday 2 May {YEAR}</td><td>8</td><td>8</td></tr>" in html
+    assert f": 0 → 8 hours ({escaped})</li>" in html
+    assert html.count("<h3>") == 3
