@@ -392,7 +392,11 @@ def _free_port() -> int:
 
 def _targets(sessions: dict) -> list[dict]:
     """What wrk loads, in order: the two baselines, then the pages measured."""
-    today = datetime.now(UTC).date().isoformat()
+    from django.utils import timezone
+
+    # The department's date: in UTC it is already tomorrow for some hours of the evening,
+    # and a contact dated tomorrow is refused (400).
+    today = timezone.localdate().isoformat()
     contact = {
         "date": today,
         "duration_minutes": "30",
