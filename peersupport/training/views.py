@@ -7,16 +7,16 @@ records. Every id in a URL is looked up through selectors.
 import calendar as pycalendar
 import csv
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
-from html import escape
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import apply_service_errors, posted, render_form, submit
+from peersupport.web.navigation import address_of
 from peersupport.web.pagination import paginate
 from peersupport.web.pdf import pdf_response
+from peersupport.web.rows import text as _text
 
 from . import ics, selectors, services
 from .compliance import Status as ComplianceStatus
@@ -65,24 +67,12 @@ def _year(request) -> int:
 
 # Tables written in Python (a person's transcript, the board's rows): as template loops their
 # rows cost most of their pages. Every value from the database goes through _text, the escaping
-# Django's templates apply (html.escape: & < > " '); roster/cards.py does the same.
-_ID = 2_000_000_001  # a stand-in id, reversed once and replaced by each row's own
-
-
-@cache
-def _pattern(url_name: str, prefix: str) -> tuple[str, str]:
-    before, _, after = reverse(url_name, args=[_ID]).partition(str(_ID))
-    return escape(before), escape(after)
+# Django's templates apply (web.rows.text), and each row's link comes from one reversed pattern
+# (web.navigation.address_of), as for the kernel's lists and the directory's cards.
 
 
 def _address(url_name: str, pk: int) -> str:
-    before, after = _pattern(url_name, get_script_prefix())
-    return f"{before}{int(pk)}{after}"
-
-
-def _text(value) -> str:
-    """``value`` as text safe between tags and in a quoted attribute (Django's ``escape``)."""
-    return escape(str(value), quote=True)
+    return _text(address_of(url_name, pk))
 
 
 def _hours(value: Decimal) -> str:
@@ -100,7 +90,19 @@ def _date(value) -> str:
     return date_format(value, "j F Y")
 
 
-def _transcript_entry(entry: selectors.TranscriptEntry, certificate: tuple[str, str] | None):
+def _corrections(entry: selectors.TranscriptEntry, attrs: str) -> str:
+    """The list of an entry's corrections (none: nothing)."""
+    if not entry.corrections:
+        return ""
+    items = "".join(
+        f"<li>Corrected {_date(c.corrected_at)}: {_hours(c.hours_before)} → "
+        f"{_hours(c.hours_after)} hours ({_text(c.reason)})</li>"
+        for c in entry.corrections
+    )
+    return f"<ul{attrs}>{items}</ul>"
+
+
+def _transcript_entry(entry: selectors.TranscriptEntry, certificate: Callable[[int], str] | None):
     session = entry.session
     pk = int(session.pk)
     cancelled = " (cancelled)" if session.is_cancelled else ""
@@ -114,16 +116,8 @@ def _transcript_entry(entry: selectors.TranscriptEntry, certificate: tuple[str, 
         f"{_hours(entry.possible)} hours credited{complete}</p>",
     ]
     if entry.complete and certificate is not None:
-        before, after = certificate
-        parts.append(f'<p><a href="{before}{pk}{after}">Certificate of completion (PDF)</a></p>')
-    if entry.corrections:
-        parts.append('<ul class="plain-list">')
-        parts += [
-            f"<li>Corrected {_date(c.corrected_at)}: {_hours(c.hours_before)} → "
-            f"{_hours(c.hours_after)} hours ({_text(c.reason)})</li>"
-            for c in entry.corrections
-        ]
-        parts.append("</ul>")
+        parts.append(f'<p><a href="{certificate(pk)}">Certificate of completion (PDF)</a></p>')
+    parts.append(_corrections(entry, ' class="plain-list"'))
     parts.append("</section>")
     return "".join(parts)
 
@@ -134,11 +128,12 @@ def transcript_entries(entries: list[selectors.TranscriptEntry], *, person=None)
     if not entries:
         return mark_safe("<p>No training recorded yet.</p>")  # noqa: S308
     if person is None:
-        certificate = _pattern("training:certificate", get_script_prefix())
+        certificate = partial(_address, "training:certificate")
     else:
-        url = reverse("training:certificate_for", args=[person.pk, _ID])
-        before, _, after = url.partition(str(_ID))
-        certificate = (escape(before), escape(after))
+        # Another person's certificates: the person's id is part of the address too.
+        def certificate(pk: int) -> str:
+            return _text(reverse("training:certificate_for", args=[person.pk, pk]))
+
     # Safe: every value from the database went through _text, the rest is this module's.
     return mark_safe("\n".join(_transcript_entry(e, certificate) for e in entries))  # noqa: S308
 
@@ -161,14 +156,7 @@ def _pdf_entry(entry: selectors.TranscriptEntry) -> str:
         credited = _hours(a.hours) if a is not None else "not recorded"
         parts.append(f"<tr><td>{on}</td><td>{credited}</td><td>{_hours(day.hours)}</td></tr>")
     parts.append("</tbody></table>")
-    if entry.corrections:
-        parts.append("<ul>")
-        parts += [
-            f"<li>Corrected {_date(c.corrected_at)}: {_hours(c.hours_before)} → "
-            f"{_hours(c.hours_after)} hours ({_text(c.reason)})</li>"
-            for c in entry.corrections
-        ]
-        parts.append("</ul>")
+    parts.append(_corrections(entry, ""))
     return "".join(parts)
 
 
