@@ -185,7 +185,8 @@ def _deliver_push(page, cdp, registration_id: str, data: dict) -> list[dict]:
             "data": json.dumps(data),
         },
     )
-    for _ in range(50):
+    # Up to 20 s: under a full parallel test run, Chromium's service worker took more than 5.
+    for _ in range(200):
         shown = page.evaluate(SHOWN)
         if shown:
             return shown
