@@ -28,7 +28,6 @@ of CPU at a large department. So:
 """
 
 import datetime
-import pickle  # noqa: S403 - the cube is written by this application into its own database
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from peersupport.audit.selectors import data_version
+from peersupport.crypto import sealing
 
 from . import selectors
 from .models import Build, Rendered
@@ -57,6 +57,18 @@ class Figures:
     token: str  # unique to the build, even in a restored database
     built_at: datetime.datetime
     cube: selectors.Cube
+
+
+# The modules whose classes a cube is made of: the only ones its unpickler makes.
+CUBE_MODULES = (
+    "peersupport.reports.periods",
+    "peersupport.reports.selectors",
+    "peersupport.reports.suppression",
+)
+
+
+def _purpose(token: str) -> str:
+    return f"reports.build:{token}"
 
 
 # The last build this process unpickled (token -> cube): a request reads two small columns
@@ -78,7 +90,12 @@ def current() -> Figures | None:
         blob = Build.objects.filter(pk=1, token=token).values_list("cube", flat=True).first()
         if blob is None:  # a new build landed between the two reads
             return current()
-        cube = pickle.loads(bytes(blob))  # noqa: S301 - our own row, see Build
+        cube = sealing.loads(blob, purpose=_purpose(token), modules=CUBE_MODULES)
+        if cube is None:
+            # Not this application's cube (crypto/sealing.py): never shown, built again.
+            Build.objects.filter(pk=1, token=token).update(data_version=-1)
+            request(delay=0)
+            return None
         _memo.clear()
         _memo[token] = cube
     return Figures(number, token, built_at, cube)
@@ -146,17 +163,18 @@ def land(built: selectors.Cube, *, version: int | None = None) -> int:
     Returns its number."""
     if version is None:
         version = data_version()
+    token = uuid.uuid4().hex
     with transaction.atomic():
         Build.objects.get_or_create(pk=1)
         Build.objects.filter(pk=1).update(
             number=F("number") + 1,
-            token=uuid.uuid4().hex,
+            token=token,
             built_at=timezone.now(),
             data_version=version,
             day=built.today,
             threshold=built.threshold,
             grace_days=settings.REPORTS_PERIOD_GRACE_DAYS,
-            cube=pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL),
+            cube=sealing.dumps(built, purpose=_purpose(token)),
         )
         number = Build.objects.values_list("number", flat=True).get(pk=1)
         Rendered.objects.exclude(build=number).delete()
@@ -164,18 +182,28 @@ def land(built: selectors.Cube, *, version: int | None = None) -> int:
 
 
 def rendered(figures: Figures, key: str, render: Callable[[], bytes]) -> bytes:
-    """The output ``key`` of this build, rendered by ``render`` the first time only."""
+    """The output ``key`` of this build, rendered by ``render`` the first time only. A kept
+    output that this application did not seal for this build and key (crypto/sealing.py) is
+    never served: it is rendered again and replaced."""
+    key = key[:120]
+    purpose = f"reports.rendered:{figures.token}:{key}"
     found = (
         Rendered.objects.filter(build=figures.number, key=key)
         .values_list("content", flat=True)
         .first()
     )
     if found is not None:
-        return bytes(found)
+        content = sealing.opened(found, purpose=purpose)
+        if content is not None:
+            return content
     content = render()
     if not content:  # nothing to keep (a table this audience has not): no row per name asked
         return content
-    Rendered.objects.bulk_create(
-        [Rendered(build=figures.number, key=key[:120], content=content)], ignore_conflicts=True
-    )
+    sealed = sealing.seal(content, purpose=purpose)
+    if found is not None:
+        Rendered.objects.filter(build=figures.number, key=key).update(content=sealed)
+    else:
+        Rendered.objects.bulk_create(
+            [Rendered(build=figures.number, key=key, content=sealed)], ignore_conflicts=True
+        )
     return content

@@ -58,9 +58,10 @@ class Build(models.Model):
     No request builds the figures (building them reads every open period's records: seconds at
     a large department); readers take this row's cube, with the time it was built, and the
     worker builds it again after writes (builds.py). ``cube`` is the pickled ``selectors.Cube``,
-    aggregates only, written by this application into its own database (what Django's database
-    cache would hold, but under one key that a new build replaces instead of a dead row per
-    version). ``claimed_at`` is the lease of the one builder at work."""
+    aggregates only (what Django's database cache would hold, but under one key that a new
+    build replaces instead of a dead row per version), sealed so that a cube this application
+    did not write is never loaded (crypto/sealing.py). ``claimed_at`` is the lease of the one
+    builder at work."""
 
     number = models.PositiveBigIntegerField(default=0)  # 0: never built
     # Unique to each build (numbers start again in a restored or test database): what a

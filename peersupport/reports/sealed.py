@@ -18,10 +18,11 @@ and publishing.freeze sees it as it did when every build read every row.
 """
 
 import datetime
-import pickle  # noqa: S403 - counts written by this application into its own database
 
 from django.db.models import Max
 from django.utils import timezone
+
+from peersupport.crypto import sealing
 
 from .models import SealedCounts
 
@@ -54,7 +55,11 @@ def counts(name: str, model, read, *, now: datetime.datetime | None = None) -> d
         SealedCounts.objects.filter(population=name).delete()  # another layout
         sealed = {}
     else:
-        sealed = pickle.loads(kept.counts) if kept.counts else {}  # noqa: S301 - our own
+        sealed = sealing.loads(kept.counts, purpose=_purpose(kept), modules=())
+        if sealed is None:
+            # Not counts this application sealed for this row (crypto/sealing.py), or none
+            # yet: count from the first row again.
+            kept.sealed_id, kept.candidate_id, kept.candidate_at, sealed = 0, None, None, {}
     if (
         kept.candidate_id is not None
         and kept.candidate_at is not None
@@ -68,9 +73,14 @@ def counts(name: str, model, read, *, now: datetime.datetime | None = None) -> d
         newest = model.objects.aggregate(newest=Max("pk"))["newest"] or 0
         if newest > kept.sealed_id:
             kept.candidate_id, kept.candidate_at = newest, now
-    kept.counts = pickle.dumps(sealed)
+    kept.counts = sealing.dumps(sealed, purpose=_purpose(kept))
     kept.save()
     return add(_copy(sealed), read(kept.sealed_id, None))
+
+
+def _purpose(kept: SealedCounts) -> str:
+    # Bound to the id counted through: counts moved to another id would miscount.
+    return f"reports.sealed:{kept.population}:{kept.layout}:{kept.sealed_id}"
 
 
 def forget(name: str) -> None:

@@ -4,6 +4,8 @@ the day or the settings changing make the tick rebuild, and rendered outputs are
 and dropped when the next lands."""
 
 import datetime
+import pickle
+import re
 
 import pytest
 import time_machine
@@ -216,3 +218,70 @@ def test_outputs_are_rendered_once_per_build_and_dropped_with_it(client_for, per
     build()
     assert not Rendered.objects.filter(build=1).exists()
     assert Build.objects.count() == 1
+
+
+class _Hostile:
+    def __reduce__(self):
+        return (_ran, ("code ran",))
+
+
+_hostile_ran: list[str] = []
+
+
+def _ran(what: str) -> None:
+    _hostile_ran.append(what)
+
+
+def test_a_cube_a_database_writer_wrote_is_never_loaded_and_is_built_again(
+    client_for, personas, frozen
+):
+    """Someone who can write to the database but has no key replaces the cube with a pickle
+    that would run code in every process that loads it (and those hold the keys), or with
+    figures of their own. No process loads it; readers are told the figures are being
+    prepared, and the worker builds them again."""
+    add_contacts(personas["supporter"], 30)
+    build()
+    client = client_for("chief")
+    real = bytes(Build.objects.get(pk=1).cube)
+    for forged in (pickle.dumps(_Hostile()), real[:32] + pickle.dumps(_Hostile()), real[32:]):
+        Build.objects.filter(pk=1).update(cube=forged)
+        builds._memo.clear()  # a process that has not loaded this build yet
+        page = client.get(DASHBOARD, Q4).content.decode()
+        assert "The figures are being prepared" in page
+        assert _hostile_ran == []
+        assert builds.stale()
+        frozen.shift(1)
+        run_worker()
+        assert csv_total(client) == "30"
+    assert _hostile_ran == []
+
+
+def test_an_output_changed_or_moved_in_the_database_is_never_served(client_for, personas):
+    """Rendered outputs are shown as they are (the dashboard's HTML unescaped). A database
+    writer who puts a script in one, or moves the coordinator's more detailed report to the
+    committee's key, has it rendered again instead."""
+    add_contacts(personas["supporter"], 30)
+    build()
+    committee, staff = client_for("committee_member"), client_for("coordinator")
+    committee_page = _shown(committee)
+    assert staff.get(DASHBOARD, Q4).status_code == 200
+    rows = {row.key: row for row in Rendered.objects.filter(build=1)}
+    committee_key = next(key for key in rows if key.startswith("html:committee:"))
+    staff_key = next(key for key in rows if key.startswith("html:staff:"))
+    assert bytes(rows[staff_key].content) != bytes(rows[committee_key].content)
+    injected = bytes(rows[committee_key].content)[:32] + b"<script>steal()</script>"
+    Rendered.objects.filter(pk=rows[committee_key].pk).update(content=injected)
+    assert _shown(committee) == committee_page
+    # The staff's fragment, sealed for the staff's key, moved to the committee's.
+    Rendered.objects.filter(pk=rows[committee_key].pk).update(content=rows[staff_key].content)
+    assert _shown(committee) == committee_page
+    # Rendered again, the row holds the committee's own fragment once more.
+    assert bytes(Rendered.objects.get(pk=rows[committee_key].pk).content) == bytes(
+        rows[committee_key].content
+    )
+
+
+def _shown(client) -> str:
+    """The dashboard, without what changes with every response (script nonce, form token)."""
+    page = client.get(DASHBOARD, Q4).content.decode()
+    return re.sub(r'(nonce|csrfmiddlewaretoken" value)="[^"]*"', "", page)

@@ -3,6 +3,7 @@ since the last sealed id, and the figures are exactly those of counting every co
 whatever the dates of the contacts added (late entries for a closed month included)."""
 
 import datetime
+import pickle
 import random
 
 import pytest
@@ -10,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from peersupport.crypto import sealing
 from peersupport.reports import sealed, selectors
 from peersupport.reports.models import SealedCounts
 from peersupport.resources.models import Category, Resource
@@ -157,3 +159,45 @@ def test_counts_kept_in_another_layout_are_counted_again(world, monkeypatch):
         assert sum(selectors.contacts().tables[0].counts.values()) == 5
         kept = SealedCounts.objects.get(population="contacts")
         assert (kept.layout, kept.sealed_id) == (sealed.LAYOUT, 0)
+
+
+def test_counts_a_database_writer_changed_are_counted_again(world):
+    """Someone with write access to the database but not the keys raises the sealed counts
+    (or writes a pickle that would run code in the worker): the build counts every contact
+    again instead of loading them."""
+    supporters, resources = world
+    with time_machine.travel(START, tick=False) as clock:
+        _contacts(supporters, resources, [datetime.date(2026, 12, 1)], 5, seed=9)
+        selectors.contacts()
+        clock.shift(HOURS)
+        selectors.contacts()
+        kept = SealedCounts.objects.get(population="contacts")
+        assert kept.sealed_id > 0
+        tag, real = kept.counts[: sealing.TAG], pickle.loads(kept.counts[sealing.TAG :])  # noqa: S301
+        raised = {part: dict.fromkeys(values, 1000) for part, values in real.items()}
+        assert raised and real != raised
+        for counts in (
+            tag + pickle.dumps(raised),  # the tag of the real counts, other counts
+            pickle.dumps(raised),
+            tag + pickle.dumps(_Hostile()),
+            b"",
+        ):
+            SealedCounts.objects.filter(pk=kept.pk).update(counts=counts)
+            assert sum(selectors.contacts().tables[0].counts.values()) == 5
+            assert _hostile_ran == []
+        # Counts moved with a higher sealed id (rows skipped): counted again too.
+        sealed_id = SealedCounts.objects.get(pk=kept.pk).sealed_id
+        SealedCounts.objects.filter(pk=kept.pk).update(sealed_id=sealed_id + 3)
+        assert sum(selectors.contacts().tables[0].counts.values()) == 5
+
+
+_hostile_ran: list[bool] = []
+
+
+def _ran() -> None:
+    _hostile_ran.append(True)
+
+
+class _Hostile:
+    def __reduce__(self):
+        return (_ran, ())
