@@ -70,7 +70,8 @@ class Forecast:
     def text(self) -> str:
         return (
             f"Needs the Q{self.quarter} update to stay compliant: "
-            f"{_fmt(self.hours)} more hours by {self.by:%-d %B %Y}."
+            f"{_fmt(self.hours)} more {'hour' if self.hours == 1 else 'hours'} by "
+            f"{self.by:%-d %B %Y}."
         )
 
 

@@ -4,12 +4,14 @@ attendance histories."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peersupport.training.compliance import (
     SEVERITY,
     Credit,
+    Forecast,
     Status,
     quarter_end,
     quarter_of,
@@ -164,3 +166,17 @@ def test_one_missed_quarter_then_a_make_up():
     assert _judge(history, datetime.date(YEAR, 10, 2)).status == Status.ON_TRACK
     # Q4 missed: the year closes out of compliance.
     assert _judge(history, datetime.date(YEAR + 1, 1, 2)).status == Status.OUT_OF_COMPLIANCE
+
+
+@pytest.mark.parametrize(
+    ("hours", "said"),
+    [
+        ("1", "1 more hour by"),
+        ("1.0", "1 more hour by"),
+        ("0.5", "0.5 more hours by"),
+        ("8", "8 more hours by"),
+    ],
+)
+def test_the_forecast_says_hour_for_one_hour(hours, said):
+    forecast = Forecast(quarter=4, by=datetime.date(2026, 12, 31), hours=Decimal(hours))
+    assert forecast.text == f"Needs the Q4 update to stay compliant: {said} 31 December 2026."
