@@ -159,8 +159,8 @@ def test_employee_create(dept, client_for):
 @pytest.mark.parametrize(
     ("over", "message"),
     [
-        ({"employee_number": "E000001"}, "already has this employee number"),
-        ({"work_email": "EMPLOYEE@pd.example.org"}, "already has this e-mail"),
+        ({"employee_number": "TAKEN"}, "already has this employee number"),
+        ({"work_email": "TAKEN"}, "already has this e-mail"),
         ({"employee_number": "A-1 2"}, "letters and digits"),
         ({"work_email": "nope"}, "valid email"),
         ({"employee_type": "astronaut"}, "valid choice"),
@@ -169,9 +169,12 @@ def test_employee_create(dept, client_for):
     ],
 )
 def test_employee_bad_input(dept, client_for, personas, over, message):
-    # Make sure the duplicates below really exist.
-    personas["employee"].employee.employee_number = "E000001"
-    personas["employee"].employee.save()
+    # The duplicates are another employee's own number and address (work e-mail in capitals).
+    taken = personas["employee"].employee
+    if over.get("employee_number") == "TAKEN":
+        over = {"employee_number": taken.employee_number}
+    if over.get("work_email") == "TAKEN":
+        over = {"work_email": taken.work_email.upper()}
     before = Employee.objects.count()
     resp = client_for("sysadmin").post(
         reverse("accounts:employee_create"), _employee_data(dept, **over)
