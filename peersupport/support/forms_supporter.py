@@ -151,6 +151,7 @@ class ContactForm(forms.Form):
         """``notice``: the confidentiality notice the page shows (default: the current one),
         whose version the form carries."""
         notice = notice or current_notice()
+        self.notice = notice
         kwargs.setdefault(
             "initial", {"date": timezone.localdate(), "notice_version": notice.version}
         )
@@ -172,7 +173,7 @@ class ContactForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        current = current_notice().version
+        current = self.notice.version  # read for this request, as the page shows it
         if cleaned.get("notice_version") != current:
             # The page showed an older notice than the one in force: show the current one and
             # ask again, so the contact records the version the supporter actually confirmed.

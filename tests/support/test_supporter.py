@@ -8,6 +8,7 @@ import time_machine
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count
 from django.urls import reverse
@@ -372,6 +373,25 @@ def test_contact_form_refuses_bad_input(client_for, supporter, overrides, field,
     assert message in " ".join(resp.context["form"].errors[field])
     assert "Nothing was saved." in resp.content.decode()
     assert not Contact.objects.exists() and not FollowUp.objects.exists()
+
+
+@pytest.mark.parametrize("minutes", [0, 1441])
+def test_the_service_refuses_a_duration_out_of_range_itself(supporter, minutes):
+    """Whatever calls it (the form checks too), the service refuses what the table's check
+    constraint would, with a message instead of a database error."""
+    with pytest.raises(ValidationError) as refused:
+        services.contact_log(
+            actor=supporter,
+            date=timezone.localdate(),
+            duration_minutes=minutes,
+            mode=Contact.Mode.PHONE,
+            requester_type=Contact.RequesterType.SWORN,
+            topics=["work_stress"],
+            limits_explained=True,
+            notice_version=current_notice().version,
+        )
+    assert "1440 minutes" in str(refused.value.message_dict["duration_minutes"])
+    assert not Contact.objects.exists()
 
 
 def test_a_changed_notice_is_shown_again_with_its_version(client_for, supporter):
