@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, RoleGrant
+from peersupport.accounts.models import Employee, Language, RoleGrant
 from peersupport.roster import selectors, services
-from peersupport.roster.models import OnCallShift, SupporterArea
+from peersupport.roster.models import AREA_LABELS, OnCallShift, SupporterArea
 
 from ..conftest import signed_in_client
 from ..factories import EmployeeFactory, UserFactory
@@ -137,6 +137,22 @@ def test_directory_page(dept, roster, client_for):
         reverse("roster:directory"), {"area": A.FINANCES, "available_now": ""}
     )
     assert "1 supporter matches your search." in filtered.content.decode()
+
+
+def test_each_card_shows_its_own_languages_and_areas_in_order(dept, roster, spanish):
+    """The labels of a page are read together: each goes to its own card, languages by name,
+    areas in the order of their codes, and a supporter with none says so."""
+    arabic = Language.objects.create(code="ar", name="Arabic")
+    roster["garcia"].user.employee.languages.add(arabic)
+    listed = {
+        p.user.employee.last_name: p for p in selectors.directory(viewer=dept.users["employee"])
+    }
+    garcia, okafor = listed["Garcia"], listed["Okafor"]
+    assert garcia.language_names == ["Arabic", "Spanish"]
+    assert garcia.area_labels == [
+        AREA_LABELS[a] for a in sorted([A.GRIEF_LOSS, A.CRITICAL_INCIDENTS])
+    ]
+    assert okafor.language_names == [] and okafor.area_labels == [AREA_LABELS[A.FINANCES]]
 
 
 def test_directory_htmx_returns_the_results_only(dept, roster, client_for):
