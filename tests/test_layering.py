@@ -120,6 +120,27 @@ def test_the_kernel_imports_no_domain_app():
     assert not wrong, "\n".join(wrong)
 
 
+# The project's own modules beside the apps: settings.py, urls.py and the WSGI and ASGI entry
+# points put the apps together and start them; the others (the form renderer every app's forms
+# use) sit below the kernel and may import no app at all, or an app could reach any other
+# through them.
+COMPOSITION = {"settings.py", "urls.py", "wsgi.py", "asgi.py"}
+
+
+def test_the_project_modules_below_the_kernel_import_no_app():
+    apps = _apps_on_disk()
+    wrong = []
+    for path in sorted(ROOT.glob("*.py")):
+        if path.name in COMPOSITION:
+            continue
+        for line, module in _imported(path):
+            parts = module.split(".")
+            if len(parts) > 1 and parts[0] == "peersupport" and parts[1] in apps:
+                wrong.append(f"peersupport/{path.name}:{line} imports {module}")
+    assert not wrong, "\n".join(wrong)
+    assert (ROOT / "formfields.py").exists()  # the module this rule was written for
+
+
 def test_the_app_graph_has_no_cycle():
     graph = defaultdict(set)
     for source, target in _app_edges():
