@@ -9,6 +9,10 @@ from peersupport.web.picker import PersonField, PersonPickerForm
 from .models import Attempt, EventType
 from .services import DESCRIPTION_MAX, SUMMARY_MAX
 
+# What an account's option in a select shows (``str(user)``): one option per supporter, so
+# the rest of each account (its password hash, dates...) is not read.
+OPTION_FIELDS = ("pk", "display_name", "email")
+
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -61,9 +65,13 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supporter"].queryset = User.objects.filter(
-            supporter_profile__status=SupporterProfile.Status.ACTIVE, is_active=True
-        ).order_by("email")
+        self.fields["supporter"].queryset = (
+            User.objects.filter(
+                supporter_profile__status=SupporterProfile.Status.ACTIVE, is_active=True
+            )
+            .only(*OPTION_FIELDS)
+            .order_by("email")
+        )
 
 
 class ResponderForm(forms.Form):
@@ -81,9 +89,11 @@ class ResponderForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["supporter"].queryset = User.objects.filter(
-            supporter_profile__isnull=False
-        ).order_by("email")
+        self.fields["supporter"].queryset = (
+            User.objects.filter(supporter_profile__isnull=False)
+            .only(*OPTION_FIELDS)
+            .order_by("email")
+        )
 
 
 class TaskForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
-from peersupport.roster.selectors import matching_supporters
+from peersupport.roster.selectors import suggested_supporters
 
 from .models import (
     AffectedPerson,
@@ -88,15 +88,31 @@ def closed() -> QuerySet[Outreach]:
 
 
 def people_of(outreach: Outreach) -> list[AffectedPerson]:
-    people = list(
-        outreach.people.select_related(
-            "employee__unit", "family_member__employee"
-        ).prefetch_related("tasks__attempts", "assignments__supporter")
-    )
+    """The people on ``outreach`` for its staff page, each carrying ``task_list`` (their
+    follow-ups, each carrying ``attempt_list``) and ``active_assignment`` (the one offered or
+    accepted, with its supporter, or None). Four queries however many people: prefetching
+    made a queryset for every person and every follow-up, most of the page's time with only
+    three people on it."""
+    people = list(outreach.people.select_related("employee__unit", "family_member__employee"))
+    ids = [person.pk for person in people]
+    tasks = list(FollowUpTask.objects.filter(person_id__in=ids)) if ids else []
+    attempts: dict[int, list[Attempt]] = {}
+    if tasks:
+        for attempt in Attempt.objects.filter(task_id__in=[task.pk for task in tasks]):
+            attempts.setdefault(attempt.task_id, []).append(attempt)
+    tasks_of: dict[int, list[FollowUpTask]] = {}
+    for task in tasks:
+        task.attempt_list = attempts.get(task.pk, [])
+        tasks_of.setdefault(task.person_id, []).append(task)
+    active: dict[int, Assignment] = {}
+    if ids:
+        for assignment in Assignment.objects.filter(
+            person_id__in=ids, status__in=Assignment.ACTIVE
+        ).select_related("supporter"):
+            active.setdefault(assignment.person_id, assignment)  # the first, as ordered
     for person in people:
-        person.active_assignment = next(
-            (a for a in person.assignments.all() if a.status in Assignment.ACTIVE), None
-        )
+        person.task_list = tasks_of.get(person.pk, [])
+        person.active_assignment = active.get(person.pk)
     return people
 
 
@@ -249,15 +265,13 @@ RELATIVE_AFFECTED = "has a relative among the people affected"
 RESPONDED = "responded to the incident"
 
 
-def _involvement(outreaches: QuerySet[Outreach]) -> dict[int, str]:
-    """Account id -> why, for everyone involved in ``outreaches``: an affected employee, the
-    employee whose relative is affected, a supporter marked as having responded. Three
-    queries."""
-    people = AffectedPerson.objects.filter(outreach__in=outreaches)
+def _involvement(outreaches: Q) -> dict[int, str]:
+    """Account id -> why, for everyone involved in the outreaches ``outreaches`` picks (a
+    condition on ``outreach``): an affected employee, the employee whose relative is affected,
+    a supporter marked as having responded. Three queries."""
+    people = AffectedPerson.objects.filter(outreaches)
     involved: dict[int, str] = {}
-    for user_id in Responder.objects.filter(outreach__in=outreaches).values_list(
-        "supporter_id", flat=True
-    ):
+    for user_id in Responder.objects.filter(outreaches).values_list("supporter_id", flat=True):
         involved[user_id] = RESPONDED
     for user_id in people.filter(family_member__employee__user__isnull=False).values_list(
         "family_member__employee__user_id", flat=True
@@ -273,7 +287,7 @@ def _involvement(outreaches: QuerySet[Outreach]) -> dict[int, str]:
 def involvement(outreach: Outreach) -> dict[int, str]:
     """Who was involved in this outreach's event (account id -> why): never suggested or
     assigned to reach out to anyone on it."""
-    return _involvement(Outreach.objects.filter(pk=outreach.pk))
+    return _involvement(Q(outreach_id=outreach.pk))
 
 
 def involved_in_open_outreaches(areas: frozenset[str]) -> set[int]:
@@ -285,12 +299,12 @@ def involved_in_open_outreaches(areas: frozenset[str]) -> set[int]:
     if not types:
         return set()
     return set(
-        _involvement(Outreach.objects.filter(status=Outreach.Status.OPEN, event_type__in=types))
+        _involvement(Q(outreach__status=Outreach.Status.OPEN, outreach__event_type__in=types))
     )
 
 
 def responders_of(outreach: Outreach) -> QuerySet[Responder]:
-    return outreach.responders.select_related("supporter__employee", "marked_by")
+    return outreach.responders.select_related("supporter", "marked_by")
 
 
 def responder_of(outreach: Outreach, responder_id: str | None) -> Responder | None:
@@ -304,25 +318,16 @@ def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
     """Active supporters for an affected person, never in their chain of command and never
     involved in the event (``involvement``): those with experience of this kind of event who
     speak the person's languages first, then those with one of the two, then anyone; within
-    each, available now and least loaded first."""
+    each, available now and least loaded first (``roster.selectors.suggested_supporters``:
+    one query of ``limit`` rows, however many supporters the program has)."""
     languages = list(person.employee.languages.all()) if person.employee_id else []
-    areas = AREAS.get(person.outreach.event_type, [])
-    involved = involvement(person.outreach)
-    found, seen = [], set()
-    for langs, wanted in ((languages, areas), ([], areas), (languages, []), ([], [])):
-        for profile in matching_supporters(
-            languages=langs,
-            areas=wanted,
-            exclude_chain_of=person.anchor_employee,
-            exclude_user_ids=involved,
-            available_now=False,
-        ):
-            if profile.pk not in seen:
-                seen.add(profile.pk)
-                found.append(profile)
-        if len(found) >= limit:
-            break
-    return found[:limit]
+    return suggested_supporters(
+        languages=languages,
+        areas=AREAS.get(person.outreach.event_type, []),
+        exclude_chain_of=person.anchor_employee,
+        exclude_user_ids=involvement(person.outreach),
+        limit=limit,
+    )
 
 
 def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:

@@ -7,6 +7,7 @@ Every action URL takes POST; a GET of one leads back to the page it lives on.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +37,7 @@ from .forms import (
     default_session_start,
 )
 from .models import Attempt, EventType
+from .rows import people_html
 
 staff_only = roles_required(Role.COORDINATOR, Role.BHS_MANAGER)
 
@@ -92,6 +94,7 @@ def _detail(request, outreach, *, status=200, errors=(), **forms):
     context = {
         "outreach": outreach,
         "people": people,
+        "people_cards": people_html(people, outreach, get_token(request)),
         "relatives": relatives,
         "sessions": selectors.sessions_of(outreach),
         "employee_form": forms.get("employee_form") or AddEmployeeForm(viewer=request.user),

@@ -170,7 +170,12 @@ def accounting(filters: AccountingFilter) -> QuerySet[Release]:
 
 
 def supporters_with_releases() -> QuerySet[User]:
-    return User.objects.filter(releases_held__isnull=False).distinct().order_by("display_name")
+    return (
+        User.objects.filter(releases_held__isnull=False)
+        .only("pk", "display_name", "email")  # what an option shows
+        .distinct()
+        .order_by("display_name")
+    )
 
 
 def record_accounting_viewed(viewer: User, releases: list[Release]) -> None:

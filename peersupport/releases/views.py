@@ -27,6 +27,7 @@ from peersupport.web.pdf import pdf_response
 from . import selectors, services, signatures
 from .forms import AccountingFilterForm, ConfirmForm, DisclosureForm, ReleaseForm
 from .models import Release
+from .rows import accounting_rows_html
 
 SUPPORTER = Role.PEER_SUPPORTER
 READERS = (Role.PEER_SUPPORTER, Role.BHS_MANAGER)
@@ -295,13 +296,15 @@ def accounting(request):
         selectors.record_accounting_viewed(request.user, releases)
     query = request.GET.copy()
     query.pop("page", None)
+    rows = [(r, selectors.may_see_person(request.user, r)) for r in releases]
     return render(
         request,
         "releases/accounting.html",
         {
             "form": form,
             "page": page,
-            "rows": [(r, selectors.may_see_person(request.user, r)) for r in releases],
+            "rows": rows,
+            "release_rows": accounting_rows_html(rows),
             "query": query.urlencode(),
             "today": timezone.localdate(),
         },

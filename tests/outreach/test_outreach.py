@@ -26,6 +26,7 @@ from peersupport.outreach.models import (
     Outreach,
     PlanStep,
 )
+from peersupport.roster.models import SupporterProfile
 from peersupport.web.pagination import PER_PAGE
 
 from ..factories import OutreachFactory
@@ -418,6 +419,28 @@ def test_outreach_pages_query_counts_do_not_grow(coordinator, supporter, client_
     many = [page_queries(client_for(name), url) for name, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))
     assert AffectedPerson.objects.count() == 32
+
+
+def test_the_assign_page_does_not_grow_with_the_program(coordinator, supporter, client_for):
+    from tests.roster.helpers import make_supporter
+
+    outreach = _open(coordinator, event_type="critical_incident")
+    person = services.person_add(
+        actor=coordinator, outreach=outreach, name="Somebody", how_to_reach="1"
+    )
+    url = reverse("outreach:assign", kwargs={"person_id": person.pk})
+    few = page_queries(client_for("coordinator"), url)
+    unit = supporter.employee.unit
+    for i in range(15):
+        make_supporter(unit, last=f"Grown{i:02d}", areas=["critical_incidents"])
+    page = client_for("coordinator").get(url)
+    assert page_queries(client_for("coordinator"), url) == few
+    # Six suggested, those who know such events first; every active supporter in the select.
+    suggested = page.context["suggestions"]
+    assert len(suggested) == 6
+    assert all("critical_incidents" in {a.area for a in p.areas.all()} for p in suggested)
+    active = SupporterProfile.objects.filter(status="active", user__is_active=True).count()
+    assert active > 15 and page.content.decode().count("<option value=") == 1 + active
 
 
 # --- The board's closed outreach, a page at a time -----------------------------------------

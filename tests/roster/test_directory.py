@@ -269,6 +269,55 @@ def test_matching_supporters_best_first(dept, roster, spanish):
     ) == ["Okafor", "Garcia"]
 
 
+def _four_rounds(*, languages, areas, limit, **kwargs):
+    """What ``suggested_supporters`` replaced: ``matching_supporters`` asked for both, the
+    areas, the languages, then anyone, until ``limit`` were found."""
+    found = []
+    for langs, wanted in ((languages, areas), ([], areas), (languages, []), ([], [])):
+        for profile in selectors.matching_supporters(
+            languages=langs, areas=wanted, available_now=False, **kwargs
+        ):
+            if profile not in found:
+                found.append(profile)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
+def test_suggested_supporters_rank_as_the_four_rounds_did(dept, roster, spanish):
+    okafor, lindqvist = roster["okafor"], roster["lindqvist"]
+    SupporterArea.objects.create(profile=okafor, area=A.CRITICAL_INCIDENTS)
+    services.supporter_set_availability(
+        actor=lindqvist.user, profile=lindqvist, availability=Availability.AVAILABLE
+    )
+    make_supporter(dept.bureau, last="Aalto", languages=[spanish])
+    make_supporter(dept.bureau, last="Zeller", areas=[A.GRIEF_LOSS, A.CRITICAL_INCIDENTS])
+    asks = [
+        {"languages": [spanish], "areas": [A.GRIEF_LOSS, A.CRITICAL_INCIDENTS]},
+        {"languages": [spanish], "areas": [A.CRITICAL_INCIDENTS]},
+        {"languages": [], "areas": [A.GRIEF_LOSS]},
+        {"languages": [spanish], "areas": []},
+        {"languages": [], "areas": []},
+    ]
+    for ask in asks:
+        for limit in (1, 2, 3, 6):
+            expected = _four_rounds(limit=limit, **ask)
+            got = selectors.suggested_supporters(limit=limit, **ask)
+            assert names(got) == names(expected), (ask, limit)
+            assert [p.available_now for p in got] == [p.available_now for p in expected]
+    garcia = roster["garcia"]
+    assert garcia not in selectors.suggested_supporters(exclude_user_ids=[garcia.user_id], limit=6)
+
+
+def test_suggested_supporters_is_one_query_of_limit_rows(dept, roster, spanish):
+    for i in range(12):
+        make_supporter(dept.bureau, last=f"More{i:02d}", areas=[A.GRIEF_LOSS])
+    with CaptureQueriesContext(connection) as ctx:
+        got = selectors.suggested_supporters(languages=[spanish], areas=[A.GRIEF_LOSS], limit=6)
+    assert len(got) == 6 and len(ctx.captured_queries) == 1
+    assert names(got)[0] == "Garcia"  # speaks Spanish and knows grief: first
+
+
 def test_matching_leaves_out_the_requesters_chain(dept):
     sergeant = make_supporter(dept.squad, user=dept.users["supervisor"])
     other = make_supporter(dept.bureau, last="Other")
