@@ -58,10 +58,10 @@ def event_list(request):
     grants = role_grants(include_ended=True)
     asked = _filters(form)
     filters = {k: v for k, v in asked.items() if k != "month"}
-    entries = timed_entries(grants=grants, **filters)
-    months = log_months(entries, asked.get("month"))
+    months = log_months(timed_entries(grants=grants, **filters), asked.get("month"))
     # The page's rows and their count are read in one query, before the entry recorded below.
-    page = paginate(request, audit_events(entries, months.shown))
+    shown = timed_entries(grants=grants, month=months.shown, **filters)
+    page = paginate(request, audit_events(shown))
     _audited(request, asked=asked, months=months, page=page, what="events")
     return render(
         request,
@@ -89,11 +89,11 @@ def by_day(request):
     grants = role_grants(include_ended=True)
     asked = _filters(form)
     filters = {k: v for k, v in asked.items() if k != "month"}
-    entries = untimed_entries(grants=grants, **filters)
-    months = log_months(entries, asked.get("month"))
+    months = log_months(untimed_entries(grants=grants, **filters), asked.get("month"))
     # A month's rows (at most one per day, action and outcome) are read in one query and paged
     # here, rather than counted by a second query as costly to build as the first.
-    page = paginate(request, list(audit_days(entries, months.shown)), prepare=_labelled)
+    shown = untimed_entries(grants=grants, month=months.shown, **filters)
+    page = paginate(request, list(audit_days(shown, months.shown)), prepare=_labelled)
     _audited(request, asked=asked, months=months, page=page, what="days")
     return render(
         request,
