@@ -31,18 +31,16 @@ from datetime import date, datetime, time, timedelta
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Case,
     CharField,
     Count,
     DateField,
     Exists,
-    ExpressionWrapper,
     OuterRef,
     Q,
     QuerySet,
     Value,
-    When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, StrIndex, Substr
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -138,45 +136,74 @@ def _steady_staff(grants: QuerySet, start: datetime, end: datetime) -> tuple[dat
     return since, staff
 
 
-def _staff_within(grants: QuerySet, start: datetime, end: datetime) -> tuple[Case, Case]:
-    """``_staff_ever`` for entries made from ``start`` to ``end``: those made since the last
-    grant began or ended there (most of them: grants change a few times a month) are compared
-    with a list of ids; the subquery is left for the others.
-
-    Each test is a CASE, which no index answers: as an OR of ``actor_id`` terms, SQLite read
-    the month through the ``actor_id`` index, one look-up per id, instead of as a range of
-    ``at``."""
-    since, staff = _steady_staff(grants, start, end)
-    staff_actor, staff_target = _staff_ever(grants)
-
-    def steady_or(ids: Q, otherwise: Exists) -> Case:
-        # With no one in the list the first branch is left out (an empty IN matches nothing),
-        # and the subquery answers for every entry.
-        then = ExpressionWrapper(ids, output_field=BooleanField())
-        return Case(When(at__gte=since, then=then), default=otherwise)
-
-    return (
-        steady_or(Q(actor_id__in=staff), staff_actor),
-        steady_or(Q(target_id__in=[str(user_id) for user_id in staff]), staff_target),
-    )
+def _sql(condition: Q) -> tuple[str, tuple]:
+    """``condition`` on the log's entries, compiled to SQL and its parameters."""
+    query = AuditEvent.objects.filter(condition).query
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return sql, tuple(params)
 
 
-def _timed(grants: QuerySet, month: date | None = None) -> Q:
-    """The entries listed with their time and who (see the module's docstring), of ``month``
-    only when it is given (the entries must then be those of ``in_month``)."""
-    if month is None:
+# The parts of ``_timed`` that never change, compiled once per process, database and grants
+# filter: building and compiling them (two subqueries, two lists) cost each query as much as
+# running it, and a page runs three or four. (The grants' filter, not their whole query: that
+# has joins to compile, which cost as much again.)
+_COMPILED: dict[tuple[str, str, str], dict[str, tuple[str, tuple]]] = {}
+
+
+def _compiled(grants: QuerySet) -> dict[str, tuple[str, tuple]]:
+    key = (connection.alias, grants.model._meta.label, str(grants.query.where))
+    if key not in _COMPILED:
         staff_actor, staff_target = _staff_ever(grants)
-    else:
-        staff_actor, staff_target = _staff_within(grants, *_month_bounds(month))
-    family = In(_family("action"), [f"{name}." for name in TIMED_FAMILIES])
-    about_requests = In(_family("target_type"), [f"{app}." for app in UNTIMED_TARGET_APPS])
+        family = In(_family("action"), [f"{name}." for name in TIMED_FAMILIES])
+        about_requests = In(_family("target_type"), [f"{app}." for app in UNTIMED_TARGET_APPS])
+        _COMPILED[key] = {
+            "kind": _sql(Q(family) & ~Q(action__in=UNTIMED_ACTIONS) & ~Q(about_requests)),
+            "actor": _sql(Q(staff_actor)),
+            "target": _sql(Q(staff_target)),
+        }
+    return _COMPILED[key]
+
+
+def _column(name: str) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(AuditEvent._meta.db_table)}.{quote(name)}"
+
+
+def _steady_or(since: datetime, column: str, values: list, otherwise: tuple[str, tuple]):
+    """``column`` is one of ``values`` for entries made from ``since`` on, ``otherwise`` (a
+    test as SQL and parameters) for the others. A CASE, which no index answers: as an OR of
+    ``actor_id`` terms, SQLite read the month through the ``actor_id`` index, one look-up per
+    id, instead of as a range of ``at``."""
+    sql, params = otherwise
+    if not values:  # an empty IN is not SQL; the subquery answers for every entry
+        return sql, params
+    since = connection.ops.adapt_datetimefield_value(since)
+    marks = ", ".join(["%s"] * len(values))
     return (
-        Q(family)
-        & ~Q(action__in=UNTIMED_ACTIONS)
-        & ~Q(about_requests)
-        & (Q(actor_id__isnull=True) | Q(staff_actor))
-        & (~Q(target_type=ACCOUNT_TARGET) | Q(staff_target))
+        f"CASE WHEN {_column('at')} >= %s THEN {_column(column)} IN ({marks}) ELSE {sql} END",
+        (since, *values, *params),
     )
+
+
+def _timed(grants: QuerySet, month: date | None = None) -> RawSQL:
+    """The entries listed with their time and who (see the module's docstring), of ``month``
+    only when it is given (the entries must then be those of ``in_month``).
+
+    Who held a role is a subquery per entry; in a month, entries made since its last grant
+    began or ended (most of them: grants change a few times a month) are compared with a list
+    of the accounts that held one then instead (``_steady_staff``)."""
+    parts = _compiled(grants)
+    kind, actor, target = parts["kind"], parts["actor"], parts["target"]
+    if month is not None:
+        since, staff = _steady_staff(grants, *_month_bounds(month))
+        actor = _steady_or(since, "actor_id", sorted(staff), actor)
+        target = _steady_or(since, "target_id", [str(user_id) for user_id in sorted(staff)], target)
+    sql = (
+        f"{kind[0]} AND ({_column('actor_id')} IS NULL OR {actor[0]})"
+        f" AND ({_column('target_type')} <> %s OR {target[0]})"
+    )
+    params = (*kind[1], *actor[1], ACCOUNT_TARGET, *target[1])
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (no outside text)
 
 
 def _between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
@@ -297,9 +324,15 @@ def audit_days(entries: QuerySet, month: date) -> QuerySet:
     out here (a day may last 23 or 25 hours where the clocks change): truncating ``at`` to a
     local date runs a Python function for every entry on SQLite."""
     days = [month + timedelta(days=n) for n in range((_next_month(month) - month).days)]
-    day = Case(
-        *(When(at__lt=_local_midnight(d + timedelta(days=1)), then=Value(d)) for d in days[:-1]),
-        default=Value(days[-1]),
+    ops = connection.ops
+    params = []
+    for day in days[:-1]:
+        next_midnight = _local_midnight(day + timedelta(days=1))
+        params += [ops.adapt_datetimefield_value(next_midnight), ops.adapt_datefield_value(day)]
+    whens = f" WHEN {_column('at')} < %s THEN %s" * (len(days) - 1)
+    day = RawSQL(  # noqa: S611 (no outside text)
+        f"CASE{whens} ELSE %s END",
+        (*params, ops.adapt_datefield_value(days[-1])),
         output_field=DateField(),
     )
     return (
