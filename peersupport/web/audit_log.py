@@ -29,6 +29,7 @@ from peersupport.audit.selectors import (
 from peersupport.audit.services import record
 
 from .pagination import paginate
+from .rows import audit_event_rows_html
 
 
 def _filters(form) -> dict:
@@ -68,7 +69,7 @@ def event_list(request):
     return render(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "months": months},
+        {"form": form, "page": page, "months": months, "rows": audit_event_rows_html(page)},
         status=400 if form.errors else 200,
     )
 
