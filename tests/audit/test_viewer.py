@@ -5,9 +5,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from peersupport.audit.forms import ActionSelect, AuditDaysForm
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.audit.selectors import Months
 from peersupport.audit.services import record
+from peersupport.formfields import FastSelect
 
 from ..factories import grant
 from ..matrix.support_supporter import held_request
@@ -380,3 +382,17 @@ def test_a_role_that_ends_in_the_month_names_its_holder_until_it_ends(client_for
     listed = [e for e in _listed(c) if e.action == AuditAction.PROFILE_UPDATED]
     assert [e.actor_id for e in listed] == [coordinator.pk]  # before it ended, not after
     assert _counted(c)[(AuditAction.PROFILE_UPDATED, "success")] == 1
+
+
+def test_the_action_select_is_kept_as_it_was_written():
+    choices = AuditDaysForm.base_fields["action"].choices
+    cases = [
+        ("", {"id": "id_action"}),
+        (AuditAction.ROLE_GRANTED, {"id": "id_action"}),
+        (AuditAction.ROLE_GRANTED, {"id": "id_action", "aria-invalid": "true"}),
+        ('"><script>', {"id": "id_action"}),
+    ]
+    for _ in range(2):  # written, then kept
+        for value, attrs in cases:
+            kept = ActionSelect(choices=choices).render("action", value, attrs)
+            assert kept == FastSelect(choices=choices).render("action", value, attrs)
