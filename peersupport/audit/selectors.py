@@ -17,8 +17,9 @@ Both are read one calendar month of the department's time zone at a time (``log_
 ``in_month``): the log only grows, and a month is a range of the ``at`` index, so a page costs
 what its month holds, not what the whole log does. Every entry of the month is tested for its
 half, so the test is kept cheap per entry: a family is the text up to an action's first dot,
-looked up in a list (a LIKE per family was half the test's time), and who held a role in the
-month is read once and written into the query (``_role_spans``) instead of a subquery per entry.
+looked up in a list (a LIKE per family was half the test's time), and who held a role since the
+month's last grant change is read once and written into the query as a list of ids
+(``_steady_staff``), leaving the subquery per entry to the entries made before that change.
 
 The audit kernel sits below ``accounts``, so who held a program role is passed in: ``grants`` is
 a queryset of role grants with ``user_id``, ``granted_at``, ``revoked_at`` and ``expires_at``
