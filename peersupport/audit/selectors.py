@@ -15,7 +15,11 @@ a support request (docs/operations.md, "Reading the audit log"):
 
 Both are read one calendar month of the department's time zone at a time (``log_months``,
 ``in_month``): the log only grows, and a month is a range of the ``at`` index, so a page costs
-what its month holds, not what the whole log does.
+what its month holds, not what the whole log does. Every entry of the month is tested for its
+half, so the test is kept cheap per entry: a family is the text up to an action's first dot,
+looked up in a list (a LIKE per family was half the test's time), and who held a role since the
+month's last grant change is read once and written into the query as a list of ids
+(``_steady_staff``), leaving the subquery per entry to the entries made before that change.
 
 The audit kernel sits below ``accounts``, so who held a program role is passed in: ``grants`` is
 a queryset of role grants with ``user_id``, ``granted_at``, ``revoked_at`` and ``expires_at``
@@ -24,12 +28,22 @@ a queryset of role grants with ``user_id``, ``granted_at``, ``revoked_at`` and `
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import reduce
-from operator import or_
 
 from django.db import connection
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, StrIndex, Substr
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from .models import AuditAction, AuditChainHead, AuditEvent
@@ -63,6 +77,12 @@ ACCOUNT_TARGET = "accounts.user"
 SHOWN = ("seq", "at", "actor_id", "actor_label", "action", "outcome", "target_type", "target_id")
 
 
+def _family(field: str) -> Substr:
+    """The text of ``field`` up to and including its first dot ('' without one): an action's
+    family, or the app of a target's type."""
+    return Substr(field, 1, StrIndex(field, Value(".")))
+
+
 def _held_role(grants: QuerySet, user_id) -> Exists:
     """The account ``user_id`` (an expression) held a program role when the entry was made."""
     at = OuterRef("at")
@@ -75,25 +95,116 @@ def _held_role(grants: QuerySet, user_id) -> Exists:
     )
 
 
-def _timed(grants: QuerySet) -> Q:
-    """The entries listed with their time and who (see the module's docstring)."""
-    family = reduce(or_, (Q(action__startswith=f"{name}.") for name in TIMED_FAMILIES))
-    about_requests = reduce(
-        or_, (Q(target_type__startswith=f"{app}.") for app in UNTIMED_TARGET_APPS)
-    )
-    staff_actor = Q(actor_id__isnull=True) | Q(_held_role(grants, OuterRef("actor_id")))
+def _staff_ever(grants: QuerySet) -> tuple[Exists, Exists]:
+    """Whether the actor, and the account acted on, held a program role when an entry was made:
+    a subquery per entry."""
     # A target's id is text; compare it with the grant's user id as text, which never fails.
     target_grants = grants.annotate(user_key=Cast("user_id", CharField()))
-    staff_target = ~Q(target_type=ACCOUNT_TARGET) | Q(
-        Exists(
-            target_grants.order_by()
-            .filter(user_key=OuterRef("target_id"), granted_at__lte=OuterRef("at"))
-            .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=OuterRef("at")))
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=OuterRef("at")))
-            .values("pk")
-        )
+    staff_target = Exists(
+        target_grants.order_by()
+        .filter(user_key=OuterRef("target_id"), granted_at__lte=OuterRef("at"))
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=OuterRef("at")))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=OuterRef("at")))
+        .values("pk")
     )
-    return family & ~Q(action__in=UNTIMED_ACTIONS) & ~about_requests & staff_actor & staff_target
+    return _held_role(grants, OuterRef("actor_id")), staff_target
+
+
+def _steady_staff(grants: QuerySet, start: datetime, end: datetime) -> tuple[datetime, set[int]]:
+    """The last moment from ``start`` to ``end`` when a grant began or ended (``start`` if none
+    did), and the accounts that held a program role from then to ``end``. A grant is held from
+    its ``granted_at`` until the first of its ``revoked_at`` and ``expires_at``."""
+    held = [
+        (user_id, granted_at, [moment for moment in ends if moment is not None])
+        for user_id, granted_at, *ends in grants.order_by()
+        .filter(granted_at__lt=end)
+        .exclude(revoked_at__lte=start)
+        .exclude(expires_at__lte=start)
+        .values_list("user_id", "granted_at", "revoked_at", "expires_at")
+    ]
+    changes = [
+        moment
+        for _, granted_at, ends in held
+        for moment in (granted_at, *ends)
+        if start < moment < end
+    ]
+    since = max(changes, default=start)
+    staff = {
+        user_id
+        for user_id, granted_at, ends in held
+        if granted_at <= since and all(ended > since for ended in ends)
+    }
+    return since, staff
+
+
+def _sql(condition: Q) -> tuple[str, tuple]:
+    """``condition`` on the log's entries, compiled to SQL and its parameters."""
+    query = AuditEvent.objects.filter(condition).query
+    sql, params = query.get_compiler(connection=connection).compile(query.where)
+    return sql, tuple(params)
+
+
+# The parts of ``_timed`` that never change, compiled once per process, database and grants
+# filter: building and compiling them (two subqueries, two lists) cost each query as much as
+# running it, and a page runs three or four. (The grants' filter, not their whole query: that
+# has joins to compile, which cost as much again.)
+_COMPILED: dict[tuple[str, str, str], dict[str, tuple[str, tuple]]] = {}
+
+
+def _compiled(grants: QuerySet) -> dict[str, tuple[str, tuple]]:
+    key = (connection.alias, grants.model._meta.label, str(grants.query.where))
+    if key not in _COMPILED:
+        staff_actor, staff_target = _staff_ever(grants)
+        family = In(_family("action"), [f"{name}." for name in TIMED_FAMILIES])
+        about_requests = In(_family("target_type"), [f"{app}." for app in UNTIMED_TARGET_APPS])
+        _COMPILED[key] = {
+            "kind": _sql(Q(family) & ~Q(action__in=UNTIMED_ACTIONS) & ~Q(about_requests)),
+            "actor": _sql(Q(staff_actor)),
+            "target": _sql(Q(staff_target)),
+        }
+    return _COMPILED[key]
+
+
+def _column(name: str) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(AuditEvent._meta.db_table)}.{quote(name)}"
+
+
+def _steady_or(since: datetime, column: str, values: list, otherwise: tuple[str, tuple]):
+    """``column`` is one of ``values`` for entries made from ``since`` on, ``otherwise`` (a
+    test as SQL and parameters) for the others. A CASE, which no index answers: as an OR of
+    ``actor_id`` terms, SQLite read the month through the ``actor_id`` index, one look-up per
+    id, instead of as a range of ``at``."""
+    sql, params = otherwise
+    if not values:  # an empty IN is not SQL; the subquery answers for every entry
+        return sql, params
+    since = connection.ops.adapt_datetimefield_value(since)
+    marks = ", ".join(["%s"] * len(values))
+    return (
+        f"CASE WHEN {_column('at')} >= %s THEN {_column(column)} IN ({marks}) ELSE {sql} END",
+        (since, *values, *params),
+    )
+
+
+def _timed(grants: QuerySet, month: date | None = None) -> RawSQL:
+    """The entries listed with their time and who (see the module's docstring), of ``month``
+    only when it is given (the entries must then be those of ``in_month``).
+
+    Who held a role is a subquery per entry; in a month, entries made since its last grant
+    began or ended (most of them: grants change a few times a month) are compared with a list
+    of the accounts that held one then instead (``_steady_staff``)."""
+    parts = _compiled(grants)
+    kind, actor, target = parts["kind"], parts["actor"], parts["target"]
+    if month is not None:
+        since, staff = _steady_staff(grants, *_month_bounds(month))
+        actor = _steady_or(since, "actor_id", sorted(staff), actor)
+        target = _steady_or(since, "target_id", [str(user_id) for user_id in sorted(staff)], target)
+    sql = (
+        f"{kind[0]} AND ({_column('actor_id')} IS NULL OR {actor[0]})"
+        f" AND ({_column('target_type')} <> %s OR {target[0]})"
+    )
+    params = (*kind[1], *actor[1], ACCOUNT_TARGET, *target[1])
+    return RawSQL(sql, params, output_field=BooleanField())  # noqa: S611 (no outside text)
 
 
 def _between(qs: QuerySet, since: date | None, until: date | None) -> QuerySet:
@@ -117,24 +228,28 @@ def _month_of(at: datetime | None) -> date | None:
     return timezone.localtime(at).date().replace(day=1) if at else None
 
 
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    return _local_midnight(month), _local_midnight(_next_month(month))
+
+
 def in_month(entries: QuerySet, month: date) -> QuerySet:
     """The ``entries`` of one calendar month of the department's time zone (``month`` is its
     first day): a range of the ``at`` index, whatever else the entries are filtered on."""
-    return entries.filter(
-        at__gte=_local_midnight(month), at__lt=_local_midnight(_next_month(month))
-    )
+    start, end = _month_bounds(month)
+    return entries.filter(at__gte=start, at__lt=end)
 
 
 def timed_entries(
     *,
     grants: QuerySet,
+    month: date | None = None,
     actor: str = "",
     action: str = "",
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The timed half with the viewer's filters, every month of it (see ``in_month``)."""
-    qs = AuditEvent.objects.filter(_timed(grants))
+    """The timed half with the viewer's filters, of one ``month`` or of every month."""
+    qs = _half(AuditEvent.objects.filter, grants, month)
     if actor:
         qs = qs.filter(actor_label__icontains=actor.strip())
     if action:
@@ -145,15 +260,22 @@ def timed_entries(
 def untimed_entries(
     *,
     grants: QuerySet,
+    month: date | None = None,
     action: str = "",
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The half counted by day with the viewer's filters, every month of it."""
-    qs = AuditEvent.objects.exclude(_timed(grants))
+    """The half counted by day with the viewer's filters, of one ``month`` or of every month."""
+    qs = _half(AuditEvent.objects.exclude, grants, month)
     if action:
         qs = qs.filter(action=action)
     return _between(qs, since, until)
+
+
+def _half(choose, grants: QuerySet, month: date | None) -> QuerySet[AuditEvent]:
+    """``choose`` (``filter`` or ``exclude`` of the log) applied to the timed entries."""
+    qs = choose(_timed(grants, month))
+    return qs if month is None else in_month(qs, month)
 
 
 @dataclass(frozen=True)
@@ -186,22 +308,36 @@ def _first(entries: QuerySet, order: str) -> datetime | None:
     return entries.order_by(order).values_list("at", flat=True).first()
 
 
-def audit_events(entries: QuerySet, month: date) -> QuerySet[AuditEvent]:
+def audit_events(entries: QuerySet) -> QuerySet[AuditEvent]:
     """The ``timed_entries`` of one month, newest first.
 
     In the order of ``at``, as the month is: in the order of ``seq``, PostgreSQL walks the
     ``seq`` index back from the newest entry of the whole log to the month's. Without the
-    chain's columns (``details``, the MACs), which the page never shows: the count reads every
-    row of the month, and narrower rows cost it less."""
-    return in_month(entries, month).only(*SHOWN).order_by("-at", "-seq")
+    chain's columns (``details``, the MACs), which the page never shows."""
+    return entries.only(*SHOWN).order_by("-at", "-seq")
 
 
 def audit_days(entries: QuerySet, month: date) -> QuerySet:
-    """The ``untimed_entries`` of one month as rows of ``day``, ``action``, ``outcome`` and
-    ``count``: newest day first, then by action and outcome (never by time)."""
+    """The ``untimed_entries`` of ``month`` as rows of ``day``, ``action``, ``outcome`` and
+    ``count``: newest day first, then by action and outcome (never by time).
+
+    An entry's day is found by comparing its ``at`` with the month's local midnights, worked
+    out here (a day may last 23 or 25 hours where the clocks change): truncating ``at`` to a
+    local date runs a Python function for every entry on SQLite."""
+    days = [month + timedelta(days=n) for n in range((_next_month(month) - month).days)]
+    ops = connection.ops
+    params = []
+    for day in days[:-1]:
+        next_midnight = _local_midnight(day + timedelta(days=1))
+        params += [ops.adapt_datetimefield_value(next_midnight), ops.adapt_datefield_value(day)]
+    whens = f" WHEN {_column('at')} < %s THEN %s" * (len(days) - 1)
+    day = RawSQL(  # noqa: S611 (no outside text)
+        f"CASE{whens} ELSE %s END",
+        (*params, ops.adapt_datefield_value(days[-1])),
+        output_field=DateField(),
+    )
     return (
-        in_month(entries, month)
-        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        entries.annotate(day=day)
         .values("day", "action", "outcome")
         .annotate(count=Count("pk"))
         .order_by("-day", "action", "outcome")

@@ -5,9 +5,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from peersupport.audit.forms import ActionSelect, AuditDaysForm
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.audit.selectors import Months
 from peersupport.audit.services import record
+from peersupport.formfields import FastSelect
 
 from ..factories import grant
 from ..matrix.support_supporter import held_request
@@ -332,3 +334,65 @@ def test_a_month_of_more_than_50_counts_is_paged(client_for):
     assert (first.paginator.count, len(first), len(second)) == (52, 50, 2)
     assert [r["day"] for r in second] == [date(2025, 3, 1)] * 2
     assert first[0]["label"] == "Message sent"  # the page's rows are labelled
+
+
+def _days_of_other_length(year: int) -> list[date]:
+    """The days of ``year`` that do not last 24 hours in the department's time zone (the clocks
+    change): two where it keeps summer time, none where it does not."""
+    day, found = date(year, 1, 1), []
+    while day.year == year:
+        after = day + timedelta(days=1)
+        # In seconds since the epoch: datetimes of one time zone subtract as wall-clock times.
+        start, end = (_local(d.year, d.month, d.day).timestamp() for d in (day, after))
+        if end - start != 24 * 3600:
+            found.append(day)
+        day = after
+    return found
+
+
+def test_a_day_the_clocks_change_counts_its_own_entries(client_for):
+    changes = _days_of_other_length(2025)
+    if not changes:
+        pytest.skip("the department's time zone keeps no summer time")
+    c = client_for("bhs_manager")
+    for day in changes:
+        before, after = day - timedelta(days=1), day + timedelta(days=1)
+        for when in (
+            _local(before.year, before.month, before.day, 23, 45),
+            _local(day.year, day.month, day.day, 0, 15),
+            _local(day.year, day.month, day.day, 23, 45),
+            _local(after.year, after.month, after.day, 0, 15),
+        ):
+            _recorded_at(when, AuditAction.REQUEST_CREATED)
+        month = f"{day:%Y-%m}"
+        counted = {r["day"]: r["count"] for r in c.get(DAYS, {"month": month}).context["page"]}
+        in_month = {d: n for d, n in {before: 1, day: 2, after: 1}.items() if d.month == day.month}
+        assert counted == in_month, day
+
+
+def test_a_role_that_ends_in_the_month_names_its_holder_until_it_ends(client_for, personas):
+    coordinator = personas["coordinator"]
+    record(actor=coordinator, action=AuditAction.PROFILE_UPDATED, target=coordinator)
+    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
+        coordinator.role_grants.update(revoked_at=timezone.now())
+    with time_machine.travel(timezone.now() + timedelta(seconds=2)):
+        record(actor=coordinator, action=AuditAction.PROFILE_UPDATED, target=coordinator)
+    c = client_for("bhs_manager")
+
+    listed = [e for e in _listed(c) if e.action == AuditAction.PROFILE_UPDATED]
+    assert [e.actor_id for e in listed] == [coordinator.pk]  # before it ended, not after
+    assert _counted(c)[(AuditAction.PROFILE_UPDATED, "success")] == 1
+
+
+def test_the_action_select_is_kept_as_it_was_written():
+    choices = AuditDaysForm.base_fields["action"].choices
+    cases = [
+        ("", {"id": "id_action"}),
+        (AuditAction.ROLE_GRANTED, {"id": "id_action"}),
+        (AuditAction.ROLE_GRANTED, {"id": "id_action", "aria-invalid": "true"}),
+        ('"><script>', {"id": "id_action"}),
+    ]
+    for _ in range(2):  # written, then kept
+        for value, attrs in cases:
+            kept = ActionSelect(choices=choices).render("action", value, attrs)
+            assert kept == FastSelect(choices=choices).render("action", value, attrs)

@@ -1,7 +1,7 @@
 """The units page's tree written in Python (peersupport/web/unit_tree.py) says what the template
 loop it replaces said, with the same escaping."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.template import Context, Template
@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from peersupport.accounts import selectors
 from peersupport.accounts.models import Role, RoleGrant, Unit
-from peersupport.web.rows import grant_rows_html, unit_tree_html
+from peersupport.audit.models import AuditAction, AuditEvent
+from peersupport.web.rows import audit_event_rows_html, grant_rows_html, unit_tree_html
 from tests.factories import EmployeeFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,45 @@ def test_the_grants_say_what_the_template_said(personas):
     assert grant_rows_html(grants, "t<k>") == expected
     assert "Revoked" in expected and "Ended" in expected and "the system" in expected
     assert "<script>" not in expected and "Granter &lt;i&gt;" in expected
+
+
+# templates/audit/event_list.html's loop before it was written in Python.
+EVENT_LOOP = Template(
+    """{% for event in page %}
+          <tr>
+            <td>{{ event.at|date:"Y-m-d H:i:s" }}</td>
+            <td>{{ event.actor_label|default:"system" }}</td>
+            <td>{{ event.action_label }}</td>
+            <td>{{ event.get_outcome_display }}</td>
+            <td>{% if event.target_type %}{{ event.target_type }} {{ event.target_id }}{% endif %}</td>
+          </tr>
+        {% empty %}
+          <tr><td colspan="5">No entries match.</td></tr>
+        {% endfor %}"""  # noqa: E501
+)
+
+
+def test_the_audit_entries_say_what_the_template_said():
+    # Just after local midnight on new year's day, in UTC the evening before or the morning
+    # after; an action a later version removed; no actor; a hostile label and target.
+    at = datetime(2026, 1, 1, 0, 0, 5, 7, tzinfo=timezone.get_current_timezone())
+    events = [
+        AuditEvent(
+            at=at,
+            actor_label=HOSTILE,
+            action=AuditAction.ROLE_GRANTED,
+            outcome="denied",
+            target_type="accounts.user",
+            target_id=HOSTILE,
+        ),
+        AuditEvent(
+            at=at + timedelta(days=200),
+            actor_label="",
+            action="gone.<b>",
+            outcome="x&y",
+            target_type="",
+            target_id="7",
+        ),
+    ]
+    for page in (events, []):
+        assert audit_event_rows_html(page) == EVENT_LOOP.render(Context({"page": page}))
