@@ -648,6 +648,9 @@ if AUDIT_CHECKPOINT_WEBHOOK_URL and not AUDIT_CHECKPOINT_WEBHOOK_URL.startswith(
 SUPPORT_OFFER_MINUTES = env_int("SUPPORT_OFFER_MINUTES", 15, minimum=1)
 SUPPORT_ESCALATE_MINUTES = env_int("SUPPORT_ESCALATE_MINUTES", 60, minimum=1)
 SUPPORT_RETENTION_DAYS = env_int("SUPPORT_RETENTION_DAYS", 30, minimum=0)
+# Retired employees may always sign in and ask for support; with this on, a retiree who is an
+# active peer supporter is also listed in the directory and offered requests (docs/roles.md).
+RETIREES_MAY_SERVE = env_bool("RETIREES_MAY_SERVE", False)
 
 # Codenames (docs/operations.md, "Codenames"). CODENAME_KEYS: "key[,older-key...]", newest
 # first, each at least 32 characters; the first keys new codename lookups and requester tags,

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.shortcuts import render
 
 from .clientkey import client_tag
-from .models import Employee
+from .models import MEMBER_STATUSES, Employee
 
-CLAIMABLE_STATUSES = (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE)
+# A retiree claims their record as anyone still serving does; a separated employee cannot.
+CLAIMABLE_STATUSES = MEMBER_STATUSES
 
 
 class AccountAdapter(DefaultAccountAdapter):

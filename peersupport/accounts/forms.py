@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from peersupport.formfields import FastCheckboxSelectMultiple, IdChoiceField, IdMultipleChoiceField
 
-from .models import GRANTABLE_ROLES, Employee, Language, Role, Unit, User
+from .models import GRANTABLE_ROLES, MEMBER_STATUSES, Employee, Language, Role, Unit, User
 
 NO_MATCH = (
     "We could not match this e-mail address and employee number to a department record that "
@@ -30,10 +30,7 @@ class EmployeeSignupForm(forms.Form):
             employee = Employee.objects.filter(
                 employee_number=number, work_email=email, user__isnull=True
             ).first()
-            if employee is None or employee.status in (
-                Employee.Status.RETIRED,
-                Employee.Status.SEPARATED,
-            ):
+            if employee is None or employee.status not in MEMBER_STATUSES:
                 raise ValidationError(NO_MATCH)
             self.employee = employee
         return cleaned

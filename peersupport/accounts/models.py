@@ -287,6 +287,11 @@ class Employee(models.Model):
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
 
+# Who may sign in, ask for support and find a supporter: everyone still with the department and
+# its retirees, who are among those who most need peer support. Separated employees may not.
+MEMBER_STATUSES = (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE, Employee.Status.RETIRED)
+
+
 class FamilyMember(RowBound):
     """An employee's relative. Usually has no account; may ask for support without one."""
 

@@ -12,6 +12,7 @@ from .models import (
     CONFIDENTIAL_ROLES,
     DERIVED_ROLES,
     GRANT_APPROVERS,
+    MEMBER_STATUSES,
     Employee,
     Role,
     RoleGrant,
@@ -22,8 +23,8 @@ from .models import (
 
 
 def user_roles(user: User) -> frozenset[str]:
-    """Current granted roles, plus EMPLOYEE (an active or on-leave employee record) and
-    SUPERVISOR (an active employee who supervises a unit).
+    """Current granted roles, plus EMPLOYEE (an active, on-leave or retired employee record:
+    ``MEMBER_STATUSES``) and SUPERVISOR (an active employee who supervises a unit).
 
     Every signed-in request asks this first, so it is one hand-written query (the grants and
     the employee record, ``UNION ALL``) instead of two built by the ORM: building them cost
@@ -39,7 +40,7 @@ def user_roles(user: User) -> frozenset[str]:
         if source == "grant":
             roles.add(value)
             continue
-        if value in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE):
+        if value in MEMBER_STATUSES:
             roles.add(Role.EMPLOYEE)
         if value == Employee.Status.ACTIVE and supervises:
             roles.add(Role.SUPERVISOR)

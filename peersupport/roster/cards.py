@@ -11,6 +11,7 @@ hostile names.
 
 from django.utils.safestring import SafeString, mark_safe
 
+from peersupport.accounts.models import Employee
 from peersupport.web.navigation import address_of
 from peersupport.web.rows import text as _text
 
@@ -24,6 +25,16 @@ def _meta(label: str, value: str) -> str:
 
 _AVAILABLE = '<span class="availability availability--yes">Available now</span>'
 _NOT_AVAILABLE = '<span class="availability availability--no">Not available now</span>'
+
+
+def _role(employee) -> str:
+    """Rank, unit and shift; a retiree has neither unit nor shift any more."""
+    if employee.status == Employee.Status.RETIRED:
+        return f"{_text(employee.rank_title)} · Retired"
+    return (
+        f"{_text(employee.rank_title)} · {_text(employee.unit)}"
+        f" · {_text(employee.get_shift_display())} shift"
+    )
 
 
 def _card(profile) -> str:
@@ -43,8 +54,7 @@ def _card(profile) -> str:
         f'<li class="supporter-card">{photo}<div class="supporter-card__body">',
         f'<h2 class="supporter-card__name"><a href="{address_of("roster:detail", profile.pk)}">'
         f"{name}</a></h2>",
-        f'<p class="supporter-card__role">{_text(employee.rank_title)} · {_text(employee.unit)}'
-        f" · {_text(employee.get_shift_display())} shift</p>",
+        f'<p class="supporter-card__role">{_role(employee)}</p>',
         f"<p>{_AVAILABLE if profile.available_now else _NOT_AVAILABLE}</p>",
         _meta("Languages", ", ".join(profile.language_names) or "Not listed"),
     ]

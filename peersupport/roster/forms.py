@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from peersupport.accounts.models import Employee, Language
@@ -30,12 +31,22 @@ class DirectoryFilterForm(forms.Form):
         required=False,
         help_text="Only supporters who chose to show their gender.",
     )
+    service = forms.ChoiceField(
+        label="Serving or retired",
+        choices=[("", "Anyone"), ("serving", "Still serving"), ("retired", "Retired")],
+        required=False,
+    )
     available_now = forms.BooleanField(label="Available now only", required=False)
     hide_my_chain = forms.BooleanField(
         label="Hide supporters in my own chain of command",
         required=False,
         help_text="Leaves out your supervisors, from your immediate supervisor up to the Chief.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.RETIREES_MAY_SERVE:
+            del self.fields["service"]  # no retiree is listed: nothing to tell apart
 
     def filters(self) -> dict:
         """The valid filters, as keyword arguments of ``selectors.directory``."""
@@ -46,6 +57,7 @@ class DirectoryFilterForm(forms.Form):
             "area": data.get("area") or None,
             "employee_type": data.get("employee_type") or None,
             "gender": data.get("gender") or None,
+            "service": data.get("service") or None,
             "available_now": bool(data.get("available_now")),
             "hide_my_chain": bool(data.get("hide_my_chain")),
         }

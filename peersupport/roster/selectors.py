@@ -1,14 +1,16 @@
 """Reads about peer supporters. The directory and matching read them only through here.
 
 Who is listed: a supporter whose profile is ACTIVE, whose account is enabled, who holds the
-peer-supporter role now and whose employee record is active. Anyone else (a candidate, someone
-in training, inactive, retired or removed, on leave from the department, or whose role was
+peer-supporter role now and whose employee record is active (or retired, where the program lets
+retirees serve: ``RETIREES_MAY_SERVE``). Anyone else (a candidate, someone in training,
+inactive, retired from the program or removed, on leave from the department, or whose role was
 revoked) never appears in the directory and is never offered a request.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -93,6 +95,13 @@ def is_available_now(profile: SupporterProfile, *, now: datetime | None = None) 
 # --- Listed supporters ----------------------------------------------------------------------
 
 
+def serving_employee_statuses() -> tuple[str, ...]:
+    """The employee statuses a listed supporter may have (see the module's docstring)."""
+    if settings.RETIREES_MAY_SERVE:
+        return (Employee.Status.ACTIVE, Employee.Status.RETIRED)
+    return (Employee.Status.ACTIVE,)
+
+
 def _listed(now: datetime) -> QuerySet[SupporterProfile]:
     """Listed supporters with everything the directory shows, annotated with ``on_call_now``
     and ``available_now_db`` at ``now``. A fixed number of queries however many there are:
@@ -104,7 +113,7 @@ def _listed(now: datetime) -> QuerySet[SupporterProfile]:
         SupporterProfile.objects.filter(
             status=Status.ACTIVE,
             user__is_active=True,
-            user__employee__status=Employee.Status.ACTIVE,
+            user__employee__status__in=serving_employee_statuses(),
         )
         .filter(Exists(holds_role))
         .select_related("user", "user__employee", "user__employee__unit")
@@ -230,15 +239,17 @@ def directory(
     area: str | None = None,
     employee_type: str | None = None,
     gender: str | None = None,
+    service: str | None = None,
     available_now: bool = False,
     hide_my_chain: bool = False,
 ) -> Listed:
     """Every listed supporter in every unit, those available now first, then by name.
 
     ``query`` matches name, rank or title, unit and bio. ``gender`` matches only supporters
-    who chose to show theirs. ``hide_my_chain`` leaves out the viewer's supervisors, from the
-    immediate one up to the head of the department (computed once). Each profile carries
-    ``available_now``.
+    who chose to show theirs. ``service`` "retired" lists only retirees, "serving" only those
+    still serving with the department (None: both, where retirees serve at all). ``hide_my_chain``
+    leaves out the viewer's supervisors, from the immediate one up to the head of the
+    department (computed once). Each profile carries ``available_now``.
     """
     now = timezone.now()
     qs = _listed(now)
@@ -270,6 +281,10 @@ def directory(
         qs = qs.filter(user__employee__employee_type=employee_type)
     if gender:
         qs = qs.filter(show_gender=True, gender=gender)
+    if service == "retired":
+        qs = qs.filter(user__employee__status=Employee.Status.RETIRED)
+    elif service == "serving":
+        qs = qs.exclude(user__employee__status=Employee.Status.RETIRED)
     if available_now:
         qs = qs.filter(available_now_db=True)
     if hide_my_chain:
@@ -578,7 +593,7 @@ def _concerns(now: datetime) -> dict[str, tuple[str, Q]]:
             RoleGrant.objects.current(now).filter(user=OuterRef("user"), role=Role.PEER_SUPPORTER)
         ),
         user__is_active=True,
-        user__employee__status=Employee.Status.ACTIVE,
+        user__employee__status__in=serving_employee_statuses(),
     )
     return {
         "off": (

@@ -141,6 +141,25 @@ def test_derived_roles(dept, personas):
     assert Role.EMPLOYEE not in fresh.roles and Role.SUPERVISOR not in fresh.roles
 
 
+@pytest.mark.parametrize(
+    ("status", "roles"),
+    [
+        ("active", {Role.EMPLOYEE, Role.SUPERVISOR}),
+        ("on_leave", {Role.EMPLOYEE}),
+        # A retiree keeps the employee role (sign in, ask for support, find a supporter), but
+        # supervises nobody, whatever unit still names them.
+        ("retired", {Role.EMPLOYEE}),
+        ("separated", set()),
+    ],
+)
+def test_the_employee_role_follows_the_record_status(personas, status, roles):
+    sup = personas["supervisor"].employee
+    sup.status = status
+    sup.save(update_fields=["status"])
+    fresh = type(personas["supervisor"]).objects.get(pk=personas["supervisor"].pk)
+    assert set(fresh.roles) == roles
+
+
 # --- The Roles page --------------------------------------------------------------------------
 
 

@@ -301,6 +301,22 @@ def test_unclaimed_employee_gets_a_linked_account(recruit, sso, client):
     assert client.get(reverse("web:home")).status_code == 200
 
 
+@pytest.mark.django_db
+def test_a_retiree_gets_a_linked_account_and_may_ask_for_support(recruit, sso, client):
+    """Retirees are among those who most need peer support: single sign-on links their record
+    as it does for anyone still serving, and they hold the employee role."""
+    recruit.status = Employee.Status.RETIRED
+    recruit.save(update_fields=["status"])
+
+    resp = sign_on(client, sso, verified(recruit.work_email))
+
+    assert resp.status_code == 302
+    recruit.refresh_from_db()
+    assert recruit.user is not None and signed_in_as(client) == str(recruit.user.pk)
+    assert recruit.user.has_role(Role.EMPLOYEE)
+    assert client.get(reverse("support:ask")).status_code == 200
+
+
 def assert_refused(resp, client, users_before: int):
     assert resp.status_code == 200
     assert "account/signup_closed.html" in [t.name for t in resp.templates]
@@ -320,9 +336,8 @@ def test_email_of_no_employee_is_refused(personas, sso, client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("status", [Employee.Status.RETIRED, Employee.Status.SEPARATED])
-def test_former_employee_is_refused(recruit, sso, client, status):
-    recruit.status = status
+def test_a_separated_employee_is_refused(recruit, sso, client):
+    recruit.status = Employee.Status.SEPARATED
     recruit.save(update_fields=["status"])
     users = User.objects.count()
 
