@@ -21,6 +21,7 @@ Not an app: any app may import it, whatever its layer (docs/architecture.md, "La
 """
 
 import re
+from html import escape as html_escape
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -66,13 +67,19 @@ def _id_is_storable(field: forms.ModelChoiceField, value) -> bool:
     return bool(_DIGITS.fullmatch(text)) and int(text) <= BIGGEST_ID
 
 
+def _escape(value) -> str:
+    """``conditional_escape``, without its wrapper for lazy text when ``value`` is plain text
+    (nearly always): a select of 392 units escapes 800 values (1 ms through the wrapper)."""
+    if type(value) is str:
+        return html_escape(value)
+    return conditional_escape(value)
+
+
 def _attrs(attrs: dict) -> str:
     """``django/forms/widgets/attrs.html``: `` name="value"`` each, `` name`` for True,
     nothing for False."""
     return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(_text(value))}"'
+        f" {_escape(name)}" if value is True else f' {_escape(name)}="{_escape(_text(value))}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -85,7 +92,7 @@ def _text(value):
 
 def _label(label) -> str:
     """What ``{{ label }}`` gives: localized (a number), escaped unless already safe."""
-    return conditional_escape(label if isinstance(label, str) else localize(label))
+    return _escape(label if isinstance(label, str) else localize(label))
 
 
 class FastSelect(forms.Select):
@@ -113,7 +120,7 @@ def _select_html(widget: dict) -> SafeString:
             parts.append(f'\n  <optgroup label="{_label(group_name)}">')
         for option in options:
             parts.append(
-                f'\n  <option value="{conditional_escape(_text(option["value"]))}"'
+                f'\n  <option value="{_escape(_text(option["value"]))}"'
                 f"{_attrs(option['attrs'])}>{_label(option['label'])}</option>\n"
             )
         if group_name:

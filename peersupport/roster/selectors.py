@@ -645,16 +645,16 @@ def roster_prepare(profiles: Iterable[SupporterProfile]) -> list[SupporterProfil
 def roster_counts() -> tuple[dict[str, int], list[tuple[str, str, int]]]:
     """How many supporters there are in each status, and the concerns with their counts: two
     queries, however many supporters there are. The statuses are one grouped count: a
-    filtered count each had Django build six more expressions on every page (0.6 ms)."""
-    concerns = _concerns(timezone.now())
+    filtered count each had Django build six more expressions on every page (0.6 ms). The
+    concerns are counted by ``roster_concern_counts``."""
+    now = timezone.now()
+    concerns = _concerns(now)
     by_status = dict.fromkeys(Status.values, 0)
     by_status.update(
         SupporterProfile.objects.order_by().values_list("status").annotate(Count("pk"))
     )
-    figures = SupporterProfile.objects.aggregate(
-        **{f"concern_{key}": Count("pk", filter=q) for key, (_label, q) in concerns.items()},
-    )
-    by_concern = [(key, label, figures[f"concern_{key}"]) for key, (label, _q) in concerns.items()]
+    figures = roster_concern_counts(now)
+    by_concern = [(key, label, figures[key]) for key, (label, _q) in concerns.items()]
     return by_status, by_concern
 
 
@@ -672,3 +672,80 @@ def profile_for_coordinator(profile_id: int) -> SupporterProfile:
     if profile is None:
         raise Http404("No such supporter.")
     return profile
+
+
+def roster_page_rows(
+    *, status: str | None = None, concern: str | None = None
+) -> QuerySet[SupporterProfile]:
+    """``roster_rows`` narrowed to the profiles' ids, to page (``roster_page_prepare`` reads a
+    page's rows whole). Ordering and counting every profile with its user, employee and unit
+    read whole cost 3 ms at 400 supporters (SQLite); by id alone, under 1 ms."""
+    return roster_rows(status=status, concern=concern).select_related(None).only("pk")
+
+
+# What a roster row shows (``rows.roster_rows_html``): the rest of the four rows is left unread.
+_ROSTER_ROW_FIELDS = (
+    "row_id",  # the encrypted status reason is bound to it
+    "status",
+    "status_changed_at",
+    "status_reason",
+    "inactive_reason",
+    "inactive_until",
+    "user__display_name",
+    "user__email",
+    "user__employee__first_name",
+    "user__employee__preferred_name",
+    "user__employee__last_name",
+    "user__employee__unit__name",
+)
+
+
+def roster_page_prepare(page: Iterable[SupporterProfile]) -> list[SupporterProfile]:
+    """A page of ``roster_page_rows``, read whole in one query, in the page's order and each
+    marked ``ready`` as ``roster_prepare`` does."""
+    ids = [profile.pk for profile in page]
+    found = (
+        SupporterProfile.objects.select_related("user", "user__employee", "user__employee__unit")
+        .only(*_ROSTER_ROW_FIELDS)
+        .in_bulk(ids)
+    )
+    return roster_prepare(found[pk] for pk in ids)
+
+
+# ``_concerns`` counted in one hand-written query: Django compiling the three filtered counts
+# and their subquery cost 2 ms of the roster's page (0.5 ms to run, SQLite, 400 supporters).
+# tests/roster/test_roster_counts.py checks it says what ``_concerns`` says.
+_CONCERN_COUNTS_SQL = """
+    SELECT
+      COUNT(CASE WHEN p.status = %(active)s AND p.availability = %(off)s
+                      AND p.availability_updated_at <= %(off_since)s THEN 1 END),
+      COUNT(CASE WHEN p.status = %(inactive)s AND p.inactive_until < %(today)s THEN 1 END),
+      COUNT(CASE WHEN p.status = %(active)s AND NOT (
+          EXISTS (SELECT 1 FROM accounts_rolegrant g
+                   WHERE g.user_id = p.user_id AND g.role = %(role)s AND g.revoked_at IS NULL
+                     AND (g.expires_at IS NULL OR g.expires_at > %(now)s))
+          AND e.status IS NOT NULL AND e.status = %(employed)s AND u.is_active) THEN 1 END)
+      FROM roster_supporterprofile p
+      JOIN accounts_user u ON u.id = p.user_id
+      LEFT JOIN accounts_employee e ON e.user_id = p.user_id
+"""
+
+
+def roster_concern_counts(now: datetime | None = None) -> dict[str, int]:
+    """How many supporters each of ``ROSTER_CONCERNS`` picks, in one query."""
+    now = now or timezone.now()
+    ops = connection.ops
+    params = {
+        "active": Status.ACTIVE.value,
+        "inactive": Status.INACTIVE.value,
+        "off": Availability.OFF.value,
+        "off_since": ops.adapt_datetimefield_value(now - timedelta(days=OFF_FOR_DAYS)),
+        "today": ops.adapt_datefield_value(timezone.localdate(now)),
+        "now": ops.adapt_datetimefield_value(now),
+        "role": Role.PEER_SUPPORTER.value,
+        "employed": Employee.Status.ACTIVE.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_CONCERN_COUNTS_SQL, params)
+        counts = cursor.fetchone()
+    return dict(zip(ROSTER_CONCERNS, counts, strict=True))

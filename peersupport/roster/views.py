@@ -257,8 +257,8 @@ def manage(request):
         concern = None
     page = paginate(
         request,
-        selectors.roster_rows(status=status, concern=concern),
-        prepare=selectors.roster_prepare,
+        selectors.roster_page_rows(status=status, concern=concern),
+        prepare=selectors.roster_page_prepare,
     )
     by_status, concerns = selectors.roster_counts()
     return render(

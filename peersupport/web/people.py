@@ -210,8 +210,11 @@ def role_revoke(request, grant_id: int):
 @roles_required(Role.SYSADMIN)
 @require_GET
 def unit_list(request):
+    page = paginate(request, selectors.unit_tree_lines(), prepare=selectors.unit_tree_page)
     return render(
-        request, "accounts/unit_list.html", {"tree": unit_tree_html(selectors.unit_tree_rows())}
+        request,
+        "accounts/unit_list.html",
+        {"page": page, "tree": unit_tree_html(page.object_list)},
     )
 
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -602,13 +601,37 @@ def test_overdue_followups_are_read_through_the_open_followups_index(supporter):
         pytest.skip("the plan is checked on SQLite")
     from peersupport.support import selectors
 
-    overdue = FollowUp.objects.filter(done_at__isnull=True, due__lt=timezone.localdate())
-    query = overdue.values("supporter").annotate(n=Count("pk")).order_by("-n")
-    sql, params = query.query.sql_with_params()
+    params = [timezone.localdate().isoformat(), selectors.OVERDUE_SHOWN]
     with connection.cursor() as cursor:
-        plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        cursor.execute(f"EXPLAIN QUERY PLAN {selectors._OVERDUE_SQL}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
     assert "followup_open_by_supporter" in plan
     assert selectors.coordinator_overview().overdue_followups == []
+
+
+def test_overview_names_the_supporters_most_overdue_and_counts_the_rest(
+    dept, client_for, supporter
+):
+    """Past ``OVERDUE_SHOWN`` supporters the overview names those with the most overdue
+    follow-ups and counts the others, so it does not grow with the roster."""
+    from peersupport.support import selectors
+
+    past = timezone.localdate() - timedelta(days=2)
+    most = [open_followup(supporter), open_followup(supporter)]
+    FollowUp.objects.filter(pk__in=[f.pk for f in most]).update(due=past)
+    others = [make_supporter(dept, f"late{i}")[0] for i in range(selectors.OVERDUE_SHOWN)]
+    for other in others:
+        FollowUp.objects.filter(pk=open_followup(other).pk).update(due=past)
+    overview = selectors.coordinator_overview()
+    assert len(overview.overdue_followups) == selectors.OVERDUE_SHOWN
+    assert overview.overdue_followups[0] == (supporter, 2)
+    assert (overview.overdue_total, overview.overdue_supporters) == (
+        2 + len(others),
+        1 + len(others),
+    )
+    page = client_for("coordinator").get(OVERVIEW).content.decode()
+    assert f"{2 + len(others)} overdue across {1 + len(others)} supporters" in page
+    assert f"the {selectors.OVERDUE_SHOWN} with the most" in page
 
 
 @time_machine.travel("2026-12-31 22:30 -05:00", tick=False)

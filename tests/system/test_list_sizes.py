@@ -13,11 +13,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, Role, RoleGrant, User
+from peersupport.accounts.models import Employee, Role, RoleGrant, Unit, User
 from peersupport.governance.notice import current_notice
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.views import PAGE_SIZE as DIRECTORY_PAGE
 from peersupport.support.models import Contact, FollowUp
+from peersupport.support.selectors import OVERDUE_SHOWN
 from peersupport.support.views_supporter import INBOX_FOLLOWUPS
 from peersupport.web.pagination import PER_PAGE
 
@@ -35,12 +36,16 @@ PAGES = [
     ("sysadmin", "accounts:role_list", "?show=all&role=peer_supporter&page=2"),
     ("supporter", "support:inbox", ""),
     ("supporter", "support:contact_new", ""),
+    ("coordinator", "support:overview", ""),
+    ("sysadmin", "accounts:unit_list", ""),
+    ("sysadmin", "accounts:unit_list", "?page=2"),
 ]
 
 
 def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
     """More of everything the pages list: active supporters (each with a grant, some switched
-    off long ago), contacts and open follow-ups of the supporter persona."""
+    off long ago, each with an overdue follow-up), contacts and open follow-ups of the
+    supporter persona, and units (one per supporter, under the precinct, each supervised)."""
     first = User.objects.count()
     users = User.objects.bulk_create(
         User(email=f"grow{i}@pd.example.org") for i in range(first, first + supporters)
@@ -74,6 +79,16 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
         )
         for i, user in enumerate(users)
     )
+    supervisors = Employee.objects.filter(user__in=users)
+    Unit.objects.bulk_create(
+        Unit(
+            name=f"Grown unit {first + i}",
+            kind=Unit.Kind.UNIT,
+            parent=dept.precinct,
+            supervisor=supervisor,
+        )
+        for i, supervisor in enumerate(supervisors)
+    )
     supporter, today = personas["supporter"], timezone.localdate()
     made = Contact.objects.bulk_create(
         Contact(
@@ -93,6 +108,11 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
         FollowUp(supporter=supporter, contact=c, due=today + timedelta(days=(i % 60) - 30))
         for i, c in enumerate(made)
     )
+    if made:  # an overdue follow-up for each new supporter
+        FollowUp.objects.bulk_create(
+            FollowUp(supporter=user, contact=made[0], due=today - timedelta(days=3))
+            for user in users
+        )
 
 
 def _count(client, url) -> tuple[int, str]:
@@ -129,11 +149,16 @@ def test_list_pages_do_not_grow_with_the_program(dept, personas, client_for, cap
     # And each shows one page of rows, however many there are.
     _, inbox = _count(client_for("supporter"), reverse("support:inbox"))
     assert inbox.count('value="done"') == 2 * INBOX_FOLLOWUPS
-    assert f"Due now ({FollowUp.objects.filter(due__lte=timezone.localdate()).count()})" in inbox
+    due = FollowUp.objects.filter(supporter=personas["supporter"], due__lte=timezone.localdate())
+    assert f"Due now ({due.count()})" in inbox
     _, roster = _count(client_for("coordinator"), reverse("roster:manage"))
     assert roster.count("Change status<span") == PER_PAGE
     _, directory = _count(client_for("employee"), reverse("roster:directory"))
     assert directory.count('class="supporter-card"') == DIRECTORY_PAGE
+    _, units = _count(client_for("sysadmin"), reverse("accounts:unit_list"))
+    assert units.count('class="tree__item"') == PER_PAGE
+    _, overview = _count(client_for("coordinator"), reverse("support:overview"))
+    assert overview.count('<tr><th scope="row">') <= 4 + OVERDUE_SHOWN  # the ages, ten names
 
 
 def _revoke_forms(html: str) -> int:
