@@ -52,9 +52,23 @@ def test_the_hand_written_counts_match_the_concerns_filters(dept):
     Employee.objects.filter(user=unrecorded.user).update(user=None)
     make_supporter(dept.squad, first="Lee", last="Listed")
 
+    retired = make_supporter(dept.squad, first="Ray", last="Retired")
+    Employee.objects.filter(user=retired.user).update(status=Employee.Status.RETIRED)
+
     counts = selectors.roster_concern_counts()
     assert counts == _orm_counts(timezone.now())
-    assert counts == {"off": 1, "overdue": 1, "unlisted": 5}
+    assert counts == {"off": 1, "overdue": 1, "unlisted": 6}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_retired_supporter_is_unlisted_only_where_retirees_do_not_serve(dept, settings):
+    retired = make_supporter(dept.squad, first="Ray", last="Retired")
+    Employee.objects.filter(user=retired.user).update(status=Employee.Status.RETIRED)
+    assert selectors.roster_concern_counts()["unlisted"] == 1
+    settings.RETIREES_MAY_SERVE = True
+    counts = selectors.roster_concern_counts()
+    assert counts == _orm_counts(timezone.now())
+    assert counts["unlisted"] == 0
 
 
 def test_no_supporters_count_nothing(db):
