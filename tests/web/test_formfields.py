@@ -117,14 +117,20 @@ FAST_WIDGETS = [
 ]
 
 
+# Without groups, a select is written straight from its choices (formfields._flat_select_html);
+# a value given twice is selected once, as Django does; None is an empty value.
+FLAT_CHOICES = [*TRICKY_CHOICES[:-1], (None, "none"), (1, "again"), (7, None)]
+
+
 @pytest.mark.parametrize(("fast", "django_widget", "values"), FAST_WIDGETS)
 @pytest.mark.parametrize("attrs", TRICKY_ATTRS)
-def test_fast_widgets_render_the_same_html_as_djangos(fast, django_widget, values, attrs):
+@pytest.mark.parametrize("choices", [TRICKY_CHOICES, FLAT_CHOICES], ids=["groups", "flat"])
+def test_fast_widgets_render_the_same_html_as_djangos(fast, django_widget, values, attrs, choices):
     for value in values:
-        expected = django_widget(choices=TRICKY_CHOICES).render(
+        expected = django_widget(choices=choices).render(
             'f<"n', value, attrs, renderer=DjangoTemplates()
         )
-        assert fast(choices=TRICKY_CHOICES).render('f<"n', value, attrs) == expected
+        assert fast(choices=choices).render('f<"n', value, attrs) == expected
     assert "&lt;b&gt; &amp; &quot;c&quot; &#x27;d&#x27;" in expected
     assert "<i>safe</i>" in expected
 
