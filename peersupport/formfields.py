@@ -108,7 +108,8 @@ def _flat_select_html(widget: forms.Select, name, value, attrs) -> SafeString | 
     """A single select without groups written straight from its choices: what ``optgroups``
     and ``_select_html`` give, without a dictionary per option (a select of every supporter
     has four hundred). None for a select with groups, left to ``_select_html``."""
-    choices = list(widget.choices)
+    # Through iter(): list() would first ask a model choice iterator its len(), a COUNT query.
+    choices = list(iter(widget.choices))
     if any(isinstance(label, (list, tuple)) for _value, label in choices):
         return None
     values = widget.format_value(value)

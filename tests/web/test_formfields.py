@@ -168,6 +168,31 @@ def test_a_bound_fast_select_renders_as_djangos(data):
     assert isinstance(_LanguageForm().fields["one"].widget, FastSelect)
 
 
+class _ValuesLanguageForm(forms.Form):
+    one = IdChoiceField(
+        queryset=Language.objects.order_by("name"),
+        options=lambda languages: list(languages.values_list("pk", "name")),
+        help_text="Pick one.",
+    )
+
+
+@pytest.mark.django_db
+def test_a_select_of_rows_is_one_query_and_its_options_may_be_read_as_values(
+    django_assert_num_queries,
+):
+    """Rendering reads the rows once (no COUNT first); ``options`` gives the same HTML from
+    (id, label) pairs, and a posted id is still checked against the queryset."""
+    Language.objects.create(code="zz", name="Zed <&>")
+    chosen = Language.objects.create(code="aa", name='"Aa"')
+    with django_assert_num_queries(1):
+        html = str(_LanguageForm(initial={"one": chosen.pk})["one"])
+    assert "selected>&quot;Aa&quot;</option>" in html and "Zed &lt;&amp;&gt;" in html
+    with django_assert_num_queries(1):
+        assert str(_ValuesLanguageForm(initial={"one": chosen.pk})["one"]) == html
+    assert _ValuesLanguageForm({"one": str(chosen.pk)}).is_valid()
+    assert not _ValuesLanguageForm({"one": str(chosen.pk + 99)}).is_valid()
+
+
 def test_every_select_of_rows_in_the_project_is_fast():
     """A choice of rows (units, people, courses, languages) grows with the data: no form shows
     it with Django's template-rendered widgets."""
