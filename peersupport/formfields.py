@@ -26,6 +26,7 @@ from html import escape as html_escape
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -103,7 +104,36 @@ class FastSelect(forms.Select):
     compares the output with Django's."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        flat = _flat_select_html(self, name, value, attrs)
+        if flat is not None:
+            return flat
         return _select_html(self.get_context(name, value, attrs)["widget"])
+
+
+def _flat_select_html(widget: forms.Select, name, value, attrs) -> SafeString | None:
+    """A single select without groups written straight from its choices: what ``optgroups``
+    and ``_select_html`` give, without a dictionary per option (a select of every supporter
+    has four hundred). None for a select with groups, left to ``_select_html``."""
+    # Through iter(): list() would first ask a model choice iterator its len(), a COUNT query.
+    choices = list(iter(widget.choices))
+    if any(isinstance(label, (list, tuple)) for _value, label in choices):
+        return None
+    values = widget.format_value(value)
+    parts = [
+        f'<select name="{conditional_escape(name)}"'
+        f"{_attrs(widget.build_attrs(widget.attrs, attrs))}>"
+    ]
+    selected = False
+    for option_value, label in choices:
+        option_value = "" if option_value is None else option_value
+        chosen = not selected and str(option_value) in values
+        selected = selected or chosen
+        parts.append(
+            f'\n  <option value="{_escape(_text(option_value))}"'
+            f"{' selected' if chosen else ''}>{_label(label)}</option>\n"
+        )
+    parts.append("\n</select>")
+    return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
 class FastSelectMultiple(forms.SelectMultiple):
@@ -119,9 +149,10 @@ def _select_html(widget: dict) -> SafeString:
         if group_name:
             parts.append(f'\n  <optgroup label="{_label(group_name)}">')
         for option in options:
+            attrs = option["attrs"]
             parts.append(
                 f'\n  <option value="{_escape(_text(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{_label(option['label'])}</option>\n"
+                f"{_attrs(attrs) if attrs else ''}>{_label(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")
@@ -188,11 +219,31 @@ def _input_option_html(option: dict) -> str:
     return f"<label{label_for}>{html} {_label(option['label'])}</label>\n"
 
 
+class _OptionRowsIterator(ModelChoiceIterator):
+    """The options of an :class:`IdChoiceField` given ``options``: (id, label) pairs that
+    function reads from the field's queryset, not one model instance (and its related ones)
+    per option."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.field.options(self.queryset)
+
+
 class IdChoiceField(forms.ModelChoiceField):
     """A ``ModelChoiceField`` refusing, as an invalid choice, an id no row can have. Its
-    options grow with the data, so it renders them with :class:`FastSelect`."""
+    options grow with the data, so it renders them with :class:`FastSelect`; ``options``, if
+    given, reads them as (id, label) pairs from the queryset (``values_list``), which for a
+    few hundred people costs a tenth of building each option's model instances. The posted
+    choice is still checked against the queryset."""
 
     widget = FastSelect
+
+    def __init__(self, *args, options=None, **kwargs):
+        self.options = options
+        if options is not None:
+            self.iterator = _OptionRowsIterator
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value not in self.empty_values and not _id_is_storable(self, value):

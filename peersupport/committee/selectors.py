@@ -25,6 +25,12 @@ def electorate() -> list[User]:
     return roster_selectors.voters()
 
 
+def electorate_names() -> list[tuple[int, str]]:
+    """``(user id, name)`` of each of ``electorate``, in its order, without reading the
+    accounts themselves (the options of the nominate select)."""
+    return roster_selectors.voter_names()
+
+
 def _current_q(today: datetime.date) -> Q:
     return Q(ended_on__isnull=True, term_start__lte=today) & (
         Q(term_end__isnull=True) | Q(term_end__gt=today)

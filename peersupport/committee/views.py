@@ -179,7 +179,9 @@ def _election_page(request, election, *, errors=(), nominate_form=None, status=2
     if nominate_form is None and eligible and phase == "nominations":
         taken = {c.user_id for c in candidates}
         choices = [
-            (u.pk, str(u)) for u in selectors.electorate() if u.pk != user.pk and u.pk not in taken
+            (pk, name)
+            for pk, name in selectors.electorate_names()
+            if pk != user.pk and pk not in taken
         ]
         nominate_form = NominateForm(choices=choices)
     context = {

@@ -18,6 +18,7 @@ from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
 from peersupport.web.forms import apply_service_errors, posted
 from peersupport.web.forms import submit as submit_form  # ``submit`` is a view here
+from peersupport.web.pagination import paginate
 from peersupport.web.pdf import pdf_bytes, pdf_file_response, pdf_response
 
 from . import selectors, services
@@ -219,10 +220,13 @@ def acknowledge(request):
 
 def _acknowledgements_page(request, *, errors=(), status=200):
     current = selectors.current_version(PolicyDocument.Kind.PROGRAM_POLICY)
+    # Those still to acknowledge, fifty a page: all of them are every supporter the day a
+    # version comes into force.
+    missing = paginate(request, selectors.supporters_not_acknowledged(current))
     context = {
         "current": current,
-        "supporters": selectors.active_supporters(),
-        "missing": selectors.supporters_not_acknowledged(current),
+        "supporters": selectors.active_supporters().count() if current is not None else 0,
+        "missing": missing,
         "reminded_today": current is not None and current.reminded_on == timezone.localdate(),
         "errors": errors,
     }

@@ -102,20 +102,24 @@ def serving_employee_statuses() -> tuple[str, ...]:
     return (Employee.Status.ACTIVE,)
 
 
+def _listed_profiles(now: datetime) -> QuerySet[SupporterProfile]:
+    """The listed supporters' profiles alone (``_listed`` without what the directory shows)."""
+    holds_role = RoleGrant.objects.current(now).filter(
+        user=OuterRef("user"), role=Role.PEER_SUPPORTER
+    )
+    return SupporterProfile.objects.filter(
+        status=Status.ACTIVE,
+        user__is_active=True,
+        user__employee__status__in=serving_employee_statuses(),
+    ).filter(Exists(holds_role))
+
+
 def _listed(now: datetime) -> QuerySet[SupporterProfile]:
     """Listed supporters with everything the directory shows, annotated with ``on_call_now``
     and ``available_now_db`` at ``now``. A fixed number of queries however many there are:
     one for the rows, one each for languages and areas."""
-    holds_role = RoleGrant.objects.current(now).filter(
-        user=OuterRef("user"), role=Role.PEER_SUPPORTER
-    )
     return (
-        SupporterProfile.objects.filter(
-            status=Status.ACTIVE,
-            user__is_active=True,
-            user__employee__status__in=serving_employee_statuses(),
-        )
-        .filter(Exists(holds_role))
+        _listed_profiles(now)
         .select_related("user", "user__employee", "user__employee__unit")
         .prefetch_related("user__employee__languages", "areas")
         .annotate(on_call_now=_on_call_exists(now))
@@ -569,7 +573,7 @@ def serves(user: User) -> bool:
 
 def may_vote(user: User) -> bool:
     """One ballot per active supporter in committee elections: only a listed supporter votes."""
-    return _listed(timezone.now()).filter(user=user).exists()
+    return _listed_profiles(timezone.now()).filter(user=user).exists()
 
 
 def voters() -> list[User]:
@@ -580,6 +584,17 @@ def voters() -> list[User]:
         .order_by("user__employee__last_name", "user__employee__first_name", "pk")
     )
     return [p.user for p in profiles]
+
+
+def voter_names() -> list[tuple[int, str]]:
+    """``(user id, str(user))`` of each of ``voters``, in the same order, read as values: a
+    select of every voter (nominating one) builds no account, profile or employee for them."""
+    rows = (
+        _listed_profiles(timezone.now())
+        .order_by("user__employee__last_name", "user__employee__first_name", "pk")
+        .values_list("user_id", "user__display_name", "user__email")
+    )
+    return [(pk, display_name or email) for pk, display_name, email in rows]
 
 
 # What may need the coordinator's attention on the roster, from what the roster stores (no

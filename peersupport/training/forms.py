@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
-from peersupport.accounts.selectors import role_holders
+from peersupport.accounts.selectors import role_holder_ids
 from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
 
@@ -41,8 +41,15 @@ class CourseForm(forms.Form):
 
 
 def _instructors():
-    holders = role_holders(Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
-    return User.objects.filter(pk__in=[u.pk for u in holders]).order_by("display_name", "email")
+    holders = role_holder_ids(Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER)
+    return User.objects.filter(pk__in=holders).order_by("display_name", "email")
+
+
+def _instructor_options(users) -> list[tuple[int, str]]:
+    """``str(user)`` of each instructor, read as values: one option per supporter."""
+    return [
+        (pk, name or email) for pk, name, email in users.values_list("pk", "display_name", "email")
+    ]
 
 
 class SessionForm(forms.Form):
@@ -54,6 +61,7 @@ class SessionForm(forms.Form):
     capacity = forms.IntegerField(label="Places", min_value=1, max_value=500, initial=20)
     instructor = IdChoiceField(
         queryset=User.objects.none(),
+        options=_instructor_options,
         required=False,
         help_text="An instructor with an account may record attendance.",
     )
@@ -231,11 +239,37 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+_STATUS_LABELS = {value: label.lower() for value, label in SupporterProfile.Status.choices}
+
+
+def _person_options(profiles) -> list[tuple[int, str]]:
+    """ "Name (status)" of each person who may be enrolled (``SupporterProfile.name``), read as
+    values: the select lists everyone in the program, a few hundred people at most."""
+    rows = profiles.values_list(
+        "pk",
+        "status",
+        "user__employee__preferred_name",
+        "user__employee__first_name",
+        "user__employee__last_name",
+        "user__display_name",
+        "user__email",
+    )
+    options = []
+    for pk, status, preferred, first, last, display_name, email in rows:
+        name = f"{preferred or first} {last}" if last is not None else display_name or email
+        options.append((pk, f"{name} ({_STATUS_LABELS[status]})"))
+    return options
+
+
 class EnrolPersonForm(forms.Form):
     """Whom the coordinator enrols in ``session``: anyone in the program who holds no place
     on it yet (enrolled or waiting)."""
 
-    person = IdChoiceField(queryset=SupporterProfile.objects.none(), label="Supporter or candidate")
+    person = IdChoiceField(
+        queryset=SupporterProfile.objects.none(),
+        options=_person_options,
+        label="Supporter or candidate",
+    )
 
     def __init__(self, *args, session, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,9 +281,6 @@ class EnrolPersonForm(forms.Form):
             .exclude(user_id__in=holding)
             .select_related("user__employee")
             .order_by("user__employee__last_name", "user__employee__first_name", "pk")
-        )
-        self.fields["person"].label_from_instance = lambda p: (
-            f"{p.name} ({p.get_status_display().lower()})"
         )
 
 

@@ -730,12 +730,44 @@ def session_attendance_sheet(
     return days, recorded, people
 
 
-def session_enrolments(session: TrainingSession) -> dict[str, list[Enrolment]]:
+class Place(NamedTuple):
+    """A place held on a session, as its page shows it: whose (their name) and which."""
+
+    pk: int
+    user_id: int
+    status: str
+    name: str
+
+    def get_status_display(self) -> str:
+        return Enrolment.Status(self.status).label
+
+
+def session_enrolments(session: TrainingSession) -> dict[str, list[Place]]:
+    """The places held on ``session``, enrolled and waiting, in the order asked for (the
+    cancelled ones' list is empty: they are not read). Read as values, with each person's name
+    (``Employee.full_name``, or the account's for someone with no employee record): the
+    initial course holds two hundred places, and three model instances each were most of its
+    page."""
     grouped = {status: [] for status in Enrolment.Status.values}
-    for enrolment in session.enrolments.select_related("user", "user__employee").order_by(
-        "requested_at", "pk"
-    ):
-        grouped[enrolment.status].append(enrolment)
+    rows = (
+        session.enrolments.filter(
+            status__in=[Enrolment.Status.ENROLLED, Enrolment.Status.WAITLISTED]
+        )
+        .order_by("requested_at", "pk")
+        .values_list(
+            "pk",
+            "user_id",
+            "status",
+            "user__employee__preferred_name",
+            "user__employee__first_name",
+            "user__employee__last_name",
+            "user__display_name",
+            "user__email",
+        )
+    )
+    for pk, user_id, status, preferred, first, last, display_name, email in rows:
+        name = f"{preferred or first} {last}" if last is not None else display_name or email
+        grouped[status].append(Place(pk, user_id, status, name))
     return grouped
 
 
@@ -973,6 +1005,8 @@ def hours_rows(*, year: int) -> list[list[str]]:
             "corrected",
         )
     )
+    # Rows come by day: each day's date is worked out once, not once per person.
+    dates: dict[datetime.datetime, str] = {}
     for (
         employee_id,
         number,
@@ -998,7 +1032,8 @@ def hours_rows(*, year: int) -> list[list[str]]:
                 else display_name or email,
                 title,
                 kinds.get(kind, kind),
-                timezone.localdate(starts_at).isoformat(),
+                dates.get(starts_at)
+                or dates.setdefault(starts_at, timezone.localdate(starts_at).isoformat()),
                 f"{hours:.2f}",
                 f"{day_hours:.2f}",
                 place,

@@ -7,6 +7,7 @@ records. Every id in a URL is looked up through selectors.
 import calendar as pycalendar
 import csv
 import datetime
+import io
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
@@ -264,23 +265,57 @@ def calendar(request):
     )
 
 
+def _place_items(places: list[selectors.Place], *, removable: bool, action: str, after: str):
+    """The ``li`` of each place on a session (enrolled or waiting), with the link that
+    cancels it (before the session starts): ``action`` and ``after`` the words around the
+    person's name in the link's hidden text. A session of the initial course holds two hundred
+    places; as a template loop they were most of its page."""
+    if not places:
+        return ""
+    items = []
+    for e in places:
+        name = _text(e.name)
+        link = (
+            f' <a class="button button--small button--quiet" '
+            f'href="{_address("training:enrolment_cancel", e.pk)}">{action}'
+            f'<span class="visually-hidden"> {after.format(name=name)}</span></a>'
+            if removable
+            else ""
+        )
+        items.append(f"<li>{name}{link}</li>")
+    # Safe: every value from the database went through _text, the rest is this module's.
+    return mark_safe("\n".join(items))  # noqa: S308
+
+
 def _session_page(request, session, *, enrol_form=None, errors=(), status=200):
     user = request.user
     manages = user.has_role(COORDINATOR)
     grouped = selectors.session_enrolments(session)
     mine = next((e for group in grouped.values() for e in group if e.user_id == user.pk), None)
     now = timezone.now()
+    not_started = session.starts_at > now
     context = {
         "session": session,
         "days": list(session.days.all()),
-        "grouped": grouped,
+        "enrolled": _place_items(
+            grouped[Enrolment.Status.ENROLLED] if manages else [],
+            removable=not_started,
+            action="Cancel",
+            after="the place of {name}",
+        ),
+        "waiting": _place_items(
+            grouped[Enrolment.Status.WAITLISTED] if manages else [],
+            removable=not_started,
+            action="Remove",
+            after="{name} from the waiting list",
+        ),
         "enrolled_count": len(grouped[Enrolment.Status.ENROLLED]),
         "waiting_count": len(grouped[Enrolment.Status.WAITLISTED]),
         "mine": mine,
         "manages": manages,
         "takes_attendance": services.may_record_attendance(user, session),
         "open": not session.is_cancelled and session.ends_at > now,
-        "not_started": session.starts_at > now,
+        "not_started": not_started,
         "now": now,
         "may_enrol": user.has_role(Role.PEER_SUPPORTER),
         "enrol_form": enrol_form or (EnrolPersonForm(session=session) if manages else None),
@@ -799,6 +834,9 @@ def board(request):
     )
 
 
+_FORMULA_STARTS = frozenset("=+-@")
+
+
 @roles_required(*OVERSEERS)
 @require_GET
 def export(request):
@@ -806,12 +844,17 @@ def export(request):
     rows = services.hours_export(
         actor=request.user, year=year, rows=selectors.hours_rows(year=year)
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="training-hours-{year}.csv"'
-    writer = csv.writer(response)
-    for row in rows:
+    # Written to a string, then set once: the response's own write() looks up its charset and
+    # encodes on each call, a third of the export's time at a thousand rows.
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerows(
         # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+        ["'" + c if c[:1] in _FORMULA_STARTS else c for c in row]
+        for row in rows
+    )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="training-hours-{year}.csv"'
     return response
 
 

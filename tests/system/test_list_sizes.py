@@ -180,3 +180,64 @@ def test_the_roles_page_shows_one_page_however_many_grants(dept, personas, clien
     total = RoleGrant.objects.current().count()
     assert f"{total} grants." in larger
     assert f"Page 1 of {-(-total // PER_PAGE)}" in larger
+
+
+# Pages that list or offer every supporter: the enrol and instructor selects of a session, the
+# supporters still to acknowledge the program policy, the supporters one may nominate.
+PROGRAM_PAGES = [
+    ("coordinator", "training:session"),
+    ("coordinator", "training:session_edit"),
+    ("coordinator", "training:session_new"),
+    ("coordinator", "governance:acknowledgements"),
+    ("bhs_manager", "governance:acknowledgements"),
+    ("supporter", "committee:election"),
+]
+
+
+def _program_urls(dept) -> dict[str, str]:
+    from ..matrix.committee import open_election
+    from ..matrix.governance import _program_policy
+    from ..matrix.training import make_session
+
+    _program_policy(dept)  # in force: everyone is still to acknowledge it
+    session = make_session(days_from_now=10)
+    return {
+        "training:session": reverse("training:session", args=[session.pk]),
+        "training:session_edit": reverse("training:session_edit", args=[session.pk]),
+        "training:session_new": reverse("training:session_new"),
+        "governance:acknowledgements": reverse("governance:acknowledgements"),
+        "committee:election": reverse("committee:election", args=[open_election().pk]),
+    }
+
+
+def test_pages_offering_every_supporter_do_not_grow_with_the_program(
+    dept, personas, client_for, capsys
+):
+    """The selects of every supporter grow by an option each, with no query more; the
+    acknowledgements page shows one page of names."""
+    active_supporter(personas["supporter"])  # may vote, so may nominate
+    urls = _program_urls(dept)
+    _grow(dept, personas, supporters=60, contacts=0)
+    small = {(w, n): _count(client_for(w), urls[n])[0] for w, n in PROGRAM_PAGES}
+    _grow(dept, personas, supporters=240, contacts=0)
+    large = {(w, n): _count(client_for(w), urls[n])[0] for w, n in PROGRAM_PAGES}
+    with capsys.disabled():
+        print("\nqueries per page offering every supporter (small -> large)")
+        for key in small:
+            print(f"  {key[1]:40} as {key[0]:12} {small[key]:3} -> {large[key]:3}")
+    assert small == large
+    _, session = _count(client_for("coordinator"), urls["training:session"])
+    assert (
+        session.count("(active)</option>")
+        == SupporterProfile.objects.filter(status=SupporterProfile.Status.ACTIVE).count()
+    )
+    _, election = _count(client_for("supporter"), urls["committee:election"])
+    assert election.count("<option value=") > 300
+    _, acknowledgements = _count(client_for("coordinator"), urls["governance:acknowledgements"])
+    supporters = User.objects.filter(
+        role_grants__role=Role.PEER_SUPPORTER, role_grants__revoked_at=None
+    ).count()
+    assert f"{supporters} of {supporters}." in acknowledgements
+    assert f"Page 1 of {-(-supporters // PER_PAGE)}" in acknowledgements
+    names = acknowledgements.split('id="not-acknowledged">')[1].split("</ul>")[0]
+    assert names.count("<li>") == PER_PAGE

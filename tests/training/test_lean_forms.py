@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,6 +140,49 @@ def test_the_enrol_list_leaves_out_who_already_holds_a_place(client_for):
     assert Enrolment.objects.get(session=session, user=waiting).status == "waitlisted"
     assert timezone.now() < session.starts_at + datetime.timedelta(days=1)
     assert Decimal(8) == session.days.get().hours
+
+
+HOSTILE = '<b>Bo & "Jo"</b>'
+
+
+def test_the_places_and_the_enrol_options_show_names_escaped_in_order(client_for):
+    """The lists of places and the enrol select are written from values (training.views
+    ``_place_items``, training.forms ``_person_options``): the names as the model gives them,
+    escaped, each place with the link that cancels it, the candidates' status in the option."""
+    first = _supporter()
+    hostile = UserFactory(display_name="Account only")
+    EmployeeFactory(user=hostile, work_email=hostile.email, first_name=HOSTILE, preferred_name="")
+    SupporterProfile.objects.create(user=hostile, status="active")
+    no_employee = UserFactory(display_name="")
+    SupporterProfile.objects.create(user=no_employee, status="candidate")
+    session = make_session(days_from_now=10)
+    places = [
+        Enrolment.objects.create(session=session, user=first, status="enrolled"),
+        Enrolment.objects.create(session=session, user=hostile, status="enrolled"),
+        Enrolment.objects.create(session=session, user=no_employee, status="waitlisted"),
+    ]
+    page = client_for("coordinator").get(reverse("training:session", args=[session.pk]))
+    html = page.content.decode()
+    escaped = f"&lt;b&gt;Bo &amp; &quot;Jo&quot;&lt;/b&gt; {escape(hostile.employee.last_name)}"
+    assert HOSTILE not in html and "<b>Bo" not in html
+    enrolled = html.split("<h3>Waiting list</h3>")[0].split('id="people-heading"')[1]
+    cancel = reverse("training:enrolment_cancel", args=[places[1].pk])
+    assert (
+        f'<li>{escaped} <a class="button button--small button--quiet" href="{cancel}">'
+        f'Cancel<span class="visually-hidden"> the place of {escaped}</span></a></li>'
+    ) in enrolled
+    assert enrolled.index(escape(first.employee.full_name)) < enrolled.index(escaped)
+    waiting = html.split("<h3>Waiting list</h3>")[1].split("</ol>")[0]
+    assert f"<li>{no_employee.email} <a " in waiting
+    assert f"> {no_employee.email} from the waiting list</span>" in waiting
+    assert "Nobody else can be enrolled" in html  # all three hold a place
+    Enrolment.objects.filter(pk=places[2].pk).update(status="cancelled")
+    html = client_for("coordinator").get(reverse("training:session", args=[session.pk]))
+    html = html.content.decode()
+    assert "<li>Nobody waiting.</li>" in html
+    options = html.split('name="person"', 1)[1].split("</select>", 1)[0]
+    profile = SupporterProfile.objects.get(user=no_employee)
+    assert f'<option value="{profile.pk}">{no_employee.email} (candidate)</option>' in options
 
 
 # --- Sessions that repeat ------------------------------------------------------------------

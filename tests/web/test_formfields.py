@@ -117,14 +117,20 @@ FAST_WIDGETS = [
 ]
 
 
+# Without groups, a select is written straight from its choices (formfields._flat_select_html);
+# a value given twice is selected once, as Django does; None is an empty value.
+FLAT_CHOICES = [*TRICKY_CHOICES[:-1], (None, "none"), (1, "again"), (7, None)]
+
+
 @pytest.mark.parametrize(("fast", "django_widget", "values"), FAST_WIDGETS)
 @pytest.mark.parametrize("attrs", TRICKY_ATTRS)
-def test_fast_widgets_render_the_same_html_as_djangos(fast, django_widget, values, attrs):
+@pytest.mark.parametrize("choices", [TRICKY_CHOICES, FLAT_CHOICES], ids=["groups", "flat"])
+def test_fast_widgets_render_the_same_html_as_djangos(fast, django_widget, values, attrs, choices):
     for value in values:
-        expected = django_widget(choices=TRICKY_CHOICES).render(
+        expected = django_widget(choices=choices).render(
             'f<"n', value, attrs, renderer=DjangoTemplates()
         )
-        assert fast(choices=TRICKY_CHOICES).render('f<"n', value, attrs) == expected
+        assert fast(choices=choices).render('f<"n', value, attrs) == expected
     assert "&lt;b&gt; &amp; &quot;c&quot; &#x27;d&#x27;" in expected
     assert "<i>safe</i>" in expected
 
@@ -160,6 +166,31 @@ def test_a_bound_fast_select_renders_as_djangos(data):
         fast.is_valid(), django_form.is_valid()
     assert str(fast) == str(django_form)
     assert isinstance(_LanguageForm().fields["one"].widget, FastSelect)
+
+
+class _ValuesLanguageForm(forms.Form):
+    one = IdChoiceField(
+        queryset=Language.objects.order_by("name"),
+        options=lambda languages: list(languages.values_list("pk", "name")),
+        help_text="Pick one.",
+    )
+
+
+@pytest.mark.django_db
+def test_a_select_of_rows_is_one_query_and_its_options_may_be_read_as_values(
+    django_assert_num_queries,
+):
+    """Rendering reads the rows once (no COUNT first); ``options`` gives the same HTML from
+    (id, label) pairs, and a posted id is still checked against the queryset."""
+    Language.objects.create(code="zz", name="Zed <&>")
+    chosen = Language.objects.create(code="aa", name='"Aa"')
+    with django_assert_num_queries(1):
+        html = str(_LanguageForm(initial={"one": chosen.pk})["one"])
+    assert "selected>&quot;Aa&quot;</option>" in html and "Zed &lt;&amp;&gt;" in html
+    with django_assert_num_queries(1):
+        assert str(_ValuesLanguageForm(initial={"one": chosen.pk})["one"]) == html
+    assert _ValuesLanguageForm({"one": str(chosen.pk)}).is_valid()
+    assert not _ValuesLanguageForm({"one": str(chosen.pk + 99)}).is_valid()
 
 
 def test_every_select_of_rows_in_the_project_is_fast():
