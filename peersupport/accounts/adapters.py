@@ -9,8 +9,12 @@ from django.shortcuts import render
 from .clientkey import client_tag
 from .models import MEMBER_STATUSES, Employee
 
-# A retiree claims their record as anyone still serving does; a separated employee cannot.
+# Registering (EmployeeSignupForm: work e-mail, employee number, then the mailbox confirmed)
+# claims the record of anyone who may sign in, retirees included; a separated employee's never.
 CLAIMABLE_STATUSES = MEMBER_STATUSES
+# Single sign-on vouches for the work address alone. A retiree's work mailbox is usually closed
+# or handed on to someone else, so their record is never claimed through it: they register.
+SSO_CLAIMABLE_STATUSES = (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -43,7 +47,7 @@ def _claimable_employee(emails: list[str]) -> Employee | None:
         return None
     return (
         Employee.objects.filter(
-            work_email__in=emails, user__isnull=True, status__in=CLAIMABLE_STATUSES
+            work_email__in=emails, user__isnull=True, status__in=SSO_CLAIMABLE_STATUSES
         )
         .order_by("pk")
         .first()

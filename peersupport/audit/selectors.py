@@ -154,6 +154,10 @@ _COMPILED: dict[tuple[str, str, str], dict[str, tuple[str, tuple]]] = {}
 def _compiled(grants: QuerySet) -> dict[str, tuple[str, tuple]]:
     key = (connection.alias, grants.model._meta.label, str(grants.query.where))
     if key not in _COMPILED:
+        if len(_COMPILED) >= 8:
+            # Grants filtered on a moment (``role_grants()`` rather than every grant) would
+            # make a key per call: kept from growing, though it then saves nothing.
+            _COMPILED.clear()
         staff_actor, staff_target = _staff_ever(grants)
         family = In(_family("action"), [f"{name}." for name in TIMED_FAMILIES])
         about_requests = In(_family("target_type"), [f"{app}." for app in UNTIMED_TARGET_APPS])
@@ -170,19 +174,24 @@ def _column(name: str) -> str:
     return f"{quote(AuditEvent._meta.db_table)}.{quote(name)}"
 
 
-def _steady_or(since: datetime, column: str, values: list, otherwise: tuple[str, tuple]):
-    """``column`` is one of ``values`` for entries made from ``since`` on, ``otherwise`` (a
-    test as SQL and parameters) for the others. A CASE, which no index answers: as an OR of
-    ``actor_id`` terms, SQLite read the month through the ``actor_id`` index, one look-up per
-    id, instead of as a range of ``at``."""
+def _steady_or(
+    since: datetime, read_at: datetime, column: str, values: list, otherwise: tuple[str, tuple]
+):
+    """``column`` is one of ``values`` for entries made from ``since`` until ``read_at`` (when
+    the grants behind ``values`` were read: a grant changed after that, between the two
+    statements, is answered by the subquery, which sees it), ``otherwise`` (a test as SQL and
+    parameters) for the others. A CASE, which no index answers: as an OR of ``actor_id`` terms,
+    SQLite read the month through the ``actor_id`` index, one look-up per id, instead of as a
+    range of ``at``."""
     sql, params = otherwise
     if not values:  # an empty IN is not SQL; the subquery answers for every entry
         return sql, params
-    since = connection.ops.adapt_datetimefield_value(since)
+    adapt = connection.ops.adapt_datetimefield_value
     marks = ", ".join(["%s"] * len(values))
+    at = _column("at")
     return (
-        f"CASE WHEN {_column('at')} >= %s THEN {_column(column)} IN ({marks}) ELSE {sql} END",
-        (since, *values, *params),
+        f"CASE WHEN {at} >= %s AND {at} < %s THEN {_column(column)} IN ({marks}) ELSE {sql} END",
+        (adapt(since), adapt(read_at), *values, *params),
     )
 
 
@@ -196,9 +205,11 @@ def _timed(grants: QuerySet, month: date | None = None) -> RawSQL:
     parts = _compiled(grants)
     kind, actor, target = parts["kind"], parts["actor"], parts["target"]
     if month is not None:
+        read_at = timezone.now()  # before the grants are read
         since, staff = _steady_staff(grants, *_month_bounds(month))
-        actor = _steady_or(since, "actor_id", sorted(staff), actor)
-        target = _steady_or(since, "target_id", [str(user_id) for user_id in sorted(staff)], target)
+        ids = sorted(staff)
+        actor = _steady_or(since, read_at, "actor_id", ids, actor)
+        target = _steady_or(since, read_at, "target_id", [str(i) for i in ids], target)
     sql = (
         f"{kind[0]} AND ({_column('actor_id')} IS NULL OR {actor[0]})"
         f" AND ({_column('target_type')} <> %s OR {target[0]})"
@@ -337,7 +348,8 @@ def audit_days(entries: QuerySet, month: date) -> QuerySet:
         output_field=DateField(),
     )
     return (
-        entries.annotate(day=day)
+        in_month(entries, month)  # as the callers pass it: an entry outside it has no day here
+        .annotate(day=day)
         .values("day", "action", "outcome")
         .annotate(count=Count("pk"))
         .order_by("-day", "action", "outcome")

@@ -1,9 +1,9 @@
 """The supporter directory, a supporter's page and photo, and the supporter's own page.
 
-The directory is for Role.EMPLOYEE: that role follows from an active (or on-leave) employee
-record, so it covers every member of the department, supporters, coordinators and supervisors
-included, and leaves out accounts that are not department members (the system administrator's,
-a family member's) and former employees.
+The directory is for Role.EMPLOYEE: that role follows from an active, on-leave or retired
+employee record, so it covers every member of the department and its retirees, supporters,
+coordinators and supervisors included, and leaves out accounts that are not department members
+(the system administrator's, a family member's) and employees who left.
 """
 
 from django.contrib import messages

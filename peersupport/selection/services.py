@@ -194,6 +194,10 @@ def nomination_create(
     colleagues have nominated the same person, the nominee is invited."""
     if not actor.has_role(Role.EMPLOYEE):
         raise ValidationError("Only members of the department nominate colleagues.")
+    if Employee.objects.filter(user=actor, status=Employee.Status.RETIRED).exists():
+        # Retirees keep the employee role to ask for support (docs/roles.md); who should
+        # serve their former colleagues is for those who still serve with them.
+        raise ValidationError("Only colleagues still serving with the department nominate.")
     reason = _reason(reason, "reason", "Say why you nominate this colleague.")
     is_open, nomination_round = nominations_open_on(timezone.localdate())
     if not is_open:

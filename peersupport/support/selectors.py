@@ -301,18 +301,21 @@ _OVERDUE_SQL = f"""
      WHERE done_at IS NULL AND due < %s
      GROUP BY supporter_id
      ORDER BY n DESC, supporter_id
-     LIMIT %s
+     LIMIT %s OFFSET %s
 """  # noqa: S608 - the table name from the model; every value is a parameter
 
 
-def _overdue_followups(today: date) -> tuple[list[tuple[User, int]], int, int]:
-    """The ``OVERDUE_SHOWN`` supporters with the most overdue follow-ups (most first), how many
-    are overdue in all and across how many supporters: one grouped query read through the open
-    follow-ups' partial index, its totals as window sums over the groups, so the page costs the
-    same with 400 supporters as with 4 (naming each one cost 12 ms at 400, bench/sweep.py).
-    Hand-written: the ORM cannot sum an aggregate in a window."""
+def overdue_followups(
+    today: date, *, limit: int = OVERDUE_SHOWN, offset: int = 0
+) -> tuple[list[tuple[User, int]], int, int]:
+    """``limit`` supporters with overdue follow-ups from ``offset`` on, those with the most
+    first (then by id), how many are overdue in all and across how many supporters: one grouped
+    query read through the open follow-ups' partial index, its totals as window sums over the
+    groups, so the overview costs the same with 400 supporters as with 4 (naming each one cost
+    12 ms at 400, bench/sweep.py), and the full list a page the same. Hand-written: the ORM
+    cannot sum an aggregate in a window. A page past the end gives no row and no totals."""
     with connection.cursor() as cursor:
-        cursor.execute(_OVERDUE_SQL, [today.isoformat(), OVERDUE_SHOWN])
+        cursor.execute(_OVERDUE_SQL, [connection.ops.adapt_datefield_value(today), limit, offset])
         rows = cursor.fetchall()
     if not rows:
         return [], 0, 0
@@ -334,7 +337,7 @@ def coordinator_overview(*, now=None) -> Overview:
         if status != Status.ACCEPTED:
             unaccepted.append(minutes)
     order = [lbl for _, lbl in AGE_BUCKETS] + ["a week or more"]
-    overdue, overdue_total, overdue_supporters = _overdue_followups(timezone.localdate())
+    overdue, overdue_total, overdue_supporters = overdue_followups(timezone.localdate())
     raised = SupportRequest.objects.filter(
         ~Q(status=Status.ACCEPTED),
         status__in=SupportRequest.OPEN_STATUSES,

@@ -488,7 +488,7 @@ def contact_log(
         raise ValidationError(
             {"limits_explained": "Explain the limits of confidentiality before the discussion."}
         )
-    if not 1 <= duration_minutes <= 24 * 60:
+    if duration_minutes is None or not 1 <= duration_minutes <= 24 * 60:
         raise ValidationError(
             {"duration_minutes": "A contact lasts from 1 minute to 1440 minutes (a full day)."}
         )

@@ -18,6 +18,7 @@ supporter_urlpatterns = [
     path("contacts/new/", views_supporter.contact_new, name="contact_new"),
     path("followups/<int:followup_id>/done/", views_supporter.followup_done, name="followup_done"),
     path("overview/", views_coordinator.overview, name="overview"),
+    path("overview/overdue/", views_coordinator.overdue, name="overdue"),
     path(
         "overview/debriefs/<int:debrief_id>/handled/",
         views_coordinator.debrief_handled,

@@ -5,7 +5,9 @@ codename and no message: the page could not show who asked even by mistake.
 """
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from peersupport.accounts.models import Role
@@ -47,6 +49,24 @@ def _overview(request, *, status: int = 200, errors: list | None = None):
 @require_GET
 def overview(request):
     return _overview(request)
+
+
+OVERDUE_PAGE = 50
+
+
+@coordinator_only
+@require_GET
+def overdue(request):
+    """Every supporter with an overdue follow-up, most overdue first, fifty a page: the
+    overview names only the first ten. Names and counts only, never whom a follow-up is for."""
+    today = timezone.localdate()
+    _rows, _total, supporters = selectors.overdue_followups(today, limit=1)
+    page = Paginator(range(supporters), OVERDUE_PAGE).get_page(request.GET.get("page"))
+    rows, total, supporters = selectors.overdue_followups(
+        today, limit=OVERDUE_PAGE, offset=page.start_index() - 1 if supporters else 0
+    )
+    context = {"page": page, "rows": rows, "total": total, "supporters": supporters}
+    return render(request, "support/coordinator/overdue.html", context)
 
 
 @coordinator_only

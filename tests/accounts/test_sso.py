@@ -302,19 +302,19 @@ def test_unclaimed_employee_gets_a_linked_account(recruit, sso, client):
 
 
 @pytest.mark.django_db
-def test_a_retiree_gets_a_linked_account_and_may_ask_for_support(recruit, sso, client):
-    """Retirees are among those who most need peer support: single sign-on links their record
-    as it does for anyone still serving, and they hold the employee role."""
+def test_a_retirees_record_is_not_claimed_by_the_work_address_alone(recruit, sso, client):
+    """A retiree may sign in, but their work mailbox is usually closed or handed on: whoever
+    holds the address now must not get their record through single sign-on. They register with
+    their employee number instead (tests/accounts/test_registration.py)."""
     recruit.status = Employee.Status.RETIRED
     recruit.save(update_fields=["status"])
+    users = User.objects.count()
 
     resp = sign_on(client, sso, verified(recruit.work_email))
 
-    assert resp.status_code == 302
+    assert_refused(resp, client, users)
     recruit.refresh_from_db()
-    assert recruit.user is not None and signed_in_as(client) == str(recruit.user.pk)
-    assert recruit.user.has_role(Role.EMPLOYEE)
-    assert client.get(reverse("support:ask")).status_code == 200
+    assert recruit.user is None
 
 
 def assert_refused(resp, client, users_before: int):

@@ -19,6 +19,7 @@ MATRIX = {
     "support:contact_new": _SUPPORTER_GET_POST,
     "support:followup_done": _SUPPORTER_GET_POST,
     "support:overview": {"GET": _COORDINATOR},
+    "support:overdue": {"GET": _COORDINATOR},
     "support:debrief_handled": {"POST": _COORDINATOR},
 }
 

@@ -285,3 +285,34 @@ def _shown(client) -> str:
     """The dashboard, without what changes with every response (script nonce, form token)."""
     page = client.get(DASHBOARD, Q4).content.decode()
     return re.sub(r'(nonce|csrfmiddlewaretoken" value)="[^"]*"', "", page)
+
+
+def test_an_older_build_put_back_as_current_is_refused(client_for, personas, frozen):
+    """A database writer who kept an older build's row puts it back, with the data version,
+    day and settings of the current one so that it does not look stale: its seal names what it
+    saw, so it is refused and the figures are built again."""
+    add_contacts(personas["supporter"], 30)
+    build()
+    old = Build.objects.values("token", "cube").get(pk=1)
+    add_contacts(personas["supporter"], 12, day=datetime.date(2025, 12, 1))
+    a_write(personas)
+    build()
+    Build.objects.filter(pk=1).update(**old)
+    builds._memo.clear()
+    client = client_for("chief")
+    assert "The figures are being prepared" in client.get(DASHBOARD, Q4).content.decode()
+    assert builds.stale()
+    frozen.shift(builds.DEBOUNCE_SECONDS + 1)  # the write's own rebuild is due by then
+    run_worker()
+    assert "The figures are being prepared" not in client.get(DASHBOARD, Q4).content.decode()
+    assert counted() == 42  # the new build's figures, not the old one's 30
+
+
+def test_figures_that_would_not_load_back_never_land(personas, monkeypatch):
+    """A cube holding a class of a module the unpickler is not told of would be refused by
+    every reader and built again for ever: the build fails loudly instead."""
+    add_contacts(personas["supporter"], 3)
+    monkeypatch.setattr(builds, "CUBE_MODULES", ("peersupport.reports.periods",))
+    with pytest.raises(RuntimeError, match="do not load back"):
+        build()
+    assert not Build.objects.filter(number__gt=0).exists()

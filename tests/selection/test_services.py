@@ -70,6 +70,17 @@ def test_the_minimum_of_distinct_nominators_is_configurable(dept, settings):
     assert candidacy.nominations.count() == 2
 
 
+def test_a_retiree_does_not_nominate(dept):
+    """Retirees keep the employee role to ask for support, not to choose who serves."""
+    retiree = dept.users["employee"]
+    retiree.employee.status = "retired"
+    retiree.employee.save(update_fields=["status"])
+    nominee = dept.users["supervisor"]
+    with pytest.raises(ValidationError, match="still serving"):
+        sel.nomination_create(actor=retiree, nominee=nominee, reason="A good listener.")
+    assert not Candidacy.objects.exists()
+
+
 def test_nominating_oneself_is_refused(dept):
     me = dept.users["employee"]
     with pytest.raises(ValidationError, match="cannot nominate yourself"):

@@ -601,7 +601,7 @@ def test_overdue_followups_are_read_through_the_open_followups_index(supporter):
         pytest.skip("the plan is checked on SQLite")
     from peersupport.support import selectors
 
-    params = [timezone.localdate().isoformat(), selectors.OVERDUE_SHOWN]
+    params = [timezone.localdate().isoformat(), selectors.OVERDUE_SHOWN, 0]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {selectors._OVERDUE_SQL}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
@@ -632,6 +632,22 @@ def test_overview_names_the_supporters_most_overdue_and_counts_the_rest(
     page = client_for("coordinator").get(OVERVIEW).content.decode()
     assert f"{2 + len(others)} overdue across {1 + len(others)} supporters" in page
     assert f"the {selectors.OVERDUE_SHOWN} with the most" in page
+    # Every one of them is a click away, fifty a page, most overdue first.
+    overdue = reverse("support:overdue")
+    assert f'href="{overdue}"' in page
+    coordinator = client_for("coordinator")
+    with pytest.MonkeyPatch.context() as patched:
+        from peersupport.support import views_coordinator
+
+        patched.setattr(views_coordinator, "OVERDUE_PAGE", 4)
+        pages = [coordinator.get(overdue, {"page": n}).content.decode() for n in (1, 2, 3)]
+        beyond = coordinator.get(overdue, {"page": "99"}).content.decode()
+    assert f"{2 + len(others)} overdue across {1 + len(others)} supporters" in pages[0]
+    assert "Page 1 of 3" in pages[0] and "Page 3 of 3" in pages[2] and "Page 3 of 3" in beyond
+    assert str(supporter) in pages[0]  # the most overdue first
+    for user in [supporter, *others]:
+        assert sum(f'<th scope="row">{user}</th>' in p for p in pages) == 1
+    assert client_for("supporter").get(overdue).status_code == 403
 
 
 @time_machine.travel("2026-12-31 22:30 -05:00", tick=False)
