@@ -287,6 +287,15 @@ class Employee(models.Model):
         return f"{self.preferred_name or self.first_name} {self.last_name}"
 
 
+def person_name(preferred: str, first: str, last: str | None, display_name: str, email: str) -> str:
+    """``Employee.full_name``, or ``str(user)`` for an account with no employee record (``last``
+    is then None), from columns read with ``values_list``: lists of hundreds of people skip
+    building the models."""
+    if last is not None:
+        return f"{preferred or first} {last}"
+    return display_name or email
+
+
 # Who may sign in, ask for support and find a supporter: everyone still with the department and
 # its retirees, who are among those who most need peer support. Separated employees may not.
 MEMBER_STATUSES = (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE, Employee.Status.RETIRED)

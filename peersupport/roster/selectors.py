@@ -354,6 +354,31 @@ def involved_in_events_of(areas: Iterable[str]) -> set[int]:
     return {user_id for source in _involvement_sources.values() for user_id in source(wanted)}
 
 
+def _ids(languages: Iterable[Language | int]) -> list[int]:
+    return [getattr(lang, "pk", lang) for lang in languages]
+
+
+def _speaks(language_ids: list[int]) -> Exists:
+    """The supporter speaks at least one of ``language_ids``."""
+    return Exists(
+        Employee.languages.through.objects.filter(
+            employee_id=OuterRef("user__employee"), language_id__in=language_ids
+        )
+    )
+
+
+def _leave_out(qs, excluded: set[int], chain_of: User | Employee | None):
+    """``qs`` without the accounts in ``excluded`` and without ``chain_of``'s chain of command
+    (the two selectors that offer supporters leave out the same people)."""
+    if excluded:
+        qs = qs.exclude(user_id__in=excluded)
+    if chain_of is not None:
+        chain = _chain_employee_ids(_employee_of(chain_of))
+        if chain:
+            qs = qs.exclude(user__employee__in=chain)
+    return qs
+
+
 def matching_supporters(
     *,
     languages: Iterable[Language | int] = (),
@@ -384,15 +409,9 @@ def matching_supporters(
     """
     now = now or timezone.now()
     qs = _listed(now).annotate(open_load=_open_load())
-    language_ids = [getattr(lang, "pk", lang) for lang in languages]
+    language_ids = _ids(languages)
     if language_ids:
-        qs = qs.filter(
-            Exists(
-                Employee.languages.through.objects.filter(
-                    employee_id=OuterRef("user__employee"), language_id__in=language_ids
-                )
-            )
-        )
+        qs = qs.filter(_speaks(language_ids))
     wanted_areas = set(areas)
     if wanted_areas:
         qs = qs.filter(
@@ -403,12 +422,7 @@ def matching_supporters(
     excluded = set(exclude_user_ids)
     if leave_out_involved:
         excluded |= involved_in_events_of(wanted_areas)
-    if excluded:
-        qs = qs.exclude(user_id__in=excluded)
-    if exclude_chain_of is not None:
-        chain = _chain_employee_ids(_employee_of(exclude_chain_of))
-        if chain:
-            qs = qs.exclude(user__employee__in=chain)
+    qs = _leave_out(qs, excluded, exclude_chain_of)
     if available_now:
         qs = qs.filter(available_now_db=True)
     profiles = _finish(qs)
@@ -448,18 +462,10 @@ def suggested_supporters(
     supporter with their languages and areas, most of the outreach assignment page's time,
     and more with every supporter the program gains. Only ``user`` is loaded with each."""
     now = now or timezone.now()
-    language_ids = [getattr(lang, "pk", lang) for lang in languages]
+    language_ids = _ids(languages)
     wanted_areas = sorted(set(areas))
     true = Value(True, output_field=BooleanField())
-    speaks = (
-        Exists(
-            Employee.languages.through.objects.filter(
-                employee_id=OuterRef("user__employee"), language_id__in=language_ids
-            )
-        )
-        if language_ids
-        else true
-    )
+    speaks = _speaks(language_ids) if language_ids else true
     if wanted_areas:
         of_wanted = SupporterArea.objects.filter(profile=OuterRef("pk"), area__in=wanted_areas)
         has_area = Exists(of_wanted)
@@ -476,13 +482,7 @@ def suggested_supporters(
         .select_related("user")
         .annotate(open_load=_open_load(), speaks=speaks, has_area=has_area, covered=covered)
     )
-    excluded = set(exclude_user_ids)
-    if excluded:
-        qs = qs.exclude(user_id__in=excluded)
-    if exclude_chain_of is not None:
-        chain = _chain_employee_ids(_employee_of(exclude_chain_of))
-        if chain:
-            qs = qs.exclude(user__employee__in=chain)
+    qs = _leave_out(qs, set(exclude_user_ids), exclude_chain_of)
     # Those with one of the areas first (speaking a language first among them), then those
     # who speak one: that is, by has_area then speaks, both true first.
     qs = qs.order_by(

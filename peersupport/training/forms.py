@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, User
+from peersupport.accounts.models import Role, User, person_name
 from peersupport.accounts.selectors import role_holder_ids
 from peersupport.formfields import IdChoiceField
 from peersupport.roster.models import SupporterProfile
@@ -256,7 +256,7 @@ def _person_options(profiles) -> list[tuple[int, str]]:
     )
     options = []
     for pk, status, preferred, first, last, display_name, email in rows:
-        name = f"{preferred or first} {last}" if last is not None else display_name or email
+        name = person_name(preferred, first, last, display_name, email)
         options.append((pk, f"{name} ({_STATUS_LABELS[status]})"))
     return options
 

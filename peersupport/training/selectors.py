@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import Role, User
+from peersupport.accounts.models import Role, User, person_name
 from peersupport.roster.models import SupporterProfile
 
 from . import compliance
@@ -766,7 +766,7 @@ def session_enrolments(session: TrainingSession) -> dict[str, list[Place]]:
         )
     )
     for pk, user_id, status, preferred, first, last, display_name, email in rows:
-        name = f"{preferred or first} {last}" if last is not None else display_name or email
+        name = person_name(preferred, first, last, display_name, email)
         grouped[status].append(Place(pk, user_id, status, name))
     return grouped
 
@@ -1026,10 +1026,7 @@ def hours_rows(*, year: int) -> list[list[str]]:
         rows.append(
             [
                 number if employee_id is not None else "",
-                # Employee.full_name, or str(user) for someone with no employee record.
-                f"{preferred or first} {last}"
-                if employee_id is not None
-                else display_name or email,
+                person_name(preferred, first, last, display_name, email),
                 title,
                 kinds.get(kind, kind),
                 dates.get(starts_at)

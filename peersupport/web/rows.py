@@ -44,7 +44,7 @@ def _line(depth: int, unit: Unit) -> str:
 
 
 def unit_tree_html(rows: list[tuple[int, Unit]]) -> SafeString:
-    """The lines of ``selectors.unit_tree_rows``, each a ``<li>`` of ``<ul class="tree">``."""
+    """The lines of ``selectors.unit_tree_page``, each a ``<li>`` of ``<ul class="tree">``."""
     return mark_safe("".join(_line(depth, unit) for depth, unit in rows))  # noqa: S308 (escaped)
 
 

@@ -683,3 +683,30 @@ def test_inbox_followups_split_at_today_across_the_year_end(supporter):
         [],
         0,
     )
+
+
+def test_a_followup_is_overdue_from_the_day_after_it_is_due_across_the_year_end(
+    dept, client_for, supporter
+):
+    """Overdue means due before the department's today: on the evening of 31 December (already
+    1 January in UTC) a follow-up due that day is not yet overdue; half an hour after local
+    midnight it is, on the overview and on the full list alike (signed in then: a session
+    left two hours idle has ended)."""
+    from peersupport.support import selectors
+
+    with time_machine.travel("2026-12-31 22:30 -06:00", tick=False):
+        assert timezone.now().date().isoformat() == "2027-01-01"  # UTC is a day ahead
+        today = timezone.localdate()
+        assert today.isoformat() == "2026-12-31"  # the department's (America/Chicago)
+        dues = [today - timedelta(days=1), today, today + timedelta(days=1)]
+        for due in dues:
+            FollowUp.objects.filter(pk=open_followup(supporter).pk).update(due=due)
+        assert selectors.overdue_followups(today) == ([(supporter, 1)], 1, 1)
+        assert selectors.coordinator_overview().overdue_total == 1
+
+    with time_machine.travel("2027-01-01 00:30 -06:00", tick=False):
+        assert selectors.overdue_followups(timezone.localdate()) == ([(supporter, 2)], 2, 1)
+        overview = selectors.coordinator_overview()
+        assert (overview.overdue_total, overview.overdue_supporters) == (2, 1)
+        page = client_for("coordinator").get(reverse("support:overdue")).content.decode()
+        assert "2 overdue across 1 supporter" in page

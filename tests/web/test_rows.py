@@ -1,4 +1,4 @@
-"""The units page's tree written in Python (peersupport/web/unit_tree.py) says what the template
+"""The units page's tree written in Python (peersupport/web/rows.py) says what the template
 loop it replaces said, with the same escaping."""
 
 from datetime import datetime, timedelta
@@ -36,7 +36,7 @@ def test_the_tree_says_what_the_template_said(dept):
     )
     squad.save(update_fields=["supervisor"])
     UnitFactory(name="Night & Day", kind=Unit.Kind.PRECINCT, parent=squad)
-    rows = selectors.unit_tree_rows()
+    rows = selectors.unit_tree_page(selectors.unit_tree_lines())
     assert len(rows) == 6
     assert unit_tree_html(rows) == TEMPLATE_LOOP.render(Context({"rows": rows}))
     html = unit_tree_html(rows)
