@@ -13,6 +13,7 @@ the same ownership check, just leads back to the page the action lives on.
 from datetime import timedelta
 
 from django.conf import settings
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +38,7 @@ from .forms_supporter import (
     SupporterMessageForm,
 )
 from .models import ContactMethod, Message, SupportRequest
+from .rows import closed_links_html, followup_cards_html
 
 supporter_only = roles_required(Role.PEER_SUPPORTER)
 # Closed requests listed in the inbox (the most recent ones; older ones are reached from them
@@ -77,6 +79,7 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
     wanted = _wanted([offer.request for offer in offers])
     today = timezone.localdate()
     followups = selectors.inbox_followups(user, limit=INBOX_FOLLOWUPS)
+    csrf_token = get_token(request)
     context = {
         "offers": [
             {
@@ -90,8 +93,12 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
         ],
         "held": held,
         "closed": closed,
+        "closed_links": closed_links_html(closed),
         "followups": followups,
-        "today": today,
+        "followup_cards": {
+            "due": followup_cards_html(followups.due, today, csrf_token),
+            "upcoming": followup_cards_html(followups.upcoming, today, csrf_token),
+        },
         "load": selectors.supporter_load(user, held=held, followups_due=followups.due_count),
         "recent_contacts": list(selectors.recent_contacts(user)),
         "errors": errors or [],
@@ -170,14 +177,17 @@ def followup_done(request, followup_id: int):
 def _held_page(request, req, *, reply_form=None, close_form=None, status: int = 200):
     identity = req.identity or {}
     method = identity.get("contact_method", "")
+    followups = selectors.own_followups_with_contact(request.user, request=req)
     context = {
         "req": req,
         "identity": identity,
         "contact_method": ContactMethod(method).label if method in ContactMethod.values else "",
         "wanted": _wanted([req])[req.pk],
         "thread": list(req.messages.all()),
-        "followups": selectors.own_followups_with_contact(request.user, request=req),
-        "today": timezone.localdate(),
+        "followups": followups,
+        "followup_cards": followup_cards_html(
+            followups, timezone.localdate(), get_token(request), request_links=False
+        ),
         "reply_form": reply_form or SupporterMessageForm(),
         "close_form": close_form or CloseForm(),
     }

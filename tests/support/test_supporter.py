@@ -674,7 +674,7 @@ def test_inbox_followups_split_at_today_across_the_year_end(supporter):
     assert [f.pk for f in parts.upcoming] == [made[1], made[2], made[33]]
     assert parts.upcoming_count == 3
     assert parts.upcoming[0].due.isoformat() == "2027-01-01"
-    assert all(f.contact is not None for f in parts.due + parts.upcoming)
+    assert all(f.contact_date == today for f in parts.due + parts.upcoming)
 
     nothing = selectors.inbox_followups(UserFactory(), limit=3)
     assert (nothing.due, nothing.due_count, nothing.upcoming, nothing.upcoming_count) == (
