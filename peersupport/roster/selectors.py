@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Language, Role, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
+from peersupport.notifications.messages import site_link
+from peersupport.web.ics import Event
 
 from . import rules
 from .models import AREA_LABELS, OnCallShift, SupporterArea, SupporterProfile
@@ -779,13 +781,10 @@ def roster_concern_counts(now: datetime | None = None) -> dict[str, int]:
 ONCALL_FEED_SUMMARY = "On call (peer support)"
 
 
-def oncall_feed_events(user: User) -> list:
+def oncall_feed_events(user: User) -> list[Event]:
     """``user``'s on-call shifts from a year back on, for their secret calendar feed: the time
     and a fixed summary, nothing else (the feed lives on a calendar server outside the
     department). One query however many shifts."""
-    from peersupport.notifications.messages import site_link
-    from peersupport.web.ics import Event
-
     since = timezone.now() - timedelta(days=365)
     link = site_link("roster:mine")
     shifts = OnCallShift.objects.filter(profile__user=user, end__gte=since).values_list(
