@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "peersupport.training",
     "peersupport.reports",
     "peersupport.web",
+    "peersupport.calendars",
     "demo",  # the demo department: last, outside the product (manage.py demo_department)
 ]
 

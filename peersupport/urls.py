@@ -19,6 +19,7 @@ urlpatterns = [
     path("outreach/", include("peersupport.outreach.urls")),
     path("training/", include("peersupport.training.urls")),
     path("reports/", include("peersupport.reports.urls")),
+    path("calendars/", include("peersupport.calendars.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

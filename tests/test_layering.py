@@ -27,13 +27,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("accounts",),
     ("notifications",),
     ("web",),
+    ("calendars",),
     # the domains
     ("resources", "governance", "roster"),
     ("training", "support"),
     ("releases", "confidentiality", "outreach", "selection", "committee"),
     ("reports",),
 ]
-KERNEL = {"audit", "crypto", "accounts", "notifications", "web"}
+KERNEL = {"audit", "crypto", "accounts", "notifications", "web", "calendars"}
 RANK = {app: rank for rank, tier in enumerate(LAYERS) for app in tier}
 
 

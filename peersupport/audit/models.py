@@ -132,6 +132,8 @@ class AuditAction(models.TextChoices):
     REPORTS_CSV_EXPORTED = "reports.csv_exported", "Program report table exported (CSV)"
     REPORTS_PDF_EXPORTED = "reports.pdf_exported", "Program report exported (PDF)"
     REPORTS_PERIOD_CLOSED = "reports.period_closed", "Reporting period closed"
+    CALENDAR_FEED_RESET = "calendar.feed_reset", "Calendar address made"
+    CALENDAR_FEED_REVOKED = "calendar.feed_revoked", "Calendar address stopped"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is

@@ -28,3 +28,17 @@ class OutreachConfig(AppConfig):
             roles=[Role.PEER_SUPPORTER, Role.COORDINATOR, Role.BHS_MANAGER],
             items=waiting.for_person,
         )
+
+        from peersupport.calendars.registry import register_source
+
+        from .selectors import followup_feed_events
+
+        register_source(
+            "outreach",
+            title="Outreach follow-ups",
+            reveals="When each open follow-up of the people you have accepted to support is "
+            "due, as “Outreach follow-up” with a link to its page here. Never who they are, "
+            "their unit, the event or any note.",
+            roles=[Role.PEER_SUPPORTER],
+            events=followup_feed_events,
+        )

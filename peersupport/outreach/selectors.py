@@ -5,13 +5,17 @@ sees only the people they are assigned to, and only while the assignment is offe
 accepted; anything else 404s, whatever id is tried.
 """
 
+from datetime import timedelta
+
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
+from peersupport.notifications.messages import site_link
 from peersupport.roster.selectors import suggested_supporters
+from peersupport.web.ics import Event
 
 from .models import (
     AffectedPerson,
@@ -336,3 +340,37 @@ def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:
     if anchor is None or supporter_employee is None:
         return False
     return any(boss.pk == supporter_employee.pk for boss in chain_of_command(anchor))
+
+
+# --- The follow-up calendar feed (registered in apps.py) ------------------------------------
+
+FOLLOWUP_FEED_SUMMARY = "Outreach follow-up"
+FOLLOWUP_FEED_MINUTES = 30
+
+
+def followup_feed_events(user: User) -> list[Event]:
+    """The open follow-ups of the people ``user`` has accepted to support, for their secret
+    calendar feed. The feed lives on a calendar server outside the department, so each event
+    is a fixed summary, the time it is due and a link to the assignment page (which needs
+    sign-in): the query reads no name, unit, label or note, so none can leak. One query
+    however many follow-ups."""
+    length = timedelta(minutes=FOLLOWUP_FEED_MINUTES)
+    rows = (
+        FollowUpTask.objects.filter(
+            status=FollowUpTask.Status.OPEN,
+            person__assignments__supporter=user,
+            person__assignments__status=Assignment.Status.ACCEPTED,
+        )
+        .order_by("due_at", "pk")
+        .values_list("pk", "due_at", "person__assignments__pk")
+    )
+    return [
+        Event(
+            uid=f"outreach-followup-{pk}",
+            start=due,
+            end=due + length,
+            summary=FOLLOWUP_FEED_SUMMARY,
+            url=site_link("outreach:assignment", assignment_id=assignment_id),
+        )
+        for pk, due, assignment_id in rows
+    ]

@@ -11,3 +11,17 @@ class RosterConfig(AppConfig):
         from .tasks import roster_tick
 
         register_periodic(roster_tick, seconds="ROSTER_TICK_SECONDS")
+
+        from peersupport.accounts.models import Role
+        from peersupport.calendars.registry import register_source
+
+        from .selectors import oncall_feed_events
+
+        register_source(
+            "oncall",
+            title="On-call shifts",
+            reveals="Each on-call shift you add on your directory entry, as “On call (peer "
+            "support)” with its start and end, a year back and on.",
+            roles=[Role.PEER_SUPPORTER],
+            events=oncall_feed_events,
+        )

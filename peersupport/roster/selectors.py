@@ -31,6 +31,8 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Language, Role, RoleGrant, User
 from peersupport.accounts.selectors import chain_of_command
+from peersupport.notifications.messages import site_link
+from peersupport.web.ics import Event
 
 from . import rules
 from .models import AREA_LABELS, OnCallShift, SupporterArea, SupporterProfile
@@ -772,3 +774,23 @@ def roster_concern_counts(now: datetime | None = None) -> dict[str, int]:
         cursor.execute(_CONCERN_COUNTS_SQL, params)
         counts = cursor.fetchone()
     return dict(zip(ROSTER_CONCERNS, counts, strict=True))
+
+
+# --- The on-call calendar feed (registered in apps.py) --------------------------------------
+
+ONCALL_FEED_SUMMARY = "On call (peer support)"
+
+
+def oncall_feed_events(user: User) -> list[Event]:
+    """``user``'s on-call shifts from a year back on, for their secret calendar feed: the time
+    and a fixed summary, nothing else (the feed lives on a calendar server outside the
+    department). One query however many shifts."""
+    since = timezone.now() - timedelta(days=365)
+    link = site_link("roster:mine")
+    shifts = OnCallShift.objects.filter(profile__user=user, end__gte=since).values_list(
+        "pk", "start", "end"
+    )
+    return [
+        Event(uid=f"oncall-{pk}", start=start, end=end, summary=ONCALL_FEED_SUMMARY, url=link)
+        for pk, start, end in shifts.order_by("start")
+    ]

@@ -197,6 +197,7 @@ NAV = [
     ),
     Link("Profile", "accounts:profile", frozenset({SIGNED_IN}), account=True),
     Link("Security", "mfa_index", frozenset({SIGNED_IN}), account=True),
+    Link("Calendar feeds", "calendars:mine", frozenset({Role.PEER_SUPPORTER}), account=True),
 ]
 
 # What each role is for, in the words of PROGRAM.md, and the pages it uses.

@@ -32,3 +32,22 @@ def test_account_and_administration_pages(page, sign_in, personas):
     visit(page, f"/units/{unit.pk}/", "Edit Day Patrol")
     visit(page, "/admin/accounts/user/", "Select user to change")
     visit(page, f"/admin/accounts/user/{personas['chief'].pk}/change/", "Change user")
+
+
+def test_calendar_feeds_page(page, sign_in, personas, new_context):
+    """A supporter makes the address of their on-call shifts, shown once, which a calendar app
+    follows without signing in; then stops it."""
+    sign_in("supporter")
+    visit(page, "/calendars/", "My calendar feeds")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Make an address").first.click()
+    address = page.get_by_label("Your address").input_value()
+    assert_accessible(page)
+    calendar_app = new_context()
+    feed = calendar_app.request.get(address)
+    assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Stop this address").click()
+    expect(page.get_by_role("status").first).to_contain_text("no longer works")
+    assert_accessible(page)
+    assert calendar_app.request.get(address).status == 404

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from peersupport.training.models import (
@@ -262,6 +263,10 @@ def test_the_feed_address_works_until_reset(client, personas):
     url = reverse("training:feed", kwargs={"token": token})
     body = client.get(url).content.decode()
     assert "BEGIN:VEVENT" in body and "Matrix update course" in body
+    # The kernel's writer: the UIDs the feed always had, local times in the department's zone.
+    day = session.days.get()
+    assert f"UID:training-day-{day.pk}@" in body
+    assert f"DTSTART;TZID={settings.TIME_ZONE}:" in body and "BEGIN:VTIMEZONE" in body
     services.feed_reset(actor=person)
     assert client.get(url).status_code == 404
 
