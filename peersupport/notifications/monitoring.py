@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from .models import Notification, WorkerHeartbeat
+from .models import Channel, Notification, WorkerHeartbeat
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ def outbox_gauges(now: datetime) -> list[Gauge]:
         )
     }
     gauges = []
-    for channel in Notification._meta.get_field("channel").choices:
-        row = rows.get(channel[0], {})
-        labels = {"channel": channel[0]}
+    for channel in Channel.values:
+        row = rows.get(channel, {})
+        labels = {"channel": channel}
         gauges += [
             Gauge(
                 "outbox_waiting",

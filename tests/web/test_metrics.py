@@ -31,7 +31,7 @@ from peersupport.notifications.services import deliver_due
 from peersupport.web.metrics import LatencyMiddleware
 
 from ..factories import UserFactory
-from ..matrix.support_supporter import held_request
+from ..matrix.support_supporter import held_request, offered_request
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +206,20 @@ def test_an_unacknowledged_escalation_shows_and_its_acknowledgement_clears_it(
     assert value(cleared, "escalations_unacknowledged_oldest_age_seconds") == 0
 
 
+def test_a_request_nobody_accepted_shows_until_a_supporter_accepts(client, metrics_on, personas):
+    assert value(scrape(client), "support_requests_unaccepted") == 0
+    request = offered_request(personas["supporter"], name=NAME)
+    with time_machine.travel(timezone.now() + timedelta(minutes=30)):
+        samples = scrape(client)
+    assert value(samples, "support_requests_unaccepted") == 1
+    assert 1790 < value(samples, "support_requests_unaccepted_oldest_age_seconds") < 1900
+    from peersupport.support import services
+
+    offer = request.offers.get(answer="pending")
+    services.offer_answer(actor=personas["supporter"], offer=offer, accept=True)
+    assert value(scrape(client), "support_requests_unaccepted") == 0
+
+
 def test_the_worker_heartbeat_and_the_task_queue(client, metrics_on):
     assert math.isinf(value(scrape(client), "worker_heartbeat_age_seconds"))
     scheduling.beat()
@@ -238,7 +252,7 @@ def _scrape_queries(client) -> int:
 
 def test_a_scrape_makes_the_same_few_queries_however_much_waits(client, metrics_on, escalation):
     small = _scrape_queries(client)
-    assert small <= 4
+    assert small <= 5  # one per reader
     user = escalation.raised_by
     Notification.objects.bulk_create(
         Notification(key=f"k{i}", user=user, channel=channel, subject="s", body="b")
