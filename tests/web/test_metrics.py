@@ -368,3 +368,49 @@ def test_gunicorn_leaves_the_folder_alone_when_metrics_are_off(tmp_path, monkeyp
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     gunicorn_conf.on_starting(server=None)
     assert kept.exists()
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"METRICS_TOKEN": "too-short"}, "METRICS_TOKEN"),
+        ({"METRICS_ALLOWED_NETWORKS": "10.0.0.0/8,not-a-network"}, "METRICS_ALLOWED_NETWORKS"),
+    ],
+)
+def test_bad_metrics_settings_fail_loudly(env, named, tmp_path):
+    from ..system.test_platform import GOOD_PROD, _run_settings
+
+    result = _run_settings({**GOOD_PROD, "PEERSUPPORT_VAR_DIR": str(tmp_path), **env})
+    assert result.returncode != 0
+    assert named in result.stderr
+
+
+def test_the_token_may_come_from_a_file_and_turns_on_the_shared_folder(tmp_path):
+    secret = tmp_path / "metrics-token"
+    secret.write_text(TOKEN + "\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "METRICS_TOKEN")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="peersupport.settings",
+        PEERSUPPORT_ENV="development",
+        PEERSUPPORT_VAR_DIR=str(tmp_path),
+        METRICS_TOKEN_FILE=str(secret),
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    script = (
+        "import os, django; django.setup(); from django.conf import settings; "
+        f"print(settings.METRICS_TOKEN == {TOKEN!r}, settings.METRICS_ENABLED, "
+        "os.environ['PROMETHEUS_MULTIPROC_DIR'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["True", "True", str(tmp_path / "metrics")], result.stderr
+    assert (tmp_path / "metrics").stat().st_mode & 0o777 == 0o700
