@@ -414,3 +414,18 @@ def test_the_token_may_come_from_a_file_and_turns_on_the_shared_folder(tmp_path)
     )
     assert result.stdout.split() == ["True", "True", str(tmp_path / "metrics")], result.stderr
     assert (tmp_path / "metrics").stat().st_mode & 0o777 == 0o700
+
+
+def test_every_metric_the_operations_guide_names_is_reported(client, metrics_on, client_for):
+    """The alerting rules and the table in docs/operations.md ("Monitoring") name only metrics
+    a scrape has, so a rename cannot leave a department's alerts silently watching nothing."""
+    import re
+
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    section = guide[guide.index("## Monitoring") : guide.index("## The demo department")]
+    named = set(re.findall(r"peersupport_[a-z_]+[a-z]", section))
+    named = {re.sub(r"_(bucket|count|sum)$", "", name) for name in named}
+    client_for("employee").get(reverse("web:home"))
+    reported = {re.sub(r"_(bucket|count|sum)$", "", name) for name, _ in scrape(client)}
+    assert named, "no metric named in the guide"
+    assert named <= reported, named - reported
