@@ -161,6 +161,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, to time all the rest; gone from the chain unless metrics are on (web/metrics.py).
+    "peersupport.web.metrics.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "peersupport.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -838,3 +840,27 @@ REPORTS_PERIOD_GRACE_DAYS = env_int("REPORTS_PERIOD_GRACE_DAYS", 10, minimum=0)
 # changed (peersupport/web/waiting.py); 0 asks every source on every home page. Tests build
 # their data with factories, which the audit chain does not see, so they ask every time.
 WAITING_KEEP_SECONDS = env_int("WAITING_KEEP_SECONDS", 0 if TESTING else 30, minimum=0)
+
+# Monitoring (docs/operations.md, "Monitoring"): GET /metrics in Prometheus's text format. Off
+# (404) unless METRICS_TOKEN (or METRICS_TOKEN_FILE; the scraper sends it as a bearer token, at
+# least 32 characters) or METRICS_ALLOWED_NETWORKS (CIDRs the connecting address must be in:
+# REMOTE_ADDR, or the TRUSTED_PROXY_COUNT-th address from the right of X-Forwarded-For behind
+# proxies) is set; with both, a scrape needs both. When on, each web process adds its request
+# timings to files in PROMETHEUS_MULTIPROC_DIR (default var/metrics/), emptied at start by the
+# gunicorn config (peersupport/gunicorn_conf.py), so that a scrape sees every worker's sum.
+METRICS_TOKEN = (env.str("METRICS_TOKEN", default="") or "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters when set.")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", [])
+try:
+    import ipaddress
+
+    METRICS_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in METRICS_ALLOWED_NETWORKS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from None
+METRICS_ENABLED = bool(METRICS_TOKEN or METRICS_NETWORKS)
+METRICS_DIR = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics")))
+if METRICS_ENABLED and not TESTING:
+    METRICS_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # prometheus_client chooses file-backed values by this variable when it is first imported.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)

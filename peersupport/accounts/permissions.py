@@ -2,7 +2,9 @@
 
 ``@roles_required(Role.X, ...)`` lets a signed-in person through when they hold one of the roles,
 and answers 403 otherwise (the denial is audited). ``@public`` marks a view that needs no login
-(health checks, the sign-in pages). ``@signed_in`` is any signed-in account. The authorization
+(health checks, the sign-in pages). ``@signed_in`` is any signed-in account. ``@machine`` is
+for another system, never a person: no sign-in, and the view checks the caller itself (the
+metrics endpoint's token or network), so no role or session gets through. The authorization
 matrix test reads ``view.allowed_roles`` from every URL, so a view without a declaration fails it.
 """
 
@@ -16,6 +18,7 @@ from peersupport.audit.services import record
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
+MACHINE = "machine"
 
 
 def _declare(view, roles: frozenset[str]):
@@ -54,3 +57,7 @@ def signed_in(view):
 
 def public(view):
     return _declare(login_not_required(view), frozenset({PUBLIC}))
+
+
+def machine(view):
+    return _declare(login_not_required(view), frozenset({MACHINE}))

@@ -29,3 +29,9 @@ class ConfidentialityConfig(AppConfig):
             roles=[Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR],
             items=waiting.for_recipient,
         )
+
+        from peersupport.notifications.monitoring import register_gauges
+
+        from .selectors import escalation_gauges
+
+        register_gauges("confidentiality.escalations", escalation_gauges)

@@ -107,3 +107,28 @@ def roster(*, now=None) -> QuerySet[DutyAssignment]:
 
 def crisis_resources() -> QuerySet[Resource]:
     return Resource.objects.active().filter(category=Category.CRISIS_LINE).order_by("name")
+
+
+def escalation_gauges(now):
+    """For the metrics endpoint (notifications/monitoring.py): how many escalations wait for
+    an acknowledgement and how long the oldest has waited, in one query. Counts and an age
+    only: no escalation, category or person is named."""
+    from django.db.models import Count, Min
+
+    from peersupport.notifications.monitoring import Gauge, age_seconds
+
+    row = Escalation.objects.filter(status=Escalation.Status.OPEN).aggregate(
+        waiting=Count("pk"), oldest=Min("raised_at")
+    )
+    return [
+        Gauge(
+            "escalations_unacknowledged",
+            "Escalations waiting for an acknowledgement.",
+            row["waiting"],
+        ),
+        Gauge(
+            "escalations_unacknowledged_oldest_age_seconds",
+            "How long the oldest escalation has waited for an acknowledgement.",
+            age_seconds(row["oldest"], now),
+        ),
+    ]

@@ -10,3 +10,10 @@ class NotificationsConfig(AppConfig):
         from .kinds import autodiscover
 
         autodiscover()
+
+        # What the metrics endpoint reads of the kernel (web/metrics.py).
+        from . import monitoring
+
+        monitoring.register_gauges("notifications.outbox", monitoring.outbox_gauges)
+        monitoring.register_gauges("notifications.tasks", monitoring.task_gauges)
+        monitoring.register_gauges("notifications.heartbeat", monitoring.heartbeat_gauges)

@@ -178,3 +178,18 @@ class AlertPhone(RowBound):
 
     def __str__(self):
         return f"text-alert number of user {self.user_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row: when a background worker last ran a periodic task (scheduling.beat). The
+    metrics endpoint reports its age, so that a stopped worker is seen before the alerts it
+    should have sent are missed."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="heartbeat_one_row")]
+
+    def __str__(self):
+        return f"worker heartbeat at {self.beat_at.isoformat()}"

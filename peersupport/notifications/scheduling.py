@@ -56,13 +56,28 @@ def interval_of(task: Task) -> int:
 
 def schedule_next(task: Task, *, seconds: int | None = None) -> bool:
     """Enqueue the next run of ``task`` (after its registered interval unless ``seconds``),
-    unless one is already waiting. Every periodic task calls this first thing."""
+    unless one is already waiting. Every periodic task calls this first thing, in the worker,
+    so this is also where the worker's heartbeat is written."""
+    beat()
     if seconds is None:
         seconds = interval_of(task)
     if _waiting(task).exists():
         return False
     task.using(run_after=timezone.now() + timedelta(seconds=seconds)).enqueue()
     return True
+
+
+def beat() -> None:
+    """Record that a worker is running periodic work now: one UPDATE of one row (the row is
+    made by the first beat). The shortest tick (the escalation tick, 15 s) sets its pace; the
+    metrics endpoint reports its age (monitoring.heartbeat_gauges)."""
+    from .models import WorkerHeartbeat
+
+    now = timezone.now()
+    if not WorkerHeartbeat.objects.filter(pk=1).update(beat_at=now):
+        WorkerHeartbeat.objects.bulk_create(
+            [WorkerHeartbeat(pk=1, beat_at=now)], ignore_conflicts=True
+        )
 
 
 def ensure_scheduled(task) -> bool:

@@ -40,3 +40,9 @@ class SupportConfig(AppConfig):
         register_waiting(
             "support.coordinator", roles=[Role.COORDINATOR], items=waiting.for_coordinator
         )
+
+        from peersupport.notifications.monitoring import register_gauges
+
+        from .selectors import request_gauges
+
+        register_gauges("support.requests", request_gauges)

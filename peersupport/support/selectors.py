@@ -495,3 +495,29 @@ def register_reporting_periods(published_through: Callable[[], date | None]) -> 
 
 def reports_published_through() -> date | None:
     return _published_through[0]() if _published_through else None
+
+
+def request_gauges(now):
+    """For the metrics endpoint (notifications/monitoring.py): how many requests wait for a
+    supporter to accept them and how long the oldest has waited, in one query on the status
+    index. Counts and an age only, as on the coordinator's overview."""
+    from django.db.models import Min
+
+    from peersupport.notifications.monitoring import Gauge, age_seconds
+
+    waiting = (SupportRequest.Status.WAITING, SupportRequest.Status.OFFERED)
+    row = SupportRequest.objects.filter(status__in=waiting).aggregate(
+        waiting=Count("pk"), oldest=Min("created_at")
+    )
+    return [
+        Gauge(
+            "support_requests_unaccepted",
+            "Requests for support that no supporter has accepted yet.",
+            row["waiting"],
+        ),
+        Gauge(
+            "support_requests_unaccepted_oldest_age_seconds",
+            "How long the oldest request not yet accepted has waited.",
+            age_seconds(row["oldest"], now),
+        ),
+    ]

@@ -3,13 +3,14 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import alert_settings, audit_log, people, pwa, views
+from . import alert_settings, audit_log, metrics, people, pwa, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("alerts/", alert_settings.alert_settings, name="alert_settings"),
     path("find-person/", people.person_search, name="person_search"),
     # The installable app: at the root, so the service worker's scope is the whole site.
