@@ -837,3 +837,6 @@ REPORTS_PERIOD_GRACE_DAYS = env_int("REPORTS_PERIOD_GRACE_DAYS", 10, minimum=0)
 # changed (peersupport/web/waiting.py); 0 asks every source on every home page. Tests build
 # their data with factories, which the audit chain does not see, so they ask every time.
 WAITING_KEEP_SECONDS = env_int("WAITING_KEEP_SECONDS", 0 if TESTING else 30, minimum=0)
+# The largest HR roster file accepted (manage.py import_roster and the upload page,
+# docs/hr-import.md): 20,000 people take about 3 MB.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

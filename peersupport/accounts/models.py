@@ -267,6 +267,9 @@ class Employee(models.Model):
     shift = models.CharField(max_length=16, choices=Shift.choices, default=Shift.DAY)
     languages = models.ManyToManyField(Language, blank=True, related_name="speakers")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # From the HR roster (docs/hr-import.md); blank where the department has not sent them.
+    hire_date = models.DateField(null=True, blank=True)
+    separation_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
