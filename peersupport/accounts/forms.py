@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from peersupport.formfields import FastCheckboxSelectMultiple, IdChoiceField, IdMultipleChoiceField
@@ -204,3 +206,34 @@ class EmployeeForm(forms.ModelForm):
 
 class EmployeeSearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100, widget=forms.SearchInput())
+
+
+class RosterUploadForm(forms.Form):
+    """The HR roster file (docs/hr-import.md). What it holds is checked by
+    ``roster_sync.parse_roster``; this checks only what can be told before reading it."""
+
+    file = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="UTF-8 CSV in the layout of docs/hr-import.md; one header line.",
+    )
+    full = forms.BooleanField(
+        required=False,
+        label="This file is the whole department: anyone on record and not in it is separated",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_IMPORT_MAX_BYTES:
+            raise ValidationError(
+                "The file is larger than "
+                f"{filesizeformat(settings.ROSTER_IMPORT_MAX_BYTES)}, the most accepted."
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise ValidationError("Choose a CSV file (its name ends in .csv).")
+        return upload
+
+
+class RosterConfirmForm(forms.Form):
+    """The preview's file, named by its SHA-256: what the confirmation applies."""
+
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

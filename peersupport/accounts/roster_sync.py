@@ -15,6 +15,7 @@ docs/hr-import.md.
 import csv
 import hashlib
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -80,6 +81,8 @@ COMPARED = (
     "separation_date",
 )
 BATCH_SIZE = 500
+# Letters and digits, with the separators HR systems use ("DEMO-000123", "A.1234").
+EMPLOYEE_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
 # Who a full import leaves alone when they are not in the file: the separated already are, and
 # HR systems often leave retirees out of their export, while retirees keep signing in here.
 UNLISTED_KEEP = (Employee.Status.SEPARATED, Employee.Status.RETIRED)
@@ -217,8 +220,11 @@ def _row(line: int, raw: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
     number = value["employee_number"]
     if not number:
         problems.append("The employee number is missing.")
-    elif not number.isalnum() or len(number) > 32:
-        problems.append("The employee number must be letters and digits only (32 at most).")
+    elif not EMPLOYEE_NUMBER.fullmatch(number):
+        problems.append(
+            "The employee number must be letters and digits, with “-”, “_” or “.” between "
+            "them (32 characters at most)."
+        )
     for column, label, limit in (
         ("first_name", "first name", 80),
         ("last_name", "last name", 80),
