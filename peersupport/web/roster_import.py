@@ -70,6 +70,13 @@ def _preview_context(plan) -> dict:
     return {"plan": plan, "counts": plan.counts, "lists": lists}
 
 
+def _many_separated(plan) -> bool:
+    """A full import of a file that is not the whole department would separate most of it:
+    the preview says so loudly when a tenth or more of the records would be separated."""
+    separated = len(plan.separated)
+    return separated >= 10 and separated * 10 >= plan.rows + separated
+
+
 @roles_required(Role.SYSADMIN)
 @require_http_methods(["GET", "POST"])
 def roster_import(request):
@@ -90,6 +97,7 @@ def roster_import(request):
         if not problems:
             digest = _keep(request, data, full=full)
             context = _preview_context(plan) | {
+                "many_separated": _many_separated(plan),
                 "confirm": RosterConfirmForm(initial={"digest": digest}),
                 "name": form.cleaned_data["file"].name,
             }

@@ -11,6 +11,8 @@ from peersupport.accounts.roster_sync import file_digest, roster_csv, roster_row
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.web.roster_import import SESSION_KEY
 
+from ..factories import EmployeeFactory
+
 pytestmark = pytest.mark.django_db
 
 URL = reverse("accounts:roster_import")
@@ -105,3 +107,14 @@ def test_too_large_a_file_is_refused(client_for, settings):
     response = _upload(client, b"x" * 2048)
     assert response.status_code == 400
     assert "larger than" in response.content.decode()
+
+
+def test_a_full_import_that_would_separate_many_warns(client_for):
+    client = client_for("sysadmin")
+    rows = roster_rows_on_record()[:1]  # not the whole department
+    response = _upload(client, roster_csv(rows).encode(), full=True)
+    assert response.status_code == 200
+    assert "people would be separated" not in response.content.decode()  # fewer than ten
+    EmployeeFactory.create_batch(10)
+    response = _upload(client, roster_csv(rows).encode(), full=True)
+    assert "people would be separated" in response.content.decode()
