@@ -6,7 +6,16 @@ from django.utils import timezone
 
 from peersupport.formfields import FastCheckboxSelectMultiple, IdChoiceField, IdMultipleChoiceField
 
-from .models import GRANTABLE_ROLES, MEMBER_STATUSES, Employee, Language, Role, Unit, User
+from .models import (
+    EMPLOYEE_NUMBER,
+    GRANTABLE_ROLES,
+    MEMBER_STATUSES,
+    Employee,
+    Language,
+    Role,
+    Unit,
+    User,
+)
 
 NO_MATCH = (
     "We could not match this e-mail address and employee number to a department record that "
@@ -179,9 +188,15 @@ class EmployeeForm(forms.ModelForm):
             "unit",
             "shift",
             "status",
+            "hire_date",
+            "separation_date",
             "languages",
         ]
-        widgets = {"languages": FastCheckboxSelectMultiple}
+        widgets = {
+            "languages": FastCheckboxSelectMultiple,
+            "hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "separation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         field_classes = {"unit": IdChoiceField, "languages": IdMultipleChoiceField}
         error_messages = {
             "employee_number": {"unique": "Another employee already has this employee number."},
@@ -195,9 +210,19 @@ class EmployeeForm(forms.ModelForm):
 
     def clean_employee_number(self):
         value = self.cleaned_data["employee_number"].strip()
-        if not value.isalnum():
-            raise ValidationError("Use letters and digits only.")
+        if not EMPLOYEE_NUMBER.fullmatch(value):
+            raise ValidationError(
+                "Use letters and digits, with “-”, “_” or “.” between them (as the HR roster "
+                "does: docs/hr-import.md)."
+            )
         return value.upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        hired, left = cleaned.get("hire_date"), cleaned.get("separation_date")
+        if hired and left and left < hired:
+            self.add_error("separation_date", "The separation date is before the hire date.")
+        return cleaned
 
     def clean_work_email(self):
         value = (self.cleaned_data.get("work_email") or "").strip().lower()

@@ -1,3 +1,4 @@
+import re
 import weakref
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -230,6 +231,11 @@ class Unit(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# An employee number: letters and digits, with the separators HR systems use ("DEMO-000123",
+# "A.1234"); stored in capitals (the employee page and the HR roster import agree).
+EMPLOYEE_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
 
 
 class Employee(models.Model):

@@ -15,7 +15,6 @@ docs/hr-import.md.
 import csv
 import hashlib
 import io
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +27,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from .models import Employee, Unit, User
+from .models import EMPLOYEE_NUMBER, Employee, Unit, User
 from .services import employee_separation_effects, unit_create, unit_update
 
 # The columns every file names in its header (in any order; extra columns are ignored).
@@ -81,8 +80,6 @@ COMPARED = (
     "separation_date",
 )
 BATCH_SIZE = 500
-# Letters and digits, with the separators HR systems use ("DEMO-000123", "A.1234").
-EMPLOYEE_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
 # Who a full import leaves alone when they are not in the file: the separated already are, and
 # HR systems often leave retirees out of their export, while retirees keep signing in here.
 UNLISTED_KEEP = (Employee.Status.SEPARATED, Employee.Status.RETIRED)
@@ -217,7 +214,7 @@ def _row(line: int, raw: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
     """One row checked on its own; what needs the other rows is ``roster_plan``'s."""
     value = {k: v.strip() for k, v in raw.items()}
     problems: list[str] = []
-    number = value["employee_number"]
+    number = value["employee_number"].upper()
     if not number:
         problems.append("The employee number is missing.")
     elif not EMPLOYEE_NUMBER.fullmatch(number):
@@ -266,7 +263,7 @@ def _row(line: int, raw: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
     left = _date(value["separation_date"], "separation date", problems)
     if hired and left and left < hired:
         problems.append("The separation date is before the hire date.")
-    supervisor = value["supervisor_number"]
+    supervisor = value["supervisor_number"].upper()
     if supervisor and supervisor == number:
         problems.append("An employee cannot be their own supervisor.")
     if problems:

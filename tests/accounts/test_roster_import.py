@@ -297,3 +297,33 @@ def test_the_command(dept, personas, tmp_path, capsys):
     with pytest.raises(CommandError, match="1 error"):
         call_command("import_roster", str(bad))
     assert "Line 2: The status “gone”" in capsys.readouterr().err
+
+
+def test_numbers_are_kept_in_capitals_and_the_employee_page_takes_the_same(dept, personas):
+    from peersupport.accounts.forms import EmployeeForm
+
+    rows, errors = parse_roster(
+        (HEADER + "demo-9,Ann,Able,,Demo PD,Officer,,active,2025-01-01,2024-12-31,sworn\n").encode()
+    )
+    assert rows == [] and "before the hire date" in str(errors)
+    rows, errors = parse_roster(
+        (HEADER + "demo-9,Ann,Able,,Demo PD,Officer,,active,2025-01-01,,sworn\n").encode()
+    )
+    assert errors == [] and rows[0].employee_number == "DEMO-9"
+    form = EmployeeForm(
+        {
+            "employee_number": "demo-10",
+            "first_name": "Bo",
+            "last_name": "Bee",
+            "employee_type": "sworn",
+            "rank_title": "Officer",
+            "unit": dept.squad.pk,
+            "shift": "day",
+            "status": "active",
+            "hire_date": "2026-01-01",
+            "separation_date": "2025-12-31",
+        }
+    )
+    assert not form.is_valid()
+    assert list(form.errors) == ["separation_date"]
+    assert form.cleaned_data["employee_number"] == "DEMO-10"
