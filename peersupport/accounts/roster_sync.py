@@ -379,6 +379,7 @@ def roster_plan(
                 )
             )
     if plan.errors:
+        plan.errors.sort(key=lambda e: e.line)
         return plan
     for row in rows:
         _plan_row(row, stored, plan)
@@ -394,7 +395,6 @@ def roster_plan(
             plan._separating.append(values["pk"])
             plan.separated.append(_person(values, line=None))
     _plan_supervisors(rows, stored, plan)
-    plan.errors.sort(key=lambda e: e.line)
     return plan
 
 
