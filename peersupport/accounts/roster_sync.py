@@ -362,22 +362,10 @@ def roster_plan(
     today = today or timezone.localdate()
     plan = RosterPlan(full=full, rows=len(rows))
     stored = _stored()
-    rows = _unique_rows(rows, stored, plan)
+    _check_unique(rows, stored, plan)
     _check_units(rows, stored, plan)
     _check_supervisors(rows, stored, plan)
-    for row in rows:
-        if (
-            row.separation_date
-            and row.separation_date <= today
-            and row.status in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE)
-        ):
-            plan.errors.append(
-                LineError(
-                    row.line,
-                    f"The separation date {row.separation_date:%Y-%m-%d} has passed but the "
-                    f"status is {row.status}: say separated, or correct the date.",
-                )
-            )
+    _check_separation_dates(rows, today, plan)
     if plan.errors:
         plan.errors.sort(key=lambda e: e.line)
         return plan
@@ -407,7 +395,25 @@ def _person(values, *, line: int | None) -> dict:
     }
 
 
-def _unique_rows(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) -> list[RosterRow]:
+def _check_separation_dates(rows: list[RosterRow], today: date, plan: RosterPlan) -> None:
+    """A separation date that has come (today counts) with someone still at work is a
+    contradiction the file must settle; one still to come is notice given."""
+    for row in rows:
+        if (
+            row.separation_date
+            and row.separation_date <= today
+            and row.status in (Employee.Status.ACTIVE, Employee.Status.ON_LEAVE)
+        ):
+            plan.errors.append(
+                LineError(
+                    row.line,
+                    f"The separation date {row.separation_date:%Y-%m-%d} has passed but the "
+                    f"status is {row.status}: say separated, or correct the date.",
+                )
+            )
+
+
+def _check_unique(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) -> None:
     """Refuse a number or an e-mail address given twice in the file, or an address that stays
     with another employee on record."""
     first_line: dict[str, int] = {}
@@ -442,7 +448,6 @@ def _unique_rows(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) -> li
                     "not in this file.",
                 )
             )
-    return rows
 
 
 def _check_units(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) -> None:
@@ -616,9 +621,12 @@ def roster_apply(
             )
     except IntegrityError:
         # Somebody changed the same records while this ran: nothing was written.
+        # Or two people exchange work e-mail addresses in one file, which PostgreSQL checks
+        # row by row within the one statement.
         raise ValidationError(
-            "Employee records changed while the roster was being imported; nothing was "
-            "imported. Try again."
+            "The records could not be written: they changed while the roster was being "
+            "imported, or two people exchange work e-mail addresses in this file (import it in "
+            "two steps). Nothing was imported."
         ) from None
     return plan
 

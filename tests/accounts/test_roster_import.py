@@ -327,3 +327,22 @@ def test_numbers_are_kept_in_capitals_and_the_employee_page_takes_the_same(dept,
     assert not form.is_valid()
     assert list(form.errors) == ["separation_date"]
     assert form.cleaned_data["employee_number"] == "DEMO-10"
+
+
+def test_two_people_exchanging_addresses_import_whole_or_not_at_all(dept, personas):
+    from django.core.exceptions import ValidationError
+
+    rows = _rows()
+    a, b = _number(personas, "employee"), _number(personas, "panelist")
+    rows[a], rows[b] = (
+        dataclasses.replace(rows[a], work_email=rows[b].work_email, rank_title="Detective"),
+        dataclasses.replace(rows[b], work_email=rows[a].work_email),
+    )
+    assert roster_plan(list(rows.values())).errors == []
+    try:
+        _import(rows.values())
+    except ValidationError as exc:  # PostgreSQL checks uniqueness row by row
+        assert "two steps" in str(exc)
+        assert Employee.objects.get(employee_number=a).rank_title == "Officer"
+    else:
+        assert Employee.objects.get(employee_number=a).work_email == "panelist@pd.example.org"
