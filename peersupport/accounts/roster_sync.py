@@ -550,13 +550,22 @@ def _shown(value) -> str:
 def _plan_supervisors(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) -> None:
     """A unit's supervisor is whom its people in the file name as theirs. Someone in the unit
     named by its other members heads it (the most named; the lowest number of equals). When
-    nobody in the unit is named, one person outside it named by all its members heads it,
-    unless they already head a unit above (then the unit has no head of its own and keeps
-    what it has). A unit none of whose people are in the file keeps its supervisor."""
+    nobody in the unit is named, one person named by all its members who sits in a unit above
+    it heads it, unless they already head a unit above (then the unit has no head of its own
+    and keeps what it has). Otherwise, and for a unit none of whose people are in the file,
+    the unit keeps its supervisor."""
     members: dict[tuple[str, ...], list[RosterRow]] = defaultdict(list)
     for row in rows:
         if row.status != Employee.Status.SEPARATED:
             members[row.unit].append(row)
+    in_file = {row.employee_number: row.unit for row in rows}
+
+    def unit_of(number: str) -> tuple[str, ...] | None:
+        if number in in_file:
+            return in_file[number]
+        values = stored.employees.get(number)
+        return values["unit"] if values else None
+
     result: dict[tuple[str, ...], str | None] = {
         path: stored.number_of.get(pk) for path, pk in stored.unit_supervisor.items() if pk
     }
@@ -574,7 +583,7 @@ def _plan_supervisors(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) 
         elif len(named) == 1 and sum(named.values()) == len(people):
             (head,) = named
             above = {result.get(path[:d]) for d in range(1, len(path))}
-            if head in above:
+            if head in above or not _sits_above(unit_of(head), path):
                 continue
         else:
             continue
@@ -588,6 +597,12 @@ def _plan_supervisors(rows: list[RosterRow], stored: _Stored, plan: RosterPlan) 
             )
             plan._supervisors[path] = head
             result[path] = head
+
+
+def _sits_above(unit: tuple[str, ...] | None, path: tuple[str, ...]) -> bool:
+    """``unit`` is one of the units above ``path``: where a unit's head sits when they are not
+    in it (a lieutenant on the division's staff running one of its watches)."""
+    return unit is not None and len(unit) < len(path) and path[: len(unit)] == unit
 
 
 # --- Applying it ----------------------------------------------------------------------------

@@ -346,3 +346,18 @@ def test_two_people_exchanging_addresses_import_whole_or_not_at_all(dept, person
         assert Employee.objects.get(employee_number=a).rank_title == "Officer"
     else:
         assert Employee.objects.get(employee_number=a).work_email == "panelist@pd.example.org"
+
+
+def test_a_head_outside_the_unit_sits_above_it(dept, personas):
+    rows = _rows()
+    chief, officer = _number(personas, "chief"), _number(personas, "employee")
+    sergeant = _number(personas, "supervisor")
+    # The chief on the bureau's staff; the officer alone in the precinct, reporting to them.
+    rows[chief] = dataclasses.replace(rows[chief], unit=SQUAD[:2], supervisor_number="")
+    rows[officer] = dataclasses.replace(rows[officer], unit=SQUAD[:3], supervisor_number=chief)
+    plan = roster_plan(list(rows.values()))
+    assert {"unit": "/".join(SQUAD[:3]), "from": "—", "to": chief} in plan.unit_supervisors
+    # Reporting to someone in a unit below does not make them head of the officer's unit.
+    rows[officer] = dataclasses.replace(rows[officer], supervisor_number=sergeant)
+    plan = roster_plan(list(rows.values()))
+    assert not [u for u in plan.unit_supervisors if u["unit"] == "/".join(SQUAD[:3])]
