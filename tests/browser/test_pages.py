@@ -53,3 +53,5 @@ def test_roster_import_pages(page, sign_in, personas, tmp_path):
     assert_accessible(page)
     page.get_by_role("button", name="Import this file").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    expect(page.locator(".messages")).to_contain_text("Roster imported")
+    assert_accessible(page)
