@@ -864,3 +864,7 @@ if METRICS_ENABLED and not TESTING:
     METRICS_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     # prometheus_client chooses file-backed values by this variable when it is first imported.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(METRICS_DIR)
+
+# The largest HR roster file accepted (manage.py import_roster and the upload page,
+# docs/hr-import.md): 20,000 people take about 3 MB.
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)

@@ -49,3 +49,10 @@ def send_account_changed(*, user, change: str, ref: str, old_email: str = "") ->
     if change not in CHANGES:
         raise ValueError(f"{change} is not an account change")
     account_changed.send(sender=type(user), user=user, change=change, ref=ref, old_email=old_email)
+
+
+# sender=Employee; employee=the record that became separated, user=its account (or None),
+# actor=who made the change (None for the system). Sent inside the change's transaction, before
+# the account's remaining roles end, so a domain app applies its own rule first (the roster
+# retires a serving supporter as when they leave active status: peersupport/roster/receivers.py).
+employee_separated = Signal()

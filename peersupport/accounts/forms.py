@@ -1,10 +1,21 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from peersupport.formfields import FastCheckboxSelectMultiple, IdChoiceField, IdMultipleChoiceField
 
-from .models import GRANTABLE_ROLES, MEMBER_STATUSES, Employee, Language, Role, Unit, User
+from .models import (
+    EMPLOYEE_NUMBER,
+    GRANTABLE_ROLES,
+    MEMBER_STATUSES,
+    Employee,
+    Language,
+    Role,
+    Unit,
+    User,
+)
 
 NO_MATCH = (
     "We could not match this e-mail address and employee number to a department record that "
@@ -177,9 +188,15 @@ class EmployeeForm(forms.ModelForm):
             "unit",
             "shift",
             "status",
+            "hire_date",
+            "separation_date",
             "languages",
         ]
-        widgets = {"languages": FastCheckboxSelectMultiple}
+        widgets = {
+            "languages": FastCheckboxSelectMultiple,
+            "hire_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "separation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         field_classes = {"unit": IdChoiceField, "languages": IdMultipleChoiceField}
         error_messages = {
             "employee_number": {"unique": "Another employee already has this employee number."},
@@ -193,9 +210,19 @@ class EmployeeForm(forms.ModelForm):
 
     def clean_employee_number(self):
         value = self.cleaned_data["employee_number"].strip()
-        if not value.isalnum():
-            raise ValidationError("Use letters and digits only.")
+        if not EMPLOYEE_NUMBER.fullmatch(value):
+            raise ValidationError(
+                "Use letters and digits, with “-”, “_” or “.” between them (as the HR roster "
+                "does: docs/hr-import.md)."
+            )
         return value.upper()
+
+    def clean(self):
+        cleaned = super().clean()
+        hired, left = cleaned.get("hire_date"), cleaned.get("separation_date")
+        if hired and left and left < hired:
+            self.add_error("separation_date", "The separation date is before the hire date.")
+        return cleaned
 
     def clean_work_email(self):
         value = (self.cleaned_data.get("work_email") or "").strip().lower()
@@ -204,3 +231,34 @@ class EmployeeForm(forms.ModelForm):
 
 class EmployeeSearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=100, widget=forms.SearchInput())
+
+
+class RosterUploadForm(forms.Form):
+    """The HR roster file (docs/hr-import.md). What it holds is checked by
+    ``roster_sync.parse_roster``; this checks only what can be told before reading it."""
+
+    file = forms.FileField(
+        label="Roster file (CSV)",
+        help_text="UTF-8 CSV in the layout of docs/hr-import.md; one header line.",
+    )
+    full = forms.BooleanField(
+        required=False,
+        label="This file is the whole department: anyone on record and not in it is separated",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.ROSTER_IMPORT_MAX_BYTES:
+            raise ValidationError(
+                "The file is larger than "
+                f"{filesizeformat(settings.ROSTER_IMPORT_MAX_BYTES)}, the most accepted."
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise ValidationError("Choose a CSV file (its name ends in .csv).")
+        return upload
+
+
+class RosterConfirmForm(forms.Form):
+    """The preview's file, named by its SHA-256: what the confirmation applies."""
+
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

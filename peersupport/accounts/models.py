@@ -1,3 +1,4 @@
+import re
 import weakref
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -232,6 +233,11 @@ class Unit(models.Model):
         return self.name
 
 
+# An employee number: letters and digits, with the separators HR systems use ("DEMO-000123",
+# "A.1234"); stored in capitals (the employee page and the HR roster import agree).
+EMPLOYEE_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
+
+
 class Employee(models.Model):
     """A member of the department, sworn, civilian or corrections. May have no account yet."""
 
@@ -267,6 +273,9 @@ class Employee(models.Model):
     shift = models.CharField(max_length=16, choices=Shift.choices, default=Shift.DAY)
     languages = models.ManyToManyField(Language, blank=True, related_name="speakers")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # From the HR roster (docs/hr-import.md); blank where the department has not sent them.
+    hire_date = models.DateField(null=True, blank=True)
+    separation_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]

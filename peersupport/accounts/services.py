@@ -532,6 +532,8 @@ EMPLOYEE_FIELDS = (
     "unit",
     "shift",
     "status",
+    "hire_date",
+    "separation_date",
 )
 
 
@@ -547,6 +549,42 @@ def _save_employee(employee: Employee, *, update_fields=None) -> None:
         ) from None
 
 
+# What leaving the department ends (docs/hr-import.md, "What separation does").
+SEPARATION_REASON = "Separated from the department"
+
+
+def employee_separation_effects(*, actor: User | None, employee: Employee) -> None:
+    """The one path for an employee who has just become separated, whether by the employee page
+    or by the HR roster import: the layers above apply their own rules first (``alerts.
+    employee_separated``: the roster retires a serving supporter, which ends the peer-supporter
+    role and re-offers their requests), then every role still granted to the account ends, and
+    its sessions end. The account is kept (never deleted), as are its history and its grants'
+    rows. Call it inside the change's transaction, after the status is saved."""
+    user = User.objects.filter(pk=employee.user_id).first() if employee.user_id else None
+    alerts.employee_separated.send(sender=Employee, employee=employee, user=user, actor=actor)
+    if user is None:
+        return
+    for grant in RoleGrant.objects.current().filter(user=user):
+        _revoke(actor=actor, grant=grant, reason=SEPARATION_REASON)
+    for req in RoleGrantRequest.objects.filter(
+        user=user, status=RoleGrantRequest.Status.PENDING
+    ).select_for_update():
+        req.status, req.decided_at = RoleGrantRequest.Status.REFUSED, timezone.now()
+        req.save(update_fields=["status", "decided_at"])
+        record(
+            actor=actor,
+            action=GRANT_REFUSED,
+            target=req,
+            details={"role": req.role, "user_id": req.user_id, "why": "separated"},
+        )
+    user.forget_roles()
+    user_end_sessions(actor=actor, user=user, reason="separated")
+
+
+def _became_separated(before: str, after: str) -> bool:
+    return before != Employee.Status.SEPARATED and after == Employee.Status.SEPARATED
+
+
 @transaction.atomic
 def employee_create(*, actor: User, languages=(), **fields) -> Employee:
     employee = Employee(**{k: v for k, v in fields.items() if k in EMPLOYEE_FIELDS})
@@ -559,6 +597,7 @@ def employee_create(*, actor: User, languages=(), **fields) -> Employee:
 @transaction.atomic
 def employee_update(*, actor: User, employee: Employee, languages=None, **fields) -> Employee:
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    status_before = employee.status
     changed = []
     for field, value in fields.items():
         if field not in EMPLOYEE_FIELDS:
@@ -580,6 +619,8 @@ def employee_update(*, actor: User, employee: Employee, languages=None, **fields
         target=employee,
         details={"fields": changed},
     )
+    if _became_separated(status_before, employee.status):
+        employee_separation_effects(actor=actor, employee=employee)
     return employee
 
 

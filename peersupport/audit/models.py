@@ -19,6 +19,7 @@ class AuditAction(models.TextChoices):
     UNIT_UPDATED = "unit.updated", "Unit updated"
     EMPLOYEE_CREATED = "employee.created", "Employee record created"
     EMPLOYEE_UPDATED = "employee.updated", "Employee record updated"
+    ROSTER_IMPORTED = "employee.roster_imported", "HR roster imported"
     PROFILE_UPDATED = "profile.updated", "Profile updated"
     ALERT_SETTINGS_CHANGED = "alerts.settings_changed", "Alert settings changed"
     DEMO_LOADED = "demo.loaded", "Demo department loaded"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from peersupport.accounts.models import Employee, Role, User
-from peersupport.accounts.services import role_revoke_by_program
+from peersupport.accounts.services import SEPARATION_REASON, role_revoke_by_program
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.notifications.messages import notify_message, site_link
@@ -217,6 +217,36 @@ def supporter_activate(*, actor: User, profile: SupporterProfile) -> SupporterPr
         profile=profile,
         status=Status.ACTIVE,
         reason="Initial training complete: activated.",
+    )
+
+
+# A supporter who leaves the department leaves the program as one who leaves active status. One
+# still serving (active, or inactive on leave) retires from it, and may be nominated again if the
+# department rehires them; one not yet serving (a candidate, or appointed and in training) can
+# only be removed from the lifecycle (rules.TRANSITIONS).
+SEPARATED_TO = {
+    Status.ACTIVE: Status.RETIRED,
+    Status.INACTIVE: Status.RETIRED,
+    Status.CANDIDATE: Status.REMOVED,
+    Status.APPOINTED: Status.REMOVED,
+}
+
+
+@transaction.atomic
+def supporter_leave_department(*, actor: User | None, user: User) -> SupporterProfile | None:
+    """``user``'s employee record has become separated (the employee page or the HR roster
+    import, docs/hr-import.md): their profile takes the lifecycle's own move, which sets them
+    off, re-offers their open requests (``supporter_left_active``) and ends their peer-supporter
+    role. The department's record is the authority, so no status changer is asked. Returns the
+    profile moved, or None when there is none to move."""
+    profile = SupporterProfile.objects.filter(user=user).first()
+    if profile is None or profile.status not in SEPARATED_TO:
+        return None
+    return _set_status(
+        actor=actor,
+        profile=profile,
+        status=SEPARATED_TO[profile.status],
+        reason=SEPARATION_REASON,
     )
 
 

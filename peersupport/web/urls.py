@@ -3,7 +3,7 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import alert_settings, audit_log, metrics, people, pwa, views
+from . import alert_settings, audit_log, metrics, people, pwa, roster_import, views
 
 app_name = "web"
 
@@ -39,6 +39,12 @@ accounts_patterns = (
         path("people/", people.employee_list, name="employee_list"),
         path("people/new/", people.employee_edit, name="employee_create"),
         path("people/<int:employee_id>/", people.employee_edit, name="employee_edit"),
+        path("people/import/", roster_import.roster_import, name="roster_import"),
+        path(
+            "people/import/confirm/",
+            roster_import.roster_import_confirm,
+            name="roster_import_confirm",
+        ),
     ],
     "accounts",
 )

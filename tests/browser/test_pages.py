@@ -51,3 +51,26 @@ def test_calendar_feeds_page(page, sign_in, personas, new_context):
     expect(page.get_by_role("status").first).to_contain_text("no longer works")
     assert_accessible(page)
     assert calendar_app.request.get(address).status == 404
+
+
+def test_roster_import_pages(page, sign_in, personas, tmp_path):
+    from peersupport.accounts.roster_sync import roster_csv, roster_rows_on_record
+
+    sign_in("sysadmin")
+    visit(page, "/people/import/", "Import the HR roster")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("employee_number,first_name\nA1,Ann\n")
+    page.get_by_label("Roster file (CSV)").set_input_files(str(bad))
+    page.get_by_role("button", name="Preview the changes").click()
+    expect(page.locator(".error-summary")).to_contain_text("The header lacks")
+    assert_accessible(page)
+    good = tmp_path / "roster.csv"
+    good.write_text(roster_csv(roster_rows_on_record()))
+    page.get_by_label("Roster file (CSV)").set_input_files(str(good))
+    page.get_by_role("button", name="Preview the changes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the roster import")
+    assert_accessible(page)
+    page.get_by_role("button", name="Import this file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("People")
+    expect(page.locator(".messages")).to_contain_text("Roster imported")
+    assert_accessible(page)

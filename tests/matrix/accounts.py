@@ -9,6 +9,7 @@ page, declared with the kernel's URLs.
 from peersupport.accounts.models import Role
 
 _APPROVERS = frozenset({Role.BHS_MANAGER, Role.CHIEF})
+_SYSADMIN = frozenset({Role.SYSADMIN})
 
 
 def _waiting_request(dept):
@@ -28,6 +29,9 @@ def _waiting_request(dept):
 MATRIX = {
     "accounts:role_requests": {"GET": _APPROVERS},
     "accounts:role_request_decide": {"GET": _APPROVERS, "POST": _APPROVERS},
+    # The HR roster import (docs/hr-import.md): the system administrator's alone.
+    "accounts:roster_import": {"GET": _SYSADMIN, "POST": _SYSADMIN},
+    "accounts:roster_import_confirm": {"POST": _SYSADMIN},
 }
 
 URL_KWARGS = {
