@@ -38,8 +38,9 @@ class EmployeeSignupForm(forms.Form):
         email = (cleaned.get("email") or "").strip().lower()
         number = (cleaned.get("employee_number") or "").strip()
         if email and number:
+            # Numbers are kept in capitals (docs/hr-import.md); a card may be read either way.
             employee = Employee.objects.filter(
-                employee_number=number, work_email=email, user__isnull=True
+                employee_number=number.upper(), work_email=email, user__isnull=True
             ).first()
             if employee is None or employee.status not in MEMBER_STATUSES:
                 raise ValidationError(NO_MATCH)

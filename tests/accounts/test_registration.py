@@ -290,3 +290,12 @@ def test_registration_can_be_closed(recruit, client, settings):
     assert resp.status_code == 200
     assert "account/signup_closed.html" in [t.name for t in resp.templates]
     assert not before.changed()
+
+
+def test_the_number_may_be_typed_in_small_letters(recruit, client, settings):
+    """Numbers are kept in capitals (docs/hr-import.md); a card read aloud or typed on a phone
+    often is not."""
+    settings.ACCOUNT_EMAIL_VERIFICATION = "none"
+    signup(client, email=recruit.work_email, number=recruit.employee_number.lower())
+    recruit.refresh_from_db()
+    assert recruit.user is not None
