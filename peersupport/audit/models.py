@@ -132,6 +132,11 @@ class AuditAction(models.TextChoices):
     REPORTS_CSV_EXPORTED = "reports.csv_exported", "Program report table exported (CSV)"
     REPORTS_PDF_EXPORTED = "reports.pdf_exported", "Program report exported (PDF)"
     REPORTS_PERIOD_CLOSED = "reports.period_closed", "Reporting period closed"
+    WEBHOOK_ADDED = "webhook.added", "Webhook endpoint added"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook signing secret rotated"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook endpoint deleted"
+    WEBHOOK_TESTED = "webhook.tested", "Test event sent to a webhook endpoint"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is

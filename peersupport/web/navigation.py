@@ -188,6 +188,8 @@ NAV = [
         frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
         primary=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
     ),
+    # Under "More": the system administrator's occasional work.
+    Link("Webhooks", "web:webhook_list", frozenset({Role.SYSADMIN})),
     Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
     Link(
         "Audit log",
@@ -293,7 +295,13 @@ ROLE_HOME = {
     Role.SYSADMIN: (
         "You run the service: people, units, roles and the administration site. By design you "
         "cannot read anything confidential.",
-        ["accounts:employee_list", "accounts:unit_list", "accounts:role_list", "admin:index"],
+        [
+            "accounts:employee_list",
+            "accounts:unit_list",
+            "accounts:role_list",
+            "web:webhook_list",
+            "admin:index",
+        ],
     ),
 }
 
