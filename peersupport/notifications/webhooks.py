@@ -383,16 +383,17 @@ def _checked(*, label: str, url: str, events) -> tuple[str, str, list[str]]:
     """An endpoint's fields, cleaned, or one ValidationError naming every field that is wrong."""
     label = " ".join((label or "").split())[:80]
     errors: dict[str, list[str]] = {}
-    for check in (lambda: check_url(url), lambda: check_events(events)):
+    cleaned = {}
+    for field, check, value in (("url", check_url, url), ("events", check_events, events)):
         try:
-            check()
+            cleaned[field] = check(value)
         except ValidationError as exc:
             errors |= exc.message_dict
     if not label:
         errors["label"] = ["Give the receiving system a name."]
     if errors:
         raise ValidationError(errors)
-    return label, check_url(url), check_events(events)
+    return label, cleaned["url"], cleaned["events"]
 
 
 @transaction.atomic
