@@ -27,16 +27,15 @@ def endpoint(dept=None, **fields):
     return webhooks.endpoint_add(actor=None, **values)
 
 
+# The pages of one endpoint.
+_OF_ONE = ("web:webhook_edit", "web:webhook_rotate", "web:webhook_delete", "web:webhook_test")
+
+
 def _an_endpoint(dept) -> dict:
     return {"endpoint_id": endpoint(dept)[0].pk}
 
 
-URL_KWARGS = {
-    name: _an_endpoint
-    for name in (
-        "web:webhook_edit",
-        "web:webhook_rotate",
-        "web:webhook_delete",
-        "web:webhook_test",
-    )
-}
+URL_KWARGS = {name: _an_endpoint for name in _OF_ONE}
+
+# tests/system/test_object_access.py
+SHARED = {name: "the system administrator keeps every webhook endpoint" for name in _OF_ONE}
