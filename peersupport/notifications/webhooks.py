@@ -47,6 +47,7 @@ from peersupport.audit.services import record
 
 from .channels import DeliveryError, Undeliverable
 from .models import Channel, Notification, WebhookEndpoint
+from .services import notification_queue
 
 ADDRESS_PREFIX = "webhook:"
 SIGNATURE_HEADER = "X-Peersupport-Signature"
@@ -269,8 +270,6 @@ def send(notification: Notification) -> None:
 
 
 def _queue(endpoint: WebhookEndpoint, *, name: str, event: str, body: str) -> Notification:
-    from .services import notification_queue
-
     return notification_queue(
         key=f"{ADDRESS_PREFIX}{event}:{endpoint.pk}",
         user=None,
@@ -293,7 +292,7 @@ def emit(
     the transaction of the change. ``link``: the path (or address) of the page where a system
     allowed to read it finds the details. ``source``: what the event is about, for an id that
     is the same when two writers send the same event (one row per endpoint, whoever wins);
-    never put it in ``link``. Sends nothing at all for an unregistered name."""
+    never put it in ``link``. An unregistered name is a mistake in the caller: ValueError."""
     if name not in _events:
         raise ValueError(f"webhook event {name!r} was never registered")
     targets = [
