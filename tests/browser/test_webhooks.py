@@ -17,6 +17,8 @@ def test_the_webhooks_pages(page, sign_in):
     assert_accessible(page)
 
     page.get_by_role("link", name="Add an endpoint").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a webhook endpoint")
+    assert_accessible(page)
     page.get_by_label("Name of the receiving system").fill("Training unit")
     page.get_by_label("Address").fill("http://hooks.example.test/in")
     page.get_by_label("Training record created (training.record.created)").check()
