@@ -188,8 +188,12 @@ NAV = [
         frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
         primary=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
     ),
-    # Under "More": the system administrator's occasional work.
-    Link("Webhooks", "web:webhook_list", frozenset({Role.SYSADMIN})),
+    Link(
+        "Webhooks",
+        "web:webhook_list",
+        frozenset({Role.SYSADMIN}),
+        primary=frozenset({Role.SYSADMIN}),
+    ),
     Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
     Link(
         "Audit log",
