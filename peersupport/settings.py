@@ -702,6 +702,14 @@ NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 120, minimum=1)
 # never wait. The tests use 0: each sends at once unless a test sets a hold.
 NOTIFY_COALESCE_SECONDS = env_int("NOTIFY_COALESCE_SECONDS", 0 if TESTING else 60, minimum=0)
 
+# Webhooks to other systems (docs/webhooks.md): content-free events, signed, through the outbox.
+# https only; WEBHOOK_ALLOW_HTTP lets an http:// address in too (development and tests only:
+# refused in production). A delivery waits at most WEBHOOK_TIMEOUT_SECONDS for an answer.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+if PRODUCTION and WEBHOOK_ALLOW_HTTP:
+    raise ImproperlyConfigured("WEBHOOK_ALLOW_HTTP is for development and tests only.")
+
 # Web Push (docs/operations.md, "Web Push"): alerts to the browsers and phones people add on
 # their devices page. VAPID_PRIVATE_KEY (or VAPID_PRIVATE_KEY_FILE): this server's P-256 key
 # (base64url of the 32-byte secret; `python manage.py generate_vapid_key` makes one), kept

@@ -135,6 +135,11 @@ class AuditAction(models.TextChoices):
     REPORTS_PERIOD_CLOSED = "reports.period_closed", "Reporting period closed"
     CALENDAR_FEED_RESET = "calendar.feed_reset", "Calendar address made"
     CALENDAR_FEED_REVOKED = "calendar.feed_revoked", "Calendar address stopped"
+    WEBHOOK_ADDED = "webhook.added", "Webhook endpoint added"
+    WEBHOOK_CHANGED = "webhook.changed", "Webhook endpoint changed"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook signing secret rotated"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook endpoint deleted"
+    WEBHOOK_TESTED = "webhook.tested", "Test event sent to a webhook endpoint"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is

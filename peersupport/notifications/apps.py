@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         # Every installed app's alerts.KINDS, found without naming any app (kinds.py).
+        from . import recipients, webhooks
         from .kinds import autodiscover
 
         autodiscover()
@@ -17,3 +18,7 @@ class NotificationsConfig(AppConfig):
         monitoring.register_gauges("notifications.outbox", monitoring.outbox_gauges)
         monitoring.register_gauges("notifications.tasks", monitoring.task_gauges)
         monitoring.register_gauges("notifications.heartbeat", monitoring.heartbeat_gauges)
+
+        # A webhook row's address is a reference to its endpoint, read just before sending:
+        # a disabled or deleted endpoint's rows are skipped.
+        recipients.register_address(webhooks.ADDRESS_PREFIX, webhooks.resolve)

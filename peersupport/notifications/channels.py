@@ -162,4 +162,16 @@ def send_push(notification: Notification) -> None:
     PushSubscription.objects.filter(pk=device.pk).update(last_success_at=timezone.now())
 
 
-SENDERS = {Channel.EMAIL: send_email, Channel.SMS: send_sms, Channel.PUSH: send_push}
+def send_webhook(notification: Notification) -> None:
+    """An event to another system, signed with its endpoint's secret (webhooks.py)."""
+    from . import webhooks  # webhooks.py raises this module's errors
+
+    webhooks.send(notification)
+
+
+SENDERS = {
+    Channel.EMAIL: send_email,
+    Channel.SMS: send_sms,
+    Channel.PUSH: send_push,
+    Channel.WEBHOOK: send_webhook,
+}

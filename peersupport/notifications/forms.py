@@ -86,3 +86,38 @@ class AlertSettingsForm(forms.Form):
     def choices(self) -> dict[str, set[str]]:
         """Kind -> the channels ticked (once valid)."""
         return {k.name: set(self.cleaned_data[field_name(k.name)]) for k in self.kinds}
+
+
+class WebhookForm(forms.Form):
+    """An endpoint for another system (the system administrator's webhooks page). The address
+    and events are checked by the service (webhooks.check_url), which names what is wrong."""
+
+    label = forms.CharField(
+        max_length=80,
+        label="Name of the receiving system",
+        help_text="For this page and the audit log, such as “Training unit records”.",
+    )
+    url = forms.CharField(
+        max_length=500,
+        label="Address",
+        help_text="Where each event is sent (POST), starting with https://.",
+        widget=forms.URLInput(attrs={"inputmode": "url", "spellcheck": "false"}),
+    )
+    events = forms.MultipleChoiceField(
+        required=False,
+        label="Events to send",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    active = forms.BooleanField(
+        required=False,
+        label="Active",
+        help_text="A disabled endpoint gets nothing, and what still waits for it is dropped.",
+    )
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        from .webhooks import events
+
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = [(e.name, f"{e.label} ({e.name})") for e in events()]
+        if not editing:
+            del self.fields["active"]

@@ -22,6 +22,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     SMS = "sms", "Text message (SMS gateway)"
     PUSH = "push", "Push alert to a device (Web Push)"
+    # An event to another system (webhooks.py): no person, a content-free JSON body.
+    WEBHOOK = "webhook", "Webhook to another system"
 
 
 class Notification(models.Model):
@@ -193,3 +195,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"worker heartbeat at {self.beat_at.isoformat()}"
+
+
+class WebhookEndpoint(RowBound):
+    """Another system told of content-free events (webhooks.py): its address, the events it
+    asked for, and the secret every delivery is signed with. The secret must be read to sign,
+    so it is encrypted and bound to the row rather than hashed; it is shown once, when it is
+    made or rotated. A disabled endpoint keeps its row and gets nothing."""
+
+    label = models.CharField(max_length=80)
+    url = models.CharField(max_length=500)
+    # Names of registered events (webhooks.register_event).
+    events = models.JSONField(default=list, blank=True)
+    secret = EncryptedTextField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    secret_set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["label", "pk"]
+
+    def __str__(self):
+        return f"webhook {self.label}"

@@ -21,3 +21,13 @@ class ReportsConfig(AppConfig):
         # A write queues a rebuild of the figures for the worker; the tick catches the rest.
         data_changed.connect(on_data_changed, dispatch_uid="reports-rebuild")
         register_periodic(reports_tick, seconds=TICK_SECONDS)
+        # Other systems may be told that figures were published (publishing.publish).
+        from peersupport.notifications.webhooks import register_event
+
+        from .publishing import PUBLISHED
+
+        register_event(
+            PUBLISHED,
+            label="Report published",
+            description="The program reports' figures of a closed period were published.",
+        )

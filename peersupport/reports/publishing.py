@@ -49,10 +49,16 @@ cells, so every page ever served shows what is stored.
 """
 
 from django.db import transaction
+from django.urls import reverse
+
+from peersupport.notifications import webhooks
 
 from .models import Publication
 from .periods import Period, parse
 from .suppression import ALL, BINARY, PARTITION, Cell, Protected, Table
+
+# The webhook event of newly published figures (apps.py registers it).
+PUBLISHED = "report.published"
 
 
 def stored(populations) -> dict[str, dict[str, tuple[dict, dict]]]:
@@ -223,6 +229,14 @@ def publish(new: dict[tuple[str, str], tuple[dict, dict]]) -> bool:
             ],
             ignore_conflicts=True,
             batch_size=500,
+        )
+        # Other systems may be told that figures were published: the event names no period and
+        # no count, only the reports page (whose access rules apply). Its id comes from what
+        # was published, so two builders racing to publish the same send one event.
+        webhooks.emit(
+            PUBLISHED,
+            link=reverse("reports:dashboard"),
+            source="report.published:" + ",".join(sorted(f"{p}/{k}" for p, k in new)),
         )
     populations = {p for p, _k in new}
     periods = {k for _p, k in new}

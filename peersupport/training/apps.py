@@ -15,6 +15,16 @@ class TrainingConfig(AppConfig):
         from .tasks import training_tick
 
         register_periodic(training_tick, seconds="TRAINING_TICK_SECONDS")
+        # Other systems (the training unit's) may be told that attendance was recorded.
+        from peersupport.notifications.webhooks import register_event
+
+        from .services import RECORD_CREATED
+
+        register_event(
+            RECORD_CREATED,
+            label="Training record created",
+            description="Attendance was recorded for a day of a training session.",
+        )
         # The roster asks whether an appointed supporter may become active.
         register_initial_training_check(initial_training_complete)
         # Someone who finished initial training before the Chief's approval is ready at once.

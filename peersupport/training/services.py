@@ -14,12 +14,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.notifications import webhooks
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_set_status
@@ -48,6 +50,8 @@ from .rules import (
 )
 
 EStatus = Enrolment.Status
+# The webhook event of new attendance records (apps.py registers it).
+RECORD_CREATED = "training.record.created"
 
 
 # Who runs training: the coordinator (PROGRAM.md, "Coordination"). The BHS manager reads it.
@@ -514,6 +518,9 @@ def attendance_record(
                 "hours": {str(a.user_id): str(a.hours) for a in new},
             },
         )
+        # Content-free: that records were made, and the day's attendance page (whose access
+        # rules apply to whoever follows it); never who, nor how many.
+        webhooks.emit(RECORD_CREATED, link=reverse("training:attendance", args=[day.pk]))
     for user_id, hours in changes.items():
         attendance = existing[user_id]
         correction = AttendanceCorrection.objects.create(

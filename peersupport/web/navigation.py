@@ -188,6 +188,12 @@ NAV = [
         frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
         primary=frozenset({Role.SYSADMIN, Role.BHS_MANAGER}),
     ),
+    Link(
+        "Webhooks",
+        "web:webhook_list",
+        frozenset({Role.SYSADMIN}),
+        primary=frozenset({Role.SYSADMIN}),
+    ),
     Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
     Link(
         "Audit log",
@@ -294,7 +300,13 @@ ROLE_HOME = {
     Role.SYSADMIN: (
         "You run the service: people, units, roles and the administration site. By design you "
         "cannot read anything confidential.",
-        ["accounts:employee_list", "accounts:unit_list", "accounts:role_list", "admin:index"],
+        [
+            "accounts:employee_list",
+            "accounts:unit_list",
+            "accounts:role_list",
+            "web:webhook_list",
+            "admin:index",
+        ],
     ),
 }
 

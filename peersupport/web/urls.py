@@ -3,7 +3,7 @@ audit viewer the ``audit`` namespace, as the project's URLs include them."""
 
 from django.urls import path
 
-from . import alert_settings, audit_log, metrics, people, pwa, roster_import, views
+from . import alert_settings, audit_log, metrics, people, pwa, roster_import, views, webhooks
 
 app_name = "web"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     path("devices/", pwa.devices, name="devices"),
     path("devices/<int:device_id>/remove/", pwa.device_remove, name="device_remove"),
     path("devices/<int:device_id>/test/", pwa.device_test, name="device_test"),
+    # Webhooks to other systems (the system administrator's).
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/new/", webhooks.webhook_add, name="webhook_add"),
+    path("webhooks/<int:endpoint_id>/", webhooks.webhook_edit, name="webhook_edit"),
+    path("webhooks/<int:endpoint_id>/rotate/", webhooks.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:endpoint_id>/test/", webhooks.webhook_test, name="webhook_test"),
 ]
 
 accounts_patterns = (

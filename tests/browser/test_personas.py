@@ -14,7 +14,7 @@ ASK = ["Resources", "Supporters", "Ask for support"]
 # (the bar, "More"): each persona's program work in the bar; "Account" holds ACCOUNT.
 NAV = {
     "employee": (EMPLOYEE_NAV, []),
-    "sysadmin": (["Home", "Resources", "People", "Units", "Roles"], []),
+    "sysadmin": (["Home", "Resources", "People", "Units", "Roles", "Webhooks"], []),
     "bhs_manager": (
         ["Home", "Selection board", "Policy", "Escalations", "Roles", "Audit log"],
         [*ASK, "Outreach", "Training compliance", "Reports", "Releases and disclosures"],
@@ -45,6 +45,7 @@ HEADINGS = {
     "People": "People",
     "Units": "Units and chain of command",
     "Roles": "Roles",
+    "Webhooks": "Webhooks",
     "Resources": "Resource directory",
     "Supporters": "Peer supporters",
     "Ask for support": "Ask for support",

@@ -183,9 +183,9 @@ def test_small_run_creates_the_department(small):
 
     # One audit event per loader (department, supporters, resources, support activity, releases
     # of information, escalations, training, selection, outreach, committee, devices for push
-    # alerts), not one per row.
+    # alerts, a webhook endpoint), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 11
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 12
     assert events[0].details["employees"] == SMALL
 
 

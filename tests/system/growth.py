@@ -89,3 +89,10 @@ def grow(dept, n: int) -> None:
         f.PanelistFactory(interview=interview, user=users["panelist"])
         f.MembershipFactory(user=f.UserFactory())
         f.ExceptionCategoryFactory()
+        # The system administrator's webhooks, each with a delivery waiting.
+        from peersupport.notifications import webhooks
+
+        hook, _ = webhooks.endpoint_add(
+            actor=None, label=f"System {i}", url=f"https://hooks{i}.example.test/", events=[]
+        )
+        webhooks.endpoint_test(actor=None, endpoint=hook)

@@ -165,6 +165,11 @@ from ..matrix.committee import SHARED as _COMMITTEE_SHARED  # noqa: E402
 OWNED.update(_COMMITTEE_OWNED)
 SHARED.update(_COMMITTEE_SHARED)
 
+# Webhook endpoints: the system administrator's, every one (tests/matrix/webhooks.py).
+from ..matrix.webhooks import SHARED as _WEBHOOKS_SHARED  # noqa: E402
+
+SHARED.update(_WEBHOOKS_SHARED)
+
 # Devices for push alerts: each person's own (tests/matrix/devices.py).
 from ..matrix.devices import OWNED as _DEVICES_OWNED  # noqa: E402
 

@@ -49,6 +49,7 @@ class Command(BaseCommand):
         from demo.selection import load_demo as load_selection
         from demo.support import load_demo as load_support
         from demo.training import load_demo as load_training
+        from demo.webhooks import load_demo as load_webhooks
 
         extras = [load_roster(seed=seed), load_resources(), load_support(seed=seed)]
         # Releases of information need the requests the support demo made; escalations its
@@ -60,6 +61,7 @@ class Command(BaseCommand):
         extras.append(load_outreach())  # two closed outreaches and an open one
         extras.append(load_committee(seed=seed))  # a current committee and a past election
         extras.append(load_devices())  # a phone on the supporter's devices page
+        extras.append(load_webhooks())  # a disabled endpoint on the webhooks page
         seconds = time.perf_counter() - started
         summary = (
             f"{result.units:,} units, {result.employees:,} employees, "
