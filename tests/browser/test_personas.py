@@ -10,6 +10,8 @@ from .axe import assert_accessible
 
 EMPLOYEE_NAV = ["Home", "Resources", "Supporters", "Ask for support"]
 ACCOUNT = ["Profile", "Security"]
+# What some roles add to "Account".
+ACCOUNT_MORE = {"supporter": ["Calendar feeds"]}
 ASK = ["Resources", "Supporters", "Ask for support"]
 # (the bar, "More"): each persona's program work in the bar; "Account" holds ACCOUNT.
 NAV = {
@@ -46,6 +48,7 @@ HEADINGS = {
     "Units": "Units and chain of command",
     "Roles": "Roles",
     "Webhooks": "Webhooks",
+    "Calendar feeds": "My calendar feeds",
     "Resources": "Resource directory",
     "Supporters": "Peer supporters",
     "Ask for support": "Ask for support",
@@ -89,7 +92,8 @@ def test_persona_home_and_navigation(page, sign_in, name):
     # The navigation offers exactly the pages the persona's roles allow: the bar, then "More"
     # and "Account", never more than eight entries.
     bar, more = NAV[name]
-    expected_nav = [*bar, *more, *ACCOUNT]
+    account = [*ACCOUNT, *ACCOUNT_MORE.get(name, [])]
+    expected_nav = [*bar, *more, *account]
     assert nav_labels(page) == expected_nav
     nav = page.get_by_role("navigation", name="Main")
     assert nav.locator("summary").all_inner_texts() == (["More"] if more else []) + ["Account"]
@@ -97,7 +101,7 @@ def test_persona_home_and_navigation(page, sign_in, name):
     assert_accessible(page)
 
     for label in expected_nav[1:]:
-        if label in more or label in ACCOUNT:
+        if label in more or label in account:
             group = "More" if label in more else "Account"
             nav.locator("summary", has_text=group).click()
             assert_accessible(page)
