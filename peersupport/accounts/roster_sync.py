@@ -13,6 +13,7 @@ docs/hr-import.md.
 """
 
 import csv
+import dataclasses
 import hashlib
 import io
 from collections import Counter, defaultdict
@@ -21,7 +22,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from peersupport.audit.models import AuditAction
@@ -149,6 +150,19 @@ class RosterPlan:
             "unchanged": self.unchanged,
             "errors": len(self.errors),
         }
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of exactly what applying would write (every new, changed and separated
+        record, unit and unit head): what the administrator previewed is what is applied."""
+        what = {
+            "new": sorted(dataclasses.astuple(row)[1:] for row in self._new),
+            "updates": sorted((pk, sorted(fields.items())) for pk, fields in self._updates.items()),
+            "separating": sorted(self._separating),
+            "units": sorted(self._new_units),
+            "supervisors": sorted(self._supervisors.items()),
+        }
+        return hashlib.sha256(repr(what).encode()).hexdigest()
 
     @property
     def changes_nothing(self) -> bool:
@@ -608,6 +622,13 @@ def _sits_above(unit: tuple[str, ...] | None, path: tuple[str, ...]) -> bool:
 # --- Applying it ----------------------------------------------------------------------------
 
 
+def many_separated(plan: RosterPlan) -> bool:
+    """A full import of a file that is not the whole department would separate most of it:
+    the preview says so loudly when a tenth or more of the records would be separated."""
+    separated = len(plan.separated)
+    return separated >= 10 and separated * 10 >= plan.rows + separated
+
+
 def roster_apply(
     rows: list[RosterRow],
     *,
@@ -615,6 +636,7 @@ def roster_apply(
     full: bool = False,
     digest: str = "",
     source: str = "csv",
+    previewed: str | None = None,
 ) -> RosterPlan:
     """Plan ``rows`` again and, when there are no errors, write it all in one transaction with
     one audit event of the counts (no names: like the employee pages' events, it says what
@@ -622,12 +644,23 @@ def roster_apply(
 
     Employees are written in bulk; units through ``unit_create``/``unit_update`` (each audited,
     as on the units page); each employee who becomes separated goes through
-    ``employee_separation_effects``, the path the employee page takes."""
+    ``employee_separation_effects``, the path the employee page takes. With ``previewed`` (a
+    plan's ``fingerprint``) nothing is written unless the plan is still exactly that one.
+    Imports run one at a time (``_one_import_at_a_time``), each planning from what the one
+    before it wrote."""
     try:
         with transaction.atomic():
+            _one_import_at_a_time()
             plan = roster_plan(rows, full=full)
             if plan.errors:
                 return plan
+            if previewed is not None and plan.fingerprint != previewed:
+                raise ValidationError(
+                    "The records changed since the preview (someone edited, added or "
+                    "separated an employee), so this file would now change other things than "
+                    "those you checked. Nothing was imported: upload it again to see the "
+                    "changes as they are now."
+                )
             _write(plan, actor=actor)
             record(
                 actor=actor,
@@ -644,6 +677,20 @@ def roster_apply(
             "two steps). Nothing was imported."
         ) from None
     return plan
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that one import holds while it runs.
+_IMPORT_LOCK = 0x5253_594E  # "RSYN"
+
+
+def _one_import_at_a_time() -> None:
+    """Inside the import's transaction: wait for any other import to finish. SQLite's
+    transactions are already one writer at a time (begun IMMEDIATE, settings.py); on
+    PostgreSQL two imports (an upload and the command) would otherwise both plan from the same
+    records and the second overwrite the first."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK])
 
 
 def _write(plan: RosterPlan, *, actor: User | None) -> None:

@@ -12,6 +12,14 @@ class ConfidentialityConfig(AppConfig):
 
         register_periodic(escalation_tick, seconds="ESCALATION_TICK_SECONDS")
 
+        from peersupport.accounts.alerts import employee_separated
+
+        from .receivers import duty_holder_separated
+
+        employee_separated.connect(
+            duty_holder_separated, dispatch_uid="confidentiality.separated", weak=False
+        )
+
         from peersupport.web.banners import register_banner
 
         from .selectors import banner_for

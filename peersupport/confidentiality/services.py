@@ -14,10 +14,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, RoleGrant, User
-from peersupport.accounts.selectors import chain_of_command
+from peersupport.accounts.selectors import chain_of_command, role_holder_ids
 from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 from peersupport.governance.models import ExceptionCategory
@@ -79,7 +80,21 @@ def duty_assign(
 
 
 @transaction.atomic
-def duty_end(*, actor: User, assignment: DutyAssignment) -> DutyAssignment:
+def duties_end_for(*, actor: User | None, user: User) -> int:
+    """End every duty roster entry of ``user`` now or to come (an employee who has left the
+    department, ``accounts.alerts.employee_separated``); how many ended."""
+    now = timezone.now()
+    ended = 0
+    open_rows = DutyAssignment.objects.select_for_update().filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=now), user=user
+    )
+    for assignment in open_rows:
+        duty_end(actor=actor, assignment=assignment)
+        ended += 1
+    return ended
+
+
+def duty_end(*, actor: User | None, assignment: DutyAssignment) -> DutyAssignment:
     now = timezone.now()
     if assignment.ends_at is not None and assignment.ends_at <= now:
         raise ValidationError("This roster entry has already ended.")
@@ -101,7 +116,13 @@ class Alertee:
 
 
 def _on_roster(*, backups: bool, now) -> list[Alertee]:
-    rows = DutyAssignment.objects.current(now).filter(user__is_active=True)
+    """Those on the duty roster now who still hold the duty's role: a roster entry outlives a
+    revoked role until someone ends it, and an alert must not go to someone who can no longer
+    open or acknowledge it (nor tell them an escalation happened)."""
+    holding = Q()
+    for duty, role in DUTY_ROLE.items():
+        holding |= Q(duty=duty, user__in=role_holder_ids(role))
+    rows = DutyAssignment.objects.current(now).filter(holding, user__is_active=True)
     rows = rows.filter(rank__gt=0) if backups else rows.filter(rank=0)
     rows = rows.select_related("user").order_by("rank", "duty", "starts_at")
     return [

@@ -234,7 +234,11 @@ def send(notification: Notification) -> None:
     ``Undeliverable`` when the endpoint was disabled or deleted (never retried) and
     ``DeliveryError`` for anything else, which the outbox retries with backoff."""
     rest = notification.address.removeprefix(ADDRESS_PREFIX)
-    endpoint = WebhookEndpoint.objects.filter(pk=int(rest or 0), active=True).first()
+    endpoint = (
+        WebhookEndpoint.objects.filter(pk=int(rest), active=True).first()
+        if rest.isdigit() and len(rest) < 12
+        else None
+    )
     if endpoint is None:
         raise Undeliverable("the endpoint was disabled or deleted")
     try:
@@ -396,6 +400,15 @@ def _checked(*, label: str, url: str, events) -> tuple[str, str, list[str]]:
 
 
 @transaction.atomic
+def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """``endpoint`` locked for a change; 404 when another request deleted it meanwhile (two
+    tabs, a double submission), never a 500."""
+    found = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
+    if found is None:
+        raise Http404("This webhook endpoint no longer exists.")
+    return found
+
+
 def endpoint_add(*, actor, label: str, url: str, events: list[str]) -> tuple[WebhookEndpoint, str]:
     """A new endpoint, active. Returns it and its secret, to be shown once."""
     label, url, events = _checked(label=label, url=url, events=events)
@@ -420,7 +433,7 @@ def endpoint_update(
     *, actor, endpoint: WebhookEndpoint, label: str, url: str, events: list[str], active: bool
 ) -> WebhookEndpoint:
     """Change an endpoint; disabling it skips whatever still waits for it."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = _locked(endpoint)
     label, url, events = _checked(label=label, url=url, events=events)
     new = {"label": label, "url": url, "events": events, "active": bool(active)}
     changed = sorted(k for k, v in new.items() if getattr(endpoint, k) != v)
@@ -448,7 +461,7 @@ def endpoint_update(
 def endpoint_rotate(*, actor, endpoint: WebhookEndpoint) -> str:
     """A new signing secret, at once: deliveries from now on (retries too) are signed with it.
     Returns it, to be shown once."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = _locked(endpoint)
     secret = new_secret()
     endpoint.secret, endpoint.secret_set_at = secret, timezone.now()
     endpoint.save(update_fields=["secret", "secret_set_at"])
@@ -459,7 +472,7 @@ def endpoint_rotate(*, actor, endpoint: WebhookEndpoint) -> str:
 @transaction.atomic
 def endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint; what waits for it is skipped (its rows stay, as the outbox's do)."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = _locked(endpoint)
     skipped = _skip_waiting(endpoint)
     record(
         actor=actor,
@@ -473,7 +486,7 @@ def endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
 @transaction.atomic
 def endpoint_test(*, actor, endpoint: WebhookEndpoint) -> Notification:
     """Queue one test event to ``endpoint`` (whatever it asked for), linking to the home page."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = _locked(endpoint)
     if not endpoint.active:
         raise ValidationError("This endpoint is disabled: enable it to send a test event.")
     event = event_id()

@@ -230,7 +230,7 @@ def _day(value) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def own_followups_with_contact(user: User, *, request: SupportRequest) -> list[FollowUpLine]:
+def request_followups(user: User, *, request: SupportRequest) -> list[FollowUpLine]:
     """``user``'s open follow-ups of one request they hold, soonest first, with their contacts'
     dates."""
     rows = (
@@ -300,13 +300,14 @@ _FOLLOWUP_LINES_SQL = "SELECT * FROM ({}) due UNION ALL SELECT * FROM ({}) upcom
 )
 
 
-def inbox_followups(user: User, *, limit: int) -> InboxFollowUps:
+def inbox_followups(user: User, *, limit: int, today: date | None = None) -> InboxFollowUps:
     """The supporter's open follow-ups due by today and those to come, at most ``limit`` of
     each with how many there are in all, however many a supporter has let pile up: one query
     counts both parts, one reads the first ``limit`` of each (in the order of the (supporter,
     due) index), both hand-written. Through the ORM the three queries cost about 2 ms to build,
-    a quarter of the inbox (issue 21), and a model for each follow-up and its contact another."""
-    today = connection.ops.adapt_datefield_value(timezone.localdate())
+    a quarter of the inbox (issue 21), and a model for each follow-up and its contact another.
+    ``today`` (the department's, by default) is the one the page marks late follow-ups by."""
+    today = connection.ops.adapt_datefield_value(today or timezone.localdate())
     with connection.cursor() as cursor:
         cursor.execute(_FOLLOWUP_COUNTS_SQL, [today, today, user.pk])
         n_due, n_upcoming = cursor.fetchone()

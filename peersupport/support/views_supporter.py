@@ -78,7 +78,7 @@ def _inbox(request, *, status: int = 200, errors: list | None = None):
     held, closed = selectors.open_and_recently_closed(user, closed_limit=RECENTLY_CLOSED)
     wanted = _wanted([offer.request for offer in offers])
     today = timezone.localdate()
-    followups = selectors.inbox_followups(user, limit=INBOX_FOLLOWUPS)
+    followups = selectors.inbox_followups(user, limit=INBOX_FOLLOWUPS, today=today)
     csrf_token = get_token(request)
     context = {
         "offers": [
@@ -177,7 +177,7 @@ def followup_done(request, followup_id: int):
 def _held_page(request, req, *, reply_form=None, close_form=None, status: int = 200):
     identity = req.identity or {}
     method = identity.get("contact_method", "")
-    followups = selectors.own_followups_with_contact(request.user, request=req)
+    followups = selectors.request_followups(request.user, request=req)
     context = {
         "req": req,
         "identity": identity,

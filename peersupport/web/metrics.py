@@ -82,12 +82,13 @@ def client_address(request) -> str:
     """The connecting address, or behind TRUSTED_PROXY_COUNT proxies of ours the one the
     nearest of them saw (the N-th from the right of X-Forwarded-For), as allauth reads it."""
     count = settings.ALLAUTH_TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if count and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        if len(hops) >= count:
-            return hops[-count]
-    return request.META.get("REMOTE_ADDR", "")
+    if not count:
+        return request.META.get("REMOTE_ADDR", "")
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    # Behind our proxies a request with fewer hops than they add did not come through them
+    # all: the connecting address is then a proxy's own, which an allowed network may well
+    # include. No address: refused.
+    return hops[-count] if len(hops) >= count and all(hops) else ""
 
 
 def _from_allowed_network(request) -> bool:

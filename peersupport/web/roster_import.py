@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peersupport.accounts.forms import RosterConfirmForm, RosterUploadForm
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
-from peersupport.accounts.roster_sync import file_digest, parse_roster, roster_apply, roster_plan
+from peersupport.accounts.roster_sync import (
+    file_digest,
+    many_separated,
+    parse_roster,
+    roster_apply,
+    roster_plan,
+)
 
 from .forms import page_status
 
@@ -30,11 +36,13 @@ KEEP_SECONDS = 30 * 60
 SHOWN = 50
 
 
-def _keep(request, data: bytes, *, full: bool) -> str:
+def _keep(request, data: bytes, *, full: bool, plan) -> str:
     digest = file_digest(data)
     request.session[SESSION_KEY] = {
         "digest": digest,
         "full": full,
+        # What the preview showed: applied only if the records still give exactly this plan.
+        "plan": plan.fingerprint,
         "at": time.time(),
         "data": base64.b64encode(zlib.compress(data)).decode("ascii"),
     }
@@ -70,13 +78,6 @@ def _preview_context(plan) -> dict:
     return {"plan": plan, "counts": plan.counts, "lists": lists}
 
 
-def _many_separated(plan) -> bool:
-    """A full import of a file that is not the whole department would separate most of it:
-    the preview says so loudly when a tenth or more of the records would be separated."""
-    separated = len(plan.separated)
-    return separated >= 10 and separated * 10 >= plan.rows + separated
-
-
 @roles_required(Role.SYSADMIN)
 @require_http_methods(["GET", "POST"])
 def roster_import(request):
@@ -95,9 +96,9 @@ def roster_import(request):
         plan = None if problems else roster_plan(rows, full=full)
         problems = problems or plan.errors
         if not problems:
-            digest = _keep(request, data, full=full)
+            digest = _keep(request, data, full=full, plan=plan)
             context = _preview_context(plan) | {
-                "many_separated": _many_separated(plan),
+                "many_separated": many_separated(plan),
                 "confirm": RosterConfirmForm(initial={"digest": digest}),
                 "name": form.cleaned_data["file"].name,
             }
@@ -136,7 +137,12 @@ def roster_import_confirm(request):
     rows, problems = parse_roster(data)
     try:
         plan = roster_apply(
-            rows, actor=request.user, full=kept["full"], digest=kept["digest"], source="upload"
+            rows,
+            actor=request.user,
+            full=kept["full"],
+            digest=kept["digest"],
+            source="upload",
+            previewed=kept.get("plan", ""),
         )
     except ValidationError as exc:
         problems = exc.messages

@@ -361,3 +361,56 @@ def test_a_head_outside_the_unit_sits_above_it(dept, personas):
     rows[officer] = dataclasses.replace(rows[officer], supervisor_number=sergeant)
     plan = roster_plan(list(rows.values()))
     assert not [u for u in plan.unit_supervisors if u["unit"] == "/".join(SQUAD[:3])]
+
+
+def test_a_separated_duty_holder_is_alerted_no_more(dept, personas):
+    """Rule 5's on-duty alert must not reach someone who has left: their duty roster entries
+    end with the separation, and an entry whose holder lost the duty's role (revoked on the
+    roles page) is passed over too."""
+    from peersupport.confidentiality import services as duty
+    from peersupport.confidentiality.models import DutyAssignment
+
+    bhs, advocacy = personas["bhs_manager"], personas["advocacy_supervisor"]
+    duty.duty_assign(actor=bhs, duty="bhs_manager", user=bhs, rank=0)
+    duty.duty_assign(actor=bhs, duty="advocacy_supervisor", user=advocacy, rank=0)
+    later = duty.duty_assign(
+        actor=bhs,
+        duty="advocacy_supervisor",
+        user=advocacy,
+        rank=1,
+        starts_at=timezone.now() + timezone.timedelta(days=3),
+    )
+    assert {a.user for a in duty.ladder()[0]} >= {bhs, advocacy}
+
+    services.employee_update(
+        actor=personas["sysadmin"], employee=advocacy.employee, status="separated"
+    )
+
+    assert {a.user for a in duty.ladder()[0] if a.reason.startswith("Advocacy")} == set()
+    # Ended now (an entry lasts at least a second from its start).
+    soon = timezone.now() + timezone.timedelta(seconds=2)
+    assert not DutyAssignment.objects.current(soon).filter(user=advocacy).exists()
+    later.refresh_from_db()
+    assert later.ends_at is not None and later.ended_by == personas["sysadmin"]
+    assert AuditEvent.objects.filter(action=AuditAction.DUTY_ENDED).count() == 2
+
+    # A duty's role revoked without a separation: the entry stays, the alert does not go.
+    grant = RoleGrant.objects.current().get(user=bhs, role=Role.BHS_MANAGER)
+    services._revoke(actor=personas["sysadmin"], grant=grant, reason="Moved to another post")
+    assert bhs not in {a.user for a in duty._on_roster(backups=False, now=timezone.now())}
+
+
+def test_the_command_asks_before_a_full_import_separates_a_tenth(dept, personas, tmp_path):
+    """A full import of a file that is not the whole department (a unit's export, a file cut
+    short) would separate most of it at once: the command refuses without --yes."""
+    from ..factories import EmployeeFactory
+
+    EmployeeFactory.create_batch(10, unit=dept.squad)
+    path = tmp_path / "roster.csv"
+    path.write_bytes(_file(list(_rows().values())[:1]))
+    before = Employee.objects.filter(status=Employee.Status.SEPARATED).count()
+    with pytest.raises(CommandError, match="Add --yes"):
+        call_command("import_roster", str(path), "--full")
+    assert Employee.objects.filter(status=Employee.Status.SEPARATED).count() == before
+    call_command("import_roster", str(path), "--full", "--yes")
+    assert Employee.objects.filter(status=Employee.Status.SEPARATED).count() > before + 10

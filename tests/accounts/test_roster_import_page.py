@@ -118,3 +118,23 @@ def test_a_full_import_that_would_separate_many_warns(client_for):
     EmployeeFactory.create_batch(10)
     response = _upload(client, roster_csv(rows).encode(), full=True)
     assert "people would be separated" in response.content.decode()
+
+
+def test_records_changed_since_the_preview_stop_the_import(client_for, dept):
+    """A full import separates whoever is missing from the file: someone added on the employee
+    page after the preview would be separated without the administrator having seen it. The
+    import is refused unless the records still give exactly the plan that was previewed."""
+    client = client_for("sysadmin")
+    data = _csv(rank_title="Detective")
+    number = roster_rows_on_record()[0].employee_number
+    assert _upload(client, data, full=True).status_code == 200
+    newcomer = EmployeeFactory(unit=dept.squad)  # added on the employee page meanwhile
+
+    response = client.post(CONFIRM, {"digest": file_digest(data)})
+
+    assert response.status_code == 400
+    assert "changed since the preview" in response.content.decode()
+    newcomer.refresh_from_db()
+    assert newcomer.status == Employee.Status.ACTIVE
+    assert Employee.objects.get(employee_number=number).rank_title == "Officer"
+    assert not AuditEvent.objects.filter(action=AuditAction.ROSTER_IMPORTED).exists()

@@ -332,3 +332,22 @@ def test_the_delivery_status_is_read_in_two_queries(receiver, django_assert_num_
         status = webhooks.deliveries(found)
     assert status[ok.pk].sent == 1 and status[ok.pk].failing == 0
     assert status[failing.pk].failing == 1 and "unreachable" in status[failing.pk].last_error
+
+
+def test_an_endpoint_deleted_meanwhile_is_a_404_and_a_bad_address_is_never_sent(receiver):
+    """Two tabs, or a double submission: the second change finds the endpoint gone (404, not
+    a 500). A row whose address is not an endpoint's is dropped, never retried."""
+    from django.http import Http404
+
+    from peersupport.notifications.channels import Undeliverable
+
+    endpoint, _ = make_endpoint(url=receiver.url, events=[])
+    webhooks.endpoint_delete(actor=None, endpoint=endpoint)
+    for change in (webhooks.endpoint_rotate, webhooks.endpoint_delete, webhooks.endpoint_test):
+        with pytest.raises(Http404):
+            change(actor=None, endpoint=endpoint)
+    for address in ("", "x", "-1", "9" * 40):
+        row = Notification(channel=Channel.WEBHOOK, address=webhooks.ADDRESS_PREFIX + address)
+        with pytest.raises(Undeliverable):
+            webhooks.send(row)
+    assert receiver.requests == []

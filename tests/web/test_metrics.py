@@ -129,6 +129,12 @@ def test_behind_trusted_proxies_the_address_the_nearest_proxy_saw(client, settin
     # What the client wrote itself is left of what our proxy appended.
     spoofed = client.get(URL, HTTP_X_FORWARDED_FOR="10.20.3.4, 198.51.100.7", **proxy)
     assert spoofed.status_code == 403
+    # A request that did not come through the proxy, from an address the allowed network
+    # includes (the proxy's own host, say): refused, not taken at its connecting address.
+    inside = {"REMOTE_ADDR": "10.20.0.1"}
+    assert client.get(URL, **inside).status_code == 403
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    assert client.get(URL, HTTP_X_FORWARDED_FOR="10.20.3.4", **inside).status_code == 403
 
 
 def test_with_both_a_scrape_needs_both(client, metrics_on):

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from peersupport.accounts.roster_sync import (
     file_digest,
+    many_separated,
     parse_roster,
     roster_apply,
     roster_plan,
@@ -29,10 +30,15 @@ class Command(BaseCommand):
             help="the file is the whole department: anyone not in it becomes separated",
         )
         parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="import a full file even though it would separate a tenth of the department",
+        )
+        parser.add_argument(
             "--show", type=int, default=20, help="how many of each list to print (default 20)"
         )
 
-    def handle(self, *args, file, dry_run, full, show, **options):
+    def handle(self, *args, file, dry_run, full, show, yes=False, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
@@ -46,9 +52,15 @@ class Command(BaseCommand):
         if errors:
             self._fail(errors, show)
         try:
-            if dry_run:
-                plan = roster_plan(rows, full=full)
-            else:
+            plan = roster_plan(rows, full=full)
+            if not dry_run and not plan.errors and many_separated(plan) and not yes:
+                self._print(plan, show)
+                raise CommandError(
+                    f"This full import would separate {len(plan.separated):,} people, a tenth or "
+                    "more of the department: is the file the whole department? Nothing was "
+                    "imported. Add --yes to import it all the same."
+                )
+            if not dry_run:
                 plan = roster_apply(
                     rows, actor=None, full=full, digest=file_digest(data), source="command"
                 )
