@@ -16,8 +16,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "RESULTS.md"
-# In the order `make bench` runs them; any other RESULTS-*.md follows.
-ORDER = ["demo", "escalation", "pages", "reports"]
+# The hand-written summary against the goals first, then in the order `make bench` runs them;
+# any other RESULTS-*.md follows.
+ORDER = ["summary", "demo", "escalation", "pages", "reports"]
 
 
 def _meminfo() -> str:
