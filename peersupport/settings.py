@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "peersupport.reports",
     "peersupport.web",
     "peersupport.calendars",
+    "peersupport.integrations",
     "demo",  # the demo department: last, outside the product (manage.py demo_department)
 ]
 
@@ -709,6 +710,10 @@ WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
 if PRODUCTION and WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("WEBHOOK_ALLOW_HTTP is for development and tests only.")
+
+# Other systems' calls to the API and SCIM (peersupport/integrations): per token, per minute,
+# counted in the shared cache; 0 turns the limit off.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=0)
 
 # Web Push (docs/operations.md, "Web Push"): alerts to the browsers and phones people add on
 # their devices page. VAPID_PRIVATE_KEY (or VAPID_PRIVATE_KEY_FILE): this server's P-256 key

@@ -28,13 +28,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("notifications",),
     ("web",),
     ("calendars",),
+    ("integrations",),
     # the domains
     ("resources", "governance", "roster"),
     ("training", "support"),
     ("releases", "confidentiality", "outreach", "selection", "committee"),
     ("reports",),
 ]
-KERNEL = {"audit", "crypto", "accounts", "notifications", "web", "calendars"}
+KERNEL = {"audit", "crypto", "accounts", "notifications", "web", "calendars", "integrations"}
 RANK = {app: rank for rank, tier in enumerate(LAYERS) for app in tier}
 
 

@@ -140,6 +140,8 @@ class AuditAction(models.TextChoices):
     WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook signing secret rotated"
     WEBHOOK_DELETED = "webhook.deleted", "Webhook endpoint deleted"
     WEBHOOK_TESTED = "webhook.tested", "Test event sent to a webhook endpoint"
+    API_TOKEN_CREATED = "api.token_created", "Integration token made"
+    API_TOKEN_REVOKED = "api.token_revoked", "Integration token revoked"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is
