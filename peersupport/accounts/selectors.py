@@ -1,5 +1,6 @@
 """Reads about people, units and roles. Views reach these records only through here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -287,6 +288,8 @@ class PersonPool:
     # What is found: accounts ("user") or employee records, with or without an account
     # ("employee").
     of: str = "user"
+    # A registered pool's own narrowing of the enabled accounts (register_person_pool).
+    narrow: Callable[[QuerySet], QuerySet] | None = None
 
 
 # Everyone found is a person the searcher may already see: a colleague's name, rank or title
@@ -294,6 +297,8 @@ class PersonPool:
 # on, anything the directory or the program keeps private: whether someone is a peer
 # supporter, a candidate, on leave, a family member, or holds a role. Family members (no
 # employee record), former employees and disabled accounts are never found by employees.
+# The one exception is a registered pool (register_person_pool): the roster's peer supporters,
+# for the coordinator and the BHS manager, who keep the roster and so already know who serves.
 PERSON_POOLS = {
     # A colleague with an account, in the department now (nominating one).
     "colleague": PersonPool(roles=frozenset({Role.EMPLOYEE})),
@@ -307,6 +312,23 @@ PERSON_POOLS = {
 
 # Who may search at all (the search endpoint's roles): anyone who may search some pool.
 PERSON_SEARCHERS = frozenset().union(*(pool.roles for pool in PERSON_POOLS.values()))
+
+
+def register_person_pool(name: str, pool: PersonPool) -> None:
+    """A domain app's own pool of accounts (its ``AppConfig.ready``), narrowed by
+    ``pool.narrow``: the roster's peer supporters, found by those who run the roster and
+    outreach, who already see who serves. Only roles that may already search (PERSON_SEARCHERS,
+    the search page's roles, fixed at start-up) can be given one."""
+    if pool.of != "user" or pool.narrow is None:
+        raise ValueError(f"person pool {name!r}: a registered pool narrows accounts")
+    if not pool.roles <= PERSON_SEARCHERS:
+        raise ValueError(
+            f"person pool {name!r}: {sorted(pool.roles - PERSON_SEARCHERS)} may not search"
+        )
+    existing = PERSON_POOLS.get(name)
+    if existing is not None and existing != pool:
+        raise ValueError(f"person pool {name!r} is already registered")
+    PERSON_POOLS[name] = pool
 
 
 def person_pool(viewer: User, pool: str) -> PersonPool | None:
@@ -333,7 +355,8 @@ def _pool_users(pool: str) -> QuerySet[User]:
     )
     if pool == "colleague":
         qs = qs.filter(employee__status=Employee.Status.ACTIVE)
-    return qs
+    narrow = PERSON_POOLS[pool].narrow
+    return qs if narrow is None else narrow(qs)
 
 
 def _name_matches(pool: str, query: str) -> Q:

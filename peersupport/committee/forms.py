@@ -4,7 +4,7 @@ when, how many) are the services'."""
 from django import forms
 from django.conf import settings
 
-from peersupport.formfields import FastSelect
+from peersupport.formfields import DateTimeField, FastSelect
 
 from .models import CommitteeSeat, Membership
 
@@ -83,10 +83,10 @@ class ElectionForm(forms.Form):
         max_value=50,
         error_messages={"required": "Say how many seats the election fills."},
     )
-    nominations_open_at = forms.DateTimeField(label="Nominations open", widget=_DATETIME)
-    nominations_close_at = forms.DateTimeField(label="Nominations close", widget=_DATETIME)
-    voting_open_at = forms.DateTimeField(label="Voting opens", widget=_DATETIME)
-    voting_close_at = forms.DateTimeField(
+    nominations_open_at = DateTimeField(label="Nominations open", widget=_DATETIME)
+    nominations_close_at = DateTimeField(label="Nominations close", widget=_DATETIME)
+    voting_open_at = DateTimeField(label="Voting opens", widget=_DATETIME)
+    voting_close_at = DateTimeField(
         label="Voting closes",
         widget=_DATETIME,
         help_text="The worker counts the ballots and publishes the results when voting closes.",

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
 from peersupport.accounts.selectors import role_holders
-from peersupport.formfields import IdChoiceField
+from peersupport.formfields import DateTimeField, IdChoiceField
 from peersupport.governance.models import ExceptionCategory
 from peersupport.resources.validators import validate_phone
 
@@ -71,11 +71,11 @@ class DutyForm(forms.Form):
         help_text="Text alerts go through the department's SMS gateway; they never say what "
         "the escalation is about.",
     )
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label="From",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    ends_at = forms.DateTimeField(
+    ends_at = DateTimeField(
         required=False,
         label="Until (optional)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -1,17 +1,11 @@
 from django import forms
 from django.utils import timezone
 
-from peersupport.accounts.models import User
-from peersupport.formfields import IdChoiceField
-from peersupport.roster.models import SupporterProfile
+from peersupport.formfields import DateTimeField
 from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Attempt, EventType
 from .services import DESCRIPTION_MAX, SUMMARY_MAX
-
-# What an account's option in a select shows (``str(user)``): one option per supporter, so
-# the rest of each account (its password hash, dates...) is not read.
-OPTION_FIELDS = ("pk", "display_name", "email")
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -51,11 +45,12 @@ class AddOtherForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
-    supporter = IdChoiceField(
-        queryset=User.objects.none(),
+class AssignForm(PersonPickerForm, forms.Form):
+    supporter = PersonField(
+        pool="supporter",
+        what="the supporter",
         label="Supporter",
-        error_messages={"invalid_choice": "Only an active peer supporter can be assigned."},
+        help_text="Type part of an active peer supporter's name and choose them.",
     )
     chain_reason = forms.CharField(
         label="Why this supporter although they are in the person's chain of command",
@@ -63,46 +58,29 @@ class AssignForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["supporter"].queryset = (
-            User.objects.filter(
-                supporter_profile__status=SupporterProfile.Status.ACTIVE, is_active=True
-            )
-            .only(*OPTION_FIELDS)
-            .order_by("email")
-        )
 
-
-class ResponderForm(forms.Form):
+class ResponderForm(PersonPickerForm, forms.Form):
     """A peer supporter who responded to the incident (any supporter, whatever their status:
     one on leave now may be back while the outreach is open)."""
 
-    supporter = IdChoiceField(
-        queryset=User.objects.none(),
+    supporter = PersonField(
+        pool="any_supporter",
+        what="the supporter",
         label="Peer supporter who responded",
+        help_text="Type part of their name and choose them.",
         error_messages={
-            "required": "Choose the supporter who responded.",
-            "invalid_choice": "Choose one of the peer supporters listed.",
+            "required": "Type the name of the supporter who responded, then choose them."
         },
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["supporter"].queryset = (
-            User.objects.filter(supporter_profile__isnull=False)
-            .only(*OPTION_FIELDS)
-            .order_by("email")
-        )
 
 
 class TaskForm(forms.Form):
     label = forms.CharField(label="Follow-up", max_length=80)
-    due_at = forms.DateTimeField(label="Due", widget=DATETIME)
+    due_at = DateTimeField(label="Due", widget=DATETIME)
 
 
 class GroupSessionForm(forms.Form):
-    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME)
+    starts_at = DateTimeField(label="Starts", widget=DATETIME)
     place = forms.CharField(label="Place", max_length=200)
     facilitator = forms.CharField(label="Led by", max_length=200)
 

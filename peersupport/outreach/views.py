@@ -103,7 +103,7 @@ def _detail(request, outreach, *, status=200, errors=(), **forms):
         or GroupSessionForm(initial={"starts_at": default_session_start()}),
         "close_form": forms.get("close_form") or CloseForm(),
         "responders": selectors.responders_of(outreach),
-        "responder_form": forms.get("responder_form") or ResponderForm(),
+        "responder_form": forms.get("responder_form") or ResponderForm(viewer=request.user),
         "privilege": current_notice().privilege,
         "errors": errors,
     }
@@ -176,7 +176,7 @@ def _assign_page(request, person, form, *, status=200, warn=False):
 @require_http_methods(["GET", "POST"])
 def assign(request, person_id: int):
     person = selectors.person_for_staff(person_id)
-    form = AssignForm(request.POST if request.method == "POST" else None)
+    form = AssignForm(request.POST if request.method == "POST" else None, viewer=request.user)
     if request.method == "GET":
         return _assign_page(request, person, form)
     warn = False
@@ -212,7 +212,7 @@ def responder_add(request, public_id):
     outreach = selectors.outreach_for_staff(public_id)
     if request.method == "GET":
         return redirect("outreach:detail", public_id=outreach.public_id)
-    form = ResponderForm(request.POST)
+    form = ResponderForm(request.POST, viewer=request.user)
     errors: list[str] = []
     if done := submit(
         request,

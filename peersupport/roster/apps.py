@@ -7,6 +7,7 @@ class RosterConfig(AppConfig):
 
     def ready(self):
         from peersupport.accounts.alerts import employee_separated
+        from peersupport.accounts.models import Role
         from peersupport.notifications.scheduling import register_periodic
 
         from .receivers import supporter_separated
@@ -16,7 +17,16 @@ class RosterConfig(AppConfig):
 
         register_periodic(roster_tick, seconds="ROSTER_TICK_SECONDS")
 
-        from peersupport.accounts.models import Role
+        from peersupport.accounts.selectors import PersonPool, register_person_pool
+
+        from .selectors import any_supporters, serving_supporters
+
+        # Who keeps the roster and runs outreach picks supporters by name (outreach's assign
+        # and responder forms): a select of every supporter grew with the program.
+        keepers = frozenset({Role.COORDINATOR, Role.BHS_MANAGER})
+        register_person_pool("supporter", PersonPool(roles=keepers, narrow=serving_supporters))
+        register_person_pool("any_supporter", PersonPool(roles=keepers, narrow=any_supporters))
+
         from peersupport.calendars.registry import register_source
 
         from .selectors import oncall_feed_events

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from peersupport.accounts.models import Employee, Language
-from peersupport.formfields import IdChoiceField
+from peersupport.formfields import DateTimeField, IdChoiceField
 
 from .models import ExperienceArea, SupporterProfile
 from .services import PHOTO_MAX_BYTES
@@ -112,11 +112,11 @@ class SupporterProfileForm(forms.Form):
 
 
 class OnCallShiftForm(forms.Form):
-    start = forms.DateTimeField(
+    start = DateTimeField(
         label="Starts",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    end = forms.DateTimeField(
+    end = DateTimeField(
         label="Ends",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

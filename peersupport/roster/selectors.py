@@ -794,3 +794,17 @@ def oncall_feed_events(user: User) -> list[Event]:
         Event(uid=f"oncall-{pk}", start=start, end=end, summary=ONCALL_FEED_SUMMARY, url=link)
         for pk, start, end in shifts.order_by("start")
     ]
+
+
+# --- Person pickers of supporters (accounts.selectors.register_person_pool) -------------------
+
+
+def serving_supporters(accounts: QuerySet) -> QuerySet:
+    """The "supporter" pool: accounts of active peer supporters (who may be assigned)."""
+    return accounts.filter(supporter_profile__status=SupporterProfile.Status.ACTIVE)
+
+
+def any_supporters(accounts: QuerySet) -> QuerySet:
+    """The "any_supporter" pool: every peer supporter, whatever their status (one on leave now
+    may have responded to an incident)."""
+    return accounts.filter(supporter_profile__isnull=False)

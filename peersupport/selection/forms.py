@@ -3,7 +3,7 @@
 from django import forms
 
 from peersupport.accounts.models import User
-from peersupport.formfields import FastCheckboxSelectMultiple, IdMultipleChoiceField
+from peersupport.formfields import DateTimeField, FastCheckboxSelectMultiple, IdMultipleChoiceField
 from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Interview
@@ -81,7 +81,7 @@ class RoundForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    at = forms.DateTimeField(
+    at = DateTimeField(
         label="Date and time",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

@@ -5,6 +5,7 @@ accepts and records attempts, the person declines, the coordinator schedules a g
 counts attendance and closes it. And the board's Remind button for an overdue follow-up.
 Every page checked with axe."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,13 +78,16 @@ def test_outreach_from_opening_to_closing(new_context, sign_in, personas):
     # The officer's own supervisor: warned, a reason asked for; then a supporter outside it.
     coord.goto(reverse("outreach:assign", kwargs={"person_id": officer_person.pk}))
     assert_accessible(coord)
-    coord.locator("#id_supporter").select_option(label=str(boss))
+    # Found by name as it is typed (htmx), chosen from the matches.
+    coord.locator("#id_supporter").fill(boss.employee.last_name)
+    coord.get_by_role("radio", name=re.compile(re.escape(boss.employee.full_name))).check()
     submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.locator("[data-error-summary]")).to_contain_text(
         "is in this person's chain of command"
     )
     assert_accessible(coord)
-    coord.locator("#id_supporter").select_option(label=str(supporter))
+    coord.locator("#id_supporter").fill(supporter.employee.last_name)
+    coord.get_by_role("radio", name=re.compile(re.escape(supporter.employee.full_name))).check()
     submit(coord, coord.get_by_role("button", name="Assign", exact=True))
     expect(coord.get_by_text("Assigned. The supporter has been told.")).to_be_visible()
     assert_accessible(coord)

@@ -193,8 +193,8 @@ def test_a_suggested_supporter_is_assigned_with_one_click(personas, client_for):
     who = person(type("D", (), {"users": personas})())
     url = reverse("outreach:assign", args=[who.pk])
     page = client_for("coordinator").get(url)
-    assert f'name="supporter" value="{supporter.pk}"'.encode() in page.content
-    response = client_for("coordinator").post(url, {"supporter": supporter.pk})
+    assert f'name="supporter_id" value="{supporter.pk}"'.encode() in page.content
+    response = client_for("coordinator").post(url, {"supporter_id": supporter.pk})
     assert response.status_code == 302
     held = Assignment.objects.get(person=who)
     assert held.supporter_id == supporter.pk and held.status == Assignment.Status.OFFERED

@@ -141,7 +141,7 @@ def test_the_assign_page_says_why_and_the_privilege_where_it_matters(
         f"{who.title()} Support" in suggestions for who in ("hurt", "relative", "responder")
     )
     assert "covers only a supporter the department designated before the incident" in page
-    resp = client_for("coordinator").post(url, {"supporter": team["responder"].pk})
+    resp = client_for("coordinator").post(url, {"supporter_id": team["responder"].pk})
     assert resp.status_code == 400
     text = resp.content.decode()
     assert "responded to the incident, so cannot be assigned" in text
@@ -149,7 +149,7 @@ def test_the_assign_page_says_why_and_the_privilege_where_it_matters(
     assert not Assignment.objects.exists()
     # The one who was not involved is assigned, and only they are told.
     before = set(Notification.objects.values_list("pk", flat=True))
-    resp = client_for("coordinator").post(url, {"supporter": team["free"].pk})
+    resp = client_for("coordinator").post(url, {"supporter_id": team["free"].pk})
     assert resp.status_code == 302
     told = Notification.objects.exclude(pk__in=before)
     assert list(told.values_list("user_id", flat=True)) == [team["free"].pk]
@@ -167,7 +167,7 @@ def test_the_outreach_page_lists_responders_and_the_privilege_note(personas, cli
 
 def test_marking_and_unmarking_a_responder_is_audited(client_for, coordinator, outreach, team):
     url = reverse("outreach:responder_add", args=[outreach.public_id])
-    resp = client_for("coordinator").post(url, {"supporter": team["free"].pk})
+    resp = client_for("coordinator").post(url, {"supporter_id": team["free"].pk})
     assert resp.status_code == 302
     responder = Responder.objects.get(supporter=team["free"])
     marked = AuditEvent.objects.filter(action=AuditAction.OUTREACH_RESPONDER_MARKED).latest("pk")
@@ -186,9 +186,9 @@ def test_marking_and_unmarking_a_responder_is_audited(client_for, coordinator, o
 @pytest.mark.parametrize(
     ("posted", "message"),
     [
-        ({}, "Choose the supporter who responded."),
-        ({"supporter": "99999999"}, "Choose one of the peer supporters listed."),
-        ({"supporter": "x' OR 1=1"}, "Choose one of the peer supporters listed."),
+        ({}, "Type the name of the supporter who responded, then choose them."),
+        ({"supporter_id": "99999999"}, "Choose the supporter from the people found."),
+        ({"supporter_id": "x' OR 1=1"}, "Choose the supporter from the people found."),
     ],
 )
 def test_marking_bad_input_is_400_and_changes_nothing(client_for, outreach, posted, message):
@@ -218,6 +218,6 @@ def test_marking_refuses_a_non_supporter_a_repeat_and_one_holding_people_here(
 def test_only_the_staff_mark_responders(client_for, outreach, team):
     url = reverse("outreach:responder_add", args=[outreach.public_id])
     for persona in ("supporter", "employee", "chief"):
-        resp = client_for(persona).post(url, {"supporter": team["free"].pk})
+        resp = client_for(persona).post(url, {"supporter_id": team["free"].pk})
         assert resp.status_code == 403
     assert not Responder.objects.filter(supporter=team["free"]).exists()

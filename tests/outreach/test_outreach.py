@@ -29,7 +29,7 @@ from peersupport.outreach.models import (
 from peersupport.roster.models import SupporterProfile
 from peersupport.web.pagination import PER_PAGE
 
-from ..factories import OutreachFactory
+from ..factories import EmployeeFactory, OutreachFactory
 from ..matrix.support_supporter import active_supporter
 from ..queries import page_queries
 
@@ -208,12 +208,12 @@ def test_assigning_refuses_inactive_and_warns_about_the_chain_of_command(
     boss.forget_roles()
     active_supporter(boss)
     url = reverse("outreach:assign", kwargs={"person_id": person.pk})
-    warned = client_for("coordinator").post(url, {"supporter": boss.pk})
+    warned = client_for("coordinator").post(url, {"supporter_id": boss.pk})
     assert warned.status_code == 400
     assert "is in this person&#x27;s chain of command" in warned.content.decode()
     assert not Assignment.objects.exists()
     ok = client_for("coordinator").post(
-        url, {"supporter": boss.pk, "chain_reason": "The only Vietnamese speaker on duty"}
+        url, {"supporter_id": boss.pk, "chain_reason": "The only Vietnamese speaker on duty"}
     )
     assert ok.status_code == 302
     assignment = Assignment.objects.get()
@@ -435,12 +435,52 @@ def test_the_assign_page_does_not_grow_with_the_program(coordinator, supporter, 
         make_supporter(unit, last=f"Grown{i:02d}", areas=["critical_incidents"])
     page = client_for("coordinator").get(url)
     assert page_queries(client_for("coordinator"), url) == few
-    # Six suggested, those who know such events first; every active supporter in the select.
+    # Six suggested, those who know such events first; anyone else is found by name, not
+    # listed: no select of every supporter.
     suggested = page.context["suggestions"]
     assert len(suggested) == 6
     assert all("critical_incidents" in {a.area for a in p.areas.all()} for p in suggested)
-    active = SupporterProfile.objects.filter(status="active", user__is_active=True).count()
-    assert active > 15 and page.content.decode().count("<option value=") == 1 + active
+    assert "<option" not in page.content.decode()
+    found = client_for("coordinator").post(url, {"supporter": "Grown07", "supporter_search": ""})
+    assert found.status_code == 400
+    assert "Grown07" in found.content.decode() and "Grown08" not in found.content.decode()
+
+
+def test_the_supporter_pickers_find_only_supporters_and_only_for_the_staff(
+    coordinator, supporter, client_for
+):
+    """The assign form finds active supporters; the responder form any supporter; neither
+    anyone who is not one, and nobody but the coordinator and the BHS manager searches them."""
+    from tests.roster.helpers import make_supporter
+
+    unit = supporter.employee.unit
+    serving = make_supporter(unit, last="Pickable").user
+    resting = make_supporter(unit, last="Pickrest", status=SupporterProfile.Status.INACTIVE).user
+    EmployeeFactory(last_name="Picknot", unit=unit)
+    search = reverse("web:person_search")
+
+    def names(persona, pool):
+        query = {"pool": pool, "field": "supporter", "supporter": "Pick"}
+        page = client_for(persona).get(search, query)
+        return page.status_code, {
+            w for w in ("Pickable", "Pickrest", "Picknot") if w in page.content.decode()
+        }
+
+    assert names("coordinator", "supporter") == (200, {"Pickable"})
+    assert names("coordinator", "any_supporter") == (200, {"Pickable", "Pickrest"})
+    assert names("bhs_manager", "supporter") == (200, {"Pickable"})
+    for persona in ("employee", "supporter", "sysadmin"):
+        assert names(persona, "supporter")[0] in (403, 404)
+    outreach = _open(coordinator, event_type="critical_incident")
+    person = services.person_add(
+        actor=coordinator, outreach=outreach, name="Somebody", how_to_reach="1"
+    )
+    url = reverse("outreach:assign", kwargs={"person_id": person.pk})
+    refused = client_for("coordinator").post(url, {"supporter_id": resting.pk})
+    assert refused.status_code == 400
+    assert "Choose the supporter from the people found." in refused.content.decode()
+    assert not Assignment.objects.filter(person=person).exists()
+    assert client_for("coordinator").post(url, {"supporter_id": serving.pk}).status_code == 302
 
 
 # --- The board's closed outreach, a page at a time -----------------------------------------

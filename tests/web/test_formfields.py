@@ -17,6 +17,7 @@ from peersupport.accounts.models import Language
 from peersupport.formfields import (
     INPUT_WIDGETS,
     PYTHON_TEMPLATES,
+    DateTimeField,
     FastCheckboxSelectMultiple,
     FastRenderer,
     FastSelect,
@@ -54,6 +55,37 @@ def test_every_model_choice_in_the_project_refuses_ids_no_row_can_have():
         and not isinstance(field, (IdChoiceField, IdMultipleChoiceField))
     ]
     assert not unsafe, "use peersupport.formfields.IdChoiceField / IdMultipleChoiceField"
+
+
+def test_every_date_and_time_field_in_the_project_refuses_moments_that_cannot_be_stored():
+    unsafe = [
+        f"{form.__module__}.{form.__name__}.{name}"
+        for form in _project_forms()
+        for name, field in form.base_fields.items()
+        if isinstance(field, forms.DateTimeField) and not isinstance(field, DateTimeField)
+    ]
+    assert not unsafe, "use peersupport.formfields.DateTimeField"
+
+
+@pytest.mark.parametrize(
+    ("typed", "valid"),
+    [
+        ("9999-12-31T23:59", False),  # past the end once in UTC: was a 500
+        ("0001-01-01T00:00", False),
+        ("1899-12-31T23:59", False),
+        ("9998-12-31T23:59", True),
+        ("2026-12-31T23:59", True),  # the year's last minute
+        ("2027-01-01T00:00", True),
+    ],
+)
+def test_date_and_time_fields_stay_in_storable_years(typed, valid):
+    class Form(forms.Form):
+        at = DateTimeField()
+
+    form = Form({"at": typed})
+    assert form.is_valid() is valid
+    if not valid:
+        assert form.errors["at"] == ["Enter a date between 1900 and 9998."]
 
 
 @pytest.mark.django_db
