@@ -70,6 +70,13 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="web servers and workers side by side on the one database, each loaded by its own "
+        "wrk (results go to RESULTS-pages-multi.md when more than one)",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
         "--sweep-only",
@@ -91,7 +98,9 @@ def main() -> None:
         "connections": args.connections,
         "threads": args.threads,
         "sweep_only": args.sweep_only,
+        "servers": max(1, args.servers),
     }
+    results_file = RESULTS if load["servers"] == 1 else BENCH / "RESULTS-pages-multi.md"
     if args.engine:
         # One engine and size, in its own process (Django is set up once per process).
         print("BENCH " + json.dumps(_run_engine(args.engine, args.size, load)))
@@ -119,6 +128,8 @@ def main() -> None:
                     str(args.connections),
                     "--threads",
                     str(args.threads),
+                    "--servers",
+                    str(load["servers"]),
                     *(["--sweep-only"] if args.sweep_only else []),
                 ],
                 stdout=subprocess.PIPE,
@@ -132,7 +143,7 @@ def main() -> None:
             print(sections[-1], flush=True)
             if not args.no_write:
                 # After each engine and size, so that an interrupted run keeps what it measured.
-                RESULTS.write_text(_header(load) + "\n".join(sections) + _footer())
+                results_file.write_text(_header(load) + "\n".join(sections) + _footer())
 
 
 def _log(message: str) -> None:
@@ -431,67 +442,80 @@ def _targets(sessions: dict) -> list[dict]:
 
 
 def _serve_and_load(tmp: Path, sessions: dict, load: dict) -> dict:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    """Start ``load["servers"]`` gunicorns and as many workers on the one database, as a
+    deployment for scale runs them, and load each page on all of them at once: one wrk per
+    server, the connections shared out, the answers added up."""
     env = {**os.environ, "PYTHONPATH": str(BENCH)}
-    web = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "benchwsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            WEB_WORKERS,
-            "--access-logfile",
-            "-",
-            "--access-logformat",
-            ACCESS_LOG_FORMAT,
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "db_worker",
-            "--queue-name",
-            "*",
-            "--interval",
-            WORKER_INTERVAL,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    webs, workers, bases = [], [], []
+    for _ in range(load.get("servers", 1)):
+        port = _free_port()
+        bases.append(f"http://127.0.0.1:{port}")
+        webs.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "benchwsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    WEB_WORKERS,
+                    "--access-logfile",
+                    "-",
+                    "--access-logformat",
+                    ACCESS_LOG_FORMAT,
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "manage.py"),
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--interval",
+                    WORKER_INTERVAL,
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     try:
-        _wait_for(base + "/healthz")
+        for base in bases:
+            _wait_for(base + "/healthz")
         results = {}
         for target in _targets(sessions):
             session = sessions.get(target.get("as"), {})
-            _check_once(base, target, session)
+            for base in bases:
+                _check_once(base, target, session)
             script = _lua(tmp, target, session)
-            _wrk(base + target["path"], script, load, seconds=2)  # warm-up, not counted
-            results[target["key"]] = {"label": target["label"]} | _wrk(
-                base + target["path"], script, load, seconds=load["duration"]
+            urls = [base + target["path"] for base in bases]
+            _wrk_all(urls, script, load, seconds=2)  # warm-up, not counted
+            results[target["key"]] = {"label": target["label"]} | _wrk_all(
+                urls, script, load, seconds=load["duration"]
             )
             _log(f"{target['key']}: {results[target['key']]}")
-            _drain(base)
+            for base in bases:
+                _drain(base)
         memory = {
-            "web": [_rss(pid) for pid in _children(web.pid)],
-            "master": _rss(web.pid),
-            "worker": _rss(worker.pid),
+            "web": [_rss(pid) for web in webs for pid in _children(web.pid)],
+            "master": [_rss(web.pid) for web in webs],
+            "worker": [_rss(worker.pid) for worker in workers],
         }
         return {"pages": results, "memory": memory}
     finally:
-        for process in (web, worker):
+        for process in (*webs, *workers):
             process.terminate()
-        for process in (web, worker):
+        for process in (*webs, *workers):
             try:
                 process.wait(20)
             except subprocess.TimeoutExpired:
@@ -579,34 +603,51 @@ def _lua(tmp: Path, target: dict, session: dict) -> Path:
 
 
 def _wrk(url: str, script: Path, load: dict, *, seconds: int) -> dict:
-    done = subprocess.run(
-        [
-            "wrk",
-            "--threads",
-            str(load["threads"]),
-            "--connections",
-            str(load["connections"]),
-            "--duration",
-            f"{seconds}s",
-            "--timeout",
-            "30s",
-            "--script",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH "))
-    raw = json.loads(line.removeprefix("BENCH "))
+    return _wrk_all([url], script, load, seconds=seconds)
+
+
+def _wrk_all(urls: list[str], script: Path, load: dict, *, seconds: int) -> dict:
+    """Load every URL at once, one wrk each, the connections shared out among them. The
+    answers are added up; p50 is the mean of the wrks' (weighted by answers), p99 the worst."""
+    share = max(1, load["connections"] // len(urls))
+    threads = max(1, min(load["threads"], share))
+    runs = [
+        subprocess.Popen(
+            [
+                "wrk",
+                "--threads",
+                str(threads),
+                "--connections",
+                str(share),
+                "--duration",
+                f"{seconds}s",
+                "--timeout",
+                "30s",
+                "--script",
+                str(script),
+                url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for url in urls
+    ]
+    raws = []
+    for run in runs:
+        out, err = run.communicate()
+        if run.returncode:
+            raise SystemExit(f"wrk failed: {err[-500:]}")
+        line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+        raws.append(json.loads(line.removeprefix("BENCH ")))
+    requests = sum(r["requests"] for r in raws)
     return {
-        "requests": raw["requests"],
-        "rps": raw["requests"] / (raw["duration_us"] / 1e6),
-        "p50_ms": raw["p50_us"] / 1000,
-        "p99_ms": raw["p99_us"] / 1000,
-        "unexpected": raw["unexpected"],
-        "socket_errors": raw["socket_errors"],
+        "requests": requests,
+        "rps": sum(r["requests"] / (r["duration_us"] / 1e6) for r in raws),
+        "p50_ms": sum(r["p50_us"] * r["requests"] for r in raws) / max(1, requests) / 1000,
+        "p99_ms": max(r["p99_us"] for r in raws) / 1000,
+        "unexpected": sum(r["unexpected"] for r in raws),
+        "socket_errors": sum(r["socket_errors"] for r in raws),
     }
 
 
@@ -653,9 +694,17 @@ def _header(load: dict) -> str:
             "",
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/pages.py` on "
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-            f"gunicorn as `scripts/run` starts it ({WEB_WORKERS} sync workers, access log on), "
-            "plus one `db_worker`; loaded by wrk on 127.0.0.1 from another process "
-            f"({load['threads']} threads, {load['connections']} connections, "
+            + (
+                f"gunicorn as `scripts/run` starts it ({WEB_WORKERS} sync workers, access log on), "
+                "plus one `db_worker`; loaded by wrk on 127.0.0.1 from another process "
+                if load.get("servers", 1) == 1
+                else f"{load['servers']} gunicorns as `scripts/run` starts one ({WEB_WORKERS} "
+                f"sync workers each, access log on) and {load['servers']} `db_worker`s side by "
+                "side on the one database, as a deployment for scale runs them "
+                "(docs/operations.md); each page loaded on all the servers at once, one wrk "
+                "each on 127.0.0.1 sharing the connections out, the answers added up "
+            )
+            + f"({load['threads']} threads, {load['connections']} connections, "
             f"{load['duration']} s per page after a 2 s warm-up). `PEERSUPPORT_ENV=development` "
             "(plain HTTP on 127.0.0.1, as `make run`; production adds only HTTPS headers), and "
             "`CODENAME_CHECKS_PER_MINUTE` and `CODENAME_CHECKS_PER_CLIENT` lifted so that the "
@@ -719,11 +768,16 @@ def _load_table(f: dict) -> list[str]:
             f"{odd} |"
         )
     memory = f["memory"]
-    web = ", ".join(f"{m:.0f}" for m in memory["web"])
+
+    def mib(values) -> str:
+        values = values if isinstance(values, list) else [values]
+        return ", ".join(f"{m:.0f}" for m in values)
+
     lines += [
         "",
-        f"Resident memory after the load (VmRSS): web workers {web} MiB; gunicorn master "
-        f"{memory['master']:.0f} MiB; background worker (`db_worker`) {memory['worker']:.0f} MiB.",
+        f"Resident memory after the load (VmRSS): web workers {mib(memory['web'])} MiB; gunicorn "
+        f"master {mib(memory['master'])} MiB; background worker (`db_worker`) "
+        f"{mib(memory['worker'])} MiB.",
         "",
     ]
     return lines

@@ -321,10 +321,14 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
 class Client(threading.Thread):
-    def __init__(self, base: str, setup: dict, work: Work, seen: Seen, stop, rng):
+    """One browser's writes. With several web servers (``bases``), each request goes to one
+    of them at random, as behind a load balancer: a form fetched from one server is often
+    posted to another, so nothing may live in one server's memory."""
+
+    def __init__(self, bases: list[str], setup: dict, work: Work, seen: Seen, stop, rng):
         super().__init__(daemon=True)
-        self.base, self.setup, self.work, self.seen, self.stop, self.rng = (
-            base,
+        self.bases, self.setup, self.work, self.seen, self.stop, self.rng = (
+            bases,
             setup,
             work,
             seen,
@@ -363,6 +367,10 @@ class Client(threading.Thread):
             )
         return opener
 
+    @property
+    def base(self) -> str:
+        return self.bases[0] if len(self.bases) == 1 else self.rng.choice(self.bases)
+
     @staticmethod
     def read(response) -> str:
         """The body; a server killed while sending it is an answer lost, as a reset is."""
@@ -378,8 +386,9 @@ class Client(threading.Thread):
 
     def post(self, opener, path, data: dict):
         body = urllib.parse.urlencode(data, doseq=True).encode()
+        base = self.base
         req = urllib.request.Request(  # noqa: S310 (our own server on 127.0.0.1)
-            self.base + path, data=body, headers={"Referer": self.base + path}
+            base + path, data=body, headers={"Referer": base + path}
         )
         try:
             with opener.open(req, timeout=10) as r:
@@ -576,7 +585,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def run(engine: str, kills: int, clients: int, seed: int) -> dict:
+def run(engine: str, kills: int, clients: int, seed: int, servers: int = 1) -> dict:
+    """One soak on ``engine``. ``servers``: how many web servers (gunicorn, 2 workers each) and
+    how many ``db_worker`` processes run side by side on the one database, as a deployment
+    for scale runs them (docs/operations.md); each kill takes one of them at random."""
     from tests.servers import SMTPServer
 
     tmp = Path(tempfile.mkdtemp(prefix="peersupport-soak-"))
@@ -589,7 +601,7 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
         subprocess.run(["createdb", name], check=True)
         drop = lambda: subprocess.run(["dropdb", "--force", name], check=False)  # noqa: E731
     rng = random.Random(seed)
-    port = free_port()
+    ports = [free_port() for _ in range(servers)]
     with SMTPServer() as smtp:
         env = {
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
@@ -630,19 +642,21 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
         setup = json.loads(django("shell", "-c", sizes + SETUP).strip().splitlines()[-1])
         say("servers")
         log = tmp / "servers.log"
-        server = Server(env, port, log)
-        server.start_web()
-        server.start_worker()
-        server.wait_up()
+        fleet = [Server(env, port, log) for port in ports]
+        for server in fleet:
+            server.start_web()
+            server.start_worker()
+        for server in fleet:
+            server.wait_up()
         seen, stop = Seen(), threading.Event()
-        base = f"http://127.0.0.1:{port}"
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
         work = Work(
             lock=threading.Lock(),
             voters=list(setup["voters"]),
             fresh_days=[str(d["id"]) for d in reversed(setup["days"])],
         )
         threads = [
-            Client(base, setup, work, seen, stop, random.Random(seed + i)) for i in range(clients)
+            Client(bases, setup, work, seen, stop, random.Random(seed + i)) for i in range(clients)
         ]
         for t in threads:
             t.start()
@@ -655,6 +669,7 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
                     say(f"{n} kills")
                 time.sleep(rng.uniform(0.2, 1.2))
                 victim = rng.choice(["web", "worker", "both"])
+                server = fleet[0] if servers == 1 else rng.choice(fleet)
                 victims[victim] += 1
                 if victim in ("web", "both"):
                     server.kill(server.web)
@@ -678,7 +693,8 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
                 t.join(30)
         load_seconds = time.monotonic() - started
         say("check")
-        server.kill(server.web)
+        for server in fleet:
+            server.kill(server.web)
         # Let the worker empty the outbox (the sweeper takes back what a killed worker held).
         state_file = tmp / "seen.json"
         state_file.write_text(
@@ -702,7 +718,8 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
             if not pending or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        server.kill(server.worker)
+        for server in fleet:
+            server.kill(server.worker)
         say("verify_audit")
         audit = subprocess.run(
             [*manage, "verify_audit"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -714,6 +731,7 @@ def run(engine: str, kills: int, clients: int, seed: int) -> dict:
     result = {
         "engine": "SQLite" if engine == "sqlite" else "PostgreSQL",
         "kills": kills,
+        "servers": servers,
         "victims": victims,
         "clients": clients,
         "load_seconds": round(load_seconds, 1),
@@ -873,7 +891,16 @@ def table(results: list[dict]) -> str:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/soak.py` on "
         f"{os.cpu_count()} cores. Client threads write over HTTP while the web server and the "
         "worker are killed with SIGKILL and restarted; then the database is compared with what "
-        "the clients saw.",
+        "the clients saw."
+        + (
+            f" {results[0]['servers']} web servers (gunicorn, 2 workers each) and "
+            f"{results[0]['servers']} `db_worker` processes run side by side on the one "
+            "database; each request goes to one of the web servers at random, as behind a load "
+            "balancer (a form is often posted to another server than the one that gave it), and "
+            "each kill takes one server's web process, worker or both."
+            if results and results[0].get("servers", 1) > 1
+            else ""
+        ),
         "",
         "| | " + " | ".join(r["engine"] for r in results) + " |",
         "|---|" + "---|" * len(results),
@@ -990,6 +1017,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="web servers and workers side by side on the one database (results go to "
+        "RESULTS-soak-multi.md when more than one)",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     engines = (
@@ -997,12 +1031,16 @@ def main() -> None:
         if args.engine
         else (["sqlite"] + (["postgresql"] if os.environ.get("BENCH_DATABASE_URL") else []))
     )
-    results = [run(engine, args.kills, args.clients, args.seed) for engine in engines]
+    results = [
+        run(engine, args.kills, args.clients, args.seed, max(1, args.servers)) for engine in engines
+    ]
     text = table(results)
     print(text)
     print(json.dumps(results))
     if not args.no_write:
-        RESULTS.write_text(text)
+        (RESULTS if args.servers <= 1 else RESULTS.with_name("RESULTS-soak-multi.md")).write_text(
+            text
+        )
     sys.exit(0 if all(r["ok"] for r in results) else 1)
 
 

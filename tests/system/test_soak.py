@@ -3,7 +3,8 @@ contacts, escalations, committee ballots and training attendance are written ove
 the web server and the worker are killed with SIGKILL three times; nothing acknowledged is
 lost or stored twice, the database and the audit chain are intact, every escalation alert and
 every offer's alert to its supporter is delivered. On the suite's engine: a SQLite file, or a
-fresh PostgreSQL database."""
+fresh PostgreSQL database, where it runs as a deployment for scale does: two web servers and
+two workers side by side, each request sent to either server."""
 
 import json
 import os
@@ -30,6 +31,8 @@ def test_short_soak_loses_nothing():
             "2",
             "--engine",
             engine,
+            "--servers",
+            "2" if engine == "postgresql" else "1",
             "--no-write",
         ],
         cwd=ROOT,
@@ -43,6 +46,7 @@ def test_short_soak_loses_nothing():
     (result,) = json.loads(lines[-1])
     assert result["ok"], result
     assert result["kills"] == 3
+    assert result["servers"] == (2 if engine == "postgresql" else 1)
     assert (
         result["requests_acked"] > 0 and result["contacts_acked"] + result["escalations_acked"] > 0
     )
