@@ -708,6 +708,8 @@ NOTIFY_COALESCE_SECONDS = env_int("NOTIFY_COALESCE_SECONDS", 0 if TESTING else 6
 # refused in production). A delivery waits at most WEBHOOK_TIMEOUT_SECONDS for an answer.
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5, minimum=1)
+# An event a receiver has refused or not answered for this long is dropped, not retried again.
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 72, minimum=1)
 if PRODUCTION and WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("WEBHOOK_ALLOW_HTTP is for development and tests only.")
 

@@ -300,6 +300,7 @@ def deliver(notification_id: int, *, now=None) -> str:
             address=address,
             subject=message.subject,
             body=message.body,
+            created_at=message.created_at,
         )
     try:
         SENDERS[first.channel](message)

@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -241,6 +241,10 @@ def send(notification: Notification) -> None:
     )
     if endpoint is None:
         raise Undeliverable("the endpoint was disabled or deleted")
+    # A receiver down for days is not waited for forever: the event is dropped (the page shows
+    # it as failed), so the outbox does not grow with one dead system's backlog.
+    if notification.created_at < timezone.now() - timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
+        raise Undeliverable(f"gave up after {settings.WEBHOOK_RETRY_HOURS} hours of failures")
     try:
         url = check_url(endpoint.url)
     except ValidationError:

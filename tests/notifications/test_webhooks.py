@@ -122,6 +122,29 @@ def test_a_failure_is_retried_with_backoff_and_signed_again(settings):
     assert row.status == Status.SENT and row.attempts == 2
 
 
+def test_an_event_undelivered_for_too_long_is_dropped_not_retried_forever(settings):
+    settings.WEBHOOK_ALLOW_HTTP = True
+    with WebhookServer(fail_first=1) as receiver:
+        endpoint, _ = make_endpoint(url=receiver.url, events=[RECORD])
+        [row] = webhooks.emit(RECORD, link="/")
+        assert services.deliver(row.pk) == "retry"
+        # Still failing, but within the window: retried.
+        almost = row.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS - 1)
+        receiver.fail_first = 10
+        with time_machine.travel(almost, tick=False):
+            assert services.deliver(row.pk) == "retry"
+        with time_machine.travel(almost + timedelta(hours=2), tick=False):
+            assert services.deliver(row.pk) == "undeliverable"
+            sent_before = len(receiver.requests)
+            assert services.deliver_due() == {}
+            assert len(receiver.requests) == sent_before
+    row.refresh_from_db()
+    assert row.status == Status.SKIPPED
+    assert row.last_error == "gave up after 72 hours of failures"
+    status = webhooks.deliveries([endpoint])[endpoint.pk]
+    assert status.last_error == "gave up after 72 hours of failures" and status.failing == 0
+
+
 def test_a_delivery_left_by_a_dead_worker_is_taken_back_and_sent(receiver):
     make_endpoint(url=receiver.url, events=[RECORD])
     [row] = webhooks.emit(RECORD, link="/")
