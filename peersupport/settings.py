@@ -641,6 +641,8 @@ AUDIT_CHECKPOINT_REMOTE_SECONDS = env_int("AUDIT_CHECKPOINT_REMOTE_SECONDS", 300
 # The worker's kernel tick (peersupport/web/tasks.py): lapses role grant requests nobody
 # decided, and checkpoints the audit chain head (and sends the copy) even when nothing is written.
 KERNEL_TICK_SECONDS = env_int("KERNEL_TICK_SECONDS", 300, minimum=30)
+# Finished background task results (django-tasks-db's table) are kept this long, then deleted.
+TASK_RESULTS_KEEP_DAYS = env_int("TASK_RESULTS_KEEP_DAYS", 14, minimum=1)
 if AUDIT_CHECKPOINT_KEY and len(AUDIT_CHECKPOINT_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHECKPOINT_KEY must be at least 32 characters when set.")
 if AUDIT_CHECKPOINT_WEBHOOK_URL and not AUDIT_CHECKPOINT_WEBHOOK_URL.startswith(

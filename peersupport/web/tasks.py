@@ -7,12 +7,19 @@
   anchored off the machine too, with no cron job (``manage.py audit_checkpoint`` does the same
   by hand).
 
-Both steps are idempotent; a failed copy is logged and tried again at the next tick.
+- Finished task results older than TASK_RESULTS_KEEP_DAYS are deleted (django-tasks-db keeps
+  every one; the worker makes thousands a day), a bounded batch per tick.
+
+Every step is idempotent; a failed copy is logged and tried again at the next tick.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.tasks import task
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from peersupport.accounts.services import role_requests_lapse
 from peersupport.audit import checkpoints
@@ -46,8 +53,30 @@ def anchor_audit_head() -> str:
     return "sent"
 
 
+PRUNE_BATCH = 10_000  # results deleted per tick at most: a short transaction whatever the backlog
+
+
+def prune_task_results(*, now=None) -> int:
+    """Delete finished task results older than TASK_RESULTS_KEEP_DAYS; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.TASK_RESULTS_KEEP_DAYS)
+    old = list(
+        DBTaskResult.objects.finished()
+        .filter(finished_at__lte=cutoff)
+        .order_by("finished_at")
+        .values_list("pk", flat=True)[:PRUNE_BATCH]
+    )
+    if not old:
+        return 0
+    deleted, _ = DBTaskResult.objects.filter(pk__in=old).delete()
+    return deleted
+
+
 @task()
 def kernel_tick() -> dict:
 
     schedule_next(kernel_tick)
-    return {"grant_requests_lapsed": role_requests_lapse(), "audit_checkpoint": anchor_audit_head()}
+    return {
+        "grant_requests_lapsed": role_requests_lapse(),
+        "audit_checkpoint": anchor_audit_head(),
+        "task_results_pruned": prune_task_results(),
+    }

@@ -80,3 +80,28 @@ def test_a_copy_that_cannot_be_sent_is_tried_again_and_blocks_nothing(settings, 
     settings.AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_SECONDS = 1
     assert kernel_tick.call()["audit_checkpoint"] == "not sent"
     assert checkpoint_file.exists()
+
+
+def test_finished_task_results_are_pruned_after_the_keep_days(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from peersupport.web import tasks
+
+    settings.TASK_RESULTS_KEEP_DAYS = 14
+    now = timezone.now()
+    rows = {}
+    for name, status, age in [
+        ("old ok", "SUCCESSFUL", 15),
+        ("old failed", "FAILED", 30),
+        ("recent ok", "SUCCESSFUL", 13),
+        ("waiting", "READY", 40),  # never finished: never pruned
+    ]:
+        result = kernel_tick.enqueue()
+        finished = now - timedelta(days=age) if status != "READY" else None
+        DBTaskResult.objects.filter(pk=result.id).update(status=status, finished_at=finished)
+        rows[name] = result.id
+    assert tasks.prune_task_results(now=now) == 2
+    left = {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
+    assert {rows["recent ok"], rows["waiting"]} <= left
+    assert not {rows["old ok"], rows["old failed"]} & left
+    assert tasks.prune_task_results(now=now) == 0
