@@ -451,6 +451,8 @@ def saml_providers(variables: dict[str, str] | None = None) -> dict:
         urls = {"SAML_IDP_SSO_URL": sso_url}
         cert = _pem_body("SAML_IDP_X509_CERT", cert, "certificate")
         idp = {"entity_id": entity_id, "sso_url": sso_url, "x509cert": cert}
+        if value("SAML_IDP_SLO_URL"):
+            urls["SAML_IDP_SLO_URL"] = idp["slo_url"] = value("SAML_IDP_SLO_URL")
     for name, url in urls.items():
         if not url.startswith(("https://", "http://")):
             raise ImproperlyConfigured(f"{name}={url!r} is not an http(s) URL.")

@@ -21,12 +21,8 @@ urlpatterns = [
     path("training/", include("peersupport.training.urls")),
     path("reports/", include("peersupport.reports.urls")),
     path("calendars/", include("peersupport.calendars.urls")),
-    # allauth's SAML step that reads the response, refusing unreadable ones (accounts/saml.py).
-    re_path(
-        r"^accounts/saml/(?P<organization_slug>[^/]+)/acs/finish/$",
-        saml.finish_acs,
-        name="saml_finish_acs",
-    ),
+    # Two of allauth's SAML views, refusing what would otherwise be a 500 (accounts/saml.py).
+    re_path(r"^accounts/saml/(?P<organization_slug>[^/]+)/", include(saml.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,10 +14,15 @@ import time
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
-from allauth.socialaccount.providers.saml.utils import fetch_metadata_url_config
-from allauth.socialaccount.providers.saml.views import FinishACSView
+from allauth.socialaccount.providers.saml.utils import (
+    build_saml_config,
+    fetch_metadata_url_config,
+)
+from allauth.socialaccount.providers.saml.views import FinishACSView, SLSView
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path
 from lxml import etree
 
 from .permissions import public
@@ -89,7 +94,7 @@ class FinishACS(FinishACSView):
     read. python3-saml parses it before checking anything: a body that is empty or not XML
     (lxml's XMLSyntaxError), or XML with a DTD or entities (defusedxml's ValueError), escapes
     allauth's handling as a 500. Here it is the authentication error page like any other bad
-    response. Routed in front of allauth's own (peersupport/urls.py), under the same name."""
+    response."""
 
     def dispatch(self, request, organization_slug):
         try:
@@ -100,3 +105,31 @@ class FinishACS(FinishACSView):
 
 
 finish_acs = public(FinishACS.as_view())
+
+
+class SingleLogout(SLSView):
+    """allauth's single logout service. python3-saml answers a provider's logout request at the
+    provider's own logout URL, and fails with a 500 (after ending the session) when it has none:
+    SAML_IDP_SSO_URL configured without SAML_IDP_SLO_URL, or metadata naming none. Such a
+    request is refused here instead, and the session stays."""
+
+    def dispatch(self, request, organization_slug):
+        if "SAMLRequest" in request.GET:
+            provider = self.get_provider(organization_slug)
+            config = build_saml_config(request, provider.app.settings, organization_slug)
+            if not config["idp"].get("singleLogoutService", {}).get("url"):
+                return HttpResponse(
+                    "This identity provider has no single logout URL configured.",
+                    content_type="text/plain",
+                    status=400,
+                )
+        return super().dispatch(request, organization_slug)
+
+
+single_logout = public(SingleLogout.as_view())
+
+# Routed in front of allauth's own under the same names (peersupport/urls.py).
+urlpatterns = [
+    path("acs/finish/", finish_acs, name="saml_finish_acs"),
+    path("sls/", single_logout, name="saml_sls"),
+]

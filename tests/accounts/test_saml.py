@@ -795,3 +795,39 @@ def test_lxml_and_xmlsec_share_one_libxml2():
     """xmlsec signs and checks the very trees lxml parsed: the two wheels must bundle the same
     libxml2 (pyproject.toml pins them together). xmlsec refuses to load otherwise."""
     assert xmlsec.get_libxml_version() == etree.LIBXML_VERSION
+
+
+def logout_request() -> dict:
+    """A provider's LogoutRequest, in the HTTP-Redirect binding."""
+    now = datetime.now(UTC)
+    xml = f"""<samlp:LogoutRequest xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}"
+      ID="_l{secrets.token_hex(8)}" Version="2.0" IssueInstant="{instant(now)}"
+      Destination="http://testserver{acs_url("saml_sls")}">
+      <saml:Issuer>{IDP_ENTITY_ID}</saml:Issuer><saml:NameID>x</saml:NameID>
+    </samlp:LogoutRequest>"""
+    deflate = zlib.compressobj(wbits=-15)
+    return {"SAMLRequest": base64.b64encode(deflate.compress(xml.encode()) + deflate.flush())}
+
+
+@pytest.mark.django_db
+def test_logout_request_from_the_provider_ends_the_session(personas, idp, settings, client):
+    slo = "https://idp.pd.example.org/saml/slo"
+    settings.SOCIALACCOUNT_PROVIDERS = saml_providers(configuration(idp, SAML_IDP_SLO_URL=slo))
+    sign_on(client, idp, personas["employee"].email)
+    assert signed_in_as(client)
+
+    resp = client.get(acs_url("saml_sls"), logout_request())
+
+    assert resp.status_code == 302
+    assert resp["Location"].startswith(f"{slo}?SAMLResponse=")
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.django_db
+def test_logout_request_without_a_provider_logout_url_is_refused(personas, saml, client):
+    sign_on(client, saml, personas["employee"].email)
+
+    resp = client.get(acs_url("saml_sls"), logout_request())
+
+    assert resp.status_code == 400
+    assert signed_in_as(client) == str(personas["employee"].pk)
