@@ -13,10 +13,12 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +35,9 @@ from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from peersupport.accounts.models import Employee, Role, User
@@ -831,3 +836,87 @@ def test_logout_request_without_a_provider_logout_url_is_refused(personas, saml,
 
     assert resp.status_code == 400
     assert signed_in_as(client) == str(personas["employee"].pk)
+
+
+@pytest.fixture
+def metadata_server(idp):
+    """The identity provider's metadata document, served on 127.0.0.1."""
+    body = "".join(idp.cert.strip().splitlines()[1:-1])
+    document = f"""<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+      xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{IDP_ENTITY_ID}">
+      <md:IDPSSODescriptor protocolSupportEnumeration="{SAMLP}">
+        <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>
+          <ds:X509Certificate>{body}</ds:X509Certificate>
+        </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+        <md:SingleSignOnService Location="{SSO_URL}"
+          Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"/>
+      </md:IDPSSODescriptor>
+    </md:EntityDescriptor>""".encode()
+    fetched = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/samlmetadata+xml")
+            self.send_header("Content-Length", str(len(document)))
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/metadata.xml", fetched
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.mark.django_db
+def test_round_trip_with_the_providers_metadata(personas, idp, metadata_server, settings, client):
+    url, fetched = metadata_server
+    settings.SOCIALACCOUNT_PROVIDERS = saml_providers(
+        {
+            "SAML_IDP_ENTITY_ID": IDP_ENTITY_ID,
+            "SAML_IDP_METADATA_URL": url,
+            "SAML_TRUSTED_EMAIL_DOMAINS": "pd.example.org",
+        }
+    )
+    employee = personas["employee"]
+
+    resp = sign_on(client, idp, employee.email)
+
+    assert resp.status_code == 302
+    assert signed_in_as(client) == str(employee.pk)
+    # Fetched once, then kept in the cache.
+    assert fetched == ["/metadata.xml"]
+    client.post(reverse("account_logout"))
+    resp = sign_on(client, idp, employee.email, signed_by="impostor")
+    assert resp.status_code == 401
+    assert signed_in_as(client) is None
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    body=st.one_of(
+        st.text(max_size=200),
+        st.binary(max_size=400).map(lambda b: base64.b64encode(b).decode()),
+        st.text(max_size=400).map(lambda t: base64.b64encode(t.encode()).decode()),
+    ),
+    relay_state=st.text(max_size=100),
+)
+def test_hostile_posts_to_the_acs_never_break(personas, saml, client, body, relay_state):
+    resp = client.post(acs_url(), {"SAMLResponse": body, "RelayState": relay_state})
+    assert resp.status_code == 302
+    resp = client.get(resp["Location"])
+
+    assert resp.status_code == 401
+    assert signed_in_as(client) is None
