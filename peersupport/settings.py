@@ -401,8 +401,8 @@ SAML_DEFAULT_ATTRIBUTES = {
 
 
 def _pem_body(name: str, pem: str, kind: str) -> str:
-    """The base64 body of a PEM certificate or key, refused with a message naming the variable
-    when it does not load."""
+    """A PEM certificate or private key as text (a bare base64 certificate gets its PEM lines),
+    refused with a message naming the variable when it does not load."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 

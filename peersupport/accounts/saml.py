@@ -24,13 +24,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import path
 from lxml import etree
+from onelogin.saml2.constants import OneLogin_Saml2_Constants
 
 from .permissions import public
 
 logger = logging.getLogger(__name__)
 
 # python3-saml accepts an assertion up to this long after its NotOnOrAfter (clock drift).
-ALLOWED_CLOCK_DRIFT = 300
+ALLOWED_CLOCK_DRIFT = OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT
 # An assertion that names no end (none of the identity providers we document does that) is
 # remembered for a day.
 UNBOUNDED_SECONDS = 24 * 3600
@@ -100,6 +101,7 @@ class FinishACS(FinishACSView):
         try:
             return super().dispatch(request, organization_slug)
         except (etree.XMLSyntaxError, ValueError):
+            # (allauth's own flow turns its ValueErrors into pages before they get here)
             provider = self.get_provider(organization_slug)
             raise provider.refusal(request, "unreadable response") from None
 

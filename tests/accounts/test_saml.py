@@ -722,6 +722,22 @@ def test_incomplete_idp_configuration_is_refused(variables, named):
 
 
 @pytest.mark.parametrize(
+    "variables",
+    [
+        {"SAML_IDP_SSO_URL": "http://idp.pd.example.org/sso"},
+        {"SAML_IDP_METADATA_URL": "http://idp.pd.example.org/metadata"},
+        {"SAML_IDP_SLO_URL": "http://idp.pd.example.org/slo"},
+    ],
+)
+def test_production_needs_https(idp, monkeypatch, variables):
+    monkeypatch.setattr("peersupport.settings.PRODUCTION", True)
+    assert saml_providers(configuration(idp))  # https:// throughout
+
+    with pytest.raises(ImproperlyConfigured, match=f"{next(iter(variables))} must use https"):
+        saml_providers(configuration(idp, **variables))
+
+
+@pytest.mark.parametrize(
     ("variables", "named"),
     [
         ({"SAML_TRUSTED_EMAIL_DOMAINS": ""}, "SAML_TRUSTED_EMAIL_DOMAINS"),
