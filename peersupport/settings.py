@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "axes",
     "django_tasks_db",
     "peersupport.crypto",
@@ -323,12 +324,9 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 
 
-def oidc_providers(variables: dict[str, str] | None = None) -> dict:
-    """SOCIALACCOUNT_PROVIDERS for single sign-on through OpenID Connect (docs/authentication.md).
-
-    Empty, so no single sign-on, unless OIDC_SERVER_URL is set. Reads the process environment,
-    or ``variables`` instead when given (the tests build their provider with it).
-    """
+def _env_reader(variables: dict[str, str] | None):
+    """A reader of one variable (or its _FILE) from the process environment, or from
+    ``variables`` instead when given (the tests build their providers with it)."""
     source = env
     if variables is not None:
         source = environ.FileAwareEnv()
@@ -338,6 +336,15 @@ def oidc_providers(variables: dict[str, str] | None = None) -> dict:
         # A secret file usually ends with a newline, which is no part of the secret.
         return source.str(name, default=default).strip()
 
+    return value
+
+
+def oidc_providers(variables: dict[str, str] | None = None) -> dict:
+    """SOCIALACCOUNT_PROVIDERS for single sign-on through OpenID Connect (docs/authentication.md).
+
+    Empty, so no single sign-on, unless OIDC_SERVER_URL is set.
+    """
+    value = _env_reader(variables)
     server_url = value("OIDC_SERVER_URL")
     if not server_url:
         return {}
@@ -379,15 +386,157 @@ def oidc_providers(variables: dict[str, str] | None = None) -> dict:
     }
 
 
-# Single sign-on through OpenID Connect, switched on by OIDC_SERVER_URL. An existing account
-# with the provider's verified e-mail is signed in; an unclaimed employee record with that work
-# e-mail gets a new account (SocialAccountAdapter); anyone else is refused.
-SOCIALACCOUNT_PROVIDERS = oidc_providers()
+# The attributes a SAML response names each field with, tried in turn: Entra ID's and ADFS's
+# claim URIs, the standard OIDs (Shibboleth), then the plain names an Okta app is usually given.
+SAML_DEFAULT_ATTRIBUTES = {
+    "uid": "urn:oasis:names:tc:SAML:attribute:subject-id,"
+    "http://schemas.microsoft.com/identity/claims/objectidentifier",
+    "email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress,"
+    "urn:oid:0.9.2342.19200300.100.1.3,email",
+    "first_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname,"
+    "urn:oid:2.5.4.42,firstName",
+    "last_name": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname,"
+    "urn:oid:2.5.4.4,lastName",
+}
+
+
+def _pem_body(name: str, pem: str, kind: str) -> str:
+    """A PEM certificate or private key as text (a bare base64 certificate gets its PEM lines),
+    refused with a message naming the variable when it does not load."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    text = pem.strip()
+    if kind == "certificate" and "-----BEGIN" not in text:
+        text = f"-----BEGIN CERTIFICATE-----\n{text}\n-----END CERTIFICATE-----"
+    try:
+        if kind == "certificate":
+            x509.load_pem_x509_certificate(text.encode())
+        else:
+            load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"{name} is not a PEM {kind} (nor a file holding one through {name}_FILE)."
+        ) from None
+    return text
+
+
+def saml_providers(variables: dict[str, str] | None = None) -> dict:
+    """SOCIALACCOUNT_PROVIDERS for single sign-on through SAML 2.0 (docs/authentication.md).
+
+    Empty, so no SAML sign-on, unless one of the SAML_IDP_* variables is set; then the rest must
+    be complete. Assertions must be signed by the identity provider's key; a response is
+    accepted once (accounts/saml.py).
+    """
+    value = _env_reader(variables)
+    entity_id, metadata_url = value("SAML_IDP_ENTITY_ID"), value("SAML_IDP_METADATA_URL")
+    sso_url, cert = value("SAML_IDP_SSO_URL"), value("SAML_IDP_X509_CERT")
+    if not any((entity_id, metadata_url, sso_url, cert)):
+        return {}
+    if not entity_id:
+        raise ImproperlyConfigured(
+            "SAML sign-on is half configured: SAML_IDP_ENTITY_ID must be set too (the "
+            "identity provider's entity id, the Issuer of its responses)."
+        )
+    if metadata_url:
+        urls = {"SAML_IDP_METADATA_URL": metadata_url}
+        idp = {"entity_id": entity_id, "metadata_url": metadata_url}
+    else:
+        for name in ("SAML_IDP_SSO_URL", "SAML_IDP_X509_CERT"):
+            if not value(name):
+                raise ImproperlyConfigured(
+                    f"SAML_IDP_ENTITY_ID is set without SAML_IDP_METADATA_URL, so {name} (or "
+                    f"{name}_FILE for the certificate) must be set too."
+                )
+        urls = {"SAML_IDP_SSO_URL": sso_url}
+        cert = _pem_body("SAML_IDP_X509_CERT", cert, "certificate")
+        idp = {"entity_id": entity_id, "sso_url": sso_url, "x509cert": cert}
+        if value("SAML_IDP_SLO_URL"):
+            urls["SAML_IDP_SLO_URL"] = idp["slo_url"] = value("SAML_IDP_SLO_URL")
+    for name, url in urls.items():
+        if not url.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(f"{name}={url!r} is not an http(s) URL.")
+        if PRODUCTION and not url.startswith("https://"):
+            raise ImproperlyConfigured(f"{name} must use https:// in production.")
+    slug = value("SAML_PROVIDER_ID", "department")
+    if not slug.replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfigured(
+            f"SAML_PROVIDER_ID={slug!r} may hold only letters, digits, - and _ (it is part of "
+            "the service's SAML URLs)."
+        )
+    # SAML has no "e-mail verified" flag: the department's own domains are the ones its
+    # identity provider vouches for. Without them nobody could be matched to an account.
+    domains = [d.strip().lower() for d in value("SAML_TRUSTED_EMAIL_DOMAINS").split(",")]
+    if not any(domains):
+        raise ImproperlyConfigured(
+            "SAML sign-on needs SAML_TRUSTED_EMAIL_DOMAINS: the department's mail domains, "
+            "whose addresses the identity provider vouches for."
+        )
+    mapping = {
+        field: [a.strip() for a in value(f"SAML_ATTRIBUTE_{field.upper()}", names).split(",")]
+        for field, names in SAML_DEFAULT_ATTRIBUTES.items()
+    }
+    advanced = {
+        "strict": True,
+        "want_assertion_signed": True,
+        "reject_idp_initiated_sso": True,
+        "reject_deprecated_algorithm": True,
+        # Identity providers on a department's intranet may have single-label host names.
+        "allow_single_label_domains": True,
+    }
+    key, sp_cert = value("SAML_SP_PRIVATE_KEY"), value("SAML_SP_X509_CERT")
+    if bool(key) != bool(sp_cert):
+        raise ImproperlyConfigured(
+            "SAML_SP_PRIVATE_KEY and SAML_SP_X509_CERT (or their _FILE) go together: the key "
+            "signs this service's requests, the certificate is published in its metadata."
+        )
+    if key:
+        advanced["private_key"] = _pem_body("SAML_SP_PRIVATE_KEY", key, "private key")
+        advanced["x509cert"] = _pem_body("SAML_SP_X509_CERT", sp_cert, "certificate")
+        advanced["authn_request_signed"] = True
+    app_settings = {
+        "idp": idp,
+        "attribute_mapping": {k: [a for a in v if a] for k, v in mapping.items()},
+        "verified_email": [d for d in domains if d],
+        "advanced": advanced,
+    }
+    if value("SAML_SP_ENTITY_ID"):
+        app_settings["sp"] = {"entity_id": value("SAML_SP_ENTITY_ID")}
+    return {
+        "saml": {
+            "APPS": [
+                {
+                    "name": value("SAML_PROVIDER_NAME", "Department sign-on"),
+                    "client_id": slug,
+                    "settings": app_settings,
+                }
+            ],
+        }
+    }
+
+
+# Single sign-on through OpenID Connect, switched on by OIDC_SERVER_URL, or SAML 2.0, switched
+# on by SAML_IDP_ENTITY_ID (both may be on). An existing account with the provider's verified
+# e-mail is signed in; an unclaimed employee record with that work e-mail gets a new account
+# (SocialAccountAdapter); anyone else is refused.
+SOCIALACCOUNT_PROVIDERS = {**oidc_providers(), **saml_providers()}
+_sso_names = [a["name"] for p in SOCIALACCOUNT_PROVIDERS.values() for a in p["APPS"]]
+if len(set(_sso_names)) < len(_sso_names):
+    raise ImproperlyConfigured(
+        "OpenID Connect and SAML sign-on are both on: give them different OIDC_PROVIDER_NAME "
+        "and SAML_PROVIDER_NAME, the labels of their buttons."
+    )
+# allauth's SAML provider, refusing a response it has seen before. Named even when SAML is off,
+# so the class is the same whichever settings first load allauth's registry (AccountsConfig).
+SOCIALACCOUNT_PROVIDERS.setdefault("saml", {})["provider_class"] = (
+    "peersupport.accounts.saml.DepartmentSAMLProvider"
+)
 SOCIALACCOUNT_ADAPTER = "peersupport.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = env_bool("SOCIALACCOUNT_ONLY", False)
-if SOCIALACCOUNT_ONLY and not SOCIALACCOUNT_PROVIDERS:
+if SOCIALACCOUNT_ONLY and not _sso_names:
     raise ImproperlyConfigured(
-        "SOCIALACCOUNT_ONLY=true turns password sign-in off, so it needs OIDC_SERVER_URL."
+        "SOCIALACCOUNT_ONLY=true turns password sign-in off, so it needs OIDC_SERVER_URL or "
+        "SAML_IDP_ENTITY_ID."
     )
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
@@ -452,6 +601,11 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 _sso_origins = [
     "/".join(app["settings"]["server_url"].split("/")[:3])
     for app in SOCIALACCOUNT_PROVIDERS.get("openid_connect", {}).get("APPS", [])
+] + [
+    # SAML's sign-in redirects to the SSO URL; with metadata, its host is the metadata's.
+    "/".join((idp.get("sso_url") or idp["metadata_url"]).split("/")[:3])
+    for app in SOCIALACCOUNT_PROVIDERS["saml"].get("APPS", [])
+    for idp in [app["settings"]["idp"]]
 ]
 # Every browser feature the product does not use is refused, to the page and to anything it
 # could embed (PermissionsPolicyMiddleware). Passkeys (WebAuthn) and writing to the clipboard

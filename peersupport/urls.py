@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from peersupport.accounts import saml
 from peersupport.web import urls as web_urls
 from peersupport.web import views as web_views
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("training/", include("peersupport.training.urls")),
     path("reports/", include("peersupport.reports.urls")),
     path("calendars/", include("peersupport.calendars.urls")),
+    # Two of allauth's SAML views, refusing what would otherwise be a 500 (accounts/saml.py).
+    re_path(r"^accounts/saml/(?P<organization_slug>[^/]+)/", include(saml.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

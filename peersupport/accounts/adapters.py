@@ -60,6 +60,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     existing account with that e-mail is signed in and connected (allauth's e-mail
     authentication)."""
 
+    def pre_social_login(self, request, sociallogin):
+        # The identity provider's directory often learns of a separation later than the roster
+        # does: until then it still vouches for the person, whose account is not signed in.
+        if not sociallogin.is_existing:
+            return
+        employee = getattr(sociallogin.user, "employee", None)
+        if employee is not None and employee.status == Employee.Status.SEPARATED:
+            raise ImmediateHttpResponse(render(request, "account/signup_closed.html"))
+
     def is_open_for_signup(self, request, sociallogin):
         return _claimable_employee(_verified_emails(sociallogin)) is not None
 

@@ -321,6 +321,22 @@ def test_a_record_no_longer_in_service_is_not_claimed_by_the_work_address(
     assert recruit.user is None
 
 
+@pytest.mark.django_db
+def test_separated_employees_account_is_not_signed_in(personas, sso, client):
+    """The provider's directory may learn of a separation after the roster does."""
+    employee = personas["employee"]
+    record = employee.employee
+    record.status = Employee.Status.SEPARATED
+    record.save(update_fields=["status"])
+
+    resp = sign_on(client, sso, verified(employee.email))
+
+    assert resp.status_code == 200
+    assert "account/signup_closed.html" in [t.name for t in resp.templates]
+    assert signed_in_as(client) is None
+    assert not SocialAccount.objects.exists()
+
+
 def assert_refused(resp, client, users_before: int):
     assert resp.status_code == 200
     assert "account/signup_closed.html" in [t.name for t in resp.templates]
@@ -518,10 +534,14 @@ def test_incomplete_configuration_is_refused(variables, named):
 
 
 def run_settings(**variables) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "SOCIALACCOUNT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OIDC_", "SAML_", "SOCIALACCOUNT_"))
+    }
     env.update(PEERSUPPORT_ENV="test", DJANGO_SETTINGS_MODULE="peersupport.settings", **variables)
     code = "import django; django.setup(); from django.conf import settings; "
-    code += "print(sorted(settings.SOCIALACCOUNT_PROVIDERS))"
+    code += "print(sorted(p for p, c in settings.SOCIALACCOUNT_PROVIDERS.items() if 'APPS' in c))"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=BASE_DIR,

@@ -87,6 +87,13 @@ ALLAUTH_PUBLIC = {
     "mfa_login_webauthn",
     "openid_connect_login",
     "openid_connect_callback",
+    # SAML: the button, the assertion consumer service and its second step, single logout and
+    # this service's metadata; 404 unless SAML is configured (tests/accounts/test_saml.py).
+    "saml_login",
+    "saml_acs",
+    "saml_finish_acs",
+    "saml_sls",
+    "saml_metadata",
     "socialaccount_login_cancelled",
     "socialaccount_login_error",
     "socialaccount_signup",
