@@ -18,7 +18,7 @@ from allauth.socialaccount.providers.saml.utils import (
     build_saml_config,
     fetch_metadata_url_config,
 )
-from allauth.socialaccount.providers.saml.views import FinishACSView, SLSView
+from allauth.socialaccount.providers.saml.views import FinishACSView, MetadataView, SLSView
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -50,6 +50,26 @@ def _remember_once(auth) -> bool:
     return bool(fresh) and all(fresh)
 
 
+def metadata_unusable(provider) -> bool:
+    """Whether the identity provider's metadata (SAML_IDP_METADATA_URL) cannot be had now.
+    Fetched, then kept in the cache for four hours, before anything reads it: otherwise an
+    unreachable or unreadable document is a 500 wherever the configuration is built (urllib's
+    errors, python3-saml's bare Exception for XML that describes no identity provider, a
+    KeyError when it does not describe SAML_IDP_ENTITY_ID)."""
+    idp = provider.app.settings["idp"]
+    if not idp.get("metadata_url"):
+        return False
+    try:
+        fetch_metadata_url_config(idp)["idp"]
+    except Exception:
+        logger.exception("SAML sign-on: the identity provider's metadata is unusable")
+        return True
+    return False
+
+
+METADATA_UNUSABLE = "metadata unusable"
+
+
 class DepartmentSAMLProvider(SAMLProvider):
     # Its URLs are allauth's own (allauth looks for a `urls` module beside the provider's class).
     package = "allauth.socialaccount.providers.saml"
@@ -76,17 +96,8 @@ class DepartmentSAMLProvider(SAMLProvider):
             raise self.refusal(request, "unknown InResponseTo") from None
 
     def redirect(self, request, process, next_url=None, data=None, **kwargs):
-        idp = self.app.settings["idp"]
-        if idp.get("metadata_url"):
-            # Fetched (then kept in the cache for four hours) before the request is built, so
-            # that an unreachable or unreadable metadata document is a page saying sign-on
-            # failed: urllib's errors, python3-saml's bare Exception for XML that describes no
-            # identity provider, a KeyError when it does not describe SAML_IDP_ENTITY_ID.
-            try:
-                fetch_metadata_url_config(idp)["idp"]
-            except Exception:
-                logger.exception("SAML sign-on: the identity provider's metadata is unusable")
-                raise self.refusal(request, "metadata unusable") from None
+        if metadata_unusable(self):
+            raise self.refusal(request, METADATA_UNUSABLE)
         return super().redirect(request, process, next_url, data, **kwargs)
 
 
@@ -98,6 +109,9 @@ class FinishACS(FinishACSView):
     response."""
 
     def dispatch(self, request, organization_slug):
+        provider = self.get_provider(organization_slug)
+        if metadata_unusable(provider):
+            raise provider.refusal(request, METADATA_UNUSABLE)
         try:
             return super().dispatch(request, organization_slug)
         except (etree.XMLSyntaxError, ValueError):
@@ -116,8 +130,14 @@ class SingleLogout(SLSView):
     request is refused here instead, and the session stays."""
 
     def dispatch(self, request, organization_slug):
+        provider = self.get_provider(organization_slug)
+        if metadata_unusable(provider):
+            return HttpResponse(
+                "The identity provider's metadata cannot be read just now.",
+                content_type="text/plain",
+                status=503,
+            )
         if "SAMLRequest" in request.GET:
-            provider = self.get_provider(organization_slug)
             config = build_saml_config(request, provider.app.settings, organization_slug)
             if not config["idp"].get("singleLogoutService", {}).get("url"):
                 return HttpResponse(
@@ -130,8 +150,26 @@ class SingleLogout(SLSView):
 
 single_logout = public(SingleLogout.as_view())
 
+
+class Metadata(MetadataView):
+    """allauth's service provider metadata, which is built with the identity provider's: a 503
+    saying so while that cannot be read, not a 500."""
+
+    def dispatch(self, request, organization_slug):
+        if metadata_unusable(self.get_provider(organization_slug)):
+            return HttpResponse(
+                "The identity provider's metadata cannot be read just now.",
+                content_type="text/plain",
+                status=503,
+            )
+        return super().dispatch(request, organization_slug)
+
+
+metadata = public(Metadata.as_view())
+
 # Routed in front of allauth's own under the same names (peersupport/urls.py).
 urlpatterns = [
     path("acs/finish/", finish_acs, name="saml_finish_acs"),
     path("sls/", single_logout, name="saml_sls"),
+    path("metadata/", metadata, name="saml_metadata"),
 ]

@@ -643,6 +643,11 @@ def test_unreachable_metadata_is_an_error_page(idp, settings, client):
 
     assert resp.status_code == 401
     assert signed_in_as(client) is None
+    # Nor is any other SAML page a 500 while the metadata cannot be had.
+    finish = client.post(acs_url("saml_finish_acs"), {"SAMLResponse": "x"})
+    assert finish.status_code == 401 and signed_in_as(client) is None
+    assert client.get(acs_url("saml_metadata")).status_code == 503
+    assert client.get(acs_url("saml_sls")).status_code == 503
 
 
 # --- Configuration from the environment ------------------------------------------------------
