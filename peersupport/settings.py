@@ -532,11 +532,14 @@ SOCIALACCOUNT_PROVIDERS.setdefault("saml", {})["provider_class"] = (
     "peersupport.accounts.saml.DepartmentSAMLProvider"
 )
 SOCIALACCOUNT_ADAPTER = "peersupport.accounts.adapters.SocialAccountAdapter"
-SOCIALACCOUNT_ONLY = env_bool("SOCIALACCOUNT_ONLY", False)
-if SOCIALACCOUNT_ONLY and not _sso_names:
+# allauth's SOCIALACCOUNT_ONLY (single sign-on alone, no passwords) cannot be combined with its
+# MFA, which the program requires of privileged roles (allauth's own checks stop start-up): it
+# is refused here with the reason rather than failing later, and password sign-in stays beside
+# single sign-on (docs/authentication.md).
+if env_bool("SOCIALACCOUNT_ONLY", False):
     raise ImproperlyConfigured(
-        "SOCIALACCOUNT_ONLY=true turns password sign-in off, so it needs OIDC_SERVER_URL or "
-        "SAML_IDP_ENTITY_ID."
+        "SOCIALACCOUNT_ONLY is not supported: allauth cannot turn password sign-in off while "
+        "its MFA is on, and the program requires MFA of privileged roles. Leave it unset."
     )
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True

@@ -782,6 +782,14 @@ def test_settings_fail_loudly_when_half_configured():
     assert "SAML_IDP_X509_CERT" in result.stderr
 
 
+def test_single_sign_on_alone_is_refused_with_the_reason():
+    # allauth's SOCIALACCOUNT_ONLY cannot work beside its MFA (its own checks stop start-up).
+    result = run_settings("", SOCIALACCOUNT_ONLY="true")
+
+    assert result.returncode != 0
+    assert "SOCIALACCOUNT_ONLY is not supported" in result.stderr
+
+
 def test_settings_load_with_saml_alone_and_beside_oidc(idp, tmp_path):
     cert_file = tmp_path / "idp.pem"
     cert_file.write_text(idp.cert)
@@ -790,7 +798,6 @@ def test_settings_load_with_saml_alone_and_beside_oidc(idp, tmp_path):
         "SAML_IDP_SSO_URL": SSO_URL,
         "SAML_IDP_X509_CERT_FILE": str(cert_file),
         "SAML_TRUSTED_EMAIL_DOMAINS": "pd.example.org",
-        "SOCIALACCOUNT_ONLY": "true",
     }
     code = (
         "print(sorted(p for p, c in settings.SOCIALACCOUNT_PROVIDERS.items() if 'APPS' in c));"
