@@ -22,6 +22,7 @@ urlpatterns = [
     path("calendars/", include("peersupport.calendars.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("scim/v2/", include("peersupport.integrations.scim_urls")),
 ]
 
 handler403 = web_views.error_403
