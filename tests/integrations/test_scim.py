@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from peersupport.accounts.models import Employee, Role, RoleGrant, Unit
+from peersupport.accounts.models import Employee, RoleGrant, Unit
 from peersupport.audit.models import AuditAction, AuditEvent
 from peersupport.integrations import services
 from peersupport.integrations.registry import SCIM, register_scope
