@@ -242,6 +242,11 @@ def resource_type_detail(request, token, name):
     return respond(schemas.resource_type(name, _base(request)))
 
 
+@endpoint("GET", "POST", "PUT", "PATCH", "DELETE")
+def unknown(request, token, rest):
+    raise ScimError(404, "There is no such SCIM endpoint.")
+
+
 # --- Users ---------------------------------------------------------------------------------
 
 

@@ -17,4 +17,6 @@ urlpatterns = [
     path("Users/<str:scim_id>", scim.user, name="user"),
     path("Groups", scim.groups, name="groups"),
     path("Groups/<str:scim_id>", scim.group, name="group"),
+    # Anything else under /scim/v2/ is a SCIM 404, not the site's page.
+    path("<path:rest>", scim.unknown, name="unknown"),
 ]

@@ -16,6 +16,7 @@ MATRIX = {
     "scim:user": {"GET": _ONLY, "PUT": _ONLY, "PATCH": _ONLY, "DELETE": _ONLY},
     "scim:groups": {"GET": _ONLY, "POST": _ONLY},
     "scim:group": {"GET": _ONLY, "PUT": _ONLY, "PATCH": _ONLY, "DELETE": _ONLY},
+    "scim:unknown": {m: _ONLY for m in ("GET", "POST", "PUT", "PATCH", "DELETE")},
 }
 
 URL_KWARGS = {
@@ -23,4 +24,5 @@ URL_KWARGS = {
     "scim:resource_type": lambda dept: {"name": "User"},
     "scim:user": lambda dept: {"scim_id": str(dept.users["employee"].employee.pk)},
     "scim:group": lambda dept: {"scim_id": str(dept.squad.pk)},
+    "scim:unknown": lambda dept: {"rest": "Bulk"},
 }
