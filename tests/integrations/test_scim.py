@@ -513,3 +513,39 @@ def test_a_patch_reads_only_the_records_it_changes(scim, dept):
         assert scim.patch(f"Users/{pk}", {**op, "value": "Sergeant"}).status_code == 200
     selects = [q["sql"] for q in ctx.captured_queries if "accounts_employee" in q["sql"]]
     assert not any("WHERE" not in sql for sql in selects if sql.startswith("SELECT")), selects
+
+
+def test_a_plan_of_a_few_rows_is_the_plan_of_every_record(dept, monkeypatch):
+    """Reading only the records a few rows can touch changes nothing in what the plan says."""
+    import dataclasses
+
+    from peersupport.accounts import roster_sync
+
+    rows = {r.employee_number: r for r in roster_sync.roster_rows_on_record()}
+    employee = dept.users["employee"].employee
+    captain = EmployeeFactory(unit=dept.precinct, employee_number="CAPT-1")
+    changed = [
+        dataclasses.replace(
+            rows[employee.employee_number],
+            rank_title="Detective",
+            unit=("Demo PD", "Patrol Bureau", "North Precinct", "K9"),
+            supervisor_number=captain.employee_number,
+        ),
+        dataclasses.replace(
+            rows[dept.users["chief"].employee.employee_number],
+            work_email=dept.users["coordinator"].employee.work_email,
+        ),
+    ]
+    few = roster_sync.roster_plan(changed)
+    monkeypatch.setattr(roster_sync, "FEW_ROWS", 0)
+    every = roster_sync.roster_plan(changed)
+    assert few.errors == every.errors and few.errors
+    changed.pop()
+    few = roster_sync.roster_plan(changed)
+    monkeypatch.setattr(roster_sync, "FEW_ROWS", 50)
+    assert roster_sync.roster_plan(changed).fingerprint == few.fingerprint
+    monkeypatch.setattr(roster_sync, "FEW_ROWS", 0)
+    every = roster_sync.roster_plan(changed)
+    assert few.fingerprint == every.fingerprint
+    assert few.counts == every.counts and few.unit_supervisors == every.unit_supervisors
+    assert few.unit_supervisors  # the captain heads the new K9 unit
