@@ -28,6 +28,7 @@ from .scim_resources import (
     USER_FILTERS,
     Org,
     ScimError,
+    audit_denied,
     group_filter_values,
     group_members,
     group_resource,
@@ -92,6 +93,7 @@ def endpoint(*methods: str):
             try:
                 return view(request, token, *args, **kwargs)
             except ScimError as exc:
+                audit_denied(exc)
                 return error(exc.status, exc.detail, exc.scim_type)
             except FilterError as exc:
                 return error(400, str(exc), "invalidFilter")

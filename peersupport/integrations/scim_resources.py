@@ -12,7 +12,9 @@ token's key in the event's details, never a name. Only creating, renaming and mo
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -27,6 +29,8 @@ from peersupport.accounts.roster_sync import (
     roster_rows_on_record,
 )
 from peersupport.accounts.services import unit_create, unit_update
+from peersupport.audit.models import AuditAction, AuditEvent, Outcome
+from peersupport.audit.services import record
 
 from .scim_filter import FilterError, attr_name
 from .scim_schemas import ENTERPRISE, GROUP, USER
@@ -35,9 +39,23 @@ from .scim_schemas import ENTERPRISE, GROUP, USER
 class ScimError(Exception):
     """Answered as a SCIM error (RFC 7644 §3.12)."""
 
-    def __init__(self, status: int, detail: str, scim_type: str | None = None):
+    def __init__(
+        self, status: int, detail: str, scim_type: str | None = None, denied: dict | None = None
+    ):
         super().__init__(detail)
         self.status, self.detail, self.scim_type = status, detail, scim_type
+        # Audited as a refused roster change once the request's transaction has rolled back.
+        self.denied = denied
+
+
+def audit_denied(exc: ScimError) -> None:
+    if exc.denied:
+        record(
+            actor=None,
+            action=AuditAction.ROSTER_IMPORTED,
+            outcome=Outcome.DENIED,
+            details=exc.denied,
+        )
 
 
 def invalid(detail: str) -> ScimError:
@@ -434,11 +452,43 @@ def _apply(rows, *, token_key: str) -> None:
         raise invalid(" ".join(error.message for error in plan.errors))
 
 
+def _check_separations(row, employee: Employee | None, *, token_key: str) -> None:
+    """The guard against a stolen token: one token separates at most
+    ``SCIM_SEPARATIONS_PER_DAY`` people in 24 hours, counted from its own audit events. A
+    refusal is audited too, so the system administrator sees it in the log."""
+    limit = settings.SCIM_SEPARATIONS_PER_DAY
+    separating = row.status == Employee.Status.SEPARATED and (
+        employee is None or employee.status != Employee.Status.SEPARATED
+    )
+    if not limit or not separating:
+        return
+    since = timezone.now() - timedelta(days=1)
+    done = sum(
+        details.get("separated", 0)
+        for details in AuditEvent.objects.filter(
+            action=AuditAction.ROSTER_IMPORTED,
+            outcome=Outcome.SUCCESS,
+            at__gte=since,
+            details__token=token_key,
+            details__separated__gt=0,
+        ).values_list("details", flat=True)
+    )
+    if done >= limit:
+        raise ScimError(
+            403,
+            f"This token has separated {done} people in the last 24 hours, the most "
+            "SCIM_SEPARATIONS_PER_DAY allows: separate more through the HR roster import, or "
+            "later.",
+            denied={"source": "scim", "token": token_key, "why": "separations_per_day"},
+        )
+
+
 def user_write(state: dict, employee: Employee | None, *, token_key: str) -> Employee:
     """Create or change one employee record from ``state``; returns it as now stored."""
     org = Org.load()
     row = _row(state, employee, org)
     _check_unique(row, employee)
+    _check_separations(row, employee, token_key=token_key)
     _apply([row], token_key=token_key)
     return Employee.objects.get(employee_number=row.employee_number)
 

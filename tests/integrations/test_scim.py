@@ -2,12 +2,15 @@
 examples adapted to employee records and units, a provisioning round trip through the HR
 roster's code path, its refusals (always SCIM errors, never a 500), and who may reach it."""
 
+import datetime
 import json
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from peersupport.accounts.models import Employee, RoleGrant, Unit
 from peersupport.audit.models import AuditAction, AuditEvent
@@ -466,6 +469,33 @@ def test_only_a_scim_token_gets_in(dept, token, client_for):
 def test_no_csrf_token_is_needed_with_a_bearer_token(token, dept):
     scim = Scim(token[1], Client(enforce_csrf_checks=True))
     assert scim.post("Users", _bjensen()).status_code == 201
+
+
+@override_settings(SCIM_SEPARATIONS_PER_DAY=2)
+def test_one_token_separates_only_so_many_people_a_day(scim, token, dept):
+    """What a stolen token can do is bounded: a few separations a day, then 403, audited."""
+    people = [dept.users[name].employee.pk for name in ("employee", "supporter", "coordinator")]
+    assert scim.delete(f"Users/{people[0]}").status_code == 204
+    off = {"op": "replace", "path": "active", "value": False}
+    assert scim.patch(f"Users/{people[1]}", off).status_code == 200
+    _error(scim.patch(f"Users/{people[2]}", off), 403)
+    _error(scim.delete(f"Users/{people[2]}"), 403)
+    assert Employee.objects.get(pk=people[2]).status == Employee.Status.ACTIVE
+    refused = AuditEvent.objects.filter(action=AuditAction.ROSTER_IMPORTED, outcome="denied")
+    assert refused.count() == 2
+    assert refused.first().details == {
+        "source": "scim",
+        "token": token[0].key,
+        "why": "separations_per_day",
+    }
+    # Other changes go on; another token has its own count; a day later this one may again.
+    title = {"op": "replace", "path": "title", "value": "Detective"}
+    assert scim.patch(f"Users/{people[2]}", title).status_code == 200
+    _made, other = services.token_create(actor=dept.users["sysadmin"], label="B", scopes=[SCIM])
+    assert Scim(other).patch(f"Users/{people[2]}", off).status_code == 200
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1, minutes=1)):
+        assert scim.patch(f"Users/{people[0]}", {**off, "value": True}).status_code == 200
+        assert scim.delete(f"Users/{people[0]}").status_code == 204
 
 
 @override_settings(API_RATE_LIMIT=2)
