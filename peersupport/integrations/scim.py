@@ -46,6 +46,7 @@ from .services import authenticate, bearer, throttled
 
 CONTENT_TYPE = "application/scim+json"
 DEFAULT_COUNT = 100
+MAX_START = 2**31  # past any department; keeps the database's OFFSET in range
 
 
 def respond(data: dict | None, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -114,6 +115,9 @@ def _body(request) -> dict:
         data = json.loads(request.body)
     except (ValueError, RecursionError):
         raise ScimError(400, "The body is not JSON.", "invalidSyntax") from None
+    if "\\u0000" in request.body.decode("utf-8", "replace").lower():
+        # PostgreSQL keeps no NUL in text: refused here rather than by the database.
+        raise invalid("A value holds a NUL character.")
     if not isinstance(data, dict):
         raise ScimError(400, "The body must be a JSON object.", "invalidSyntax")
     return data
@@ -142,7 +146,7 @@ def _page(request, total: int) -> tuple[int, int]:
         count = int(request.GET.get("count") or DEFAULT_COUNT)
     except ValueError:
         raise invalid("startIndex and count must be whole numbers.") from None
-    return max(start, 1), min(max(count, 0), schemas.MAX_RESULTS)
+    return min(max(start, 1), MAX_START), min(max(count, 0), schemas.MAX_RESULTS)
 
 
 def _names(request, parameter: str) -> set[str]:

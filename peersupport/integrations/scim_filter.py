@@ -188,9 +188,12 @@ class _Parser:
         kind, raw = self.take()
         if kind == "string":
             try:
-                return json.loads(raw)
+                text = json.loads(raw)
             except ValueError:
                 raise FilterError("A string in the filter is not well formed.") from None
+            if "\x00" in text:
+                raise FilterError("A string in the filter holds a NUL character.")
+            return text
         if kind == "word":
             lowered = raw.lower()
             if lowered in ("true", "false"):
@@ -210,6 +213,8 @@ def parse(text: str):
     """The tree of ``text``; raises ``FilterError``."""
     if not text or not text.strip():
         raise FilterError("The filter is empty.")
+    if "\x00" in text:
+        raise FilterError("The filter holds a NUL character.")
     return _Parser(text).parse()
 
 

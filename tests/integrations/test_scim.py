@@ -11,6 +11,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from peersupport.accounts.models import Employee, RoleGrant, Unit
 from peersupport.audit.models import AuditAction, AuditEvent
@@ -579,3 +581,58 @@ def test_a_plan_of_a_few_rows_is_the_plan_of_every_record(dept, monkeypatch):
     assert few.fingerprint == every.fingerprint
     assert few.counts == every.counts and few.unit_supervisors == every.unit_supervisors
     assert few.unit_supervisors  # the captain heads the new K9 unit
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_keys = st.sampled_from(
+    [
+        "userName",
+        "name",
+        "active",
+        "title",
+        "userType",
+        "emails",
+        "members",
+        "displayName",
+        "externalId",
+        ENTERPRISE,
+        "Operations",
+        "op",
+        "path",
+        "value",
+        "schemas",
+    ]
+)
+_scimish = st.recursive(
+    _json,
+    lambda inner: st.dictionaries(_keys, inner, max_size=6) | st.lists(inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    body=_scimish,
+    target=st.sampled_from(["Users", "user", "Groups", "group"]),
+    method=st.sampled_from(["POST", "PUT", "PATCH"]),
+)
+def test_no_body_gets_a_500(scim, dept, body, target, method):
+    """Whatever JSON arrives, the answer is SCIM: a success or a 4xx error, never a 500."""
+    path = {
+        "Users": "Users",
+        "Groups": "Groups",
+        "user": f"Users/{dept.users['employee'].employee.pk}",
+        "group": f"Groups/{dept.precinct.pk}",
+    }[target]
+    if target in ("Users", "Groups"):
+        method = "POST"
+    response = scim.call(method, path, body)
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        _error(response, response.status_code)
