@@ -371,8 +371,7 @@ def _row(state: dict, employee: Employee | None, org: Org):
         raise invalid("userName is required: the work e-mail address.")
     email = user_name if "@" in user_name else state.get("email")
     if employee is None:
-        department = state.get("department")
-        unit = parse_path(department) if department else None
+        unit = _department(state.get("department"))
         if unit not in org.by_path:
             unit = org.root()
         if unit is None:
@@ -409,6 +408,15 @@ def _row(state: dict, employee: Employee | None, org: Org):
     if problems:
         raise invalid(" ".join(problems))
     return row
+
+
+def _department(text) -> tuple[str, ...] | None:
+    """The unit a new user's ``department`` names, if it is a path: identity providers send
+    their own department names too, which place nobody and refuse nothing."""
+    try:
+        return parse_path(text) if text else None
+    except ScimError:
+        return None
 
 
 def _supervisor(state: dict, employee: Employee | None, org: Org, unit_id: int) -> str:

@@ -22,6 +22,7 @@ from peersupport.integrations.scim_schemas import ENTERPRISE, ERROR, GROUP, LIST
 from peersupport.roster.models import SupporterProfile
 
 from ..factories import EmployeeFactory, SupporterProfileFactory
+from ..queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,15 @@ def test_create_a_user_and_get_it(scim, dept):
     assert scim.get(f"Users/{employee.pk}").json() == made
     # Nothing the department has no use for is kept (addresses, phone numbers).
     assert "555-555-5555" not in str(Employee.objects.filter(pk=employee.pk).values().get())
+
+
+def test_a_department_that_is_not_a_unit_path_places_a_new_user_in_the_department(scim, dept):
+    for number, department in (("E-1", "Patrol / "), ("E-2", "Patrol North"), ("E-3", None)):
+        body = _bjensen(number, f"{number}@pd.example.org")
+        body[ENTERPRISE]["department"] = department
+        response = scim.post("Users", body)
+        assert response.status_code == 201, response.content
+        assert Employee.objects.get(employee_number=number).unit == dept.hq
 
 
 def test_filter_users(scim, dept):
@@ -517,21 +527,15 @@ def test_unsupported_methods_are_405(scim, dept):
 # --- Cost ----------------------------------------------------------------------------------
 
 
-def _queries(scim, path, **params) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = scim.get(path, **params)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
-def test_a_page_of_users_costs_the_same_whatever_the_department(scim, dept):
-    scim.get("Users")  # the token's last use is written once
-    few = _queries(scim, "Users", count=50)
+def test_a_page_of_users_costs_the_same_whatever_the_department(token, dept):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token[1]}")
+    users = "/scim/v2/Users?count=50"
+    few = page_queries(client, users, warm=True)  # warm: the token's last use written once
     EmployeeFactory.create_batch(60, unit=dept.squad)
-    assert _queries(scim, "Users", count=50) == few
-    groups = _queries(scim, "Groups")
+    assert page_queries(client, users) == few
+    groups = page_queries(client, "/scim/v2/Groups")
     EmployeeFactory.create_batch(5, unit=dept.precinct)
-    assert _queries(scim, "Groups") == groups
+    assert page_queries(client, "/scim/v2/Groups") == groups
 
 
 def test_a_patch_reads_only_the_records_it_changes(scim, dept):
