@@ -115,7 +115,12 @@ def _body(request) -> dict:
         data = json.loads(request.body)
     except (ValueError, RecursionError):
         raise ScimError(400, "The body is not JSON.", "invalidSyntax") from None
-    if "\\u0000" in request.body.decode("utf-8", "replace").lower():
+    try:
+        text = json.dumps(data, ensure_ascii=False)
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # "\ud800": half a character, which no database stores
+        raise invalid("A value is not valid Unicode text.") from None
+    if "\\u0000" in text:
         # PostgreSQL keeps no NUL in text: refused here rather than by the database.
         raise invalid("A value holds a NUL character.")
     if not isinstance(data, dict):

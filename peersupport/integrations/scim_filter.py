@@ -191,8 +191,8 @@ class _Parser:
                 text = json.loads(raw)
             except ValueError:
                 raise FilterError("A string in the filter is not well formed.") from None
-            if "\x00" in text:
-                raise FilterError("A string in the filter holds a NUL character.")
+            if "\x00" in text or not _encodable(text):
+                raise FilterError("A string in the filter holds a NUL or half a character.")
             return text
         if kind == "word":
             lowered = raw.lower()
@@ -207,6 +207,14 @@ class _Parser:
         raise FilterError(
             "A comparison needs a value: a quoted string, true, false, null or a number."
         )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse(text: str):

@@ -354,6 +354,8 @@ def test_bad_input_is_a_scim_error_and_changes_nothing(scim, dept):
         ("POST", "Users", b"\xff\xfe"),
         ("POST", "Users", b"[" * 5000 + b"]" * 5000),
         ("POST", "Users", json.dumps({"userName": 5})),
+        ("POST", "Users", json.dumps(_bjensen(email="a\ud800@pd.example.org"))),
+        ("POST", "Users", json.dumps(_bjensen(nickName="a\x00b"))),
         ("POST", "Users", json.dumps({"userName": "x@y.org", "name": "flat"})),
         ("POST", "Users", json.dumps({"schemas": ["urn:nope"], "userName": "x@y.org"})),
         ("POST", "Users", json.dumps(_bjensen(number="no spaces allowed"))),
@@ -435,6 +437,9 @@ def test_bad_filters_are_invalid_filter(scim, dept):
         " or ".join(['userName eq "x"'] * 100),
         'userName eq "unterminated',
         "userName eq @",
+        'userName eq "\\ud800"',
+        'userName eq "\\u0000"',
+        'userName eq "\x00"',
     ):
         _error(scim.get("Users", filter=expression), 400, "invalidFilter")
     _error(scim.get("Groups", filter='members eq "1"'), 400, "invalidFilter")
@@ -613,10 +618,36 @@ _keys = st.sampled_from(
         "schemas",
     ]
 )
-_scimish = st.recursive(
+_member = st.dictionaries(_keys, _json, max_size=4)
+_scimish = st.one_of(
     _json,
-    lambda inner: st.dictionaries(_keys, inner, max_size=6) | st.lists(inner, max_size=3),
-    max_leaves=20,
+    st.dictionaries(_keys, _json | st.lists(_member, max_size=3) | _member, max_size=6),
+    st.fixed_dictionaries(
+        {
+            "Operations": st.lists(
+                st.fixed_dictionaries(
+                    {"op": st.sampled_from(["add", "Replace", "remove", "x"])},
+                    optional={
+                        "path": st.sampled_from(
+                            [
+                                "active",
+                                "members",
+                                "displayName",
+                                "name.givenName",
+                                "emails",
+                                'members[value eq "1"]',
+                                f"{ENTERPRISE}:manager",
+                                "title",
+                            ]
+                        )
+                        | st.text(max_size=20),
+                        "value": _json | st.lists(_member, max_size=3) | _member,
+                    },
+                ),
+                max_size=4,
+            )
+        }
+    ),
 )
 
 
