@@ -144,7 +144,7 @@ def _check_schema(data: dict, schema: str) -> None:
         raise ScimError(400, f"schemas must include {schema}.", "invalidSyntax")
 
 
-def _page(request, total: int) -> tuple[int, int]:
+def _page(request) -> tuple[int, int]:
     """startIndex (1-based; less than 1 is 1) and count (at most ``MAX_RESULTS``)."""
     try:
         start = int(request.GET.get("startIndex") or 1)
@@ -292,7 +292,7 @@ def users(request, token):
     if request.GET.get("filter"):
         found = found.filter(to_q(parse(request.GET["filter"]), USER_FILTERS))
     total = found.count()
-    start, count = _page(request, total)
+    start, count = _page(request)
     page = list(found.order_by("pk")[start - 1 : start - 1 + count]) if count else []
     org, base = Org.load(), _base(request)
     return _list([_project(user_resource(e, org, base), request) for e in page], total, start)
@@ -367,7 +367,7 @@ def groups(request, token):
     if request.GET.get("filter"):
         tree = parse(request.GET["filter"])
         found = [pk for pk in found if matches(tree, group_filter_values(pk, org))]
-    start, count = _page(request, len(found))
+    start, count = _page(request)
     page = found[start - 1 : start - 1 + count]
     members = None
     if "members" not in _names(request, "excludedAttributes"):
