@@ -875,6 +875,9 @@ if PRODUCTION and WEBHOOK_ALLOW_HTTP:
 # Other systems' calls to the API and SCIM (peersupport/integrations): per token, per minute,
 # counted in the shared cache; 0 turns the limit off.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=0)
+# SCIM (docs/scim.md): the most people one token may separate in 24 hours; more are refused
+# (403), so a stolen token cannot end the whole department's roles. 0 turns the guard off.
+SCIM_SEPARATIONS_PER_DAY = env_int("SCIM_SEPARATIONS_PER_DAY", 10, minimum=0)
 
 # Web Push (docs/operations.md, "Web Push"): alerts to the browsers and phones people add on
 # their devices page. VAPID_PRIVATE_KEY (or VAPID_PRIVATE_KEY_FILE): this server's P-256 key

@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^accounts/saml/(?P<organization_slug>[^/]+)/", include(saml.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("scim/v2/", include("peersupport.integrations.scim_urls")),
 ]
 
 handler403 = web_views.error_403

@@ -23,6 +23,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.audit.models import AuditAction
@@ -220,6 +221,20 @@ def parse_roster(data: bytes) -> tuple[list[RosterRow], list[LineError]]:
     return rows, errors
 
 
+def roster_row(values: dict[str, str], *, line: int = 0) -> tuple[RosterRow | None, list[str]]:
+    """One row from its columns' text (``COLUMNS``, and ``preferred_name`` when known), checked
+    as a CSV line is: how SCIM turns a user into a row, with the same messages."""
+    return _row(
+        line,
+        {column: values.get(column) or "" for column in COLUMNS}
+        | (
+            {"preferred_name": values["preferred_name"]}
+            if values.get("preferred_name") is not None
+            else {}
+        ),
+    )
+
+
 def _column(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
@@ -349,11 +364,28 @@ def _units() -> tuple[dict[int, tuple], dict[int, tuple[str, ...]]]:
     return units, {pk: path(pk) for pk in units}
 
 
-def _stored() -> _Stored:
+# A plan of at most this many rows that is not a full import (SCIM's one person, a short file)
+# reads only the records those rows can touch, not the whole department.
+FEW_ROWS = 50
+
+
+def _stored(rows: list[RosterRow] | None = None) -> _Stored:
+    """The records a plan compares with: all of them, or with ``rows`` (a few, not a full
+    import) only those the plan reads for them (the rows' people and supervisors, holders of
+    their e-mail addresses, and every unit's supervisor), so one SCIM change does not read
+    20,000 records. The plan is the same either way."""
     units, path_of = _units()
     path = path_of.__getitem__
     employees, number_of, emails = {}, {}, {}
-    for values in Employee.objects.values("pk", "employee_number", "unit_id", "user_id", *COMPARED):
+    found = Employee.objects.values("pk", "employee_number", "unit_id", "user_id", *COMPARED)
+    if rows is not None:
+        numbers = {r.employee_number for r in rows} | {r.supervisor_number for r in rows}
+        addresses = [r.work_email for r in rows if r.work_email]
+        heads = [head for _, _, head in units.values() if head is not None]
+        found = found.filter(
+            Q(employee_number__in=numbers - {""}) | Q(work_email__in=addresses) | Q(pk__in=heads)
+        )
+    for values in found:
         values["unit"] = path(values.pop("unit_id"))
         employees[values["employee_number"]] = values
         number_of[values["pk"]] = values["employee_number"]
@@ -375,7 +407,7 @@ def roster_plan(
     department, so anyone on record and not in them becomes separated."""
     today = today or timezone.localdate()
     plan = RosterPlan(full=full, rows=len(rows))
-    stored = _stored()
+    stored = _stored(None if full or len(rows) > FEW_ROWS else rows)
     _check_unique(rows, stored, plan)
     _check_units(rows, stored, plan)
     _check_supervisors(rows, stored, plan)
@@ -637,6 +669,7 @@ def roster_apply(
     digest: str = "",
     source: str = "csv",
     previewed: str | None = None,
+    details: dict | None = None,
 ) -> RosterPlan:
     """Plan ``rows`` again and, when there are no errors, write it all in one transaction with
     one audit event of the counts (no names: like the employee pages' events, it says what
@@ -647,7 +680,7 @@ def roster_apply(
     ``employee_separation_effects``, the path the employee page takes. With ``previewed`` (a
     plan's ``fingerprint``) nothing is written unless the plan is still exactly that one.
     Imports run one at a time (``_one_import_at_a_time``), each planning from what the one
-    before it wrote."""
+    before it wrote. ``details`` adds identifiers to the audit event (SCIM's token key)."""
     try:
         with transaction.atomic():
             _one_import_at_a_time()
@@ -665,7 +698,13 @@ def roster_apply(
             record(
                 actor=actor,
                 action=AuditAction.ROSTER_IMPORTED,
-                details={**plan.counts, "full": full, "sha256": digest, "source": source},
+                details={
+                    **plan.counts,
+                    "full": full,
+                    "sha256": digest,
+                    "source": source,
+                    **(details or {}),
+                },
             )
     except IntegrityError:
         # Somebody changed the same records while this ran: nothing was written.
@@ -761,12 +800,16 @@ def _update_employees(updates: dict[int, dict], units: dict[tuple[str, ...], int
 # --- Writing the layout back ----------------------------------------------------------------
 
 
-def roster_rows_on_record() -> list[RosterRow]:
+def roster_rows_on_record(employees=None) -> list[RosterRow]:
     """Everyone on record as roster rows, in three queries: what a file that changes nothing
     says (the demo's example file is made this way). Each person's supervisor is the nearest
-    unit supervisor above them who is not themselves."""
+    unit supervisor above them who is not themselves. ``employees``: only the records of this
+    queryset (SCIM's one person, changed by one row)."""
     units, path_of = _units()
-    number_of = dict(Employee.objects.values_list("pk", "employee_number"))
+    heads = [head for _, _, head in units.values() if head is not None]
+    number_of = dict(Employee.objects.filter(pk__in=heads).values_list("pk", "employee_number"))
+    if employees is None:
+        employees = Employee.objects.all()
 
     def supervisor(unit_id: int, own: str) -> str:
         node, seen = unit_id, set()
@@ -794,7 +837,7 @@ def roster_rows_on_record() -> list[RosterRow]:
             employee_type=e.employee_type,
             preferred_name=e.preferred_name,
         )
-        for e in Employee.objects.order_by("employee_number")
+        for e in employees.order_by("employee_number")
     ]
 
 

@@ -479,13 +479,20 @@ def _check_unit_root(parent: Unit | None, kind: str) -> None:
 
 @transaction.atomic
 def unit_create(
-    *, actor: User, name: str, kind: str, parent: Unit | None, supervisor: Employee | None
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    supervisor: Employee | None,
+    details: dict | None = None,
 ) -> Unit:
+    """``details``: identifiers the caller adds to the audit event (SCIM's token key)."""
     _check_unit_root(parent, kind)
     unit = Unit(name=name.strip(), kind=kind, parent=parent, supervisor=supervisor)
     unit.full_clean()
     unit.save()
-    record(actor=actor, action=AuditAction.UNIT_CREATED, target=unit)
+    record(actor=actor, action=AuditAction.UNIT_CREATED, target=unit, details=details)
     return unit
 
 
@@ -498,6 +505,7 @@ def unit_update(
     kind: str,
     parent: Unit | None,
     supervisor: Employee | None,
+    details: dict | None = None,
 ) -> Unit:
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     _check_unit_root(parent, kind)
@@ -515,7 +523,12 @@ def unit_update(
     unit.name, unit.kind, unit.parent, unit.supervisor = name.strip(), kind, parent, supervisor
     unit.full_clean()
     unit.save(update_fields=changed or ["name"])
-    record(actor=actor, action=AuditAction.UNIT_UPDATED, target=unit, details={"fields": changed})
+    record(
+        actor=actor,
+        action=AuditAction.UNIT_UPDATED,
+        target=unit,
+        details={"fields": changed, **(details or {})},
+    )
     return unit
 
 

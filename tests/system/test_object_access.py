@@ -70,7 +70,11 @@ SHARED["releases:codename_pdf"] = (
     "other 404 (tests/releases/test_person.py)"
 )
 SHARED["releases:codename_revoke"] = SHARED["releases:codename_pdf"]
-SHARED_PREFIXES = {"admin:": "the admin site is the system administrator's, all of it"}
+SHARED_PREFIXES = {
+    "admin:": "the admin site is the system administrator's, all of it",
+    "scim:": "the identity provider's SCIM token provisions every employee record and unit "
+    "(docs/scim.md); no person reaches it (tests/matrix/scim.py)",
+}
 
 
 def _webauthn(user, name: str) -> Authenticator:
