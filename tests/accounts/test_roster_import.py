@@ -96,6 +96,29 @@ def test_a_move_of_unit_and_a_changed_position(dept, personas):
     assert (employee.unit, employee.rank_title) == (dept.bureau, "Detective")
 
 
+def test_a_new_work_email_never_moves_the_account_sign_in(dept, personas):
+    """Whoever holds the roster (the HR file, the SCIM token) must not be able to point an
+    account's password resets and alerts at a mailbox of their choosing: the record's work
+    address changes, the account's own address does not (docs/threat-model.md)."""
+    from allauth.account.models import EmailAddress
+
+    employee = personas["employee"]
+    before = employee.email
+    EmailAddress.objects.update_or_create(
+        user=employee, email=before, defaults={"primary": True, "verified": True}
+    )
+    rows = _rows()
+    number = _number(personas, "employee")
+    rows[number] = dataclasses.replace(rows[number], work_email="someone.else@pd.example.org")
+    _import(rows.values())
+    employee.refresh_from_db()
+    assert Employee.objects.get(employee_number=number).work_email == "someone.else@pd.example.org"
+    assert employee.email == before
+    assert list(EmailAddress.objects.filter(user=employee).values_list("email", flat=True)) == [
+        before
+    ]
+
+
 def test_unit_supervisors_come_from_the_supervisor_numbers(dept, personas):
     rows = _rows()
     new_head = _number(personas, "panelist")
