@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from peersupport.integrations import api as integrations_api
 from peersupport.web import urls as web_urls
 from peersupport.web import views as web_views
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("calendars/", include("peersupport.calendars.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("integrations/", include("peersupport.integrations.urls")),
+    path(integrations_api.PREFIX, integrations_api.urls()),
 ]
 
 handler403 = web_views.error_403

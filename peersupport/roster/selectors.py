@@ -794,3 +794,9 @@ def oncall_feed_events(user: User) -> list[Event]:
         Event(uid=f"oncall-{pk}", start=start, end=end, summary=ONCALL_FEED_SUMMARY, url=link)
         for pk, start, end in shifts.order_by("start")
     ]
+
+
+def listed_profile_ids(now: datetime):
+    """The listed supporters' profile ids at ``now``, as a subquery: on-call coverage counts
+    only the supporters a requester could find in the directory."""
+    return _listed_profiles(now).values("pk")
