@@ -17,10 +17,11 @@ request the service refuses, with its reasons.
 
 import logging
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
+from django.urls import path
+from django.views.decorators.http import require_GET
 from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -201,11 +202,13 @@ def api() -> NinjaAPI:
 
 
 @public
+@require_GET
 def _index(request):
     return JsonResponse({"openapi": f"/{PREFIX}openapi.json", "guide": "docs/api.md"})
 
 
 @machine
+@require_GET
 def _unknown(request, rest: str = ""):
     """Any other address under /api/v1/: a JSON 404, as every answer of the API is JSON."""
     return JsonResponse({"detail": "No such endpoint: see /api/v1/openapi.json."}, status=404)
@@ -214,20 +217,19 @@ def _unknown(request, rest: str = ""):
 def urls():
     """The API's URL patterns for ``path("api/v1/", …)``: each endpoint declared for another
     system (``MACHINE``: no role or session is let through), the schema public."""
-    from django.urls import path
-
     patterns, _app, namespace = api().urls
     kept = []
     for pattern in patterns:
         if pattern.name == "api-root":
             # ninja's root answers with its docs page, which is off: say where the schema is.
             kept.append(path("", _index, name="api-root"))
-            continue
-        view = pattern.callback
-        if pattern.name == "openapi-json":
-            public(view)
+        elif pattern.name == "openapi-json":
+            kept.append(
+                path(str(pattern.pattern), public(require_GET(pattern.callback)), name=pattern.name)
+            )
         else:
-            machine(login_not_required(view))
-        kept.append(pattern)
+            # machine() exempts it from signing in; only the token's check lets anyone through.
+            machine(pattern.callback)
+            kept.append(pattern)
     kept.append(path("<path:rest>", _unknown, name="unknown"))
     return kept, NAMESPACE, namespace
