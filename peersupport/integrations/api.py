@@ -15,8 +15,6 @@ for a token that is missing, unknown, revoked, expired or without the scope, ali
 request the service refuses, with its reasons.
 """
 
-import logging
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
@@ -33,8 +31,6 @@ from peersupport.audit.services import record
 from . import services
 from .models import ApiToken
 
-log = logging.getLogger(__name__)
-
 PREFIX = "api/v1/"
 NAMESPACE = "api"
 # The most items one page of a list holds (``limit``); the default is smaller.
@@ -46,12 +42,16 @@ DEFAULT_LIMIT = 100
 
 
 class Unauthorized(AuthenticationError):
+    """Raised by ``TokenAuth``: the handler names the scope that was needed."""
+
     def __init__(self, scope: str):
         super().__init__(401, "Unauthorized")
         self.scope = scope
 
 
 class RateLimited(Exception):
+    """Raised by ``TokenAuth`` over ``API_RATE_LIMIT``: 429 with ``Retry-After``."""
+
     def __init__(self, wait: int):
         super().__init__(wait)
         self.wait = wait
@@ -112,9 +112,7 @@ class Page(Schema):
 def paginate(items, query: PageQuery) -> dict:
     """One page of ``items`` (a queryset: two queries, however long; or a list): the count,
     the bounds asked for and the items."""
-    count = items.count() if hasattr(items, "count") and not isinstance(items, list) else None
-    if count is None:
-        count = len(items)
+    count = len(items) if isinstance(items, list) else items.count()
     chosen = items[query.offset : query.offset + query.limit] if query.offset < count else []
     return {"count": count, "limit": query.limit, "offset": query.offset, "items": list(chosen)}
 
