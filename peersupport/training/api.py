@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from peersupport.accounts.models import person_name
+from peersupport.accounts.models import Employee, person_name
 from peersupport.audit.models import AuditAction
 from peersupport.integrations.api import Page, PageQuery, audit_read, paginate, token
 
@@ -37,6 +37,9 @@ def _this_year() -> int:
 class YearQuery(PageQuery):
     year: int | None = Field(
         None, ge=FIRST_YEAR, le=2100, description="The calendar year; this year if not given."
+    )
+    employee_number: str | None = Field(
+        None, max_length=32, description="Only this person (their HR employee number)."
     )
 
 
@@ -77,15 +80,17 @@ class CompliancePage(Page):
     items: list[ComplianceOut]
 
 
-def _records(year: int):
+def _records(year: int, employee_number: str | None):
     """The attendance of ``year``, a row per person and day, in the export's order (the
     export's query, selectors.hours_rows, as plain values)."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))  # noqa: DTZ001
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))  # noqa: DTZ001
     corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
+    found = Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
+    if employee_number is not None:
+        found = found.filter(user__employee__employee_number=employee_number.strip().upper())
     return (
-        Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
-        .annotate(corrected=Exists(corrected))
+        found.annotate(corrected=Exists(corrected))
         .order_by("day__starts_at", "user_id", "pk")
         .values_list(
             "user__employee__employee_number",
@@ -123,7 +128,7 @@ def training_records(request, query: Query[YearQuery]):
     """Each person's hours credited for each day of training in the year, the hours export's
     rows. Audited."""
     year = query.year or _this_year()
-    page = paginate(_records(year), query)
+    page = paginate(_records(year, query.employee_number), query)
     page["items"] = [_record(values) for values in page["items"]]
     audit_read(
         request,
@@ -163,7 +168,11 @@ def training_compliance(request, query: Query[YearQuery]):
     """Every supporter on the compliance board (appointed, active, inactive) with their
     compliance for the year, worked out now, by name. Audited."""
     year = query.year or _this_year()
-    rows = selectors.compliance_rows(year=year, sort="name")
+    user_ids = None
+    if query.employee_number is not None:
+        number = query.employee_number.strip().upper()
+        user_ids = Employee.objects.filter(employee_number=number).values_list("user_id", flat=True)
+    rows = selectors.compliance_rows(year=year, sort="name", user_ids=user_ids)
     page = paginate(rows, query)
     page["items"] = [_compliance(row) for row in page["items"]]
     audit_read(

@@ -287,7 +287,12 @@ def test_training_records_and_compliance_are_audited_per_call(data, personas):
     assert row["employee_number"] == personas["supporter"].employee.employee_number
     assert row["supporter_status"] == "active"
     assert row["status"] == "initial_pending"
+    number = personas["supporter"].employee.employee_number
+    assert call("/api/v1/training/compliance", raw, employee_number=number).json()["count"] == 1
+    assert call("/api/v1/training/records", raw, employee_number="NOBODY").json()["count"] == 0
     events = AuditEvent.objects.filter(action=AuditAction.TRAINING_EXPORTED).order_by("seq")
+    assert events.count() == 4  # one per call
+    events = list(events)[:2]
     assert [(e.actor_id, e.details["token"], e.details["what"]) for e in events] == [
         (None, key, "records"),
         (None, key, "compliance"),
