@@ -15,6 +15,8 @@ for a token that is missing, unknown, revoked, expired or without the scope, ali
 request the service refuses, with its reasons.
 """
 
+from functools import wraps
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
@@ -199,7 +201,6 @@ def api() -> NinjaAPI:
     return _api
 
 
-@public
 @require_GET
 def _index(request):
     return JsonResponse({"openapi": f"/{PREFIX}openapi.json", "guide": "docs/api.md"})
@@ -212,6 +213,25 @@ def _unknown(request, rest: str = ""):
     return JsonResponse({"detail": "No such endpoint: see /api/v1/openapi.json."}, status=404)
 
 
+def _json_405(view):
+    """A method the address does not take is a JSON 405 too (ninja and require_GET answer it
+    as text), with the ``Allow`` header they set. ``wraps`` carries the view's declarations
+    (its roles, no sign-in, CSRF exempt) over."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        answer = JsonResponse(
+            {"detail": f"{request.method[:10]} is not a method of this address."}, status=405
+        )
+        answer["Allow"] = response.get("Allow", "")
+        return answer
+
+    return wrapper
+
+
 def urls():
     """The API's URL patterns for ``path("api/v1/", …)``: each endpoint declared for another
     system (``MACHINE``: no role or session is let through), the schema public."""
@@ -220,14 +240,13 @@ def urls():
     for pattern in patterns:
         if pattern.name == "api-root":
             # ninja's root answers with its docs page, which is off: say where the schema is.
-            kept.append(path("", _index, name="api-root"))
+            view = public(_index)
         elif pattern.name == "openapi-json":
-            kept.append(
-                path(str(pattern.pattern), public(require_GET(pattern.callback)), name=pattern.name)
-            )
+            view = public(require_GET(pattern.callback))
         else:
-            # machine() exempts it from signing in; only the token's check lets anyone through.
-            machine(pattern.callback)
-            kept.append(pattern)
-    kept.append(path("<path:rest>", _unknown, name="unknown"))
+            # Exempt from signing in; only the token's check lets anyone through.
+            view = machine(pattern.callback)
+        route = "" if pattern.name == "api-root" else str(pattern.pattern)
+        kept.append(path(route, _json_405(view), name=pattern.name))
+    kept.append(path("<path:rest>", _json_405(_unknown), name="unknown"))
     return kept, NAMESPACE, namespace

@@ -188,7 +188,8 @@ def test_everything_but_the_right_token_is_refused_alike(data, client_for, url):
     with time_machine.travel(NOW + datetime.timedelta(days=2), tick=False):
         attempts.append(call(url, expired))
     if url == ROSTER_URL:  # a POST endpoint: a GET is the wrong method, whoever asks
-        assert all(r.status_code == 405 for r in attempts)
+        assert all(r.status_code == 405 and r.json()["detail"] for r in attempts)
+        assert attempts[0]["Allow"] == "POST"
         for raw in (revoked, make_token(other)):
             _refused(post_csv("employee_number\n", raw))
         _refused(client_for("sysadmin").post(url, b"x", content_type="text/csv"))
