@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from peersupport.accounts import saml
+from peersupport.integrations import api as integrations_api
 from peersupport.web import urls as web_urls
 from peersupport.web import views as web_views
 
@@ -26,6 +27,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("scim/v2/", include("peersupport.integrations.scim_urls")),
+    path("integrations/", include("peersupport.integrations.urls")),
+    path(integrations_api.PREFIX, integrations_api.urls()),
 ]
 
 handler403 = web_views.error_403

@@ -31,3 +31,7 @@ class ReportsConfig(AppConfig):
             label="Report published",
             description="The program reports' figures of a closed period were published.",
         )
+        # Published figures in the REST API (peersupport/integrations/api.py).
+        from .api import ready as api_ready
+
+        api_ready()

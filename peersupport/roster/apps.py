@@ -39,3 +39,7 @@ class RosterConfig(AppConfig):
             roles=[Role.PEER_SUPPORTER],
             events=oncall_feed_events,
         )
+        # On-call coverage in the REST API (peersupport/integrations/api.py).
+        from .api import ready as api_ready
+
+        api_ready()

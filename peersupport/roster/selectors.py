@@ -796,6 +796,12 @@ def oncall_feed_events(user: User) -> list[Event]:
     ]
 
 
+def listed_profile_ids(now: datetime):
+    """The listed supporters' profile ids at ``now``, as a subquery: on-call coverage counts
+    only the supporters a requester could find in the directory."""
+    return _listed_profiles(now).values("pk")
+
+
 # --- Person pickers of supporters (accounts.selectors.register_person_pool) -------------------
 
 

@@ -47,3 +47,7 @@ class TrainingConfig(AppConfig):
             roles=[Role.COORDINATOR],
             items=activation_waiting.ready_to_activate,
         )
+        # Records and compliance in the REST API (peersupport/integrations/api.py).
+        from .api import ready as api_ready
+
+        api_ready()

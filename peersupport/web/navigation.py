@@ -194,6 +194,12 @@ NAV = [
         frozenset({Role.SYSADMIN}),
         primary=frozenset({Role.SYSADMIN}),
     ),
+    Link(
+        "Integration tokens",
+        "integrations:token_list",
+        frozenset({Role.SYSADMIN}),
+        primary=frozenset({Role.SYSADMIN}),
+    ),
     Link("Releases and disclosures", "releases:accounting", frozenset({Role.BHS_MANAGER})),
     Link(
         "Audit log",
@@ -305,6 +311,7 @@ ROLE_HOME = {
             "accounts:unit_list",
             "accounts:role_list",
             "web:webhook_list",
+            "integrations:token_list",
             "admin:index",
         ],
     ),

@@ -238,7 +238,7 @@ def test_own_urls_as_every_persona(name, method, dept, client_for, client):
             if method == "POST" and resp.status_code == 400:
                 _assert_error_summary(resp, (name, persona))
         else:
-            # An endpoint for another system answers 401: it wants a bearer token, never a session.
+            # 401: an endpoint for another system (API, SCIM) wants a bearer token, never a session.
             refused = (302, 401, 403, 404) if MACHINE in allowed else (302, 403, 404)
             assert resp.status_code in refused, (name, method, persona, resp.status_code)
             if resp.status_code == 302:

@@ -174,6 +174,11 @@ from ..matrix.webhooks import SHARED as _WEBHOOKS_SHARED  # noqa: E402
 
 SHARED.update(_WEBHOOKS_SHARED)
 
+# Integration tokens and the API (tests/matrix/integrations.py).
+from ..matrix.integrations import SHARED as _INTEGRATIONS_SHARED  # noqa: E402
+
+SHARED.update(_INTEGRATIONS_SHARED)
+
 # Devices for push alerts: each person's own (tests/matrix/devices.py).
 from ..matrix.devices import OWNED as _DEVICES_OWNED  # noqa: E402
 
