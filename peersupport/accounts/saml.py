@@ -41,7 +41,10 @@ def _remember_once(auth) -> bool:
     """True the first time this response and its assertion are seen; False for a replay."""
     not_on_or_after = auth.get_last_assertion_not_on_or_after()
     if not_on_or_after:
-        seconds = max(int(not_on_or_after - time.time()), 0) + ALLOWED_CLOCK_DRIFT
+        # At most a day: an identity provider's far-off end (year 9999) would overflow the
+        # cache's expiry date, a 500; no sign-on takes a day to post back.
+        seconds = min(max(int(not_on_or_after - time.time()), 0), UNBOUNDED_SECONDS)
+        seconds += ALLOWED_CLOCK_DRIFT
     else:
         seconds = UNBOUNDED_SECONDS
     ids = [auth.get_last_message_id(), auth.get_last_assertion_id()]

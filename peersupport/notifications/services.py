@@ -301,6 +301,7 @@ def deliver(notification_id: int, *, now=None) -> str:
             subject=message.subject,
             body=message.body,
             created_at=message.created_at,
+            attempts=message.attempts,
         )
     try:
         SENDERS[first.channel](message)

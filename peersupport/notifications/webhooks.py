@@ -209,6 +209,10 @@ def verify(
 # --- Sending ---------------------------------------------------------------------------------
 
 
+# Failed deliveries an event has had, at least, before WEBHOOK_RETRY_HOURS may drop it.
+GIVE_UP_AFTER_ATTEMPTS = 5
+
+
 def resolve(rest: str) -> str:
     """The outbox's reference ``webhook:<id>`` read just before sending (recipients.py): the
     same reference while the endpoint is active, "" (the row is skipped) once it is disabled or
@@ -242,8 +246,11 @@ def send(notification: Notification) -> None:
     if endpoint is None:
         raise Undeliverable("the endpoint was disabled or deleted")
     # A receiver down for days is not waited for forever: the event is dropped (the page shows
-    # it as failed), so the outbox does not grow with one dead system's backlog.
-    if notification.created_at < timezone.now() - timedelta(hours=settings.WEBHOOK_RETRY_HOURS):
+    # it as failed), so the outbox does not grow with one dead system's backlog. Only after it
+    # was really tried and refused several times: a worker that was down for days sends first.
+    if notification.attempts > GIVE_UP_AFTER_ATTEMPTS and notification.created_at < (
+        timezone.now() - timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
+    ):
         raise Undeliverable(f"gave up after {settings.WEBHOOK_RETRY_HOURS} hours of failures")
     try:
         url = check_url(endpoint.url)

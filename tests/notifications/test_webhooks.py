@@ -124,25 +124,33 @@ def test_a_failure_is_retried_with_backoff_and_signed_again(settings):
 
 def test_an_event_undelivered_for_too_long_is_dropped_not_retried_forever(settings):
     settings.WEBHOOK_ALLOW_HTTP = True
-    with WebhookServer(fail_first=1) as receiver:
+    late = timedelta(hours=settings.WEBHOOK_RETRY_HOURS + 1)
+    with WebhookServer(fail_first=1000) as receiver:
         endpoint, _ = make_endpoint(url=receiver.url, events=[RECORD])
         [row] = webhooks.emit(RECORD, link="/")
-        assert services.deliver(row.pk) == "retry"
-        # Still failing, but within the window: retried.
-        almost = row.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS - 1)
-        receiver.fail_first = 10
-        with time_machine.travel(almost, tick=False):
-            assert services.deliver(row.pk) == "retry"
-        with time_machine.travel(almost + timedelta(hours=2), tick=False):
+        # Past the window, but tried only a few times: tried again each time it is due.
+        for day in range(webhooks.GIVE_UP_AFTER_ATTEMPTS):
+            with time_machine.travel(row.created_at + late + timedelta(days=day), tick=False):
+                assert services.deliver(row.pk) == "retry"
+        with time_machine.travel(row.created_at + late + timedelta(days=9), tick=False):
             assert services.deliver(row.pk) == "undeliverable"
-            sent_before = len(receiver.requests)
             assert services.deliver_due() == {}
-            assert len(receiver.requests) == sent_before
+        # Refused five times; the sixth time nothing was sent.
+        assert receiver.refused == webhooks.GIVE_UP_AFTER_ATTEMPTS
     row.refresh_from_db()
     assert row.status == Status.SKIPPED
     assert row.last_error == "gave up after 72 hours of failures"
     status = webhooks.deliveries([endpoint])[endpoint.pk]
     assert status.last_error == "gave up after 72 hours of failures" and status.failing == 0
+
+
+def test_an_event_a_stopped_worker_never_tried_is_sent_however_late(receiver, settings):
+    make_endpoint(url=receiver.url, events=[RECORD])
+    [row] = webhooks.emit(RECORD, link="/")
+    later = row.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS * 2)
+    with time_machine.travel(later, tick=False):
+        assert services.deliver(row.pk) == "sent"
+    assert len(receiver.requests) == 1
 
 
 def test_a_delivery_left_by_a_dead_worker_is_taken_back_and_sent(receiver):
