@@ -492,6 +492,17 @@ def test_replayed_response_is_refused(personas, saml, client):
 
 
 @pytest.mark.django_db
+def test_an_assertion_valid_for_millennia_still_signs_in(personas, saml, client):
+    # Its ids are remembered a day at most: its own end (year 9000 and more) overflowed the
+    # cache's expiry date, a 500.
+    employee = personas["employee"]
+    request = start(client, saml)
+    saml_response = saml.response(request, employee.email, lifetime=timedelta(days=365 * 7500))
+    assert post_response(client, saml_response).status_code == 302
+    assert signed_in_as(client) == str(employee.pk)
+
+
+@pytest.mark.django_db
 def test_response_to_a_request_this_browser_did_not_make_is_refused(personas, saml, client):
     users = User.objects.count()
     request = start(client, saml)
