@@ -872,6 +872,12 @@ WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 72, minimum=1)
 if PRODUCTION and WEBHOOK_ALLOW_HTTP:
     raise ImproperlyConfigured("WEBHOOK_ALLOW_HTTP is for development and tests only.")
 
+# The department's mail domains (docs/threat-model.md, "SCIM provisioning"): when set, an
+# employee record's work e-mail must be at one of them (or a subdomain), whoever writes it (HR
+# import, SCIM, the employee page). Registration claims a record through its work mailbox, so a
+# record pointed at an outside mailbox would let its owner sign up as that employee.
+WORK_EMAIL_DOMAINS = [d.strip().lower().lstrip("@") for d in env_list("WORK_EMAIL_DOMAINS", [])]
+
 # Other systems' calls to the API and SCIM (peersupport/integrations): per token, per minute,
 # counted in the shared cache; 0 turns the limit off.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 600, minimum=0)

@@ -15,6 +15,7 @@ from .models import (
     Role,
     Unit,
     User,
+    work_email_problem,
 )
 
 NO_MATCH = (
@@ -227,6 +228,8 @@ class EmployeeForm(forms.ModelForm):
 
     def clean_work_email(self):
         value = (self.cleaned_data.get("work_email") or "").strip().lower()
+        if problem := work_email_problem(value):
+            raise forms.ValidationError(problem)
         return value or None
 
 

@@ -428,3 +428,16 @@ class RoleGrantRequest(RowBound):
     @property
     def is_open(self):
         return self.status == self.Status.PENDING and self.lapses_at > timezone.now()
+
+
+def work_email_problem(email: str | None) -> str:
+    """Why ``email`` cannot be a record's work e-mail under WORK_EMAIL_DOMAINS, or ""."""
+    from django.conf import settings
+
+    domains = settings.WORK_EMAIL_DOMAINS
+    if not email or not domains:
+        return ""
+    domain = email.rsplit("@", 1)[-1].lower()
+    if any(domain == d or domain.endswith("." + d) for d in domains):
+        return ""
+    return f"“{email}” is not at the department's mail domain ({', '.join(domains)})."

@@ -29,7 +29,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
-from .models import EMPLOYEE_NUMBER, Employee, Unit, User
+from .models import EMPLOYEE_NUMBER, Employee, Unit, User, work_email_problem
 from .services import employee_separation_effects, unit_create, unit_update
 
 # The columns every file names in its header (in any order; extra columns are ignored).
@@ -269,6 +269,9 @@ def _row(line: int, raw: dict[str, str]) -> tuple[RosterRow | None, list[str]]:
             validate_email(email)
         except ValidationError:
             problems.append(f"“{value['work_email']}” is not an e-mail address.")
+        else:
+            if problem := work_email_problem(email):
+                problems.append(problem)
     unit = tuple(part.strip() for part in value["unit"].split(UNIT_SEPARATOR))
     if not value["unit"] or not all(unit):
         problems.append(

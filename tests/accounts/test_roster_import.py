@@ -119,6 +119,32 @@ def test_a_new_work_email_never_moves_the_account_sign_in(dept, personas):
     ]
 
 
+def test_work_emails_outside_the_department_domains_are_refused(dept, personas, settings):
+    """With WORK_EMAIL_DOMAINS set, no record's work mailbox can be an outside one: a record
+    is claimed at registration through its mailbox (docs/threat-model.md)."""
+    rows = _rows()
+    number = _number(personas, "employee")
+    own = rows[number].work_email.rsplit("@", 1)[1]
+    settings.WORK_EMAIL_DOMAINS = [own]
+    outside = dataclasses.replace(rows[number], work_email="me@elsewhere.example.com")
+    sub = dataclasses.replace(
+        rows[number], employee_number="N9", work_email=f"new.person@mail.{own}"
+    )
+    rows[number] = outside
+    parsed, errors = parse_roster(_file([*rows.values(), sub]))
+    assert [e.message for e in errors if "department's mail domain" in e.message] == [
+        f"“me@elsewhere.example.com” is not at the department's mail domain ({own})."
+    ]
+    assert not Employee.objects.filter(work_email="me@elsewhere.example.com").exists()
+    # The employee page refuses it the same way.
+    from peersupport.accounts.forms import EmployeeForm
+
+    bound = EmployeeForm({"work_email": "me@elsewhere.example.com"})
+    assert not bound.is_valid()
+    assert "department's mail domain" in bound.errors["work_email"][0]
+    assert "work_email" not in EmployeeForm({"work_email": f"a.b@{own}"}).errors
+
+
 def test_unit_supervisors_come_from_the_supervisor_numbers(dept, personas):
     rows = _rows()
     new_head = _number(personas, "panelist")
