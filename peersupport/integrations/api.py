@@ -13,9 +13,15 @@ small JSON object ``{"detail": ...}`` with a 4xx status: 401 (with ``WWW-Authent
 for a token that is missing, unknown, revoked, expired or without the scope, alike; 429 with
 ``Retry-After`` over ``API_RATE_LIMIT``; 422 for parameters that do not validate; 400 for a
 request the service refuses, with its reasons.
+
+The API's own default auth refuses everyone (``Nobody``): an endpoint is reached only through
+the token of the scope its router or operation names, and one that forgot to name a scope is
+closed rather than open. Every text a caller sends is a ``Text``: a NUL character or a lone
+surrogate, which PostgreSQL cannot store or compare, is a 422 rather than a 500.
 """
 
 from functools import wraps
+from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -26,6 +32,7 @@ from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security.base import AuthBase
+from pydantic import AfterValidator
 
 from peersupport.accounts.permissions import machine, public
 from peersupport.audit.services import record
@@ -90,6 +97,34 @@ def token(scope: str) -> TokenAuth:
     return _auths[scope]
 
 
+class Nobody(AuthBase):
+    """The API's default auth: refuses every caller, so an endpoint whose router and operation
+    name no scope is never open. Named in the schema, so that endpoint is seen to be closed."""
+
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+
+    def __call__(self, request) -> None:
+        raise Unauthorized("none: this endpoint is closed")
+
+
+def _plain(value: str) -> str:
+    """Refuse what no text of the program holds and PostgreSQL refuses to compare: a NUL
+    character, or a lone surrogate (half a character, which cannot be encoded)."""
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (a lone surrogate was sent)") from None
+    return value
+
+
+# The type of every text a caller sends (query parameters, bodies): ``str`` that refuses a NUL
+# character and lone surrogates with 422, as any other invalid parameter.
+Text = Annotated[str, AfterValidator(_plain)]
+
+
 def audit_read(request, action, **details) -> None:
     """One audit event for a call that read records of people, as their exports are audited:
     no person acted, so the actor is None and the token's key says which system it was."""
@@ -146,6 +181,7 @@ def _build() -> NinjaAPI:
         urls_namespace=NAMESPACE,
         docs_url=None,
         openapi_url="/openapi.json",
+        auth=Nobody(),
     )
 
     @api.exception_handler(Unauthorized)

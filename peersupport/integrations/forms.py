@@ -9,6 +9,10 @@ from django.utils import timezone
 
 from .registry import scopes
 
+# The furthest a token's expiry may be set: a token that must outlive it is made again then.
+# (A day near 9999-12-31 could not even be turned into a moment.)
+LONGEST = datetime.timedelta(days=3 * 365)
+
 
 class TokenForm(forms.Form):
     label = forms.CharField(
@@ -35,8 +39,15 @@ class TokenForm(forms.Form):
 
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]
-        if day is not None and day < timezone.localdate():
+        today = timezone.localdate()
+        if day is not None and day < today:
             raise forms.ValidationError("Choose today or a later day.")
+        if day is not None and day > today + LONGEST:
+            latest = today + LONGEST
+            raise forms.ValidationError(
+                f"Choose a day at most three years ahead (by {latest:%d %b %Y}); leave it empty "
+                "for a token that works until it is revoked."
+            )
         return day
 
     @property

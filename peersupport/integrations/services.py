@@ -122,7 +122,9 @@ def authenticate(raw: str, scope: str) -> ApiToken | None:
 
 def throttled(found: ApiToken) -> int:
     """Seconds to wait when ``found`` has made more than ``API_RATE_LIMIT`` calls in the
-    current minute, else 0. Counted in the shared cache, so every web server counts together."""
+    current minute, else 0. Counted in the shared cache, so every web server counts together.
+    The count is approximate: the database cache's ``incr`` reads then writes, so calls at the
+    same moment may be counted once; the limit holds to about ``API_RATE_LIMIT`` (docs/api.md)."""
     limit = settings.API_RATE_LIMIT
     if not limit:
         return 0

@@ -1,9 +1,15 @@
 """The system administrator's integration tokens page: the keys other systems use for the API
-(docs/api.md) and SCIM. A token is shown once, on the page that answers its making, and never
-again: only its hash is kept. Laid out like the webhooks pages (web/webhooks.py)."""
+(docs/api.md) and SCIM. A token is shown once and never again: only its hash is kept. Laid out
+like the webhooks pages (web/webhooks.py).
+
+Making a token answers with a redirect (post/redirect/get), so reloading the next page cannot
+post again and make a second live token. The whole token waits for that page in the session
+(kept in the database, never in a cookie, the address or a log) and is taken out of it by the
+first showing: a reload says it was already shown."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,15 +17,19 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import apply_service_errors, posted, render_form
 
-from . import services
+from . import alerts, services
 from .forms import TokenForm
 from .registry import scopes
+
+# The session key under which a token just made waits for its one showing.
+MADE = "integrations:made"
 
 
 @roles_required(Role.SYSADMIN)
 @require_GET
 def token_list(request):
     labels = {s.name: s.label for s in scopes()}
+    request.session.pop(MADE, None)  # left unseen: it is never shown later
     rows = [(t, [labels.get(n, n) for n in t.scopes]) for t in services.tokens()]
     return render(request, "integrations/token_list.html", {"rows": rows})
 
@@ -30,18 +40,35 @@ def token_add(request):
     form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            made, raw = services.token_create(
-                actor=request.user,
-                label=form.cleaned_data["label"],
-                scopes=form.cleaned_data["scopes"],
-                expires_at=form.expires_at,
-            )
+            with transaction.atomic():
+                made, raw = services.token_create(
+                    actor=request.user,
+                    label=form.cleaned_data["label"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_at=form.expires_at,
+                )
+                # A token that names people is told to the BHS managers with it, or not made.
+                alerts.people_token_made(made)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            # Shown on this response only (and, as every signed-in page, never cached).
-            return render(request, "integrations/token_made.html", {"token": made, "raw": raw})
-    return render_form(request, "integrations/token_form.html", {"form": form})
+            request.session[MADE] = {"id": made.pk, "raw": raw}
+            return redirect("integrations:token_made", token_id=made.pk)
+    context = {"form": form, "people": [s for s in scopes() if s.names_people]}
+    return render_form(request, "integrations/token_form.html", context)
+
+
+@roles_required(Role.SYSADMIN)
+@require_GET
+def token_made(request, token_id: int):
+    """The token just made, shown once: the first showing takes it out of the session, so a
+    reload (or another tab) says it was already shown. Every signed-in page is never cached."""
+    found = services.token(token_id)
+    waiting = request.session.get(MADE)
+    raw = ""
+    if isinstance(waiting, dict) and waiting.get("id") == found.pk:
+        raw = request.session.pop(MADE)["raw"]
+    return render(request, "integrations/token_made.html", {"token": found, "raw": raw})
 
 
 @roles_required(Role.SYSADMIN)

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from peersupport.integrations.api import token
+from peersupport.integrations.api import Text, token
 
 from . import builds, report
 from .forms import PeriodForm
@@ -25,7 +25,7 @@ router = Router(tags=["reports"], auth=token(REPORTS_READ))
 
 
 class PeriodQuery(Schema):
-    period: str | None = Field(
+    period: Text | None = Field(
         None,
         max_length=10,
         description="A closed year (2026), quarter (2026-Q1) or month (2026-03); the last "

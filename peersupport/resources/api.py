@@ -5,7 +5,7 @@ import datetime
 
 from ninja import Path, Query, Router, Schema
 
-from peersupport.integrations.api import Page, PageQuery, paginate, token
+from peersupport.integrations.api import Page, PageQuery, Text, paginate, token
 
 from . import selectors
 from .models import Category
@@ -47,7 +47,7 @@ class ResourcePage(Page):
 
 class ResourceQuery(PageQuery):
     category: Category | None = None
-    q: str = ""
+    q: Text = ""
     around_the_clock: bool = False
 
 

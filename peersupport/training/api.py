@@ -1,5 +1,6 @@
 """Training records and compliance in the API, for the training unit's own system (scope
-``training.read``): the rows of the hours export (views.export) and each supporter's compliance
+``training.read``): the rows of the hours export (views.export) of the supporters on the
+compliance board (never a candidate: being one is private) and each supporter's compliance
 for a year, as the compliance board judges it.
 
 Both name people (their employee number and name, as the export does), so each call is audited
@@ -19,7 +20,7 @@ from ninja import Field, Query, Router, Schema
 
 from peersupport.accounts.models import Employee, person_name
 from peersupport.audit.models import AuditAction
-from peersupport.integrations.api import Page, PageQuery, audit_read, paginate, token
+from peersupport.integrations.api import Page, PageQuery, Text, audit_read, paginate, token
 
 from . import selectors
 from .models import Attendance, AttendanceCorrection
@@ -38,7 +39,7 @@ class YearQuery(PageQuery):
     year: int | None = Field(
         None, ge=FIRST_YEAR, le=2100, description="The calendar year; this year if not given."
     )
-    employee_number: str | None = Field(
+    employee_number: Text | None = Field(
         None, max_length=32, description="Only this person (their HR employee number)."
     )
 
@@ -82,11 +83,17 @@ class CompliancePage(Page):
 
 def _records(year: int, employee_number: str | None):
     """The attendance of ``year``, a row per person and day, in the export's order (the
-    export's query, selectors.hours_rows, as plain values)."""
+    export's query, selectors.hours_rows, as plain values), of the supporters on the compliance
+    board only (``BOARD_STATUSES``, as /compliance): a candidate in training is not named, as
+    being one is private (accounts/selectors.py)."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))  # noqa: DTZ001
     end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))  # noqa: DTZ001
     corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
-    found = Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
+    found = Attendance.objects.filter(
+        day__starts_at__gte=start,
+        day__starts_at__lt=end,
+        user__supporter_profile__status__in=list(selectors.BOARD_STATUSES),
+    )
     if employee_number is not None:
         found = found.filter(user__employee__employee_number=employee_number.strip().upper())
     return (
@@ -125,8 +132,9 @@ def _record(values) -> dict:
 
 @router.get("/records", response=RecordPage, url_name="training_records", summary="Records")
 def training_records(request, query: Query[YearQuery]):
-    """Each person's hours credited for each day of training in the year, the hours export's
-    rows. Audited."""
+    """Each supporter's hours credited for each day of training in the year, the hours export's
+    rows, for the supporters on the compliance board (appointed, active, inactive): never a
+    candidate's. Audited."""
     year = query.year or _this_year()
     page = paginate(_records(year, query.employee_number), query)
     page["items"] = [_record(values) for values in page["items"]]
@@ -195,5 +203,6 @@ def ready() -> None:
         label="Training records and compliance",
         description="Read every supporter's training hours and compliance "
         "(GET /api/v1/training/records, /compliance), by name. Each call is audited.",
+        names_people=True,
     )
     register_router("training", router)

@@ -31,6 +31,10 @@ def test_the_integration_token_pages(page, sign_in):
     value = page.get_by_label("Token", exact=True).input_value()
     assert value.startswith(f"psk_{ApiToken.objects.get().key}_")
     assert_accessible(page)
+    page.reload()  # post/redirect/get: no second token, and the token is not shown again
+    expect(page.get_by_role("heading", name="The token was already shown")).to_be_visible()
+    assert ApiToken.objects.count() == 1
+    assert_accessible(page)
 
     page.goto("/integrations/tokens/")
     expect(page.get_by_role("heading", name="Training unit")).to_be_visible()

@@ -13,6 +13,7 @@ _MACHINE = frozenset({MACHINE})
 MATRIX = {
     "integrations:token_list": {"GET": _ADMIN},
     "integrations:token_add": {"GET": _ADMIN, "POST": _ADMIN},
+    "integrations:token_made": {"GET": _ADMIN},
     "integrations:token_revoke": {"GET": _ADMIN, "POST": _ADMIN},
     "api:api-root": {"GET": frozenset({PUBLIC})},
     "api:openapi-json": {"GET": frozenset({PUBLIC})},
@@ -42,6 +43,7 @@ def _a_resource(dept) -> dict:
 
 URL_KWARGS = {
     "integrations:token_revoke": _a_token,
+    "integrations:token_made": _a_token,
     "api:resource": _a_resource,
     "api:unknown": lambda dept: {"rest": "nothing-here"},
 }
@@ -49,5 +51,6 @@ URL_KWARGS = {
 # tests/system/test_object_access.py
 SHARED = {
     "integrations:token_revoke": "the system administrator keeps every integration token",
+    "integrations:token_made": "the system administrator keeps every integration token",
     "api:resource": "the resource directory is public; the API needs a token, never a person",
 }
