@@ -17,6 +17,7 @@ from django.utils import timezone
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 
+from . import alerts
 from .models import ApiToken, secret_hash
 from .registry import scope_names
 
@@ -73,6 +74,8 @@ def token_create(*, actor, label: str, scopes, expires_at=None) -> tuple[ApiToke
             target=made,
             details={"key": key, "scopes": chosen},
         )
+        # A token that names people is told to the BHS managers with it, or not made.
+        alerts.people_token_made(made)
     return made, f"{PREFIX}{key}_{secret}"
 
 
