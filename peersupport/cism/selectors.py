@@ -138,6 +138,11 @@ def _at(moment) -> str:
     return "" if moment is None else timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
+def _blank(value):
+    """Nothing measured yet is an empty cell; a measured zero stays 0."""
+    return "" if value is None else value
+
+
 def csv_rows() -> list[list]:
     """The activation log for the after-action report: timings and counts only, never a
     name, a description or a summary."""
@@ -150,16 +155,16 @@ def csv_rows() -> list[list]:
                 a.get_status_display(),
                 _at(a.requested_at),
                 _at(a.assembled_at),
-                minutes_between(a.requested_at, a.assembled_at) or "",
+                _blank(minutes_between(a.requested_at, a.assembled_at)),
                 _at(a.first_session_at),
-                minutes_between(a.requested_at, a.first_session_at) or "",
+                _blank(minutes_between(a.requested_at, a.first_session_at)),
                 _at(a.stood_down_at),
                 a.called,
                 a.accepted,
                 a.declined,
                 a.waiting,
                 a.session_count,
-                a.attendance_total if a.attendance_total is not None else "",
+                _blank(a.attendance_total),
                 "yes" if a.outreach_id else "no",
             ]
         )

@@ -269,6 +269,8 @@ def outreach_open_for(*, actor: User, activation: Activation) -> Activation:
     """Open the follow-up outreach of the incident (same type, date and description) through
     outreach's own service, and keep its id on the activation. Once per activation."""
     activation = Activation.objects.select_for_update().get(pk=activation.pk)
+    if not activation.is_active:
+        raise ValidationError("The team has stood down: open the outreach from the outreach board.")
     if activation.outreach_id is not None:
         raise ValidationError("An outreach is already open for this incident.")
     outreach = outreach_services.outreach_open(

@@ -313,6 +313,8 @@ def test_standing_down_needs_a_summary_and_ends_the_call_outs(coordinator, team)
             actor=lead, callout=activation.callouts.get(member=lead), accept=True
         )
     with pytest.raises(ValidationError, match="stood down"):
+        services.outreach_open_for(actor=coordinator, activation=activation)
+    with pytest.raises(ValidationError, match="stood down"):
         services.session_schedule(
             actor=coordinator,
             activation=activation,
