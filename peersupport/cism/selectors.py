@@ -7,11 +7,12 @@ the sessions' times and places. Anything else 404s, whatever id is tried.
 """
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, RoleGrant, User
+from peersupport.roster.models import SupporterProfile
 
 from .models import Activation, Callout, Session, TeamMember
 from .rules import Timings, minutes_between
@@ -31,9 +32,10 @@ def team_candidates(accounts: QuerySet) -> QuerySet:
     clinicians = RoleGrant.objects.current().filter(
         role__in=[Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR]
     )
+    supporters = SupporterProfile.objects.filter(status=SupporterProfile.Status.ACTIVE)
     return accounts.filter(
-        Q(supporter_profile__status="active") | Q(pk__in=clinicians.values("user_id"))
-    ).distinct()
+        Q(pk__in=supporters.values("user_id")) | Q(pk__in=clinicians.values("user_id"))
+    )
 
 
 # --- The staff's side ----------------------------------------------------------------------
@@ -59,7 +61,14 @@ def _counted(qs: QuerySet) -> QuerySet:
         waiting=Count("callouts", filter=Q(callouts__answer="waiting"), distinct=True),
         first_session_at=Min("sessions__starts_at"),
         session_count=Count("sessions", distinct=True),
-        attendance_total=Sum("sessions__attendance"),
+        # A subquery: summed across the join with the call-outs, each count would be
+        # multiplied by the number of members called out.
+        attendance_total=Subquery(
+            Session.objects.filter(activation=OuterRef("pk"))
+            .values("activation")
+            .annotate(total=Sum("attendance"))
+            .values("total")
+        ),
     )
 
 

@@ -441,12 +441,24 @@ def test_the_csv_holds_timings_and_counts_only(client_for, coordinator, team):
     services.callout_answer(
         actor=team[1], callout=activation.callouts.get(member=team[1]), accept=True
     )
+    session = services.session_schedule(
+        actor=coordinator,
+        activation=activation,
+        kind="defusing",
+        starts_at=activation.requested_at,
+        place="Station 4",
+        led_by="Team lead",
+    )
+    services.session_attendance(actor=coordinator, session=session, attendance=7)
     resp = client_for("coordinator").get(reverse("cism:export"))
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
     text = resp.content.decode()
     header, row = text.strip().splitlines()
     assert header.startswith("incident type,incident date,status,requested at")
-    assert ",3,1,0,2,0,," in row
+    # Three called out, one accepted, none declined, two not answered, one session, 7 came:
+    # counted once, whatever the number of members called out.
+    assert row.endswith(",3,1,0,2,1,7,no")
+    assert ",0," in row  # the first session started 0 minutes after the request
     assert SECRET not in text
     for person in team:
         assert str(person) not in text
