@@ -18,5 +18,4 @@ urlpatterns = [
     path("sessions/<int:session_id>/attendance/", views.attendance, name="attendance"),
     path("mine/", views.mine, name="mine"),
     path("call-outs/<int:callout_id>/", views.callout, name="callout"),
-    path("call-outs/<int:callout_id>/answer/", views.answer, name="answer"),
 ]

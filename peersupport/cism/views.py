@@ -322,24 +322,18 @@ def _callout_page(request, callout, *, status=200, errors=()):
 
 
 @members_only
-@require_GET
-def callout(request, callout_id: int):
-    held = selectors.callout_for(request.user, callout_id)
-    record(
-        actor=request.user,
-        action=AuditAction.CISM_VIEWED,
-        target=held.activation,
-        details={"callout_id": held.pk},
-    )
-    return _callout_page(request, held)
-
-
-@members_only
 @require_http_methods(["GET", "POST"])
-def answer(request, callout_id: int):
+def callout(request, callout_id: int):
+    """The member's call-out: what happened, the sessions, and (POST) their answer."""
     held = selectors.callout_for(request.user, callout_id)
     if request.method == "GET":
-        return redirect("cism:callout", callout_id=held.pk)
+        record(
+            actor=request.user,
+            action=AuditAction.CISM_VIEWED,
+            target=held.activation,
+            details={"callout_id": held.pk},
+        )
+        return _callout_page(request, held)
     form = AnswerForm(request.POST)
     errors: list[str] = []
     if done := submit(

@@ -416,8 +416,8 @@ def test_a_member_sees_their_call_outs_and_answers_on_their_page(client_for, coo
     assert "needs your answer" in mine
     page = client.get(reverse("cism:callout", args=[callout.pk])).content.decode()
     assert SECRET in page  # to prepare, as an assigned supporter reads an outreach's
-    _assert_refused_page(client.post(reverse("cism:answer", args=[callout.pk]), {}))
-    resp = client.post(reverse("cism:answer", args=[callout.pk]), {"answer": "decline"})
+    _assert_refused_page(client.post(reverse("cism:callout", args=[callout.pk]), {}))
+    resp = client.post(reverse("cism:callout", args=[callout.pk]), {"answer": "decline"})
     assert resp.status_code == 302 and resp["Location"] == reverse("cism:mine")
     callout.refresh_from_db()
     assert callout.answer == "declined"
@@ -480,6 +480,6 @@ def test_a_clinician_who_is_not_a_supporter_has_their_call_outs_too(
     callout = activation.callouts.get()
     client = client_for("advocacy_supervisor")
     assert client.get(reverse("cism:callout", args=[callout.pk])).status_code == 200
-    resp = client.post(reverse("cism:answer", args=[callout.pk]), {"answer": "accept"})
+    resp = client.post(reverse("cism:callout", args=[callout.pk]), {"answer": "accept"})
     assert resp.status_code == 302
     assert Callout.objects.get(pk=callout.pk).answer == "accepted"

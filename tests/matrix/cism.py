@@ -115,8 +115,7 @@ MATRIX = {
     "cism:stand_down": _STAFF_GET_POST,
     "cism:attendance": _STAFF_GET_POST,
     "cism:mine": {"GET": _MEMBERS},
-    "cism:callout": {"GET": _MEMBERS},
-    "cism:answer": {"GET": _MEMBERS, "POST": _MEMBERS},
+    "cism:callout": {"GET": _MEMBERS, "POST": _MEMBERS},
 }
 URL_KWARGS = {
     "cism:detail": _public_id,
@@ -125,14 +124,12 @@ URL_KWARGS = {
     "cism:stand_down": _public_id,
     "cism:attendance": _session,
     "cism:callout": lambda dept: {"callout_id": callout_of(dept.users["supporter"]).pk},
-    "cism:answer": lambda dept: {"callout_id": callout_of(dept.users["supporter"]).pk},
 }
 # Past the role check the call-out decides: its member gets it, everyone else 404.
-OBJECT_SCOPED = {"cism:callout", "cism:answer"}
+OBJECT_SCOPED = {"cism:callout"}
 # For tests/system/test_object_access.py.
 OWNED = {
     "cism:callout": (callout_of, "callout_id"),
-    "cism:answer": (callout_of, "callout_id"),
 }
 SHARED = {
     "cism:detail": "the coordinator and the BHS manager run every CISM activation",
