@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "peersupport.web",
     "peersupport.calendars",
     "peersupport.integrations",
+    "peersupport.cism",
     "demo",  # the demo department: last, outside the product (manage.py demo_department)
 ]
 
@@ -1051,3 +1052,7 @@ if METRICS_ENABLED and not TESTING:
 # The largest HR roster file accepted (manage.py import_roster and the upload page,
 # docs/hr-import.md): 20,000 people take about 3 MB.
 ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+
+# CISM call-outs (docs/operations.md, "CISM call-outs"): the team counts as assembled once this
+# many members have accepted a call-out (3: a lead and two, the smallest team for a defusing).
+CISM_TEAM_MINIMUM = env_int("CISM_TEAM_MINIMUM", 3, minimum=1)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("confidentiality/", include("peersupport.confidentiality.urls")),
     path("releases/", include("peersupport.releases.urls")),
     path("outreach/", include("peersupport.outreach.urls")),
+    path("cism/", include("peersupport.cism.urls")),
     path("training/", include("peersupport.training.urls")),
     path("reports/", include("peersupport.reports.urls")),
     path("calendars/", include("peersupport.calendars.urls")),

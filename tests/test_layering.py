@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("resources", "governance", "roster"),
     ("training", "support"),
     ("releases", "confidentiality", "outreach", "selection", "committee"),
-    ("reports",),
+    ("reports", "cism"),
 ]
 KERNEL = {"audit", "crypto", "accounts", "notifications", "web", "calendars", "integrations"}
 RANK = {app: rank for rank, tier in enumerate(LAYERS) for app in tier}

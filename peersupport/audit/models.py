@@ -142,6 +142,17 @@ class AuditAction(models.TextChoices):
     WEBHOOK_TESTED = "webhook.tested", "Test event sent to a webhook endpoint"
     API_TOKEN_CREATED = "api.token_created", "Integration token made"
     API_TOKEN_REVOKED = "api.token_revoked", "Integration token revoked"
+    CISM_MEMBER_ADDED = "cism.member_added", "CISM team member added"
+    CISM_MEMBER_CHANGED = "cism.member_changed", "CISM team member's role changed"
+    CISM_MEMBER_REMOVED = "cism.member_removed", "CISM team member removed"
+    CISM_ACTIVATED = "cism.activated", "CISM team activated"
+    CISM_VIEWED = "cism.viewed", "CISM activation opened for reading"
+    CISM_ANSWERED = "cism.answered", "CISM call-out accepted or declined"
+    CISM_SESSION_SCHEDULED = "cism.session_scheduled", "CISM defusing or debriefing scheduled"
+    CISM_SESSION_ATTENDANCE = "cism.session_attendance", "CISM session attendance recorded"
+    CISM_OUTREACH_OPENED = "cism.outreach_opened", "Outreach opened from a CISM activation"
+    CISM_STOOD_DOWN = "cism.stood_down", "CISM team stood down"
+    CISM_EXPORTED = "cism.exported", "CISM activation log exported (CSV)"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is
@@ -163,6 +174,8 @@ READ_ACTIONS = frozenset(
         AuditAction.OUTREACH_VIEWED,
         AuditAction.REPORTS_CSV_EXPORTED,
         AuditAction.REPORTS_PDF_EXPORTED,
+        AuditAction.CISM_VIEWED,
+        AuditAction.CISM_EXPORTED,
     }
 )
 

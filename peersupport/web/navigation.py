@@ -115,6 +115,13 @@ NAV = [
         frozenset({Role.PEER_SUPPORTER}),
         primary=frozenset({Role.PEER_SUPPORTER}),
     ),
+    # The CISM team's members: peer supporters, and the BHS manager or an advocacy supervisor
+    # as its clinician (peersupport/cism).
+    Link(
+        "My call-outs",
+        "cism:mine",
+        frozenset({Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR}),
+    ),
     Link(
         "Support overview",
         "support:overview",
@@ -127,6 +134,7 @@ NAV = [
         frozenset({Role.COORDINATOR, Role.BHS_MANAGER}),
         primary=frozenset({Role.COORDINATOR}),
     ),
+    Link("CISM team", "cism:board", frozenset({Role.COORDINATOR, Role.BHS_MANAGER})),
     Link(
         "Training compliance",
         "training:board",

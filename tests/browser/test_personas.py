@@ -19,12 +19,20 @@ NAV = {
     "sysadmin": (["Home", "Resources", "People", "Units", "Roles", "Webhooks"], []),
     "bhs_manager": (
         ["Home", "Selection board", "Policy", "Escalations", "Roles", "Audit log"],
-        [*ASK, "Outreach", "Training compliance", "Reports", "Releases and disclosures"],
+        [
+            *ASK,
+            "My call-outs",
+            "Outreach",
+            "CISM team",
+            "Training compliance",
+            "Reports",
+            "Releases and disclosures",
+        ],
     ),
-    "advocacy_supervisor": ([*EMPLOYEE_NAV, "Escalations"], []),
+    "advocacy_supervisor": ([*EMPLOYEE_NAV, "Escalations"], ["My call-outs"]),
     "supporter": (
         ["Home", "Inbox", "My availability", "Training", "My outreach"],
-        [*ASK, "Program policy", "Committee", "Escalations"],
+        [*ASK, "My call-outs", "Program policy", "Committee", "Escalations"],
     ),
     "coordinator": (
         [
@@ -35,7 +43,7 @@ NAV = {
             "Selection board",
             "Reports",
         ],
-        [*ASK, "Policy"],
+        [*ASK, "CISM team", "Policy"],
     ),
     "chief": (["Home", "Selection board", "Reports", "Selection", "Policy"], ASK),
     "supervisor": ([*EMPLOYEE_NAV, "Selection"], []),
@@ -63,6 +71,8 @@ HEADINGS = {
     "Training": "My training",
     "My outreach": "Your outreach",
     "Outreach": "Outreach",
+    "CISM team": "CISM call-outs",
+    "My call-outs": "Your CISM call-outs",
     "Training compliance": re.compile(r"^Training compliance, \d{4}$"),
     "Selection board": "Selection board",
     "Selection": "Selection of supporters",

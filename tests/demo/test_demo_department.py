@@ -182,10 +182,10 @@ def test_small_run_creates_the_department(small):
     assert {g.reason for g in grants} == {"demo department"}  # encrypted: read, not queried
 
     # One audit event per loader (department, supporters, resources, support activity, releases
-    # of information, escalations, training, selection, outreach, committee, devices for push
-    # alerts, a webhook endpoint), not one per row.
+    # of information, escalations, training, selection, outreach, CISM, committee, devices for
+    # push alerts, a webhook endpoint), not one per row.
     events = AuditEvent.objects.all()
-    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 12
+    assert [e.action for e in events] == [AuditAction.DEMO_LOADED] * 13
     assert events[0].details["employees"] == SMALL
 
 

@@ -184,6 +184,13 @@ from ..matrix.devices import OWNED as _DEVICES_OWNED  # noqa: E402
 
 OWNED.update(_DEVICES_OWNED)
 
+# CISM call-outs: a call-out is its member's; activations are the staff's (tests/matrix/cism.py).
+from ..matrix.cism import OWNED as _CISM_OWNED  # noqa: E402
+from ..matrix.cism import SHARED as _CISM_SHARED  # noqa: E402
+
+OWNED.update(_CISM_OWNED)
+SHARED.update(_CISM_SHARED)
+
 
 def _id_urls():
     for route, name, _ in ALL_URLS:

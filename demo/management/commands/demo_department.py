@@ -39,6 +39,7 @@ class Command(BaseCommand):
         # The feature apps' demo data, each idempotent: supporters' directory entries, the
         # resource directory, a year of support activity that uses both, and releases of
         # information signed for some of those requests.
+        from demo.cism import load_demo as load_cism
         from demo.committee import load_demo as load_committee
         from demo.confidentiality import load_demo as load_escalations
         from demo.devices import load_demo as load_devices
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         extras.append(load_training(seed=seed))
         extras.append(load_selection(seed=seed))  # candidates at every stage of selection
         extras.append(load_outreach())  # two closed outreaches and an open one
+        extras.append(load_cism())  # the CISM team and a call-out, linked to that outreach
         extras.append(load_committee(seed=seed))  # a current committee and a past election
         extras.append(load_devices())  # a phone on the supporter's devices page
         extras.append(load_webhooks())  # a disabled endpoint on the webhooks page
