@@ -7,14 +7,21 @@ every error by line, as the upload page's preview does. ``apply=true`` applies e
 this call just computed (its fingerprint), so records changed meanwhile refuse it rather than
 apply something else. Imports through the API run one at a time (409 for a second one while the
 first runs), and ``roster_apply`` serialises them with the command and the upload page.
+
+What the import may separate is ``guard``'s to say, as for SCIM: ``SCIM_SEPARATIONS_PER_DAY``
+people a day per token (SCIM's and this one's together; ``allow_many_separated`` only answers
+the tenth-of-the-department warning and never lifts it), and nobody who holds a confidential
+or administrator role. A refusal is a 403, audited, and changes nothing.
 """
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from peersupport.accounts.roster_sync import (
+    LineError,
     file_digest,
     many_separated,
     parse_roster,
@@ -22,6 +29,7 @@ from peersupport.accounts.roster_sync import (
     roster_plan,
 )
 
+from . import guard
 from .api import token
 from .registry import register_scope
 
@@ -62,6 +70,10 @@ class ImportOut(Schema):
     many_separated: bool
     fingerprint: str
     errors: list[LineErrorOut]
+
+
+class RefusedOut(ImportOut):
+    detail: str
 
 
 _BODY = {
@@ -106,7 +118,7 @@ def _no_plan(errors) -> dict:
 
 @router.post(
     "/import",
-    response={200: ImportOut, 400: ImportOut},
+    response={200: ImportOut, 400: ImportOut, 403: RefusedOut},
     url_name="roster_import",
     openapi_extra=_BODY,
     summary="Plan (dry run) or apply an HR roster",
@@ -129,20 +141,43 @@ def roster_import(request, query: Query[ImportQuery]):
         )
     if not cache.add(_RUNNING, 1, timeout=_RUNNING_SECONDS):
         raise HttpError(409, "Another roster import is running: try again when it ends.")
+    key = request.auth.key
     try:
-        applied = roster_apply(
-            rows,
-            actor=None,
-            full=query.full,
-            digest=file_digest(data),
-            source=f"api:{request.auth.key}",
-            previewed=plan.fingerprint,
-        )
+        with transaction.atomic():
+            # The guard locks this token, then counts what it separated (guard.py): the
+            # plan applied is exactly this one (its fingerprint), so its separations are
+            # those counted here.
+            guard.check_separations(key, [person["employee_number"] for person in plan.separated])
+            applied = roster_apply(
+                rows,
+                actor=None,
+                full=query.full,
+                digest=file_digest(data),
+                source="api",
+                details={"token": key},
+                previewed=plan.fingerprint,
+            )
+    except guard.Refused as exc:
+        guard.audit_refused(exc, token_key=key, source="api")
+        return Status(403, _refused(plan, exc, full=query.full))
     finally:
         cache.delete(_RUNNING)
     if applied.errors:  # the records changed between the plan and the apply
         return Status(400, _answer(applied, applied=False, full=query.full, errors=applied.errors))
     return Status(200, _answer(applied, applied=True, full=query.full, errors=[]))
+
+
+def _refused(plan, exc, *, full: bool) -> dict:
+    """The guard's refusal as an answer: its reason, and for the people it protects, one
+    error each on their line (line 0: someone a full file leaves out)."""
+    lines = {person["employee_number"]: person["line"] or 0 for person in plan.separated}
+    errors = [
+        LineError(lines[number], exc.detail)
+        if lines.get(number)
+        else LineError(0, f"Employee number {number}, whom this full file leaves out: {exc.detail}")
+        for number in exc.numbers
+    ]
+    return _answer(plan, applied=False, full=full, errors=errors) | {"detail": exc.detail}
 
 
 def ready() -> None:

@@ -47,6 +47,8 @@ from .services import authenticate, bearer, throttled
 CONTENT_TYPE = "application/scim+json"
 DEFAULT_COUNT = 100
 MAX_START = 2**31  # past any department; keeps the database's OFFSET in range
+# A real SCIM body nests six levels at most (a PATCH's operation setting the manager's value).
+MAX_DEPTH = 16
 
 
 def respond(data: dict | None, status: int = 200, headers: dict | None = None) -> HttpResponse:
@@ -100,6 +102,8 @@ def endpoint(*methods: str):
                 return error(400, str(exc), "invalidFilter")
             except ValidationError as exc:
                 return error(400, " ".join(exc.messages), "invalidValue")
+            except RecursionError:  # _body refuses deep bodies first; never a 500 all the same
+                return error(400, "The body nests too deep.", "invalidSyntax")
 
         return machine(csrf_exempt(wrapper))
 
@@ -115,6 +119,8 @@ def _body(request) -> dict:
         data = json.loads(request.body)
     except (ValueError, RecursionError):
         raise ScimError(400, "The body is not JSON.", "invalidSyntax") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ScimError(400, f"The body nests deeper than {MAX_DEPTH} levels.", "invalidSyntax")
     try:
         text = json.dumps(data, ensure_ascii=False)
         text.encode("utf-8")
@@ -126,6 +132,20 @@ def _body(request) -> dict:
     if not isinstance(data, dict):
         raise ScimError(400, "The body must be a JSON object.", "invalidSyntax")
     return data
+
+
+def _depth(data) -> int:
+    """How deep objects and lists nest in ``data``, counted without recursion: what reads a
+    body later (``user_set``) recurses, and a deep enough body would exhaust Python's stack."""
+    deepest, stack = 0, [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+    return deepest
 
 
 def _get(data: dict, name: str, default=None):

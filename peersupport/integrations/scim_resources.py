@@ -12,9 +12,7 @@ token's key in the event's details, never a name. Only creating, renaming and mo
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -29,9 +27,10 @@ from peersupport.accounts.roster_sync import (
     roster_rows_on_record,
 )
 from peersupport.accounts.services import unit_create, unit_update
-from peersupport.audit.models import AuditAction, AuditEvent, Outcome
+from peersupport.audit.models import AuditAction, Outcome
 from peersupport.audit.services import record
 
+from . import guard
 from .scim_filter import FilterError, attr_name
 from .scim_schemas import ENTERPRISE, GROUP, USER
 
@@ -329,7 +328,12 @@ def user_set(state: dict, path: str, value, *, op: str = "replace") -> None:
     if target == "manager" and isinstance(value, dict):
         value = value.get("value")
     if target == "active":
-        value = True if value is None else _as_bool(value)
+        if op == "remove":
+            # Removing it would read as true: a separated person re-hired by accident.
+            raise ScimError(400, "active cannot be removed: send true or false.", "mutability")
+        if value is None:
+            raise invalid("active must be true or false, not null.")
+        value = _as_bool(value)
     elif value is not None and not isinstance(value, str):
         raise invalid(f"“{path}” takes a string.")
     state[target] = value
@@ -461,34 +465,19 @@ def _apply(rows, *, token_key: str) -> None:
 
 
 def _check_separations(row, employee: Employee | None, *, token_key: str) -> None:
-    """The guard against a stolen token: one token separates at most
-    ``SCIM_SEPARATIONS_PER_DAY`` people in 24 hours, counted from its own audit events. A
-    refusal is audited too, so the system administrator sees it in the log."""
-    limit = settings.SCIM_SEPARATIONS_PER_DAY
+    """What ``guard`` allows a token to separate (docs/scim.md, "Separations"): called inside
+    the request's transaction, it locks the token before it counts."""
     separating = row.status == Employee.Status.SEPARATED and (
         employee is None or employee.status != Employee.Status.SEPARATED
     )
-    if not limit or not separating:
+    if not separating:
         return
-    since = timezone.now() - timedelta(days=1)
-    done = sum(
-        details.get("separated", 0)
-        for details in AuditEvent.objects.filter(
-            action=AuditAction.ROSTER_IMPORTED,
-            outcome=Outcome.SUCCESS,
-            at__gte=since,
-            details__token=token_key,
-            details__separated__gt=0,
-        ).values_list("details", flat=True)
-    )
-    if done >= limit:
+    try:
+        guard.check_separations(token_key, [row.employee_number])
+    except guard.Refused as exc:
         raise ScimError(
-            403,
-            f"This token has separated {done} people in the last 24 hours, the most "
-            "SCIM_SEPARATIONS_PER_DAY allows: separate more through the HR roster import, or "
-            "later.",
-            denied={"source": "scim", "token": token_key, "why": "separations_per_day"},
-        )
+            403, exc.detail, denied={"source": "scim", "token": token_key, "why": exc.why}
+        ) from None
 
 
 def user_write(state: dict, employee: Employee | None, *, token_key: str) -> Employee:

@@ -196,7 +196,7 @@ def test_replace_a_user(scim, dept):
 
 
 def test_patch_active_false_separates(scim, dept):
-    supporter = dept.users["supporter"]
+    supporter = dept.users["panelist"]  # a role no token is refused for (guard.PROTECTED_ROLES)
     SupporterProfileFactory(user=supporter, status=SupporterProfile.Status.ACTIVE)
     epoch = supporter.session_epoch
     pk = supporter.employee.pk
@@ -491,7 +491,7 @@ def test_no_csrf_token_is_needed_with_a_bearer_token(token, dept):
 @override_settings(SCIM_SEPARATIONS_PER_DAY=2)
 def test_one_token_separates_only_so_many_people_a_day(scim, token, dept):
     """What a stolen token can do is bounded: a few separations a day, then 403, audited."""
-    people = [dept.users[name].employee.pk for name in ("employee", "supporter", "coordinator")]
+    people = [dept.users[name].employee.pk for name in ("employee", "panelist", "committee_member")]
     assert scim.delete(f"Users/{people[0]}").status_code == 204
     off = {"op": "replace", "path": "active", "value": False}
     assert scim.patch(f"Users/{people[1]}", off).status_code == 200

@@ -118,7 +118,9 @@ def test_round_trip_with_scim2_client(client, dept):
 
 
 def test_deactivating_a_supporter_with_scim2_client(client, dept):
-    supporter = dept.users["supporter"]
+    # A panelist with a supporter's profile: a peer supporter's grant is a confidential role,
+    # which no token separates (integrations/guard.py, tests/integrations/test_guard.py).
+    supporter = dept.users["panelist"]
     SupporterProfileFactory(user=supporter, status=SupporterProfile.Status.ACTIVE)
     epoch = supporter.session_epoch
     client.delete(Employee_, str(supporter.employee.pk))
