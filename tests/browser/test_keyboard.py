@@ -58,7 +58,7 @@ def test_navigation_and_sign_out_work_from_the_keyboard(page, sign_in):
     assert_accessible(page)
 
     # Sign out is a form button (a POST), reached after the navigation links.
-    for _ in range(10):
+    for _ in range(20):
         page.keyboard.press("Tab")
         if page.evaluate(FOCUSED_TEXT) == "Sign out":
             break

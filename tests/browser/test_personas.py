@@ -16,7 +16,10 @@ ASK = ["Resources", "Supporters", "Ask for support"]
 # (the bar, "More"): each persona's program work in the bar; "Account" holds ACCOUNT.
 NAV = {
     "employee": (EMPLOYEE_NAV, []),
-    "sysadmin": (["Home", "Resources", "People", "Units", "Roles", "Webhooks"], []),
+    "sysadmin": (
+        ["Home", "Resources", "People", "Units", "Roles", "Webhooks"],
+        ["Integration tokens"],
+    ),
     "bhs_manager": (
         ["Home", "Selection board", "Policy", "Escalations", "Roles", "Audit log"],
         [
@@ -56,6 +59,7 @@ HEADINGS = {
     "Units": "Units and chain of command",
     "Roles": "Roles",
     "Webhooks": "Webhooks",
+    "Integration tokens": "Integration tokens",
     "Calendar feeds": "My calendar feeds",
     "Resources": "Resource directory",
     "Supporters": "Peer supporters",
