@@ -386,11 +386,19 @@ class PersonMatches:
     too_short: bool = False
 
 
+def _searchable(query: str | None) -> str:
+    """What of a typed name can be searched for: no NUL (PostgreSQL refuses it in text, a 500)
+    and no half of a surrogate pair (it cannot be encoded), spaces folded, at most 100
+    characters."""
+    text = (query or "").replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    return " ".join(text.split())[:100]
+
+
 def people_search(*, viewer: User, pool: str, query: str) -> PersonMatches:
     """The people of ``pool`` (PERSON_POOLS) whose name matches ``query``, by last and first
     name, at most PERSON_SEARCH_LIMIT: one query however many people there are. Nobody for a
     viewer who may not search that pool, or for a query under PERSON_SEARCH_MIN_CHARS."""
-    query = " ".join((query or "").split())[:100]
+    query = _searchable(query)
     if person_pool(viewer, pool) is None:
         return PersonMatches([], more=False)
     if len(query) < PERSON_SEARCH_MIN_CHARS:
