@@ -17,7 +17,6 @@ from django.db import connection
 from django.db.models import (
     Count,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -500,13 +499,31 @@ AGE_BUCKETS = ((60, "under an hour"), (24 * 60, "under a day"), (7 * 24 * 60, "u
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone the coordinator's pages name: a supporter, by the name their account shows."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class DebriefLine:
+    pk: int
+    supporter: Person
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Overview:
     open_by_age: list[tuple[str, int]]
     unaccepted_waiting_minutes: list[int]
-    overdue_followups: list[tuple[User, int]]
+    overdue_followups: list[tuple[Person, int]]
     overdue_total: int
     overdue_supporters: int
-    debriefs: list[DebriefRequest]
+    debriefs: list[DebriefLine]
     raised: int
 
 
@@ -514,64 +531,87 @@ class Overview:
 OVERDUE_SHOWN = 10
 
 _OVERDUE_SQL = f"""
-    SELECT supporter_id, COUNT(*) AS n, COUNT(*) OVER (), SUM(COUNT(*)) OVER ()
-      FROM {FollowUp._meta.db_table}
-     WHERE done_at IS NULL AND due < %s
-     GROUP BY supporter_id
-     ORDER BY n DESC, supporter_id
-     LIMIT %s OFFSET %s
-"""  # noqa: S608 - the table name from the model; every value is a parameter
+    SELECT g.supporter_id, u.display_name, u.email, g.n, g.supporters, g.total
+      FROM (
+        SELECT supporter_id, COUNT(*) AS n, COUNT(*) OVER () AS supporters,
+               SUM(COUNT(*)) OVER () AS total
+          FROM {FollowUp._meta.db_table}
+         WHERE done_at IS NULL AND due < %s
+         GROUP BY supporter_id
+         ORDER BY n DESC, supporter_id
+         LIMIT %s OFFSET %s
+      ) g
+      JOIN {User._meta.db_table} u ON u.id = g.supporter_id
+     ORDER BY g.n DESC, g.supporter_id
+"""  # noqa: S608 - the table names from the models; every value is a parameter
 
 
 def overdue_followups(
     today: date, *, limit: int = OVERDUE_SHOWN, offset: int = 0
-) -> tuple[list[tuple[User, int]], int, int]:
+) -> tuple[list[tuple[Person, int]], int, int]:
     """``limit`` supporters with overdue follow-ups from ``offset`` on, those with the most
     first (then by id), how many are overdue in all and across how many supporters: one grouped
     query read through the open follow-ups' partial index, its totals as window sums over the
     groups, so the overview costs the same with 400 supporters as with 4 (naming each one cost
     12 ms at 400, bench/sweep.py), and the full list a page the same. Hand-written: the ORM
-    cannot sum an aggregate in a window. A page past the end gives no row and no totals."""
+    cannot sum an aggregate in a window. The supporters' names come in the same query, as plain
+    values. A page past the end gives no row and no totals."""
     with connection.cursor() as cursor:
         cursor.execute(_OVERDUE_SQL, [connection.ops.adapt_datefield_value(today), limit, offset])
         rows = cursor.fetchall()
     if not rows:
         return [], 0, 0
-    people = User.objects.in_bulk([supporter for supporter, *_ in rows])
-    return [(people[supporter], n) for supporter, n, *_ in rows], int(rows[0][3]), rows[0][2]
+    named = [(Person(pk, display_name or email), n) for pk, display_name, email, n, *_ in rows]
+    return named, int(rows[0][5]), rows[0][4]
+
+
+_OPEN_SQL = f"""
+    SELECT created_at, status, escalated_at IS NOT NULL
+      FROM {SupportRequest._meta.db_table}
+     WHERE status IN (%s, %s, %s)
+"""  # noqa: S608 - the table name from the model; every value is a parameter
+
+_DEBRIEFS_SQL = f"""
+    SELECT d.id, d.created_at, u.id, u.display_name, u.email
+      FROM {DebriefRequest._meta.db_table} d
+      JOIN {User._meta.db_table} u ON u.id = d.supporter_id
+     WHERE d.handled_at IS NULL
+     ORDER BY d.created_at, d.id
+"""  # noqa: S608 - the table names from the models; every value is a parameter
 
 
 def coordinator_overview(*, now=None) -> Overview:
+    """Counts and waiting times of the open requests, the supporters with the most overdue
+    follow-ups and the debriefs asked for, in three hand-written queries of plain values: the
+    coordinator's main page, whose ORM queries cost more to build than to run (issue 21)."""
     now = now or timezone.now()
     ages: Counter = Counter()
     unaccepted = []
-    opened = SupportRequest.objects.filter(status__in=SupportRequest.OPEN_STATUSES).values_list(
-        "created_at", "status"
-    )
-    for created_at, status in opened:
-        minutes = int((now - created_at).total_seconds() // 60)
+    raised = 0
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_SQL, list(SupportRequest.OPEN_STATUSES))
+        opened = cursor.fetchall()
+        cursor.execute(_DEBRIEFS_SQL)
+        debriefs = [
+            DebriefLine(pk, Person(supporter, display_name or email), _moment(created_at))
+            for pk, created_at, supporter, display_name, email in cursor.fetchall()
+        ]
+    for created_at, status, escalated in opened:
+        minutes = int((now - _moment(created_at)).total_seconds() // 60)
         label = next((lbl for limit, lbl in AGE_BUCKETS if minutes < limit), "a week or more")
         ages[label] += 1
         if status != Status.ACCEPTED:
             unaccepted.append(minutes)
+            raised += bool(escalated)
     order = [lbl for _, lbl in AGE_BUCKETS] + ["a week or more"]
     overdue, overdue_total, overdue_supporters = overdue_followups(timezone.localdate())
-    raised = SupportRequest.objects.filter(
-        ~Q(status=Status.ACCEPTED),
-        status__in=SupportRequest.OPEN_STATUSES,
-        escalated_at__isnull=False,
-    ).count()
     return Overview(
         open_by_age=[(label, ages[label]) for label in order],
         unaccepted_waiting_minutes=sorted(unaccepted, reverse=True),
         overdue_followups=overdue,
         overdue_total=overdue_total,
         overdue_supporters=overdue_supporters,
-        debriefs=list(
-            DebriefRequest.objects.filter(handled_at__isnull=True)
-            .select_related("supporter")
-            .order_by("created_at")
-        ),
+        debriefs=debriefs,
         raised=raised,
     )
 

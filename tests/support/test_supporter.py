@@ -459,7 +459,9 @@ def test_overview_counts_and_debrief_handled(dept, client_for, supporter):
     assert "Open requests by age (3)" in page
     assert "Not yet accepted (1)" in page and "0 raised to you" in page
     assert dict(resp.context["overview"].open_by_age)["under an hour"] == 3
-    assert resp.context["overview"].overdue_followups == [(supporter, 1)]
+    assert [(p.pk, str(p), n) for p, n in resp.context["overview"].overdue_followups] == [
+        (supporter.pk, str(supporter), 1)
+    ]
     assert str(supporter) in page and "Zimmer" in page
     url = reverse("support:debrief_handled", args=[debrief.pk])
     assert client.post(url, {}).status_code == 400
@@ -624,7 +626,7 @@ def test_overview_names_the_supporters_most_overdue_and_counts_the_rest(
         FollowUp.objects.filter(pk=open_followup(other).pk).update(due=past)
     overview = selectors.coordinator_overview()
     assert len(overview.overdue_followups) == selectors.OVERDUE_SHOWN
-    assert overview.overdue_followups[0] == (supporter, 2)
+    assert overview.overdue_followups[0] == (selectors.Person(supporter.pk, str(supporter)), 2)
     assert (overview.overdue_total, overview.overdue_supporters) == (
         2 + len(others),
         1 + len(others),
@@ -701,11 +703,12 @@ def test_a_followup_is_overdue_from_the_day_after_it_is_due_across_the_year_end(
         dues = [today - timedelta(days=1), today, today + timedelta(days=1)]
         for due in dues:
             FollowUp.objects.filter(pk=open_followup(supporter).pk).update(due=due)
-        assert selectors.overdue_followups(today) == ([(supporter, 1)], 1, 1)
+        named = selectors.Person(supporter.pk, str(supporter))
+        assert selectors.overdue_followups(today) == ([(named, 1)], 1, 1)
         assert selectors.coordinator_overview().overdue_total == 1
 
     with time_machine.travel("2027-01-01 00:30 -06:00", tick=False):
-        assert selectors.overdue_followups(timezone.localdate()) == ([(supporter, 2)], 2, 1)
+        assert selectors.overdue_followups(timezone.localdate()) == ([(named, 2)], 2, 1)
         overview = selectors.coordinator_overview()
         assert (overview.overdue_total, overview.overdue_supporters) == (2, 1)
         page = client_for("coordinator").get(reverse("support:overdue")).content.decode()
