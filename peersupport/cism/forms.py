@@ -70,6 +70,16 @@ class OutreachForm(forms.Form):
     )
 
 
+class RemindForm(forms.Form):
+    """The button's own field: an empty POST reminds nobody."""
+
+    confirm = forms.ChoiceField(
+        choices=[("remind", "Remind")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "Press “Remind those who have not answered” to remind them."},
+    )
+
+
 class StandDownForm(forms.Form):
     summary = forms.CharField(
         label="Summary (protected)",
