@@ -6,7 +6,7 @@ Keyword-only, one transaction each, the audit event inside it; audit details car
 and counts only. Alerts go through the outbox and say only that a call-out waits (rule 12).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from peersupport.notifications.messages import notify_message, site_link
 from peersupport.outreach import services as outreach_services
 from peersupport.outreach.models import EventType
 from peersupport.roster.models import SupporterProfile
+from peersupport.web import gatherings
 
 from .models import Activation, Callout, Session, TeamMember, TeamRole
 from .rules import REMIND_EVERY, assembled_at, may_remind, realert_due_before
@@ -319,23 +320,19 @@ def session_schedule(
 ) -> Session:
     if not activation.is_active:
         raise ValidationError("The team has stood down: nothing more can be scheduled.")
-    errors = {}
+    errors = gatherings.schedule_errors(
+        starts_at=starts_at, place=place, leader=led_by, leader_field="led_by"
+    )
     if kind not in Session.Kind.values:
         errors["kind"] = "Choose a defusing or a debriefing."
-    if starts_at < timezone.now() - timedelta(days=1):
-        errors["starts_at"] = "Schedule it from yesterday on."
-    if not (place or "").strip():
-        errors["place"] = "Say where."
-    if not (led_by or "").strip():
-        errors["led_by"] = "Say who leads it."
     if errors:
         raise ValidationError(errors)
     session = Session.objects.create(
         activation=activation,
         kind=kind,
         starts_at=starts_at,
-        place=place.strip()[:200],
-        led_by=led_by.strip()[:200],
+        place=gatherings.clean_text(place),
+        led_by=gatherings.clean_text(led_by),
         created_by=actor,
     )
     record(
@@ -351,19 +348,13 @@ def session_schedule(
 def session_attendance(*, actor: User, session: Session, attendance: int) -> Session:
     """How many came: a count, never names. Recorded after the session started (also once the
     team has stood down: a debriefing may end the call-out)."""
-    if session.starts_at > timezone.now():
-        raise ValidationError({"attendance": "Record attendance after the session has started."})
-    if attendance is None or attendance < 0 or attendance > 10000:
-        raise ValidationError({"attendance": "Give the number of people who came."})
-    session.attendance = attendance
-    session.save(update_fields=["attendance"])
-    record(
+    return gatherings.attendance_record(
         actor=actor,
+        session=session,
+        attendance=attendance,
         action=AuditAction.CISM_SESSION_ATTENDANCE,
         target=session.activation,
-        details={"session_id": session.pk, "attendance": attendance},
     )
-    return session
 
 
 # --- Follow-up outreach and standing down --------------------------------------------------

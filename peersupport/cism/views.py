@@ -20,13 +20,13 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.web import gatherings
 from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
     ActivateForm,
     AnswerForm,
-    AttendanceForm,
     MemberAddForm,
     MemberRemoveForm,
     MemberRoleForm,
@@ -236,17 +236,14 @@ def attendance(request, session_id: int):
     activation = session.activation
     if request.method == "GET":
         return redirect(_detail_url(activation))
-    form = AttendanceForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("How many came: give the number of people who came (0 or more).")
-        services.session_attendance(
-            actor=request.user, session=session, attendance=form.cleaned_data["attendance"]
-        )
-    except ValidationError as exc:
-        return _detail(request, activation, status=400, errors=exc.messages)
-    messages.success(request, "Attendance recorded (a count, no names).")
-    return redirect(_detail_url(activation))
+    return gatherings.attendance_submit(
+        request,
+        lambda count: services.session_attendance(
+            actor=request.user, session=session, attendance=count
+        ),
+        then=_detail_url(activation),
+        refused=lambda errors: _detail(request, activation, status=400, errors=errors),
+    )
 
 
 @staff_only
