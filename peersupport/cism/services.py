@@ -248,11 +248,17 @@ def callouts_realert(*, now: datetime | None = None) -> int:
     times = settings.CISM_REALERT_TIMES
 
     def due(qs):
-        return qs.filter(answer=Callout.Answer.WAITING, alerted_at__lte=before, realerts__lt=times)
+        return qs.filter(
+            answer=Callout.Answer.WAITING,
+            alerted_at__lte=before,
+            realerts__lt=times,
+            member__is_active=True,
+        )
 
     pending = due(Callout.objects.filter(activation__status=Activation.Status.ACTIVE))
     alerted = 0
-    for pk in sorted(set(pending.values_list("activation_id", flat=True))):
+    activation_ids = pending.order_by("activation_id").values_list("activation_id", flat=True)
+    for pk in list(activation_ids.distinct()):
         with transaction.atomic():
             activation = (
                 Activation.objects.select_for_update()
@@ -261,7 +267,7 @@ def callouts_realert(*, now: datetime | None = None) -> int:
             )
             if activation is None:
                 continue  # stood down meanwhile
-            callouts = list(due(_waiting(activation)))
+            callouts = list(due(activation.callouts.select_related("member")))
             for callout in callouts:
                 callout.realerts += 1
                 callout.alerted_at = now

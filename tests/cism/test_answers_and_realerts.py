@@ -137,6 +137,8 @@ def test_the_activation_page_says_when_the_team_is_no_longer_assembled(
     _answer(team[0], activation, False, _later(10))
     page = client_for("coordinator").get(url).content.decode()
     assert "(no longer: 2 accepted now)" in page
+    board = client_for("coordinator").get(reverse("cism:board")).content.decode()
+    assert "(no longer)" in board
 
 
 def test_a_member_who_declined_accepts_after_all_on_their_page(client_for, coordinator, team):
