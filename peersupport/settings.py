@@ -1056,3 +1056,7 @@ ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 20 * 1024 * 1024, m
 # CISM call-outs (docs/operations.md, "CISM call-outs"): the team counts as assembled once this
 # many members have accepted a call-out (3: a lead and two, the smallest team for a defusing).
 CISM_TEAM_MINIMUM = env_int("CISM_TEAM_MINIMUM", 3, minimum=1)
+# Members who have not answered a call-out are alerted again (content-free) this many minutes
+# after their last alert, at most CISM_REALERT_TIMES times (0: never again automatically).
+CISM_REALERT_MINUTES = env_int("CISM_REALERT_MINUTES", 15, minimum=1)
+CISM_REALERT_TIMES = env_int("CISM_REALERT_TIMES", 3, minimum=0)

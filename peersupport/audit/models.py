@@ -153,6 +153,8 @@ class AuditAction(models.TextChoices):
     CISM_OUTREACH_OPENED = "cism.outreach_opened", "Outreach opened from a CISM activation"
     CISM_STOOD_DOWN = "cism.stood_down", "CISM team stood down"
     CISM_EXPORTED = "cism.exported", "CISM activation log exported (CSV)"
+    CISM_REALERTED = "cism.realerted", "CISM members who had not answered alerted again"
+    CISM_REMINDED = "cism.reminded", "CISM members who had not answered reminded by staff"
 
 
 # Actions that record a look, an export or a sign-in: they change none of the data anything is

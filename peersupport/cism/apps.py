@@ -21,3 +21,9 @@ class CismConfig(AppConfig):
         from . import waiting
 
         register_waiting("cism", roles=MEMBER_ROLES, items=waiting.for_person)
+
+        from peersupport.notifications.scheduling import register_periodic
+
+        from .tasks import CISM_TICK_SECONDS, cism_tick
+
+        register_periodic(cism_tick, seconds=CISM_TICK_SECONDS)

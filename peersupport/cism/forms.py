@@ -1,8 +1,7 @@
 from django import forms
 
-from peersupport.formfields import DateTimeField
-from peersupport.outreach.forms import DATETIME, default_session_start
 from peersupport.outreach.models import EventType
+from peersupport.web.gatherings import ScheduleForm, default_session_start
 from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Session, TeamRole
@@ -49,15 +48,11 @@ class ActivateForm(forms.Form):
     )
 
 
-class SessionForm(forms.Form):
+class SessionForm(ScheduleForm):
     kind = forms.ChoiceField(choices=Session.Kind.choices, widget=forms.RadioSelect, label="Kind")
-    starts_at = DateTimeField(label="Starts", widget=DATETIME)
-    place = forms.CharField(label="Place", max_length=200)
     led_by = forms.CharField(label="Led by", max_length=200)
 
-
-class AttendanceForm(forms.Form):
-    attendance = forms.IntegerField(label="How many came", min_value=0, max_value=10000)
+    field_order = ["kind", "starts_at", "place", "led_by"]
 
 
 class OutreachForm(forms.Form):
@@ -67,6 +62,16 @@ class OutreachForm(forms.Form):
         choices=[("open", "Open")],
         widget=forms.HiddenInput,
         error_messages={"required": "Press “Open outreach for this incident” to open it."},
+    )
+
+
+class RemindForm(forms.Form):
+    """The button's own field: an empty POST reminds nobody."""
+
+    confirm = forms.ChoiceField(
+        choices=[("remind", "Remind")],
+        widget=forms.HiddenInput,
+        error_messages={"required": "Press “Remind those who have not answered” to remind them."},
     )
 
 

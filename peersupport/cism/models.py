@@ -3,8 +3,8 @@ incident, the members' answers, and the defusings and debriefings it runs (issue
 
 What happened is protected (encrypted, like an outreach's description). A session records how
 many came, never who. The activation keeps the moments an after-action report asks for: when the
-team was requested, when it was assembled (the CISM_TEAM_MINIMUM-th acceptance) and, from its
-sessions, when the first one started.
+team was requested, when it was first assembled (CISM_TEAM_MINIMUM acceptances at once) and,
+from its sessions, when the first one started.
 """
 
 import uuid
@@ -64,8 +64,12 @@ class Activation(RowBound):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(default=timezone.now)
-    # The moment the CISM_TEAM_MINIMUM-th member accepted; kept once reached.
+    # The first moment CISM_TEAM_MINIMUM members had accepted; kept once reached, even when a
+    # member later changes their answer (rules.py: the page shows the team as it stands now).
     assembled_at = models.DateTimeField(null=True, blank=True)
+    # When the coordinator or the BHS manager last reminded those who have not answered
+    # (services.activation_remind: at most once every rules.REMIND_EVERY).
+    reminded_at = models.DateTimeField(null=True, blank=True)
     stood_down_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -107,7 +111,13 @@ class Callout(models.Model):
     )
     team_role = models.CharField(max_length=16, choices=TeamRole.choices)
     answer = models.CharField(max_length=16, choices=Answer.choices, default=Answer.WAITING)
+    # The latest answer's moment: a member may change their answer while the activation is
+    # active (services.callout_answer; each change is audited).
     answered_at = models.DateTimeField(null=True, blank=True)
+    # The last alert to this member (the call-out, a re-alert or a staff reminder), and how many
+    # automatic re-alerts the worker has sent (services.callouts_realert, CISM_REALERT_*).
+    alerted_at = models.DateTimeField(default=timezone.now)
+    realerts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["activation", "team_role", "pk"]
@@ -116,7 +126,10 @@ class Callout(models.Model):
                 fields=["activation", "member"], name="cism_callout_once_per_member"
             ),
         ]
-        indexes = [models.Index(fields=["member", "answer"])]
+        indexes = [
+            models.Index(fields=["member", "answer"]),
+            models.Index(fields=["answer", "alerted_at"], name="cism_callout_waiting_idx"),
+        ]
 
     def __str__(self):
         return f"callout of {self.member_id} on activation {self.activation_id}: {self.answer}"

@@ -1,14 +1,23 @@
 """The activation log's timings, as pure functions of the moments recorded.
 
-"Team assembled" is the moment the CISM_TEAM_MINIMUM-th member accepted (default 3: a lead and
-two, the smallest team that can run a defusing). Counting acceptances rather than naming who
-must come keeps the rule simple and true whatever the team's mix; the activation page shows who
-accepted as what, so a coordinator sees at once if no lead or clinician is among them.
+"Team assembled" is the first moment CISM_TEAM_MINIMUM members had accepted at once (default 3:
+a lead and two, the smallest team that can run a defusing). Counting acceptances rather than
+naming who must come keeps the rule simple and true whatever the team's mix; the activation page
+shows who accepted as what, so a coordinator sees at once if no lead or clinician is among them.
+
+A member may change their answer while the activation is active. The log keeps the first moment
+the team was assembled (what the after-action report measures: how long the call-out took); if
+acceptances later drop below the minimum, the page says the team is no longer assembled, and
+the audit log keeps every change with its moment.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+# The coordinator's "remind those who have not answered" button: at most once in this long per
+# activation, so a worried double press does not alert a member twice in a minute.
+REMIND_EVERY = timedelta(minutes=5)
 
 
 def assembled_at(accepted: Iterable[datetime], minimum: int) -> datetime | None:
@@ -17,6 +26,20 @@ def assembled_at(accepted: Iterable[datetime], minimum: int) -> datetime | None:
     if minimum < 1 or len(times) < minimum:
         return None
     return times[minimum - 1]
+
+
+def is_assembled(accepted_now: int, minimum: int) -> bool:
+    """Whether the team counts as assembled at this moment (the answers as they stand)."""
+    return minimum >= 1 and accepted_now >= minimum
+
+
+def may_remind(last: datetime | None, now: datetime) -> bool:
+    return last is None or now - last >= REMIND_EVERY
+
+
+def realert_due_before(now: datetime, minutes: int) -> datetime:
+    """A waiting member last alerted before this moment is alerted again (CISM_REALERT_MINUTES)."""
+    return now - timedelta(minutes=minutes)
 
 
 def duration_text(delta: timedelta | None) -> str:

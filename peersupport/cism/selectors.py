@@ -1,9 +1,11 @@
 """Reads of CISM call-outs, applying who may see what.
 
 The coordinator and the BHS manager run the team and every activation. A member sees only their
-own call-outs, and only while the activation is active and they have not declined: then they
-read what happened (to prepare, as an assigned supporter reads an outreach's description) and
-the sessions' times and places. Anything else 404s, whatever id is tried.
+own call-outs, and only while the activation is active: so that they can change their answer
+until the team stands down. While they have not declined they read what happened (to prepare,
+as an assigned supporter reads an outreach's description) and the sessions' times and places;
+after a decline the page shows only the incident's type and date and the button to accept
+after all (the template checks ``callout.may_read``). Anything else 404s, whatever id is tried.
 """
 
 from django.conf import settings
@@ -14,8 +16,9 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.roster.models import SupporterProfile
 
+from . import rules
 from .models import Activation, Callout, Session, TeamMember
-from .rules import Timings, minutes_between
+from .rules import Timings, is_assembled, minutes_between
 
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
 # Who may be on the team, and so has a page of their own call-outs: peer supporters, and the
@@ -184,19 +187,36 @@ def team_minimum() -> int:
     return settings.CISM_TEAM_MINIMUM
 
 
+def is_assembled_now(counts: dict[str, int]) -> bool:
+    """Whether the answers as they stand make the team (it may have been assembled earlier and
+    fallen below the minimum since: rules.py)."""
+    return is_assembled(counts["accepted"], settings.CISM_TEAM_MINIMUM)
+
+
+def may_remind(activation: Activation, counts: dict[str, int]) -> bool:
+    """Whether the "remind those who have not answered" button is offered now."""
+    return (
+        activation.is_active
+        and counts["waiting"] > 0
+        and rules.may_remind(activation.reminded_at, timezone.now())
+    )
+
+
 # --- The member's side ---------------------------------------------------------------------
 
 
 def _open_callouts(user: User) -> QuerySet:
-    return Callout.objects.filter(
-        member=user,
-        activation__status=Activation.Status.ACTIVE,
-        answer__in=[Callout.Answer.WAITING, Callout.Answer.ACCEPTED],
-    )
+    return Callout.objects.filter(member=user, activation__status=Activation.Status.ACTIVE)
+
+
+def may_read(callout: Callout) -> bool:
+    """What happened and the sessions are for members who have not declined."""
+    return callout.answer != Callout.Answer.DECLINED
 
 
 def callouts_for(user: User) -> list[Callout]:
-    """The member's open call-outs: active activations they have not declined."""
+    """The member's open call-outs: those of active activations, declined ones included (they
+    may still accept)."""
     return list(
         _open_callouts(user)
         .select_related("activation")

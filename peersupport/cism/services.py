@@ -1,11 +1,12 @@
-"""Writes for CISM call-outs: the team roster, activating the team, members' answers, defusings
-and debriefings, the follow-up outreach, standing down.
+"""Writes for CISM call-outs: the team roster, activating the team, members' answers (and
+changes of answer), alerting again those who have not answered (the worker, and the staff's
+button), defusings and debriefings, the follow-up outreach, standing down.
 
 Keyword-only, one transaction each, the audit event inside it; audit details carry ids, kinds
 and counts only. Alerts go through the outbox and say only that a call-out waits (rule 12).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,9 +20,10 @@ from peersupport.notifications.messages import notify_message, site_link
 from peersupport.outreach import services as outreach_services
 from peersupport.outreach.models import EventType
 from peersupport.roster.models import SupporterProfile
+from peersupport.web import gatherings
 
 from .models import Activation, Callout, Session, TeamMember, TeamRole
-from .rules import assembled_at
+from .rules import REMIND_EVERY, assembled_at, may_remind, realert_due_before
 
 DESCRIPTION_MAX = outreach_services.DESCRIPTION_MAX
 SUMMARY_MAX = outreach_services.SUMMARY_MAX
@@ -152,8 +154,10 @@ def activation_start(
         description=description,
         requested_by=actor,
     )
+    now = timezone.now()
     Callout.objects.bulk_create(
-        Callout(activation=activation, member=m.user, team_role=m.team_role) for m in members
+        Callout(activation=activation, member=m.user, team_role=m.team_role, alerted_at=now)
+        for m in members
     )
     for callout in activation.callouts.select_related("member"):
         notify_message(
@@ -172,20 +176,27 @@ def activation_start(
     return activation
 
 
+ANSWERS = {True: Callout.Answer.ACCEPTED, False: Callout.Answer.DECLINED}
+
+
 @transaction.atomic
 def callout_answer(*, actor: User, callout: Callout, accept: bool) -> Callout:
-    """The member's own answer, once. The acceptance that reaches CISM_TEAM_MINIMUM marks the
-    team assembled (rules.assembled_at)."""
+    """The member's own answer, which they may change while the activation is active (a
+    decline turned into "I can come after all", or the reverse). The first moment
+    CISM_TEAM_MINIMUM members have accepted marks the team assembled and stays in the log
+    (rules.py); each answer and each change is audited with what it replaced."""
     activation = Activation.objects.select_for_update().get(pk=callout.activation_id)
     callout = Callout.objects.select_for_update().get(pk=callout.pk)
     if callout.member_id != actor.pk:
         raise ValidationError("This call-out is someone else's.")
     if not activation.is_active:
         raise ValidationError("The team has stood down: no answer is needed.")
-    if callout.answer != Callout.Answer.WAITING:
-        raise ValidationError("You have already answered.")
+    answer = ANSWERS[bool(accept)]
+    if callout.answer == answer:
+        raise ValidationError(f"You have already {answer.label.lower()}: nothing changed.")
+    before = callout.answer
     now = timezone.now()
-    callout.answer = Callout.Answer.ACCEPTED if accept else Callout.Answer.DECLINED
+    callout.answer = answer
     callout.answered_at = now
     callout.save(update_fields=["answer", "answered_at"])
     if accept and activation.assembled_at is None:
@@ -200,9 +211,110 @@ def callout_answer(*, actor: User, callout: Callout, accept: bool) -> Callout:
         actor=actor,
         action=AuditAction.CISM_ANSWERED,
         target=activation,
-        details={"callout_id": callout.pk, "accepted": accept},
+        details={"callout_id": callout.pk, "accepted": bool(accept), "from": before},
     )
     return callout
+
+
+# --- Alerting again those who have not answered --------------------------------------------
+
+
+def _alert_again(callout: Callout, *, key: str) -> None:
+    """The same urgent, content-free alert as the call-out's own (cism/callout)."""
+    notify_message(
+        key=key,
+        user=callout.member,
+        message="cism/callout",
+        topic=f"cism:{callout.activation_id}",
+        link=site_link("cism:callout", callout_id=callout.pk),
+    )
+
+
+def _waiting(activation: Activation):
+    return activation.callouts.select_related("member").filter(
+        answer=Callout.Answer.WAITING, member__is_active=True
+    )
+
+
+def callouts_realert(*, now: datetime | None = None) -> int:
+    """The worker's re-alert: every member of an active activation who has not answered and
+    was last alerted CISM_REALERT_MINUTES ago or more is alerted again, at most
+    CISM_REALERT_TIMES times. One transaction per activation with the activation row locked
+    (the lock that answers and standing down take too), and the call-outs re-read under it, so
+    two workers never alert a member twice for one round and nobody is alerted once the team
+    has stood down or after answering. Returns how many members were alerted."""
+    now = now or timezone.now()
+    before = realert_due_before(now, settings.CISM_REALERT_MINUTES)
+    times = settings.CISM_REALERT_TIMES
+
+    def due(qs):
+        return qs.filter(
+            answer=Callout.Answer.WAITING,
+            alerted_at__lte=before,
+            realerts__lt=times,
+            member__is_active=True,
+        )
+
+    pending = due(Callout.objects.filter(activation__status=Activation.Status.ACTIVE))
+    alerted = 0
+    activation_ids = pending.order_by("activation_id").values_list("activation_id", flat=True)
+    for pk in list(activation_ids.distinct()):
+        with transaction.atomic():
+            activation = (
+                Activation.objects.select_for_update()
+                .filter(pk=pk, status=Activation.Status.ACTIVE)
+                .first()
+            )
+            if activation is None:
+                continue  # stood down meanwhile
+            callouts = list(due(activation.callouts.select_related("member")))
+            for callout in callouts:
+                callout.realerts += 1
+                callout.alerted_at = now
+                callout.save(update_fields=["realerts", "alerted_at"])
+                _alert_again(callout, key=f"cism-callout:{callout.pk}:again:{callout.realerts}")
+            if callouts:
+                record(
+                    actor=None,
+                    action=AuditAction.CISM_REALERTED,
+                    target=activation,
+                    details={"realerted": len(callouts)},
+                )
+            alerted += len(callouts)
+    return alerted
+
+
+@transaction.atomic
+def activation_remind(*, actor: User, activation: Activation) -> int:
+    """The coordinator or the BHS manager alerts again, at once, every member who has not
+    answered: the same content-free alert, at most once every rules.REMIND_EVERY per
+    activation. It restarts each member's CISM_REALERT_MINUTES (so the worker does not alert
+    them again a minute later) without using up the worker's re-alerts. Returns how many."""
+    activation = Activation.objects.select_for_update().get(pk=activation.pk)
+    if not activation.is_active:
+        raise ValidationError("The team has stood down: nobody needs reminding.")
+    now = timezone.now()
+    if not may_remind(activation.reminded_at, now):
+        minutes = int(REMIND_EVERY.total_seconds() // 60)
+        raise ValidationError(
+            f"Those who have not answered were reminded less than {minutes} minutes ago: "
+            "give them a moment, or call them."
+        )
+    callouts = list(_waiting(activation))
+    if not callouts:
+        raise ValidationError("Every member has answered: nobody to remind.")
+    activation.reminded_at = now
+    activation.save(update_fields=["reminded_at"])
+    Callout.objects.filter(pk__in=[c.pk for c in callouts]).update(alerted_at=now)
+    for callout in callouts:
+        _alert_again(callout, key=f"cism-remind:{callout.pk}:{now.timestamp():.0f}")
+    record(
+        actor=actor,
+        action=AuditAction.CISM_REMINDED,
+        target=activation,
+        details={"reminded": len(callouts)},
+    )
+    return len(callouts)
 
 
 # --- Sessions ------------------------------------------------------------------------------
@@ -214,23 +326,19 @@ def session_schedule(
 ) -> Session:
     if not activation.is_active:
         raise ValidationError("The team has stood down: nothing more can be scheduled.")
-    errors = {}
+    errors = gatherings.schedule_errors(
+        starts_at=starts_at, place=place, leader=led_by, leader_field="led_by"
+    )
     if kind not in Session.Kind.values:
         errors["kind"] = "Choose a defusing or a debriefing."
-    if starts_at < timezone.now() - timedelta(days=1):
-        errors["starts_at"] = "Schedule it from yesterday on."
-    if not (place or "").strip():
-        errors["place"] = "Say where."
-    if not (led_by or "").strip():
-        errors["led_by"] = "Say who leads it."
     if errors:
         raise ValidationError(errors)
     session = Session.objects.create(
         activation=activation,
         kind=kind,
         starts_at=starts_at,
-        place=place.strip()[:200],
-        led_by=led_by.strip()[:200],
+        place=gatherings.clean_text(place),
+        led_by=gatherings.clean_text(led_by),
         created_by=actor,
     )
     record(
@@ -246,19 +354,13 @@ def session_schedule(
 def session_attendance(*, actor: User, session: Session, attendance: int) -> Session:
     """How many came: a count, never names. Recorded after the session started (also once the
     team has stood down: a debriefing may end the call-out)."""
-    if session.starts_at > timezone.now():
-        raise ValidationError({"attendance": "Record attendance after the session has started."})
-    if attendance is None or attendance < 0 or attendance > 10000:
-        raise ValidationError({"attendance": "Give the number of people who came."})
-    session.attendance = attendance
-    session.save(update_fields=["attendance"])
-    record(
+    return gatherings.attendance_record(
         actor=actor,
+        session=session,
+        attendance=attendance,
         action=AuditAction.CISM_SESSION_ATTENDANCE,
         target=session.activation,
-        details={"session_id": session.pk, "attendance": attendance},
     )
-    return session
 
 
 # --- Follow-up outreach and standing down --------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/sessions/", views.session_add, name="session_add"),
     path("<uuid:public_id>/outreach/", views.open_outreach, name="open_outreach"),
+    path("<uuid:public_id>/remind/", views.remind, name="remind"),
     path("<uuid:public_id>/stand-down/", views.stand_down, name="stand_down"),
     path("sessions/<int:session_id>/attendance/", views.attendance, name="attendance"),
     path("mine/", views.mine, name="mine"),

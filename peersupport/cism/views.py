@@ -7,6 +7,7 @@ Every action URL takes POST; a GET of one leads back to the page it lives on.
 
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -19,17 +20,18 @@ from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.web import gatherings
 from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, services
 from .forms import (
     ActivateForm,
     AnswerForm,
-    AttendanceForm,
     MemberAddForm,
     MemberRemoveForm,
     MemberRoleForm,
     OutreachForm,
+    RemindForm,
     SessionForm,
     StandDownForm,
     default_session_start,
@@ -173,13 +175,18 @@ def _detail(request, activation, *, status=200, errors=(), **forms):
         errors = ["The team has stood down; this activation can no longer be changed."]
     callouts = selectors.callouts_of(activation)
     sessions = selectors.sessions_of(activation)
+    counts = selectors.answer_counts(callouts)
     context = {
         "activation": activation,
         "callouts": callouts,
-        "counts": selectors.answer_counts(callouts),
+        "counts": counts,
+        "assembled_now": selectors.is_assembled_now(counts),
+        "may_remind": selectors.may_remind(activation, counts),
         "sessions": sessions,
         "timings": selectors.timings(activation, sessions),
         "minimum": selectors.team_minimum(),
+        "realert_minutes": settings.CISM_REALERT_MINUTES,
+        "realert_times": settings.CISM_REALERT_TIMES,
         "now": timezone.now(),
         "session_form": forms.get("session_form")
         or SessionForm(initial={"starts_at": default_session_start()}),
@@ -229,17 +236,14 @@ def attendance(request, session_id: int):
     activation = session.activation
     if request.method == "GET":
         return redirect(_detail_url(activation))
-    form = AttendanceForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError("How many came: give the number of people who came (0 or more).")
-        services.session_attendance(
-            actor=request.user, session=session, attendance=form.cleaned_data["attendance"]
-        )
-    except ValidationError as exc:
-        return _detail(request, activation, status=400, errors=exc.messages)
-    messages.success(request, "Attendance recorded (a count, no names).")
-    return redirect(_detail_url(activation))
+    return gatherings.attendance_submit(
+        request,
+        lambda count: services.session_attendance(
+            actor=request.user, session=session, attendance=count
+        ),
+        then=_detail_url(activation),
+        refused=lambda errors: _detail(request, activation, status=400, errors=errors),
+    )
 
 
 @staff_only
@@ -258,6 +262,29 @@ def open_outreach(request, public_id):
     ):
         return done
     return _detail(request, activation, status=400, errors=errors, outreach_form=form)
+
+
+@staff_only
+@require_POST
+def remind(request, public_id):
+    """Alert again, at once, those who have not answered (rate-limited by the service)."""
+    activation = selectors.activation_for_staff(public_id)
+    form = RemindForm(request.POST)
+    errors: list[str] = []
+    if done := submit(
+        request,
+        form,
+        lambda: services.activation_remind(actor=request.user, activation=activation),
+        success=lambda n: (
+            "The member who has not answered has been alerted again."
+            if n == 1
+            else f"The {n} members who have not answered have been alerted again."
+        ),
+        then=_detail_url(activation),
+        errors=errors,
+    ):
+        return done
+    return _detail(request, activation, status=400, errors=errors or form.errors["confirm"])
 
 
 @staff_only
@@ -308,13 +335,15 @@ def mine(request):
 
 def _callout_page(request, callout, *, status=200, errors=()):
     activation = callout.activation
+    may_read = selectors.may_read(callout)
     return render(
         request,
         "cism/callout.html",
         {
             "callout": callout,
             "activation": activation,
-            "sessions": selectors.sessions_of(activation),
+            "may_read": may_read,
+            "sessions": selectors.sessions_of(activation) if may_read else [],
             "errors": errors,
         },
         status=status,
@@ -324,7 +353,8 @@ def _callout_page(request, callout, *, status=200, errors=()):
 @members_only
 @require_http_methods(["GET", "POST"])
 def callout(request, callout_id: int):
-    """The member's call-out: what happened, the sessions, and (POST) their answer."""
+    """The member's call-out: what happened, the sessions, and (POST) their answer, which they
+    may change until the team stands down."""
     held = selectors.callout_for(request.user, callout_id)
     if request.method == "GET":
         record(

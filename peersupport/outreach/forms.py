@@ -1,13 +1,14 @@
 from django import forms
-from django.utils import timezone
 
 from peersupport.formfields import DateTimeField
+from peersupport.web.gatherings import DATETIME, ScheduleForm, default_session_start
 from peersupport.web.picker import PersonField, PersonPickerForm
 
 from .models import Attempt, EventType
 from .services import DESCRIPTION_MAX, SUMMARY_MAX
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# The detail page's suggestion for a new group session (web.gatherings, shared with CISM).
+__all__ = ["default_session_start"]
 
 
 class OpenForm(forms.Form):
@@ -79,14 +80,8 @@ class TaskForm(forms.Form):
     due_at = DateTimeField(label="Due", widget=DATETIME)
 
 
-class GroupSessionForm(forms.Form):
-    starts_at = DateTimeField(label="Starts", widget=DATETIME)
-    place = forms.CharField(label="Place", max_length=200)
+class GroupSessionForm(ScheduleForm):
     facilitator = forms.CharField(label="Led by", max_length=200)
-
-
-class AttendanceForm(forms.Form):
-    attendance = forms.IntegerField(label="How many came", min_value=0, max_value=10000)
 
 
 class CloseForm(forms.Form):
@@ -115,7 +110,3 @@ class PlanStepForm(forms.Form):
     event_type = forms.ChoiceField(choices=EventType.choices, label="Event type")
     label = forms.CharField(label="Step", max_length=80)
     offset_days = forms.IntegerField(label="Days after the event", min_value=1, max_value=1098)
-
-
-def default_session_start():
-    return timezone.localtime().replace(minute=0, second=0, microsecond=0)

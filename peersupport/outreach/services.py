@@ -19,6 +19,7 @@ from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
+from peersupport.web import gatherings
 
 from .models import (
     AffectedPerson,
@@ -404,20 +405,15 @@ def group_session_schedule(
 ) -> GroupSession:
     if not outreach.is_open:
         raise ValidationError("This outreach is closed.")
-    errors = {}
-    if starts_at < timezone.now() - timedelta(days=1):
-        errors["starts_at"] = "Schedule it from today on."
-    if not (place or "").strip():
-        errors["place"] = "Say where."
-    if not (facilitator or "").strip():
-        errors["facilitator"] = "Say who leads it."
-    if errors:
+    if errors := gatherings.schedule_errors(
+        starts_at=starts_at, place=place, leader=facilitator, leader_field="facilitator"
+    ):
         raise ValidationError(errors)
     session = GroupSession.objects.create(
         outreach=outreach,
         starts_at=starts_at,
-        place=place.strip()[:200],
-        facilitator=facilitator.strip()[:200],
+        place=gatherings.clean_text(place),
+        facilitator=gatherings.clean_text(facilitator),
         created_by=actor,
     )
     record(
@@ -433,19 +429,13 @@ def group_session_schedule(
 def group_session_attendance(
     *, actor: User, session: GroupSession, attendance: int
 ) -> GroupSession:
-    if session.starts_at > timezone.now():
-        raise ValidationError({"attendance": "Record attendance after the session has started."})
-    if attendance < 0 or attendance > 10000:
-        raise ValidationError({"attendance": "Give the number of people who came."})
-    session.attendance = attendance
-    session.save(update_fields=["attendance"])
-    record(
+    return gatherings.attendance_record(
         actor=actor,
+        session=session,
+        attendance=attendance,
         action=AuditAction.OUTREACH_GROUP_ATTENDANCE,
         target=session.outreach,
-        details={"session_id": session.pk, "attendance": attendance},
     )
-    return session
 
 
 @transaction.atomic

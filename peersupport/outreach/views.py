@@ -17,6 +17,7 @@ from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
+from peersupport.web import gatherings
 from peersupport.web.forms import act, apply_service_errors, posted, render_form, submit
 from peersupport.web.pagination import paginate
 
@@ -27,7 +28,6 @@ from .forms import (
     AnswerForm,
     AssignForm,
     AttemptForm,
-    AttendanceForm,
     CloseForm,
     GroupSessionForm,
     OpenForm,
@@ -310,18 +310,17 @@ def session_add(request, public_id):
 @require_http_methods(["GET", "POST"])
 def session_attendance(request, session_id: int):
     session = selectors.session_for_staff(session_id)
-    if request.method == "POST":
-        form = AttendanceForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise ValidationError("Give the number of people who came (0 or more).")
-            services.group_session_attendance(
-                actor=request.user, session=session, attendance=form.cleaned_data["attendance"]
-            )
-        except ValidationError as exc:
-            return _detail(request, session.outreach, status=400, errors=_errors(exc))
-        messages.success(request, "Attendance recorded (a count, no names).")
-    return redirect("outreach:detail", public_id=session.outreach.public_id)
+    outreach = session.outreach
+    if request.method != "POST":
+        return redirect(_detail_url(outreach))
+    return gatherings.attendance_submit(
+        request,
+        lambda attendance: services.group_session_attendance(
+            actor=request.user, session=session, attendance=attendance
+        ),
+        then=_detail_url(outreach),
+        refused=lambda errors: _detail(request, outreach, status=400, errors=errors),
+    )
 
 
 @staff_only

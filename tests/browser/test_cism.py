@@ -1,6 +1,7 @@
 """A CISM call-out in a real browser: the coordinator builds the team (a supporter found by name
 as the team lead), activates it after a critical incident (a refused first try, then alerted),
-the member accepts on their own page, the coordinator schedules a defusing and counts who came,
+the member accepts on their own page (then changes their mind, and back), the coordinator
+reminds those who have not answered, schedules a defusing and counts who came,
 opens the follow-up outreach and stands the team down. Every page checked with axe, and the
 activation page at 320 px."""
 
@@ -78,10 +79,25 @@ def test_a_cism_call_out_from_the_team_to_standing_down(new_context, sign_in, pe
     submit(sup, sup.get_by_role("button", name="Accept"))
     expect(sup.get_by_text("Accepted.")).to_be_visible()
     assert_accessible(sup)
+    # A change of mind, and back: the answer may change until the team stands down.
+    submit(sup, sup.get_by_role("button", name="I can no longer come"))
+    expect(sup.get_by_text("Declined.")).to_be_visible()
+    assert_accessible(sup)
+    submit(sup, sup.get_by_role("link", name=re.compile("Officer-involved shooting")))
+    expect(sup.get_by_text("Shooting at a traffic stop.")).to_have_count(0)
+    assert_accessible(sup)
+    submit(sup, sup.get_by_role("button", name="I can come after all"))
+    expect(sup.get_by_text("Accepted.")).to_be_visible()
+    assert_accessible(sup)
     assert Callout.objects.get(member=supporter).answer == "accepted"
 
     coord.goto(reverse("cism:detail", kwargs={"public_id": activation.public_id}))
     expect(coord.get_by_text("1 accepted, 0 declined, 2 not answered yet")).to_be_visible()
+    assert_accessible(coord)
+    submit(coord, coord.get_by_role("button", name="Remind those who have not answered"))
+    expect(
+        coord.get_by_text("The 2 members who have not answered have been alerted")
+    ).to_be_visible()
     assert_accessible(coord)
     coord.get_by_role("radio", name="Defusing").check()
     coord.get_by_label("Place").fill("Station 4, quiet room")

@@ -159,18 +159,22 @@ def test_activation_needs_a_team(coordinator):
         _activate(coordinator)
 
 
-def test_a_member_answers_their_own_call_out_once(coordinator, team):
+def test_a_member_answers_their_own_call_out(coordinator, team):
     activation = _activate(coordinator)
     lead, peer, _ = team
     mine = activation.callouts.get(member=lead)
     with pytest.raises(ValidationError, match="someone else"):
         services.callout_answer(actor=peer, callout=mine, accept=True)
     services.callout_answer(actor=lead, callout=mine, accept=True)
-    with pytest.raises(ValidationError, match="already answered"):
-        services.callout_answer(actor=lead, callout=mine, accept=False)
+    with pytest.raises(ValidationError, match="already accepted"):
+        services.callout_answer(actor=lead, callout=mine, accept=True)
     mine.refresh_from_db()
     assert mine.answer == "accepted"
-    assert _events("cism.answered").get().details == {"callout_id": mine.pk, "accepted": True}
+    assert _events("cism.answered").get().details == {
+        "callout_id": mine.pk,
+        "accepted": True,
+        "from": "waiting",
+    }
 
 
 def test_the_team_is_assembled_at_the_minimum_th_acceptance_across_the_year_end(coordinator, team):
@@ -421,8 +425,9 @@ def test_a_member_sees_their_call_outs_and_answers_on_their_page(client_for, coo
     assert resp.status_code == 302 and resp["Location"] == reverse("cism:mine")
     callout.refresh_from_db()
     assert callout.answer == "declined"
-    # Declined: gone from their page and their reach.
-    assert client.get(reverse("cism:callout", args=[callout.pk])).status_code == 404
+    # Declined: what happened is no longer shown, but they may still accept.
+    page = client.get(reverse("cism:callout", args=[callout.pk])).content.decode()
+    assert SECRET not in page and "I can come after all" in page
 
 
 def test_nobody_else_reaches_a_call_out_or_the_staff_pages(client_for, coordinator, team):

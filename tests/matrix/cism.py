@@ -112,6 +112,7 @@ MATRIX = {
     "cism:detail": {"GET": _STAFF},
     "cism:session_add": _STAFF_GET_POST,
     "cism:open_outreach": {"POST": _STAFF},
+    "cism:remind": {"POST": _STAFF},
     "cism:stand_down": _STAFF_GET_POST,
     "cism:attendance": _STAFF_GET_POST,
     "cism:mine": {"GET": _MEMBERS},
@@ -121,6 +122,7 @@ URL_KWARGS = {
     "cism:detail": _public_id,
     "cism:session_add": _public_id,
     "cism:open_outreach": _public_id,
+    "cism:remind": _public_id,
     "cism:stand_down": _public_id,
     "cism:attendance": _session,
     "cism:callout": lambda dept: {"callout_id": callout_of(dept.users["supporter"]).pk},
@@ -135,6 +137,7 @@ SHARED = {
     "cism:detail": "the coordinator and the BHS manager run every CISM activation",
     "cism:session_add": "the coordinator and the BHS manager run every CISM activation",
     "cism:open_outreach": "the coordinator and the BHS manager run every CISM activation",
+    "cism:remind": "the coordinator and the BHS manager run every CISM activation",
     "cism:stand_down": "the coordinator and the BHS manager run every CISM activation",
     "cism:attendance": "the coordinator and the BHS manager run every CISM activation",
 }
