@@ -11,6 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
@@ -230,9 +231,18 @@ def _alert_again(callout: Callout, *, key: str) -> None:
     )
 
 
+def _still_called(callouts):
+    """Of ``callouts``, those of members still on the team with an active account: someone
+    taken off the team mid-activation keeps their call-out in the log, but is not alerted
+    again."""
+    return callouts.filter(
+        Exists(TeamMember.objects.filter(user=OuterRef("member"))), member__is_active=True
+    )
+
+
 def _waiting(activation: Activation):
-    return activation.callouts.select_related("member").filter(
-        answer=Callout.Answer.WAITING, member__is_active=True
+    return _still_called(
+        activation.callouts.select_related("member").filter(answer=Callout.Answer.WAITING)
     )
 
 
@@ -248,11 +258,8 @@ def callouts_realert(*, now: datetime | None = None) -> int:
     times = settings.CISM_REALERT_TIMES
 
     def due(qs):
-        return qs.filter(
-            answer=Callout.Answer.WAITING,
-            alerted_at__lte=before,
-            realerts__lt=times,
-            member__is_active=True,
+        return _still_called(
+            qs.filter(answer=Callout.Answer.WAITING, alerted_at__lte=before, realerts__lt=times)
         )
 
     pending = due(Callout.objects.filter(activation__status=Activation.Status.ACTIVE))

@@ -272,6 +272,20 @@ def test_the_coordinator_reminds_those_who_have_not_answered_at_most_every_five_
     assert event.actor_id == coordinator.pk and event.details == {"reminded": 2}
 
 
+def test_a_member_taken_off_the_team_is_not_alerted_again(coordinator, team):
+    """Off the team mid-activation: their call-out stays in the log, unanswered, but neither
+    the worker nor a reminder alerts them again."""
+    activation = _activate(coordinator)
+    lead, peer, other = team
+    with time_machine.travel(_later(2), tick=False):
+        services.member_remove(actor=coordinator, member=other.cism_membership)
+    assert _tick(_later(15)) == 2
+    with time_machine.travel(_later(21), tick=False):
+        assert services.activation_remind(actor=coordinator, activation=activation) == 2
+    assert _alerts(other).count() == 1 and _alerts(peer).count() == 3
+    assert activation.callouts.get(member=other).answer == Callout.Answer.WAITING
+
+
 def test_nobody_is_reminded_when_all_answered_or_after_stand_down(coordinator, team):
     activation = _activate(coordinator)
     for minute, member in enumerate(team, start=1):
