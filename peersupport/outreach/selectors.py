@@ -5,16 +5,19 @@ sees only the people they are assigned to, and only while the assignment is offe
 accepted; anything else 404s, whatever id is tried.
 """
 
+import functools
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import FamilyMember, Role, User
+from peersupport.accounts.models import Employee, FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.notifications.messages import site_link
-from peersupport.roster.selectors import suggested_supporters
+from peersupport.roster.models import SupporterProfile
+from peersupport.roster.selectors import availability_rule, serving_employee_statuses
 from peersupport.web.ics import Event
 
 from .models import (
@@ -318,20 +321,127 @@ def responder_of(outreach: Outreach, responder_id: str | None) -> Responder | No
     return outreach.responders.filter(pk=int(responder_id)).select_related("supporter").first()
 
 
-def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
+# One statement for the assign page's suggestions: the roster's listing rules (an active
+# profile and account, a serving employee record, the peer-supporter role held now), the
+# availability rule, the load (support's accepted requests and pending offers, as
+# support.selectors.supporter_open_load counts it), the person's chain of command (a recursive
+# walk up the unit tree, as accounts.selectors.chain_of_command) and who was involved in the
+# event (``involvement``). Building and compiling the same query with the ORM was two thirds of
+# the page's time (issue 21); tests/outreach/test_suggestions_sql.py holds it to the roster's
+# ``suggested_supporters``, ranking for ranking.
+_SUGGEST_SQL = """
+WITH RECURSIVE up(id, parent_id, supervisor_id) AS (
+    SELECT id, parent_id, supervisor_id FROM accounts_unit
+     WHERE id = (SELECT unit_id FROM accounts_employee WHERE id = %s)
+    UNION
+    SELECT u.id, u.parent_id, u.supervisor_id FROM accounts_unit u JOIN up ON u.id = up.parent_id
+), chain(id) AS (
+    SELECT id FROM accounts_employee
+     WHERE id IN (SELECT supervisor_id FROM up) AND status = '{employee_active}' AND id <> %s
+), involved(user_id) AS (
+    SELECT supporter_id FROM outreach_responder WHERE outreach_id = %s
+    UNION
+    SELECT e.user_id FROM outreach_affectedperson a
+      JOIN accounts_employee e ON e.id = a.employee_id
+     WHERE a.outreach_id = %s AND e.user_id IS NOT NULL
+    UNION
+    SELECT e.user_id FROM outreach_affectedperson a
+      JOIN accounts_familymember f ON f.id = a.family_member_id
+      JOIN accounts_employee e ON e.id = f.employee_id
+     WHERE a.outreach_id = %s AND e.user_id IS NOT NULL
+), listed AS (
+    SELECT p.id, p.user_id, p.status, p.availability, u.email, u.display_name,
+           e.last_name, e.first_name,
+           EXISTS (SELECT 1 FROM roster_oncallshift s
+                    WHERE s.profile_id = p.id AND s.start <= %s AND s."end" > %s) AS on_call,
+           (NOT EXISTS (SELECT 1 FROM accounts_employee_languages pl WHERE pl.employee_id = %s)
+            OR EXISTS (SELECT 1 FROM accounts_employee_languages sl
+                         JOIN accounts_employee_languages pl ON pl.language_id = sl.language_id
+                        WHERE sl.employee_id = e.id AND pl.employee_id = %s)) AS speaks,
+           {has_area} AS has_area,
+           {covered} AS covered,
+           (SELECT COUNT(*) FROM support_supportrequest r
+             WHERE r.assigned_supporter_id = p.user_id AND r.status = '{request_accepted}')
+           + (SELECT COUNT(*) FROM support_offer o
+               WHERE o.supporter_id = p.user_id AND o.answer = '{offer_pending}') AS open_load
+      FROM roster_supporterprofile p
+      JOIN accounts_user u ON u.id = p.user_id
+      JOIN accounts_employee e ON e.user_id = u.id
+     WHERE p.status = '{profile_active}' AND u.is_active = %s AND e.status IN ({serving})
+       AND EXISTS (SELECT 1 FROM accounts_rolegrant g
+                    WHERE g.user_id = p.user_id AND g.role = '{role}' AND g.revoked_at IS NULL
+                      AND (g.expires_at IS NULL OR g.expires_at > %s))
+       AND p.user_id NOT IN (SELECT user_id FROM involved)
+       AND e.id NOT IN (SELECT id FROM chain)
+)
+SELECT id, user_id, status, availability, email, display_name, on_call FROM listed
+ ORDER BY has_area DESC, speaks DESC,
+          (availability = '{available}' OR (on_call AND availability <> '{off}')) DESC,
+          open_load, covered DESC, last_name, first_name, id
+ LIMIT %s
+"""
+
+
+@functools.cache
+def _suggest_sql(areas: int, serving: int) -> str:
+    """The statement for ``areas`` wanted experience areas and ``serving`` employee statuses
+    (the values are parameters; the constants are the models' own)."""
+    from peersupport.support.models import Offer, SupportRequest
+
+    of_wanted = (
+        "FROM roster_supporterarea a WHERE a.profile_id = p.id "
+        f"AND a.area IN ({', '.join(['%s'] * areas)})"
+    )
+    return _SUGGEST_SQL.format(
+        employee_active=Employee.Status.ACTIVE,
+        has_area=f"EXISTS (SELECT 1 {of_wanted})" if areas else "1 = 1",
+        covered=f"(SELECT COUNT(*) {of_wanted})" if areas else "0",
+        request_accepted=SupportRequest.Status.ACCEPTED,
+        offer_pending=Offer.Answer.PENDING,
+        profile_active=SupporterProfile.Status.ACTIVE,
+        serving=", ".join(["%s"] * serving),
+        role=Role.PEER_SUPPORTER,
+        available=SupporterProfile.Availability.AVAILABLE,
+        off=SupporterProfile.Availability.OFF,
+    )
+
+
+def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list[SupporterProfile]:
     """Active supporters for an affected person, never in their chain of command and never
     involved in the event (``involvement``): those with experience of this kind of event who
     speak the person's languages first, then those with one of the two, then anyone; within
-    each, available now and least loaded first (``roster.selectors.suggested_supporters``:
-    one query of ``limit`` rows, however many supporters the program has)."""
-    languages = list(person.employee.languages.all()) if person.employee_id else []
-    return suggested_supporters(
-        languages=languages,
-        areas=AREAS.get(person.outreach.event_type, []),
-        exclude_chain_of=person.anchor_employee,
-        exclude_user_ids=involvement(person.outreach),
-        limit=limit,
+    each, available now and least loaded first, then the most areas covered, name and id (as
+    ``roster.selectors.suggested_supporters`` ranks them). One hand-written query of ``limit``
+    rows, however many supporters the program has; each profile carries ``user`` (its e-mail
+    and display name) and ``available_now``."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    areas = sorted(set(AREAS.get(person.outreach.event_type, [])))
+    serving = list(serving_employee_statuses())
+    anchor = person.employee_id or (
+        person.family_member.employee_id if person.family_member_id else None
     )
+    outreach_id = person.outreach_id
+    spoken = person.employee_id
+    params = [anchor, anchor, outreach_id, outreach_id, outreach_id, now, now, spoken, spoken]
+    params += areas * 2 + [True, *serving, now, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_suggest_sql(len(areas), len(serving)), params)
+        rows = cursor.fetchall()
+    suggestions = []
+    for pk, user_id, status, availability, email, display_name, on_call in rows:
+        profile = SupporterProfile.from_db(
+            connection.alias,
+            ["id", "user_id", "status", "availability"],
+            [pk, user_id, status, availability],
+        )
+        profile.user = User.from_db(
+            connection.alias, ["id", "email", "display_name"], [user_id, email, display_name]
+        )
+        profile.available_now = availability_rule(
+            status=status, availability=availability, on_call=bool(on_call)
+        )
+        suggestions.append(profile)
+    return suggestions
 
 
 def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:
