@@ -27,7 +27,7 @@ a queryset of role grants with ``user_id``, ``granted_at``, ``revoked_at`` and `
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -36,6 +36,7 @@ from django.db.models import (
     Count,
     DateField,
     Exists,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -110,30 +111,93 @@ def _staff_ever(grants: QuerySet) -> tuple[Exists, Exists]:
     return _held_role(grants, OuterRef("actor_id")), staff_target
 
 
+# Stand-ins for the month's bounds and the moment since which the staff held steady in the
+# statements ``_steady_plan`` compiles once (no grant is dated in these years); each run puts
+# the real moments where the stand-ins are.
+_START, _END, _SINCE = (datetime(1001 + n, 1, 1, tzinfo=UTC) for n in range(3))
+_STEADY: dict[tuple[str, str, str], tuple[tuple[str, tuple], tuple[str, tuple]]] = {}
+
+
+def _steady_plan(grants: QuerySet) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
+    """``_steady_staff``'s two statements as SQL and parameters, compiled once per process,
+    database and grants filter (as ``_compiled``): the last moment inside the month when a
+    grant began, was revoked or expired, and the accounts holding one from ``_SINCE`` to the
+    month's end."""
+    key = (connection.alias, grants.model._meta.label, str(grants.query.where))
+    if key not in _STEADY:
+        if len(_STEADY) >= 8:
+            _STEADY.clear()  # as ``_COMPILED``: grants filtered on a moment
+        month = (
+            grants.order_by()
+            .filter(granted_at__lt=_END)
+            .exclude(revoked_at__lte=_START)
+            .exclude(expires_at__lte=_START)
+        )
+        # The latest of each moment inside the month: one row (grouped by a constant, which
+        # Django leaves out of the SQL, so every grant of the month is one group).
+        moments = ("granted_at", "revoked_at", "expires_at")
+        changed = (
+            month.annotate(one=Value(1))
+            .values("one")
+            .annotate(
+                **{
+                    f"last_{name}": Max(
+                        name, filter=Q(**{f"{name}__gt": _START, f"{name}__lt": _END})
+                    )
+                    for name in moments
+                }
+            )
+            .values_list(*(f"last_{name}" for name in moments))
+        )
+        held = (
+            month.filter(granted_at__lte=_SINCE)
+            .exclude(revoked_at__lte=_SINCE)
+            .exclude(expires_at__lte=_SINCE)
+            .values_list("user_id", flat=True)
+        )
+        _STEADY[key] = tuple(
+            qs.query.get_compiler(connection=connection).as_sql() for qs in (changed, held)
+        )
+    return _STEADY[key]
+
+
+def _run(statement: tuple[str, tuple], moments: dict[datetime, datetime]) -> list[tuple]:
+    adapt = connection.ops.adapt_datetimefield_value
+    swap = {adapt(stand_in): adapt(moment) for stand_in, moment in moments.items()}
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [swap.get(param, param) for param in params])
+        return cursor.fetchall()
+
+
+def _aware(value) -> datetime | None:
+    """A datetime column read by hand as the ORM gives it (SQLite returns the stored text, in
+    the database's time zone)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, connection.timezone)
+    return value
+
+
 def _steady_staff(grants: QuerySet, start: datetime, end: datetime) -> tuple[datetime, set[int]]:
     """The last moment from ``start`` to ``end`` when a grant began or ended (``start`` if none
     did), and the accounts that held a program role from then to ``end``. A grant is held from
-    its ``granted_at`` until the first of its ``revoked_at`` and ``expires_at``."""
-    held = [
-        (user_id, granted_at, [moment for moment in ends if moment is not None])
-        for user_id, granted_at, *ends in grants.order_by()
-        .filter(granted_at__lt=end)
-        .exclude(revoked_at__lte=start)
-        .exclude(expires_at__lte=start)
-        .values_list("user_id", "granted_at", "revoked_at", "expires_at")
-    ]
+    its ``granted_at`` until the first of its ``revoked_at`` and ``expires_at``.
+
+    Two small answers from the database, the last change in the month and then the ids, by
+    statements compiled once (``_steady_plan``): reading every grant with its three moments and
+    comparing them here, through the ORM, cost about 2.5 ms a page at 400 grants (issue 21)."""
+    changed, held = _steady_plan(grants)
+    bounds = {_START: start, _END: end}
     changes = [
         moment
-        for _, granted_at, ends in held
-        for moment in (granted_at, *ends)
-        if start < moment < end
+        for row in _run(changed, bounds)
+        for moment in map(_aware, row)
+        if moment is not None and start < moment < end
     ]
     since = max(changes, default=start)
-    staff = {
-        user_id
-        for user_id, granted_at, ends in held
-        if granted_at <= since and all(ended > since for ended in ends)
-    }
+    staff = {user_id for (user_id,) in _run(held, {**bounds, _SINCE: since})}
     return since, staff
 
 

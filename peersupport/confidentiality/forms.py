@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
-from peersupport.accounts.selectors import role_holders
+from peersupport.accounts.selectors import role_holder_ids
 from peersupport.formfields import DateTimeField, IdChoiceField
 from peersupport.governance.models import ExceptionCategory
 from peersupport.resources.validators import validate_phone
@@ -83,10 +83,9 @@ class DutyForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        holders = role_holders(Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR)
-        self.fields["user"].queryset = User.objects.filter(pk__in=[u.pk for u in holders]).order_by(
-            "email"
-        )
+        # One query when the options are read: the holders as a subquery, not a list first.
+        holders = role_holder_ids(Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR)
+        self.fields["user"].queryset = User.objects.filter(pk__in=holders).order_by("email")
         self.fields["starts_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self):

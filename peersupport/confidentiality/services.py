@@ -8,6 +8,7 @@ nobody is on the roster at all, everyone holding the BHS manager or advocacy sup
 alerted: an escalation never goes to nobody and never ends silently.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -169,20 +170,37 @@ def _role_holders() -> list[Alertee]:
     return [Alertee(user=g.user, reason=f"Holds the {g.get_role_display()} role") for g in grants]
 
 
-def ladder(*, now=None) -> list[list[Alertee]]:
-    """The escalation list, step by step, as configured in ESCALATION_LADDER."""
-    now = now or timezone.now()
+def _steps(now) -> Iterator[list[Alertee]]:
+    """The steps of ESCALATION_LADDER in order, each read only when it is asked for."""
     makers = {
         "on_duty": lambda: _on_roster(backups=False, now=now),
         "backups": lambda: _on_roster(backups=True, now=now),
         "bhs_manager_manager": lambda: _bhs_managers_manager(now=now),
         "role": _role_holders,
     }
-    steps = [makers[name]() for name in settings.ESCALATION_LADDER]
+    return (makers[name]() for name in settings.ESCALATION_LADDER)
+
+
+def ladder(*, now=None) -> list[list[Alertee]]:
+    """The escalation list, step by step, as configured in ESCALATION_LADDER."""
+    steps = list(_steps(now or timezone.now()))
     if not any(steps):
         # Nobody on the roster: everyone who could act is alerted, never nobody.
         steps = [_role_holders()]
     return steps
+
+
+def first_alerted(*, now=None) -> list[Alertee]:
+    """``ladder()[0]``, who an escalation raised now alerts first, reading the later steps only
+    when the first is empty (the duty page read the whole ladder, the BHS manager's chain of
+    command and all, to show its first step: issue 21)."""
+    steps = _steps(now or timezone.now())
+    first = next(steps, None)
+    if first:
+        return first
+    if first is not None and any(steps):
+        return []
+    return _role_holders()
 
 
 def _whole_list(steps: list[list[Alertee]]) -> list[Alertee]:
@@ -264,7 +282,7 @@ def escalation_raise(
         raised_at=now,
         next_alert_at=now + timedelta(minutes=settings.ESCALATION_RENOTIFY_MINUTES),
     )
-    alerted = _alert(escalation, ladder(now=now)[0], now=now)
+    alerted = _alert(escalation, first_alerted(now=now), now=now)
     record(
         actor=actor,
         action=AuditAction.ESCALATION_RAISED,

@@ -181,12 +181,11 @@ def duty_roster(request):
         then="confidentiality:duty",
     ):
         return done
-    ladder = services.ladder()
     context = {
         "roster": selectors.roster(),
         "form": form,
         "can_edit": can_edit,
-        "first_alerted": ladder[0] if ladder else [],
+        "first_alerted": services.first_alerted(),
     }
     return render_form(request, "confidentiality/duty.html", context)
 

@@ -5,16 +5,19 @@ sees only the people they are assigned to, and only while the assignment is offe
 accepted; anything else 404s, whatever id is tried.
 """
 
-from datetime import timedelta
+import functools
+from datetime import datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from peersupport.accounts.models import FamilyMember, Role, User
+from peersupport.accounts.models import Employee, FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.notifications.messages import site_link
-from peersupport.roster.selectors import suggested_supporters
+from peersupport.roster.models import SupporterProfile
+from peersupport.roster.selectors import availability_rule, serving_employee_statuses
 from peersupport.web.ics import Event
 
 from .models import (
@@ -91,29 +94,82 @@ def closed() -> QuerySet[Outreach]:
     return Outreach.objects.filter(status=Outreach.Status.CLOSED).order_by("-closed_at", "-pk")
 
 
+# Everything the people's cards show beside who they are, in one statement: their follow-ups
+# (kind 0, by person), the attempts made (kind 1, by follow-up) and the assignments offered or
+# accepted (kind 2, by person, with the supporter's name), each kind in the order its model
+# keeps. Plain values: four ORM queries built and compiled for three people were most of the
+# outreach page's time (issue 21).
+_CARDS_SQL = """
+SELECT 0, t.person_id, t.id, t.label, t.due_at, t.status, NULL, NULL, NULL
+  FROM outreach_followuptask t JOIN outreach_affectedperson p ON p.id = t.person_id
+ WHERE p.outreach_id = %s
+UNION ALL
+SELECT 1, a.task_id, a.id, NULL, a.at, a.outcome, NULL, NULL, NULL
+  FROM outreach_attempt a
+  JOIN outreach_followuptask t ON t.id = a.task_id
+  JOIN outreach_affectedperson p ON p.id = t.person_id
+ WHERE p.outreach_id = %s
+UNION ALL
+SELECT 2, s.person_id, s.id, s.chain_reason, s.assigned_at, s.status,
+       u.id, u.email, u.display_name
+  FROM outreach_assignment s
+  JOIN outreach_affectedperson p ON p.id = s.person_id
+  JOIN accounts_user u ON u.id = s.supporter_id
+ WHERE p.outreach_id = %s AND s.status IN (%s, %s)
+ ORDER BY 1, 5, 3
+"""
+
+
+def _moment(value):
+    """A datetime column as the ORM gives it: SQLite returns the stored text, or a naive
+    datetime where it knows the column's type, in the database's time zone."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, connection.timezone)
+    return value
+
+
 def people_of(outreach: Outreach) -> list[AffectedPerson]:
     """The people on ``outreach`` for its staff page, each carrying ``task_list`` (their
     follow-ups, each carrying ``attempt_list``) and ``active_assignment`` (the one offered or
-    accepted, with its supporter, or None). Four queries however many people: prefetching
-    made a queryset for every person and every follow-up, most of the page's time with only
-    three people on it."""
-    people = list(outreach.people.select_related("employee__unit", "family_member__employee"))
-    ids = [person.pk for person in people]
-    tasks = list(FollowUpTask.objects.filter(person_id__in=ids)) if ids else []
-    attempts: dict[int, list[Attempt]] = {}
-    if tasks:
-        for attempt in Attempt.objects.filter(task_id__in=[task.pk for task in tasks]):
-            attempts.setdefault(attempt.task_id, []).append(attempt)
+    accepted, with its supporter, or None). Two queries however many people: the people
+    (whose names are encrypted) and ``_CARDS_SQL``."""
+    people = list(outreach.people.select_related("employee", "family_member__employee"))
+    if not people:
+        return people
+    alias = connection.alias  # Model.from_db takes the values in the model's field order
     tasks_of: dict[int, list[FollowUpTask]] = {}
-    for task in tasks:
-        task.attempt_list = attempts.get(task.pk, [])
-        tasks_of.setdefault(task.person_id, []).append(task)
+    attempts: dict[int, list[Attempt]] = {}
     active: dict[int, Assignment] = {}
-    if ids:
-        for assignment in Assignment.objects.filter(
-            person_id__in=ids, status__in=Assignment.ACTIVE
-        ).select_related("supporter"):
-            active.setdefault(assignment.person_id, assignment)  # the first, as ordered
+    with connection.cursor() as cursor:
+        cursor.execute(_CARDS_SQL, [outreach.pk] * 3 + list(Assignment.ACTIVE))
+        rows = cursor.fetchall()
+    for kind, owner, pk, label, at, status, user_id, email, display_name in rows:
+        if kind == 0:
+            task = FollowUpTask.from_db(
+                alias,
+                ["id", "person_id", "label", "due_at", "status"],
+                [pk, owner, label, _moment(at), status],
+            )
+            task.attempt_list = attempts.setdefault(pk, [])
+            tasks_of.setdefault(owner, []).append(task)
+        elif kind == 1:
+            attempts.setdefault(owner, []).append(
+                Attempt.from_db(
+                    alias, ["id", "task_id", "at", "outcome"], [pk, owner, _moment(at), status]
+                )
+            )
+        elif owner not in active:  # the first, as ordered
+            assignment = Assignment.from_db(
+                alias,
+                ["id", "person_id", "supporter_id", "status", "assigned_at", "chain_reason"],
+                [pk, owner, user_id, status, _moment(at), label],
+            )
+            assignment.supporter = User.from_db(
+                alias, ["id", "email", "display_name"], [user_id, email, display_name]
+            )
+            active[owner] = assignment
     for person in people:
         person.task_list = tasks_of.get(person.pk, [])
         person.active_assignment = active.get(person.pk)
@@ -318,20 +374,127 @@ def responder_of(outreach: Outreach, responder_id: str | None) -> Responder | No
     return outreach.responders.filter(pk=int(responder_id)).select_related("supporter").first()
 
 
-def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list:
+# One statement for the assign page's suggestions: the roster's listing rules (an active
+# profile and account, a serving employee record, the peer-supporter role held now), the
+# availability rule, the load (support's accepted requests and pending offers, as
+# support.selectors.supporter_open_load counts it), the person's chain of command (a recursive
+# walk up the unit tree, as accounts.selectors.chain_of_command) and who was involved in the
+# event (``involvement``). Building and compiling the same query with the ORM was two thirds of
+# the page's time (issue 21); tests/outreach/test_suggestions_sql.py holds it to the roster's
+# ``suggested_supporters``, ranking for ranking.
+_SUGGEST_SQL = """
+WITH RECURSIVE up(id, parent_id, supervisor_id) AS (
+    SELECT id, parent_id, supervisor_id FROM accounts_unit
+     WHERE id = (SELECT unit_id FROM accounts_employee WHERE id = %s)
+    UNION
+    SELECT u.id, u.parent_id, u.supervisor_id FROM accounts_unit u JOIN up ON u.id = up.parent_id
+), chain(id) AS (
+    SELECT id FROM accounts_employee
+     WHERE id IN (SELECT supervisor_id FROM up) AND status = '{employee_active}' AND id <> %s
+), involved(user_id) AS (
+    SELECT supporter_id FROM outreach_responder WHERE outreach_id = %s
+    UNION
+    SELECT e.user_id FROM outreach_affectedperson a
+      JOIN accounts_employee e ON e.id = a.employee_id
+     WHERE a.outreach_id = %s AND e.user_id IS NOT NULL
+    UNION
+    SELECT e.user_id FROM outreach_affectedperson a
+      JOIN accounts_familymember f ON f.id = a.family_member_id
+      JOIN accounts_employee e ON e.id = f.employee_id
+     WHERE a.outreach_id = %s AND e.user_id IS NOT NULL
+), listed AS (
+    SELECT p.id, p.user_id, p.status, p.availability, u.email, u.display_name,
+           e.last_name, e.first_name,
+           EXISTS (SELECT 1 FROM roster_oncallshift s
+                    WHERE s.profile_id = p.id AND s.start <= %s AND s."end" > %s) AS on_call,
+           (NOT EXISTS (SELECT 1 FROM accounts_employee_languages pl WHERE pl.employee_id = %s)
+            OR EXISTS (SELECT 1 FROM accounts_employee_languages sl
+                         JOIN accounts_employee_languages pl ON pl.language_id = sl.language_id
+                        WHERE sl.employee_id = e.id AND pl.employee_id = %s)) AS speaks,
+           {has_area} AS has_area,
+           {covered} AS covered,
+           (SELECT COUNT(*) FROM support_supportrequest r
+             WHERE r.assigned_supporter_id = p.user_id AND r.status = '{request_accepted}')
+           + (SELECT COUNT(*) FROM support_offer o
+               WHERE o.supporter_id = p.user_id AND o.answer = '{offer_pending}') AS open_load
+      FROM roster_supporterprofile p
+      JOIN accounts_user u ON u.id = p.user_id
+      JOIN accounts_employee e ON e.user_id = u.id
+     WHERE p.status = '{profile_active}' AND u.is_active = %s AND e.status IN ({serving})
+       AND EXISTS (SELECT 1 FROM accounts_rolegrant g
+                    WHERE g.user_id = p.user_id AND g.role = '{role}' AND g.revoked_at IS NULL
+                      AND (g.expires_at IS NULL OR g.expires_at > %s))
+       AND p.user_id NOT IN (SELECT user_id FROM involved)
+       AND e.id NOT IN (SELECT id FROM chain)
+)
+SELECT id, user_id, status, availability, email, display_name, on_call FROM listed
+ ORDER BY has_area DESC, speaks DESC,
+          (availability = '{available}' OR (on_call AND availability <> '{off}')) DESC,
+          open_load, covered DESC, last_name, first_name, id
+ LIMIT %s
+"""
+
+
+@functools.cache
+def _suggest_sql(areas: int, serving: int) -> str:
+    """The statement for ``areas`` wanted experience areas and ``serving`` employee statuses
+    (the values are parameters; the constants are the models' own)."""
+    from peersupport.support.models import Offer, SupportRequest
+
+    of_wanted = (
+        "FROM roster_supporterarea a WHERE a.profile_id = p.id "
+        f"AND a.area IN ({', '.join(['%s'] * areas)})"
+    )
+    return _SUGGEST_SQL.format(
+        employee_active=Employee.Status.ACTIVE,
+        has_area=f"EXISTS (SELECT 1 {of_wanted})" if areas else "1 = 1",
+        covered=f"(SELECT COUNT(*) {of_wanted})" if areas else "0",
+        request_accepted=SupportRequest.Status.ACCEPTED,
+        offer_pending=Offer.Answer.PENDING,
+        profile_active=SupporterProfile.Status.ACTIVE,
+        serving=", ".join(["%s"] * serving),
+        role=Role.PEER_SUPPORTER,
+        available=SupporterProfile.Availability.AVAILABLE,
+        off=SupporterProfile.Availability.OFF,
+    )
+
+
+def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list[SupporterProfile]:
     """Active supporters for an affected person, never in their chain of command and never
     involved in the event (``involvement``): those with experience of this kind of event who
     speak the person's languages first, then those with one of the two, then anyone; within
-    each, available now and least loaded first (``roster.selectors.suggested_supporters``:
-    one query of ``limit`` rows, however many supporters the program has)."""
-    languages = list(person.employee.languages.all()) if person.employee_id else []
-    return suggested_supporters(
-        languages=languages,
-        areas=AREAS.get(person.outreach.event_type, []),
-        exclude_chain_of=person.anchor_employee,
-        exclude_user_ids=involvement(person.outreach),
-        limit=limit,
+    each, available now and least loaded first, then the most areas covered, name and id (as
+    ``roster.selectors.suggested_supporters`` ranks them). One hand-written query of ``limit``
+    rows, however many supporters the program has; each profile carries ``user`` (its e-mail
+    and display name) and ``available_now``."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    areas = sorted(set(AREAS.get(person.outreach.event_type, [])))
+    serving = list(serving_employee_statuses())
+    anchor = person.employee_id or (
+        person.family_member.employee_id if person.family_member_id else None
     )
+    outreach_id = person.outreach_id
+    spoken = person.employee_id
+    params = [anchor, anchor, outreach_id, outreach_id, outreach_id, now, now, spoken, spoken]
+    params += areas * 2 + [True, *serving, now, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_suggest_sql(len(areas), len(serving)), params)
+        rows = cursor.fetchall()
+    suggestions = []
+    for pk, user_id, status, availability, email, display_name, on_call in rows:
+        profile = SupporterProfile.from_db(
+            connection.alias,
+            ["id", "user_id", "status", "availability"],
+            [pk, user_id, status, availability],
+        )
+        profile.user = User.from_db(
+            connection.alias, ["id", "email", "display_name"], [user_id, email, display_name]
+        )
+        profile.available_now = availability_rule(
+            status=status, availability=availability, on_call=bool(on_call)
+        )
+        suggestions.append(profile)
+    return suggestions
 
 
 def in_chain_of_command(supporter: User, person: AffectedPerson) -> bool:

@@ -398,3 +398,33 @@ def test_escalation_pages_query_counts_do_not_grow(personas, team, category, cli
         )
     many = [page_queries(client_for(name), url) for name, url in pages]
     assert few == many, list(zip(pages, few, many, strict=True))
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["on_duty", "backups", "bhs_manager_manager", "role"],
+        ["backups", "on_duty"],
+        ["bhs_manager_manager", "role"],
+        ["role"],
+        [],
+    ],
+)
+def test_the_first_alerted_are_the_ladders_first_step(personas, dept, settings, steps):
+    """The duty page and a new escalation read only the ladder's first step: the same people,
+    for the same reasons, whether the roster is empty, full, or has only backups."""
+    settings.ESCALATION_LADDER = steps
+
+    def same():
+        first = [(a.user.pk, a.reason, a.phone) for a in services.first_alerted()]
+        assert first == [(a.user.pk, a.reason, a.phone) for a in services.ladder()[0]]
+
+    same()  # nobody on the roster
+    bhs = personas["bhs_manager"]
+    backup = UserFactory(email="backup.only@pd.example.org")
+    EmployeeFactory(user=backup, unit=dept.squad, work_email=backup.email)
+    grant(backup, Role.BHS_MANAGER)
+    services.duty_assign(actor=bhs, duty="bhs_manager", user=backup, rank=1)
+    same()  # backups only
+    services.duty_assign(actor=bhs, duty="bhs_manager", user=bhs, rank=0, phone="")
+    same()  # someone on duty, with a manager of their own
