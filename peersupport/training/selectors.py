@@ -3,6 +3,7 @@ selection pipeline calls before making a supporter active (PROGRAM.md, "Training
 
 import dataclasses
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import (
     Count,
     Exists,
@@ -964,80 +966,124 @@ def person(user_id: int):
     return profile
 
 
-def hours_rows(*, year: int) -> list[list[str]]:
-    """The CSV of hours for the department's records: one row per person, session and day."""
+HOURS_HEADER = [
+    "employee_number",
+    "name",
+    "course",
+    "kind",
+    "date",
+    "hours_credited",
+    "hours_of_day",
+    "place",
+    "corrected",
+]
+
+_FORMULA_STARTS = frozenset("=+-@")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a spreadsheet reads it as text: a cell starting with = + - @ would be run
+    as a formula."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+_CSV_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _csv_fields(*cells: str) -> str:
+    """``cells`` as part of a CSV line, without its end: quoted as the csv module's writer
+    quotes them (only a cell with a comma, a quote or a line break), at a tenth of its cost
+    for a few cells."""
+    return ",".join(
+        '"' + cell.replace('"', '""') + '"' if _CSV_QUOTED.search(cell) else cell for cell in cells
+    )
+
+
+class HoursCsv(NamedTuple):
+    text: str
+    rows: int  # without the header
+
+
+def hours_csv(*, year: int) -> HoursCsv:
+    """The CSV of hours for the department's records: a header, then one row per person,
+    session and day, every cell written as text (``csv_cell``)."""
     start = _year_start(year)
     end = _year_start(year + 1)
-    rows = [
-        [
-            "employee_number",
-            "name",
-            "course",
-            "kind",
-            "date",
-            "hours_credited",
-            "hours_of_day",
-            "place",
-            "corrected",
-        ]
-    ]
     kinds = dict(CourseKind.choices)
-    corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
-    # Plain values, not model instances: six of them a row cost most of the export.
-    found = (
-        Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
-        .annotate(corrected=Exists(corrected))
-        .order_by("day__starts_at", "user_id")
-        .values_list(
-            "user__employee__id",
-            "user__employee__employee_number",
-            "user__employee__preferred_name",
-            "user__employee__first_name",
-            "user__employee__last_name",
-            "user__display_name",
-            "user__email",
-            "day__session__course__title",
-            "day__session__course__kind",
-            "day__starts_at",
-            "hours",
-            "day__hours",
-            "day__session__place",
-            "corrected",
-        )
-    )
-    # Rows come by day: each day's date is worked out once, not once per person.
-    dates: dict[datetime.datetime, str] = {}
-    for (
-        employee_id,
-        number,
-        preferred,
-        first,
-        last,
-        display_name,
-        email,
-        title,
-        kind,
-        starts_at,
-        hours,
-        day_hours,
-        place,
-        was_corrected,
-    ) in found:
-        rows.append(
-            [
-                number if employee_id is not None else "",
-                person_name(preferred, first, last, display_name, email),
-                title,
+    # A row is the person's cells, the day's, and the hours: the person's (a few hundred) and
+    # the day's (a few dozen) are read and written once each, not once per row (a thousand
+    # and more); the csv module's writer cost more than the rest of the export.
+    days = {
+        day_id: (
+            _csv_fields(
+                csv_cell(title),
                 kinds.get(kind, kind),
-                dates.get(starts_at)
-                or dates.setdefault(starts_at, timezone.localdate(starts_at).isoformat()),
-                f"{hours:.2f}",
-                f"{day_hours:.2f}",
-                place,
-                "yes" if was_corrected else "",
-            ]
+                timezone.localdate(starts_at).isoformat(),
+            ),
+            _csv_fields(f"{day_hours:.2f}", csv_cell(place)),
         )
-    return rows
+        for day_id, title, kind, starts_at, day_hours, place in SessionDay.objects.filter(
+            starts_at__gte=start, starts_at__lt=end
+        ).values_list(
+            "pk",
+            "session__course__title",
+            "session__course__kind",
+            "starts_at",
+            "hours",
+            "session__place",
+        )
+    }
+    attended = Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
+    people = {
+        user_id: _csv_fields(
+            csv_cell(number) if employee_id is not None else "",
+            csv_cell(person_name(preferred, first, last, display_name, email)),
+        )
+        for (
+            user_id,
+            employee_id,
+            number,
+            preferred,
+            first,
+            last,
+            display_name,
+            email,
+        ) in User.objects.filter(pk__in=attended.values("user_id")).values_list(
+            "pk",
+            "employee__id",
+            "employee__employee_number",
+            "employee__preferred_name",
+            "employee__first_name",
+            "employee__last_name",
+            "display_name",
+            "email",
+        )
+    }
+    corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
+    found = (
+        attended.annotate(corrected=Exists(corrected))
+        .order_by("day__starts_at", "user_id")
+        .values_list("user_id", "day_id", "hours", "corrected")
+    )
+    # The ORM's own SQL, run on a cursor (_raw_values): a number formats, and a 0 or 1 tests,
+    # as well as the Decimal and the bool its converters made of every row.
+    lines = [_csv_fields(*HOURS_HEADER)]
+    for user_id, day_id, hours, was_corrected in _raw_values(found):
+        course, place = days[day_id]
+        lines.append(
+            f"{people[user_id]},{course},{hours:.2f},{place},{'yes' if was_corrected else ''}"
+        )
+    return HoursCsv(text="\r\n".join(lines) + "\r\n", rows=len(lines) - 1)
+
+
+def _raw_values(found: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` query as the database driver gives them: for columns
+    whose Python value needs no converter (text, numbers, flags), the same values, made in C."""
+    connection = connections[found.db]
+    sql, params = found.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def enrolment(enrolment_id: int) -> Enrolment:

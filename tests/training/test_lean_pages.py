@@ -227,3 +227,45 @@ def test_the_transcript_pdf_lists_each_day_escaped(personas, monkeypatch):
     assert f"<tr><td>Friday 2 May {YEAR}</td><td>8</td><td>8</td></tr>" in html
     assert f": 0 → 8 hours ({escaped})</li>" in html
     assert html.count("<h3>") == 3
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ("a", "b"),
+        ("", ""),
+        ('say "hi"', "a,b"),
+        ("line\nbreak", "cr\rreturn"),
+        (" spaced ", "tab\there"),
+        ("'=1+2", "é ü"),
+    ],
+)
+def test_the_hours_csv_quotes_its_cells_as_the_csv_module_does(cells):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    assert selectors._csv_fields(*cells) == out.getvalue()
+
+
+def test_the_hours_csv_reads_back_names_and_places_with_commas_quotes_and_line_breaks(personas):
+    awkward = 'O"Brien, Pat\nthe second'
+    user = UserFactory(display_name=awkward)
+    day = datetime.date(YEAR, 5, 6)
+    attend(user, day, 6)
+    TrainingSession.objects.update(place='Hall "B", floor 2')
+    with time_machine.travel(datetime.datetime(YEAR, 12, 1, 12, tzinfo=datetime.UTC)):
+        response = signed_in_client(personas["bhs_manager"]).get(
+            reverse("training:export") + f"?year={YEAR}"
+        )
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert rows[1] == [
+        "",
+        awkward,
+        "update course",
+        "Quarterly update",
+        day.isoformat(),
+        "6.00",
+        "6.00",
+        'Hall "B", floor 2',
+        "",
+    ]
+    assert len(rows) == 2
