@@ -656,27 +656,59 @@ def person_outlook(user, result: compliance.YearCompliance) -> Allocation | None
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def sessions_upcoming(*, now=None):
+class UpcomingSession(NamedTuple):
+    """What the sessions page shows of a session coming up, read as plain values."""
+
+    pk: int
+    title: str
+    status: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str
+    capacity: int
+    enrolled: int
+    waiting: int
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TrainingSession.Status.CANCELLED
+
+
+def sessions_upcoming(*, now=None) -> list[UpcomingSession]:
+    """The sessions not yet over, soonest first, with their places taken and waited for. One
+    query."""
     now = now or timezone.now()
-    return (
-        TrainingSession.objects.filter(ends_at__gte=now)
-        .select_related("course", "instructor")
+    return [
+        UpcomingSession(*values)
+        for values in TrainingSession.objects.filter(ends_at__gte=now)
         .annotate(
             enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED)),
             waiting=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.WAITLISTED)),
         )
         .order_by("starts_at", "pk")
-    )
+        .values_list(
+            "pk",
+            "course__title",
+            "status",
+            "starts_at",
+            "ends_at",
+            "place",
+            "capacity",
+            "enrolled",
+            "waiting",
+        )
+    ]
 
 
-def sessions_past(*, now=None):
+def sessions_past(*, now=None) -> QuerySet[TrainingSession]:
+    """The sessions over, newest first: only what their line shows (the course's title, the
+    day, whether cancelled); counting their places read every enrolment of every session for
+    nothing."""
     now = now or timezone.now()
     return (
         TrainingSession.objects.filter(ends_at__lt=now)
         .select_related("course")
-        .annotate(
-            enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED))
-        )
+        .only("pk", "status", "starts_at", "course__title")
         .order_by("-starts_at", "-pk")
     )
 

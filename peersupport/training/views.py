@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
@@ -46,7 +47,7 @@ from .forms import (
     SessionForm,
     YearForm,
 )
-from .models import CourseKind, Enrolment
+from .models import CourseKind, Enrolment, TrainingSession
 from .rules import repeat_days, weekdays_from
 
 COORDINATOR = Role.COORDINATOR
@@ -223,15 +224,47 @@ def feed(request, token: str):
 # --- Sessions and the calendar --------------------------------------------------------------
 
 
+def _day_month_year(moment: datetime.datetime) -> str:
+    """``{{ moment|date:"j M Y" }}``: the day in the current time zone (its month's short
+    name as ``dateformat`` writes it, for a tenth of its cost)."""
+    day = timezone.localtime(moment)
+    return f"{day.day} {str(MONTHS_3[day.month]).title()} {day.year}"
+
+
+def _upcoming_row(s: selectors.UpcomingSession) -> str:
+    when = _day_month_year(s.starts_at)
+    if timezone.localdate(s.ends_at) != timezone.localdate(s.starts_at):
+        when += f" – {_day_month_year(s.ends_at)}"
+    places = f"{s.enrolled} of {s.capacity}" + (f", {s.waiting} waiting" if s.waiting else "")
+    return (
+        f'<tr><td><a href="{_address("training:session", s.pk)}">{_text(s.title)}</a>'
+        f"{' (cancelled)' if s.is_cancelled else ''}</td>"
+        f"<td>{when}</td><td>{_text(s.place)}</td><td>{places}</td></tr>"
+    )
+
+
+def _past_item(s: TrainingSession) -> str:
+    cancelled = " (cancelled)" if s.is_cancelled else ""
+    return (
+        f'<li><a href="{_address("training:session", s.pk)}">{_text(s.course.title)}</a>, '
+        f"{_day_month_year(s.starts_at)}{cancelled}</li>"
+    )
+
+
 @roles_required(*READERS)
 @require_GET
 def sessions(request):
+    upcoming = selectors.sessions_upcoming()
+    past = paginate(request, selectors.sessions_past())
+    # Safe: every value from the database went through _text, the rest is this module's.
     return render(
         request,
         "training/sessions.html",
         {
-            "upcoming": selectors.sessions_upcoming(),
-            "past": paginate(request, selectors.sessions_past()),
+            "upcoming": upcoming,
+            "upcoming_rows": mark_safe("\n".join(map(_upcoming_row, upcoming))),  # noqa: S308
+            "past": past,
+            "past_items": mark_safe("\n".join(map(_past_item, past))),  # noqa: S308
             "manages": request.user.has_role(COORDINATOR),
         },
     )
