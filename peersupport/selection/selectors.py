@@ -267,7 +267,8 @@ def candidacy_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
             Prefetch(
                 "interviews",
                 queryset=Interview.objects.prefetch_related(
-                    "panelists__employee",
+                    # With their employee records joined: one query, not two.
+                    Prefetch("panelists", queryset=User.objects.select_related("employee")),
                     Prefetch(
                         "scores",
                         queryset=PanelScore.objects.select_related(
@@ -296,6 +297,18 @@ def candidacy_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
     interviews = candidacy.interviews.all()
     candidacy.interview_at = interviews[0].at if interviews else None
     _flag_overdue(candidacy, timezone.now())
+    return candidacy
+
+
+def candidacy_brief_for_staff(viewer: User, candidacy_id: int) -> Candidacy:
+    """The candidacy with its nominee only, for the same staff as ``candidacy_for_staff``
+    (404 to everyone else), for a page that shows no more than who and at what stage (to
+    schedule an interview): without the six prefetches, most of that page's time. One query."""
+    if not viewer.has_role(*STAFF):
+        raise Http404("No such candidacy.")
+    candidacy = _with_person(Candidacy.objects.filter(pk=candidacy_id)).first()
+    if candidacy is None:
+        raise Http404("No such candidacy.")
     return candidacy
 
 

@@ -338,7 +338,7 @@ def _staff_back(candidacy) -> str:
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def schedule(request, candidacy_id: int):
-    item = selectors.candidacy_for_staff(request.user, candidacy_id)
+    item = selectors.candidacy_brief_for_staff(request.user, candidacy_id)
     form = ScheduleForm(posted(request), panelists=selectors.panelist_choices())
     return _act(
         request,
