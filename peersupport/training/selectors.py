@@ -3,6 +3,7 @@ selection pipeline calls before making a supporter active (PROGRAM.md, "Training
 
 import dataclasses
 import datetime
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import (
     Count,
@@ -418,6 +419,66 @@ def _board_row(values: tuple, record: dict | None, *, since: datetime.date) -> B
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _board_queries(
+    year: int, since: datetime.date, roster_status: str, compliance_status: str, sort: str
+) -> tuple[QuerySet, QuerySet]:
+    """The board's counts query and its (unsliced) list, built once per process for each
+    filter, sort and quarter: what they ask depends on nothing else, and building them (a
+    filtered relation, conditional counts, a name made of three columns) cost more than
+    running them. Returned unevaluated; run as clones (``.all()``)."""
+    base = _board_base(year=year, roster_status=roster_status)
+    behind = (
+        Q(record__isnull=True)
+        | Q(record__stale=True)
+        | Q(record__judged_on__isnull=True)
+        | Q(record__judged_on__lt=since)
+    )
+    counts = (
+        base.values_list("record__status")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=behind),
+            first=Min("record__judged_at", filter=behind),
+        )
+        .order_by()
+    )
+    listed = base.filter(record__status=compliance_status) if compliance_status else base
+    listed = listed.annotate(sort_name=_NAME).order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
+    return counts, listed.values_list(*_ROW_COLUMNS)
+
+
+@functools.lru_cache(maxsize=256)
+def _board_page_sql(
+    year: int,
+    since: datetime.date,
+    roster_status: str,
+    compliance_status: str,
+    sort: str,
+    offset: int,
+) -> tuple[str, str, tuple]:
+    """The SQL of one page of the board's list (``_board_queries``), compiled once per
+    process: its columns are plain numbers and text, which the cursor gives as the ORM would
+    (``_run``)."""
+    _counts, listed = _board_queries(year, since, roster_status, compliance_status, sort)
+    return _compiled(listed[offset : offset + BOARD_PAGE_SIZE])
+
+
+def _compiled(found: QuerySet) -> tuple[str, str, tuple]:
+    """``found``'s database alias, SQL and parameters."""
+    connection = connections[found.db]
+    sql, params = found.query.get_compiler(connection=connection).as_sql()
+    return found.db, sql, tuple(params)
+
+
+def _run(compiled: tuple[str, str, tuple]) -> list[tuple]:
+    """The rows of a query compiled by ``_compiled``, as the database driver gives them."""
+    alias, sql, params = compiled
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def board(
     *,
     year: int,
@@ -436,26 +497,13 @@ def board(
     worker has yet to judge a write or a quarter's end) says so and shows the judgment it has,
     with its time: the page never passes an old judgment off as today's."""
     today = today or timezone.localdate()
-    base = _board_base(year=year, roster_status=roster_status)
     since = current_from(year, today)
-    behind = (
-        Q(record__isnull=True)
-        | Q(record__stale=True)
-        | Q(record__judged_on__isnull=True)
-        | Q(record__judged_on__lt=since)
-    )
+    key = (year, since, roster_status, compliance_status, sort)
+    counts_query, listed = _board_queries(*key)
     counts = dict.fromkeys(compliance.Status.values, 0)
     everyone = behind_count = 0
     oldest = None
-    for status, n, late, first in (
-        base.values_list("record__status")
-        .annotate(
-            n=Count("pk"),
-            late=Count("pk", filter=behind),
-            first=Min("record__judged_at", filter=behind),
-        )
-        .order_by()
-    ):
+    for status, n, late, first in counts_query.all():
         if status in counts:
             counts[status] = n
         everyone += n
@@ -463,15 +511,16 @@ def board(
         if first is not None and (oldest is None or first < oldest):
             oldest = first
     not_judged = everyone - sum(counts.values())
-    listed = base
-    if compliance_status:
-        listed = listed.filter(record__status=compliance_status)
-        total = counts.get(compliance_status, 0)
-    else:
-        total = everyone
-    listed = listed.annotate(sort_name=_NAME).order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
-    found = _CountedPaginator(listed.values_list(*_ROW_COLUMNS), BOARD_PAGE_SIZE, count=total)
-    found = found.get_page(page)
+    total = counts.get(compliance_status, 0) if compliance_status else everyone
+    paginator = _CountedPaginator((), BOARD_PAGE_SIZE, count=total)
+    try:
+        number = paginator.validate_number(page)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    offset = (number - 1) * BOARD_PAGE_SIZE
+    found = paginator._get_page(_run(_board_page_sql(*key, offset)), number, paginator)
     # The records by themselves: one table, a query the ORM builds far faster than the same
     # columns through the filtered join.
     records = {
@@ -508,9 +557,25 @@ def update_offers(*, year: int, now: datetime.datetime | None = None) -> list[Of
     """The days of scheduled update sessions still to come in ``year``, with their session's
     free places. One query."""
     now = now or timezone.now()
-    days = (
+    days = _update_days(year, timezone.get_current_timezone_name()).filter(starts_at__gt=now)
+    return [
+        Offer(
+            session=session_id,
+            on=timezone.localdate(starts_at),
+            hours=hours,
+            free=max(capacity - enrolled, 0),
+        )
+        for session_id, starts_at, hours, capacity, enrolled in days
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def _update_days(year: int, time_zone: str) -> QuerySet:
+    """``update_offers``'s query but its start, built once per process for each year (and time
+    zone, which places the year's end): its conditional count cost more to build than to
+    run. Returned unevaluated; filtered (a clone) for each use."""
+    return (
         SessionDay.objects.filter(
-            starts_at__gt=now,
             starts_at__lt=_year_start(year + 1),
             session__status=TrainingSession.Status.SCHEDULED,
             session__course__kind=CourseKind.UPDATE,
@@ -523,15 +588,6 @@ def update_offers(*, year: int, now: datetime.datetime | None = None) -> list[Of
         )
         .values_list("session_id", "starts_at", "hours", "session__capacity", "enrolled")
     )
-    return [
-        Offer(
-            session=session_id,
-            on=timezone.localdate(starts_at),
-            hours=hours,
-            free=max(capacity - enrolled, 0),
-        )
-        for session_id, starts_at, hours, capacity, enrolled in days
-    ]
 
 
 def _held(user_ids: Iterable[int], offers: list[Offer]) -> dict[int, set[int]]:
@@ -588,14 +644,6 @@ def _asking(year: int) -> dict[int, _Asking]:
     """The stored judgments of ``year`` still asking for hours, by user id: only what
     ``need_of`` reads, in one query of a few columns each (model instances of every row cost
     more than the sharing)."""
-    asking = ComplianceRecord.objects.filter(
-        year=year,
-        user__supporter_profile__status__in=list(BOARD_STATUSES),
-        judged_on__isnull=False,
-        closed=False,
-        first_required__isnull=False,
-        target__gt=F("hours"),
-    ).order_by("user_id")
     return {
         user_id: _Asking(
             year=year,
@@ -606,7 +654,25 @@ def _asking(year: int) -> dict[int, _Asking]:
             if quarter is not None
             else None,
         )
-        for user_id, target, hours, first, quarter, by, short in asking.values_list(
+        for user_id, target, hours, first, quarter, by, short in _asking_query(year).all()
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _asking_query(year: int) -> QuerySet:
+    """``_asking``'s query, built once per process for each year. Returned unevaluated; run
+    as a clone (``.all()``)."""
+    return (
+        ComplianceRecord.objects.filter(
+            year=year,
+            user__supporter_profile__status__in=list(BOARD_STATUSES),
+            judged_on__isnull=False,
+            closed=False,
+            first_required__isnull=False,
+            target__gt=F("hours"),
+        )
+        .order_by("user_id")
+        .values_list(
             "user_id",
             "target",
             "hours",
@@ -615,7 +681,7 @@ def _asking(year: int) -> dict[int, _Asking]:
             "forecast_by",
             "forecast_hours",
         )
-    }
+    )
 
 
 def _gaps(asking: dict[int, _Asking], offers: list[Offer], held: dict[int, set[int]]) -> list[Gap]:
@@ -1111,11 +1177,7 @@ def hours_csv(*, year: int) -> HoursCsv:
 def _raw_values(found: QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` query as the database driver gives them: for columns
     whose Python value needs no converter (text, numbers, flags), the same values, made in C."""
-    connection = connections[found.db]
-    sql, params = found.query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return _run(_compiled(found))
 
 
 def enrolment(enrolment_id: int) -> Enrolment:
