@@ -344,3 +344,21 @@ def test_the_sessions_page_writes_its_rows_as_the_template_loops_did(personas):
     assert "(cancelled)" in written and " – " in written and "<script>" not in written
     page = signed_in_client(personas["supporter"]).get(reverse("training:sessions"))
     assert views._upcoming_row(upcoming[0]) in page.content.decode()
+
+
+def test_the_boards_queries_kept_per_process_are_run_afresh_each_time(personas):
+    """The board's queries are built once per filter and quarter (selectors._board_queries),
+    never their results: a supporter judged since shows on the next reading, on every page."""
+    with time_machine.travel(datetime.datetime(YEAR, 8, 1, 12, tzinfo=datetime.UTC)):
+        trained_supporter(q1=8)
+        services.compliance_refresh()
+        before = selectors.board(year=YEAR, sort="name")
+        added = trained_supporter(q1=8, q2=8)
+        services.compliance_refresh()
+        after = selectors.board(year=YEAR, sort="name")
+        assert after.page.paginator.count == before.page.paginator.count + 1
+        assert added.pk in {row.user_id for row in after.rows}
+        assert sum(after.counts.values()) == sum(before.counts.values()) + 1
+        past_the_end = selectors.board(year=YEAR, sort="name", page="99")
+        assert past_the_end.page.number == 1 and past_the_end.rows == after.rows
+        assert selectors.board(year=YEAR, sort="name", page="x").page.number == 1
