@@ -12,6 +12,8 @@ from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
@@ -19,6 +21,8 @@ from peersupport.accounts.permissions import roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.navigation import address_of
+from peersupport.web.rows import text
 
 from . import selectors, services
 from .forms import (
@@ -167,8 +171,41 @@ def board(request):
     return render(
         request,
         "selection/board.html",
-        {"columns": columns, "outcomes": outcomes, "total": sum(c.count for c in columns)},
+        {
+            "columns": [(column, board_cards(column.candidacies)) for column in columns],
+            "outcomes": outcomes,
+            "total": sum(c.count for c in columns),
+        },
     )
+
+
+def _plural(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _board_card(c: selectors.BoardCard) -> str:
+    waited = c.waited.days
+    card = (
+        f'<li><a href="{text(address_of("selection:candidacy", c.pk))}">{text(c.name)}</a>'
+        f'<br><span class="hint">{text(c.unit)} · waiting {waited} day{_plural(waited)}'
+        f" · {c.nominator_count} nominator{_plural(c.nominator_count)}</span>"
+    )
+    if c.overdue_days is not None:
+        held = date_format(timezone.localtime(c.interview_at), "j M Y")
+        card += (
+            '<br><strong class="tag tag--overdue">Interview overdue</strong> <span class="hint">'
+            f"held {held}, {c.overdue_days} day{_plural(c.overdue_days)} ago, no decision</span>"
+        )
+    card += "".join(
+        f'<br><span class="hint">{text(words)}: skipped</span>' for words in c.no_holder
+    )
+    return card + "</li>"
+
+
+def board_cards(cards: list[selectors.BoardCard]) -> SafeString:
+    """A column's cards, one ``li`` each, written in Python: as a template loop they cost most
+    of the board. Every value from the database goes through ``text`` (web.rows)."""
+    return mark_safe("".join(map(_board_card, cards)))  # noqa: S308 (escaped)
 
 
 @roles_required(Role.COORDINATOR)
@@ -301,7 +338,7 @@ def _staff_back(candidacy) -> str:
 @roles_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def schedule(request, candidacy_id: int):
-    item = selectors.candidacy_for_staff(request.user, candidacy_id)
+    item = selectors.candidacy_brief_for_staff(request.user, candidacy_id)
     form = ScheduleForm(posted(request), panelists=selectors.panelist_choices())
     return _act(
         request,

@@ -83,7 +83,7 @@ class CompliancePage(Page):
 
 def _records(year: int, employee_number: str | None):
     """The attendance of ``year``, a row per person and day, in the export's order (the
-    export's query, selectors.hours_rows, as plain values), of the supporters on the compliance
+    export's query, selectors.hours_csv, as plain values), of the supporters on the compliance
     board only (``BOARD_STATUSES``, as /compliance): a candidate in training is not named, as
     being one is private (accounts/selectors.py)."""
     start = timezone.make_aware(datetime.datetime(year, 1, 1))  # noqa: DTZ001

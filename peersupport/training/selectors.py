@@ -3,6 +3,8 @@ selection pipeline calls before making a supporter active (PROGRAM.md, "Training
 
 import dataclasses
 import datetime
+import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +12,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import (
     Count,
     Exists,
@@ -416,6 +419,66 @@ def _board_row(values: tuple, record: dict | None, *, since: datetime.date) -> B
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _board_queries(
+    year: int, since: datetime.date, roster_status: str, compliance_status: str, sort: str
+) -> tuple[QuerySet, QuerySet]:
+    """The board's counts query and its (unsliced) list, built once per process for each
+    filter, sort and quarter: what they ask depends on nothing else, and building them (a
+    filtered relation, conditional counts, a name made of three columns) cost more than
+    running them. Returned unevaluated; run as clones (``.all()``)."""
+    base = _board_base(year=year, roster_status=roster_status)
+    behind = (
+        Q(record__isnull=True)
+        | Q(record__stale=True)
+        | Q(record__judged_on__isnull=True)
+        | Q(record__judged_on__lt=since)
+    )
+    counts = (
+        base.values_list("record__status")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=behind),
+            first=Min("record__judged_at", filter=behind),
+        )
+        .order_by()
+    )
+    listed = base.filter(record__status=compliance_status) if compliance_status else base
+    listed = listed.annotate(sort_name=_NAME).order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
+    return counts, listed.values_list(*_ROW_COLUMNS)
+
+
+@functools.lru_cache(maxsize=256)
+def _board_page_sql(
+    year: int,
+    since: datetime.date,
+    roster_status: str,
+    compliance_status: str,
+    sort: str,
+    offset: int,
+) -> tuple[str, str, tuple]:
+    """The SQL of one page of the board's list (``_board_queries``), compiled once per
+    process: its columns are plain numbers and text, which the cursor gives as the ORM would
+    (``_run``)."""
+    _counts, listed = _board_queries(year, since, roster_status, compliance_status, sort)
+    return _compiled(listed[offset : offset + BOARD_PAGE_SIZE])
+
+
+def _compiled(found: QuerySet) -> tuple[str, str, tuple]:
+    """``found``'s database alias, SQL and parameters."""
+    connection = connections[found.db]
+    sql, params = found.query.get_compiler(connection=connection).as_sql()
+    return found.db, sql, tuple(params)
+
+
+def _run(compiled: tuple[str, str, tuple]) -> list[tuple]:
+    """The rows of a query compiled by ``_compiled``, as the database driver gives them."""
+    alias, sql, params = compiled
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def board(
     *,
     year: int,
@@ -434,26 +497,13 @@ def board(
     worker has yet to judge a write or a quarter's end) says so and shows the judgment it has,
     with its time: the page never passes an old judgment off as today's."""
     today = today or timezone.localdate()
-    base = _board_base(year=year, roster_status=roster_status)
     since = current_from(year, today)
-    behind = (
-        Q(record__isnull=True)
-        | Q(record__stale=True)
-        | Q(record__judged_on__isnull=True)
-        | Q(record__judged_on__lt=since)
-    )
+    key = (year, since, roster_status, compliance_status, sort)
+    counts_query, listed = _board_queries(*key)
     counts = dict.fromkeys(compliance.Status.values, 0)
     everyone = behind_count = 0
     oldest = None
-    for status, n, late, first in (
-        base.values_list("record__status")
-        .annotate(
-            n=Count("pk"),
-            late=Count("pk", filter=behind),
-            first=Min("record__judged_at", filter=behind),
-        )
-        .order_by()
-    ):
+    for status, n, late, first in counts_query.all():
         if status in counts:
             counts[status] = n
         everyone += n
@@ -461,15 +511,16 @@ def board(
         if first is not None and (oldest is None or first < oldest):
             oldest = first
     not_judged = everyone - sum(counts.values())
-    listed = base
-    if compliance_status:
-        listed = listed.filter(record__status=compliance_status)
-        total = counts.get(compliance_status, 0)
-    else:
-        total = everyone
-    listed = listed.annotate(sort_name=_NAME).order_by(*BOARD_ORDER.get(sort, BOARD_ORDER["risk"]))
-    found = _CountedPaginator(listed.values_list(*_ROW_COLUMNS), BOARD_PAGE_SIZE, count=total)
-    found = found.get_page(page)
+    total = counts.get(compliance_status, 0) if compliance_status else everyone
+    paginator = _CountedPaginator((), BOARD_PAGE_SIZE, count=total)
+    try:
+        number = paginator.validate_number(page)
+    except PageNotAnInteger:
+        number = 1
+    except EmptyPage:
+        number = paginator.num_pages
+    offset = (number - 1) * BOARD_PAGE_SIZE
+    found = paginator._get_page(_run(_board_page_sql(*key, offset)), number, paginator)
     # The records by themselves: one table, a query the ORM builds far faster than the same
     # columns through the filtered join.
     records = {
@@ -506,9 +557,25 @@ def update_offers(*, year: int, now: datetime.datetime | None = None) -> list[Of
     """The days of scheduled update sessions still to come in ``year``, with their session's
     free places. One query."""
     now = now or timezone.now()
-    days = (
+    days = _update_days(year, timezone.get_current_timezone_name()).filter(starts_at__gt=now)
+    return [
+        Offer(
+            session=session_id,
+            on=timezone.localdate(starts_at),
+            hours=hours,
+            free=max(capacity - enrolled, 0),
+        )
+        for session_id, starts_at, hours, capacity, enrolled in days
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def _update_days(year: int, time_zone: str) -> QuerySet:
+    """``update_offers``'s query but its start, built once per process for each year (and time
+    zone, which places the year's end): its conditional count cost more to build than to
+    run. Returned unevaluated; filtered (a clone) for each use."""
+    return (
         SessionDay.objects.filter(
-            starts_at__gt=now,
             starts_at__lt=_year_start(year + 1),
             session__status=TrainingSession.Status.SCHEDULED,
             session__course__kind=CourseKind.UPDATE,
@@ -521,15 +588,6 @@ def update_offers(*, year: int, now: datetime.datetime | None = None) -> list[Of
         )
         .values_list("session_id", "starts_at", "hours", "session__capacity", "enrolled")
     )
-    return [
-        Offer(
-            session=session_id,
-            on=timezone.localdate(starts_at),
-            hours=hours,
-            free=max(capacity - enrolled, 0),
-        )
-        for session_id, starts_at, hours, capacity, enrolled in days
-    ]
 
 
 def _held(user_ids: Iterable[int], offers: list[Offer]) -> dict[int, set[int]]:
@@ -586,14 +644,6 @@ def _asking(year: int) -> dict[int, _Asking]:
     """The stored judgments of ``year`` still asking for hours, by user id: only what
     ``need_of`` reads, in one query of a few columns each (model instances of every row cost
     more than the sharing)."""
-    asking = ComplianceRecord.objects.filter(
-        year=year,
-        user__supporter_profile__status__in=list(BOARD_STATUSES),
-        judged_on__isnull=False,
-        closed=False,
-        first_required__isnull=False,
-        target__gt=F("hours"),
-    ).order_by("user_id")
     return {
         user_id: _Asking(
             year=year,
@@ -604,7 +654,25 @@ def _asking(year: int) -> dict[int, _Asking]:
             if quarter is not None
             else None,
         )
-        for user_id, target, hours, first, quarter, by, short in asking.values_list(
+        for user_id, target, hours, first, quarter, by, short in _asking_query(year).all()
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def _asking_query(year: int) -> QuerySet:
+    """``_asking``'s query, built once per process for each year. Returned unevaluated; run
+    as a clone (``.all()``)."""
+    return (
+        ComplianceRecord.objects.filter(
+            year=year,
+            user__supporter_profile__status__in=list(BOARD_STATUSES),
+            judged_on__isnull=False,
+            closed=False,
+            first_required__isnull=False,
+            target__gt=F("hours"),
+        )
+        .order_by("user_id")
+        .values_list(
             "user_id",
             "target",
             "hours",
@@ -613,7 +681,7 @@ def _asking(year: int) -> dict[int, _Asking]:
             "forecast_by",
             "forecast_hours",
         )
-    }
+    )
 
 
 def _gaps(asking: dict[int, _Asking], offers: list[Offer], held: dict[int, set[int]]) -> list[Gap]:
@@ -654,27 +722,59 @@ def person_outlook(user, result: compliance.YearCompliance) -> Allocation | None
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def sessions_upcoming(*, now=None):
+class UpcomingSession(NamedTuple):
+    """What the sessions page shows of a session coming up, read as plain values."""
+
+    pk: int
+    title: str
+    status: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    place: str
+    capacity: int
+    enrolled: int
+    waiting: int
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TrainingSession.Status.CANCELLED
+
+
+def sessions_upcoming(*, now=None) -> list[UpcomingSession]:
+    """The sessions not yet over, soonest first, with their places taken and waited for. One
+    query."""
     now = now or timezone.now()
-    return (
-        TrainingSession.objects.filter(ends_at__gte=now)
-        .select_related("course", "instructor")
+    return [
+        UpcomingSession(*values)
+        for values in TrainingSession.objects.filter(ends_at__gte=now)
         .annotate(
             enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED)),
             waiting=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.WAITLISTED)),
         )
         .order_by("starts_at", "pk")
-    )
+        .values_list(
+            "pk",
+            "course__title",
+            "status",
+            "starts_at",
+            "ends_at",
+            "place",
+            "capacity",
+            "enrolled",
+            "waiting",
+        )
+    ]
 
 
-def sessions_past(*, now=None):
+def sessions_past(*, now=None) -> QuerySet[TrainingSession]:
+    """The sessions over, newest first: only what their line shows (the course's title, the
+    day, whether cancelled); counting their places read every enrolment of every session for
+    nothing."""
     now = now or timezone.now()
     return (
         TrainingSession.objects.filter(ends_at__lt=now)
         .select_related("course")
-        .annotate(
-            enrolled=Count("enrolments", filter=Q(enrolments__status=Enrolment.Status.ENROLLED))
-        )
+        .only("pk", "status", "starts_at", "course__title")
         .order_by("-starts_at", "-pk")
     )
 
@@ -964,80 +1064,120 @@ def person(user_id: int):
     return profile
 
 
-def hours_rows(*, year: int) -> list[list[str]]:
-    """The CSV of hours for the department's records: one row per person, session and day."""
+HOURS_HEADER = [
+    "employee_number",
+    "name",
+    "course",
+    "kind",
+    "date",
+    "hours_credited",
+    "hours_of_day",
+    "place",
+    "corrected",
+]
+
+_FORMULA_STARTS = frozenset("=+-@")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` as a spreadsheet reads it as text: a cell starting with = + - @ would be run
+    as a formula."""
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+_CSV_QUOTED = re.compile(r'[,"\r\n]')
+
+
+def _csv_fields(*cells: str) -> str:
+    """``cells`` as part of a CSV line, without its end: quoted as the csv module's writer
+    quotes them (only a cell with a comma, a quote or a line break), at a tenth of its cost
+    for a few cells."""
+    return ",".join(
+        '"' + cell.replace('"', '""') + '"' if _CSV_QUOTED.search(cell) else cell for cell in cells
+    )
+
+
+class HoursCsv(NamedTuple):
+    text: str
+    rows: int  # without the header
+
+
+def hours_csv(*, year: int) -> HoursCsv:
+    """The CSV of hours for the department's records: a header, then one row per person,
+    session and day, every cell written as text (``csv_cell``)."""
     start = _year_start(year)
     end = _year_start(year + 1)
-    rows = [
-        [
-            "employee_number",
-            "name",
-            "course",
-            "kind",
-            "date",
-            "hours_credited",
-            "hours_of_day",
-            "place",
-            "corrected",
-        ]
-    ]
     kinds = dict(CourseKind.choices)
-    corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
-    # Plain values, not model instances: six of them a row cost most of the export.
-    found = (
-        Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
-        .annotate(corrected=Exists(corrected))
-        .order_by("day__starts_at", "user_id")
-        .values_list(
-            "user__employee__id",
-            "user__employee__employee_number",
-            "user__employee__preferred_name",
-            "user__employee__first_name",
-            "user__employee__last_name",
-            "user__display_name",
-            "user__email",
-            "day__session__course__title",
-            "day__session__course__kind",
-            "day__starts_at",
-            "hours",
-            "day__hours",
-            "day__session__place",
-            "corrected",
-        )
-    )
-    # Rows come by day: each day's date is worked out once, not once per person.
-    dates: dict[datetime.datetime, str] = {}
-    for (
-        employee_id,
-        number,
-        preferred,
-        first,
-        last,
-        display_name,
-        email,
-        title,
-        kind,
-        starts_at,
-        hours,
-        day_hours,
-        place,
-        was_corrected,
-    ) in found:
-        rows.append(
-            [
-                number if employee_id is not None else "",
-                person_name(preferred, first, last, display_name, email),
-                title,
+    # A row is the person's cells, the day's, and the hours: the person's (a few hundred) and
+    # the day's (a few dozen) are read and written once each, not once per row (a thousand
+    # and more); the csv module's writer cost more than the rest of the export.
+    days = {
+        day_id: (
+            _csv_fields(
+                csv_cell(title),
                 kinds.get(kind, kind),
-                dates.get(starts_at)
-                or dates.setdefault(starts_at, timezone.localdate(starts_at).isoformat()),
-                f"{hours:.2f}",
-                f"{day_hours:.2f}",
-                place,
-                "yes" if was_corrected else "",
-            ]
+                timezone.localdate(starts_at).isoformat(),
+            ),
+            _csv_fields(f"{day_hours:.2f}", csv_cell(place)),
         )
-    return rows
+        for day_id, title, kind, starts_at, day_hours, place in SessionDay.objects.filter(
+            starts_at__gte=start, starts_at__lt=end
+        ).values_list(
+            "pk",
+            "session__course__title",
+            "session__course__kind",
+            "starts_at",
+            "hours",
+            "session__place",
+        )
+    }
+    attended = Attendance.objects.filter(day__starts_at__gte=start, day__starts_at__lt=end)
+    people = {
+        user_id: _csv_fields(
+            csv_cell(number) if employee_id is not None else "",
+            csv_cell(person_name(preferred, first, last, display_name, email)),
+        )
+        for (
+            user_id,
+            employee_id,
+            number,
+            preferred,
+            first,
+            last,
+            display_name,
+            email,
+        ) in User.objects.filter(pk__in=attended.values("user_id")).values_list(
+            "pk",
+            "employee__id",
+            "employee__employee_number",
+            "employee__preferred_name",
+            "employee__first_name",
+            "employee__last_name",
+            "display_name",
+            "email",
+        )
+    }
+    corrected = AttendanceCorrection.objects.filter(attendance=OuterRef("pk"))
+    found = (
+        attended.annotate(corrected=Exists(corrected))
+        .order_by("day__starts_at", "user_id")
+        .values_list("user_id", "day_id", "hours", "corrected")
+    )
+    # The ORM's own SQL, run on a cursor (_raw_values): a number formats, and a 0 or 1 tests,
+    # as well as the Decimal and the bool its converters made of every row.
+    lines = [_csv_fields(*HOURS_HEADER)]
+    for user_id, day_id, hours, was_corrected in _raw_values(found):
+        course, place = days[day_id]
+        lines.append(
+            f"{people[user_id]},{course},{hours:.2f},{place},{'yes' if was_corrected else ''}"
+        )
+    return HoursCsv(text="\r\n".join(lines) + "\r\n", rows=len(lines) - 1)
+
+
+def _raw_values(found: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` query as the database driver gives them: for columns
+    whose Python value needs no converter (text, numbers, flags), the same values, made in C."""
+    return _run(_compiled(found))
 
 
 def enrolment(enrolment_id: int) -> Enrolment:

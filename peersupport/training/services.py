@@ -680,17 +680,15 @@ def course_feed_reset(*, actor: User, course: Course) -> str:
 
 
 @transaction.atomic
-def hours_export(*, actor: User, year: int, rows: list[list[str]]) -> list[list[str]]:
-    """Record that the hours of ``year`` left the system (the rows come from
-    selectors.hours_rows)."""
+def hours_export(*, actor: User, year: int, rows: int) -> None:
+    """Record that the ``rows`` of hours of ``year`` left the system (selectors.hours_csv)."""
     if not actor.has_role(Role.COORDINATOR, Role.BHS_MANAGER):
         raise ValidationError("Only the coordinator or the BHS manager may export hours.")
     record(
         actor=actor,
         action=AuditAction.TRAINING_EXPORTED,
-        details={"year": year, "rows": max(len(rows) - 1, 0)},
+        details={"year": year, "rows": rows},
     )
-    return rows
 
 
 @transaction.atomic

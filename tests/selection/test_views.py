@@ -302,6 +302,7 @@ PAGES = [
     ("chief", "selection:tasks", None),
     ("coordinator", "roster:manage", None),
     ("coordinator", "selection:candidacy", "candidacy"),
+    ("coordinator", "selection:schedule", "candidacy"),
     ("committee_member", "selection:mine", None),
 ]
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +19,12 @@ from peersupport.training.models import (
     Attendance,
     AttendanceCorrection,
     CourseKind,
+    Enrolment,
     TrainingSession,
 )
 
 from ..conftest import signed_in_client
-from ..factories import EmployeeFactory, UserFactory
+from ..factories import CourseFactory, EmployeeFactory, TrainingSessionFactory, UserFactory
 from .helpers import YEAR, attend, trained_supporter
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +229,136 @@ def test_the_transcript_pdf_lists_each_day_escaped(personas, monkeypatch):
     assert f"<tr><td>Friday 2 May {YEAR}</td><td>8</td><td>8</td></tr>" in html
     assert f": 0 → 8 hours ({escaped})</li>" in html
     assert html.count("<h3>") == 3
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ("a", "b"),
+        ("", ""),
+        ('say "hi"', "a,b"),
+        ("line\nbreak", "cr\rreturn"),
+        (" spaced ", "tab\there"),
+        ("'=1+2", "é ü"),
+    ],
+)
+def test_the_hours_csv_quotes_its_cells_as_the_csv_module_does(cells):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    assert selectors._csv_fields(*cells) == out.getvalue()
+
+
+def test_the_hours_csv_reads_back_names_and_places_with_commas_quotes_and_line_breaks(personas):
+    awkward = 'O"Brien, Pat\nthe second'
+    user = UserFactory(display_name=awkward)
+    day = datetime.date(YEAR, 5, 6)
+    attend(user, day, 6)
+    TrainingSession.objects.update(place='Hall "B", floor 2')
+    with time_machine.travel(datetime.datetime(YEAR, 12, 1, 12, tzinfo=datetime.UTC)):
+        response = signed_in_client(personas["bhs_manager"]).get(
+            reverse("training:export") + f"?year={YEAR}"
+        )
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert rows[1] == [
+        "",
+        awkward,
+        "update course",
+        "Quarterly update",
+        day.isoformat(),
+        "6.00",
+        "6.00",
+        'Hall "B", floor 2',
+        "",
+    ]
+    assert len(rows) == 2
+
+
+LATE = datetime.time(23, 30)
+_SESSION_ROWS = Template(
+    """{% for s in upcoming %}<tr><td><a href="{% url 'training:session' s.pk %}">"""
+    """{{ s.title }}</a>{% if s.is_cancelled %} (cancelled){% endif %}</td>"""
+    """<td>{{ s.starts_at|date:"j M Y" }}"""
+    """{% if s.last_date != s.first_date %} – {{ s.ends_at|date:"j M Y" }}{% endif %}</td>"""
+    """<td>{{ s.place }}</td><td>{{ s.enrolled }} of {{ s.capacity }}{% if s.waiting %}, """
+    """{{ s.waiting }} waiting{% endif %}</td></tr>{% endfor %}"""
+    """{% for s in past %}<li><a href="{% url 'training:session' s.pk %}">{{ s.course }}</a>, """
+    """{{ s.starts_at|date:"j M Y" }}{% if s.is_cancelled %} (cancelled){% endif %}</li>"""
+    """{% endfor %}"""
+)
+
+
+def test_the_sessions_page_writes_its_rows_as_the_template_loops_did(personas):
+    """The sessions written in Python (views._upcoming_row, _past_item) are what the template
+    loops wrote: hostile titles and places escaped, cancelled ones marked, a session over
+    several days with its last day, late evening sessions on their local day."""
+    hostile = CourseFactory(title=HOSTILE)
+    now = timezone.now()
+    late = timezone.make_aware(datetime.datetime.combine(datetime.date(YEAR + 5, 3, 9), LATE))
+    coming = [
+        TrainingSessionFactory(course=hostile, place=HOSTILE, capacity=3),
+        TrainingSessionFactory(
+            starts_at=now + datetime.timedelta(days=3),
+            ends_at=now + datetime.timedelta(days=5),
+            status=TrainingSession.Status.CANCELLED,
+            cancelled_at=now,
+            cancel_reason="Snow",
+        ),
+        TrainingSessionFactory(
+            starts_at=late,
+            ends_at=late + datetime.timedelta(hours=1),
+        ),
+    ]
+    Enrolment.objects.create(session=coming[0], user=UserFactory())
+    Enrolment.objects.create(
+        session=coming[0], user=UserFactory(), status=Enrolment.Status.WAITLISTED
+    )
+    TrainingSessionFactory(course=hostile, starts_at=now - datetime.timedelta(days=3))
+    TrainingSessionFactory(
+        starts_at=now - datetime.timedelta(days=40),
+        status=TrainingSession.Status.CANCELLED,
+        cancelled_at=now,
+        cancel_reason="Flu",
+    )
+    upcoming = selectors.sessions_upcoming()
+    expected_upcoming = [
+        {
+            "pk": s.pk,
+            "title": s.title,
+            "is_cancelled": s.is_cancelled,
+            "starts_at": s.starts_at,
+            "ends_at": s.ends_at,
+            "first_date": timezone.localdate(s.starts_at),
+            "last_date": timezone.localdate(s.ends_at),
+            "place": s.place,
+            "enrolled": s.enrolled,
+            "capacity": s.capacity,
+            "waiting": s.waiting,
+        }
+        for s in upcoming
+    ]
+    past = list(selectors.sessions_past())
+    expected = _SESSION_ROWS.render(Context({"upcoming": expected_upcoming, "past": past}))
+    written = "".join(map(views._upcoming_row, upcoming)) + "".join(map(views._past_item, past))
+    assert written == expected
+    assert len(upcoming) == 3 and len(past) == 2
+    assert "(cancelled)" in written and " – " in written and "<script>" not in written
+    page = signed_in_client(personas["supporter"]).get(reverse("training:sessions"))
+    assert views._upcoming_row(upcoming[0]) in page.content.decode()
+
+
+def test_the_boards_queries_kept_per_process_are_run_afresh_each_time(personas):
+    """The board's queries are built once per filter and quarter (selectors._board_queries),
+    never their results: a supporter judged since shows on the next reading, on every page."""
+    with time_machine.travel(datetime.datetime(YEAR, 8, 1, 12, tzinfo=datetime.UTC)):
+        trained_supporter(q1=8)
+        services.compliance_refresh()
+        before = selectors.board(year=YEAR, sort="name")
+        added = trained_supporter(q1=8, q2=8)
+        services.compliance_refresh()
+        after = selectors.board(year=YEAR, sort="name")
+        assert after.page.paginator.count == before.page.paginator.count + 1
+        assert added.pk in {row.user_id for row in after.rows}
+        assert sum(after.counts.values()) == sum(before.counts.values()) + 1
+        past_the_end = selectors.board(year=YEAR, sort="name", page="99")
+        assert past_the_end.page.number == 1 and past_the_end.rows == after.rows
+        assert selectors.board(year=YEAR, sort="name", page="x").page.number == 1
