@@ -6,7 +6,10 @@ coordinators and supervisors included, and leaves out accounts that are not depa
 (the system administrator's, a family member's) and employees who left.
 """
 
+from math import ceil
+
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +20,7 @@ from peersupport.web.forms import act, posted, render_form, submit
 from peersupport.web.pagination import paginate
 
 from . import rules, selectors, services
-from .cards import directory_cards
+from .cards import entry_cards
 from .forms import (
     AvailabilityForm,
     DirectoryFilterForm,
@@ -34,21 +37,42 @@ PAGE_SIZE = 30
 # --- The directory --------------------------------------------------------------------------
 
 
+def _directory_page(request, viewer, filters: dict) -> Page:
+    """The page of the directory ``?page=`` asks for, as ``web.pagination.paginate`` reads it:
+    anything not a page number is the first page, a number past the end the last one (a
+    stale link: two more queries)."""
+    try:
+        number = max(int(request.GET.get("page")), 1)
+    except (TypeError, ValueError):
+        number = 1
+    entries, total = selectors.directory_page(
+        viewer=viewer, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters
+    )
+    if not entries and number > 1:
+        _first, total = selectors.directory_page(viewer=viewer, limit=1, **filters)
+        number = max(ceil(total / PAGE_SIZE), 1)
+        entries, total = selectors.directory_page(
+            viewer=viewer, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters
+        )
+    paginator = Paginator([], PAGE_SIZE, allow_empty_first_page=True)
+    paginator.__dict__["count"] = total  # the cached_property, filled from the page's query
+    return Page(entries, number, paginator)
+
+
 @roles_required(Role.EMPLOYEE)
 @require_GET
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
-    supporters = selectors.directory(viewer=request.user, **filters)
-    # One query for the page and how many match (a window count), one each for the labels.
-    page = paginate(request, supporters.queryset, per_page=PAGE_SIZE, prepare=supporters.prepare)
+    # One query for the page and how many match (a window count), one for its labels.
+    page = _directory_page(request, request.user, filters)
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
     context = {
         "form": form,
         "page": page,
-        "cards": directory_cards(page),
+        "cards": entry_cards(page.object_list),
         "filtered": filtered,
         "filters_on": filters_on,
     }
