@@ -372,13 +372,13 @@ def _like(column: str, internal_type: str = "CharField") -> str:
 def _directory_where(
     now: datetime,
     *,
-    query: str,
-    language,
-    area,
-    employee_type,
-    gender,
-    service,
-    available_now: bool,
+    query: str = "",
+    language: Language | int | None = None,
+    area: str | None = None,
+    employee_type: str | None = None,
+    gender: str | None = None,
+    service: str | None = None,
+    available_now: bool = False,
     chain: list[int],
 ) -> tuple[list[str], list]:
     """The conditions of ``directory()`` (listed, then each filter) over ``p`` (profile), ``u``

@@ -32,6 +32,7 @@ from .models import SupporterProfile, photo_storage
 from .rows import roster_rows_html
 
 PAGE_SIZE = 30
+LAST_PAGE = 10**6  # any number past it is past the end too (and its offset fits a database)
 
 
 # --- The directory --------------------------------------------------------------------------
@@ -42,7 +43,7 @@ def _directory_page(request, viewer, filters: dict) -> Page:
     anything not a page number is the first page, a number past the end the last one (a
     stale link: two more queries)."""
     try:
-        number = max(int(request.GET.get("page")), 1)
+        number = min(max(int(request.GET.get("page")), 1), LAST_PAGE)
     except (TypeError, ValueError):
         number = 1
     entries, total = selectors.directory_page(
