@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
-from peersupport.web.pagination import paginate
+from peersupport.web.pagination import PER_PAGE
 
 from . import rules, selectors, services
 from .cards import entry_cards
@@ -29,7 +29,7 @@ from .forms import (
     SupporterProfileForm,
 )
 from .models import SupporterProfile, photo_storage
-from .rows import roster_rows_html
+from .rows import entry_rows_html
 
 PAGE_SIZE = 30
 LAST_PAGE = 10**6  # any number past it is past the end too (and its offset fits a database)
@@ -38,26 +38,23 @@ LAST_PAGE = 10**6  # any number past it is past the end too (and its offset fits
 # --- The directory --------------------------------------------------------------------------
 
 
-def _directory_page(request, viewer, filters: dict) -> Page:
-    """The page of the directory ``?page=`` asks for, as ``web.pagination.paginate`` reads it:
-    anything not a page number is the first page, a number past the end the last one (a
-    stale link: two more queries)."""
+def _page(request, read, per_page: int) -> Page:
+    """The page ``?page=`` asks for, as ``web.pagination.paginate`` reads it: anything not a
+    page number is the first page, a number past the end the last one (a stale link: two more
+    queries). ``read(limit, offset)`` gives those rows and how many there are in all (0 past
+    the end), as ``selectors.directory_page`` and ``selectors.roster_page`` do."""
     try:
         number = min(max(int(request.GET.get("page")), 1), LAST_PAGE)
     except (TypeError, ValueError):
         number = 1
-    entries, total = selectors.directory_page(
-        viewer=viewer, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters
-    )
-    if not entries and number > 1:
-        _first, total = selectors.directory_page(viewer=viewer, limit=1, **filters)
-        number = max(ceil(total / PAGE_SIZE), 1)
-        entries, total = selectors.directory_page(
-            viewer=viewer, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters
-        )
-    paginator = Paginator([], PAGE_SIZE, allow_empty_first_page=True)
+    rows, total = read(per_page, (number - 1) * per_page)
+    if not rows and number > 1:
+        _first, total = read(1, 0)
+        number = max(ceil(total / per_page), 1)
+        rows, total = read(per_page, (number - 1) * per_page)
+    paginator = Paginator([], per_page, allow_empty_first_page=True)
     paginator.__dict__["count"] = total  # the cached_property, filled from the page's query
-    return Page(entries, number, paginator)
+    return Page(rows, number, paginator)
 
 
 @roles_required(Role.EMPLOYEE)
@@ -66,7 +63,13 @@ def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
     # One query for the page and how many match (a window count), one for its labels.
-    page = _directory_page(request, request.user, filters)
+    page = _page(
+        request,
+        lambda limit, offset: selectors.directory_page(
+            viewer=request.user, limit=limit, offset=offset, **filters
+        ),
+        PAGE_SIZE,
+    )
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
@@ -269,6 +272,7 @@ def remove_shift(request, shift_id: int):
 # --- The roster: the supporter lifecycle (coordinator, BHS manager, Chief) ------------------
 
 ROSTER_KEEPERS = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
+ROSTER_PAGE_SIZE = PER_PAGE
 
 
 @roles_required(*ROSTER_KEEPERS)
@@ -280,10 +284,12 @@ def manage(request):
     concern = request.GET.get("concern") or None
     if concern not in selectors.ROSTER_CONCERNS:
         concern = None
-    page = paginate(
+    page = _page(
         request,
-        selectors.roster_page_rows(status=status, concern=concern),
-        prepare=selectors.roster_page_prepare,
+        lambda limit, offset: selectors.roster_page(
+            status=status, concern=concern, limit=limit, offset=offset
+        ),
+        ROSTER_PAGE_SIZE,
     )
     by_status, concerns = selectors.roster_counts()
     return render(
@@ -291,7 +297,7 @@ def manage(request):
         "roster/manage.html",
         {
             "page": page,
-            "roster_rows": roster_rows_html(page.object_list),
+            "roster_rows": entry_rows_html(page.object_list),
             "status": status,
             "concern": concern,
             "statuses": [
