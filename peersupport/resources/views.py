@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -8,8 +7,10 @@ from django.views.decorators.vary import vary_on_headers
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.pagination import paginate
 
 from . import selectors, selfcheck, services
+from .cards import help_now_html, resource_groups_html
 from .forms import ReasonForm, ResourceFilterForm, ResourceForm
 
 PAGE_SIZE = 50
@@ -31,7 +32,7 @@ def _directory(request, *, public_pages: bool):
         category=wanted.get("category", ""),
         around_the_clock=wanted.get("open_24_7", False),
     )
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, results, per_page=PAGE_SIZE)  # counted in the page's own query
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -42,12 +43,14 @@ def _directory(request, *, public_pages: bool):
         "public_pages": public_pages,
         "list_url": reverse("resources:public_list" if public_pages else "resources:list"),
         "can_edit": not public_pages and _is_coordinator(request),
+        "groups": resource_groups_html(page.object_list, public_pages=public_pages),
     }
     status = 400 if filters.errors else 200
     if request.htmx and not request.htmx.history_restore_request:
         context["partial"] = True
         return render(request, "resources/resource_list.html#results", context, status=status)
     context["help_now"] = selectors.resources_help_now(limit=HELP_NOW_LIMIT)
+    context["help_now_html"] = help_now_html(context["help_now"])
     return render(request, "resources/resource_list.html", context, status=status)
 
 
