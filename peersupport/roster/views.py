@@ -8,10 +8,13 @@ coordinators and supervisors included, and leaves out accounts that are not depa
 
 from math import ceil
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
@@ -57,6 +60,36 @@ def _page(request, read, per_page: int) -> Page:
     return Page(rows, number, paginator)
 
 
+# The filter fields' HTML, per process, for each set of submitted values: the same values, the
+# same languages and the same settings always give the same HTML, and rendering the form was a
+# fifth of the directory's time (issue 21). Kept for valid values only (errors are shown as
+# they come) and forgotten all at once when full.
+_FILTER_FIELDS: dict[tuple, SafeString] = {}
+_FILTER_FIELDS_KEPT = 256
+
+
+def _filter_fields(form: DirectoryFilterForm, filters_on: int) -> SafeString:
+    def rendered() -> SafeString:
+        context = {"form": form, "filters_on": filters_on}
+        return render_to_string("roster/_directory_filters.html", context)
+
+    if form.errors:
+        return rendered()
+    data = form.data
+    key = (
+        form.is_bound,
+        form.languages,
+        settings.RETIREES_MAY_SERVE,
+        tuple(tuple(data.getlist(name)) if form.is_bound else () for name in form.fields),
+    )
+    html = _FILTER_FIELDS.get(key)
+    if html is None:
+        if len(_FILTER_FIELDS) >= _FILTER_FIELDS_KEPT:
+            _FILTER_FIELDS.clear()
+        html = _FILTER_FIELDS[key] = rendered()
+    return html
+
+
 @roles_required(Role.EMPLOYEE)
 @require_GET
 def directory(request):
@@ -77,6 +110,7 @@ def directory(request):
         "form": form,
         "page": page,
         "cards": entry_cards(page.object_list),
+        "filter_fields": "" if request.htmx else _filter_fields(form, filters_on),
         "filtered": filtered,
         "filters_on": filters_on,
     }

@@ -133,12 +133,36 @@ def test_the_page_is_two_queries_however_many_supporters(dept, spanish, client_f
             assert client.get(reverse("roster:directory"), params).status_code == 200
         return [q["sql"] for q in ctx.captured_queries]
 
+    filters = {"q": "only", "language": spanish.pk, "available_now": "on", "hide_my_chain": "on"}
     make_supporter(dept.squad, first="One", last="Only", languages=[spanish])
-    few = queries()
+    few, few_filtered = queries(), queries(**filters)
     for i in range(40):
-        make_supporter(dept.precinct, first=f"F{i}", last=f"L{i:02d}", areas=[A.FINANCES])
-    many = queries()
-    assert len(few) == len(many)
+        make_supporter(dept.precinct, first=f"F{i}", last=f"Only{i:02d}", languages=[spanish])
+    many, many_filtered = queries(), queries(**filters)
+    assert len(few) == len(many) and len(few_filtered) == len(many_filtered)
     assert sum("roster_supporter" in sql for sql in many) == 2  # the page, its labels
-    filtered = queries(q="l1", area=A.FINANCES, language=spanish.pk, available_now="on")
-    assert len(filtered) == len(many)
+
+
+def test_the_filter_fields_are_kept_per_values_and_follow_the_languages(dept, client_for):
+    """The filter fields' HTML is kept per process for each set of values: a language added
+    since shows at once, a chosen one stays chosen, and a refused value is never kept."""
+    from peersupport.accounts.models import Language
+    from peersupport.roster import views
+
+    views._FILTER_FIELDS.clear()
+    client = client_for("employee")
+    url = reverse("roster:directory")
+    client.get(url)
+    client.get(url, {"area": A.FINANCES})
+    assert len(views._FILTER_FIELDS) == 2
+    client.get(url)
+    assert len(views._FILTER_FIELDS) == 2  # the same values: kept
+    tagalog = Language.objects.create(code="tl", name="Tagalog")
+    page = client.get(url, {"language": tagalog.pk}).content.decode()
+    assert f'<option value="{tagalog.pk}" selected>Tagalog</option>' in page
+    assert "Tagalog" in client.get(url).content.decode()
+    assert len(views._FILTER_FIELDS) == 4
+    refused = client.get(url, {"language": "99999999999999999999", "q": "x"})
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
+    assert len(views._FILTER_FIELDS) == 4
+    assert 'id="filters-on"> (1 in use)' in client.get(url, {"gender": "man"}).content.decode()
