@@ -942,44 +942,6 @@ def profile_for_coordinator(profile_id: int) -> SupporterProfile:
     return profile
 
 
-def roster_page_rows(
-    *, status: str | None = None, concern: str | None = None
-) -> QuerySet[SupporterProfile]:
-    """``roster_rows`` narrowed to the profiles' ids, to page (``roster_page_prepare`` reads a
-    page's rows whole). Ordering and counting every profile with its user, employee and unit
-    read whole cost 3 ms at 400 supporters (SQLite); by id alone, under 1 ms."""
-    return roster_rows(status=status, concern=concern).select_related(None).only("pk")
-
-
-# What a roster row shows (``rows.roster_rows_html``): the rest of the four rows is left unread.
-_ROSTER_ROW_FIELDS = (
-    "row_id",  # the encrypted status reason is bound to it
-    "status",
-    "status_changed_at",
-    "status_reason",
-    "inactive_reason",
-    "inactive_until",
-    "user__display_name",
-    "user__email",
-    "user__employee__first_name",
-    "user__employee__preferred_name",
-    "user__employee__last_name",
-    "user__employee__unit__name",
-)
-
-
-def roster_page_prepare(page: Iterable[SupporterProfile]) -> list[SupporterProfile]:
-    """A page of ``roster_page_rows``, read whole in one query, in the page's order and each
-    marked ``ready`` as ``roster_prepare`` does."""
-    ids = [profile.pk for profile in page]
-    found = (
-        SupporterProfile.objects.select_related("user", "user__employee", "user__employee__unit")
-        .only(*_ROSTER_ROW_FIELDS)
-        .in_bulk(ids)
-    )
-    return roster_prepare(found[pk] for pk in ids)
-
-
 # ``_concerns`` in SQL over ``p`` (profile), ``u`` (account) and ``e`` (employee, left joined),
 # counted in one hand-written query: Django compiling the three filtered counts and their
 # subquery cost 2 ms of the roster's page (0.5 ms to run, SQLite, 400 supporters).
