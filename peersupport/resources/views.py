@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -7,7 +8,6 @@ from django.views.decorators.vary import vary_on_headers
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import posted, render_form, submit
-from peersupport.web.pagination import paginate
 
 from . import selectors, selfcheck, services
 from .cards import help_now_html, resource_groups_html
@@ -32,7 +32,9 @@ def _directory(request, *, public_pages: bool):
         category=wanted.get("category", ""),
         around_the_clock=wanted.get("open_24_7", False),
     )
-    page = paginate(request, results, per_page=PAGE_SIZE)  # counted in the page's own query
+    # Django's paginator (a COUNT, then the page): the window count of web.pagination would
+    # pass a page number beyond the database's integers on as the offset (a 500 on SQLite).
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -108,3 +108,9 @@ def test_the_page_shows_the_written_cards(entries, client):
     assert page.count('class="resource-card"') == len(entries)
     assert re.search(r'<ul class="help-now">\s*<li>\s*<strong>', page)
     assert "<script>alert" not in page
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999999", "9223372036854775807", "-1", "x"])
+def test_any_page_number_shows_a_page(entries, client, number):
+    resp = client.get(reverse("resources:public_list"), {"page": number})
+    assert resp.status_code == 200 and 'class="resource-card"' in resp.content.decode()
