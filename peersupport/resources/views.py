@@ -10,6 +10,7 @@ from peersupport.accounts.permissions import public, roles_required, signed_in
 from peersupport.web.forms import posted, render_form, submit
 
 from . import selectors, selfcheck, services
+from .cards import help_now_html, resource_groups_html
 from .forms import ReasonForm, ResourceFilterForm, ResourceForm
 
 PAGE_SIZE = 50
@@ -31,6 +32,8 @@ def _directory(request, *, public_pages: bool):
         category=wanted.get("category", ""),
         around_the_clock=wanted.get("open_24_7", False),
     )
+    # Django's paginator (a COUNT, then the page): the window count of web.pagination would
+    # pass a page number beyond the database's integers on as the offset (a 500 on SQLite).
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -42,12 +45,14 @@ def _directory(request, *, public_pages: bool):
         "public_pages": public_pages,
         "list_url": reverse("resources:public_list" if public_pages else "resources:list"),
         "can_edit": not public_pages and _is_coordinator(request),
+        "groups": resource_groups_html(page.object_list, public_pages=public_pages),
     }
     status = 400 if filters.errors else 200
     if request.htmx and not request.htmx.history_restore_request:
         context["partial"] = True
         return render(request, "resources/resource_list.html#results", context, status=status)
     context["help_now"] = selectors.resources_help_now(limit=HELP_NOW_LIMIT)
+    context["help_now_html"] = help_now_html(context["help_now"])
     return render(request, "resources/resource_list.html", context, status=status)
 
 

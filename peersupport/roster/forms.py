@@ -1,10 +1,13 @@
+from collections.abc import Sequence
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from peersupport.accounts.models import Employee, Language
-from peersupport.formfields import DateTimeField, IdChoiceField
+from peersupport.accounts.models import Employee
+from peersupport.formfields import DateTimeField, FastSelect
 
+from . import selectors
 from .models import ExperienceArea, SupporterProfile
 from .services import PHOTO_MAX_BYTES
 
@@ -13,8 +16,16 @@ class DirectoryFilterForm(forms.Form):
     """The directory's search and filters, read from the query string."""
 
     q = forms.CharField(label="Search", required=False, max_length=100, widget=forms.SearchInput())
-    language = IdChoiceField(
-        queryset=Language.objects.order_by("name"), required=False, empty_label="Any language"
+    # Its options are ``selectors.language_options()``, read in one query; the posted id is
+    # checked against them, so a stale or made-up one is refused without another.
+    language = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=FastSelect,
+        error_messages={
+            "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]
+        },
     )
     area = forms.ChoiceField(
         label="Experience",
@@ -43,8 +54,10 @@ class DirectoryFilterForm(forms.Form):
         help_text="Leaves out your supervisors, from your immediate supervisor up to the Chief.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, languages: Sequence[tuple[int, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.languages = tuple(selectors.language_options() if languages is None else languages)
+        self.fields["language"].choices = [("", "Any language"), *self.languages]
         if not settings.RETIREES_MAY_SERVE:
             del self.fields["service"]  # no retiree is listed: nothing to tell apart
 

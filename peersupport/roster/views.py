@@ -6,18 +6,24 @@ coordinators and supervisors included, and leaves out accounts that are not depa
 (the system administrator's, a family member's) and employees who left.
 """
 
+from math import ceil
+
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
-from peersupport.web.pagination import paginate
+from peersupport.web.pagination import PER_PAGE
 
 from . import rules, selectors, services
-from .cards import directory_cards
+from .cards import entry_cards
 from .forms import (
     AvailabilityForm,
     DirectoryFilterForm,
@@ -26,12 +32,62 @@ from .forms import (
     SupporterProfileForm,
 )
 from .models import SupporterProfile, photo_storage
-from .rows import roster_rows_html
+from .rows import entry_rows_html
 
 PAGE_SIZE = 30
+LAST_PAGE = 10**6  # any number past it is past the end too (and its offset fits a database)
 
 
 # --- The directory --------------------------------------------------------------------------
+
+
+def _page(request, read, per_page: int) -> Page:
+    """The page ``?page=`` asks for, as ``web.pagination.paginate`` reads it: anything not a
+    page number is the first page, a number past the end the last one (a stale link: two more
+    queries). ``read(limit, offset)`` gives those rows and how many there are in all (0 past
+    the end), as ``selectors.directory_page`` and ``selectors.roster_page`` do."""
+    try:
+        number = min(max(int(request.GET.get("page")), 1), LAST_PAGE)
+    except (TypeError, ValueError):
+        number = 1
+    rows, total = read(per_page, (number - 1) * per_page)
+    if not rows and number > 1:
+        _first, total = read(1, 0)
+        number = max(ceil(total / per_page), 1)
+        rows, total = read(per_page, (number - 1) * per_page)
+    paginator = Paginator([], per_page, allow_empty_first_page=True)
+    paginator.__dict__["count"] = total  # the cached_property, filled from the page's query
+    return Page(rows, number, paginator)
+
+
+# The filter fields' HTML, per process, for each set of submitted values: the same values, the
+# same languages and the same settings always give the same HTML, and rendering the form was a
+# fifth of the directory's time (issue 21). Kept for valid values only (errors are shown as
+# they come) and forgotten all at once when full.
+_FILTER_FIELDS: dict[tuple, SafeString] = {}
+_FILTER_FIELDS_KEPT = 256
+
+
+def _filter_fields(form: DirectoryFilterForm, filters_on: int) -> SafeString:
+    def rendered() -> SafeString:
+        context = {"form": form, "filters_on": filters_on}
+        return render_to_string("roster/_directory_filters.html", context)
+
+    if form.errors:
+        return rendered()
+    data = form.data
+    key = (
+        form.is_bound,
+        form.languages,
+        settings.RETIREES_MAY_SERVE,
+        tuple(tuple(data.getlist(name)) if form.is_bound else () for name in form.fields),
+    )
+    html = _FILTER_FIELDS.get(key)
+    if html is None:
+        if len(_FILTER_FIELDS) >= _FILTER_FIELDS_KEPT:
+            _FILTER_FIELDS.clear()
+        html = _FILTER_FIELDS[key] = rendered()
+    return html
 
 
 @roles_required(Role.EMPLOYEE)
@@ -39,16 +95,22 @@ PAGE_SIZE = 30
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     filters = form.filters()
-    supporters = selectors.directory(viewer=request.user, **filters)
-    # One query for the page and how many match (a window count), one each for the labels.
-    page = paginate(request, supporters.queryset, per_page=PAGE_SIZE, prepare=supporters.prepare)
+    # One query for the page and how many match (a window count), one for its labels.
+    page = _page(
+        request,
+        lambda limit, offset: selectors.directory_page(
+            viewer=request.user, limit=limit, offset=offset, **filters
+        ),
+        PAGE_SIZE,
+    )
     filtered = any(filters.values())
     # The folded filters in use (all but the search box): they open when any is.
     filters_on = sum(1 for name, value in filters.items() if name != "query" and value)
     context = {
         "form": form,
         "page": page,
-        "cards": directory_cards(page),
+        "cards": entry_cards(page.object_list),
+        "filter_fields": "" if request.htmx else _filter_fields(form, filters_on),
         "filtered": filtered,
         "filters_on": filters_on,
     }
@@ -244,6 +306,7 @@ def remove_shift(request, shift_id: int):
 # --- The roster: the supporter lifecycle (coordinator, BHS manager, Chief) ------------------
 
 ROSTER_KEEPERS = (Role.COORDINATOR, Role.BHS_MANAGER, Role.CHIEF)
+ROSTER_PAGE_SIZE = PER_PAGE
 
 
 @roles_required(*ROSTER_KEEPERS)
@@ -255,10 +318,12 @@ def manage(request):
     concern = request.GET.get("concern") or None
     if concern not in selectors.ROSTER_CONCERNS:
         concern = None
-    page = paginate(
+    page = _page(
         request,
-        selectors.roster_page_rows(status=status, concern=concern),
-        prepare=selectors.roster_page_prepare,
+        lambda limit, offset: selectors.roster_page(
+            status=status, concern=concern, limit=limit, offset=offset
+        ),
+        ROSTER_PAGE_SIZE,
     )
     by_status, concerns = selectors.roster_counts()
     return render(
@@ -266,7 +331,7 @@ def manage(request):
         "roster/manage.html",
         {
             "page": page,
-            "roster_rows": roster_rows_html(page.object_list),
+            "roster_rows": entry_rows_html(page.object_list),
             "status": status,
             "concern": concern,
             "statuses": [

@@ -12,7 +12,10 @@ from peersupport.accounts.models import RoleGrant
 from peersupport.roster.models import SupporterProfile
 from peersupport.web.pagination import PER_PAGE
 
+from ..factories import SupporterProfileFactory, UserFactory
 from .helpers import Availability, Status, make_supporter
+
+CONCERNS = ("off", "overdue", "unlisted")
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +101,46 @@ def test_the_roster_has_pages(client_for, dept):
 def test_only_roster_keepers_see_it(client_for, people):
     assert client_for("supporter").get(ROSTER, {"concern": "off"}).status_code == 403
     assert client_for("employee").get(ROSTER).status_code == 403
+
+
+def test_the_roster_is_the_same_queries_however_many_supporters(client_for, dept):
+    """The page (session, account, roles aside): its rows with their count, and every count
+    of the filters; one more for the accounts of appointed supporters (whether their initial
+    training is complete is asked of each, as before)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("coordinator")
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(ROSTER, params).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    make_supporter(dept.squad, first="One", last="Only")
+    few = [queries(), queries(status="inactive"), queries(concern="unlisted")]
+    for i in range(PER_PAGE + 5):
+        make_supporter(dept.precinct, first=f"F{i}", last=f"L{i:02d}", status=Status.INACTIVE)
+    many = [queries(), queries(status="inactive"), queries(concern="unlisted")]
+    assert [len(q) for q in few] == [len(q) for q in many]
+    assert sum("roster_supporterprofile" in sql for sql in many[0]) == 2
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    "filters",
+    [{}, *({"status": value} for value in Status.values), *({"concern": c} for c in CONCERNS)],
+)
+def test_the_page_lists_what_roster_rows_lists(people, dept, filters):
+    """``roster_page`` (plain values, one hand-written query) against ``roster_rows`` (the
+    ORM): the same supporters in the same order, each row saying the same."""
+    from peersupport.roster import selectors
+
+    SupporterProfileFactory(user=UserFactory(display_name="No Record"), status=Status.RETIRED)
+    expected = selectors.roster_prepare(selectors.roster_rows(**filters))
+    entries, total = selectors.roster_page(limit=100, **filters)
+    assert entries == [selectors.roster_entry(p) for p in expected]
+    assert total == len(expected)
+    for offset in range(0, len(expected) + 1, 2):
+        part, _total = selectors.roster_page(limit=2, offset=offset, **filters)
+        assert part == entries[offset : offset + 2]
