@@ -19,6 +19,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
 
 PER_PAGE = 50
+# Any page number past it is past the end of any list too, and its offset still fits the
+# database's integer (a page of 9223372036854775807 overflowed SQLite's: a 500).
+LAST_PAGE = 10**6
 _TOTAL = "page_total_rows"
 
 
@@ -31,7 +34,7 @@ class WindowPaginator(Paginator):
 
     def get_page(self, number) -> Page:
         try:
-            number = max(int(number), 1)
+            number = min(max(int(number), 1), LAST_PAGE)
         except (TypeError, ValueError):
             number = 1
         bottom = (number - 1) * self.per_page

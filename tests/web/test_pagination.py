@@ -37,7 +37,16 @@ def test_one_query_gives_the_page_and_the_count(languages):
 
 @pytest.mark.parametrize(
     ("query", "number"),
-    [("", 1), ("?page=nope", 1), ("?page=-4", 1), ("?page=0", 1), ("?page=99", 3)],
+    [
+        ("", 1),
+        ("?page=nope", 1),
+        ("?page=-4", 1),
+        ("?page=0", 1),
+        ("?page=99", 3),
+        # Past any database's integer as an offset: the last page, not a 500.
+        ("?page=9223372036854775807", 3),
+        ("?page=" + "9" * 30, 3),
+    ],
 )
 def test_a_page_that_is_not_there_shows_the_first_or_the_last(languages, query, number):
     page = paginate(_get(query), languages, per_page=3)
