@@ -9,7 +9,7 @@ after all (the template checks ``callout.may_read``). Anything else 404s, whatev
 """
 
 from django.conf import settings
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -17,13 +17,47 @@ from peersupport.accounts.models import Role, RoleGrant, User
 from peersupport.roster.models import SupporterProfile
 
 from . import rules
-from .models import Activation, Callout, Session, TeamMember
+from .models import Activation, Callout, Session, TeamMember, TeamRole
 from .rules import Timings, is_assembled, minutes_between
 
 STAFF = (Role.COORDINATOR, Role.BHS_MANAGER)
 # Who may be on the team, and so has a page of their own call-outs: peer supporters, and the
 # BHS manager or an advocacy supervisor as the clinician.
 MEMBER_ROLES = (Role.PEER_SUPPORTER, Role.BHS_MANAGER, Role.ADVOCACY_SUPERVISOR)
+
+
+# --- Who is still called out ---------------------------------------------------------------
+
+
+def _callable_members() -> QuerySet:
+    holds_role = RoleGrant.objects.current().filter(user=OuterRef("user"), role__in=MEMBER_ROLES)
+    return (
+        TeamMember.objects.filter(user__is_active=True)
+        .filter(Exists(holds_role))
+        .filter(
+            Q(team_role=TeamRole.CLINICIAN)
+            | Q(user__supporter_profile__status=SupporterProfile.Status.ACTIVE)
+        )
+    )
+
+
+def still_called() -> Exists:
+    """Whether a call-out's member (``OuterRef("member")``) is still one to call: on the team,
+    their account enabled, holding a member's role now (a separation revokes it), and a peer or
+    the lead still an active peer supporter (a supporter on leave or gone is not). Someone who
+    is not keeps their call-out in the log, but is not alerted again, cannot answer, and no
+    longer reads what happened."""
+    return Exists(_callable_members().filter(user=OuterRef("member")))
+
+
+def called(callouts: QuerySet) -> QuerySet:
+    """``callouts`` of members ``still_called``."""
+    return callouts.filter(still_called())
+
+
+def team_to_call() -> list[TeamMember]:
+    """The members an activation calls out now (see ``still_called``)."""
+    return list(_callable_members().select_related("user").order_by("pk"))
 
 
 # --- The person picker's pool (accounts.selectors.register_person_pool) ----------------------
@@ -206,7 +240,7 @@ def may_remind(activation: Activation, counts: dict[str, int]) -> bool:
 
 
 def _open_callouts(user: User) -> QuerySet:
-    return Callout.objects.filter(member=user, activation__status=Activation.Status.ACTIVE)
+    return called(Callout.objects.filter(member=user, activation__status=Activation.Status.ACTIVE))
 
 
 def may_read(callout: Callout) -> bool:

@@ -11,7 +11,6 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User
@@ -23,6 +22,7 @@ from peersupport.outreach.models import EventType
 from peersupport.roster.models import SupporterProfile
 from peersupport.web import gatherings
 
+from . import selectors
 from .models import Activation, Callout, Session, TeamMember, TeamRole
 from .rules import REMIND_EVERY, assembled_at, may_remind, realert_due_before
 
@@ -146,9 +146,14 @@ def activation_start(
         required="Say briefly what happened (protected: only the coordinator, the BHS manager "
         "and the team members called out read it).",
     )
-    members = list(TeamMember.objects.select_related("user").filter(user__is_active=True))
+    members = selectors.team_to_call()
     if not members:
-        raise ValidationError("The team has no members yet: add them on the team page first.")
+        raise ValidationError(
+            "Nobody on the team can be called out: add members on the team page (a peer or "
+            "the lead must be an active peer supporter, the clinician must hold their role)."
+            if TeamMember.objects.exists()
+            else "The team has no members yet: add them on the team page first."
+        )
     activation = Activation.objects.create(
         event_type=event_type,
         incident_date=incident_date,
@@ -190,6 +195,8 @@ def callout_answer(*, actor: User, callout: Callout, accept: bool) -> Callout:
     callout = Callout.objects.select_for_update().get(pk=callout.pk)
     if callout.member_id != actor.pk:
         raise ValidationError("This call-out is someone else's.")
+    if not selectors.called(Callout.objects.filter(pk=callout.pk)).exists():
+        raise ValidationError("You are no longer on the CISM team: no answer is needed.")
     if not activation.is_active:
         raise ValidationError("The team has stood down: no answer is needed.")
     answer = ANSWERS[bool(accept)]
@@ -231,17 +238,8 @@ def _alert_again(callout: Callout, *, key: str) -> None:
     )
 
 
-def _still_called(callouts):
-    """Of ``callouts``, those of members still on the team with an active account: someone
-    taken off the team mid-activation keeps their call-out in the log, but is not alerted
-    again."""
-    return callouts.filter(
-        Exists(TeamMember.objects.filter(user=OuterRef("member"))), member__is_active=True
-    )
-
-
 def _waiting(activation: Activation):
-    return _still_called(
+    return selectors.called(
         activation.callouts.select_related("member").filter(answer=Callout.Answer.WAITING)
     )
 
@@ -258,7 +256,7 @@ def callouts_realert(*, now: datetime | None = None) -> int:
     times = settings.CISM_REALERT_TIMES
 
     def due(qs):
-        return _still_called(
+        return selectors.called(
             qs.filter(answer=Callout.Answer.WAITING, alerted_at__lte=before, realerts__lt=times)
         )
 

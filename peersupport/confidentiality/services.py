@@ -182,24 +182,21 @@ def _steps(now) -> Iterator[list[Alertee]]:
 
 
 def ladder(*, now=None) -> list[list[Alertee]]:
-    """The escalation list, step by step, as configured in ESCALATION_LADDER."""
-    steps = list(_steps(now or timezone.now()))
-    if not any(steps):
-        # Nobody on the roster: everyone who could act is alerted, never nobody.
-        steps = [_role_holders()]
-    return steps
+    """The escalation list, step by step, as configured in ESCALATION_LADDER, without its empty
+    steps: an escalation raised when nobody is on duty alerts the backups at once rather than
+    nobody until the next round, and each round moves up to the next step with someone on it."""
+    steps = [step for step in _steps(now or timezone.now()) if step]
+    # Nobody on the roster: everyone who could act is alerted, never nobody.
+    return steps or [_role_holders()]
 
 
 def first_alerted(*, now=None) -> list[Alertee]:
     """``ladder()[0]``, who an escalation raised now alerts first, reading the later steps only
-    when the first is empty (the duty page read the whole ladder, the BHS manager's chain of
-    command and all, to show its first step: issue 21)."""
-    steps = _steps(now or timezone.now())
-    first = next(steps, None)
-    if first:
-        return first
-    if first is not None and any(steps):
-        return []
+    as far as the first with someone on it (the duty page read the whole ladder, the BHS
+    manager's chain of command and all, to show its first step: issue 21)."""
+    for step in _steps(now or timezone.now()):
+        if step:
+            return step
     return _role_holders()
 
 

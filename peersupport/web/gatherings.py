@@ -21,7 +21,8 @@ from peersupport.audit.services import record
 from peersupport.formfields import DateTimeField
 
 ATTENDANCE_MAX = 10000
-# A session may be scheduled from a day back: one held last night is recorded the next morning.
+# A session may be scheduled from yesterday on (the department's days): one held last night
+# is recorded the next morning.
 SCHEDULE_FROM = timedelta(days=1)
 TEXT_MAX = 200
 
@@ -49,7 +50,7 @@ def schedule_errors(
 ) -> dict[str, str]:
     """What is wrong with a session to schedule, by field (empty when nothing is)."""
     errors = {}
-    if starts_at < timezone.now() - SCHEDULE_FROM:
+    if timezone.localdate(starts_at) < timezone.localdate() - SCHEDULE_FROM:
         errors["starts_at"] = "Schedule it from yesterday on."
     if not (place or "").strip():
         errors["place"] = "Say where."

@@ -286,6 +286,65 @@ def test_a_member_taken_off_the_team_is_not_alerted_again(coordinator, team):
     assert activation.callouts.get(member=other).answer == Callout.Answer.WAITING
 
 
+def test_a_member_separated_mid_activation_is_not_alerted_again_nor_answers(
+    personas, coordinator, team
+):
+    """Separation revokes the roles and keeps the account: the separated member is neither
+    re-alerted, nor reminded, nor able to answer, and their call-out's page is gone."""
+    from peersupport.accounts import services as accounts
+
+    activation = _activate(coordinator)
+    lead, peer, other = team
+    with time_machine.travel(_later(2), tick=False):
+        employee = other.employee
+        accounts.employee_update(
+            actor=personas["sysadmin"], employee=employee, status=employee.Status.SEPARATED
+        )
+    assert _tick(_later(15)) == 2
+    assert _alerts(other).count() == 1
+    callout = activation.callouts.get(member=other)
+    with (
+        time_machine.travel(_later(16), tick=False),
+        pytest.raises(ValidationError, match="no longer on the CISM team"),
+    ):
+        services.callout_answer(actor=other, callout=callout, accept=True)
+    assert selectors.callouts_for(other) == []
+    assert selectors.waiting_count(other)[0] == 0
+
+
+def test_a_member_off_the_team_cannot_accept_after_all_and_read_what_happened(
+    client_for, coordinator, team
+):
+    """A member who declined and was then taken off the team cannot turn the decline into an
+    acceptance: what happened stays with those still on the team."""
+    activation = _activate(coordinator, at=timezone.now())
+    lead, peer, other = team
+    callout = activation.callouts.get(member=other)
+    services.callout_answer(actor=other, callout=callout, accept=False)
+    services.member_remove(actor=coordinator, member=other.cism_membership)
+    with pytest.raises(ValidationError, match="no longer on the CISM team"):
+        services.callout_answer(actor=other, callout=callout, accept=True)
+    assert Callout.objects.get(pk=callout.pk).answer == Callout.Answer.DECLINED
+
+
+def test_an_activation_calls_out_only_members_still_serving(personas, coordinator, team):
+    """A peer on the team whose supporter profile is no longer active (on leave, retired) is
+    not called out, nor is someone whose account is disabled."""
+    from peersupport.roster import services as roster
+    from peersupport.roster.models import SupporterProfile
+
+    lead, peer, other = team
+    roster.supporter_set_status(
+        actor=coordinator,
+        profile=SupporterProfile.objects.get(user=other),
+        status=SupporterProfile.Status.INACTIVE,
+        reason="On leave for a month",
+        inactive_reason=SupporterProfile.InactiveReason.LEAVE,
+    )
+    activation = _activate(coordinator)
+    assert set(activation.callouts.values_list("member", flat=True)) == {lead.pk, peer.pk}
+
+
 def test_nobody_is_reminded_when_all_answered_or_after_stand_down(coordinator, team):
     activation = _activate(coordinator)
     for minute, member in enumerate(team, start=1):
@@ -317,3 +376,21 @@ def test_the_remind_button_on_the_activation_page(client_for, coordinator, team)
     assert again.status_code == 400 and "less than 5 minutes ago" in again.content.decode()
     assert _alerts().count() == 6
     assert client_for("supporter").post(url, {"confirm": "remind"}).status_code == 403
+
+
+def test_the_upgrade_takes_earlier_call_outs_as_alerted_at_their_activation(
+    settings, coordinator, team
+):
+    """0002's data step: call-outs made before re-alerts existed are taken as alerted when their
+    activation started, their re-alerts used up, so the upgrade sets off no burst of alerts."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("peersupport.cism.migrations.0002_answers_and_realerts")
+    activation = _activate(coordinator)
+    Callout.objects.update(alerted_at=_later(60 * 24), realerts=0)  # as AddField left them
+    migration._no_burst(apps, None)
+    rows = set(Callout.objects.values_list("alerted_at", "realerts"))
+    assert rows == {(activation.requested_at, settings.CISM_REALERT_TIMES)}
+    assert _tick(_later(60 * 24 + 15)) == 0

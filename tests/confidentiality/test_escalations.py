@@ -244,6 +244,26 @@ def test_the_whole_realert_sequence_on_a_frozen_clock(personas, team, category, 
         assert told.user == personas["supporter"]
 
 
+def test_nobody_on_duty_but_a_backup_alerts_the_backup_at_once(personas, category, settings):
+    """An empty step of the ladder is passed over: with nobody on duty the escalation goes to
+    the backups when it is raised, not to nobody until the next round (rule 5: at once)."""
+    settings.ESCALATION_RENOTIFY_MINUTES = 5
+    bhs = personas["bhs_manager"]
+    backup = UserFactory(email="backup.only@pd.example.org", display_name="Backup Only")
+    EmployeeFactory(user=backup, unit=personas["supporter"].employee.unit, work_email=backup.email)
+    grant(backup, Role.BHS_MANAGER)
+    services.duty_assign(actor=bhs, duty="bhs_manager", user=backup, rank=1)
+    start = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        escalation = _raise(personas["supporter"], category)
+        assert _recipients(escalation) == {backup.email}
+        assert [a.user for a in services.first_alerted()] == [backup]
+        # The next rounds have no step left with someone new until the whole list.
+        clock.shift(timedelta(minutes=5))
+        assert services.escalations_advance() == 1
+        assert _recipients(escalation) == {backup.email}
+
+
 def test_nobody_on_the_roster_alerts_every_role_holder(personas, category):
     escalation = _raise(personas["supporter"], category)
     assert _recipients(escalation) == {

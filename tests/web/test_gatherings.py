@@ -1,5 +1,5 @@
 """The rule outreach's group sessions and CISM's defusings and debriefings share
-(web.gatherings): scheduled from a day back, a place and who leads it; afterwards a count of who
+(web.gatherings): scheduled from yesterday on, a place and who leads it; afterwards a count of who
 came, never names, within bounds, audited with the session's id and the count only."""
 
 from datetime import datetime, timedelta
@@ -15,14 +15,18 @@ NOW = datetime(2027, 1, 1, 0, 30, tzinfo=timezone.get_current_timezone())
 
 
 @time_machine.travel(NOW, tick=False)
-def test_a_session_is_scheduled_from_a_day_back_with_a_place_and_who_leads_it():
+def test_a_session_is_scheduled_from_yesterday_with_a_place_and_who_leads_it():
     def errors(**kwargs):
         given = {"starts_at": NOW, "place": "Station 4", "leader": "Team lead"} | kwargs
         return gatherings.schedule_errors(leader_field="led_by", **given)
 
     assert errors() == {}
-    assert errors(starts_at=NOW - timedelta(days=1)) == {}
-    assert set(errors(starts_at=NOW - timedelta(days=1, seconds=1))) == {"starts_at"}
+    # From yesterday on, in the department's days: at 00:30 on New Year's Day, anything on
+    # 31 December is allowed, however early; 30 December is not, however late.
+    yesterday = datetime(2026, 12, 31, tzinfo=timezone.get_current_timezone())
+    assert errors(starts_at=yesterday) == {}
+    refused = errors(starts_at=yesterday - timedelta(seconds=1))
+    assert refused == {"starts_at": "Schedule it from yesterday on."}
     assert errors(place="  ", leader="") == {"place": "Say where.", "led_by": "Say who leads it."}
     assert gatherings.clean_text("  " + "x" * 300) == "x" * 200
 

@@ -5,6 +5,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _no_burst(apps, schema_editor):
+    """Call-outs made before re-alerts existed were alerted when their activation started, not
+    at this migration: they are taken as alerted then, with their re-alerts used up, so an
+    activation left open does not alert everyone again fifteen minutes after the upgrade (the
+    staff's "remind" button still reaches them)."""
+    Callout = apps.get_model("cism", "Callout")
+    for callout in Callout.objects.select_related("activation").iterator():
+        callout.alerted_at = callout.activation.requested_at
+        callout.realerts = max(getattr(settings, "CISM_REALERT_TIMES", 3), 0)
+        callout.save(update_fields=["alerted_at", "realerts"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -32,4 +44,5 @@ class Migration(migrations.Migration):
             model_name='callout',
             index=models.Index(fields=['answer', 'alerted_at'], name='cism_callout_waiting_idx'),
         ),
+        migrations.RunPython(_no_burst, migrations.RunPython.noop),
     ]
