@@ -98,9 +98,11 @@ def closed() -> QuerySet[Outreach]:
 # (kind 0, by person), the attempts made (kind 1, by follow-up) and the assignments offered or
 # accepted (kind 2, by person, with the supporter's name), each kind in the order its model
 # keeps. Plain values: four ORM queries built and compiled for three people were most of the
-# outreach page's time (issue 21).
+# outreach page's time (issue 21). The first part's empty columns are typed, as PostgreSQL
+# types a UNION's columns by its first part.
 _CARDS_SQL = """
-SELECT 0, t.person_id, t.id, t.label, t.due_at, t.status, NULL, NULL, NULL
+SELECT 0, t.person_id, t.id, t.label, t.due_at, t.status,
+       CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
   FROM outreach_followuptask t JOIN outreach_affectedperson p ON p.id = t.person_id
  WHERE p.outreach_id = %s
 UNION ALL
