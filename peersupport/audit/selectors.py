@@ -47,6 +47,8 @@ from django.db.models.functions import Cast, StrIndex, Substr
 from django.db.models.lookups import In
 from django.utils import timezone
 
+from peersupport import rawsql
+
 from .models import AuditAction, AuditChainHead, AuditEvent
 
 # Families of actions (the part before the dot) listed with their time and who. Requests and
@@ -170,16 +172,6 @@ def _run(statement: tuple[str, tuple], moments: dict[datetime, datetime]) -> lis
         return cursor.fetchall()
 
 
-def _aware(value) -> datetime | None:
-    """A datetime column read by hand as the ORM gives it (SQLite returns the stored text, in
-    the database's time zone)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, connection.timezone)
-    return value
-
-
 def _steady_staff(grants: QuerySet, start: datetime, end: datetime) -> tuple[datetime, set[int]]:
     """The last moment from ``start`` to ``end`` when a grant began or ended (``start`` if none
     did), and the accounts that held a program role from then to ``end``. A grant is held from
@@ -193,7 +185,7 @@ def _steady_staff(grants: QuerySet, start: datetime, end: datetime) -> tuple[dat
     changes = [
         moment
         for row in _run(changed, bounds)
-        for moment in map(_aware, row)
+        for moment in map(rawsql.moment, row)
         if moment is not None and start < moment < end
     ]
     since = max(changes, default=start)

@@ -6,7 +6,7 @@ accepted; anything else 404s, whatever id is tried.
 """
 
 import functools
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
@@ -16,6 +16,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Employee, FamilyMember, Role, User
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.notifications.messages import site_link
+from peersupport.rawsql import moment
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.selectors import availability_rule, serving_employee_statuses
 from peersupport.web.ics import Event
@@ -122,16 +123,6 @@ SELECT 2, s.person_id, s.id, s.chain_reason, s.assigned_at, s.status,
 """
 
 
-def _moment(value):
-    """A datetime column as the ORM gives it: SQLite returns the stored text, or a naive
-    datetime where it knows the column's type, in the database's time zone."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, connection.timezone)
-    return value
-
-
 def people_of(outreach: Outreach) -> list[AffectedPerson]:
     """The people on ``outreach`` for its staff page, each carrying ``task_list`` (their
     follow-ups, each carrying ``attempt_list``) and ``active_assignment`` (the one offered or
@@ -152,21 +143,21 @@ def people_of(outreach: Outreach) -> list[AffectedPerson]:
             task = FollowUpTask.from_db(
                 alias,
                 ["id", "person_id", "label", "due_at", "status"],
-                [pk, owner, label, _moment(at), status],
+                [pk, owner, label, moment(at), status],
             )
             task.attempt_list = attempts.setdefault(pk, [])
             tasks_of.setdefault(owner, []).append(task)
         elif kind == 1:
             attempts.setdefault(owner, []).append(
                 Attempt.from_db(
-                    alias, ["id", "task_id", "at", "outcome"], [pk, owner, _moment(at), status]
+                    alias, ["id", "task_id", "at", "outcome"], [pk, owner, moment(at), status]
                 )
             )
         elif owner not in active:  # the first, as ordered
             assignment = Assignment.from_db(
                 alias,
                 ["id", "person_id", "supporter_id", "status", "assigned_at", "chain_reason"],
-                [pk, owner, user_id, status, _moment(at), label],
+                [pk, owner, user_id, status, moment(at), label],
             )
             assignment.supporter = User.from_db(
                 alias, ["id", "email", "display_name"], [user_id, email, display_name]

@@ -27,6 +27,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Language, User
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.rawsql import day, moment
 from peersupport.roster.selectors import matching_supporters
 
 from .codenames import (
@@ -162,16 +163,6 @@ _OFFERS_SQL = f"""
 """  # noqa: S608 - the table names from the models; every value is a parameter
 
 
-def _moment(value) -> datetime | None:
-    """A timestamp read by hand-written SQL, aware: SQLite gives text through a UNION and a
-    naive UTC datetime otherwise; PostgreSQL an aware one."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _json_list(value) -> list:
     # Django reads JSON as text on both engines and decodes it in the field; so do we.
     return json.loads(value) if isinstance(value, str) else list(value or [])
@@ -187,11 +178,11 @@ def pending_offers(user: User) -> list[OfferLine]:
     return [
         OfferLine(
             pk,
-            _moment(offered_at),
+            moment(offered_at),
             OfferedRequest(
                 request_id,
                 kind,
-                _moment(created_at),
+                moment(created_at),
                 named,
                 _json_list(languages),
                 _json_list(areas),
@@ -311,7 +302,7 @@ def open_and_recently_closed(
         rows = cursor.fetchall()
     parts: tuple[list[HeldLine], list[HeldLine]] = ([], [])
     for pk, kind, status, accepted_at, closed_at, part in rows:
-        parts[part].append(HeldLine(pk, kind, status, _moment(accepted_at), _moment(closed_at)))
+        parts[part].append(HeldLine(pk, kind, status, moment(accepted_at), moment(closed_at)))
     # UNION ALL keeps no order across its parts; each part's own, latest first (a moment
     # missing sorts last, as it would on SQLite), then the newest row.
     never = datetime.min.replace(tzinfo=UTC)
@@ -329,11 +320,6 @@ class FollowUpLine:
     request_id: int | None
     contact_id: int | None
     contact_date: date | None
-
-
-def _day(value) -> date | None:
-    # SQLite gives a date read through a UNION as text; PostgreSQL as a date.
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def request_followups(user: User, *, request: SupportRequest) -> list[FollowUpLine]:
@@ -391,7 +377,7 @@ def recent_contacts(user: User, *, limit: int = 5) -> list[ContactLine]:
     with connection.cursor() as cursor:
         cursor.execute(_RECENT_CONTACTS_SQL, [user.pk, limit])
         rows = cursor.fetchall()
-    return [ContactLine(pk, _day(day), mode, minutes) for pk, day, mode, minutes in rows]
+    return [ContactLine(pk, day(on), mode, minutes) for pk, on, mode, minutes in rows]
 
 
 @dataclass(frozen=True)
@@ -444,10 +430,10 @@ def inbox_followups(user: User, *, limit: int, today: date | None = None) -> Inb
         cursor.execute(_FOLLOWUP_COUNTS_SQL, [today, today, user.pk])
         n_due, n_upcoming = cursor.fetchone()
         cursor.execute(_FOLLOWUP_LINES_SQL, [user.pk, today, limit, user.pk, today, limit])
-        found = sorted(cursor.fetchall(), key=lambda row: (row[5], _day(row[1]), row[0]))
+        found = sorted(cursor.fetchall(), key=lambda row: (row[5], day(row[1]), row[0]))
     parts: tuple[list[FollowUpLine], list[FollowUpLine]] = ([], [])
     for pk, due, request_id, contact_id, contact_date, part in found:
-        parts[part].append(FollowUpLine(pk, _day(due), request_id, contact_id, _day(contact_date)))
+        parts[part].append(FollowUpLine(pk, day(due), request_id, contact_id, day(contact_date)))
     return InboxFollowUps(
         due=parts[0], due_count=int(n_due), upcoming=parts[1], upcoming_count=int(n_upcoming)
     )
@@ -593,11 +579,11 @@ def coordinator_overview(*, now=None) -> Overview:
         opened = cursor.fetchall()
         cursor.execute(_DEBRIEFS_SQL)
         debriefs = [
-            DebriefLine(pk, Person(supporter, display_name or email), _moment(created_at))
+            DebriefLine(pk, Person(supporter, display_name or email), moment(created_at))
             for pk, created_at, supporter, display_name, email in cursor.fetchall()
         ]
     for created_at, status, escalated in opened:
-        minutes = int((now - _moment(created_at)).total_seconds() // 60)
+        minutes = int((now - moment(created_at)).total_seconds() // 60)
         label = next((lbl for limit, lbl in AGE_BUCKETS if minutes < limit), "a week or more")
         ages[label] += 1
         if status != Status.ACCEPTED:
