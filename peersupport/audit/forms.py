@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.core.exceptions import ValidationError
 
-from peersupport.formfields import FastSelect
+from peersupport.formfields import FastSelect, FixedChoiceField
 
 from .models import AuditAction
 
@@ -57,7 +57,7 @@ class AuditDaysForm(forms.Form):
     """Filters of the counts by day: what and when, never who. The log is read a month at a
     time; without ``month`` the newest month with a matching entry is shown."""
 
-    action = forms.ChoiceField(
+    action = FixedChoiceField(
         required=False,
         choices=[("", "Any action"), *AuditAction.choices],
         label="Action",

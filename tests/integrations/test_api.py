@@ -452,3 +452,25 @@ def test_no_answer_holds_protected_content(data, all_scopes, personas):
     ]
     for answer in answers:
         assert CANARY not in answer
+
+
+def test_the_schema_is_built_once_per_process_and_is_ninjas_own(client, monkeypatch):
+    from peersupport.integrations import api as api_module
+
+    monkeypatch.setattr(api_module, "_schemas", {})
+    built = []
+    the_api = api_module.api()
+    real = the_api.get_openapi_schema
+
+    def counting(**kwargs):
+        built.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(the_api, "get_openapi_schema", counting)
+    first = client.get("/api/v1/openapi.json")
+    second = client.get("/api/v1/openapi.json")
+    assert len(built) == 1
+    assert first.content == second.content
+    assert first["Content-Type"].startswith("application/json")
+    assert first.json() == json.loads(json.dumps(real(), default=str))
+    assert client.post("/api/v1/openapi.json").status_code == 405

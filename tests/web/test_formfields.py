@@ -367,3 +367,20 @@ def test_an_option_with_its_own_template_is_left_to_django():
     widget = Starred(choices=TRICKY_CHOICES[1:3])
     fast = widget.render("r", "1", {"id": "r"}, renderer=FastRenderer())
     assert fast == widget.render("r", "1", {"id": "r"}, renderer=DjangoTemplates())
+
+
+def test_a_fixed_choice_field_shares_its_choices_and_a_form_may_still_replace_them():
+    from peersupport.formfields import FixedChoiceField
+
+    class _Form(forms.Form):
+        kind = FixedChoiceField(choices=[("a", "A"), ("b", "B")], widget=FastSelect)
+
+    first, second = _Form(), _Form()
+    assert first.fields["kind"].choices is second.fields["kind"].choices
+    assert first.fields["kind"].widget is not second.fields["kind"].widget
+    # Assigning new choices to one form's field leaves the class's and the other form's alone.
+    first.fields["kind"].choices = [("c", "C")]
+    assert [v for v, _ in second.fields["kind"].choices] == ["a", "b"]
+    assert [v for v, _ in _Form().fields["kind"].choices] == ["a", "b"]
+    assert 'value="c"' in str(first["kind"]) and 'value="c"' not in str(second["kind"])
+    assert _Form({"kind": "b"}).is_valid() and not _Form({"kind": "c"}).is_valid()
