@@ -392,6 +392,10 @@ def _sessions() -> dict:
     from peersupport.governance.notice import current_notice
 
     out["notice_version"] = current_notice().version
+    # A request the supporter holds, asked for and accepted as the matrix's tests make one.
+    from tests.matrix.support_supporter import held_request
+
+    out["held"] = held_request(User.objects.get(email=PERSONAS["supporter"])).pk
     return out
 
 
@@ -430,6 +434,10 @@ def _targets(sessions: dict) -> list[dict]:
          "path": "/supporters/", "status": 200, "as": "employee"},
         {"key": "inbox", "label": "supporter inbox (supporter)",
          "path": "/support/inbox/", "status": 200, "as": "supporter"},
+        {"key": "held", "label": "a held request, who asked (supporter)",
+         "path": f"/support/held/{sessions['held']}/", "status": 200, "as": "supporter"},
+        {"key": "contact_form", "label": "log a contact, the form (supporter)",
+         "path": "/support/contacts/new/", "status": 200, "as": "supporter"},
         {"key": "contact", "label": "log a contact, POST (supporter)",
          "path": "/support/contacts/new/", "status": 302, "as": "supporter", "post": contact},
         {"key": "check", "label": "codename check page (public)",

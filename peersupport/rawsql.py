@@ -8,7 +8,8 @@ otherwise naive in the database's time zone; PostgreSQL gives them typed and awa
 
 from datetime import date, datetime
 
-from django.db import connection
+from django.db import connection, connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 
@@ -25,3 +26,24 @@ def moment(value) -> datetime | None:
 def day(value) -> date | None:
     """A date column as the ORM gives it (SQLite gives one read through a UNION as text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# A query's database alias, SQL and parameters, compiled once (``compiled``) and run as often
+# as needed (``run``). For queries whose SQL and parameters depend on nothing that changes
+# while the process runs (or on what the caller keys them by), whose building cost more than
+# running them. The rows are the driver's: plain numbers and text as the ORM gives them; use
+# ``moment`` and ``day`` for datetimes and dates.
+Compiled = tuple[str, str, tuple]
+
+
+def compiled(found: QuerySet) -> Compiled:
+    db = connections[found.db]
+    sql, params = found.query.get_compiler(connection=db).as_sql()
+    return found.db, sql, tuple(params)
+
+
+def run(query: Compiled) -> list[tuple]:
+    alias, sql, params = query
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

@@ -5,8 +5,10 @@ rolled back (the last rows deleted and an older head written back, or an older c
 database put in place) or wiped: an older chain is a perfectly good chain. The checkpoints can.
 
 After every audited write commits, its ``seq`` and ``mac`` are appended to
-``AUDIT_CHECKPOINT_FILE`` (by default ``var/audit-checkpoints.log``): one JSON line each, written
-under an exclusive file lock (several processes share the file), fsynced, the file 0600. Each
+``AUDIT_CHECKPOINT_FILE`` (by default ``var/audit-checkpoints.log``) by the process's writer
+thread, moments later and without keeping the request waiting (below: one fsync for all the
+commits handed over while it wrote the last): one JSON line each, written under an exclusive
+file lock (several processes share the file), fsynced, the file 0600. Each
 line is signed (HMAC-SHA256 under a key derived from ``AUDIT_HMAC_KEY``, or
 ``AUDIT_CHECKPOINT_KEY``) and names the signature of the line before it, so a line removed or
 changed in the middle of the file breaks the file's own chain. ``verify_audit`` then names a
@@ -25,6 +27,7 @@ A restored backup is an intended rollback: ``manage.py acknowledge_restore`` rec
 audit event and a signed ``restore`` line, after which the earlier checkpoints no longer count.
 """
 
+import atexit
 import fcntl
 import hashlib
 import hmac
@@ -116,7 +119,9 @@ class Checkpoints:
 
 def read(at: Path | None = None) -> Checkpoints:
     """Read and check the whole file: every line signed, numbered and chained to the one
-    before it. A last line without its newline (a crash mid-write) is reported, not counted."""
+    before it. A last line without its newline (a crash mid-write) is reported, not counted.
+    What this process committed is written first (``flush``)."""
+    flush()
     at = at or path()
     result = Checkpoints(path=at)
     if at is None or not at.exists():
@@ -206,59 +211,160 @@ def _tail(fd: int) -> tuple[int, int, str, int]:
     return keep, last["n"], last["sig"], last["seq"]
 
 
-def append(seq: int, mac: str, *, kind: str = HEAD, **extra) -> dict | None:
+def append(seq: int, mac: str, *, kind: str = HEAD, at: Path | None = None, **extra) -> dict | None:
     """Append a checkpoint of ``seq``/``mac`` (under the file lock, fsynced). A ``head`` line
     older than the file's last line is skipped (two writers committed out of order, or the
     database is behind the file: the later line already says more). Returns the line written,
-    or None."""
-    at = path()
+    or None. ``at``: the file (default ``AUDIT_CHECKPOINT_FILE``)."""
+    at = at or path()
     if at is None:
         return None
+    written = _append_lines(at, [(kind, seq, mac, extra)])
+    return written[0] if written else None
+
+
+def _append_lines(at: Path, wanted: list[tuple[str, int, str, dict]]) -> list[dict]:
+    """Append a line for each (kind, seq, mac, extra) in order, under one lock and one fsync;
+    a ``head`` not after the file's last line is skipped. Returns the lines written."""
     at.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     created = not at.exists()
     fd = os.open(at, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    written = []
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         info = os.fstat(fd)
         if info.st_mode & 0o077 and info.st_uid == os.getuid():
             os.fchmod(fd, 0o600)  # an older, looser file of ours
         keep, number, prev, last_seq = _tail(fd)
-        if kind == HEAD and number and seq <= last_seq:
-            return None
         if keep < os.fstat(fd).st_size:
             os.ftruncate(fd, keep)
-        fields = {
-            "n": number + 1,
-            "kind": kind,
-            "seq": seq,
-            "mac": mac,
-            "at": timezone.now().isoformat(timespec="seconds"),
-            "prev": prev,
-            **extra,
-        }
-        fields["sig"] = sign(fields)
-        os.write(fd, (json.dumps(fields, sort_keys=True, separators=(",", ":")) + "\n").encode())
-        os.fsync(fd)
+        for kind, seq, mac, extra in wanted:
+            if kind == HEAD and number and seq <= last_seq:
+                continue
+            fields = {
+                "n": number + 1,
+                "kind": kind,
+                "seq": seq,
+                "mac": mac,
+                "at": timezone.now().isoformat(timespec="seconds"),
+                "prev": prev,
+                **extra,
+            }
+            fields["sig"] = sign(fields)
+            line = json.dumps(fields, sort_keys=True, separators=(",", ":")) + "\n"
+            os.write(fd, line.encode())
+            written.append(fields)
+            number, prev, last_seq = number + 1, fields["sig"], max(last_seq, seq)
+        if written:
+            os.fsync(fd)
         if created:
             dir_fd = os.open(at.parent, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
-        return fields
+        return written
     finally:
         os.close(fd)  # releases the lock
 
 
+# --- written in the background, one fsync for many commits ---------------------------------
+#
+# ``record()`` hands each committed head to this process's writer thread and returns: the
+# request that wrote it does not wait for a second fsync (the database's commit is the one that
+# keeps the write), and under load the lines of every commit handed over while the last ones
+# were being written share one fsync. What it gives up is bounded, and was already true of a
+# crash between a commit and its line: heads handed over but not yet written when the process
+# dies are covered by the next checkpoint (any later write, the kernel tick's, ``manage.py
+# audit_checkpoint``). The process writes what it holds when it exits normally (``atexit``),
+# and anything in this process that reads the file (``read``) writes it first.
+
+_cond = threading.Condition()
+_pending: dict[Path, list[tuple[int, str]]] = {}  # per file (tests change it), heads in order
+_busy = 0  # appends under way in the writer thread
+_writer_pid = 0
+
+
 def after_commit(seq: int, mac: str) -> None:
-    """``record()``'s on-commit hook: checkpoint the head it committed. Never raises."""
+    """``record()``'s on-commit hook: hand the head it committed to the writer. Never raises
+    and never waits for the file."""
+    global _writer_pid
     try:
-        line = append(seq, mac)
+        at = path()
+        if at is None:
+            return
+        with _cond:
+            _pending.setdefault(at, []).append((seq, mac))
+            if _writer_pid != os.getpid():
+                _writer_pid = os.getpid()
+                threading.Thread(target=_writer, name="audit-checkpoints", daemon=True).start()
+            _cond.notify_all()
     except Exception:
-        log.exception("audit checkpoint #%s not written to %s", seq, path())
-        return
-    if line is not None and _remote_due():
-        threading.Thread(target=send_remote, args=(line,), daemon=True).start()
+        log.exception("audit checkpoint #%s not handed to the writer", seq)
+
+
+def _take() -> list[tuple[Path, list[tuple[int, str]]]]:
+    taken = list(_pending.items())
+    _pending.clear()
+    return taken
+
+
+def _write(taken: list[tuple[Path, list[tuple[int, str]]]]) -> None:
+    for at, heads in taken:
+        try:
+            # Commits may be handed over out of order (two threads): the file's lines rise.
+            lines = _append_lines(at, [(HEAD, seq, mac, {}) for seq, mac in sorted(heads)])
+        except Exception:
+            log.exception("audit checkpoint #%s not written to %s", max(heads)[0], at)
+            continue
+        if lines and _remote_due():
+            threading.Thread(target=send_remote, args=(lines[-1],), daemon=True).start()
+
+
+def _writer() -> None:
+    global _busy
+    while True:
+        with _cond:
+            while not _pending:
+                _cond.wait()
+            taken = _take()
+            _busy += 1
+        try:
+            _write(taken)
+        finally:
+            with _cond:
+                _busy -= 1
+                _cond.notify_all()
+
+
+def flush(timeout: float = 10.0) -> None:
+    """Write now, in this thread, every head this process still holds, and wait for the
+    writer's append under way: what ``read``, the management commands and the tests see is then
+    everything this process committed."""
+    with _cond:
+        taken = _take()
+    _write(taken)
+    deadline = time.monotonic() + timeout
+    with _cond:
+        while _busy and time.monotonic() < deadline:
+            _cond.wait(max(deadline - time.monotonic(), 0))
+
+
+@atexit.register
+def _at_exit() -> None:
+    flush(timeout=5.0)
+
+
+def _after_fork() -> None:
+    # A child (a gunicorn worker forked after an audited write) starts its own writer; the
+    # parent's lock may have been held at the fork.
+    global _cond, _busy
+    _cond = threading.Condition()
+    _pending.clear()
+    _busy = 0
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 # --- copies somewhere else ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.web.forms import act, posted, render_form, submit
+from peersupport.web.kept import KeptHtml
 from peersupport.web.pagination import PER_PAGE
 
 from . import rules, selectors, services
@@ -63,9 +64,8 @@ def _page(request, read, per_page: int) -> Page:
 # The filter fields' HTML, per process, for each set of submitted values: the same values, the
 # same languages and the same settings always give the same HTML, and rendering the form was a
 # fifth of the directory's time (issue 21). Kept for valid values only (errors are shown as
-# they come) and forgotten all at once when full.
-_FILTER_FIELDS: dict[tuple, SafeString] = {}
-_FILTER_FIELDS_KEPT = 256
+# they come).
+_FILTER_FIELDS = KeptHtml(256)
 
 
 def _filter_fields(form: DirectoryFilterForm, filters_on: int) -> SafeString:
@@ -82,12 +82,7 @@ def _filter_fields(form: DirectoryFilterForm, filters_on: int) -> SafeString:
         settings.RETIREES_MAY_SERVE,
         tuple(tuple(data.getlist(name)) if form.is_bound else () for name in form.fields),
     )
-    html = _FILTER_FIELDS.get(key)
-    if html is None:
-        if len(_FILTER_FIELDS) >= _FILTER_FIELDS_KEPT:
-            _FILTER_FIELDS.clear()
-        html = _FILTER_FIELDS[key] = rendered()
-    return html
+    return _FILTER_FIELDS.get(key, rendered)
 
 
 @roles_required(Role.EMPLOYEE)

@@ -234,14 +234,16 @@ def unpurged_held_request(user: User, request_id: int) -> SupportRequest:
 
 
 def held_request_by_id(user: User, request_id: int, *, audit: bool = True) -> SupportRequest:
-    """``held_request`` by the request's id (as in the supporter's URLs); 404 for any other.
-    With ``audit`` the reading that shows who asked is recorded."""
-    public_id = (
-        held_requests(user).filter(pk=request_id).values_list("public_id", flat=True).first()
-    )
-    if public_id is None:
+    """A request ``user`` holds, by its id (as in the supporter's URLs); 404 for any other. With
+    ``audit`` the reading that shows who asked is recorded; without it, who asked is not even
+    read (``identity`` is left in the database, undecrypted), as the caller shows none of it."""
+    found = held_requests(user).filter(pk=request_id)
+    req = (found if audit else found.defer("identity")).first()
+    if req is None:
         raise Http404
-    return held_request(user, public_id, audit=audit)
+    if audit:
+        record(actor=user, action=AuditAction.REQUEST_VIEWED, target=req)
+    return req
 
 
 @dataclass(frozen=True)

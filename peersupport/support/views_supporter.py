@@ -15,18 +15,22 @@ from datetime import timedelta
 from django.conf import settings
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
 from peersupport.governance.notice import current_notice
+from peersupport.resources.selectors import resource_choices
 from peersupport.roster.models import ExperienceArea
 from peersupport.roster.selectors import serves
 from peersupport.roster.views import not_serving
 from peersupport.web.forms import posted, render_form, submit
+from peersupport.web.kept import KeptHtml
 
 from . import selectors, services
 from .forms_supporter import (
@@ -290,8 +294,38 @@ def _contact(request, req: SupportRequest | None):
     return render_form(
         request,
         "support/supporter/contact_form.html",
-        {"form": form, "req": req, "notice": notice, "published_through": published},
+        {
+            "form": form,
+            "req": req,
+            "notice": notice,
+            "fields": _contact_fields(form, notice, published),
+        },
     )
+
+
+# The empty contact form's fields, per process: they depend only on the day (the date's
+# default), the notice in force, the month reports are closed through and the resource
+# directory's active entries, all in the key; rendering them was half of the page's time
+# (issue 21). A form sent back with errors is rendered as it comes.
+_CONTACT_FIELDS = KeptHtml(64)
+
+
+def _contact_fields(form: ContactForm, notice, published) -> SafeString:
+    referrals = resource_choices()
+
+    def rendered() -> SafeString:
+        context = {
+            "form": form,
+            "notice": notice,
+            "published_through": published,
+            "referrals": referrals,
+        }
+        return render_to_string("support/supporter/_contact_fields.html", context)
+
+    if form.is_bound:
+        return rendered()
+    key = (timezone.localdate(), repr(notice), published, referrals)
+    return _CONTACT_FIELDS.get(key, rendered)
 
 
 @supporter_only

@@ -13,7 +13,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db import connections
 from django.db.models import (
     Count,
     Exists,
@@ -31,6 +30,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from peersupport.accounts.models import Role, User, person_name
+from peersupport.rawsql import compiled, run
 from peersupport.roster.models import SupporterProfile
 
 from . import compliance
@@ -459,24 +459,9 @@ def _board_page_sql(
 ) -> tuple[str, str, tuple]:
     """The SQL of one page of the board's list (``_board_queries``), compiled once per
     process: its columns are plain numbers and text, which the cursor gives as the ORM would
-    (``_run``)."""
+    (``rawsql.run``)."""
     _counts, listed = _board_queries(year, since, roster_status, compliance_status, sort)
-    return _compiled(listed[offset : offset + BOARD_PAGE_SIZE])
-
-
-def _compiled(found: QuerySet) -> tuple[str, str, tuple]:
-    """``found``'s database alias, SQL and parameters."""
-    connection = connections[found.db]
-    sql, params = found.query.get_compiler(connection=connection).as_sql()
-    return found.db, sql, tuple(params)
-
-
-def _run(compiled: tuple[str, str, tuple]) -> list[tuple]:
-    """The rows of a query compiled by ``_compiled``, as the database driver gives them."""
-    alias, sql, params = compiled
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return compiled(listed[offset : offset + BOARD_PAGE_SIZE])
 
 
 def board(
@@ -520,7 +505,7 @@ def board(
     except EmptyPage:
         number = paginator.num_pages
     offset = (number - 1) * BOARD_PAGE_SIZE
-    found = paginator._get_page(_run(_board_page_sql(*key, offset)), number, paginator)
+    found = paginator._get_page(run(_board_page_sql(*key, offset)), number, paginator)
     # The records by themselves: one table, a query the ORM builds far faster than the same
     # columns through the filtered join.
     records = {
@@ -1177,7 +1162,7 @@ def hours_csv(*, year: int) -> HoursCsv:
 def _raw_values(found: QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` query as the database driver gives them: for columns
     whose Python value needs no converter (text, numbers, flags), the same values, made in C."""
-    return _run(_compiled(found))
+    return run(compiled(found))
 
 
 def enrolment(enrolment_id: int) -> Enrolment:

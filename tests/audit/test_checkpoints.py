@@ -46,7 +46,9 @@ def committed(django_capture_on_commit_callbacks):
 
     def write(n: int):
         with django_capture_on_commit_callbacks(execute=True):
-            return fill(n)
+            written = fill(n)
+        checkpoints.flush()  # the writer thread's lines, as they are moments after the commits
+        return written
 
     return write
 
@@ -82,6 +84,78 @@ def test_every_committed_write_is_checkpointed_signed_chained_private(committed,
     out = verify()
     assert out.splitlines()[0] == "audit log intact: 3 entries verified"
     assert "checkpoints agree (the latest: #3)" in out
+
+
+def _wait_for_lines(path: Path, n: int) -> list[dict]:
+    """The file's lines once it has ``n``, read without ``flush`` (which would write them
+    in this thread): what the writer thread wrote by itself."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if path.exists() and len(lines := _lines(path)) >= n:
+            return lines
+        time.sleep(0.01)
+    raise AssertionError(f"the writer thread wrote no {n} lines in 10 s")
+
+
+@pytest.mark.django_db
+def test_the_request_does_not_wait_for_the_file_and_heads_handed_over_together_share_a_fsync(
+    django_capture_on_commit_callbacks, checkpoint_file, monkeypatch
+):
+    """The commit's own thread never writes or fsyncs the checkpoint file: the process's writer
+    thread does, moments later, and the heads handed over while it could not write (here: held
+    by the lock it waits on) go out as their own lines, in order, under one fsync."""
+    import threading
+
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(threading.get_ident())
+        return real_fsync(fd)
+
+    monkeypatch.setattr(checkpoints.os, "fsync", fsync)
+    with checkpoints._cond:  # the writer cannot take anything until this is released
+        with django_capture_on_commit_callbacks(execute=True):
+            events = fill(3)
+        assert not checkpoint_file.exists() and not synced  # handed over, nothing written
+    lines = _wait_for_lines(checkpoint_file, 3)
+    assert [(x["n"], x["seq"], x["mac"]) for x in lines] == [
+        (i + 1, e.seq, e.mac) for i, e in enumerate(events)
+    ]
+    assert synced and threading.get_ident() not in synced
+    # The file's three lines once (and, the first time, its new directory entry once).
+    assert 1 <= len(synced) <= 2
+    out = verify()
+    assert "checkpoints agree (the latest: #3)" in out
+
+
+@pytest.mark.django_db
+def test_a_process_that_exits_writes_what_it_still_holds(checkpoint_file, tmp_path):
+    """Heads handed over just before a normal exit are written on the way out (``atexit``)."""
+    code = (
+        "import django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'peersupport.settings')\n"
+        "django.setup()\n"
+        "from peersupport.audit import checkpoints\n"
+        # No writer thread in this process: only the exit can write them.
+        "checkpoints._writer_pid = os.getpid()\n"
+        "for seq in (1, 2):\n"
+        "    checkpoints.after_commit(seq, f'{seq:064x}')\n"
+        "assert not checkpoints.path().exists()\n"
+    )
+    env = {
+        **os.environ,
+        "PEERSUPPORT_ENV": "test",
+        "AUDIT_CHECKPOINT_FILE": str(checkpoint_file),
+        "PEERSUPPORT_VAR_DIR": str(tmp_path),
+    }
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=120)
+    assert [(x["seq"], x["mac"]) for x in _lines(checkpoint_file)] == [
+        (1, f"{1:064x}"),
+        (2, f"{2:064x}"),
+    ]
 
 
 @pytest.mark.django_db
@@ -323,6 +397,7 @@ def test_a_remote_copy_that_fails_never_blocks_the_write(
     settings.AUDIT_CHECKPOINT_REMOTE_SECONDS = 0
     with django_capture_on_commit_callbacks(execute=True):
         fill(1)
+    checkpoints.flush()
     assert AuditEvent.objects.count() == 1 and len(_lines(checkpoint_file)) == 1
     with pytest.raises(CommandError, match="checkpoint not sent: webhook"):
         call_command("audit_checkpoint", stdout=StringIO())

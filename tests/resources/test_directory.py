@@ -609,3 +609,25 @@ def test_anonymous_visitor_gets_the_public_list_without_a_session(db):
     make()
     resp = Client().get(reverse("resources:public_list"))
     assert resp.status_code == 200
+
+
+@pytest.mark.django_db
+def test_resource_choices_are_the_active_entries_in_the_directorys_order():
+    """The referral list's (id, name) pairs, read by SQL compiled once, are the active
+    entries in the order and with the labels the ORM's queryset gives, as entries come and go."""
+
+    def as_orm() -> tuple:
+        return tuple((r.pk, str(r)) for r in selectors.resources_active())
+
+    for i, category in enumerate(reversed(Category)):
+        Resource.objects.create(name=f"{'ba'[i % 2]}-{category}", category=category, phone="988")
+    Resource.objects.create(name="Zebra line", category=Category.CRISIS_LINE, phone="988")
+    Resource.objects.create(name="alpha line", category=Category.CRISIS_LINE, phone="988")
+    assert selectors.resource_choices() == as_orm()
+    assert len(as_orm()) == len(Category) + 2
+    gone = Resource.objects.get(name="Zebra line")
+    gone.retired_at = timezone.now()
+    gone.save()
+    Resource.objects.create(name="Late entry", category=Category.CHAPLAIN, phone="988")
+    assert selectors.resource_choices() == as_orm()
+    assert gone.pk not in dict(selectors.resource_choices())

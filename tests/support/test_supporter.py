@@ -312,6 +312,49 @@ def test_contact_page_shows_the_notice_and_has_no_free_text(client_for, supporte
     assert all(isinstance(f.widget, allowed) for f in form.fields.values()), kinds
 
 
+def _form_html(page: str) -> str:
+    """The contact form without its CSRF token (a new mask on every page)."""
+    import re
+
+    form = page[page.index('<form method="post"') : page.index("</form>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", form)
+
+
+def test_the_empty_contact_forms_fields_are_kept_and_follow_what_they_show(
+    client_for, supporter
+):
+    """The empty form's fields are kept per process: the same HTML as rendered afresh, and a
+    new day, a new referral or a renamed one, and an errored form are never answered from it."""
+    from peersupport.support import views_supporter
+
+    kept = views_supporter._CONTACT_FIELDS
+    kept.clear()
+    line = resource()
+    client = client_for("supporter")
+    first = _form_html(client.get(NEW_CONTACT).content.decode())
+    assert len(kept) == 1
+    assert _form_html(client.get(NEW_CONTACT).content.decode()) == first
+    assert len(kept) == 1
+    kept.clear()
+    assert _form_html(client.get(NEW_CONTACT).content.decode()) == first  # as rendered afresh
+    chaplain = resource("Peer Chaplains", category=Category.CHAPLAIN)
+    assert "Peer Chaplains" in client.get(NEW_CONTACT).content.decode()
+    Resource.objects.filter(pk=chaplain.pk).update(name="Chaplaincy")
+    page = client.get(NEW_CONTACT).content.decode()
+    assert "Chaplaincy" in page and "Peer Chaplains" not in page
+    Resource.objects.filter(pk=line.pk).update(retired_at=timezone.now())
+    assert str(line) not in client.get(NEW_CONTACT).content.decode()
+    tomorrow = timezone.localtime() + timedelta(days=1)
+    with time_machine.travel(tomorrow):  # signed in again: the session has expired by then
+        page = signed_in_client(supporter).get(NEW_CONTACT).content.decode()
+    assert f'value="{tomorrow.date().isoformat()}"' in page
+    # A form sent back with errors shows what was sent, and is not kept.
+    before = len(kept)
+    refused = client.post(NEW_CONTACT, contact_data(duration_minutes="0"))
+    assert refused.status_code == 400 and 'value="0"' in refused.content.decode()
+    assert len(kept) == before
+
+
 def test_contact_is_logged_with_referrals_and_follow_up(client_for, supporter):
     line, chaplain = resource(), resource("Peer Chaplains", category=Category.CHAPLAIN)
     retired = resource("Old Line", retired_at=timezone.now())
