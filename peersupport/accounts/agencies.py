@@ -10,7 +10,7 @@ then; step 5 must forget it when an agency changes. Tests that change agencies c
 
 from django.apps import apps as installed_apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
 from .models import Agency
 
@@ -53,7 +53,8 @@ def task_agency_id() -> int:
 def sync_default_agency(sender=None, *, apps=None, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """After every migrate (post_migrate): there is a default agency, and its name and time zone
     are DEPARTMENT_NAME and TIME_ZONE, so an operator's setting keeps working until the
-    per-agency settings page of step 4 takes over. Also remakes it after a test's flush."""
+    per-agency settings page of step 4 takes over. Also remakes it after a test's flush, and
+    reads it again for this process (a flush may have given it another id)."""
     try:
         model = (apps or installed_apps).get_model("accounts", "Agency")
     except LookupError:
@@ -72,3 +73,8 @@ def sync_default_agency(sender=None, *, apps=None, using=DEFAULT_DB_ALIAS, **kwa
     else:
         agencies.filter(is_default=True).exclude(**wanted).update(**wanted)
     forget_default_agency()
+    if using == DEFAULT_DB_ALIAS:
+        try:
+            default_agency()  # read now, so that no request of this process has to
+        except DatabaseError:
+            forget_default_agency()  # migrated back to before a later field of Agency
