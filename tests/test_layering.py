@@ -143,6 +143,16 @@ def test_the_project_modules_below_the_kernel_import_no_app():
     assert (ROOT / "formfields.py").exists()  # the module this rule was written for
 
 
+def test_tenancy_imports_only_django_and_the_standard_library():
+    """peersupport/tenancy.py (the current agency) is allowed everywhere, the audit at the bottom
+    included, because it imports nothing of the project (docs/design/agencies.md §2.2)."""
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {"django"}
+    imported = {m.split(".")[0] for _, m in _imported(ROOT / "tenancy.py")}
+    assert imported <= allowed, sorted(imported - allowed)
+
+
 def test_the_app_graph_has_no_cycle():
     graph = defaultdict(set)
     for source, target in _app_edges():

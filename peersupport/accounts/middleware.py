@@ -4,7 +4,11 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
+from peersupport.tenancy import using_agency
+
+from .agencies import default_agency
 from .selectors import user_needs_mfa
 
 SESSION_STARTED_KEY = "peersupport_session_started"
@@ -83,3 +87,22 @@ class SessionLifetimeMiddleware:
             if now - session.get(SESSION_RENEWED_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[SESSION_RENEWED_KEY] = now  # saved with a new expiry
         return self.get_response(request)
+
+
+class AgencyMiddleware:
+    """``request.agency`` is the agency the request works for, and the rest of the request runs
+    inside ``tenancy.using_agency`` of it (docs/design/agencies.md §2.1). Right after
+    AuthenticationMiddleware, so that everything after it, the views included, has an agency.
+
+    Step 1: always the default agency, and lazily: the middleware itself asks the database
+    nothing. The first reader in a process loads it once (accounts/agencies.py keeps it until
+    the process ends: it cannot change without a restart until step 5). Note that a streaming
+    response's body is produced after this middleware returns, outside the agency."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.agency = SimpleLazyObject(default_agency)
+        with using_agency(request.agency):
+            return self.get_response(request)

@@ -1,4 +1,5 @@
 import re
+import secrets
 import weakref
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -183,6 +184,56 @@ class User(AbstractBaseUser):
     @property
     def is_staff(self):
         return self.is_active and Role.SYSADMIN in self.roles
+
+
+def new_link_code() -> str:
+    """An agency's code in links (``?agency=…``, step 5): random, so that it says nothing of
+    the agency and cannot be guessed from its name."""
+    return secrets.token_urlsafe(9)
+
+
+class Agency(models.Model):
+    """One police department, or one regional team serving several, on this install (issue 23,
+    docs/design/agencies.md). The migration made the existing department agency 1, the default
+    one; until step 5 there is no way to make another, and a system check (accounts/checks.py)
+    refuses to start with two active ones while the rows of the domains are not scoped.
+
+    The default agency's name and time zone follow DEPARTMENT_NAME and TIME_ZONE (synced after
+    every migrate, accounts/agencies.py) until the per-agency settings page (step 4)."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "Department"
+        REGIONAL_TEAM = "regional_team", "Regional team"
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    link_code = models.CharField(max_length=24, unique=True, default=new_link_code)
+    # Sign-in maps a work e-mail's domain and a SAML organisation to a person's home agency
+    # (step 4); empty until then.
+    mail_domains = models.JSONField(default=list, blank=True)
+    saml_organization = models.CharField(max_length=100, blank=True)
+    # Must equal TIME_ZONE until step 9 (rule 13: one clock for every deadline).
+    time_zone = models.CharField(max_length=64)
+    is_default = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    # The agency's own values of the per-agency settings (step 4); the environment's otherwise.
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="agency_one_default",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class Language(models.Model):

@@ -5,7 +5,7 @@ services.callouts_realert locks each activation and re-reads its call-outs under
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import callouts_realert
 
@@ -14,5 +14,4 @@ CISM_TICK_SECONDS = 60
 
 @task()
 def cism_tick() -> dict:
-    schedule_next(cism_tick)
-    return {"realerted": callouts_realert()}
+    return run_tick(cism_tick, lambda: {"realerted": callouts_realert()})

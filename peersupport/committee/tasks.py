@@ -5,13 +5,15 @@ code); it keeps its own chain going (peersupport/notifications/scheduling.py).""
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import elections_count_due, elections_voting_open
 
 
 @task()
 def committee_tick() -> dict:
+    return run_tick(committee_tick, _work)
 
-    schedule_next(committee_tick)
+
+def _work() -> dict:
     return {"voters_told": elections_voting_open(), "waiting_for_count": elections_count_due()}

@@ -6,7 +6,7 @@ chain going (peersupport/notifications/scheduling.py).
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import ensure_all, schedule_next
+from peersupport.notifications.scheduling import ensure_all, run_tick
 from peersupport.notifications.services import sweep
 
 from .services import escalations_advance
@@ -14,6 +14,6 @@ from .services import escalations_advance
 
 @task()
 def escalation_tick() -> dict:
-
-    schedule_next(escalation_tick)
-    return {"escalations": escalations_advance(), **sweep(), "restarted": ensure_all()}
+    escalated = run_tick(escalation_tick, lambda: {"escalations": escalations_advance()})
+    # The outbox and the chains are the install's: swept and restarted once per run.
+    return {**escalated, **sweep(), "restarted": ensure_all()}

@@ -4,7 +4,7 @@ with a later effective date is announced to the supporters on the day it takes e
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import policies_announce
 
@@ -13,6 +13,4 @@ TICK_SECONDS = 3600
 
 @task()
 def governance_tick() -> dict:
-
-    schedule_next(governance_tick)
-    return {"supporters_told": policies_announce()}
+    return run_tick(governance_tick, lambda: {"supporters_told": policies_announce()})

@@ -4,7 +4,7 @@ it keeps its own chain going (peersupport/notifications/scheduling.py)."""
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import outreach_overdue_raise, outreach_remind
 
@@ -13,6 +13,8 @@ OUTREACH_TICK_SECONDS = 300
 
 @task()
 def outreach_tick() -> dict:
+    return run_tick(outreach_tick, _work)
 
-    schedule_next(outreach_tick)
+
+def _work() -> dict:
     return {"reminded": outreach_remind(), "overdue_raised": outreach_overdue_raise()}

@@ -3,13 +3,11 @@ once past RELEASE_RETENTION_YEARS. Runs every RELEASES_TICK_SECONDS (registered 
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import releases_purge
 
 
 @task()
 def releases_tick() -> dict:
-
-    schedule_next(releases_tick)
-    return {"releases_purged": releases_purge()}
+    return run_tick(releases_tick, lambda: {"releases_purged": releases_purge()})

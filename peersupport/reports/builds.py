@@ -124,12 +124,16 @@ def request(*, delay: int = DEBOUNCE_SECONDS) -> bool:
     was queued."""
     from django_tasks_db.models import DBTaskResult
 
+    from peersupport.accounts.agencies import task_agency_id
+
     from .tasks import reports_rebuild
 
     waiting = DBTaskResult.objects.filter(task_path=reports_rebuild.module_path, status="READY")
     if waiting.exists():
         return False
-    reports_rebuild.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue()
+    reports_rebuild.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+        task_agency_id()
+    )
     return True
 
 

@@ -10,7 +10,9 @@ render the default period's dashboards and program reports (outputs.prerender), 
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.accounts.agencies import default_agency_id
+from peersupport.notifications.scheduling import run_tick
+from peersupport.tenancy import using_agency
 
 from . import builds, outputs
 
@@ -23,12 +25,13 @@ def _rebuild() -> dict:
 
 
 @task()
-def reports_rebuild() -> dict:
-    return _rebuild()
+def reports_rebuild(agency_id: int | None = None) -> dict:
+    """For the agency whose write queued it; one queued before agencies existed has no
+    ``agency_id``: the default agency's."""
+    with using_agency(agency_id or default_agency_id()):
+        return _rebuild()
 
 
 @task()
 def reports_tick() -> dict:
-
-    schedule_next(reports_tick)
-    return _rebuild()
+    return run_tick(reports_tick, _rebuild)

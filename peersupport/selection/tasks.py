@@ -4,13 +4,11 @@ own chain going (peersupport/notifications/scheduling.py)."""
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 from .services import chain_stalls_raise
 
 
 @task()
 def selection_tick() -> dict:
-
-    schedule_next(selection_tick)
-    return {"stalls_raised": chain_stalls_raise()}
+    return run_tick(selection_tick, lambda: {"stalls_raised": chain_stalls_raise()})

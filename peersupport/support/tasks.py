@@ -7,7 +7,7 @@ harm.
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import ensure_all, schedule_next
+from peersupport.notifications.scheduling import ensure_all, run_tick
 
 from .services import followups_remind, offers_lapse, purge_expired, waiting_tell_coordinators
 
@@ -16,13 +16,15 @@ TICK_SECONDS = 60
 
 @task()
 def support_tick() -> dict:
+    result = run_tick(support_tick, _work)
+    # The chains are the install's: restarted once per run, not once per agency.
+    return {**result, "restarted": ensure_all()}
 
-    schedule_next(support_tick)
-    restarted = ensure_all()
+
+def _work() -> dict:
     return {
         "offers": offers_lapse(),
         "coordinators_told": waiting_tell_coordinators(),
         "reminders": followups_remind(),
         "purged": purge_expired(),
-        "restarted": restarted,
     }

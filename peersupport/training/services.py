@@ -795,9 +795,13 @@ def compliance_mark(*, user_ids: list[int], from_year: int) -> int:
 
 
 def _enqueue_refresh() -> None:
+    from peersupport.accounts.agencies import task_agency_id
+
     from .tasks import compliance_refresh_task
 
-    compliance_refresh_task.using(run_after=timezone.now() + COMPLIANCE_DEBOUNCE).enqueue()
+    compliance_refresh_task.using(run_after=timezone.now() + COMPLIANCE_DEBOUNCE).enqueue(
+        task_agency_id()
+    )
 
 
 def _judgment(result: compliance.YearCompliance) -> dict:

@@ -9,20 +9,22 @@ changes, and anything a write marked and no run has judged yet is judged here.
 
 from django.tasks import task
 
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.accounts.agencies import default_agency_id
+from peersupport.notifications.scheduling import run_tick
+from peersupport.tenancy import using_agency
 
 from .services import compliance_refresh, compliance_review, sessions_remind
 
 
 @task()
 def training_tick() -> dict:
-
-    schedule_next(training_tick)
-    return {"reminded": sessions_remind(), **compliance_review()}
+    return run_tick(training_tick, lambda: {"reminded": sessions_remind(), **compliance_review()})
 
 
 @task()
-def compliance_refresh_task() -> dict:
+def compliance_refresh_task(agency_id: int | None = None) -> dict:
     """Enqueued by ``services.compliance_mark`` (debounced) after a write changed someone's
-    hours: store the judgments that no longer hold."""
-    return compliance_refresh()
+    hours, for the agency it worked for: store the judgments that no longer hold. A task
+    enqueued before agencies existed has no ``agency_id``: the default agency's."""
+    with using_agency(agency_id or default_agency_id()):
+        return compliance_refresh()

@@ -17,7 +17,8 @@ class WebConfig(AppConfig):
 
         from .tasks import kernel_tick
 
-        register_periodic(kernel_tick, seconds="KERNEL_TICK_SECONDS")
+        # The kernel's machinery (grant requests, the audit chain, task results) is install-wide.
+        register_periodic(kernel_tick, seconds="KERNEL_TICK_SECONDS", per_agency=False)
 
         from peersupport.accounts.models import GRANT_APPROVERS
 

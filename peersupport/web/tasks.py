@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from peersupport.accounts.services import role_requests_lapse
 from peersupport.audit import checkpoints
 from peersupport.audit.models import AuditChainHead
-from peersupport.notifications.scheduling import schedule_next
+from peersupport.notifications.scheduling import run_tick
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,10 @@ def prune_task_results(*, now=None) -> int:
 
 @task()
 def kernel_tick() -> dict:
+    return run_tick(kernel_tick, _work)  # install-wide (web/apps.py)
 
-    schedule_next(kernel_tick)
+
+def _work() -> dict:
     return {
         "grant_requests_lapsed": role_requests_lapse(),
         "audit_checkpoint": anchor_audit_head(),
