@@ -320,9 +320,7 @@ def _form_html(page: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", form)
 
 
-def test_the_empty_contact_forms_fields_are_kept_and_follow_what_they_show(
-    client_for, supporter
-):
+def test_the_empty_contact_forms_fields_are_kept_and_follow_what_they_show(client_for, supporter):
     """The empty form's fields are kept per process: the same HTML as rendered afresh, and a
     new day, a new referral or a renamed one, and an errored form are never answered from it."""
     from peersupport.support import views_supporter
