@@ -9,6 +9,7 @@ from django.http import Http404
 
 from peersupport.accounts.models import Role
 from peersupport.rawsql import Compiled, compiled, run
+from peersupport.tenancy import current_agency_id_or_none
 
 from .models import Category, Resource
 
@@ -24,27 +25,28 @@ def _ordered(qs: QuerySet[Resource]) -> QuerySet[Resource]:
     return qs.alias(category_order=CATEGORY_ORDER).order_by("category_order", Lower("name"), "pk")
 
 
-@functools.cache
-def _active() -> QuerySet[Resource]:
-    # Built once per process and handed out as clones: building the order's CASE cost more
-    # than running the query (issue 21). Never evaluated itself.
+@functools.lru_cache(maxsize=64)
+def _active(agency_id: int | None) -> QuerySet[Resource]:
+    # Built once per process and agency, and handed out as clones: building the order's CASE
+    # cost more than running the query (issue 21). Never evaluated itself. Keyed by the agency
+    # because a scoped manager (docs/design/agencies.md, step 3a) filters when it is built.
     return _ordered(Resource.objects.active())
 
 
 def resources_active() -> QuerySet[Resource]:
-    return _active().all()
+    return _active(current_agency_id_or_none()).all()
 
 
-@functools.cache
-def _choices_sql() -> Compiled:
-    return compiled(_active().values_list("pk", "name"))
+@functools.lru_cache(maxsize=64)
+def _choices_sql(agency_id: int | None) -> Compiled:
+    return compiled(_active(agency_id).values_list("pk", "name"))
 
 
 def resource_choices() -> tuple[tuple[int, str], ...]:
     """The active entries as (id, name), in the order of ``resources_active``: what a list of
     referrals shows (``Resource.__str__`` is the name), read without building the rows, by SQL
     compiled once per process (it has no parameter that changes)."""
-    return tuple(run(_choices_sql()))
+    return tuple(run(_choices_sql(current_agency_id_or_none())))
 
 
 def resources_retired() -> QuerySet[Resource]:

@@ -515,14 +515,16 @@ def contact_log(
     # them again with a query and a savepoint each.
     contact.full_clean(validate_constraints=False)
     contact.save()
-    contact.referrals.set(referrals)
+    referrals = list(referrals)
+    if referrals:  # a new contact has none to compare with (``set`` would read them first)
+        contact.referrals.add(*referrals)
     if follow_up_on is not None:
         FollowUp.objects.create(supporter=actor, contact=contact, request=request, due=follow_up_on)
     record(
         actor=actor,
         action=AuditAction.CONTACT_LOGGED,
         target=contact,
-        details={"referrals": len(list(referrals)), "follow_up": follow_up_on is not None},
+        details={"referrals": len(referrals), "follow_up": follow_up_on is not None},
     )
     return contact
 
