@@ -4,8 +4,10 @@ like the webhooks pages (web/webhooks.py).
 
 Making a token answers with a redirect (post/redirect/get), so reloading the next page cannot
 post again and make a second live token. The whole token waits for that page in the session
-(kept in the database, never in a cookie, the address or a log) and is taken out of it by the
-first showing: a reload says it was already shown."""
+(kept in the database, never in a cookie, the address or a log), encrypted with the install's
+keys, so that whoever reads the sessions table in that moment (a database administrator, a
+backup) cannot use it, and is taken out of it by the first showing: a reload says it was already
+shown."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,14 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
+from peersupport.crypto.fields import DecryptionError, decrypt, encrypt
 from peersupport.web.forms import apply_service_errors, posted, render_form
 
 from . import services
 from .forms import TokenForm
 from .registry import scopes
 
-# The session key under which a token just made waits for its one showing.
+# The session key under which a token just made waits for its one showing, and what its
+# encryption is bound to (a value copied from another place in the session does not decrypt).
 MADE = "integrations:made"
+_MADE_AAD = b"integrations.session.made"
 
 
 @roles_required(Role.SYSADMIN)
@@ -48,7 +53,8 @@ def token_add(request):
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            request.session[MADE] = {"id": made.pk, "raw": raw}
+            sealed = str(encrypt(raw, aad=_MADE_AAD + str(made.pk).encode()))
+            request.session[MADE] = {"id": made.pk, "raw": sealed}
             return redirect("integrations:token_made", token_id=made.pk)
     context = {"form": form, "people": [s for s in scopes() if s.names_people]}
     return render_form(request, "integrations/token_form.html", context)
@@ -63,7 +69,11 @@ def token_made(request, token_id: int):
     waiting = request.session.get(MADE)
     raw = ""
     if isinstance(waiting, dict) and waiting.get("id") == found.pk:
-        raw = request.session.pop(MADE)["raw"]
+        sealed = request.session.pop(MADE).get("raw", "")
+        try:
+            raw = decrypt(sealed, aad=_MADE_AAD + str(found.pk).encode(), where="the session")
+        except (DecryptionError, TypeError, ValueError):
+            raw = ""  # shown as already shown: a new token can be made
     return render(request, "integrations/token_made.html", {"token": found, "raw": raw})
 
 

@@ -245,6 +245,30 @@ def test_the_token_is_shown_once_after_a_redirect_and_a_reload_makes_none(client
     assert "integrations:made" not in admin.session
 
 
+def test_a_waiting_token_is_not_readable_in_the_sessions_table(client_for):
+    """The database administrator reads the sessions table between the redirect and the
+    showing: the waiting token is there only encrypted (and bound to its token's id), so
+    nothing in the table authenticates."""
+    from django.contrib.sessions.models import Session
+
+    admin = client_for("sysadmin")
+    admin.post(ADD, {"label": "Dispatch", "scopes": ["oncall.read"]})
+    token = ApiToken.objects.get()
+    # What the session row's (signed, not encrypted) data holds.
+    decoded = Session.objects.get(pk=admin.session.session_key).get_decoded()
+    waiting = decoded["integrations:made"]
+    assert waiting["id"] == token.pk and not waiting["raw"].startswith("psk_")
+    assert f"psk_{token.key}" not in str(decoded)
+    assert call("/api/v1/oncall/coverage", waiting["raw"]).status_code == 401
+    # Moved to another token's id, the sealed value does not decrypt: nothing is shown.
+    other = services.token_create(actor=None, label="Older", scopes=["oncall.read"])[0]
+    session = admin.session
+    session["integrations:made"] = {"id": other.pk, "raw": waiting["raw"]}
+    session.save()
+    page = admin.get(reverse("integrations:token_made", args=[other.pk])).content.decode()
+    assert "already shown" in page and "psk_" not in page
+
+
 def test_another_tokens_made_page_does_not_show_the_waiting_token(client_for):
     admin = client_for("sysadmin")
     other = services.token_create(actor=None, label="Older", scopes=["oncall.read"])[0]
