@@ -281,7 +281,9 @@ def _append_lines(at: Path, wanted: list[tuple[str, int, str, dict]]) -> list[di
 
 _cond = threading.Condition()
 _pending: dict[Path, list[tuple[int, str]]] = {}  # per file (tests change it), heads in order
-_busy = 0  # appends under way in the writer thread
+# Held while heads are taken and written, so that the batches of one process reach the file in
+# the order they were handed over (a later batch written first would make the earlier skipped).
+_write_lock = threading.Lock()
 _writer_pid = 0
 
 
@@ -322,32 +324,30 @@ def _write(taken: list[tuple[Path, list[tuple[int, str]]]]) -> None:
 
 
 def _writer() -> None:
-    global _busy
     while True:
         with _cond:
             while not _pending:
                 _cond.wait()
+        _take_and_write()
+
+
+def _take_and_write(timeout: float = -1) -> None:
+    if not _write_lock.acquire(timeout=timeout):
+        log.warning("audit checkpoints still being written after %s s", timeout)
+        return
+    try:
+        with _cond:
             taken = _take()
-            _busy += 1
-        try:
-            _write(taken)
-        finally:
-            with _cond:
-                _busy -= 1
-                _cond.notify_all()
+        _write(taken)
+    finally:
+        _write_lock.release()
 
 
 def flush(timeout: float = 10.0) -> None:
-    """Write now, in this thread, every head this process still holds, and wait for the
-    writer's append under way: what ``read``, the management commands and the tests see is then
+    """Write now, in this thread, every head this process still holds, after the writer's
+    batch under way: what ``read``, the management commands and the tests see is then
     everything this process committed."""
-    with _cond:
-        taken = _take()
-    _write(taken)
-    deadline = time.monotonic() + timeout
-    with _cond:
-        while _busy and time.monotonic() < deadline:
-            _cond.wait(max(deadline - time.monotonic(), 0))
+    _take_and_write(timeout)
 
 
 @atexit.register
@@ -357,11 +357,11 @@ def _at_exit() -> None:
 
 def _after_fork() -> None:
     # A child (a gunicorn worker forked after an audited write) starts its own writer; the
-    # parent's lock may have been held at the fork.
-    global _cond, _busy
+    # parent's locks may have been held at the fork.
+    global _cond, _write_lock
     _cond = threading.Condition()
+    _write_lock = threading.Lock()
     _pending.clear()
-    _busy = 0
 
 
 os.register_at_fork(after_in_child=_after_fork)
