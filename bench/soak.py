@@ -62,6 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 SETUP = """
 import json
+from peersupport.accounts.agencies import in_default_agency
+in_default_agency().__enter__()  # the rows made here are the default agency's (issue 23)
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore

@@ -146,6 +146,13 @@ class AgencyOwnedMixin(models.Model):
         super().save(*args, **kwargs)
         self._agency_saved = self.agency_id
 
+    def clean_fields(self, exclude=None):
+        # A new row's agency, before ``full_clean`` says it is missing or checks a uniqueness
+        # within the agency; ``save()`` would give it the same one.
+        if self.agency_id is None and (current := current_agency_id_or_none()) is not None:
+            self.agency_id = current
+        super().clean_fields(exclude=exclude)
+
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
         instance = super().from_db(db, field_names, values, **kwargs)

@@ -262,6 +262,16 @@ def unit(unit_id: int) -> Unit:
     return unit
 
 
+def employee_number_taken(number: str, *, other_than: int | None = None) -> bool:
+    """Whether another employee record of the current agency has this employee number."""
+    from peersupport.tenancy import current_agency_id
+
+    taken = Employee.objects.filter(agency_id=current_agency_id(), employee_number=number)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    return taken.exists()
+
+
 def employee(employee_id: int) -> Employee:
     employee = Employee.objects.filter(pk=employee_id).first()
     if employee is None:

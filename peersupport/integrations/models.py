@@ -4,14 +4,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from peersupport.tenancy import AgencyOwnedMixin
 
-class ApiToken(models.Model):
+
+class ApiToken(AgencyOwnedMixin, models.Model):
     """One other system's key to the API or to SCIM provisioning, with the scopes it may use.
 
     Only a hash of the secret is kept: the token is shown once, when it is made. ``key`` is the
     token's public first part: it finds the row and tells tokens apart on the page without the
     secret. Revoking keeps the row (the audit log names it) and the token answers 401 at once."""
 
+    # The API and SCIM act for one agency: the token's (issue 23, step 2).
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     label = models.CharField(max_length=100)
     key = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
