@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
-from peersupport.tenancy import AgencyOwnedMixin
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin, current_agency_id
 
 
 class Role(models.TextChoices):
@@ -161,15 +161,30 @@ class User(AbstractBaseUser):
         return str(self)
 
     @cached_property
-    def roles(self) -> frozenset[str]:
-        """The roles this account holds now (granted and derived). Cached for one request."""
-        from .selectors import user_roles
+    def _role_rows(self) -> tuple:
+        from .selectors import role_rows
 
-        return user_roles(self)
+        return role_rows(self)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The roles this account holds now (granted and derived) in the current agency.
+        Cached for one request, read with ``roles_anywhere`` in one query."""
+        from .selectors import roles_of
+
+        return roles_of(self._role_rows, current_agency_id())
+
+    @cached_property
+    def roles_anywhere(self) -> frozenset[str]:
+        """The roles this account holds in any agency (MFA, separation of duties)."""
+        from .selectors import roles_of
+
+        return roles_of(self._role_rows, None)
 
     def forget_roles(self) -> None:
         """Drop the cached roles after a grant or revocation, so the next check reads them."""
-        self.__dict__.pop("roles", None)
+        for name in ("_role_rows", "roles", "roles_anywhere"):
+            self.__dict__.pop(name, None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -281,6 +296,10 @@ class Unit(AgencyOwnedMixin, models.Model):
         related_name="supervised_units",
     )
 
+    # The current agency's units; ``everywhere`` only for the listed crossings (§2.3).
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -348,6 +367,9 @@ class Employee(AgencyOwnedMixin, models.Model):
     hire_date = models.DateField(null=True, blank=True)
     separation_date = models.DateField(null=True, blank=True)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["last_name", "first_name"])]
@@ -406,6 +428,10 @@ class FamilyMember(RowBound):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="family_member"
     )
 
+    # The employee's agency (never changes, so neither does this row's).
+    objects = AgencyManager(path="employee__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     def __str__(self):
         return f"{self.get_relationship_display()} of {self.employee}"
 
@@ -445,7 +471,9 @@ class RoleGrant(AgencyOwnedMixin, RowBound):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = EncryptedTextField(blank=True)
 
-    objects = RoleGrantQuerySet.as_manager()
+    # Grants in the current agency, and the install system administrator's (no agency).
+    objects = AgencyManager.from_queryset(RoleGrantQuerySet)(include_null=True)
+    everywhere = RoleGrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at"]
@@ -504,6 +532,9 @@ class RoleGrantRequest(AgencyOwnedMixin, RowBound):
     grant = models.OneToOneField(
         RoleGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
     )
+
+    objects = AgencyManager(include_null=True)
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["requested_at"]

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from peersupport.tenancy import AgencyOwnedMixin
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class ApiToken(AgencyOwnedMixin, models.Model):
@@ -31,6 +31,10 @@ class ApiToken(AgencyOwnedMixin, models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AgencyManager()
+    # Authentication: the token names its agency.
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["label", "pk"]

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
-from peersupport.tenancy import AgencyOwnedMixin
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class Channel(models.TextChoices):
@@ -217,6 +217,9 @@ class WebhookEndpoint(AgencyOwnedMixin, RowBound):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     secret_set_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # the outbox's delivery, install-wide
 
     class Meta:
         ordering = ["label", "pk"]

@@ -48,7 +48,7 @@ def test_the_kernel_tick_lapses_each_agencys_grant_requests_inside_it(dept):
             role=Role.COORDINATOR,
             reason="Cover the desk",
         )
-    RoleGrantRequest.objects.filter(pk=req.pk).update(lapses_at=timezone.now() - timedelta(1))
+    RoleGrantRequest.everywhere.filter(pk=req.pk).update(lapses_at=timezone.now() - timedelta(1))
     assert kernel_tick.call()["grant_requests_lapsed"] == 1
     req.refresh_from_db()
     assert req.status == RoleGrantRequest.Status.LAPSED
@@ -59,7 +59,7 @@ def test_the_kernel_tick_lapses_each_agencys_grant_requests_inside_it(dept):
 def test_grant_role_works_for_the_default_agency(db):
     user = UserFactory(email="first-bhs@pd.example.org")
     call_command("grant_role", user.email, "bhs_manager", reason="Install", operator="ops")
-    grant = RoleGrant.objects.get(user=user)
+    grant = RoleGrant.everywhere.get(user=user)
     assert (grant.role, grant.agency_id) == (Role.BHS_MANAGER, default_agency_id())
     event = AuditEvent.objects.get(action=AuditAction.ROLE_GRANTED)
     assert event.agency_id == default_agency_id()
@@ -74,6 +74,6 @@ def test_import_roster_works_for_the_default_agency(dept, tmp_path, capsys):
     path.write_text(roster_csv([*rows, new]))
     call_command("import_roster", str(path))
     assert "Imported." in capsys.readouterr().out
-    added = Employee.objects.get(employee_number="NEW-1")
+    added = Employee.everywhere.get(employee_number="NEW-1")
     assert added.agency_id == default_agency_id()
-    assert Employee.objects.get(employee_number=number).agency_id == default_agency_id()
+    assert Employee.everywhere.get(employee_number=number).agency_id == default_agency_id()
