@@ -31,9 +31,9 @@ def _setup(url: str) -> None:
     import django
 
     django.setup()
-    from peersupport.accounts.agencies import in_default_agency
+    from peersupport.accounts.agencies import work_for_default_agency
 
-    in_default_agency().__enter__()  # every row this run writes is the default agency's
+    work_for_default_agency()  # every row this run writes is the default agency's
 
 
 def _month_of_changes(rows):

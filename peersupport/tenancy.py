@@ -77,6 +77,14 @@ def all_agencies(reason: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def enter_for_process(agency) -> None:
+    """Make ``agency`` current from here on in this thread, with no block to end it: only for a
+    script that works for one agency from start to end (bench/, the tests' writer processes)."""
+    if agency is None or type(agency) is bool:
+        raise TypeError("enter_for_process needs an agency or an agency id")
+    _current.set(agency)
+
+
 def switch_to(agency) -> None:
     """Make ``agency`` current for the rest of the block already entered: for a request that
     learns its agency only in its authentication (the API's token). Only inside a request, whose

@@ -49,6 +49,17 @@ def in_default_agency() -> Iterator[None]:
         yield
 
 
+def work_for_default_agency() -> None:
+    """For a script that works for the default agency from start to end (bench/, the tests'
+    writer processes): the rest of the process is inside it. Lazy: the agency is read at its
+    first use, so a script may call this before it migrates."""
+    from django.utils.functional import SimpleLazyObject
+
+    from peersupport.tenancy import enter_for_process
+
+    enter_for_process(SimpleLazyObject(default_agency))
+
+
 def active_agencies() -> list[Agency]:
     """Every active agency, by name: the periodic work runs once for each."""
     return list(Agency.objects.filter(active=True).order_by("name", "pk"))
