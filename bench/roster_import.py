@@ -31,6 +31,9 @@ def _setup(url: str) -> None:
     import django
 
     django.setup()
+    from peersupport.accounts.agencies import work_for_default_agency
+
+    work_for_default_agency()  # every row this run writes is the default agency's
 
 
 def _month_of_changes(rows):

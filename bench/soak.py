@@ -62,6 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 SETUP = """
 import json
+from peersupport.accounts.agencies import work_for_default_agency
+work_for_default_agency()  # the rows made here are the default agency's (issue 23)
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -145,6 +147,8 @@ print(json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "session": s.session_k
 
 CHECK = """
 import json, os
+from peersupport.accounts.agencies import work_for_default_agency
+work_for_default_agency()  # reads the default agency's rows (issue 23)
 from django.db import connection
 from peersupport.confidentiality.models import Escalation
 from peersupport.notifications.channels import message_id

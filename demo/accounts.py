@@ -23,6 +23,7 @@ from peersupport.accounts.models import (
 )
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.tenancy import current_agency_id, current_agency_id_or_none
 
 from .people import (
     DEFAULT_SEED,
@@ -97,8 +98,15 @@ def demo_department_load(
 ) -> DemoResult:
     """Load the demo department unless it is already there; then change nothing.
 
-    One transaction, a fixed number of bulk inserts, one audit event for the whole load.
+    One transaction, a fixed number of bulk inserts, one audit event for the whole load. The
+    department is the current agency's, or the default agency's when called outside one (the
+    shell, bench/).
     """
+    if current_agency_id_or_none() is None:
+        from peersupport.accounts.agencies import in_default_agency
+
+        with in_default_agency():
+            return demo_department_load(employees=employees, seed=seed, supporters=supporters)
     demo_refuse_in_production()
     if demo_department_exists():
         return _existing_result()
@@ -119,6 +127,11 @@ def demo_department_load(
 
 
 def _bulk(model, objs: list) -> list:
+    # bulk_create skips save(): an agency's rows are given the current agency here.
+    if any(f.name == "agency" for f in model._meta.concrete_fields):
+        agency_id = current_agency_id()
+        for obj in objs:
+            obj.agency_id = obj.agency_id or agency_id
     return model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
 
 

@@ -28,6 +28,7 @@ from peersupport.committee.models import (
 )
 from peersupport.committee.rules import add_months
 from peersupport.roster import selectors as roster_selectors
+from peersupport.tenancy import current_agency_id
 
 from .personas import EMAIL_DOMAIN, PERSONA_EMAILS, demo_refuse_in_production
 
@@ -41,6 +42,7 @@ def _seat(seat, user, start, *, election=None):
         (grant,) = RoleGrant.objects.bulk_create(
             [
                 RoleGrant(
+                    agency_id=current_agency_id(),
                     user=user,
                     role=Role.COMMITTEE_MEMBER,
                     reason="demo department",

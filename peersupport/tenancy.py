@@ -77,6 +77,25 @@ def all_agencies(reason: str) -> Iterator[None]:
         _current.reset(token)
 
 
+def enter_for_process(agency) -> None:
+    """Make ``agency`` current from here on in this thread, with no block to end it: only for a
+    script that works for one agency from start to end (bench/, the tests' writer processes)."""
+    if agency is None or type(agency) is bool:
+        raise TypeError("enter_for_process needs an agency or an agency id")
+    _current.set(agency)
+
+
+def switch_to(agency) -> None:
+    """Make ``agency`` current for the rest of the block already entered: for a request that
+    learns its agency only in its authentication (the API's token). Only inside a request, whose
+    ``AgencyMiddleware`` block puts back what was current when the request ends."""
+    if agency is None or type(agency) is bool:
+        raise TypeError("switch_to needs an agency or an agency id")
+    if _current.get() is None:
+        raise NoAgency("switch_to only inside a block that will end it (a request)")
+    _current.set(agency)
+
+
 def current_agency_id() -> int:
     """The current agency's id; ``NoAgency`` when none is set or inside ``all_agencies``."""
     current = _current.get()
@@ -100,6 +119,18 @@ def is_everywhere() -> bool:
     return isinstance(_current.get(), _Everywhere)
 
 
+class _CurrentAgencyId(models.Expression):
+    """The current agency's id, read when the query runs rather than when it is built: a
+    queryset made where no agency is current (a form's choices, built when its module is
+    imported) is scoped by the agency of the request that runs it, and one that runs with no
+    agency raises ``NoAgency`` then."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        return "%s", [current_agency_id()]
+
+
 class AgencyManager(models.Manager):
     """The default manager of a model whose rows belong to an agency: only the current agency's
     rows. ``path`` leads from the model to its agency: "agency" for a model with its own
@@ -107,15 +138,20 @@ class AgencyManager(models.Manager):
     so that Django's implicit reads (related managers, ``validate_unique``, model forms, the
     admin) go through it too."""
 
-    def __init__(self, path: str = "agency"):
+    def __init__(self, path: str = "agency", *, include_null: bool = False):
         super().__init__()
         self.path = path
+        # Rows with no agency count in every agency (an install system administrator's grant).
+        self.include_null = include_null
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if is_everywhere():
             return queryset
-        return queryset.filter(**{f"{self.path}_id": current_agency_id()})
+        mine = models.Q(**{f"{self.path}_id": _CurrentAgencyId()})
+        if self.include_null:
+            mine |= models.Q(**{f"{self.path}__isnull": True})
+        return queryset.filter(mine)
 
 
 class AgencyOwnedMixin(models.Model):
@@ -145,6 +181,13 @@ class AgencyOwnedMixin(models.Model):
             raise WrongAgency(f"a {type(self).__name__}'s agency never changes")
         super().save(*args, **kwargs)
         self._agency_saved = self.agency_id
+
+    def clean_fields(self, exclude=None):
+        # A new row's agency, before ``full_clean`` says it is missing or checks a uniqueness
+        # within the agency; ``save()`` would give it the same one.
+        if self.agency_id is None and (current := current_agency_id_or_none()) is not None:
+            self.agency_id = current
+        super().clean_fields(exclude=exclude)
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):

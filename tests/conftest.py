@@ -61,6 +61,27 @@ def _fresh_codename_limits():
     caches["codename-limits"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _in_default_agency(request):
+    """Every test works for the default agency, as every request and worker tick of a
+    one-agency install does (docs/design/agencies.md §2.4): units, employees and roles belong to
+    an agency, and tests call services, selectors and factories directly, outside any request.
+    The entry points that must set an agency themselves (the middleware, the worker's ticks, the
+    management commands, the API and SCIM) are proven by tests marked ``no_agency``, which run
+    outside any agency and would fail with ``tenancy.NoAgency`` if one forgot. Lazy: a test
+    that never asks reads nothing."""
+    if request.node.get_closest_marker("no_agency"):
+        yield
+        return
+    from django.utils.functional import SimpleLazyObject
+
+    from peersupport.accounts.agencies import default_agency
+    from peersupport.tenancy import using_agency
+
+    with using_agency(SimpleLazyObject(default_agency)):
+        yield
+
+
 # persona name -> (role granted, or None for derived roles)
 PERSONAS = {
     "employee": None,

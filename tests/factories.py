@@ -65,6 +65,18 @@ def _next_hour(days=1):
     return timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
 
 
+def _agency_id():
+    """The current agency's id (tests/conftest.py enters the default agency for every test)."""
+    from peersupport.tenancy import current_agency_id_or_none
+
+    current = current_agency_id_or_none()
+    if current is None:
+        from peersupport.accounts.agencies import default_agency_id
+
+        return default_agency_id()
+    return current
+
+
 def _notice_version():
     return current_notice().version
 
@@ -104,6 +116,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Unit
 
+    agency_id = factory.LazyFunction(_agency_id)
     name = factory.Sequence(lambda n: f"Unit {n}")
     kind = Unit.Kind.UNIT
     parent = None
@@ -124,6 +137,7 @@ class EmployeeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Employee
 
+    agency_id = factory.LazyFunction(_agency_id)
     employee_number = factory.Sequence(lambda n: f"E{n:06d}")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
@@ -143,8 +157,12 @@ class FamilyMemberFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")  # encrypted
 
 
-def grant(user: User, role: str, *, by: User | None = None) -> RoleGrant:
-    return RoleGrant.objects.create(user=user, role=role, reason="test", granted_by=by)
+def grant(user: User, role: str, *, by: User | None = None, agency=None) -> RoleGrant:
+    """``role`` for ``user`` in ``agency`` (by default the current one)."""
+    agency_id = agency.pk if agency is not None else _agency_id()
+    return RoleGrant.objects.create(
+        user=user, role=role, reason="test", granted_by=by, agency_id=agency_id
+    )
 
 
 def enable_totp(user: User) -> str:

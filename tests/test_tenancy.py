@@ -24,6 +24,9 @@ from peersupport.tenancy import (
     using_agency,
 )
 
+# The context itself is under test: no agency is entered for these tests (tests/conftest.py).
+pytestmark = pytest.mark.no_agency
+
 # --- the context ----------------------------------------------------------------------------
 
 

@@ -14,6 +14,10 @@ def main(step: str) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersupport.settings")
     django.setup()
+    from peersupport.accounts.agencies import work_for_default_agency
+
+    # The rows this process makes are the default agency's, as a one-agency install's are.
+    work_for_default_agency()
     from datetime import timedelta
 
     from django.utils import timezone

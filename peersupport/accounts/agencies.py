@@ -8,6 +8,9 @@ then; step 5 must forget it when an agency changes. Tests that change agencies c
 ``forget_default_agency()``.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.apps import apps as installed_apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
@@ -33,6 +36,28 @@ def forget_default_agency() -> None:
 
 def default_agency_id() -> int:
     return default_agency().pk
+
+
+@contextmanager
+def in_default_agency() -> Iterator[None]:
+    """Work for the default agency inside the block: the management commands that read or write
+    an agency's rows (units, employees, roles), which no request or worker tick puts in an
+    agency. Until step 5 lets an operator name the agency, it is the only one there can be."""
+    from peersupport.tenancy import using_agency
+
+    with using_agency(default_agency()):
+        yield
+
+
+def work_for_default_agency() -> None:
+    """For a script that works for the default agency from start to end (bench/, the tests'
+    writer processes): the rest of the process is inside it. Lazy: the agency is read at its
+    first use, so a script may call this before it migrates."""
+    from django.utils.functional import SimpleLazyObject
+
+    from peersupport.tenancy import enter_for_process
+
+    enter_for_process(SimpleLazyObject(default_agency))
 
 
 def active_agencies() -> list[Agency]:

@@ -17,6 +17,7 @@ from .models import (
     User,
     work_email_problem,
 )
+from .selectors import employee_number_taken
 
 NO_MATCH = (
     "We could not match this e-mail address and employee number to a department record that "
@@ -217,7 +218,11 @@ class EmployeeForm(forms.ModelForm):
                 "Use letters and digits, with “-”, “_” or “.” between them (as the HR roster "
                 "does: docs/hr-import.md)."
             )
-        return value.upper()
+        value = value.upper()
+        # Unique within the agency (a constraint on two columns, which the form does not show).
+        if employee_number_taken(value, other_than=self.instance.pk):
+            raise ValidationError("Another employee already has this employee number.")
+        return value
 
     def clean(self):
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin, current_agency_id
 
 
 class Role(models.TextChoices):
@@ -160,15 +161,30 @@ class User(AbstractBaseUser):
         return str(self)
 
     @cached_property
-    def roles(self) -> frozenset[str]:
-        """The roles this account holds now (granted and derived). Cached for one request."""
-        from .selectors import user_roles
+    def _role_rows(self) -> tuple:
+        from .selectors import role_rows
 
-        return user_roles(self)
+        return role_rows(self)
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """The roles this account holds now (granted and derived) in the current agency.
+        Cached for one request, read with ``roles_anywhere`` in one query."""
+        from .selectors import roles_of
+
+        return roles_of(self._role_rows, current_agency_id())
+
+    @cached_property
+    def roles_anywhere(self) -> frozenset[str]:
+        """The roles this account holds in any agency (MFA, separation of duties)."""
+        from .selectors import roles_of
+
+        return roles_of(self._role_rows, None)
 
     def forget_roles(self) -> None:
         """Drop the cached roles after a grant or revocation, so the next check reads them."""
-        self.__dict__.pop("roles", None)
+        for name in ("_role_rows", "roles", "roles_anywhere"):
+            self.__dict__.pop(name, None)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -247,9 +263,17 @@ class Language(models.Model):
         return self.name
 
 
-class Unit(models.Model):
+def _agency_field(*, null: bool = False):
+    """An agency-owned row's agency (docs/design/agencies.md §1.1): never deleted from under
+    its rows, and never changed (``AgencyOwnedMixin``)."""
+    return models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", null=null, blank=null
+    )
+
+
+class Unit(AgencyOwnedMixin, models.Model):
     """One node of the department's organisation. Its supervisor is the first link in the chain
-    of command of everyone in it."""
+    of command of everyone in it. Belongs to an agency (issue 23, step 2)."""
 
     class Kind(models.TextChoices):
         DEPARTMENT = "department", "Department"
@@ -258,6 +282,7 @@ class Unit(models.Model):
         PRECINCT = "precinct", "Precinct or section"
         UNIT = "unit", "Unit"
 
+    agency = _agency_field()
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     parent = models.ForeignKey(
@@ -271,10 +296,21 @@ class Unit(models.Model):
         related_name="supervised_units",
     )
 
+    # The current agency's units; ``everywhere`` only for the listed crossings (§2.3).
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="unit_name_unique_in_parent"),
+            # The top units have no parent: their names are unique within their agency.
+            models.UniqueConstraint(
+                fields=["agency", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="unit_top_name_unique_in_agency",
+                violation_error_message="Another top unit already has this name.",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")), name="unit_not_own_parent"
             ),
@@ -289,8 +325,9 @@ class Unit(models.Model):
 EMPLOYEE_NUMBER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
 
 
-class Employee(models.Model):
-    """A member of the department, sworn, civilian or corrections. May have no account yet."""
+class Employee(AgencyOwnedMixin, models.Model):
+    """A member of the department, sworn, civilian or corrections. May have no account yet.
+    Belongs to its unit's agency; a person who moves agency gets a new record there."""
 
     class Type(models.TextChoices):
         SWORN = "sworn", "Sworn"
@@ -313,7 +350,9 @@ class Employee(models.Model):
     user = models.OneToOneField(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
     )
-    employee_number = models.CharField(max_length=32, unique=True)
+    agency = _agency_field()
+    # Unique within the agency (constraint below).
+    employee_number = models.CharField(max_length=32)
     first_name = models.CharField(max_length=80)
     last_name = models.CharField(max_length=80)
     preferred_name = models.CharField(max_length=80, blank=True)
@@ -328,9 +367,19 @@ class Employee(models.Model):
     hire_date = models.DateField(null=True, blank=True)
     separation_date = models.DateField(null=True, blank=True)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["last_name", "first_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "employee_number"],
+                name="employee_number_unique_in_agency",
+                violation_error_message="Another employee already has this employee number.",
+            ),
+        ]
 
     def __str__(self):
         return self.full_name
@@ -379,6 +428,10 @@ class FamilyMember(RowBound):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="family_member"
     )
 
+    # The employee's agency (never changes, so neither does this row's).
+    objects = AgencyManager(path="employee__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     def __str__(self):
         return f"{self.get_relationship_display()} of {self.employee}"
 
@@ -391,10 +444,16 @@ class RoleGrantQuerySet(models.QuerySet):
         )
 
 
-class RoleGrant(RowBound):
-    """A role held by an account: who granted it, when, until when, and whether it was revoked.
-    Rows are never deleted, so the history of who held what stays."""
+# A grant's agency may be empty only for the install's system administrator (issue 23, §3.2).
+_AGENCY_OR_INSTALL_SYSADMIN = models.Q(agency__isnull=False) | models.Q(role="sysadmin")
 
+
+class RoleGrant(AgencyOwnedMixin, RowBound):
+    """A role held by an account: who granted it, when, until when, and whether it was revoked.
+    Rows are never deleted, so the history of who held what stays. Roles are held in an agency;
+    an empty agency (the install's system administrator) only for role sysadmin."""
+
+    agency = _agency_field(null=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
     role = models.CharField(
         max_length=32, choices=[(r.value, r.label) for r in Role if r not in DERIVED_ROLES]
@@ -412,15 +471,25 @@ class RoleGrant(RowBound):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = EncryptedTextField(blank=True)
 
-    objects = RoleGrantQuerySet.as_manager()
+    # Grants in the current agency, and the install system administrator's (no agency).
+    objects = AgencyManager.from_queryset(RoleGrantQuerySet)(include_null=True)
+    everywhere = RoleGrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role"],
+                fields=["user", "role", "agency"],
                 condition=models.Q(revoked_at__isnull=True),
                 name="rolegrant_one_open_grant_per_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(revoked_at__isnull=True, agency__isnull=True),
+                name="rolegrant_one_open_install_grant_per_role",
+            ),
+            models.CheckConstraint(
+                condition=_AGENCY_OR_INSTALL_SYSADMIN, name="rolegrant_agency_or_install_sysadmin"
             ),
         ]
 
@@ -434,7 +503,7 @@ class RoleGrant(RowBound):
         )
 
 
-class RoleGrantRequest(RowBound):
+class RoleGrantRequest(AgencyOwnedMixin, RowBound):
     """A grant of a confidential role made by hand, waiting for a second person (two-person
     rule, docs/roles.md). It becomes a RoleGrant only when an approver says yes; it lapses
     after ``PENDING_DAYS``. Rows are kept as history."""
@@ -447,6 +516,7 @@ class RoleGrantRequest(RowBound):
         REFUSED = "refused", "Refused"
         LAPSED = "lapsed", "Lapsed without a decision"
 
+    agency = _agency_field(null=True)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grant_requests")
     role = models.CharField(max_length=32, choices=[(r.value, r.label) for r in Role])
     reason = EncryptedTextField()
@@ -463,13 +533,25 @@ class RoleGrantRequest(RowBound):
         RoleGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
     )
 
+    objects = AgencyManager(include_null=True)
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["requested_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role"],
+                fields=["user", "role", "agency"],
                 condition=models.Q(status="pending"),
                 name="rolegrantrequest_one_pending_per_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(status="pending", agency__isnull=True),
+                name="rolegrantrequest_one_pending_install_per_role",
+            ),
+            models.CheckConstraint(
+                condition=_AGENCY_OR_INSTALL_SYSADMIN,
+                name="rolegrantrequest_agency_or_install_sysadmin",
             ),
         ]
 

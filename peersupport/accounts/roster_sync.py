@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.tenancy import current_agency_id
 
 from .models import EMPLOYEE_NUMBER, Employee, Unit, User, work_email_problem
 from .services import employee_separation_effects, unit_create, unit_update
@@ -743,9 +744,11 @@ def _write(plan: RosterPlan, *, actor: User | None) -> None:
         units[path] = unit_create(
             actor=actor, name=path[-1], kind=kind, parent=parent, supervisor=None
         ).pk
+    agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
     Employee.objects.bulk_create(
         [
             Employee(
+                agency_id=agency_id,
                 employee_number=row.employee_number,
                 first_name=row.first_name,
                 last_name=row.last_name,

@@ -9,6 +9,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from peersupport.tenancy import current_agency_id
+
 from .models import (
     CONFIDENTIAL_ROLES,
     DERIVED_ROLES,
@@ -23,21 +25,48 @@ from .models import (
 )
 
 
-def user_roles(user: User) -> frozenset[str]:
-    """Current granted roles, plus EMPLOYEE (an active, on-leave or retired employee record:
-    ``MEMBER_STATUSES``) and SUPERVISOR (an active employee who supervises a unit).
+def user_roles(user: User, agency_id: int | None = None) -> frozenset[str]:
+    """Current granted roles in the agency (by default the current one), plus EMPLOYEE (an
+    active, on-leave or retired employee record there: ``MEMBER_STATUSES``) and SUPERVISOR (an
+    active employee who supervises a unit). An install system administrator's grant (no agency)
+    counts in every agency. tests/accounts/test_roles.py covers each rule (expiry, revocation,
+    leave, supervising)."""
+    return roles_of(role_rows(user), agency_id if agency_id is not None else current_agency_id())
+
+
+def roles_anywhere(user: User) -> frozenset[str]:
+    """The roles ``user`` holds in any agency: multi-factor authentication and the separation
+    of duties look at the person, not at the agency the session points at (§2.1)."""
+    return roles_of(role_rows(user), None)
+
+
+def role_rows(user: User) -> tuple:
+    """The account's current grants and employee records, in every agency, with their agency:
+    ``roles_of`` reads the roles of one agency (or of all) from them.
 
     Every signed-in request asks this first, so it is one hand-written query (the grants and
-    the employee record, ``UNION ALL``) instead of two built by the ORM: building them cost
+    the employee records, ``UNION ALL``) instead of two built by the ORM: building them cost
     more than running them, about a fifth of a page that shows little else (bench/README.md).
-    tests/accounts/test_roles.py covers each rule (expiry, revocation, leave, supervising)."""
+    Raw SQL passes by the scoped managers, so the agency is kept in each row and ``roles_of``
+    applies it; a person has a handful of rows."""
     if not user.is_authenticated or not user.is_active:
-        return frozenset()
+        return ()
     with connection.cursor() as cursor:
         cursor.execute(_ROLES_SQL, _roles_params(user.pk, timezone.now()))
-        rows = cursor.fetchall()
+        return tuple(cursor.fetchall())
+
+
+def roles_of(rows, agency_id: int | None) -> frozenset[str]:
+    """The roles in ``rows`` (``role_rows``) held in agency ``agency_id``, or in any agency
+    when None. A grant with no agency (the install system administrator) counts in all."""
     roles = set()
-    for source, value, supervises in rows:
+    for source, value, supervises, agency in rows:
+        if (
+            agency_id is not None
+            and agency != agency_id
+            and not (source == "grant" and agency is None)
+        ):
+            continue
         if source == "grant":
             roles.add(value)
             continue
@@ -48,13 +77,15 @@ def user_roles(user: User) -> frozenset[str]:
     return frozenset(roles)
 
 
-# Table names come from the models; every value is a parameter.
+# Table names come from the models; every value is a parameter. Every row carries its agency
+# (``roles_of`` keeps one agency's): tests/system/test_agency_scoping.py lists this query.
 _ROLES_SQL = f"""
-    SELECT 'grant', role, NULL FROM {RoleGrant._meta.db_table}
+    SELECT 'grant', role, NULL, agency_id FROM {RoleGrant._meta.db_table}
      WHERE user_id = %s AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s)
     UNION ALL
     SELECT 'employee', e.status,
-           EXISTS (SELECT 1 FROM {Unit._meta.db_table} u WHERE u.supervisor_id = e.id)
+           EXISTS (SELECT 1 FROM {Unit._meta.db_table} u WHERE u.supervisor_id = e.id),
+           e.agency_id
       FROM {Employee._meta.db_table} e
      WHERE e.user_id = %s
 """  # noqa: S608
@@ -65,7 +96,9 @@ def _roles_params(user_id: int, now) -> list:
 
 
 def user_needs_mfa(user: User) -> bool:
-    return bool(user.roles - {Role.EMPLOYEE})
+    """Anyone holding a role beyond plain employee in any agency (``roles_anywhere``): someone
+    whose only roles are in another agency than the session's still needs a second factor."""
+    return bool(user.roles_anywhere - {Role.EMPLOYEE})
 
 
 def unit_tree_lines() -> list[tuple[int, int]]:
@@ -199,8 +232,13 @@ def _open_requests() -> QuerySet[RoleGrantRequest]:
 
 
 def pending_roles(user: User) -> frozenset[str]:
-    """Roles waiting for a second person's approval for ``user``."""
-    return frozenset(_open_requests().filter(user=user).values_list("role", flat=True))
+    """Roles waiting for a second person's approval for ``user``, in any agency (separation of
+    duties looks at the person)."""
+    return frozenset(
+        RoleGrantRequest.everywhere.filter(
+            user=user, status=RoleGrantRequest.Status.PENDING, lapses_at__gt=timezone.now()
+        ).values_list("role", flat=True)
+    )
 
 
 def user_is_guarded(user: User) -> bool:
@@ -208,16 +246,21 @@ def user_is_guarded(user: User) -> bool:
     addresses are alerted and the Django admin cannot change them."""
     if user.pk is None:
         return False
+    # In any agency: the account is one, whichever agency its roles are in.
     return (
-        RoleGrant.objects.current().filter(user=user, role__in=CONFIDENTIAL_ROLES).exists()
-        or _open_requests().filter(user=user).exists()
+        RoleGrant.everywhere.current().filter(user=user, role__in=CONFIDENTIAL_ROLES).exists()
+        or RoleGrantRequest.everywhere.filter(
+            user=user, status=RoleGrantRequest.Status.PENDING, lapses_at__gt=timezone.now()
+        ).exists()
     )
 
 
 def guarded_user_ids() -> QuerySet:
     """Ids of the guarded accounts (user_is_guarded), as a subquery."""
-    granted = RoleGrant.objects.current().filter(role__in=CONFIDENTIAL_ROLES).values("user_id")
-    waiting = _open_requests().values("user_id")
+    granted = RoleGrant.everywhere.current().filter(role__in=CONFIDENTIAL_ROLES).values("user_id")
+    waiting = RoleGrantRequest.everywhere.filter(
+        status=RoleGrantRequest.Status.PENDING, lapses_at__gt=timezone.now()
+    ).values("user_id")
     return User.objects.filter(Q(pk__in=granted) | Q(pk__in=waiting)).values("pk")
 
 
@@ -260,6 +303,16 @@ def unit(unit_id: int) -> Unit:
     if unit is None:
         raise Http404
     return unit
+
+
+def employee_number_taken(number: str, *, other_than: int | None = None) -> bool:
+    """Whether another employee record of the current agency has this employee number."""
+    from peersupport.tenancy import current_agency_id
+
+    taken = Employee.objects.filter(agency_id=current_agency_id(), employee_number=number)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    return taken.exists()
 
 
 def employee(employee_id: int) -> Employee:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.tenancy import current_agency_id
 
 from . import alerts
 from .models import (
@@ -22,7 +23,14 @@ from .models import (
     Unit,
     User,
 )
-from .selectors import grant_approvers, pending_roles, user_is_guarded, user_roles
+from .selectors import (
+    grant_approvers,
+    pending_roles,
+    role_rows,
+    roles_anywhere,
+    roles_of,
+    user_is_guarded,
+)
 
 GRANTERS = frozenset({Role.SYSADMIN, Role.BHS_MANAGER})
 # Audit actions of the two-person rule.
@@ -126,15 +134,18 @@ def _check_grant(
         raise ValidationError({"reason": "Say why the role is granted."})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The end date must be in the future."})
-    held = user_roles(user)
-    if role == Role.SYSADMIN and (held | pending_roles(user)) & CONFIDENTIAL_ROLES:
+    # Separation of duties looks at every agency (a system administrator of one may not read
+    # confidential content in another); "already holds" at the current one. One query.
+    rows = role_rows(user)
+    held, anywhere = roles_of(rows, current_agency_id()), roles_of(rows, None)
+    if role == Role.SYSADMIN and (anywhere | pending_roles(user)) & CONFIDENTIAL_ROLES:
         raise ValidationError(
             {
                 "role": "A system administrator may not also hold a role that reads confidential "
                 "content; revoke that role first."
             }
         )
-    if role in CONFIDENTIAL_ROLES and Role.SYSADMIN in held:
+    if role in CONFIDENTIAL_ROLES and Role.SYSADMIN in anywhere:
         raise ValidationError(
             {
                 "role": "This account is a system administrator, who may not read confidential "
@@ -327,8 +338,7 @@ def role_grant_bootstrap(*, user: User, role: str, reason: str, operator: str) -
         raise ValidationError({"user": "This account is disabled."})
     if not reason.strip() or not operator.strip():
         raise ValidationError("Say why, and who runs the command.")
-    held = user_roles(user)
-    if Role.SYSADMIN in held:
+    if Role.SYSADMIN in roles_anywhere(user):
         raise ValidationError(
             {
                 "role": "This account is a system administrator, who may not read confidential "

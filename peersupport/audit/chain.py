@@ -34,6 +34,10 @@ def event_mac(event, *, prev_mac: str) -> str:
         "details": event.details,
         "prev": prev_mac,
     }
+    # Only when set: every row written before agencies keeps the MAC it was given, and a row of
+    # an agency cannot be moved to another without breaking the chain.
+    if getattr(event, "agency_id", None) is not None:
+        fields["agency"] = event.agency_id
     return hmac.new(_key(), _canonical(fields), hashlib.sha256).hexdigest()
 
 

@@ -214,6 +214,10 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     prev_mac = models.CharField(max_length=64)
     mac = models.CharField(max_length=64)
+    # The agency the event happened in (issue 23): a number, not a foreign key, as for the
+    # actor. Covered by the MAC when set; None on the rows written before agencies (the default
+    # agency's) and on install-wide work.
+    agency_id = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["seq"]

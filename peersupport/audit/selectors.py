@@ -48,6 +48,7 @@ from django.db.models.lookups import In
 from django.utils import timezone
 
 from peersupport import rawsql
+from peersupport.tenancy import current_agency_id_or_none
 
 from .models import AuditAction, AuditChainHead, AuditEvent
 
@@ -125,7 +126,13 @@ def _steady_plan(grants: QuerySet) -> tuple[tuple[str, tuple], tuple[str, tuple]
     database and grants filter (as ``_compiled``): the last moment inside the month when a
     grant began, was revoked or expired, and the accounts holding one from ``_SINCE`` to the
     month's end."""
-    key = (connection.alias, grants.model._meta.label, str(grants.query.where))
+    # The agency too: the grants' query is scoped on it, and its id is a compiled parameter.
+    key = (
+        connection.alias,
+        current_agency_id_or_none(),
+        grants.model._meta.label,
+        str(grants.query.where),
+    )
     if key not in _STEADY:
         if len(_STEADY) >= 8:
             _STEADY.clear()  # as ``_COMPILED``: grants filtered on a moment
@@ -204,11 +211,17 @@ def _sql(condition: Q) -> tuple[str, tuple]:
 # filter: building and compiling them (two subqueries, two lists) cost each query as much as
 # running it, and a page runs three or four. (The grants' filter, not their whole query: that
 # has joins to compile, which cost as much again.)
-_COMPILED: dict[tuple[str, str, str], dict[str, tuple[str, tuple]]] = {}
+_COMPILED: dict[tuple, dict[str, tuple[str, tuple]]] = {}
 
 
 def _compiled(grants: QuerySet) -> dict[str, tuple[str, tuple]]:
-    key = (connection.alias, grants.model._meta.label, str(grants.query.where))
+    # The agency too: the grants' query is scoped on it, and its id is a compiled parameter.
+    key = (
+        connection.alias,
+        current_agency_id_or_none(),
+        grants.model._meta.label,
+        str(grants.query.where),
+    )
     if key not in _COMPILED:
         if len(_COMPILED) >= 8:
             # Grants filtered on a moment (``role_grants()`` rather than every grant) would
@@ -306,17 +319,26 @@ def in_month(entries: QuerySet, month: date) -> QuerySet:
     return entries.filter(at__gte=start, at__lt=end)
 
 
+def of_agency(agency_id: int, *, unassigned: bool) -> Q:
+    """The events of one agency (issue 23): its own, and with ``unassigned`` (the default
+    agency's viewer) those written with no agency, before agencies existed."""
+    mine = Q(agency_id=agency_id)
+    return mine | Q(agency_id__isnull=True) if unassigned else mine
+
+
 def timed_entries(
     *,
     grants: QuerySet,
+    agency: Q,
     month: date | None = None,
     actor: str = "",
     action: str = "",
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The timed half with the viewer's filters, of one ``month`` or of every month."""
-    qs = _half(AuditEvent.objects.filter, grants, month)
+    """The timed half with the viewer's filters, of one ``month`` or of every month, of the
+    ``agency`` (``of_agency``)."""
+    qs = _half(AuditEvent.objects.filter, grants, month).filter(agency)
     if actor:
         qs = qs.filter(actor_label__icontains=actor.strip())
     if action:
@@ -327,13 +349,15 @@ def timed_entries(
 def untimed_entries(
     *,
     grants: QuerySet,
+    agency: Q,
     month: date | None = None,
     action: str = "",
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    """The half counted by day with the viewer's filters, of one ``month`` or of every month."""
-    qs = _half(AuditEvent.objects.exclude, grants, month)
+    """The half counted by day with the viewer's filters, of one ``month`` or of every month,
+    of the ``agency`` (``of_agency``)."""
+    qs = _half(AuditEvent.objects.exclude, grants, month).filter(agency)
     if action:
         qs = qs.filter(action=action)
     return _between(qs, since, until)

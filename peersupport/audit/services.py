@@ -8,6 +8,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from peersupport.tenancy import current_agency_id_or_none
+
 from . import checkpoints, signals
 from .chain import GENESIS, event_mac, head_mac
 from .models import READ_ACTIONS, AuditAction, AuditChainHead, AuditEvent, Outcome
@@ -34,6 +36,7 @@ def record(
     target: models.Model | None = None,
     outcome: Outcome = Outcome.SUCCESS,
     details: dict[str, Any] | None = None,
+    agency_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain. Call it inside the transaction of the change it
     describes, so that neither commits without the other.
@@ -44,6 +47,9 @@ def record(
     ``data_version``, in the same transaction as the change it describes, and sends
     ``signals.data_changed`` there.
 
+    The event belongs to ``agency_id``, by default the current agency (none for install-wide
+    work); the MAC covers it.
+
     Once the outermost transaction commits, the new head is checkpointed outside the database
     (``checkpoints.after_commit``); a transaction that rolls back checkpoints nothing.
     """
@@ -52,6 +58,8 @@ def record(
     actor_label = "system" if actor is None else (getattr(actor, "email", "") or str(actor))
     if getattr(actor, "is_anonymous", False):
         actor_id, actor_label = None, "anonymous"
+    if agency_id is None:
+        agency_id = current_agency_id_or_none()
     with transaction.atomic():
         head = _locked_head()
         event = AuditEvent(
@@ -66,6 +74,7 @@ def record(
             # As the database will give it back, so that the MAC computed now verifies later.
             details=json.loads(json.dumps(details or {}, cls=DjangoJSONEncoder)),
             prev_mac=head.last_mac or GENESIS,
+            agency_id=agency_id,
         )
         event.mac = event_mac(event, prev_mac=event.prev_mac)
         event.save(force_insert=True)

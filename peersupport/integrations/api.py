@@ -36,6 +36,7 @@ from pydantic import AfterValidator
 
 from peersupport.accounts.permissions import machine, public
 from peersupport.audit.services import record
+from peersupport.tenancy import switch_to
 
 from . import services
 from .models import ApiToken
@@ -83,6 +84,9 @@ class TokenAuth(AuthBase):
         wait = services.throttled(found)
         if wait:
             raise RateLimited(wait)
+        # The rest of the request acts for the token's agency (AgencyMiddleware ends it).
+        switch_to(found.agency_id)
+        request.agency = found.agency
         return found
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from peersupport.accounts.models import Employee
 from peersupport.accounts.permissions import machine
+from peersupport.tenancy import using_agency
 
 from . import scim_schemas as schemas
 from .registry import SCIM
@@ -94,7 +95,10 @@ def endpoint(*methods: str):
                     {"Retry-After": str(wait)},
                 )
             try:
-                return view(request, token, *args, **kwargs)
+                # SCIM provisions the token's agency (issue 23).
+                request.agency = token.agency
+                with using_agency(token.agency_id):
+                    return view(request, token, *args, **kwargs)
             except ScimError as exc:
                 audit_denied(exc)
                 return error(exc.status, exc.detail, exc.scim_type)

@@ -111,14 +111,15 @@ def authenticate(raw: str, scope: str) -> ApiToken | None:
     if match is None:
         return None
     key, secret = match.groups()
-    found = ApiToken.objects.filter(key=key).first()
+    # Every agency's tokens: the token says which agency the caller acts for (api.py, scim.py).
+    found = ApiToken.everywhere.filter(key=key).first()
     if found is None or not hmac.compare_digest(found.secret_hash, secret_hash(secret)):
         return None
     if not found.active or scope not in found.scopes:
         return None
     now = timezone.now()
     if found.last_used_at is None or now - found.last_used_at >= _USED_EVERY:
-        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        ApiToken.everywhere.filter(pk=found.pk).update(last_used_at=now)
         found.last_used_at = now
     return found
 

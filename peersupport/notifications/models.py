@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class Channel(models.TextChoices):
@@ -64,6 +65,9 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The agency the message was queued for (its link will name it, step 5); the outbox itself
+    # is install-wide, so this is a plain number, not a scope. None: queued outside any agency.
+    agency_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -197,12 +201,14 @@ class WorkerHeartbeat(models.Model):
         return f"worker heartbeat at {self.beat_at.isoformat()}"
 
 
-class WebhookEndpoint(RowBound):
+class WebhookEndpoint(AgencyOwnedMixin, RowBound):
     """Another system told of content-free events (webhooks.py): its address, the events it
     asked for, and the secret every delivery is signed with. The secret must be read to sign,
     so it is encrypted and bound to the row rather than hashed; it is shown once, when it is
     made or rotated. A disabled endpoint keeps its row and gets nothing."""
 
+    # Events are an agency's: each endpoint is told of one agency's (issue 23, step 2).
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     label = models.CharField(max_length=80)
     url = models.CharField(max_length=500)
     # Names of registered events (webhooks.register_event).
@@ -211,6 +217,9 @@ class WebhookEndpoint(RowBound):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     secret_set_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # the outbox's delivery, install-wide
 
     class Meta:
         ordering = ["label", "pk"]

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
+from peersupport.tenancy import current_agency_id_or_none
 
 from . import kinds, recipients, rules, selectors
 from .channels import SENDERS, Undeliverable, is_configured
@@ -116,6 +117,7 @@ def notification_queue(
             "next_attempt_at": send_at,
             "created_at": now,
             "status": Status.PENDING if usable and wanted else Status.SKIPPED,
+            "agency_id": current_agency_id_or_none(),
         },
     )
     if created and notification.status == Status.PENDING:

@@ -219,7 +219,8 @@ def resolve(rest: str) -> str:
     deleted."""
     if not rest.isdigit():
         return ""
-    found = WebhookEndpoint.objects.filter(pk=int(rest), active=True).exists()
+    # The outbox is install-wide: any agency's endpoint (it was queued in that agency).
+    found = WebhookEndpoint.everywhere.filter(pk=int(rest), active=True).exists()
     return ADDRESS_PREFIX + rest if found else ""
 
 
@@ -239,7 +240,7 @@ def send(notification: Notification) -> None:
     ``DeliveryError`` for anything else, which the outbox retries with backoff."""
     rest = notification.address.removeprefix(ADDRESS_PREFIX)
     endpoint = (
-        WebhookEndpoint.objects.filter(pk=int(rest), active=True).first()
+        WebhookEndpoint.everywhere.filter(pk=int(rest), active=True).first()
         if rest.isdigit() and len(rest) < 12
         else None
     )

@@ -32,6 +32,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, User, person_name
 from peersupport.rawsql import compiled, run
 from peersupport.roster.models import SupporterProfile
+from peersupport.tenancy import current_agency_id_or_none
 
 from . import compliance
 from .compliance import Credit
@@ -450,6 +451,7 @@ def _board_queries(
 
 @functools.lru_cache(maxsize=256)
 def _board_page_sql(
+    agency_id: int | None,
     year: int,
     since: datetime.date,
     roster_status: str,
@@ -458,7 +460,8 @@ def _board_page_sql(
     offset: int,
 ) -> tuple[str, str, tuple]:
     """The SQL of one page of the board's list (``_board_queries``), compiled once per
-    process: its columns are plain numbers and text, which the cursor gives as the ORM would
+    process and agency (a scoped manager's agency is a compiled parameter: issue 23): its
+    columns are plain numbers and text, which the cursor gives as the ORM would
     (``rawsql.run``)."""
     _counts, listed = _board_queries(year, since, roster_status, compliance_status, sort)
     return compiled(listed[offset : offset + BOARD_PAGE_SIZE])
@@ -505,7 +508,9 @@ def board(
     except EmptyPage:
         number = paginator.num_pages
     offset = (number - 1) * BOARD_PAGE_SIZE
-    found = paginator._get_page(run(_board_page_sql(*key, offset)), number, paginator)
+    found = paginator._get_page(
+        run(_board_page_sql(current_agency_id_or_none(), *key, offset)), number, paginator
+    )
     # The records by themselves: one table, a query the ORM builds far faster than the same
     # columns through the filtered join.
     records = {

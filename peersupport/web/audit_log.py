@@ -23,6 +23,7 @@ from peersupport.audit.selectors import (
     audit_days,
     audit_events,
     log_months,
+    of_agency,
     timed_entries,
     untimed_entries,
 )
@@ -52,18 +53,25 @@ def _audited(request, *, asked: dict, months, page, what: str) -> None:
     )
 
 
+def _agency(request):
+    """The events of the request's agency; the default agency's viewer also sees those of
+    before agencies (no agency)."""
+    return of_agency(request.agency.pk, unassigned=request.agency.is_default)
+
+
 @roles_required(Role.BHS_MANAGER)
 @require_GET
 def event_list(request):
     form = AuditFilterForm(request.GET or None)
     grants = role_grants(include_ended=True)
+    agency = _agency(request)
     asked = _filters(form)
     filters = {k: v for k, v in asked.items() if k != "month"}
-    months = log_months(timed_entries(grants=grants, **filters), asked.get("month"))
+    months = log_months(timed_entries(grants=grants, agency=agency, **filters), asked.get("month"))
     # Counted by a query of its own: the page's rows then stop after the first fifty along the
     # ``at`` index, where a count on each row read and sorted the whole month (a third of the
     # page's time). Both are read here (``prepare=list``), before the entry recorded below.
-    shown = timed_entries(grants=grants, month=months.shown, **filters)
+    shown = timed_entries(grants=grants, agency=agency, month=months.shown, **filters)
     page = paginate(request, audit_events(shown), window=False, prepare=list)
     _audited(request, asked=asked, months=months, page=page, what="events")
     return render(
@@ -90,12 +98,15 @@ def _labelled(rows: list[dict]) -> list[dict]:
 def by_day(request):
     form = AuditDaysForm(request.GET or None)
     grants = role_grants(include_ended=True)
+    agency = _agency(request)
     asked = _filters(form)
     filters = {k: v for k, v in asked.items() if k != "month"}
-    months = log_months(untimed_entries(grants=grants, **filters), asked.get("month"))
+    months = log_months(
+        untimed_entries(grants=grants, agency=agency, **filters), asked.get("month")
+    )
     # A month's rows (at most one per day, action and outcome) are read in one query and paged
     # here, rather than counted by a second query as costly to build as the first.
-    shown = untimed_entries(grants=grants, month=months.shown, **filters)
+    shown = untimed_entries(grants=grants, agency=agency, month=months.shown, **filters)
     page = paginate(request, list(audit_days(shown, months.shown)), prepare=_labelled)
     _audited(request, asked=asked, months=months, page=page, what="days")
     return render(

@@ -24,7 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from peersupport.accounts.services import role_requests_lapse
 from peersupport.audit import checkpoints
 from peersupport.audit.models import AuditChainHead
-from peersupport.notifications.scheduling import run_tick
+from peersupport.notifications.scheduling import each_agency, run_tick
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,8 @@ def kernel_tick() -> dict:
 
 def _work() -> dict:
     return {
-        "grant_requests_lapsed": role_requests_lapse(),
+        # Grant requests belong to an agency: each agency's lapse inside it.
+        "grant_requests_lapsed": each_agency(role_requests_lapse, name="grant requests lapse"),
         "audit_checkpoint": anchor_audit_head(),
         "task_results_pruned": prune_task_results(),
     }

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from peersupport.accounts.selectors import role_requests_waiting_for
 from peersupport.audit.selectors import data_version
+from peersupport.tenancy import current_agency_id_or_none
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,12 @@ _kept_lock = threading.Lock()
 
 def waiting_for(user) -> list[Waiting]:
     """Everything that waits for ``user``: urgent first, then oldest first; undated last.
-    Kept per person and role set while nothing audited changed (see the module's note)."""
+    Kept per agency, person and role set while nothing audited changed (see the module's note)."""
     seconds = settings.WAITING_KEEP_SECONDS
     if seconds <= 0:
         return _waiting_for(user)
-    key = (user.pk, user.roles)
+    # The agency too: the same roles in two agencies are two different lists.
+    key = (current_agency_id_or_none(), user.pk, user.roles)
     version = data_version()
     now = time.monotonic()
     with _kept_lock:

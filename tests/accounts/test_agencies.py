@@ -38,6 +38,11 @@ def _migrate(targets):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
+    return executor
+
+
+def _leaves():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,6 +53,7 @@ def test_the_migration_makes_the_install_agency_1_and_back(settings):
         assert "accounts_agency" not in connection.introspection.table_names()
     finally:
         _migrate(AGENCY)
+        _migrate(_leaves())  # the later migrations too, for the tests after this one
     (agency,) = Agency.objects.all()
     assert agency.is_default and agency.active
     assert agency.name == "Springfield Police Department"
@@ -55,6 +61,62 @@ def test_the_migration_makes_the_install_agency_1_and_back(settings):
     assert agency.time_zone == settings.TIME_ZONE
     assert agency.kind == Agency.Kind.DEPARTMENT
     assert len(agency.link_code) >= 12 and "springfield" not in agency.link_code.lower()
+
+
+# Step 2: the kernel's rows of before agencies get the default agency.
+BEFORE_KERNEL = [
+    ("accounts", "0010_agency"),
+    ("notifications", "0007_webhooks"),
+    ("integrations", "0001_tokens"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kernels_rows_are_given_the_default_agency_and_back():
+    old = _migrate(BEFORE_KERNEL).loader.project_state(BEFORE_KERNEL).apps
+    try:
+        model = old.get_model
+        user = model("accounts", "User").objects.create(email="old@pd.example.org")
+        unit = model("accounts", "Unit").objects.create(name="Old HQ", kind="department")
+        model("accounts", "Employee").objects.create(
+            employee_number="OLD-1",
+            first_name="Old",
+            last_name="Timer",
+            employee_type="sworn",
+            rank_title="Officer",
+            unit=unit,
+            user=user,
+        )
+        model("accounts", "RoleGrant").objects.create(user=user, role="coordinator", reason="")
+        model("accounts", "RoleGrantRequest").objects.create(
+            user=user, role="chief", reason="", lapses_at="2030-01-01T00:00:00Z"
+        )
+        model("notifications", "WebhookEndpoint").objects.create(label="Old", url="https://x")
+        model("integrations", "ApiToken").objects.create(label="Old", key="oldkey", scopes=[])
+    finally:
+        _migrate(_leaves())
+    from peersupport.accounts.models import Employee, RoleGrant, RoleGrantRequest, Unit
+    from peersupport.integrations.models import ApiToken
+    from peersupport.notifications.models import WebhookEndpoint
+
+    default = Agency.objects.get(is_default=True).pk
+    for owned in (Unit, Employee, RoleGrant, RoleGrantRequest, WebhookEndpoint, ApiToken):
+        assert list(owned.objects.values_list("agency_id", flat=True)) == [default], owned
+    # And back: the columns go, the rows stay.
+    _migrate(BEFORE_KERNEL)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM accounts_employee")
+            assert cursor.fetchone()[0] == 1
+        columns = [
+            c.name
+            for c in connection.introspection.get_table_description(
+                connection.cursor(), "accounts_employee"
+            )
+        ]
+        assert "agency_id" not in columns
+    finally:
+        _migrate(_leaves())
 
 
 def test_after_migrate_there_is_one_default_agency_named_by_the_settings(settings):
@@ -103,6 +165,7 @@ def _seen_by_a_view():
     return seen, AgencyMiddleware(view)
 
 
+@pytest.mark.no_agency  # outside any agency, as a real request or task starts
 def test_the_middleware_sets_the_default_agency_without_a_query():
     agency = default_agency()  # what a process keeps after its first request
     seen, middleware = _seen_by_a_view()
@@ -114,6 +177,7 @@ def test_the_middleware_sets_the_default_agency_without_a_query():
     assert current_agency_id_or_none() is None  # the request's agency ends with it
 
 
+@pytest.mark.no_agency  # outside any agency, as a real request or task starts
 def test_the_middleware_itself_asks_nothing_even_in_a_new_process():
     forget_default_agency()
 
@@ -125,6 +189,7 @@ def test_the_middleware_itself_asks_nothing_even_in_a_new_process():
     assert len(queries) == 0
 
 
+@pytest.mark.no_agency  # outside any agency, as a real request or task starts
 def test_every_page_runs_inside_the_default_agency(client):
     """The middleware is in the chain, after the session and the account are known."""
     from django.conf import settings
@@ -136,6 +201,7 @@ def test_every_page_runs_inside_the_default_agency(client):
     assert response.wsgi_request.agency == default_agency()
 
 
+@pytest.mark.no_agency  # outside any agency, as a real request or task starts
 def test_tasks_enqueued_outside_an_agency_work_for_the_default_one():
     other = Agency.objects.create(slug="b", name="B", time_zone="UTC")
     assert task_agency_id() == default_agency().pk

@@ -41,6 +41,37 @@ def test_details_round_trip_through_the_database():
 
 
 @pytest.mark.django_db
+def test_rows_before_agencies_and_rows_of_an_agency_verify_together():
+    """Issue 23: an event takes the current agency, and the MAC covers it only when set, so the
+    rows written before agencies (none) keep their MACs and verify with the ones after."""
+    from peersupport.accounts.agencies import default_agency_id
+    from peersupport.audit.chain import event_mac
+    from peersupport.tenancy import all_agencies, using_agency
+
+    with all_agencies("a row as written before agencies"):
+        (before,) = fill(1)
+    (after,) = fill(1)  # tests/conftest.py works for the default agency
+    with using_agency(default_agency_id()):
+        named = record(actor=None, action=AuditAction.UNIT_UPDATED, agency_id=7)
+    assert [before.agency_id, after.agency_id, named.agency_id] == [None, default_agency_id(), 7]
+    assert AuditEvent.objects.get(seq=1).agency_id is None
+    # A row without an agency has the MAC it had before the column existed.
+    assert before.mac == event_mac(before, prev_mac=before.prev_mac)
+    after.agency_id = None
+    assert event_mac(after, prev_mac=after.prev_mac) != AuditEvent.objects.get(seq=2).mac
+    assert verify().splitlines()[0] == "audit log intact: 3 entries verified"
+
+
+@pytest.mark.django_db
+def test_an_event_moved_to_another_agency_breaks_the_chain():
+    fill(3)
+    drop_triggers()
+    AuditEvent.objects.filter(seq=2).update(agency_id=12345)
+    with pytest.raises(CommandError, match=r"first broken entry: #2 .*altered"):
+        verify()
+
+
+@pytest.mark.django_db
 def test_database_refuses_update_and_delete():
     fill(2)
     for sql in (

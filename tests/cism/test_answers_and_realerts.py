@@ -3,6 +3,7 @@ answered: the worker's re-alert across its interval's boundary, at most CISM_REA
 times, once however many ticks (or workers) run at the same moment, never after the team stood
 down or for members who answered; and the staff's rate-limited "remind" button."""
 
+import contextvars
 import threading
 from datetime import datetime, timedelta
 
@@ -235,7 +236,10 @@ def test_two_workers_racing_alert_each_member_once(dept, team):
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=tick) for _ in range(2)]
+    # Each thread in a copy of this context: the test's agency (tests/conftest.py).
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(tick,)) for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -21,6 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersupport.settings")
 django.setup()
 
+from peersupport.accounts.agencies import work_for_default_agency  # noqa: E402
+
+work_for_default_agency()  # the rows this process makes are the default agency's (issue 23)
+
 import time_machine  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402

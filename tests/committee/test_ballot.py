@@ -2,6 +2,7 @@
 database as the application sees it (tests/committee/test_ballot_snapshots.py reads copies of
 the SQLite files); and one ballot per voter under concurrent submissions (PostgreSQL)."""
 
+import contextvars
 import random
 import threading
 
@@ -111,7 +112,11 @@ def test_concurrent_double_submissions_produce_one_ballot(dept, voters, committe
             finally:
                 connections.close_all()
 
-        threads = [threading.Thread(target=submit) for _ in range(2)]
+        # Each thread in a copy of this context: the test's agency (tests/conftest.py).
+        threads = [
+            threading.Thread(target=contextvars.copy_context().run, args=(submit,))
+            for _ in range(2)
+        ]
         for t in threads:
             t.start()
         for t in threads:

@@ -474,3 +474,28 @@ def test_the_schema_is_built_once_per_process_and_is_ninjas_own(client, monkeypa
     assert first["Content-Type"].startswith("application/json")
     assert first.json() == json.loads(json.dumps(real(), default=str))
     assert client.post("/api/v1/openapi.json").status_code == 405
+
+
+def test_a_token_works_inside_its_own_agency(dept, settings):
+    """Issue 23, step 2: the API acts for the token's agency. A roster sent with another
+    agency's token plans against that agency's (empty) roster and adds the people there."""
+    from peersupport.accounts.models import Agency
+    from peersupport.tenancy import using_agency
+
+    settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "accounts.E001"]
+    other = Agency.objects.create(slug="b-county", name="B County", time_zone=settings.TIME_ZONE)
+    with using_agency(other):
+        raw = make_token(ROSTER_IMPORT)
+    body = HEADER + "B-1,Bea,Bee,bea@b.example.org,B HQ,Officer,,active,,,sworn\n"
+    dry = post_csv(body, raw)
+    assert dry.status_code == 200, dry.content
+    # Nobody of this agency is on record there: one added, nobody of ours changed or separated.
+    assert dry.json()["counts"]["added"] == 1
+    assert dry.json()["counts"]["separated"] == 0
+    applied = post_csv(body, raw, apply="true")
+    assert applied.status_code == 200, applied.content
+    added = Employee.everywhere.get(employee_number="B-1")
+    assert added.agency_id == other.pk and added.unit.agency_id == other.pk
+    assert not Employee.objects.filter(employee_number="B-1").exists()  # not in ours
+    event = AuditEvent.objects.get(action=AuditAction.ROSTER_IMPORTED)
+    assert event.agency_id == other.pk

@@ -671,3 +671,23 @@ def test_no_body_gets_a_500(scim, dept, body, target, method):
     assert response.status_code < 500, response.content
     if response.status_code >= 400:
         _error(response, response.status_code)
+
+
+def test_a_token_provisions_its_own_agency_only(scim, dept, settings):
+    """Issue 23, step 2: SCIM works inside the token's agency. A token of another agency sees
+    none of this one's people, and what it creates is its own agency's."""
+    from peersupport.accounts.models import Agency, Employee
+    from peersupport.tenancy import using_agency
+
+    settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "accounts.E001"]
+    scim.post("Users", _bjensen())
+    assert scim.get("Users").json()["totalResults"] > 1
+    other = Agency.objects.create(slug="b-county", name="B County", time_zone=settings.TIME_ZONE)
+    with using_agency(other):
+        _token, raw = services.token_create(actor=None, label="B's Entra", scopes=[SCIM])
+    theirs = Scim(raw)
+    listed = theirs.get("Users").json()
+    assert listed["totalResults"] == 0 and listed["Resources"] == []
+    found = theirs.get("Users", filter='userName eq "bjensen@pd.example.org"').json()
+    assert found["totalResults"] == 0
+    assert Employee.everywhere.filter(agency=other).count() == 0

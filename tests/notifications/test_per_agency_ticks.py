@@ -16,7 +16,8 @@ from peersupport.notifications import scheduling
 from peersupport.notifications.scheduling import TickFailed, register_periodic, run_tick
 from peersupport.tenancy import current_agency_id, current_agency_id_or_none
 
-pytestmark = pytest.mark.django_db
+# The ticks start outside any agency, as in the worker (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.no_agency]
 
 calls: list = []
 
@@ -99,7 +100,7 @@ def test_install_wide_work_runs_once_outside_any_agency(two):
 
 def test_the_products_ticks_run_per_agency(two, monkeypatch):
     """A real tick, wired through run_tick: the roster's runs once in each agency; the kernel's,
-    install-wide, once outside them."""
+    install-wide, once outside them, its grant requests' lapse inside each."""
     from peersupport.roster import tasks as roster_tasks
     from peersupport.web import tasks as web_tasks
 
@@ -110,9 +111,11 @@ def test_the_products_ticks_run_per_agency(two, monkeypatch):
     roster_tasks.roster_tick.call()
     assert sorted(calls) == sorted([a.pk, b.pk])
     seen = []
-    monkeypatch.setattr(web_tasks, "role_requests_lapse", lambda: seen.append(1) or 0)
+    monkeypatch.setattr(
+        web_tasks, "role_requests_lapse", lambda: seen.append(current_agency_id()) or 0
+    )
     assert "grant_requests_lapsed" in web_tasks.kernel_tick.call()
-    assert seen == [1]
+    assert sorted(seen) == sorted([a.pk, b.pk])  # grant requests are each agency's (step 2)
 
 
 def test_a_task_for_an_agency_runs_inside_it(two, monkeypatch):

@@ -52,6 +52,7 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
     )
     Employee.objects.bulk_create(
         Employee(
+            agency_id=dept.hq.agency_id,
             employee_number=f"GR{first + i:06d}",
             first_name=f"First{i}",
             last_name=f"Alast{i}",
@@ -64,7 +65,8 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
         for i, user in enumerate(users)
     )
     RoleGrant.objects.bulk_create(
-        RoleGrant(user=user, role=Role.PEER_SUPPORTER, reason="grow") for user in users
+        RoleGrant(user=user, role=Role.PEER_SUPPORTER, reason="grow", agency_id=dept.hq.agency_id)
+        for user in users
     )
     long_ago = timezone.now() - timedelta(days=90)
     SupporterProfile.objects.bulk_create(
@@ -82,6 +84,7 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
     supervisors = Employee.objects.filter(user__in=users)
     Unit.objects.bulk_create(
         Unit(
+            agency_id=dept.hq.agency_id,
             name=f"Grown unit {first + i}",
             kind=Unit.Kind.UNIT,
             parent=dept.precinct,

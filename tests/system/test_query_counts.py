@@ -35,10 +35,17 @@ PAGES = [
 def _grow(dept, *, units: int, employees: int, grants: int) -> None:
     langs = [LanguageFactory(code=c, name=n) for c, n in (("es", "Spanish"), ("vi", "Vietnamese"))]
     new_units = Unit.objects.bulk_create(
-        Unit(name=f"Squad {i}", kind=Unit.Kind.UNIT, parent=dept.precinct) for i in range(units)
+        Unit(
+            name=f"Squad {i}",
+            kind=Unit.Kind.UNIT,
+            parent=dept.precinct,
+            agency_id=dept.hq.agency_id,
+        )
+        for i in range(units)
     )
     people = Employee.objects.bulk_create(
         Employee(
+            agency_id=dept.hq.agency_id,
             employee_number=f"G{i:06d}",
             first_name=f"First{i}",
             last_name=f"Last{i}",
@@ -58,7 +65,8 @@ def _grow(dept, *, units: int, employees: int, grants: int) -> None:
     Unit.objects.bulk_update(new_units, ["supervisor"])
     users = User.objects.bulk_create(User(email=f"u{i}@pd.example.org") for i in range(grants))
     RoleGrant.objects.bulk_create(
-        RoleGrant(user=u, role=Role.PEER_SUPPORTER, reason="grow") for u in users
+        RoleGrant(user=u, role=Role.PEER_SUPPORTER, reason="grow", agency_id=dept.hq.agency_id)
+        for u in users
     )
     from peersupport.audit.models import AuditAction
     from peersupport.audit.services import record

@@ -1,5 +1,6 @@
 """Training: the interface the selection pipeline reads, services, compliance and pages."""
 
+import contextvars
 import datetime
 from decimal import Decimal
 
@@ -206,7 +207,10 @@ def test_two_first_saves_of_a_day_at_once_give_one_record_and_a_clear_refusal(pe
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=save, args=(h,)) for h in ("4", "6")]
+    # Each thread in a copy of this context: the test's agency (tests/conftest.py).
+    threads = [
+        threading.Thread(target=contextvars.copy_context().run, args=(save, h)) for h in ("4", "6")
+    ]
     for t in threads:
         t.start()
     for t in threads:

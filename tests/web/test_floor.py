@@ -27,7 +27,12 @@ def test_the_employee_page_does_one_query_per_select_however_many_units(dept, cl
     client = client_for("sysadmin")
     small, _ = _count(client, url)
     Unit.objects.bulk_create(
-        Unit(name=f"Squad <{i}> & co", kind=Unit.Kind.UNIT, parent=dept.precinct)
+        Unit(
+            name=f"Squad <{i}> & co",
+            kind=Unit.Kind.UNIT,
+            parent=dept.precinct,
+            agency_id=dept.hq.agency_id,
+        )
         for i in range(300)
     )
     for i in range(30):

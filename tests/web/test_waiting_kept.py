@@ -91,3 +91,22 @@ def test_off_when_set_to_zero(personas, client_for, asked, settings):
     client.get(reverse("web:home"))
     client.get(reverse("web:home"))
     assert asked == [personas["supporter"].pk] * 2
+
+
+def test_the_same_roles_in_another_agency_are_another_list(personas, asked, settings):
+    """Issue 23: the kept list is the agency's too. The same person with the same roles asks
+    again in another agency: the sources are asked again, not answered from the first's."""
+    from peersupport.accounts.models import Agency
+    from peersupport.tenancy import using_agency
+
+    settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "accounts.E001"]
+    supporter = personas["supporter"]
+    roles = supporter.roles
+    waiting.waiting_for(supporter)
+    waiting.waiting_for(supporter)
+    assert asked == [supporter.pk]
+    other = Agency.objects.create(slug="b-county", name="B County", time_zone=settings.TIME_ZONE)
+    with using_agency(other):
+        supporter.__dict__["roles"] = roles  # the same roles there
+        waiting.waiting_for(supporter)
+    assert asked == [supporter.pk, supporter.pk]

@@ -8,6 +8,7 @@ from demo.accounts import (
     DemoRefused,
     demo_department_load,
 )
+from peersupport.accounts.agencies import in_default_agency
 
 
 class Command(BaseCommand):
@@ -30,7 +31,12 @@ class Command(BaseCommand):
             help="the same seed always gives the same department",
         )
 
-    def handle(self, *args, employees: int, seed: int, **options):
+    def handle(self, *args, **options):
+        # Units, employees and roles belong to an agency: the default one (accounts/agencies.py).
+        with in_default_agency():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, employees: int, seed: int, **options):
         started = time.perf_counter()
         try:
             result = demo_department_load(employees=employees, seed=seed)

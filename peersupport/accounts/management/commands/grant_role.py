@@ -3,6 +3,7 @@ import getpass
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from peersupport.accounts.agencies import in_default_agency
 from peersupport.accounts.models import CONFIDENTIAL_ROLES, User
 from peersupport.accounts.services import role_grant_bootstrap
 
@@ -25,7 +26,12 @@ class Command(BaseCommand):
             help="who runs this command (defaults to the server account's name)",
         )
 
-    def handle(self, *args, email, role, reason, operator, **options):
+    def handle(self, *args, **options):
+        # Units, employees and roles belong to an agency: the default one (accounts/agencies.py).
+        with in_default_agency():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, email, role, reason, operator, **options):
         user = User.objects.filter(email=email.strip().lower()).first()
         if user is None:
             raise CommandError("No account has this e-mail address.")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from peersupport.accounts.agencies import in_default_agency
 from peersupport.accounts.roster_sync import (
     file_digest,
     many_separated,
@@ -38,7 +39,12 @@ class Command(BaseCommand):
             "--show", type=int, default=20, help="how many of each list to print (default 20)"
         )
 
-    def handle(self, *args, file, dry_run, full, show, yes=False, **options):
+    def handle(self, *args, **options):
+        # Units, employees and roles belong to an agency: the default one (accounts/agencies.py).
+        with in_default_agency():
+            return self._handle(*args, **options)
+
+    def _handle(self, *args, file, dry_run, full, show, yes=False, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")

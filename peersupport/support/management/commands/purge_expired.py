@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from peersupport.accounts.agencies import in_default_agency
 from peersupport.support.services import purge_expired, purge_others
 
 
@@ -13,8 +14,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        counts = purge_expired()
+        # As the worker's tick does, inside the agency (the default one until step 5).
+        with in_default_agency():
+            counts = purge_expired()
+            others = purge_others()
         parts = [f"{counts['requests']} request(s)", f"{counts['messages']} message(s)"]
-        parts += [f"{n} {label}" for label, n in purge_others().items()]
+        parts += [f"{n} {label}" for label, n in others.items()]
         listed = ", ".join(parts[:-1]) + " and " + parts[-1]
         self.stdout.write(f"purged {listed} past retention")

@@ -1,0 +1,39 @@
+"""Issue 23, step 2: a token acts for one agency (the API and SCIM work inside it). Existing rows get the default agency (accounts 0010)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+def fill_with_default_agency(apps, schema_editor):
+    db = schema_editor.connection.alias
+    rows = apps.get_model("integrations", "ApiToken").objects.using(db)
+    if not rows.exists():
+        return
+    Agency = apps.get_model("accounts", "Agency")
+    default = Agency.objects.using(db).filter(is_default=True).values_list("pk", flat=True).first()
+    if default is None:
+        raise RuntimeError("no default agency to give the existing rows (accounts 0010)")
+    rows.filter(agency__isnull=True).update(agency_id=default)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("integrations", "0001_tokens"),
+        ("accounts", "0012_kernel_agency_required"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="apitoken",
+            name="agency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="accounts.agency",
+            ),
+        ),
+        migrations.RunPython(fill_with_default_agency, migrations.RunPython.noop, elidable=False),
+    ]
