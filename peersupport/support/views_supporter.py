@@ -314,6 +314,10 @@ def _contact_fields(form: ContactForm, notice, published) -> SafeString:
     referrals = resource_choices()
 
     def rendered() -> SafeString:
+        if not form.is_bound:
+            # The list just read, rather than the field's queryset read again: the same
+            # (id, name) pairs, and the page's queries the same whether the HTML was kept.
+            form.fields["referrals"].widget.choices = list(referrals)
         context = {
             "form": form,
             "notice": notice,
