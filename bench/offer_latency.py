@@ -135,6 +135,9 @@ def _measure(count: int, smtp, pushes) -> dict:
     import django
 
     django.setup()
+    from peersupport.accounts.agencies import work_for_default_agency
+
+    work_for_default_agency()  # every row this run writes is the default agency's
     from django.core.mail import EmailMessage
 
     from peersupport.accounts.models import Role, Unit
