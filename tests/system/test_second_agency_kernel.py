@@ -8,51 +8,17 @@ the middleware is pointed at B for B's people. They must see none of A's units, 
 role grants and audit events, and A's people none of B's.
 """
 
-import pytest
 from django.urls import reverse
 
-from peersupport.accounts import middleware
-from peersupport.accounts.models import Agency, Employee, Role, RoleGrant, Unit
+from peersupport.accounts.models import Employee, Role, RoleGrant
 from peersupport.accounts.services import unit_create
 from peersupport.audit.models import AuditEvent
 from peersupport.tenancy import using_agency
 
 from ..conftest import signed_in_client
-from ..factories import EmployeeFactory, UnitFactory, UserFactory, enable_totp, grant
 
 A_CANARIES = ("North Precinct", "Patrol Bureau", "Day Patrol", "coordinator@pd.example.org")
 B_CANARIES = ("Zebra Crossing Unit", "Quokka Station", "b-sysadmin@b.example.org")
-
-
-@pytest.fixture
-def agency_b(dept, settings, monkeypatch):
-    settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "accounts.E001"]
-    b = Agency.objects.create(slug="b-county", name="B County", time_zone=settings.TIME_ZONE)
-    with using_agency(b):
-        hq = UnitFactory(name="Quokka Station", kind=Unit.Kind.DEPARTMENT)
-        sysadmin = UserFactory(email="b-sysadmin@b.example.org")
-        bhs = UserFactory(email="b-bhs@b.example.org")
-        EmployeeFactory(user=bhs, unit=hq, work_email=bhs.email, last_name="Wombat")
-        grant(sysadmin, Role.SYSADMIN)
-        grant(bhs, Role.BHS_MANAGER)
-        unit_create(
-            actor=sysadmin, name="Zebra Crossing Unit", kind="unit", parent=hq, supervisor=None
-        )
-    for user in (sysadmin, bhs):
-        enable_totp(user)
-    b_users = {sysadmin.pk, bhs.pk}
-    # Until step 5's switcher: B's people's requests work for B, everyone else's for A.
-    original_call = middleware.AgencyMiddleware.__call__
-
-    def call(self, request):
-        if getattr(request.user, "pk", None) in b_users:
-            request.agency = b
-            with using_agency(b):
-                return self.get_response(request)
-        return original_call(self, request)
-
-    monkeypatch.setattr(middleware.AgencyMiddleware, "__call__", call)
-    return {"agency": b, "sysadmin": sysadmin, "bhs": bhs}
 
 
 def _page(client, name) -> str:
