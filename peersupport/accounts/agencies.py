@@ -14,10 +14,26 @@ from contextlib import contextmanager
 from django.apps import apps as installed_apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
+from django.dispatch import Signal
 
 from .models import Agency
 
 _default: Agency | None = None
+
+# Sent once when an agency is made (step 5's ``agency_create``; tests' agency B), inside
+# ``tenancy.using_agency(agency)`` and the transaction that made it, with ``agency``. The domains
+# that keep per-agency program data (exception categories and policy documents, committee seats,
+# outreach plans) connect it in ``ready()`` and seed that agency's defaults, the same data their
+# migrations seeded for agency 1 (docs/design/agencies.md §1.3).
+agency_created = Signal()
+
+
+def announce_agency(agency: Agency) -> None:
+    """Let the domains seed a new agency's program data (inside that agency)."""
+    from peersupport.tenancy import using_agency
+
+    with using_agency(agency):
+        agency_created.send(sender=Agency, agency=agency)
 
 
 def default_agency() -> Agency:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from peersupport.accounts import middleware
+from peersupport.accounts.agencies import announce_agency
 from peersupport.accounts.models import Agency, Role, Unit
 from peersupport.accounts.services import unit_create
 from peersupport.tenancy import using_agency
@@ -48,6 +49,7 @@ class AgencyB:
 def agency_b(dept, settings, monkeypatch) -> AgencyB:
     settings.SILENCED_SYSTEM_CHECKS = [*settings.SILENCED_SYSTEM_CHECKS, "accounts.E001"]
     b = Agency.objects.create(slug="b-county", name="B County", time_zone=settings.TIME_ZONE)
+    announce_agency(b)  # B's program defaults, as step 5's agency_create will
     with using_agency(b):
         hq = UnitFactory(name="Quokka Station", kind=Unit.Kind.DEPARTMENT)
     made = AgencyB(agency=b, hq=hq)
