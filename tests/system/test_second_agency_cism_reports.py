@@ -149,3 +149,24 @@ def test_figures_copied_into_another_agency_are_refused_there(personas, agency_b
         again = builds.current()
         assert again is not None and again.token != a_row["token"]
     assert builds.current().token == a_row["token"]  # A's own still loads in A
+
+
+def test_a_rebuild_waiting_for_one_agency_does_not_hold_back_anothers(agency_b):
+    """A burst of writes in A queues one rebuild of A's figures; a write in B still queues B's."""
+    from django_tasks_db.models import DBTaskResult
+
+    from peersupport.reports.tasks import reports_rebuild
+
+    DBTaskResult.objects.filter(task_path=reports_rebuild.module_path).delete()  # B's set-up
+    assert builds.request() is True
+    assert builds.request() is False  # A's is waiting
+    with using_agency(agency_b.agency):
+        assert builds.request() is True
+        assert builds.request() is False
+    queued = DBTaskResult.objects.filter(task_path=reports_rebuild.module_path, status="READY")
+    assert sorted(row.args_kwargs["args"][0] for row in queued) == sorted(
+        [
+            agency_b.agency.pk,
+            Build._meta.get_field("agency").related_model.objects.get(is_default=True).pk,
+        ]
+    )
