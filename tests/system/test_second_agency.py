@@ -167,7 +167,7 @@ def test_nobody_in_agency_b_sees_anything_of_agency_a(dept, personas, client_for
             for name in a_names:
                 url = f"{reverse('web:person_search')}?pool={pool}&field=q&q={name[:4]}"
                 _status, body = _read(b_clients[persona], url)
-                if hit := _leaks(body, canaries | a_names):
+                if hit := _leaks(body, canaries):
                     leaks[(persona, f"picker {pool} {name[:4]}")] = hit
     # What was queued for B's people to read.
     for n in Notification.objects.filter(user__in=b_people.values()):
