@@ -407,7 +407,11 @@ def _pool_users(pool: str) -> QuerySet[User]:
         "employee", "employee__unit"
     )
     if pool == "colleague":
-        qs = qs.filter(employee__status=Employee.Status.ACTIVE)
+        # A colleague is of this agency: the join to the employee record is not scoped by its
+        # manager, so the agency is asked here (issue 23: nominating finds no other agency's).
+        qs = qs.filter(
+            employee__status=Employee.Status.ACTIVE, employee__agency_id=current_agency_id()
+        )
     narrow = PERSON_POOLS[pool].narrow
     return qs if narrow is None else narrow(qs)
 
