@@ -97,6 +97,14 @@ OWNED = {
     "selection.Candidacy",  # the nominee's employee agency (selection.services)
     "committee.CommitteeSeat",
     "committee.Election",
+    # 3d
+    "cism.TeamMember",  # one person may be on several agencies' teams, once on each
+    "cism.Activation",
+    "reports.Publication",
+    "reports.PeriodClosure",
+    "reports.Build",  # one per agency
+    "reports.Rendered",
+    "reports.SealedCounts",
 }
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
@@ -111,6 +119,9 @@ DERIVED = {
     "committee.Candidate": "election__agency",
     "committee.Voter": "election__agency",
     "committee.Ballot": "election__agency",  # no column: nothing new beside a sealed ballot
+    # 3d
+    "cism.Callout": "activation__agency",
+    "cism.Session": "activation__agency",
 }
 INSTALL_WIDE = {
     "accounts.Agency": "the agencies themselves",
@@ -169,16 +180,6 @@ NOT_YET = {
     "outreach.FollowUpTask",
     "outreach.Attempt",
     "outreach.GroupSession",
-    # 3d
-    "cism.TeamMember",
-    "cism.Activation",
-    "cism.Callout",
-    "cism.Session",
-    "reports.Publication",
-    "reports.PeriodClosure",
-    "reports.Build",
-    "reports.Rendered",
-    "reports.SealedCounts",
 }
 
 
