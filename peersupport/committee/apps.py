@@ -21,3 +21,10 @@ class CommitteeConfig(AppConfig):
         register_waiting(
             "committee", roles=[Role.PEER_SUPPORTER, Role.COORDINATOR], items=waiting.for_person
         )
+
+        from peersupport.accounts.agencies import agency_created
+
+        from .defaults import seed_new_agency
+
+        # A new agency's committee starts with the default seats (docs/design/agencies.md §1.3).
+        agency_created.connect(seed_new_agency, dispatch_uid="committee.seed_new_agency")

@@ -20,28 +20,48 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
-class CommitteeSeat(models.Model):
+
+def _agency_field():
+    """The agency a seat or an election belongs to (issue 23, docs/design/agencies.md §1.1):
+    never deleted from under its rows, never changed (``AgencyOwnedMixin``). Memberships are their
+    seat's agency's; candidates, the roll and the ballots their election's, with no column of
+    their own (a ballot gains nothing that could tell it from another)."""
+    return models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+
+
+class CommitteeSeat(AgencyOwnedMixin, models.Model):
     """One seat and how it is filled. Data a department changes (the coordinator adds and
-    retires seats); the defaults come from PROGRAM.md (committee/defaults.py)."""
+    retires seats); the defaults come from PROGRAM.md (committee/defaults.py), for each new
+    agency too (apps.py). A seat's name is unique within its agency."""
 
     class Kind(models.TextChoices):
         ELECTED = "elected", "Elected by the peer supporters"
         APPOINTED = "appointed", "Appointed by an organisation"
         EX_OFFICIO = "ex_officio", "Ex officio"
 
+    agency = _agency_field()
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120)
     # Appointed: the organisation that names the member; ex officio: the office that holds it.
     appointed_by = models.CharField("organisation or office", max_length=200, blank=True)
     term_months = models.PositiveSmallIntegerField(default=24)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "governance_committeeseat"
         ordering = ["order", "pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "name"],
+                name="committeeseat_name_unique_in_agency",
+                violation_error_message="There is already a seat with this name.",
+            ),
             models.CheckConstraint(
                 condition=Q(term_months__gte=1), name="committeeseat_term_positive"
             ),
@@ -91,6 +111,9 @@ class Membership(models.Model):
         "accounts.RoleGrant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = AgencyManager("seat__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "governance_membership"
         ordering = ["seat", "-term_start", "-pk"]
@@ -124,7 +147,7 @@ class Membership(models.Model):
         return self.term_end - datetime.timedelta(days=1) if self.term_end else None
 
 
-class Election(models.Model):
+class Election(AgencyOwnedMixin, models.Model):
     """An election for vacant elected seats: a nomination window, then a voting window; the
     worker tallies it when voting closes and the result is published at once. The coordinator
     may void it (with a reason) and open another."""
@@ -141,6 +164,7 @@ class Election(models.Model):
         LOTS = "lots", "A drawing of lots, recorded with the result"
         VACANT = "vacant", "Tied seats stay vacant for another election"
 
+    agency = _agency_field()
     seats = models.PositiveSmallIntegerField("seats to fill")
     method = models.CharField(max_length=16, choices=Method.choices, default=Method.PLURALITY)
     tie_rule = models.CharField(max_length=16, choices=TieRule.choices, default=TieRule.LOTS)
@@ -176,6 +200,9 @@ class Election(models.Model):
     # The public X25519 key ballots are sealed to (ballotbox.py). Its private key is the count
     # code, shown once to the coordinator who opened the election and never stored.
     ballot_key = models.BinaryField(max_length=32, null=True, blank=True, editable=False)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "governance_election"
@@ -242,6 +269,9 @@ class Candidate(models.Model):
     votes = models.PositiveIntegerField(null=True, blank=True)
     elected = models.BooleanField(default=False)
 
+    objects = AgencyManager("election__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "governance_candidate"
         ordering = ["election", "pk"]
@@ -259,6 +289,9 @@ class Voter(models.Model):
 
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="voters")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = AgencyManager("election__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "governance_voter"
@@ -279,6 +312,9 @@ class Ballot(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
     sealed = models.BinaryField(editable=False)
+
+    objects = AgencyManager("election__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "governance_ballot"

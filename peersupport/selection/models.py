@@ -13,16 +13,30 @@ from django.utils import timezone
 
 from peersupport.accounts.models import Employee, Unit, User
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
-class NominationRound(models.Model):
-    """A period the coordinator opens for nominations (SELECTION_NOMINATIONS="rounds")."""
+def _agency_field():
+    """The agency a round or a candidacy belongs to (issue 23, docs/design/agencies.md §1.1):
+    never deleted from under its rows, never changed (``AgencyOwnedMixin``). The records of a
+    candidacy (nominations, interviews and their panels, the chain, the timeline) have no column:
+    they are their candidacy's agency's."""
+    return models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
 
+
+class NominationRound(AgencyOwnedMixin, models.Model):
+    """A period the coordinator opens for nominations (SELECTION_NOMINATIONS="rounds"), in one
+    agency."""
+
+    agency = _agency_field()
     name = models.CharField(max_length=120)
     opens_on = models.DateField()
     closes_on = models.DateField()
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "roster_nominationround"
@@ -41,9 +55,10 @@ class NominationRound(models.Model):
         return self.opens_on <= day <= self.closes_on
 
 
-class Candidacy(RowBound):
+class Candidacy(AgencyOwnedMixin, RowBound):
     """One person's way through selection, from the first nomination to the Chief's decision.
     A person has at most one open candidacy; a closed one stays as the record of what happened.
+    It belongs to the agency the nominee is an employee of (services.nomination_create).
     """
 
     class Stage(models.TextChoices):
@@ -72,6 +87,7 @@ class Candidacy(RowBound):
         Stage.WITHDRAWN,
     )
 
+    agency = _agency_field()
     nominee = models.ForeignKey(User, on_delete=models.PROTECT, related_name="candidacies")
     round = models.ForeignKey(
         NominationRound, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -88,6 +104,9 @@ class Candidacy(RowBound):
     # coordinator: raised again only after the request has moved (``stage_changed_at`` later).
     stall_raised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "roster_candidacy"
@@ -136,6 +155,9 @@ class Nomination(RowBound):
     hide_from_nominee = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AgencyManager("candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "roster_nomination"
         ordering = ["created_at", "pk"]
@@ -174,6 +196,9 @@ class Interview(RowBound):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AgencyManager("candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "roster_interview"
         ordering = ["-scheduled_at", "-pk"]
@@ -192,6 +217,9 @@ class Interview(RowBound):
 class Panelist(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    objects = AgencyManager("interview__candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "roster_panelist"
@@ -212,6 +240,9 @@ class PanelScore(RowBound):
     total = models.PositiveSmallIntegerField()
     notes = EncryptedTextField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager("interview__candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "roster_panelscore"
@@ -247,6 +278,9 @@ class ChainStep(RowBound):
     decided_at = models.DateTimeField(null=True, blank=True)
     override_reason = EncryptedTextField(blank=True)
 
+    objects = AgencyManager("candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         db_table = "roster_chainstep"
         ordering = ["candidacy", "position"]
@@ -273,6 +307,9 @@ class CandidacyEvent(RowBound):
     to_stage = models.CharField(max_length=20)
     label = models.CharField(max_length=200)
     reason = EncryptedTextField(blank=True)
+
+    objects = AgencyManager("candidacy__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         db_table = "roster_candidacyevent"

@@ -24,6 +24,7 @@ from peersupport.audit.services import record
 from peersupport.notifications.messages import site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_profile_create, supporter_set_status
+from peersupport.tenancy import current_agency_id
 
 from .alerts import event_key, tell, tell_candidate
 from .models import (
@@ -161,8 +162,20 @@ def nomination_round_open(
 
 
 def _check_nominee(actor: User, nominee: User) -> Employee:
+    """The nominee's employee record in the current agency, the candidacy's agency; a
+    ValidationError saying why the nominee cannot be nominated here."""
     if nominee.pk == actor.pk:
         raise ValidationError({"nominee": "You cannot nominate yourself."})
+    # The account's employee record wherever it is (a reverse one-to-one is not scoped): a
+    # colleague of another agency is refused by name of the rule, never of the agency.
+    elsewhere = getattr(nominee, "employee", None)
+    if elsewhere is not None and elsewhere.agency_id != current_agency_id():
+        raise ValidationError(
+            {
+                "nominee": "Only a member of this department can be nominated here: colleagues "
+                "of another agency are nominated in their own."
+            }
+        )
     employee = Employee.objects.filter(user=nominee, status=Employee.Status.ACTIVE).first()
     if employee is None or not nominee.is_active:
         raise ValidationError(
@@ -212,7 +225,10 @@ def nomination_create(
         .first()
     )
     if candidacy is None:
-        candidacy = Candidacy.objects.create(nominee=nominee, round=nomination_round)
+        # The nominee's agency (the current one, checked above), named rather than implied.
+        candidacy = Candidacy.objects.create(
+            agency_id=employee.agency_id, nominee=nominee, round=nomination_round
+        )
         CandidacyEvent.objects.create(
             candidacy=candidacy,
             actor=actor,

@@ -101,3 +101,43 @@ def test_sealed_ballots_drop_plaintext_ballots_and_void_an_open_election():
     voided = Election.objects.get(pk=still_open.pk)
     assert voided.status == "voided" and "no count code" in voided.void_reason
     assert voided.ballot_key is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_seats_and_elections_become_the_default_agencys(dept):
+    """0004/0005_agency (issue 23): every seat and election of before agencies is the default
+    agency's, and a seat's name is then unique within its agency."""
+    from datetime import timedelta
+
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from peersupport.accounts.agencies import default_agency_id
+
+    _migrate([("committee", "0003_lots_commitment")])
+    old = (
+        MigrationExecutor(connection)
+        .loader.project_state([("committee", "0003_lots_commitment")], at_end=True)
+        .apps
+    )
+    try:
+        now = timezone.now()
+        seat = old.get_model("committee", "CommitteeSeat").objects.create(
+            kind="elected", name="Seat of before agencies", term_months=12
+        )
+        election = old.get_model("committee", "Election").objects.create(
+            seats=1,
+            nominations_open_at=now,
+            nominations_close_at=now + timedelta(days=1),
+            voting_open_at=now + timedelta(days=1),
+            voting_close_at=now + timedelta(days=2),
+            opened_by_id=dept.users["coordinator"].pk,
+        )
+    finally:
+        _migrate(_leaves())
+    from peersupport.committee.models import Election
+
+    assert CommitteeSeat.objects.get(pk=seat.pk).agency_id == default_agency_id()
+    assert Election.objects.get(pk=election.pk).agency_id == default_agency_id()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CommitteeSeat.objects.create(kind="elected", name="Seat of before agencies", term_months=1)

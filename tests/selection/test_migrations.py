@@ -74,3 +74,36 @@ def test_existing_values_are_encrypted_in_place(dept):
         assert raw.startswith("v2:test1:"), (model, field)  # then bound to its row (0003)
         assert not value or value not in raw
         assert getattr(model.objects.get(pk=pk), field) == value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_rounds_and_candidacies_become_the_default_agencys(dept):
+    """0005/0006_agency (issue 23): every round and candidacy of before agencies is the default
+    agency's, and so are their records."""
+    from django.utils import timezone
+
+    from peersupport.accounts.agencies import default_agency_id
+    from peersupport.selection.models import NominationRound
+
+    before = [("selection", "0004_candidacy_stall_raised_at")]
+    _migrate(before)
+    old = MigrationExecutor(connection).loader.project_state(before, at_end=True).apps
+    try:
+        today = timezone.localdate()
+        nomination_round = old.get_model("selection", "NominationRound").objects.create(
+            name="Round of before agencies",
+            opens_on=today,
+            closes_on=today,
+            created_by_id=dept.users["coordinator"].pk,
+        )
+        candidacy = old.get_model("selection", "Candidacy").objects.create(
+            nominee_id=dept.users["employee"].pk, stage="nominated"
+        )
+        old.get_model("selection", "Nomination").objects.create(
+            candidacy=candidacy, nominator_id=dept.users["supporter"].pk, reason=""
+        )
+    finally:
+        _migrate(_leaves())
+    assert NominationRound.objects.get(pk=nomination_round.pk).agency_id == default_agency_id()
+    assert Candidacy.objects.get(pk=candidacy.pk).agency_id == default_agency_id()
+    assert Nomination.objects.filter(candidacy_id=candidacy.pk).count() == 1

@@ -93,6 +93,10 @@ OWNED = {
     "accounts.RoleGrantRequest",
     "notifications.WebhookEndpoint",
     "integrations.ApiToken",
+    "selection.NominationRound",
+    "selection.Candidacy",  # the nominee's employee agency (selection.services)
+    "committee.CommitteeSeat",
+    "committee.Election",
     # 3d
     "cism.TeamMember",  # one person may be on several agencies' teams, once on each
     "cism.Activation",
@@ -105,6 +109,16 @@ OWNED = {
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
     "accounts.FamilyMember": "employee__agency",
+    "selection.Nomination": "candidacy__agency",
+    "selection.Interview": "candidacy__agency",
+    "selection.ChainStep": "candidacy__agency",
+    "selection.CandidacyEvent": "candidacy__agency",
+    "selection.Panelist": "interview__candidacy__agency",
+    "selection.PanelScore": "interview__candidacy__agency",
+    "committee.Membership": "seat__agency",
+    "committee.Candidate": "election__agency",
+    "committee.Voter": "election__agency",
+    "committee.Ballot": "election__agency",  # no column: nothing new beside a sealed ballot
     # 3d
     "cism.Callout": "activation__agency",
     "cism.Session": "activation__agency",
@@ -166,20 +180,6 @@ NOT_YET = {
     "outreach.FollowUpTask",
     "outreach.Attempt",
     "outreach.GroupSession",
-    "selection.NominationRound",
-    "selection.Candidacy",
-    "selection.Nomination",
-    "selection.Interview",
-    "selection.Panelist",
-    "selection.PanelScore",
-    "selection.ChainStep",
-    "selection.CandidacyEvent",
-    "committee.CommitteeSeat",
-    "committee.Membership",
-    "committee.Election",
-    "committee.Candidate",
-    "committee.Voter",
-    "committee.Ballot",
 }
 
 
