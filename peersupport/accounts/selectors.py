@@ -427,6 +427,18 @@ def _of_this_agency(pool: str) -> Q:
     return mine
 
 
+def account_by_email(email: str) -> User | None:
+    """The enabled account with this e-mail address among those whoever grants roles in the
+    current agency may find (``_of_this_agency``): never another agency's person."""
+    return (
+        User.objects.filter(
+            _of_this_agency("account"), is_active=True, email__iexact=(email or "").strip()
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
 def _name_matches(pool: str, query: str) -> Q:
     """Every word of ``query`` in a name; or the whole of it an exact work e-mail, account
     e-mail or employee number."""

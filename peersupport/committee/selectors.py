@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from peersupport.accounts import selectors as account_selectors
 from peersupport.accounts.models import User
 from peersupport.roster import selectors as roster_selectors
 
@@ -197,5 +198,6 @@ def own_candidacy(*, user: User, election: Election) -> Candidate | None:
 
 
 def account_by_email(email: str) -> User | None:
-    """The account a coordinator names by e-mail address when appointing a member."""
-    return User.objects.filter(email__iexact=(email or "").strip()).first()
+    """The account a coordinator names by e-mail address when appointing a member: one of the
+    agency's people (never another agency's, whose address is not even confirmed to exist)."""
+    return account_selectors.account_by_email(email)

@@ -78,7 +78,7 @@ def test_the_person_picker_finds_only_this_agencys_people(dept, personas, agency
     """Accounts are the install's: the picker names the agency's people itself. B's people find
     none of A's in any pool (by name or by exact e-mail), A's none of B's; an account no agency
     has yet is found by whoever grants roles in either."""
-    from peersupport.accounts.selectors import people_search
+    from peersupport.accounts.selectors import account_by_email, people_search
     from peersupport.tenancy import using_agency
 
     from ..factories import UserFactory
@@ -102,6 +102,9 @@ def test_the_person_picker_finds_only_this_agencys_people(dept, personas, agency
         assert found(agency_b["sysadmin"], "account", "Wombatson") == {b_employee.pk}
         assert found(agency_b["sysadmin"], "account", "Freshly") == {fresh.pk}
         assert found(b_employee, "colleague", "Wombatson") == {b_employee.pk}
+        # Naming an account by e-mail (appointing a committee member) finds only B's too.
+        assert account_by_email("coordinator@pd.example.org") is None
+        assert account_by_email("B-EMPLOYEE@b.example.org ") == b_employee
     for viewer, pool in ((personas["sysadmin"], "account"), (personas["employee"], "colleague")):
         assert not found(viewer, pool, "Wombat") & b_people
         assert not found(viewer, pool, "b-sysadmin@b.example.org")
@@ -109,3 +112,5 @@ def test_the_person_picker_finds_only_this_agencys_people(dept, personas, agency
         personas["coordinator"].pk
     }
     assert found(personas["sysadmin"], "account", "Freshly") == {fresh.pk}
+    assert account_by_email("coordinator@pd.example.org") == personas["coordinator"]
+    assert account_by_email("b-employee@b.example.org") is None
