@@ -25,6 +25,7 @@ from peersupport.notifications import webhooks
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_set_status
+from peersupport.tenancy import current_agency_id
 
 from . import compliance, selectors
 from .models import (
@@ -782,8 +783,13 @@ def compliance_mark(*, user_ids: list[int], from_year: int) -> int:
     if not user_ids:
         return 0
     years = range(from_year, timezone.localdate().year + 1)
+    agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
     ComplianceRecord.objects.bulk_create(
-        [ComplianceRecord(user_id=u, year=y, status="") for u in user_ids for y in years],
+        [
+            ComplianceRecord(agency_id=agency_id, user_id=u, year=y, status="")
+            for u in user_ids
+            for y in years
+        ],
         ignore_conflicts=True,
     )
     rows = ComplianceRecord.objects.filter(user_id__in=user_ids, year__gte=from_year)
@@ -842,8 +848,12 @@ def compliance_store(*, year: int, user_ids: list[int], today=None) -> tuple[int
     today = today or timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
+        agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
         ComplianceRecord.objects.bulk_create(
-            [ComplianceRecord(user_id=u, year=year, status="") for u in user_ids],
+            [
+                ComplianceRecord(agency_id=agency_id, user_id=u, year=year, status="")
+                for u in user_ids
+            ],
             ignore_conflicts=True,
         )
         seen = {
