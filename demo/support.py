@@ -135,6 +135,7 @@ def _contacts(rng, supporters, resources, today, version, count) -> int:
         done = due < today - timedelta(days=3) or rng.random() < 0.3
         followups.append(
             FollowUp(
+                agency_id=c.agency_id,
                 supporter_id=c.supporter_id,
                 contact=c,
                 due=due,

@@ -333,7 +333,8 @@ def test_each_agencys_rows_are_read_only_in_it(dept, agency_b):
             coordinator=agency_b.person(Role.COORDINATOR, "b-coordinator@b.example.org"),
             employee=_b_employee(agency_b),
         )
-    for here, there, supporter in ((a, b, a_supporter), (b, a, b_supporter)):
+    pairs = ((a, b, a_supporter, b_supporter), (b, a, b_supporter, a_supporter))
+    for here, there, supporter, stranger in pairs:
         with using_agency(here.course.agency_id):
             for model, pk in (
                 (SupportRequest, there.held.pk),
@@ -358,6 +359,20 @@ def test_each_agencys_rows_are_read_only_in_it(dept, agency_b):
             followups = support_selectors.inbox_followups(supporter, limit=5)
             assert [f.pk for f in followups.due] == [here.followup.pk]
             assert followups.due_count == 1 and followups.upcoming_count == 0
+            load = support_selectors.supporter_load(supporter, held=held, followups_due=1)
+            assert load.contacts_this_month == 1 and load.open_requests == 1
+            # The other agency's supporter read here (as a lent supporter will be): the same
+            # statements, by the agency they bind, find nothing of what they did there.
+            assert support_selectors.pending_offers(stranger) == []
+            assert support_selectors.open_and_recently_closed(stranger, closed_limit=5) == (
+                [],
+                [],
+            )
+            assert support_selectors.recent_contacts(stranger) == []
+            theirs = support_selectors.inbox_followups(stranger, limit=5)
+            assert theirs.due == theirs.upcoming == [] and theirs.due_count == 0
+            load = support_selectors.supporter_load(stranger, held=[], followups_due=0)
+            assert load.contacts_this_month == 0
             overview = support_selectors.coordinator_overview()
             assert [d.pk for d in overview.debriefs] == [here.debrief.pk]
             assert overview.overdue_total == 1
@@ -373,3 +388,33 @@ def test_each_agencys_rows_are_read_only_in_it(dept, agency_b):
             assert judged[supporter.pk].other_hours == Decimal(8)
             other = judged.get(there.record.user_id)
             assert other is None or other.other_hours == 0
+
+
+def test_purge_expired_forgets_who_asked_in_every_agency(dept, agency_b, settings):
+    """Retention ends in each agency: the command works inside every one, as the ticks do."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SUPPORT_RETENTION_DAYS = 30
+    old = timezone.now() - datetime.timedelta(days=31)
+    made = []
+    for agency_id in (dept.hq.agency_id, agency_b["agency"].pk):
+        with using_agency(agency_id):
+            req = support_services.request_create(
+                requester=None,
+                kind=RequesterKind.FAMILY,
+                name="Purge Canary",
+                contact_method=ContactMethod.MESSAGES,
+                notice_version=current_notice().version,
+            ).request
+            support_services.request_withdraw(request=req)
+            SupportRequest.objects.filter(pk=req.pk).update(closed_at=old)
+            made.append((agency_id, req.pk))
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert "purged 2 request(s)" in out.getvalue()
+    for agency_id, pk in made:
+        with using_agency(agency_id):
+            req = SupportRequest.objects.get(pk=pk)
+            assert req.purged_at is not None and req.identity == {}
