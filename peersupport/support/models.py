@@ -19,8 +19,12 @@ from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 def _agency_field():
     # The agency a row belongs to (issue 23): never deleted from under its rows, never changed
-    # (``AgencyOwnedMixin``).
-    return models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    # (``AgencyOwnedMixin``). No index of its own: an agency is never a selective filter (a
+    # handful on an install), and with one the planner could take it over the indexes the
+    # pages are read through (a supporter's contacts by date, the open follow-ups).
+    return models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
 
 def _through(path: str) -> AgencyManager:

@@ -8,7 +8,10 @@ from django.db import migrations, models
 
 def _agency():
     return models.ForeignKey(
-        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="accounts.agency"
+        db_index=False,
+        on_delete=django.db.models.deletion.PROTECT,
+        related_name="+",
+        to="accounts.agency",
     )
 
 
