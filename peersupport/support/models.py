@@ -14,7 +14,13 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
-from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
+from peersupport.tenancy import (
+    AgencyManager,
+    AgencyOwnedMixin,
+    WrongAgency,
+    current_agency_id,
+    current_agency_id_or_none,
+)
 
 
 def _agency_field():
@@ -25,6 +31,28 @@ def _agency_field():
     return models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
     )
+
+
+class _OwnedRows(models.QuerySet):
+    """An agency-owned model's rows. ``bulk_create`` skips ``save()``: each row gets the current
+    agency, as ``save()`` would give it, and a row of another agency is refused."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        current = current_agency_id_or_none()
+        for obj in objs:
+            if obj.agency_id is None:
+                obj.agency_id = current_agency_id()
+            elif current is not None and obj.agency_id != current:
+                raise WrongAgency(
+                    f"a {type(obj).__name__} of agency {obj.agency_id} written "
+                    f"while working for agency {current}"
+                )
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _owned() -> AgencyManager:
+    return AgencyManager.from_queryset(_OwnedRows)()
 
 
 def _through(path: str) -> AgencyManager:
@@ -116,7 +144,7 @@ class SupportRequest(AgencyOwnedMixin, RowBound):
     coordinators_told_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
-    objects = AgencyManager()
+    objects = _owned()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -238,7 +266,7 @@ class Contact(AgencyOwnedMixin, models.Model):
     follow_up_planned = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = AgencyManager()
+    objects = _owned()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -276,7 +304,7 @@ class FollowUp(AgencyOwnedMixin, models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = AgencyManager()
+    objects = _owned()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -311,7 +339,7 @@ class DebriefRequest(AgencyOwnedMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = AgencyManager()
+    objects = _owned()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:

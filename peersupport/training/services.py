@@ -141,7 +141,7 @@ def session_save(
             raise ValidationError({"course": "This course is no longer offered."})
         session = TrainingSession(course=course, created_by=actor)
     else:
-        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         if session.is_cancelled:
             raise ValidationError("A cancelled session cannot be changed.")
         enrolled = session.enrolments.filter(status=EStatus.ENROLLED).count()
@@ -248,7 +248,7 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> Tra
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the session is cancelled."})
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.is_cancelled:
         raise ValidationError("This session is already cancelled.")
     if Attendance.objects.filter(day__session=session).exists():
@@ -304,7 +304,7 @@ def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrol
     A supporter enrols themselves; the coordinator enrols anyone in the program."""
     if actor.pk != user.pk:
         _check_manager(actor)
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.is_cancelled:
         raise ValidationError("This session is cancelled.")
     if session.ends_at <= timezone.now():
@@ -405,8 +405,8 @@ def enrolment_cancel(*, actor: User, enrolment: Enrolment, reason: str = "") -> 
             raise ValidationError({"reason": "Say why this place is cancelled."})
         if len(reason) > 300:
             raise ValidationError({"reason": "Keep the reason under 300 characters."})
-    session = TrainingSession.objects.select_for_update().get(pk=enrolment.session_id)
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=enrolment.session_id)
+    enrolment = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
     if enrolment.status == EStatus.CANCELLED:
         raise ValidationError("This enrolment is already cancelled.")
     if session.starts_at <= timezone.now():
@@ -479,7 +479,9 @@ def attendance_record(
     complete_before = {
         pk for pk, user in trainees.items() if selectors.initial_training_complete(user)
     }
-    existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(day=day)}
+    existing = {
+        a.user_id: a for a in Attendance.objects.select_for_update(of=("self",)).filter(day=day)
+    }
     enrolled = set(
         session.enrolments.filter(status=EStatus.ENROLLED).values_list("user_id", flat=True)
     )
