@@ -250,6 +250,7 @@ def _insert_contacts(count: int) -> None:
     from peersupport.governance.notice import current_notice
     from peersupport.roster.models import SupporterProfile
     from peersupport.support.models import Contact, FollowUp
+    from peersupport.tenancy import current_agency_id
 
     rng = random.Random(11)  # noqa: S311  (repeatable bench data, not a secret)
     supporters = list(
@@ -280,7 +281,9 @@ def _insert_contacts(count: int) -> None:
         "notice_version",
         "follow_up_planned",
         "created_at",
+        "agency_id",
     ]
+    agency_id = current_agency_id()
     table = Contact._meta.db_table
     batch = 50_000
     with transaction.atomic():
@@ -304,6 +307,7 @@ def _insert_contacts(count: int) -> None:
                         version,
                         rng.random() < 0.35,
                         at,
+                        agency_id,
                     )
                 )
             _bulk_insert(connection, table, columns, rows)
@@ -320,8 +324,10 @@ def _insert_contacts(count: int) -> None:
         with connection.cursor() as cursor:
             # Bench data only: the SQL is built from this function's own constants.
             cursor.execute(
-                f"INSERT INTO {followups} (supporter_id, contact_id, due, done_at, created_at) "  # noqa: S608
-                f"SELECT c.supporter_id, c.id, {due}, {done} ELSE NULL END, c.created_at "
+                f"INSERT INTO {followups} "  # noqa: S608
+                "(agency_id, supporter_id, contact_id, due, done_at, created_at) "
+                f"SELECT c.agency_id, c.supporter_id, c.id, {due}, {done} ELSE NULL END, "
+                "c.created_at "
                 f"FROM {table} c WHERE c.follow_up_planned AND c.id > %s",
                 [first_id],
             )
@@ -344,7 +350,7 @@ def _bulk_insert(connection, table: str, columns: list[str], rows: list[tuple]) 
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",  # noqa: S608
-            [(*r[:5], r[5], int(r[6]), r[7], int(r[8]), r[9].isoformat(" ")) for r in rows],
+            [(*r[:5], r[5], int(r[6]), r[7], int(r[8]), r[9].isoformat(" "), r[10]) for r in rows],
         )
 
 

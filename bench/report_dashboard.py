@@ -232,17 +232,20 @@ def _insert_contacts(rng, supporters: list[int], resources: list[int], count: in
     from django.utils import timezone
 
     from peersupport.support.models import Contact
+    from peersupport.tenancy import current_agency_id
 
     modes = [m for m, _ in Contact.Mode.choices]
     kinds = [k for k, _ in Contact.RequesterType.choices]
     topics = [t for t, _ in Contact.Topic.choices]
     first = timezone.localdate().replace(day=1) - timedelta(days=days)
     through = Contact.referrals.through
+    agency_id = current_agency_id()
     batch = 20_000
     for start in range(0, count, batch):
         with transaction.atomic():
             rows = [
                 Contact(
+                    agency_id=agency_id,  # bulk_create skips save(), which would fill it
                     supporter_id=rng.choice(supporters),
                     date=first + timedelta(days=rng.randrange(days)),
                     duration_minutes=rng.randint(10, 120),

@@ -27,6 +27,7 @@ from peersupport.support.models import (
     RequesterKind,
     SupportRequest,
 )
+from peersupport.tenancy import current_agency_id
 
 from . import tables
 from .personas import demo_refuse_in_production
@@ -61,7 +62,11 @@ def load_demo(*, seed: int = 2026, contacts: int = 400) -> str:
         made = _contacts(rng, supporters, resources, today, version, contacts)
         requests = _requests(rng, supporters, now, version)
         debriefs = DebriefRequest.objects.bulk_create(
-            DebriefRequest(supporter=p.user, created_at=now - timedelta(hours=rng.randint(2, 48)))
+            DebriefRequest(
+                agency_id=current_agency_id(),  # bulk_create skips save(), which would fill it
+                supporter=p.user,
+                created_at=now - timedelta(hours=rng.randint(2, 48)),
+            )
             for p in rng.sample(supporters, k=min(2, len(supporters)))
         )
         record(
@@ -97,10 +102,12 @@ def _contacts(rng, supporters, resources, today, version, count) -> int:
         ]
     )
     rows = []
+    agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
     for _ in range(count):
         profile = rng.choice(supporters)
         rows.append(
             Contact(
+                agency_id=agency_id,
                 supporter=profile.user,
                 date=today - timedelta(days=rng.randint(0, 364)),
                 duration_minutes=rng.choice([10, 15, 20, 30, 30, 45, 60, 90]),
@@ -128,6 +135,7 @@ def _contacts(rng, supporters, resources, today, version, count) -> int:
         done = due < today - timedelta(days=3) or rng.random() < 0.3
         followups.append(
             FollowUp(
+                agency_id=c.agency_id,
                 supporter_id=c.supporter_id,
                 contact=c,
                 due=due,

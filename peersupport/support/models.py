@@ -14,6 +14,57 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
+from peersupport.tenancy import (
+    AgencyManager,
+    AgencyOwnedMixin,
+    WrongAgency,
+    current_agency_id,
+    current_agency_id_or_none,
+)
+
+
+def _agency_field():
+    # The agency a row belongs to (issue 23): never deleted from under its rows, never changed
+    # (``AgencyOwnedMixin``). No index of its own: an agency is never a selective filter (a
+    # handful on an install), and with one the planner could take it over the indexes the
+    # pages are read through (a supporter's contacts by date, the open follow-ups).
+    return models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+
+
+class _OwnedRows(models.QuerySet):
+    """An agency-owned model's rows. ``bulk_create`` skips ``save()``: each row gets the current
+    agency, as ``save()`` would give it, and a row of another agency is refused."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        current = current_agency_id_or_none()
+        for obj in objs:
+            if obj.agency_id is None:
+                obj.agency_id = current_agency_id()
+            elif current is not None and obj.agency_id != current:
+                raise WrongAgency(
+                    f"a {type(obj).__name__} of agency {obj.agency_id} written "
+                    f"while working for agency {current}"
+                )
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _owned() -> AgencyManager:
+    return AgencyManager.from_queryset(_OwnedRows)()
+
+
+def _through(path: str) -> AgencyManager:
+    """The default manager of a model whose agency is its parent's, along ``path``. A class of
+    its own rather than ``AgencyManager(path=...)``: Django's related managers
+    (``request.offers``) subclass the default manager's class and make it with no arguments."""
+
+    class Through(AgencyManager):
+        def __init__(self):
+            super().__init__(path=path)
+
+    return Through()
 
 
 class RequesterKind(models.TextChoices):
@@ -30,7 +81,9 @@ class ContactMethod(models.TextChoices):
     MESSAGES = "messages", "Only through messages here"
 
 
-class SupportRequest(RowBound):
+class SupportRequest(AgencyOwnedMixin, RowBound):
+    """A request for support, in the agency where it was asked (issue 23)."""
+
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting for a supporter"
         OFFERED = "offered", "Offered to a supporter"
@@ -40,6 +93,7 @@ class SupportRequest(RowBound):
 
     OPEN_STATUSES = (Status.WAITING, Status.OFFERED, Status.ACCEPTED)
 
+    agency = _agency_field()
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=16, choices=RequesterKind.choices)
     status = models.CharField(
@@ -90,6 +144,9 @@ class SupportRequest(RowBound):
     coordinators_told_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
+    objects = _owned()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["assigned_supporter", "status"])]
@@ -120,6 +177,9 @@ class Offer(models.Model):
     answer = models.CharField(max_length=16, choices=Answer.choices, default=Answer.PENDING)
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    objects = _through("request__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["offered_at"]
         constraints = [
@@ -145,6 +205,9 @@ class Message(RowBound):
     body = EncryptedTextField()
     sent_at = models.DateTimeField(default=timezone.now)
 
+    objects = _through("request__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["sent_at", "pk"]
 
@@ -152,9 +215,11 @@ class Message(RowBound):
         return f"message on {self.request_id} from {self.sender}"
 
 
-class Contact(models.Model):
+class Contact(AgencyOwnedMixin, models.Model):
     """One support contact, de-identified: no name, no free text. Logged by the supporter, from a
-    request or for a contact made outside the system."""
+    request or for a contact made outside the system. In the agency the supporter logged it for
+    (issue 23): its own column, as its request may be none and the supporter's home may be
+    another agency (a lent supporter's contacts are the served agency's)."""
 
     class Mode(models.TextChoices):
         IN_PERSON = "in_person", "In person"
@@ -183,6 +248,7 @@ class Contact(models.Model):
         CAREER = "career", "Career and transitions"
         OTHER = "other", "Other"
 
+    agency = _agency_field()
     supporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_contacts"
     )
@@ -199,6 +265,9 @@ class Contact(models.Model):
     referrals = models.ManyToManyField("resources.Resource", blank=True, related_name="+")
     follow_up_planned = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = _owned()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -217,7 +286,10 @@ class Contact(models.Model):
         return f"contact {self.pk} on {self.date}"
 
 
-class FollowUp(models.Model):
+class FollowUp(AgencyOwnedMixin, models.Model):
+    """A follow-up a supporter planned, in the agency they planned it for (issue 23)."""
+
+    agency = _agency_field()
     supporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_followups"
     )
@@ -231,6 +303,9 @@ class FollowUp(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = _owned()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["due", "pk"]
@@ -250,9 +325,11 @@ class FollowUp(models.Model):
         return f"follow-up {self.pk} due {self.due}"
 
 
-class DebriefRequest(models.Model):
-    """A supporter asks the coordinator for a debrief after a hard contact. No content."""
+class DebriefRequest(AgencyOwnedMixin, models.Model):
+    """A supporter asks the coordinator for a debrief after a hard contact. No content. Asked of
+    the supporter's home agency's coordinators (issue 23)."""
 
+    agency = _agency_field()
     supporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debrief_requests"
     )
@@ -261,6 +338,9 @@ class DebriefRequest(models.Model):
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = _owned()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-created_at"]

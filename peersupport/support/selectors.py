@@ -29,6 +29,7 @@ from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.rawsql import day, moment
 from peersupport.roster.selectors import matching_supporters
+from peersupport.tenancy import current_agency_id
 
 from .codenames import (
     from_the_word_list,
@@ -158,7 +159,7 @@ _OFFERS_SQL = f"""
            r.wanted_languages, r.wanted_areas, r.wanted_employee_type
       FROM {Offer._meta.db_table} o
       JOIN {SupportRequest._meta.db_table} r ON r.id = o.request_id
-     WHERE o.supporter_id = %s AND o.answer = %s
+     WHERE o.supporter_id = %s AND o.answer = %s AND r.agency_id = %s
      ORDER BY o.offered_at, o.id
 """  # noqa: S608 - the table names from the models; every value is a parameter
 
@@ -173,7 +174,7 @@ def pending_offers(user: User) -> list[OfferLine]:
     for, as plain values in one hand-written query: the inbox is every supporter's main page,
     and building the query and the models through the ORM cost more than reading them."""
     with connection.cursor() as cursor:
-        cursor.execute(_OFFERS_SQL, [user.pk, Offer.Answer.PENDING])
+        cursor.execute(_OFFERS_SQL, [user.pk, Offer.Answer.PENDING, current_agency_id()])
         rows = cursor.fetchall()
     return [
         OfferLine(
@@ -264,7 +265,7 @@ class HeldLine:
 _HELD_PART = """
     SELECT id, kind, status, accepted_at, closed_at, {part} AS part
       FROM {requests}
-     WHERE assigned_supporter_id = %s AND {where}
+     WHERE assigned_supporter_id = %s AND agency_id = %s AND {where}
      ORDER BY {order} DESC, id DESC
      {limit}
 """
@@ -296,10 +297,14 @@ def open_and_recently_closed(
     they closed, as plain values in one hand-written query: a model each, its encrypted
     identity and all, cost more than the rest of the list, and the ORM's two queries cost more
     to build than to run."""
+    agency = current_agency_id()
     with connection.cursor() as cursor:
         cursor.execute(
             _HELD_SQL,
-            [user.pk, *SupportRequest.OPEN_STATUSES, user.pk, Status.CLOSED, closed_limit],
+            [
+                *(user.pk, agency, *SupportRequest.OPEN_STATUSES),
+                *(user.pk, agency, Status.CLOSED, closed_limit),
+            ],
         )
         rows = cursor.fetchall()
     parts: tuple[list[HeldLine], list[HeldLine]] = ([], [])
@@ -365,7 +370,7 @@ class ContactLine:
 _RECENT_CONTACTS_SQL = f"""
     SELECT id, date, mode, duration_minutes
       FROM {Contact._meta.db_table}
-     WHERE supporter_id = %s
+     WHERE supporter_id = %s AND agency_id = %s
      ORDER BY date DESC, created_at DESC, id DESC
      LIMIT %s
 """  # noqa: S608 - the table name from the model; every value is a parameter
@@ -377,7 +382,7 @@ def recent_contacts(user: User, *, limit: int = 5) -> list[ContactLine]:
     contacts (thousands, for a busy supporter after a few years). Plain values from one
     hand-written query, as the rest of the inbox."""
     with connection.cursor() as cursor:
-        cursor.execute(_RECENT_CONTACTS_SQL, [user.pk, limit])
+        cursor.execute(_RECENT_CONTACTS_SQL, [user.pk, current_agency_id(), limit])
         rows = cursor.fetchall()
     return [ContactLine(pk, day(on), mode, minutes) for pk, on, mode, minutes in rows]
 
@@ -394,14 +399,14 @@ _FOLLOWUP_COUNTS_SQL = f"""
     SELECT COALESCE(SUM(CASE WHEN due <= %s THEN 1 ELSE 0 END), 0),
            COALESCE(SUM(CASE WHEN due > %s THEN 1 ELSE 0 END), 0)
       FROM {FollowUp._meta.db_table}
-     WHERE supporter_id = %s AND done_at IS NULL
+     WHERE supporter_id = %s AND agency_id = %s AND done_at IS NULL
 """  # noqa: S608 - the table name from the model; every value is a parameter
 
 _FOLLOWUP_PART = """
     SELECT f.id, f.due, f.request_id, f.contact_id, c.date, {part} AS part
       FROM {followups} f
       LEFT JOIN {contacts} c ON c.id = f.contact_id
-     WHERE f.supporter_id = %s AND f.done_at IS NULL AND f.due {compare} %s
+     WHERE f.supporter_id = %s AND f.agency_id = %s AND f.done_at IS NULL AND f.due {compare} %s
      ORDER BY f.due, f.id
      LIMIT %s
 """
@@ -428,10 +433,14 @@ def inbox_followups(user: User, *, limit: int, today: date | None = None) -> Inb
     a quarter of the inbox (issue 21), and a model for each follow-up and its contact another.
     ``today`` (the department's, by default) is the one the page marks late follow-ups by."""
     today = connection.ops.adapt_datefield_value(today or timezone.localdate())
+    agency = current_agency_id()
     with connection.cursor() as cursor:
-        cursor.execute(_FOLLOWUP_COUNTS_SQL, [today, today, user.pk])
+        cursor.execute(_FOLLOWUP_COUNTS_SQL, [today, today, user.pk, agency])
         n_due, n_upcoming = cursor.fetchone()
-        cursor.execute(_FOLLOWUP_LINES_SQL, [user.pk, today, limit, user.pk, today, limit])
+        cursor.execute(
+            _FOLLOWUP_LINES_SQL,
+            [*(user.pk, agency, today, limit), *(user.pk, agency, today, limit)],
+        )
         found = sorted(cursor.fetchall(), key=lambda row: (row[5], day(row[1]), row[0]))
     parts: tuple[list[FollowUpLine], list[FollowUpLine]] = ([], [])
     for pk, due, request_id, contact_id, contact_date, part in found:
@@ -460,13 +469,17 @@ class Load:
 
 
 _CONTACTS_SINCE_SQL = f"""
-    SELECT COUNT(*) FROM {Contact._meta.db_table} WHERE supporter_id = %s AND date >= %s
+    SELECT COUNT(*) FROM {Contact._meta.db_table}
+     WHERE supporter_id = %s AND agency_id = %s AND date >= %s
 """  # noqa: S608 - the table name from the model; every value is a parameter
 
 
 def _count_contacts_since(user: User, day: date) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(_CONTACTS_SINCE_SQL, [user.pk, connection.ops.adapt_datefield_value(day)])
+        cursor.execute(
+            _CONTACTS_SINCE_SQL,
+            [user.pk, current_agency_id(), connection.ops.adapt_datefield_value(day)],
+        )
         return int(cursor.fetchone()[0])
 
 
@@ -524,7 +537,7 @@ _OVERDUE_SQL = f"""
         SELECT supporter_id, COUNT(*) AS n, COUNT(*) OVER () AS supporters,
                SUM(COUNT(*)) OVER () AS total
           FROM {FollowUp._meta.db_table}
-         WHERE done_at IS NULL AND due < %s
+         WHERE agency_id = %s AND done_at IS NULL AND due < %s
          GROUP BY supporter_id
          ORDER BY n DESC, supporter_id
          LIMIT %s OFFSET %s
@@ -545,7 +558,10 @@ def overdue_followups(
     cannot sum an aggregate in a window. The supporters' names come in the same query, as plain
     values. A page past the end gives no row and no totals."""
     with connection.cursor() as cursor:
-        cursor.execute(_OVERDUE_SQL, [connection.ops.adapt_datefield_value(today), limit, offset])
+        cursor.execute(
+            _OVERDUE_SQL,
+            [current_agency_id(), connection.ops.adapt_datefield_value(today), limit, offset],
+        )
         rows = cursor.fetchall()
     if not rows:
         return [], 0, 0
@@ -556,14 +572,14 @@ def overdue_followups(
 _OPEN_SQL = f"""
     SELECT created_at, status, escalated_at IS NOT NULL
       FROM {SupportRequest._meta.db_table}
-     WHERE status IN (%s, %s, %s)
+     WHERE agency_id = %s AND status IN (%s, %s, %s)
 """  # noqa: S608 - the table name from the model; every value is a parameter
 
 _DEBRIEFS_SQL = f"""
     SELECT d.id, d.created_at, u.id, u.display_name, u.email
       FROM {DebriefRequest._meta.db_table} d
       JOIN {User._meta.db_table} u ON u.id = d.supporter_id
-     WHERE d.handled_at IS NULL
+     WHERE d.agency_id = %s AND d.handled_at IS NULL
      ORDER BY d.created_at, d.id
 """  # noqa: S608 - the table names from the models; every value is a parameter
 
@@ -576,10 +592,11 @@ def coordinator_overview(*, now=None) -> Overview:
     ages: Counter = Counter()
     unaccepted = []
     raised = 0
+    agency = current_agency_id()
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_SQL, list(SupportRequest.OPEN_STATUSES))
+        cursor.execute(_OPEN_SQL, [agency, *SupportRequest.OPEN_STATUSES])
         opened = cursor.fetchall()
-        cursor.execute(_DEBRIEFS_SQL)
+        cursor.execute(_DEBRIEFS_SQL, [agency])
         debriefs = [
             DebriefLine(pk, Person(supporter, display_name or email), moment(created_at))
             for pk, created_at, supporter, display_name, email in cursor.fetchall()

@@ -215,7 +215,7 @@ def _locked_request(public_id) -> SupportRequest:
 def offer_answer(*, actor: User, offer: Offer, accept: bool) -> SupportRequest:
     """The supporter accepts, or passes (then the next supporter gets it)."""
     req = _locked_request(offer.request.public_id)
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
     if offer.supporter_id != actor.pk:
         raise ValidationError("This offer is not yours.")
     if offer.answer != Offer.Answer.PENDING:
@@ -257,7 +257,7 @@ def offers_lapse(*, now=None) -> dict[str, int]:
     for SUPPORT_ESCALATE_MINUTES are raised to the coordinator (counted, never identified)."""
     now = now or timezone.now()
     lapsed = reoffered = escalated = 0
-    stale = Offer.objects.select_for_update().filter(
+    stale = Offer.objects.select_for_update(of=("self",)).filter(
         answer=Offer.Answer.PENDING,
         offered_at__lte=now - timedelta(minutes=settings.SUPPORT_OFFER_MINUTES),
     )
@@ -292,7 +292,7 @@ def requests_reoffer_from(*, supporter: User) -> dict[str, int]:
     audit event."""
     now = timezone.now()
     offers = reoffered = 0
-    pending = Offer.objects.select_for_update().filter(
+    pending = Offer.objects.select_for_update(of=("self",)).filter(
         supporter=supporter, answer=Offer.Answer.PENDING
     )
     for offer in pending.select_related("request"):

@@ -29,6 +29,7 @@ from peersupport.resources.selectors import resource_choices
 from peersupport.roster.models import ExperienceArea
 from peersupport.roster.selectors import serves
 from peersupport.roster.views import not_serving
+from peersupport.tenancy import current_agency_id
 from peersupport.web.forms import posted, render_form, submit
 from peersupport.web.kept import KeptHtml
 
@@ -303,10 +304,10 @@ def _contact(request, req: SupportRequest | None):
     )
 
 
-# The empty contact form's fields, per process: they depend only on the day (the date's
-# default), the notice in force, the month reports are closed through and the resource
-# directory's active entries, all in the key; rendering them was half of the page's time
-# (issue 21). A form sent back with errors is rendered as it comes.
+# The empty contact form's fields, per process: they depend only on the agency (issue 23), the
+# day (the date's default), the notice in force, the month reports are closed through and the
+# resource directory's active entries, all in the key; rendering them was half of the page's
+# time (issue 21). A form sent back with errors is rendered as it comes.
 _CONTACT_FIELDS = KeptHtml(64)
 
 
@@ -328,7 +329,7 @@ def _contact_fields(form: ContactForm, notice, published) -> SafeString:
 
     if form.is_bound:
         return rendered()
-    key = (timezone.localdate(), repr(notice), published, referrals)
+    key = (current_agency_id(), timezone.localdate(), repr(notice), published, referrals)
     return _CONTACT_FIELDS.get(key, rendered)
 
 

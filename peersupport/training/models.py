@@ -16,6 +16,20 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
+
+
+def _through(path: str) -> AgencyManager:
+    """The default manager of a model whose agency is its parent's, along ``path``. A class of
+    its own rather than ``AgencyManager(path=...)``: Django's related managers
+    (``session.days``) subclass the default manager's class and make it with no arguments."""
+
+    class Through(AgencyManager):
+        def __init__(self):
+            super().__init__(path=path)
+
+    return Through()
+
 
 class CourseKind(models.TextChoices):
     INITIAL = "initial", "Initial peer support training"
@@ -24,20 +38,30 @@ class CourseKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "Follow-up training"
 
 
-class Course(models.Model):
-    """What is taught: a kind, a title, a description and the hours a full attendance credits."""
+class Course(AgencyOwnedMixin, models.Model):
+    """What is taught: a kind, a title, a description and the hours a full attendance credits.
+    An agency's own (issue 23): its sessions, days, places and hours are the agency's too."""
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=CourseKind.choices)
-    title = models.CharField(max_length=200, unique=True)
+    title = models.CharField(max_length=200)
     description = models.TextField(max_length=4000, blank=True)
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     days = models.PositiveSmallIntegerField(default=1)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["kind", "title"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "title"],
+                name="course_title_unique_in_agency",
+                violation_error_message="Another course already has this title.",
+            ),
             models.CheckConstraint(condition=Q(hours__gt=0), name="course_hours_positive"),
             models.CheckConstraint(condition=Q(days__gte=1), name="course_days_positive"),
         ]
@@ -81,6 +105,9 @@ class TrainingSession(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = _through("course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [models.Index(fields=["starts_at", "ends_at"])]
@@ -119,6 +146,9 @@ class SessionDay(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     hours = models.DecimalField(max_digits=4, decimal_places=2)
+
+    objects = _through("session__course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["starts_at"]
@@ -163,6 +193,9 @@ class Enrolment(models.Model):
     # Kept for the record; never put in the alert the person gets.
     cancel_reason = models.CharField(max_length=300, blank=True)
 
+    objects = _through("session__course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["requested_at", "pk"]
         indexes = [models.Index(fields=["session", "status", "requested_at"])]
@@ -188,6 +221,9 @@ class Attendance(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = _through("day__session__course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["day__starts_at", "pk"]
         indexes = [models.Index(fields=["user", "day"])]
@@ -211,6 +247,9 @@ class AttendanceCorrection(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     corrected_at = models.DateTimeField(default=timezone.now)
+
+    objects = _through("attendance__day__session__course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["corrected_at", "pk"]
@@ -245,11 +284,14 @@ class CourseFeed(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = _through("course__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     def __str__(self):
         return f"calendar feed of {self.course}"
 
 
-class ComplianceRecord(models.Model):
+class ComplianceRecord(AgencyOwnedMixin, models.Model):
     """A person's compliance for a year as the worker last judged it (``services.compliance_
     store``), so that pages read it instead of computing every supporter's at every view, and
     so that the worker reminds, flags and acts once per change rather than at every tick.
@@ -260,8 +302,11 @@ class ComplianceRecord(models.Model):
     not ``stale`` is current. A write that changes someone's hours marks their rows ``stale``
     and bumps ``marks`` in its own transaction; the worker stores the new judgment only if no
     mark came in meanwhile (``marks`` unchanged), so a change is never lost to a race.
+
+    An agency's own: the supporter's home agency judges them (issue 23).
     """
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_compliance"
     )
@@ -301,6 +346,9 @@ class ComplianceRecord(models.Model):
     forecast_by = models.DateField(null=True, blank=True)
     forecast_hours = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["-year", "user_id"]
         indexes = [
@@ -308,7 +356,9 @@ class ComplianceRecord(models.Model):
             models.Index(fields=["stale", "year"]),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["user", "year"], name="compliancerecord_unique"),
+            models.UniqueConstraint(
+                fields=["agency", "user", "year"], name="compliancerecord_unique_in_agency"
+            ),
         ]
 
     def __str__(self):

@@ -32,7 +32,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, User, person_name
 from peersupport.rawsql import compiled, run
 from peersupport.roster.models import SupporterProfile
-from peersupport.tenancy import current_agency_id_or_none
+from peersupport.tenancy import current_agency_id
 
 from . import compliance
 from .compliance import Credit
@@ -316,15 +316,22 @@ def needing_judgment(*, year: int, today: datetime.date) -> list[int]:
     )
 
 
-def _board_base(*, year: int, roster_status: str = "") -> QuerySet[SupporterProfile]:
-    """Everyone on the board with their stored record for ``year`` joined (none when never
-    judged): the filters and sorts below are SQL on it."""
+def _board_base(
+    *, agency_id: int, year: int, roster_status: str = ""
+) -> QuerySet[SupporterProfile]:
+    """Everyone on the board with their stored record for ``year`` in agency ``agency_id``
+    joined (none when never judged): the filters and sorts below are SQL on it."""
     profiles = SupporterProfile.objects.filter(status__in=list(BOARD_STATUSES))
     if roster_status:
         profiles = profiles.filter(status=roster_status)
+    # A join does not go through the record's scoped manager: the agency is in its condition.
     return profiles.annotate(
         record=FilteredRelation(
-            "user__training_compliance", condition=Q(user__training_compliance__year=year)
+            "user__training_compliance",
+            condition=Q(
+                user__training_compliance__year=year,
+                user__training_compliance__agency_id=agency_id,
+            ),
         )
     )
 
@@ -422,13 +429,19 @@ def _board_row(values: tuple, record: dict | None, *, since: datetime.date) -> B
 
 @functools.lru_cache(maxsize=64)
 def _board_queries(
-    year: int, since: datetime.date, roster_status: str, compliance_status: str, sort: str
+    agency_id: int,
+    year: int,
+    since: datetime.date,
+    roster_status: str,
+    compliance_status: str,
+    sort: str,
 ) -> tuple[QuerySet, QuerySet]:
     """The board's counts query and its (unsliced) list, built once per process for each
-    filter, sort and quarter: what they ask depends on nothing else, and building them (a
-    filtered relation, conditional counts, a name made of three columns) cost more than
-    running them. Returned unevaluated; run as clones (``.all()``)."""
-    base = _board_base(year=year, roster_status=roster_status)
+    agency, filter, sort and quarter: what they ask depends on nothing else (the agency is a
+    value of the records' join), and building them (a filtered relation, conditional counts, a
+    name made of three columns) cost more than running them. Returned unevaluated; run as
+    clones (``.all()``)."""
+    base = _board_base(agency_id=agency_id, year=year, roster_status=roster_status)
     behind = (
         Q(record__isnull=True)
         | Q(record__stale=True)
@@ -451,7 +464,7 @@ def _board_queries(
 
 @functools.lru_cache(maxsize=256)
 def _board_page_sql(
-    agency_id: int | None,
+    agency_id: int,
     year: int,
     since: datetime.date,
     roster_status: str,
@@ -463,7 +476,7 @@ def _board_page_sql(
     process and agency (a scoped manager's agency is a compiled parameter: issue 23): its
     columns are plain numbers and text, which the cursor gives as the ORM would
     (``rawsql.run``)."""
-    _counts, listed = _board_queries(year, since, roster_status, compliance_status, sort)
+    _counts, listed = _board_queries(agency_id, year, since, roster_status, compliance_status, sort)
     return compiled(listed[offset : offset + BOARD_PAGE_SIZE])
 
 
@@ -486,7 +499,7 @@ def board(
     with its time: the page never passes an old judgment off as today's."""
     today = today or timezone.localdate()
     since = current_from(year, today)
-    key = (year, since, roster_status, compliance_status, sort)
+    key = (current_agency_id(), year, since, roster_status, compliance_status, sort)
     counts_query, listed = _board_queries(*key)
     counts = dict.fromkeys(compliance.Status.values, 0)
     everyone = behind_count = 0
@@ -508,9 +521,7 @@ def board(
     except EmptyPage:
         number = paginator.num_pages
     offset = (number - 1) * BOARD_PAGE_SIZE
-    found = paginator._get_page(
-        run(_board_page_sql(current_agency_id_or_none(), *key, offset)), number, paginator
-    )
+    found = paginator._get_page(run(_board_page_sql(*key, offset)), number, paginator)
     # The records by themselves: one table, a query the ORM builds far faster than the same
     # columns through the filtered join.
     records = {
@@ -877,13 +888,20 @@ def calendar_days(first: datetime.date, last: datetime.date):
 
 def feed_user(token: str):
     feed = (
-        CalendarFeed.objects.select_related("user")
+        CalendarFeed.objects.select_related("user__employee")
         .filter(token_hash=feed_token_hash(token), user__is_active=True)
         .first()
     )
     if feed is None:
         raise Http404
     return feed
+
+
+def feed_agency_id(user) -> int | None:
+    """The agency whose sessions a person's calendar address lists: their employee record's
+    (the feed is read by a calendar app, no one signed in). None for someone with no record."""
+    employee = getattr(user, "employee", None)  # a reverse one-to-one: not scoped
+    return employee.agency_id if employee is not None else None
 
 
 def feed_days_for_user(user):
@@ -905,8 +923,10 @@ def feed_days_for_user(user):
 
 
 def feed_course(token: str) -> Course:
-    """The course whose secret calendar address ``token`` is, or 404."""
-    feed = CourseFeed.objects.select_related("course").filter(token_hash=feed_token_hash(token))
+    """The course whose secret calendar address ``token`` is, or 404. Found in whichever agency
+    it is (a calendar app is no one signed in, so the request works for the default agency): the
+    token is the key, as an API token's is; the caller then works inside the course's agency."""
+    feed = CourseFeed.everywhere.select_related("course").filter(token_hash=feed_token_hash(token))
     found = feed.first()
     if found is None:
         raise Http404

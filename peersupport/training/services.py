@@ -25,6 +25,7 @@ from peersupport.notifications import webhooks
 from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.services import supporter_set_status
+from peersupport.tenancy import current_agency_id
 
 from . import compliance, selectors
 from .models import (
@@ -140,7 +141,7 @@ def session_save(
             raise ValidationError({"course": "This course is no longer offered."})
         session = TrainingSession(course=course, created_by=actor)
     else:
-        session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
         if session.is_cancelled:
             raise ValidationError("A cancelled session cannot be changed.")
         enrolled = session.enrolments.filter(status=EStatus.ENROLLED).count()
@@ -247,7 +248,7 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str) -> Tra
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the session is cancelled."})
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.is_cancelled:
         raise ValidationError("This session is already cancelled.")
     if Attendance.objects.filter(day__session=session).exists():
@@ -303,7 +304,7 @@ def enrolment_add(*, actor: User, session: TrainingSession, user: User) -> Enrol
     A supporter enrols themselves; the coordinator enrols anyone in the program."""
     if actor.pk != user.pk:
         _check_manager(actor)
-    session = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
     if session.is_cancelled:
         raise ValidationError("This session is cancelled.")
     if session.ends_at <= timezone.now():
@@ -404,8 +405,8 @@ def enrolment_cancel(*, actor: User, enrolment: Enrolment, reason: str = "") -> 
             raise ValidationError({"reason": "Say why this place is cancelled."})
         if len(reason) > 300:
             raise ValidationError({"reason": "Keep the reason under 300 characters."})
-    session = TrainingSession.objects.select_for_update().get(pk=enrolment.session_id)
-    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    session = TrainingSession.objects.select_for_update(of=("self",)).get(pk=enrolment.session_id)
+    enrolment = Enrolment.objects.select_for_update(of=("self",)).get(pk=enrolment.pk)
     if enrolment.status == EStatus.CANCELLED:
         raise ValidationError("This enrolment is already cancelled.")
     if session.starts_at <= timezone.now():
@@ -478,7 +479,9 @@ def attendance_record(
     complete_before = {
         pk for pk, user in trainees.items() if selectors.initial_training_complete(user)
     }
-    existing = {a.user_id: a for a in Attendance.objects.select_for_update().filter(day=day)}
+    existing = {
+        a.user_id: a for a in Attendance.objects.select_for_update(of=("self",)).filter(day=day)
+    }
     enrolled = set(
         session.enrolments.filter(status=EStatus.ENROLLED).values_list("user_id", flat=True)
     )
@@ -782,8 +785,13 @@ def compliance_mark(*, user_ids: list[int], from_year: int) -> int:
     if not user_ids:
         return 0
     years = range(from_year, timezone.localdate().year + 1)
+    agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
     ComplianceRecord.objects.bulk_create(
-        [ComplianceRecord(user_id=u, year=y, status="") for u in user_ids for y in years],
+        [
+            ComplianceRecord(agency_id=agency_id, user_id=u, year=y, status="")
+            for u in user_ids
+            for y in years
+        ],
         ignore_conflicts=True,
     )
     rows = ComplianceRecord.objects.filter(user_id__in=user_ids, year__gte=from_year)
@@ -842,8 +850,12 @@ def compliance_store(*, year: int, user_ids: list[int], today=None) -> tuple[int
     today = today or timezone.localdate()
     now = timezone.now()
     with transaction.atomic():
+        agency_id = current_agency_id()  # bulk_create skips save(), which would fill it
         ComplianceRecord.objects.bulk_create(
-            [ComplianceRecord(user_id=u, year=year, status="") for u in user_ids],
+            [
+                ComplianceRecord(agency_id=agency_id, user_id=u, year=year, status="")
+                for u in user_ids
+            ],
             ignore_conflicts=True,
         )
         seen = {

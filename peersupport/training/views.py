@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import public, roles_required, signed_in
+from peersupport.tenancy import switch_to
 from peersupport.web.forms import apply_service_errors, posted, render_form, submit
 from peersupport.web.navigation import address_of
 from peersupport.web.pagination import paginate
@@ -213,6 +214,8 @@ def feed_reset(request):
 @require_GET
 def feed(request, token: str):
     found = selectors.feed_user(token)
+    if (agency_id := selectors.feed_agency_id(found.user)) is not None:
+        switch_to(agency_id)  # the person's sessions, not the default agency's (issue 23)
     days = list(selectors.feed_days_for_user(found.user))
     statuses = {
         d.session_id: "TENTATIVE" for d in days if d.place_status == Enrolment.Status.WAITLISTED
@@ -786,7 +789,9 @@ def course_feed_reset(request, course_id: int):
 def course_feed_public(request, token: str):
     """The course's sessions for calendar apps, which cannot sign in: the secret address is
     the key. Sessions are the program's, read by every supporter; no one's enrolment is in it."""
-    return _course_calendar(selectors.feed_course(token))
+    course = selectors.feed_course(token)
+    switch_to(course.agency_id)  # its sessions are its agency's (issue 23)
+    return _course_calendar(course)
 
 
 # --- Compliance and records -----------------------------------------------------------------

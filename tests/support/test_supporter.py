@@ -643,8 +643,9 @@ def test_overdue_followups_are_read_through_the_open_followups_index(supporter):
     if connection.vendor != "sqlite":
         pytest.skip("the plan is checked on SQLite")
     from peersupport.support import selectors
+    from peersupport.tenancy import current_agency_id
 
-    params = [timezone.localdate().isoformat(), selectors.OVERDUE_SHOWN, 0]
+    params = [current_agency_id(), timezone.localdate().isoformat(), selectors.OVERDUE_SHOWN, 0]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN QUERY PLAN {selectors._OVERDUE_SQL}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())

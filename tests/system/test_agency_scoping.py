@@ -93,6 +93,12 @@ OWNED = {
     "accounts.RoleGrantRequest",
     "notifications.WebhookEndpoint",
     "integrations.ApiToken",
+    "training.Course",
+    "training.ComplianceRecord",  # the supporter's home agency judges them
+    "support.SupportRequest",  # where it was asked
+    "support.Contact",  # own: its request may be none, and a lent supporter's home is another
+    "support.FollowUp",
+    "support.DebriefRequest",  # the supporter's home agency
     "selection.NominationRound",
     "selection.Candidacy",  # the nominee's employee agency (selection.services)
     "committee.CommitteeSeat",
@@ -109,6 +115,14 @@ OWNED = {
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
     "accounts.FamilyMember": "employee__agency",
+    "training.TrainingSession": "course__agency",
+    "training.SessionDay": "session__course__agency",
+    "training.Enrolment": "session__course__agency",
+    "training.Attendance": "day__session__course__agency",
+    "training.AttendanceCorrection": "attendance__day__session__course__agency",
+    "training.CourseFeed": "course__agency",
+    "support.Offer": "request__agency",
+    "support.Message": "request__agency",
     "selection.Nomination": "candidacy__agency",
     "selection.Interview": "candidacy__agency",
     "selection.ChainStep": "candidacy__agency",
@@ -151,21 +165,6 @@ NOT_YET = {
     "roster.SupporterProfile",
     "roster.SupporterArea",
     "roster.OnCallShift",
-    # 3b
-    "training.Course",
-    "training.TrainingSession",
-    "training.SessionDay",
-    "training.Enrolment",
-    "training.Attendance",
-    "training.AttendanceCorrection",
-    "training.CourseFeed",
-    "training.ComplianceRecord",
-    "support.SupportRequest",
-    "support.Offer",
-    "support.Message",
-    "support.Contact",
-    "support.FollowUp",
-    "support.DebriefRequest",
     # 3c
     "releases.Release",
     "releases.Disclosure",
