@@ -14,6 +14,7 @@ module imports only Django and the standard library, so every app, the kernel's 
 included, may use it (tests/test_layering.py).
 """
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -138,11 +139,21 @@ class AgencyManager(models.Manager):
     so that Django's implicit reads (related managers, ``validate_unique``, model forms, the
     admin) go through it too."""
 
-    def __init__(self, path: str = "agency", *, include_null: bool = False):
+    path = "agency"
+    # Rows with no agency count in every agency (an install system administrator's grant).
+    include_null = False
+
+    def __init__(self, path: str | None = None, *, include_null: bool | None = None):
         super().__init__()
-        self.path = path
-        # Rows with no agency count in every agency (an install system administrator's grant).
-        self.include_null = include_null
+        wanted = (
+            type(self).path if path is None else path,
+            type(self).include_null if include_null is None else include_null,
+        )
+        if wanted != (type(self).path, type(self).include_null):
+            # Django makes a related manager (``escalation.recipients``) from the default
+            # manager's class, with no arguments: the path must be the class's, not only this
+            # instance's, or it would read "agency" on a model that has no such field.
+            self.__class__ = _with_path(type(self), *wanted)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -152,6 +163,16 @@ class AgencyManager(models.Manager):
         if self.include_null:
             mine |= models.Q(**{f"{self.path}__isnull": True})
         return queryset.filter(mine)
+
+
+@functools.cache
+def _with_path(manager_class: type, path: str, include_null: bool) -> type:
+    """``manager_class`` scoped on ``path``: one class per path, made once."""
+    return type(
+        manager_class.__name__,
+        (manager_class,),
+        {"path": path, "include_null": include_null, "__module__": manager_class.__module__},
+    )
 
 
 class AgencyOwnedMixin(models.Model):

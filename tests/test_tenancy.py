@@ -170,6 +170,18 @@ def test_the_manager_reads_only_the_current_agencys_rows(notes, two):
     assert Note.everywhere.count() == 2
 
 
+def test_a_derived_models_related_manager_keeps_its_path(notes, two):
+    """``note.lines`` is made by Django from ``Line``'s default manager's class, with no
+    arguments: it filters on the note's agency, not on a field ``agency`` Line does not have."""
+    Note, Line = notes
+    a, _b = two
+    with using_agency(a):
+        note = Note.objects.create(text="A's")
+        Line.objects.create(note=note, text="A's line")
+        assert [line.text for line in note.lines.all()] == ["A's line"]
+        assert note.lines.path == "note__agency" == Line.objects.path
+
+
 def test_the_manager_refuses_to_read_with_no_agency(notes, db):
     Note, Line = notes
     with pytest.raises(NoAgency):

@@ -123,6 +123,15 @@ def person_add(
     if name and not how_to_reach:
         raise ValidationError({"how_to_reach": "Say how the supporter can reach them."})
     anchor = employee if employee is not None else getattr(family_member, "employee", None)
+    if anchor is not None and anchor.agency_id != outreach.agency_id:
+        # The picker finds only this agency's people; a forged id must not file someone of
+        # another agency (nor say who they are).
+        raise ValidationError(
+            {"employee": "Choose someone on this department's records."}
+            if employee is not None
+            else "Choose a family member on this department's records."
+        )
+    anchor = employee if employee is not None else getattr(family_member, "employee", None)
     if anchor is not None and anchor.user_id is not None:
         _lock(outreach)
         _refuse_if_holding(outreach, anchor.user, field="employee_number")
@@ -276,7 +285,12 @@ def assignment_make(
     if not person.outreach.is_open:
         raise ValidationError("This outreach is closed.")
     profile = SupporterProfile.objects.filter(user=supporter).first()
-    if profile is None or profile.status != SupporterProfile.Status.ACTIVE:
+    if (
+        profile is None
+        or profile.status != SupporterProfile.Status.ACTIVE
+        # In this agency: a supporter is listed in it only while holding its role.
+        or not supporter.has_role(Role.PEER_SUPPORTER)
+    ):
         raise ValidationError({"supporter": "Only an active peer supporter can be assigned."})
     if person.declined_at is not None:
         raise ValidationError("This person declined support; they are not contacted again.")
