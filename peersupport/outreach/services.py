@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, FamilyMember, Role, User
+from peersupport.accounts.models import Employee, FamilyMember, Role, RoleGrant, User
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
@@ -243,7 +243,12 @@ def responder_mark(*, actor: User, outreach: Outreach, supporter: User) -> Respo
     if not outreach.is_open:
         raise ValidationError("This outreach is closed.")
     _lock(outreach)
-    if not SupporterProfile.objects.filter(user=supporter).exists():
+    # A supporter of this agency, whatever their status now (one on leave may have
+    # responded): a profile, and the role held here at some time (the grants are this agency's).
+    if not (
+        SupporterProfile.objects.filter(user=supporter).exists()
+        and RoleGrant.objects.filter(user=supporter, role=Role.PEER_SUPPORTER).exists()
+    ):
         raise ValidationError({"supporter": "Only a peer supporter can be marked here."})
     if outreach.responders.filter(supporter=supporter).exists():
         raise ValidationError({"supporter": f"{supporter} is already marked as a responder."})

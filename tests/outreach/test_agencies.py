@@ -136,3 +136,6 @@ def test_a_supporter_of_another_agency_is_never_suggested_nor_assigned(personas,
     with pytest.raises(ValidationError, match="Only an active peer supporter"):
         services.assignment_make(actor=coordinator, person=person, supporter=theirs.user)
     assert not Assignment.objects.filter(supporter=theirs.user).exists()
+    with pytest.raises(ValidationError, match="Only a peer supporter"):
+        services.responder_mark(actor=coordinator, outreach=outreach, supporter=theirs.user)
+    assert services.responder_mark(actor=coordinator, outreach=outreach, supporter=ours.user)
