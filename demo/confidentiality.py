@@ -15,6 +15,7 @@ from peersupport.audit.services import record
 from peersupport.confidentiality.models import Duty, DutyAssignment, Escalation, EscalationRecipient
 from peersupport.governance.models import ExceptionCategory
 from peersupport.support.models import Contact
+from peersupport.tenancy import current_agency_id
 
 from . import tables
 from .personas import EMAIL_DOMAIN, demo_refuse_in_production
@@ -38,13 +39,21 @@ def load_demo() -> str:
         now = timezone.now()
         start = now - timedelta(days=30)
         rows = []
+        agency_id = current_agency_id()  # bulk_create does not fill it as save() does
         for duty, role in DUTY_ROLES:
             holders = role_holders(role)
             on_duty = bhs if duty == Duty.BHS_MANAGER else advocacy
             others = [u for u in holders if u.pk != on_duty.pk][:2]
             for rank, user in enumerate([on_duty, *others]):
                 rows.append(
-                    DutyAssignment(duty=duty, user=user, rank=rank, starts_at=start, created_by=bhs)
+                    DutyAssignment(
+                        agency_id=agency_id,
+                        duty=duty,
+                        user=user,
+                        rank=rank,
+                        starts_at=start,
+                        created_by=bhs,
+                    )
                 )
         DutyAssignment.objects.bulk_create(rows)
 

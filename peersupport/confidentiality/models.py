@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class Duty(models.TextChoices):
@@ -28,10 +29,12 @@ class DutyAssignmentQuerySet(models.QuerySet):
         )
 
 
-class DutyAssignment(models.Model):
+class DutyAssignment(AgencyOwnedMixin, models.Model):
     """Who is on duty for escalations, and who backs them up: rank 0 is on duty, 1, 2 ... are
-    the backups in order. Kept by the BHS manager; ended, never deleted."""
+    the backups in order. Kept by the BHS manager; ended, never deleted. Each agency keeps its
+    own roster: an escalation raised in it alerts only its people."""
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     duty = models.CharField(max_length=32, choices=Duty.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_assignments"
@@ -49,7 +52,8 @@ class DutyAssignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = DutyAssignmentQuerySet.as_manager()
+    objects = AgencyManager.from_queryset(DutyAssignmentQuerySet)()
+    everywhere = DutyAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["duty", "rank", "starts_at"]
@@ -70,12 +74,14 @@ class DutyAssignment(models.Model):
         return "On duty" if self.rank == 0 else f"Backup {self.rank}"
 
 
-class Escalation(RowBound):
+class Escalation(AgencyOwnedMixin, RowBound):
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for acknowledgement"
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Resolved"
 
+    # Its own agency: the request and the contact it came from are both nullable (purged).
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     category = models.ForeignKey(
         "governance.ExceptionCategory", on_delete=models.PROTECT, related_name="escalations"
@@ -113,6 +119,9 @@ class Escalation(RowBound):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = EncryptedTextField(blank=True)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["-raised_at"]
         indexes = [models.Index(fields=["status", "next_alert_at"])]
@@ -138,6 +147,9 @@ class EscalationRecipient(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     first_alerted_at = models.DateTimeField(default=timezone.now)
     last_alerted_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager(path="escalation__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["added_in_round", "pk"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from peersupport.accounts.models import Role, User
 from peersupport.notifications.models import Notification
 from peersupport.resources.models import Category, Resource
+from peersupport.tenancy import current_agency_id
 
 from .models import DutyAssignment, Escalation, EscalationRecipient
 
@@ -58,17 +59,18 @@ def banner_for(user: User, limit: int = 5) -> list[Escalation]:
     waiting, so a hand-written ``EXISTS`` answers first: building the ORM query cost more than
     a tenth of a page with little else on it (bench/README.md)."""
     with connection.cursor() as cursor:
-        cursor.execute(_WAITING_SQL, [user.pk, Escalation.Status.OPEN])
+        cursor.execute(_WAITING_SQL, [user.pk, Escalation.Status.OPEN, current_agency_id()])
         if cursor.fetchone() is None:
             return []
     return list(waiting_for(user).only("public_id", "raised_at")[:limit])
 
 
-# Table names come from the models; every value is a parameter.
+# Table names come from the models; every value is a parameter. Bypasses the scoped manager,
+# so it names the current agency itself: someone alerted in another agency has nothing here.
 _WAITING_SQL = f"""
     SELECT 1 FROM {EscalationRecipient._meta.db_table} r
       JOIN {Escalation._meta.db_table} e ON e.id = r.escalation_id
-     WHERE r.user_id = %s AND e.status = %s
+     WHERE r.user_id = %s AND e.status = %s AND e.agency_id = %s
      LIMIT 1
 """  # noqa: S608
 

@@ -27,6 +27,7 @@ from peersupport.notifications.messages import notify_message, site_link
 from peersupport.roster.rules import NOT_SERVING
 from peersupport.roster.selectors import serves
 from peersupport.support.models import Contact, SupportRequest
+from peersupport.tenancy import current_agency_id
 
 from .models import Duty, DutyAssignment, Escalation, EscalationRecipient
 
@@ -150,9 +151,12 @@ def _bhs_managers_manager(*, now) -> list[Alertee]:
         .filter(duty=Duty.BHS_MANAGER, rank=0)
         .select_related("user__employee")
     )
+    agency_id = current_agency_id()
     for row in on_duty:
         employee = getattr(row.user, "employee", None)
-        if employee is None:
+        # A BHS manager employed by another agency (contracted by this one) has no manager
+        # here: theirs must not learn of this agency's escalations.
+        if employee is None or employee.agency_id != agency_id:
             continue
         chain = chain_of_command(employee)
         if chain and chain[0].user is not None and chain[0].user.is_active:

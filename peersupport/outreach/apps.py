@@ -12,6 +12,13 @@ class OutreachConfig(AppConfig):
 
         register_periodic(outreach_tick, seconds=OUTREACH_TICK_SECONDS)
 
+        from peersupport.accounts.agencies import agency_created
+
+        from .defaults import seed_agency
+
+        # A new agency gets the default follow-up plans, as the migration gave agency 1.
+        agency_created.connect(seed_agency, dispatch_uid="outreach.seed_agency", weak=False)
+
         from peersupport.roster.selectors import register_involvement_source
 
         from .selectors import involved_in_open_outreaches

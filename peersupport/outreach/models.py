@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class EventType(models.TextChoices):
@@ -25,20 +26,25 @@ class EventType(models.TextChoices):
     LINE_OF_DUTY_DEATH = "ld_death", "Line-of-duty death"
 
 
-class PlanStep(models.Model):
+class PlanStep(AgencyOwnedMixin, models.Model):
     """One step of the follow-up plan made for every affected person of an event type. Data, so
-    the coordinator can change a department's plans; a plan already made is not rewritten."""
+    the coordinator can change a department's plans; a plan already made is not rewritten. Each
+    agency has its own plans (seeded from ``defaults`` when it is made)."""
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     event_type = models.CharField(max_length=32, choices=EventType.choices)
     label = models.CharField(max_length=80)
     # Hours after the event (the first step) or after the person was added, whichever is later.
     offset_hours = models.PositiveIntegerField()
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["event_type", "offset_hours", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["event_type", "offset_hours"], name="planstep_one_per_offset"
+                fields=["agency", "event_type", "offset_hours"], name="planstep_one_per_offset"
             ),
         ]
 
@@ -46,11 +52,12 @@ class PlanStep(models.Model):
         return f"{self.get_event_type_display()}: {self.label}"
 
 
-class Outreach(RowBound):
+class Outreach(AgencyOwnedMixin, RowBound):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=32, choices=EventType.choices)
     event_date = models.DateField()
@@ -65,6 +72,9 @@ class Outreach(RowBound):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     summary = EncryptedTextField(blank=True)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-event_date", "-opened_at"]
@@ -97,6 +107,9 @@ class AffectedPerson(RowBound):
     how_to_reach = EncryptedTextField(blank=True)
     added_at = models.DateTimeField(default=timezone.now)
     declined_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AgencyManager(path="outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["added_at", "pk"]
@@ -157,6 +170,9 @@ class Assignment(models.Model):
     # command (warned, and asked for a reason).
     chain_reason = models.CharField(max_length=300, blank=True)
 
+    objects = AgencyManager(path="person__outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["assigned_at", "pk"]
         constraints = [
@@ -188,6 +204,9 @@ class Responder(models.Model):
     )
     marked_at = models.DateTimeField(default=timezone.now)
 
+    objects = AgencyManager(path="outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["marked_at", "pk"]
         constraints = [
@@ -217,6 +236,9 @@ class FollowUpTask(models.Model):
     overdue_raised_at = models.DateTimeField(null=True, blank=True)
     staff_reminded_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AgencyManager(path="person__outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["status", "due_at"])]
@@ -241,6 +263,9 @@ class Attempt(models.Model):
     at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
 
+    objects = AgencyManager(path="task__person__outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["at", "pk"]
 
@@ -259,6 +284,9 @@ class GroupSession(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = AgencyManager(path="outreach__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["starts_at"]

@@ -19,6 +19,7 @@ from peersupport.notifications.messages import site_link
 from peersupport.rawsql import moment
 from peersupport.roster.models import SupporterProfile
 from peersupport.roster.selectors import availability_rule, serving_employee_statuses
+from peersupport.tenancy import current_agency_id
 from peersupport.web.ics import Event
 
 from .models import (
@@ -100,25 +101,30 @@ def closed() -> QuerySet[Outreach]:
 # accepted (kind 2, by person, with the supporter's name), each kind in the order its model
 # keeps. Plain values: four ORM queries built and compiled for three people were most of the
 # outreach page's time (issue 21). The first part's empty columns are typed, as PostgreSQL
-# types a UNION's columns by its first part.
+# types a UNION's columns by its first part. Past the scoped managers, so each part names the
+# current agency itself.
 _CARDS_SQL = """
 SELECT 0, t.person_id, t.id, t.label, t.due_at, t.status,
        CAST(NULL AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)
-  FROM outreach_followuptask t JOIN outreach_affectedperson p ON p.id = t.person_id
- WHERE p.outreach_id = %s
+  FROM outreach_followuptask t
+  JOIN outreach_affectedperson p ON p.id = t.person_id
+  JOIN outreach_outreach o ON o.id = p.outreach_id
+ WHERE o.id = %s AND o.agency_id = %s
 UNION ALL
 SELECT 1, a.task_id, a.id, NULL, a.at, a.outcome, NULL, NULL, NULL
   FROM outreach_attempt a
   JOIN outreach_followuptask t ON t.id = a.task_id
   JOIN outreach_affectedperson p ON p.id = t.person_id
- WHERE p.outreach_id = %s
+  JOIN outreach_outreach o ON o.id = p.outreach_id
+ WHERE o.id = %s AND o.agency_id = %s
 UNION ALL
 SELECT 2, s.person_id, s.id, s.chain_reason, s.assigned_at, s.status,
        u.id, u.email, u.display_name
   FROM outreach_assignment s
   JOIN outreach_affectedperson p ON p.id = s.person_id
+  JOIN outreach_outreach o ON o.id = p.outreach_id
   JOIN accounts_user u ON u.id = s.supporter_id
- WHERE p.outreach_id = %s AND s.status IN (%s, %s)
+ WHERE o.id = %s AND o.agency_id = %s AND s.status IN (%s, %s)
  ORDER BY 1, 5, 3
 """
 
@@ -136,7 +142,7 @@ def people_of(outreach: Outreach) -> list[AffectedPerson]:
     attempts: dict[int, list[Attempt]] = {}
     active: dict[int, Assignment] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_CARDS_SQL, [outreach.pk] * 3 + list(Assignment.ACTIVE))
+        cursor.execute(_CARDS_SQL, [outreach.pk, current_agency_id()] * 3 + list(Assignment.ACTIVE))
         rows = cursor.fetchall()
     for kind, owner, pk, label, at, status, user_id, email, display_name in rows:
         if kind == 0:
@@ -374,11 +380,13 @@ def responder_of(outreach: Outreach, responder_id: str | None) -> Responder | No
 # walk up the unit tree, as accounts.selectors.chain_of_command) and who was involved in the
 # event (``involvement``). Building and compiling the same query with the ORM was two thirds of
 # the page's time (issue 21); tests/outreach/test_suggestions_sql.py holds it to the roster's
-# ``suggested_supporters``, ranking for ranking.
+# ``suggested_supporters``, ranking for ranking. It bypasses the scoped managers, so it names the
+# current agency itself: the person's chain is looked up in it, and a supporter is listed only
+# while holding the peer-supporter role in it (the roster's listing rule per agency).
 _SUGGEST_SQL = """
 WITH RECURSIVE up(id, parent_id, supervisor_id) AS (
     SELECT id, parent_id, supervisor_id FROM accounts_unit
-     WHERE id = (SELECT unit_id FROM accounts_employee WHERE id = %s)
+     WHERE id = (SELECT unit_id FROM accounts_employee WHERE id = %s AND agency_id = %s)
     UNION
     SELECT u.id, u.parent_id, u.supervisor_id FROM accounts_unit u JOIN up ON u.id = up.parent_id
 ), chain(id) AS (
@@ -416,7 +424,7 @@ WITH RECURSIVE up(id, parent_id, supervisor_id) AS (
      WHERE p.status = '{profile_active}' AND u.is_active = %s AND e.status IN ({serving})
        AND EXISTS (SELECT 1 FROM accounts_rolegrant g
                     WHERE g.user_id = p.user_id AND g.role = '{role}' AND g.revoked_at IS NULL
-                      AND (g.expires_at IS NULL OR g.expires_at > %s))
+                      AND (g.expires_at IS NULL OR g.expires_at > %s) AND g.agency_id = %s)
        AND p.user_id NOT IN (SELECT user_id FROM involved)
        AND e.id NOT IN (SELECT id FROM chain)
 )
@@ -468,8 +476,9 @@ def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list[Suppor
     )
     outreach_id = person.outreach_id
     spoken = person.employee_id
-    params = [anchor, anchor, outreach_id, outreach_id, outreach_id, now, now, spoken, spoken]
-    params += areas * 2 + [True, *serving, now, limit]
+    agency = current_agency_id()
+    params = [anchor, agency, anchor, outreach_id, outreach_id, outreach_id, now, now, spoken]
+    params += [spoken, *areas, *areas, True, *serving, now, agency, limit]
     with connection.cursor() as cursor:
         cursor.execute(_suggest_sql(len(areas), len(serving)), params)
         rows = cursor.fetchall()

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from peersupport.accounts.models import Employee, FamilyMember, Role, User
+from peersupport.accounts.models import Employee, FamilyMember, Role, RoleGrant, User
 from peersupport.accounts.selectors import role_holders
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
@@ -122,6 +122,15 @@ def person_add(
         raise ValidationError("That family member is already on this outreach.")
     if name and not how_to_reach:
         raise ValidationError({"how_to_reach": "Say how the supporter can reach them."})
+    anchor = employee if employee is not None else getattr(family_member, "employee", None)
+    if anchor is not None and anchor.agency_id != outreach.agency_id:
+        # The picker finds only this agency's people; a forged id must not file someone of
+        # another agency (nor say who they are).
+        raise ValidationError(
+            {"employee": "Choose someone on this department's records."}
+            if employee is not None
+            else "Choose a family member on this department's records."
+        )
     anchor = employee if employee is not None else getattr(family_member, "employee", None)
     if anchor is not None and anchor.user_id is not None:
         _lock(outreach)
@@ -234,7 +243,12 @@ def responder_mark(*, actor: User, outreach: Outreach, supporter: User) -> Respo
     if not outreach.is_open:
         raise ValidationError("This outreach is closed.")
     _lock(outreach)
-    if not SupporterProfile.objects.filter(user=supporter).exists():
+    # A supporter of this agency, whatever their status now (one on leave may have
+    # responded): a profile, and the role held here at some time (the grants are this agency's).
+    if not (
+        SupporterProfile.objects.filter(user=supporter).exists()
+        and RoleGrant.objects.filter(user=supporter, role=Role.PEER_SUPPORTER).exists()
+    ):
         raise ValidationError({"supporter": "Only a peer supporter can be marked here."})
     if outreach.responders.filter(supporter=supporter).exists():
         raise ValidationError({"supporter": f"{supporter} is already marked as a responder."})
@@ -276,7 +290,12 @@ def assignment_make(
     if not person.outreach.is_open:
         raise ValidationError("This outreach is closed.")
     profile = SupporterProfile.objects.filter(user=supporter).first()
-    if profile is None or profile.status != SupporterProfile.Status.ACTIVE:
+    if (
+        profile is None
+        or profile.status != SupporterProfile.Status.ACTIVE
+        # In this agency: a supporter is listed in it only while holding its role.
+        or not supporter.has_role(Role.PEER_SUPPORTER)
+    ):
         raise ValidationError({"supporter": "Only an active peer supporter can be assigned."})
     if person.declined_at is not None:
         raise ValidationError("This person declined support; they are not contacted again.")

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class ReleaseStatus(models.TextChoices):
@@ -44,7 +45,7 @@ class ReleaseQuerySet(models.QuerySet):
         return self.filter(conditions[status])
 
 
-class Release(RowBound):
+class Release(AgencyOwnedMixin, RowBound):
     class Disclosers(models.TextChoices):
         SUPPORTER = "supporter", "My peer supporter only"
         SUPPORTER_AND_BHS = "supporter_and_bhs", "My peer supporter and the BHS manager"
@@ -58,6 +59,8 @@ class Release(RowBound):
         JPEG = "image/jpeg", "JPEG image"
         PDF = "application/pdf", "PDF document"
 
+    # Its own agency, not its request's: the request is purged long before the release.
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     # The request it was signed for; set to NULL if that request is ever deleted, while the
     # release and its accounting are kept for RELEASE_RETENTION_YEARS.
     request = models.ForeignKey(
@@ -97,7 +100,8 @@ class Release(RowBound):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = ReleaseQuerySet.as_manager()
+    objects = AgencyManager.from_queryset(ReleaseQuerySet)()
+    everywhere = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -184,6 +188,9 @@ class Disclosure(RowBound):
     # In which capacity: what the person is shown instead of a name.
     by_role = models.CharField(max_length=16, choices=ByRole.choices)
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = AgencyManager(path="release__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-disclosed_on", "-recorded_at", "-pk"]

@@ -111,6 +111,11 @@ OWNED = {
     "reports.Build",  # one per agency
     "reports.Rendered",
     "reports.SealedCounts",
+    "releases.Release",  # its request is SET_NULL (purged long before it)
+    "confidentiality.DutyAssignment",
+    "confidentiality.Escalation",  # its request and contact are both nullable
+    "outreach.PlanStep",
+    "outreach.Outreach",
 }
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
@@ -136,6 +141,14 @@ DERIVED = {
     # 3d
     "cism.Callout": "activation__agency",
     "cism.Session": "activation__agency",
+    "releases.Disclosure": "release__agency",
+    "confidentiality.EscalationRecipient": "escalation__agency",
+    "outreach.AffectedPerson": "outreach__agency",
+    "outreach.Assignment": "person__outreach__agency",  # never via the supporter (may be lent)
+    "outreach.Responder": "outreach__agency",
+    "outreach.FollowUpTask": "person__outreach__agency",
+    "outreach.Attempt": "task__person__outreach__agency",
+    "outreach.GroupSession": "outreach__agency",
 }
 INSTALL_WIDE = {
     "accounts.Agency": "the agencies themselves",
@@ -165,20 +178,6 @@ NOT_YET = {
     "roster.SupporterProfile",
     "roster.SupporterArea",
     "roster.OnCallShift",
-    # 3c
-    "releases.Release",
-    "releases.Disclosure",
-    "confidentiality.DutyAssignment",
-    "confidentiality.Escalation",
-    "confidentiality.EscalationRecipient",
-    "outreach.PlanStep",
-    "outreach.Outreach",
-    "outreach.AffectedPerson",
-    "outreach.Assignment",
-    "outreach.Responder",
-    "outreach.FollowUpTask",
-    "outreach.Attempt",
-    "outreach.GroupSession",
 }
 
 
