@@ -415,9 +415,12 @@ WITH RECURSIVE up(id, parent_id, supervisor_id) AS (
            {has_area} AS has_area,
            {covered} AS covered,
            (SELECT COUNT(*) FROM support_supportrequest r
-             WHERE r.assigned_supporter_id = p.user_id AND r.status = '{request_accepted}')
+             WHERE r.assigned_supporter_id = p.user_id AND r.status = '{request_accepted}'
+               AND r.agency_id = %s)
            + (SELECT COUNT(*) FROM support_offer o
-               WHERE o.supporter_id = p.user_id AND o.answer = '{offer_pending}') AS open_load
+               JOIN support_supportrequest q ON q.id = o.request_id
+               WHERE o.supporter_id = p.user_id AND o.answer = '{offer_pending}'
+                 AND q.agency_id = %s) AS open_load
       FROM roster_supporterprofile p
       JOIN accounts_user u ON u.id = p.user_id
       JOIN accounts_employee e ON e.user_id = u.id
@@ -478,7 +481,8 @@ def suggest_supporters(person: AffectedPerson, *, limit: int = 6) -> list[Suppor
     spoken = person.employee_id
     agency = current_agency_id()
     params = [anchor, agency, anchor, outreach_id, outreach_id, outreach_id, now, now, spoken]
-    params += [spoken, *areas, *areas, True, *serving, now, agency, limit]
+    # The load counted is this agency's, as the roster's matching counts it.
+    params += [spoken, *areas, *areas, agency, agency, True, *serving, now, agency, limit]
     with connection.cursor() as cursor:
         cursor.execute(_suggest_sql(len(areas), len(serving)), params)
         rows = cursor.fetchall()
