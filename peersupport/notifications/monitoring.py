@@ -18,6 +18,8 @@ from datetime import datetime
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from peersupport.tenancy import all_agencies
+
 from .models import Channel, Notification, WorkerHeartbeat
 
 
@@ -41,8 +43,11 @@ def register_gauges(key: str, read: Reader) -> None:
 
 
 def read_all(now: datetime | None = None) -> list[Gauge]:
+    """Every gauge, as the install's totals: the monitoring system watches the install (a
+    stopped worker, escalations waiting), and a gauge never carries an agency label."""
     now = now or timezone.now()
-    return [gauge for read in _readers.values() for gauge in read(now)]
+    with all_agencies("/metrics: the install's totals, with no agency label"):
+        return [gauge for read in _readers.values() for gauge in read(now)]
 
 
 def age_seconds(since: datetime | None, now: datetime) -> float:

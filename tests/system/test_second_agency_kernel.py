@@ -114,3 +114,23 @@ def test_the_person_picker_finds_only_this_agencys_people(dept, personas, agency
     assert found(personas["sysadmin"], "account", "Freshly") == {fresh.pk}
     assert account_by_email("coordinator@pd.example.org") == personas["coordinator"]
     assert account_by_email("b-employee@b.example.org") is None
+
+
+def test_metrics_are_the_installs_totals(dept, agency_b):
+    """The monitoring system watches the install: a request waiting in B counts in /metrics
+    (read in the default agency, as the endpoint is), with no agency label."""
+    from peersupport.notifications import monitoring
+    from peersupport.tenancy import using_agency
+
+    from ..factories import SupportRequestFactory
+
+    def waiting() -> float:
+        (gauge,) = [g for g in monitoring.read_all() if g.name == "support_requests_unaccepted"]
+        assert gauge.labels == {}
+        return gauge.value
+
+    before = waiting()
+    SupportRequestFactory()
+    with using_agency(agency_b["agency"]):
+        SupportRequestFactory()
+    assert waiting() == before + 2
