@@ -162,6 +162,22 @@ class AgencyManager(models.Manager):
             return self._include_null
         return bool(self._declared()._include_null)
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """``bulk_create`` skips ``save()``: a model with its own agency gets, on each new row,
+        the agency ``save()`` would give it, and a row of another agency is refused as there."""
+        objs = list(objs)
+        if self.path == "agency":
+            current = current_agency_id_or_none()
+            for obj in objs:
+                if obj.agency_id is None:
+                    obj.agency_id = current_agency_id()
+                elif current is not None and obj.agency_id != current:
+                    raise WrongAgency(
+                        f"a {type(obj).__name__} of agency {obj.agency_id} written while "
+                        f"working for agency {current}"
+                    )
+        return super().bulk_create(objs, *args, **kwargs)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         if is_everywhere():

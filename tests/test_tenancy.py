@@ -234,3 +234,17 @@ def test_the_mixin_refuses_to_move_a_row_to_another_agency(notes, two):
         loaded.text = "edited"
         loaded.save()
     assert Note.everywhere.get(pk=note.pk).text == "edited"
+
+
+def test_bulk_create_gives_each_new_row_the_agency_save_would(notes, two):
+    """``bulk_create`` skips ``save()``: the manager fills the agency and refuses another."""
+    Note, _ = notes
+    a, b = two
+    with using_agency(a):
+        made = Note.objects.bulk_create([Note(text="one"), Note(text="two")])
+        assert {n.agency_id for n in made} == {a.pk}
+        with pytest.raises(WrongAgency):
+            Note.objects.bulk_create([Note(agency=b, text="misfiled")])
+    with pytest.raises(NoAgency):
+        Note.objects.bulk_create([Note(text="nowhere")])
+    assert Note.everywhere.filter(text="misfiled").count() == 0

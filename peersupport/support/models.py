@@ -14,13 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedJSONField, EncryptedTextField, RowBound
-from peersupport.tenancy import (
-    AgencyManager,
-    AgencyOwnedMixin,
-    WrongAgency,
-    current_agency_id,
-    current_agency_id_or_none,
-)
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 def _agency_field():
@@ -31,40 +25,6 @@ def _agency_field():
     return models.ForeignKey(
         "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-
-
-class _OwnedRows(models.QuerySet):
-    """An agency-owned model's rows. ``bulk_create`` skips ``save()``: each row gets the current
-    agency, as ``save()`` would give it, and a row of another agency is refused."""
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        current = current_agency_id_or_none()
-        for obj in objs:
-            if obj.agency_id is None:
-                obj.agency_id = current_agency_id()
-            elif current is not None and obj.agency_id != current:
-                raise WrongAgency(
-                    f"a {type(obj).__name__} of agency {obj.agency_id} written "
-                    f"while working for agency {current}"
-                )
-        return super().bulk_create(objs, *args, **kwargs)
-
-
-def _owned() -> AgencyManager:
-    return AgencyManager.from_queryset(_OwnedRows)()
-
-
-def _through(path: str) -> AgencyManager:
-    """The default manager of a model whose agency is its parent's, along ``path``. A class of
-    its own rather than ``AgencyManager(path=...)``: Django's related managers
-    (``request.offers``) subclass the default manager's class and make it with no arguments."""
-
-    class Through(AgencyManager):
-        def __init__(self):
-            super().__init__(path=path)
-
-    return Through()
 
 
 class RequesterKind(models.TextChoices):
@@ -144,7 +104,7 @@ class SupportRequest(AgencyOwnedMixin, RowBound):
     coordinators_told_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
 
-    objects = _owned()
+    objects = AgencyManager()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -177,7 +137,7 @@ class Offer(models.Model):
     answer = models.CharField(max_length=16, choices=Answer.choices, default=Answer.PENDING)
     answered_at = models.DateTimeField(null=True, blank=True)
 
-    objects = _through("request__agency")
+    objects = AgencyManager("request__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -205,7 +165,7 @@ class Message(RowBound):
     body = EncryptedTextField()
     sent_at = models.DateTimeField(default=timezone.now)
 
-    objects = _through("request__agency")
+    objects = AgencyManager("request__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -266,7 +226,7 @@ class Contact(AgencyOwnedMixin, models.Model):
     follow_up_planned = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = _owned()
+    objects = AgencyManager()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -304,7 +264,7 @@ class FollowUp(AgencyOwnedMixin, models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = _owned()
+    objects = AgencyManager()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -339,7 +299,7 @@ class DebriefRequest(AgencyOwnedMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = _owned()
+    objects = AgencyManager()
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:

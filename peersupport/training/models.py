@@ -19,18 +19,6 @@ from django.utils import timezone
 from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
-def _through(path: str) -> AgencyManager:
-    """The default manager of a model whose agency is its parent's, along ``path``. A class of
-    its own rather than ``AgencyManager(path=...)``: Django's related managers
-    (``session.days``) subclass the default manager's class and make it with no arguments."""
-
-    class Through(AgencyManager):
-        def __init__(self):
-            super().__init__(path=path)
-
-    return Through()
-
-
 class CourseKind(models.TextChoices):
     INITIAL = "initial", "Initial peer support training"
     UPDATE = "update", "Quarterly update"
@@ -105,7 +93,7 @@ class TrainingSession(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = _through("course__agency")
+    objects = AgencyManager("course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -147,7 +135,7 @@ class SessionDay(models.Model):
     ends_at = models.DateTimeField()
     hours = models.DecimalField(max_digits=4, decimal_places=2)
 
-    objects = _through("session__course__agency")
+    objects = AgencyManager("session__course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -193,7 +181,7 @@ class Enrolment(models.Model):
     # Kept for the record; never put in the alert the person gets.
     cancel_reason = models.CharField(max_length=300, blank=True)
 
-    objects = _through("session__course__agency")
+    objects = AgencyManager("session__course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -221,7 +209,7 @@ class Attendance(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
-    objects = _through("day__session__course__agency")
+    objects = AgencyManager("day__session__course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -248,7 +236,7 @@ class AttendanceCorrection(models.Model):
     )
     corrected_at = models.DateTimeField(default=timezone.now)
 
-    objects = _through("attendance__day__session__course__agency")
+    objects = AgencyManager("attendance__day__session__course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -284,7 +272,7 @@ class CourseFeed(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = _through("course__agency")
+    objects = AgencyManager("course__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     def __str__(self):
