@@ -93,10 +93,18 @@ OWNED = {
     "accounts.RoleGrantRequest",
     "notifications.WebhookEndpoint",
     "integrations.ApiToken",
+    "resources.Resource",
+    "governance.ExceptionCategory",
+    "governance.PolicyDocument",
+    "roster.SupporterProfile",  # the supporter's home; listed wherever they hold the role (§2.3)
 }
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
     "accounts.FamilyMember": "employee__agency",
+    "governance.PolicyVersion": "document__agency",
+    "governance.PolicyAcknowledgement": "version__document__agency",
+    "roster.SupporterArea": "profile__agency",
+    "roster.OnCallShift": "profile__agency",
 }
 INSTALL_WIDE = {
     "accounts.Agency": "the agencies themselves",
@@ -118,14 +126,6 @@ INSTALL_WIDE = {
 # the set is gone at 3d. Until then a second active agency is refused (accounts/checks.py).
 NOT_YET = {
     # 3a
-    "resources.Resource",
-    "governance.ExceptionCategory",
-    "governance.PolicyDocument",
-    "governance.PolicyVersion",
-    "governance.PolicyAcknowledgement",
-    "roster.SupporterProfile",
-    "roster.SupporterArea",
-    "roster.OnCallShift",
     # 3b
     "training.Course",
     "training.TrainingSession",
