@@ -262,6 +262,9 @@ def test_a_supporter_is_listed_in_another_agency_only_while_he_holds_its_role(
         assert listed == [b_rows["profile"]]
         entries, total = roster_selectors.directory_page(viewer=b_coordinator, limit=30)
         assert [e.name for e in entries] == ["Pat Binturong"] and total == 1
+        # The labels' hand-written SQL reads nothing of a supporter B does not list.
+        other = SupporterProfile.everywhere.select_related("user__employee").get(pk=lent.pk)
+        assert roster_selectors._labelled([other])[0].area_labels == []
         grant(lent.user, Role.PEER_SUPPORTER, agency=b)
         listed = list(roster_selectors._listed_profiles(timezone.now()))
         assert sorted(p.pk for p in listed) == sorted([lent.pk, b_rows["profile"].pk])
