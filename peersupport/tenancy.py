@@ -138,11 +138,29 @@ class AgencyManager(models.Manager):
     so that Django's implicit reads (related managers, ``validate_unique``, model forms, the
     admin) go through it too."""
 
-    def __init__(self, path: str = "agency", *, include_null: bool = False):
+    def __init__(self, path: str | None = None, *, include_null: bool | None = None):
         super().__init__()
-        self.path = path
+        self._path = path
         # Rows with no agency count in every agency (an install system administrator's grant).
-        self.include_null = include_null
+        self._include_null = include_null
+
+    # Django makes a related manager (``activation.callouts``, ``user.role_grants``) as a
+    # subclass of the model's default manager's class, constructed with no arguments: what the
+    # model's own ``objects`` was given is read from it, so such a manager is scoped the same.
+    def _declared(self) -> "AgencyManager":
+        model = getattr(self, "model", None)
+        default = getattr(model, "_default_manager", None) if model is not None else None
+        return default if isinstance(default, AgencyManager) and default is not self else self
+
+    @property
+    def path(self) -> str:
+        return self._path or self._declared()._path or "agency"
+
+    @property
+    def include_null(self) -> bool:
+        if self._include_null is not None:
+            return self._include_null
+        return bool(self._declared()._include_null)
 
     def get_queryset(self):
         queryset = super().get_queryset()

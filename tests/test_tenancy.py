@@ -170,6 +170,21 @@ def test_the_manager_reads_only_the_current_agencys_rows(notes, two):
     assert Note.everywhere.count() == 2
 
 
+def test_a_related_manager_is_scoped_on_the_same_path(notes, two):
+    """Django builds ``note.lines`` from the default manager's class with no arguments: it
+    still filters through ``note__agency``, not a column ``agency`` Line does not have."""
+    Note, Line = notes
+    a, b = two
+    with using_agency(a):
+        mine = Note.objects.create(text="A's")
+        Line.objects.create(note=mine, text="A's line")
+        assert [line.text for line in mine.lines.all()] == ["A's line"]
+        assert mine.lines.model._default_manager.path == "note__agency"
+        assert type(mine.lines).__mro__[1] is AgencyManager and mine.lines.path == "note__agency"
+    with using_agency(b):  # A's note opened while working for B: none of its lines
+        assert list(mine.lines.all()) == []
+
+
 def test_the_manager_refuses_to_read_with_no_agency(notes, db):
     Note, Line = notes
     with pytest.raises(NoAgency):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -403,13 +403,28 @@ def _pool_people(pool: str) -> QuerySet:
 def _pool_users(pool: str) -> QuerySet[User]:
     # A family member's account is never found: it may be the account of someone who asked
     # for help.
-    qs = User.objects.filter(is_active=True, family_member__isnull=True).select_related(
-        "employee", "employee__unit"
-    )
+    qs = User.objects.filter(
+        _of_this_agency(pool), is_active=True, family_member__isnull=True
+    ).select_related("employee", "employee__unit")
     if pool == "colleague":
         qs = qs.filter(employee__status=Employee.Status.ACTIVE)
     narrow = PERSON_POOLS[pool].narrow
     return qs if narrow is None else narrow(qs)
+
+
+def _of_this_agency(pool: str) -> Q:
+    """Accounts are the install's, so a search names the agency's people itself (a join
+    passes by the scoped managers): those with an employee record in it. Whoever grants roles
+    also finds the accounts with no employee record that hold or held a role in it, and those
+    that hold none anywhere yet (an account the install's administrator has just made is
+    nobody's); never another agency's people."""
+    here = current_agency_id()
+    mine = Q(employee__agency_id=here)
+    if pool == "account":
+        granted_here = RoleGrant.objects.filter(user=OuterRef("pk"), agency_id=here)
+        granted_anywhere = RoleGrant.everywhere.filter(user=OuterRef("pk"))
+        mine |= Q(employee__isnull=True) & (Exists(granted_here) | ~Exists(granted_anywhere))
+    return mine
 
 
 def _name_matches(pool: str, query: str) -> Q:

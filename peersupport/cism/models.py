@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from peersupport.crypto.fields import EncryptedTextField, RowBound
 from peersupport.outreach.models import EventType
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class TeamRole(models.TextChoices):
@@ -23,12 +24,15 @@ class TeamRole(models.TextChoices):
     PEER = "peer", "Peer"
 
 
-class TeamMember(models.Model):
-    """One person on the CISM team. Peers and the team lead are active peer supporters; the
-    clinician may also be the BHS manager or an advocacy supervisor (services.member_add)."""
+class TeamMember(AgencyOwnedMixin, models.Model):
+    """One person on an agency's CISM team. Peers and the team lead are active peer supporters;
+    the clinician may also be the BHS manager or an advocacy supervisor (services.member_add).
+    A person is on each agency's team at most once (a regional team's supporter may be on
+    several)."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cism_membership"
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cism_memberships"
     )
     team_role = models.CharField(max_length=16, choices=TeamRole.choices, default=TeamRole.PEER)
     added_by = models.ForeignKey(
@@ -36,11 +40,15 @@ class TeamMember(models.Model):
     )
     added_at = models.DateTimeField(default=timezone.now)
 
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["team_role", "added_at", "pk"]
         constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="cism_member_once"),
             models.UniqueConstraint(
-                fields=["team_role"],
+                fields=["agency"],
                 condition=models.Q(team_role="lead"),
                 name="cism_one_team_lead",
             ),
@@ -50,11 +58,12 @@ class TeamMember(models.Model):
         return f"CISM member {self.user_id} ({self.team_role})"
 
 
-class Activation(RowBound):
+class Activation(AgencyOwnedMixin, RowBound):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         STOOD_DOWN = "stood_down", "Stood down"
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_type = models.CharField(max_length=32, choices=EventType.choices)
     incident_date = models.DateField()
@@ -83,6 +92,9 @@ class Activation(RowBound):
         on_delete=models.PROTECT,
         related_name="cism_activation",
     )
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -119,6 +131,8 @@ class Callout(models.Model):
     alerted_at = models.DateTimeField(default=timezone.now)
     realerts = models.PositiveSmallIntegerField(default=0)
 
+    objects = AgencyManager("activation__agency")
+
     class Meta:
         ordering = ["activation", "team_role", "pk"]
         constraints = [
@@ -152,6 +166,8 @@ class Session(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = AgencyManager("activation__agency")
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -11,19 +11,6 @@ def _agency_field():
     return models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
 
 
-# Django makes a related manager (``document.versions``) as a subclass of the model's default
-# manager's class, constructed with no arguments: the path is given here, in the class, so
-# that such a manager is scoped on it too (``AgencyManager`` itself would read "agency").
-class _ByDocument(AgencyManager):
-    def __init__(self):
-        super().__init__(path="document__agency")
-
-
-class _ByVersion(AgencyManager):
-    def __init__(self):
-        super().__init__(path="version__document__agency")
-
-
 class ExceptionCategory(AgencyOwnedMixin, models.Model):
     """One limit of confidentiality (PROGRAM.md rule 4). Data, not code: a department adds what
     its state's law requires. A notice version keeps its own snapshot of the categories shown,
@@ -136,7 +123,7 @@ class PolicyVersion(models.Model):
 
     # Its document's agency: labels ("notice-v3") repeat across agencies, the agency and the
     # label together do not.
-    objects = _ByDocument()
+    objects = AgencyManager(path="document__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -178,7 +165,7 @@ class PolicyAcknowledgement(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     # The agency of the policy acknowledged (a lent supporter acknowledges the served agency's).
-    objects = _ByVersion()
+    objects = AgencyManager(path="version__document__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:

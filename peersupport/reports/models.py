@@ -2,8 +2,23 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
-class Publication(models.Model):
+
+class _PerAgency(AgencyOwnedMixin, models.Model):
+    """Each agency's reports are its own (issue 23): its figures, publications, closures and
+    rendered outputs are rows of that agency, read through its scoped manager."""
+
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
+    class Meta:
+        abstract = True
+
+
+class Publication(_PerAgency):
     """What the reports showed of one period for one population (contacts, requests... or a
     supporters' snapshot table) the first time they showed it, kept for ever so that later
     reports show exactly the same (reports/publishing.py says why).
@@ -26,7 +41,7 @@ class Publication(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["population", "period"], name="reports_publication_once"
+                fields=["agency", "population", "period"], name="reports_publication_once"
             )
         ]
 
@@ -34,7 +49,7 @@ class Publication(models.Model):
         return f"{self.population} {self.period} published {self.published_at:%Y-%m-%d}"
 
 
-class PeriodClosure(models.Model):
+class PeriodClosure(_PerAgency):
     """The coordinator closed every reporting month up to ``through`` (a month key, "2026-01").
 
     A month is closed when a closure reaches it or when ``REPORTS_PERIOD_GRACE_DAYS`` have
@@ -42,18 +57,24 @@ class PeriodClosure(models.Model):
     the first, so closing one closes every earlier month still open. Once closed, a month is
     published the next time the reports are built and never changes (publishing.py)."""
 
-    through = models.CharField(max_length=7, unique=True)
+    through = models.CharField(max_length=7)
     closed_at = models.DateTimeField(default=timezone.now)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "through"], name="reports_closure_once")
+        ]
+
     def __str__(self):
         return f"closed through {self.through}"
 
 
-class Build(models.Model):
-    """The reports' figures as the worker last built them: one row (pk=1), never more.
+class Build(_PerAgency):
+    """An agency's reports' figures as the worker last built them: one row per agency, never
+    more.
 
     No request builds the figures (building them reads every open period's records: seconds at
     a large department); readers take this row's cube, with the time it was built, and the
@@ -76,11 +97,14 @@ class Build(models.Model):
     cube = models.BinaryField(default=b"")
     claimed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency"], name="reports_build_one")]
+
     def __str__(self):
         return f"reports build {self.number} at {self.built_at}"
 
 
-class Rendered(models.Model):
+class Rendered(_PerAgency):
     """A page fragment, a CSV or a PDF rendered from build ``build`` for one period and
     audience, so that the same output is never rendered twice from the same figures. Rows of
     earlier builds are deleted when a new build lands."""
@@ -91,14 +115,14 @@ class Rendered(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["build", "key"], name="reports_rendered_once")
+            models.UniqueConstraint(fields=["agency", "build", "key"], name="reports_rendered_once")
         ]
 
     def __str__(self):
         return f"{self.key} of build {self.build}"
 
 
-class SealedCounts(models.Model):
+class SealedCounts(_PerAgency):
     """The counts a build reads from an append-only population (contacts: a million rows at a
     large department), for every row up to ``sealed_id``, so that a build reads only the rows
     added since (reports/sealed.py). Aggregates only, as ``Build.cube``: counts per month and
@@ -108,12 +132,17 @@ class SealedCounts(models.Model):
     added to the counts once ``SEAL_AFTER`` has passed, when every transaction that could
     still commit a lower id has ended."""
 
-    population = models.CharField(max_length=32, unique=True)
+    population = models.CharField(max_length=32)
     layout = models.PositiveIntegerField(default=0)  # of ``counts``: another is read again
     sealed_id = models.BigIntegerField(default=0)
     counts = models.BinaryField(default=b"")
     candidate_id = models.BigIntegerField(null=True, blank=True)
     candidate_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "population"], name="reports_sealed_once")
+        ]
 
     def __str__(self):
         return f"{self.population} counted through id {self.sealed_id}"

@@ -38,8 +38,9 @@ def csv_cell(text: str) -> str:
     return text
 
 
-# The picker's options of the current build, by period selected, in this process's memory: a
-# few kilobytes each, and the options grow with the years reported.
+# The picker's options of a build, by build token (unique to a build of one agency) and period
+# selected, in this process's memory: a few kilobytes each, and the options grow with the years
+# reported.
 _options: dict[tuple[str, str], SafeString] = {}
 
 
@@ -53,7 +54,7 @@ def options(figures: builds.Figures, selected: str) -> SafeString:
         context = {"choices": choices(cube.today, cube.first_year, cube.closed)}
         context["selected"] = selected
         found = mark_safe(render_to_string("reports/_options.html", context))  # noqa: S308
-        if len(_options) > 200 or any(token != figures.token for token, _s in _options):
+        if len(_options) > 200:  # earlier builds' (of every agency): let them go
             _options.clear()
         _options[key] = found
     return found

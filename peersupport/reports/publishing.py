@@ -52,6 +52,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from peersupport.notifications import webhooks
+from peersupport.tenancy import current_agency_id
 
 from .models import Publication
 from .periods import Period, parse
@@ -221,10 +222,11 @@ def publish(new: dict[tuple[str, str], tuple[dict, dict]]) -> bool:
     True if what is stored now is exactly ``new`` (this builder won every race)."""
     if not new:
         return True
+    agency = current_agency_id()  # bulk_create does not save(): the agency is named
     with transaction.atomic():
         Publication.objects.bulk_create(
             [
-                Publication(population=p, period=k, inputs=inputs, cells=cells)
+                Publication(agency_id=agency, population=p, period=k, inputs=inputs, cells=cells)
                 for (p, k), (inputs, cells) in new.items()
             ],
             ignore_conflicts=True,

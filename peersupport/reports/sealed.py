@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from peersupport.crypto import sealing
+from peersupport.tenancy import current_agency_id
 
 from .models import SealedCounts
 
@@ -51,7 +52,7 @@ def counts(name: str, model, read, *, now: datetime.datetime | None = None) -> d
     now = now or timezone.now()
     kept = SealedCounts.objects.filter(population=name, layout=LAYOUT).first()
     if kept is None:
-        kept = SealedCounts(population=name, layout=LAYOUT)
+        kept = SealedCounts(agency_id=current_agency_id(), population=name, layout=LAYOUT)
         SealedCounts.objects.filter(population=name).delete()  # another layout
         sealed = {}
     else:
@@ -79,8 +80,9 @@ def counts(name: str, model, read, *, now: datetime.datetime | None = None) -> d
 
 
 def _purpose(kept: SealedCounts) -> str:
-    # Bound to the id counted through: counts moved to another id would miscount.
-    return f"reports.sealed:{kept.population}:{kept.layout}:{kept.sealed_id}"
+    # Bound to the id counted through (counts moved to another id would miscount) and to the
+    # agency (another agency's counts copied into this one's row are refused, counted again).
+    return f"reports.sealed:{kept.agency_id}:{kept.population}:{kept.layout}:{kept.sealed_id}"
 
 
 def forget(name: str) -> None:

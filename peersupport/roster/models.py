@@ -37,14 +37,6 @@ class PhotoStorage(FileSystemStorage):
 photo_storage = PhotoStorage()
 
 
-# Django makes a related manager (``profile.areas``) as a subclass of the model's default
-# manager's class, constructed with no arguments: the path is given here, in the class, so that
-# such a manager is scoped on it too (``AgencyManager`` itself would read "agency").
-class _ByProfile(AgencyManager):
-    def __init__(self):
-        super().__init__(path="profile__agency")
-
-
 def _photo_storage():
     return photo_storage
 
@@ -163,7 +155,7 @@ class SupporterArea(models.Model):
     area = models.CharField(max_length=32, choices=ExperienceArea.choices)
 
     # The profile's (home) agency.
-    objects = _ByProfile()
+    objects = AgencyManager(path="profile__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
@@ -191,7 +183,7 @@ class OnCallShift(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     # The profile's (home) agency: shifts are worked for home.
-    objects = _ByProfile()
+    objects = AgencyManager(path="profile__agency")
     everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from peersupport.audit.models import AuditEvent
 from peersupport.cism import selectors, services
-from peersupport.cism.models import Activation, Callout
+from peersupport.cism.models import Activation, Callout, TeamMember
 from peersupport.cism.tasks import cism_tick
 from peersupport.notifications.models import Notification
 
@@ -282,7 +282,7 @@ def test_a_member_taken_off_the_team_is_not_alerted_again(coordinator, team):
     activation = _activate(coordinator)
     lead, peer, other = team
     with time_machine.travel(_later(2), tick=False):
-        services.member_remove(actor=coordinator, member=other.cism_membership)
+        services.member_remove(actor=coordinator, member=TeamMember.objects.get(user=other))
     assert _tick(_later(15)) == 2
     with time_machine.travel(_later(21), tick=False):
         assert services.activation_remind(actor=coordinator, activation=activation) == 2
@@ -325,7 +325,7 @@ def test_a_member_off_the_team_cannot_accept_after_all_and_read_what_happened(
     lead, peer, other = team
     callout = activation.callouts.get(member=other)
     services.callout_answer(actor=other, callout=callout, accept=False)
-    services.member_remove(actor=coordinator, member=other.cism_membership)
+    services.member_remove(actor=coordinator, member=TeamMember.objects.get(user=other))
     with pytest.raises(ValidationError, match="no longer on the CISM team"):
         services.callout_answer(actor=other, callout=callout, accept=True)
     assert Callout.objects.get(pk=callout.pk).answer == Callout.Answer.DECLINED

@@ -154,7 +154,7 @@ def test_a_restart_still_rebuilds(personas, frozen):
 def test_two_builders_never_build_at_once(personas, frozen):
     build()
     a_write(personas)
-    Build.objects.filter(pk=1).update(claimed_at=timezone.now())  # another builder at work
+    Build.objects.filter().update(claimed_at=timezone.now())  # another builder at work
     assert builds.rebuild() is None
     assert Build.objects.get().number == 1
     frozen.shift(builds.LEASE + datetime.timedelta(seconds=1))  # it died: its lease ran out
@@ -242,9 +242,9 @@ def test_a_cube_a_database_writer_wrote_is_never_loaded_and_is_built_again(
     add_contacts(personas["supporter"], 30)
     build()
     client = client_for("chief")
-    real = bytes(Build.objects.get(pk=1).cube)
+    real = bytes(Build.objects.get().cube)
     for forged in (pickle.dumps(_Hostile()), real[:32] + pickle.dumps(_Hostile()), real[32:]):
-        Build.objects.filter(pk=1).update(cube=forged)
+        Build.objects.filter().update(cube=forged)
         builds._memo.clear()  # a process that has not loaded this build yet
         page = client.get(DASHBOARD, Q4).content.decode()
         assert "The figures are being prepared" in page
@@ -293,11 +293,11 @@ def test_an_older_build_put_back_as_current_is_refused(client_for, personas, fro
     saw, so it is refused and the figures are built again."""
     add_contacts(personas["supporter"], 30)
     build()
-    old = Build.objects.values("token", "cube").get(pk=1)
+    old = Build.objects.values("token", "cube").get()
     add_contacts(personas["supporter"], 12, day=datetime.date(2025, 12, 1))
     a_write(personas)
     build()
-    Build.objects.filter(pk=1).update(**old)
+    Build.objects.filter().update(**old)
     builds._memo.clear()
     client = client_for("chief")
     assert "The figures are being prepared" in client.get(DASHBOARD, Q4).content.decode()

@@ -29,16 +29,20 @@ class AgencyB:
     def __getitem__(self, key):  # agency_b["sysadmin"], agency_b["agency"]
         return self.agency if key == "agency" else self.users[key]
 
-    def person(self, role: str, email: str, *, employee: bool = True, last_name: str = "Wombat"):
-        """A person of B holding ``role`` (with an employee record in B's headquarters unless
-        ``employee`` is false), kept under ``role`` in ``users``."""
+    def person(
+        self, role: str | None, email: str, *, employee: bool = True, last_name: str = "Wombat"
+    ):
+        """A person of B holding ``role`` (none: a plain employee), with an employee record in
+        B's headquarters unless ``employee`` is false, kept under ``role`` (or ``email``) in
+        ``users``."""
         with using_agency(self.agency):
             user = UserFactory(email=email)
             if employee:
                 EmployeeFactory(user=user, unit=self.hq, work_email=email, last_name=last_name)
-            grant(user, role)
+            if role is not None:
+                grant(user, role)
         enable_totp(user)
-        self.users[role] = user
+        self.users[role or email] = user
         return user
 
     def client(self, role: str):

@@ -93,18 +93,31 @@ OWNED = {
     "accounts.RoleGrantRequest",
     "notifications.WebhookEndpoint",
     "integrations.ApiToken",
+    # 3a
     "resources.Resource",
     "governance.ExceptionCategory",
     "governance.PolicyDocument",
     "roster.SupporterProfile",  # the supporter's home; listed wherever they hold the role (§2.3)
+    # 3d
+    "cism.TeamMember",  # one person may be on several agencies' teams, once on each
+    "cism.Activation",
+    "reports.Publication",
+    "reports.PeriodClosure",
+    "reports.Build",  # one per agency
+    "reports.Rendered",
+    "reports.SealedCounts",
 }
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
     "accounts.FamilyMember": "employee__agency",
+    # 3a
     "governance.PolicyVersion": "document__agency",
     "governance.PolicyAcknowledgement": "version__document__agency",
     "roster.SupporterArea": "profile__agency",
     "roster.OnCallShift": "profile__agency",
+    # 3d
+    "cism.Callout": "activation__agency",
+    "cism.Session": "activation__agency",
 }
 INSTALL_WIDE = {
     "accounts.Agency": "the agencies themselves",
@@ -169,16 +182,6 @@ NOT_YET = {
     "committee.Candidate",
     "committee.Voter",
     "committee.Ballot",
-    # 3d
-    "cism.TeamMember",
-    "cism.Activation",
-    "cism.Callout",
-    "cism.Session",
-    "reports.Publication",
-    "reports.PeriodClosure",
-    "reports.Build",
-    "reports.Rendered",
-    "reports.SealedCounts",
 }
 
 

@@ -72,3 +72,40 @@ def _holders(role):
     from peersupport.accounts.selectors import role_holders
 
     return role_holders(role)
+
+
+def test_the_person_picker_finds_only_this_agencys_people(dept, personas, agency_b):
+    """Accounts are the install's: the picker names the agency's people itself. B's people find
+    none of A's in any pool (by name or by exact e-mail), A's none of B's; an account no agency
+    has yet is found by whoever grants roles in either."""
+    from peersupport.accounts.selectors import people_search
+    from peersupport.tenancy import using_agency
+
+    from ..factories import UserFactory
+
+    fresh = UserFactory(email="fresh@nowhere.example.org", display_name="Freshly Made")
+    a_people = {u.pk for u in personas.values()}
+    b_employee = agency_b.person(None, "b-employee@b.example.org", last_name="Wombatson")
+    b_people = {u.pk for u in agency_b.users.values()}
+
+    def found(viewer, pool, query):
+        return {u.pk for u in people_search(viewer=viewer, pool=pool, query=query).people}
+
+    with using_agency(agency_b["agency"]):
+        for viewer, pool in ((agency_b["sysadmin"], "account"), (b_employee, "colleague")):
+            viewer.forget_roles()
+            assert not found(viewer, pool, "pd.example.org") & a_people
+            assert not found(viewer, pool, "coordinator@pd.example.org")
+            for person in personas.values():
+                if getattr(person, "employee", None):
+                    assert not found(viewer, pool, person.employee.last_name) & a_people
+        assert found(agency_b["sysadmin"], "account", "Wombatson") == {b_employee.pk}
+        assert found(agency_b["sysadmin"], "account", "Freshly") == {fresh.pk}
+        assert found(b_employee, "colleague", "Wombatson") == {b_employee.pk}
+    for viewer, pool in ((personas["sysadmin"], "account"), (personas["employee"], "colleague")):
+        assert not found(viewer, pool, "Wombat") & b_people
+        assert not found(viewer, pool, "b-sysadmin@b.example.org")
+    assert found(personas["sysadmin"], "account", "coordinator@pd.example.org") == {
+        personas["coordinator"].pk
+    }
+    assert found(personas["sysadmin"], "account", "Freshly") == {fresh.pk}
