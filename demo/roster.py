@@ -15,6 +15,7 @@ from peersupport.accounts.models import Employee, Role, RoleGrant
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.roster.models import ExperienceArea, OnCallShift, SupporterArea, SupporterProfile
+from peersupport.tenancy import current_agency_id
 
 from . import tables
 from .personas import demo_refuse_in_production
@@ -65,6 +66,7 @@ def load_demo(*, seed: int = 2026) -> str:
             return "Supporter profiles: every peer supporter already has one."
         profiles = []
         plans = []
+        agency_id = current_agency_id()
         for employee in employees:
             areas = sorted(rng.sample(list(A.values), rng.randint(2, 4)))
             first = employee.first_name
@@ -80,6 +82,7 @@ def load_demo(*, seed: int = 2026) -> str:
             )
             profiles.append(
                 SupporterProfile(
+                    agency_id=agency_id,  # bulk_create skips save(), which would fill it
                     user_id=employee.user_id,
                     status=SupporterProfile.Status.ACTIVE,
                     status_changed_at=now,

@@ -1,16 +1,16 @@
-"""Refuse to start with a second active agency while the rows of the domains are not scoped.
+"""Refuse to start with a second active agency until the product can serve one.
 
-Step 1 of docs/design/agencies.md made the agencies and the context, but no model's rows belong
-to an agency yet: with two active agencies, every person of one would read the other's
-requests, contacts and reports. Until the scoping lands (step 5 makes a second agency possible,
-after steps 2-4), a second active agency (made in the admin, the shell or a migration) stops
-``migrate`` and ``manage.py check --database default`` instead of leaking.
+Since step 3 of docs/design/agencies.md every row belongs to an agency and is read in it, but
+nothing yet takes a person to a second agency (every session works for the default one until
+step 5's switcher and the anonymous visitor's chooser), and the settings are the install's
+until step 4. A second active agency (made in the admin, the shell or a migration) would be
+half served, so it stops ``migrate`` and ``manage.py check --database default`` instead.
 """
 
 from django.core import checks
 from django.db import DatabaseError
 
-SCOPED = False  # True once every domain's rows belong to an agency (step 5)
+SCOPED = False  # True once a second agency is served whole (step 5)
 
 
 def active_agency_count() -> int:
@@ -31,8 +31,8 @@ def check_one_active_agency(app_configs=None, **kwargs):
         return []
     return [
         checks.Error(
-            f"{count} agencies are active, but the records of the program do not belong to an "
-            "agency yet: every agency would read the others' records.",
+            f"{count} agencies are active, but this version serves one: nothing would take "
+            "anyone to the others, and their settings would be the install's.",
             hint="Deactivate all but one agency. A second agency becomes possible with step 5 "
             "of docs/design/agencies.md.",
             id="accounts.E001",

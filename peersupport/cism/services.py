@@ -46,7 +46,9 @@ def _text(value: str, *, field: str, limit: int, required: str) -> str:
 
 
 def _is_active_supporter(user: User) -> bool:
-    return SupporterProfile.objects.filter(
+    # ``everywhere``: the person's one profile lives in their home agency (roster, step 3a); a
+    # supporter of A may serve on B's team too.
+    return SupporterProfile.everywhere.filter(
         user=user, status=SupporterProfile.Status.ACTIVE
     ).exists()
 

@@ -12,6 +12,13 @@ class GovernanceConfig(AppConfig):
 
         register_periodic(governance_tick, seconds=TICK_SECONDS)
 
+        from peersupport.accounts.agencies import agency_created
+
+        from .defaults import seed_agency
+
+        # A new agency starts with the program's exception categories and policy documents.
+        agency_created.connect(seed_agency, dispatch_uid="governance.seed_agency")
+
         from peersupport.accounts.models import Role
         from peersupport.web.waiting import register_waiting
 

@@ -1,10 +1,13 @@
-"""What a fresh install starts with, from PROGRAM.md: the exception categories of rule 4, and
-an approved version 1 of the program policy and of the confidentiality notice. The notice's
+"""What an agency starts with, from PROGRAM.md: the exception categories of rule 4, and an
+approved version 1 of the program policy and of the confidentiality notice. The notice's
 version 1 repeats, word for word, the built-in notice in peersupport/governance/notice.py, so
 installing this app changes nothing a requester or supporter sees.
 
-``install_defaults`` takes the model classes, so the data migration can pass its historical
-models and the tests (whose transactional flushes empty the tables) the real ones.
+Agency 1 got them from migration 0002_defaults (which keeps its own frozen copy: a migration
+must not change meaning when this file does); every agency made later gets them from
+``seed_agency``, connected to ``accounts.agencies.agency_created`` in ``apps.py`` (issue 23,
+docs/design/agencies.md §1.3). ``install_defaults`` takes the model classes, so the tests
+(whose transactional flushes empty the tables) can seed the current agency again.
 """
 
 import datetime
@@ -141,9 +144,7 @@ def install_defaults(
     PolicyVersion,
     today: datetime.date,  # noqa: N803
 ) -> None:
-    """Create whatever of the defaults is missing; never touch what exists."""
-    # Migration 0002 runs this with the model before crisis_resources existed (0003 adds it).
-    has_crisis_flag = any(f.name == "crisis_resources" for f in ExceptionCategory._meta.fields)
+    """Create whatever of the current agency's defaults is missing; never touch what exists."""
     for order, (code, name, explanation, action) in enumerate(EXCEPTION_CATEGORIES, start=1):
         defaults = {
             "name": name,
@@ -151,14 +152,16 @@ def install_defaults(
             "action": action,
             "active": True,
             "order": order * 10,
+            "crisis_resources": code in CRISIS_CATEGORIES,
         }
-        if has_crisis_flag:
-            defaults["crisis_resources"] = code in CRISIS_CATEGORIES
         ExceptionCategory.objects.get_or_create(code=code, defaults=defaults)
-    approved = {"status": "approved", "effective_date": today, "number": 1}
-    # Version 1 is in place before anyone serves: nobody is told of it (0007 adds the field).
-    if any(f.name == "supporters_told_at" for f in PolicyVersion._meta.fields):
-        approved["supporters_told_at"] = timezone.now()
+    # Version 1 is in place before anyone serves: nobody is told of it.
+    approved = {
+        "status": "approved",
+        "effective_date": today,
+        "number": 1,
+        "supporters_told_at": timezone.now(),
+    }
     policy, _ = PolicyDocument.objects.get_or_create(
         kind="program_policy", defaults={"title": POLICY_TITLE}
     )
@@ -178,3 +181,16 @@ def install_defaults(
             closing=NOTICE_CLOSING,
             **approved,
         )
+
+
+def seed_agency(sender=None, *, agency, **kwargs) -> None:
+    """``agency_created``'s receiver: the new agency's categories and policy documents, made
+    inside it (the signal is sent inside ``tenancy.using_agency(agency)``)."""
+    from .models import ExceptionCategory, PolicyDocument, PolicyVersion
+
+    install_defaults(
+        ExceptionCategory=ExceptionCategory,
+        PolicyDocument=PolicyDocument,
+        PolicyVersion=PolicyVersion,
+        today=timezone.localdate(),
+    )

@@ -2,13 +2,23 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
-class ExceptionCategory(models.Model):
+
+def _agency_field():
+    # An agency's program data (docs/design/agencies.md §1.1): never deleted from under its
+    # rows, and never changed (``AgencyOwnedMixin``).
+    return models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
+
+
+class ExceptionCategory(AgencyOwnedMixin, models.Model):
     """One limit of confidentiality (PROGRAM.md rule 4). Data, not code: a department adds what
     its state's law requires. A notice version keeps its own snapshot of the categories shown,
-    so editing one here never rewrites a notice already approved."""
+    so editing one here never rewrites a notice already approved. Each agency has its own
+    (seeded from ``defaults`` when it is made); a code is unique within the agency."""
 
-    code = models.SlugField(max_length=64, unique=True)
+    agency = _agency_field()
+    code = models.SlugField(max_length=64)
     name = models.CharField(max_length=120)
     explanation = models.TextField(blank=True)
     action = models.CharField("action it triggers", max_length=200)
@@ -18,24 +28,44 @@ class ExceptionCategory(models.Model):
     active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 
+    # The current agency's categories; ``everywhere`` only for the listed crossings (§2.3).
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name_plural = "exception categories"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "code"], name="exceptioncategory_code_unique_in_agency"
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
 
-class PolicyDocument(models.Model):
+class PolicyDocument(AgencyOwnedMixin, models.Model):
+    """One of an agency's two policy documents (one of each kind per agency)."""
+
     class Kind(models.TextChoices):
         PROGRAM_POLICY = "program_policy", "Program policy"
         CONFIDENTIALITY_NOTICE = "confidentiality_notice", "Confidentiality notice"
 
-    kind = models.CharField(max_length=32, choices=Kind.choices, unique=True)
+    agency = _agency_field()
+    kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(max_length=200)
+
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "kind"], name="policydocument_kind_unique_in_agency"
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -91,6 +121,11 @@ class PolicyVersion(models.Model):
     supporters_told_at = models.DateTimeField(null=True, blank=True)
     reminded_on = models.DateField(null=True, blank=True)
 
+    # Its document's agency: labels ("notice-v3") repeat across agencies, the agency and the
+    # label together do not.
+    objects = AgencyManager(path="document__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["document", "-number"]
         constraints = [
@@ -128,6 +163,10 @@ class PolicyAcknowledgement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="policy_acknowledgements"
     )
     at = models.DateTimeField(default=timezone.now)
+
+    # The agency of the policy acknowledged (a lent supporter acknowledges the served agency's).
+    objects = AgencyManager(path="version__document__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["-at"]

@@ -16,6 +16,7 @@ from peersupport.accounts.permissions import public, roles_required
 from peersupport.audit.models import AuditAction
 from peersupport.audit.services import record
 from peersupport.governance.notice import current_notice
+from peersupport.tenancy import current_agency_id
 from peersupport.web.forms import apply_service_errors, posted
 from peersupport.web.forms import submit as submit_form  # ``submit`` is a view here
 from peersupport.web.pagination import paginate
@@ -279,8 +280,12 @@ def notice_pdf(request):
     context = _pdf_context() | {"notice": notice, "in_force": in_force}
     filename = f"confidentiality-notice-{notice.version.removeprefix('notice-')}.pdf"
     # Public, and about 0.1 s of CPU to draw: drawn once per version and day, then served from
-    # the shared cache, so that nobody can keep the servers busy by asking for it.
-    key = f"notice-pdf:{notice.version}:{context['printed_on'].isoformat()}:{bool(in_force)}"
+    # the shared cache, so that nobody can keep the servers busy by asking for it. Per agency:
+    # version labels ("notice-v2") repeat across agencies, their notices do not.
+    key = (
+        f"notice-pdf:{current_agency_id()}:{notice.version}:"
+        f"{context['printed_on'].isoformat()}:{bool(in_force)}"
+    )
     data = cache.get(key)
     if data is None:
         data = pdf_bytes("governance/pdf/notice.html", context)

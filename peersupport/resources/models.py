@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
+
 from .validators import (
     EMAIL_MESSAGE,
     WEBSITE_MESSAGE,
@@ -44,17 +46,20 @@ class Cost(models.TextChoices):
     VARIES = "varies", "Varies"
 
 
-class Resource(models.Model):
+class Resource(AgencyOwnedMixin, models.Model):
     """A service a supporter can refer someone to, or a person can reach themselves.
 
     Nothing here is protected: the directory is public, to signed-in people and to anyone
     without an account. An entry that is no longer offered is retired, never deleted, so the
-    referrals that named it keep their meaning.
+    referrals that named it keep their meaning. Each agency keeps its own directory (issue 23,
+    docs/design/agencies.md §7 Q2): a lent supporter refers to the directory of the agency
+    they serve.
     """
 
     Category = Category
     Cost = Cost
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=150)
     category = models.CharField(max_length=32, choices=Category.choices)
     description = models.TextField(
@@ -125,13 +130,16 @@ class Resource(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ResourceQuerySet.as_manager()
+    # The current agency's directory; ``everywhere`` only for the listed crossings (§2.3).
+    objects = AgencyManager.from_queryset(ResourceQuerySet)()
+    everywhere = ResourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]  # selectors order the directory by category first
         indexes = [models.Index(fields=["retired_at", "category"])]
         constraints = [
             models.UniqueConstraint(
+                models.F("agency"),
                 Lower("name"),
                 condition=models.Q(retired_at__isnull=True),
                 name="resource_active_name_unique",

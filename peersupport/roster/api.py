@@ -68,7 +68,8 @@ def coverage(start: datetime.datetime, end: datetime.datetime) -> list[dict]:
     on call through it (one query, however many shifts)."""
     listed = selectors.listed_profile_ids(timezone.now())
     by_profile = defaultdict(list)
-    for profile_id, s, e in OnCallShift.objects.filter(
+    # ``everywhere``: the shifts of the listed profiles, whose home may be another agency.
+    for profile_id, s, e in OnCallShift.everywhere.filter(
         profile_id__in=listed, start__lt=end, end__gt=start
     ).values_list("profile_id", "start", "end"):
         by_profile[profile_id].append((max(s, start), min(e, end)))

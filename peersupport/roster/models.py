@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from peersupport.accounts.models import User
 from peersupport.crypto.fields import EncryptedTextField, RowBound
+from peersupport.tenancy import AgencyManager, AgencyOwnedMixin
 
 
 class ExperienceArea(models.TextChoices):
@@ -45,11 +46,14 @@ def photo_path(instance, filename):
     return f"supporters/{uuid.uuid4().hex}.jpg"
 
 
-class SupporterProfile(RowBound):
+class SupporterProfile(AgencyOwnedMixin, RowBound):
     """A peer supporter's entry in the program: where they are in the lifecycle, what the
     directory shows about them and whether they can take a request now.
 
     Name, rank or title, unit, shift and languages come from the employee record of ``user``.
+    ``agency`` is the supporter's home agency (lifecycle, training, votes); another agency lists
+    them while they hold its peer-supporter role (a loan, docs/design/agencies.md §2.3), which
+    only ``selectors`` read, through ``everywhere``.
     """
 
     class Status(models.TextChoices):
@@ -76,6 +80,7 @@ class SupporterProfile(RowBound):
         MAN = "man", "Man"
         NON_BINARY = "non_binary", "Non-binary"
 
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+")
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="supporter_profile")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -96,6 +101,11 @@ class SupporterProfile(RowBound):
     )
     availability_updated_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # The supporters whose home is the current agency; ``everywhere`` only for the listed
+    # crossings (§2.3: the directory lists the current agency's peer-supporter role holders).
+    objects = AgencyManager()
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         indexes = [models.Index(fields=["status", "availability"])]
@@ -144,6 +154,10 @@ class SupporterArea(models.Model):
     profile = models.ForeignKey(SupporterProfile, on_delete=models.CASCADE, related_name="areas")
     area = models.CharField(max_length=32, choices=ExperienceArea.choices)
 
+    # The profile's (home) agency.
+    objects = AgencyManager(path="profile__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
+
     class Meta:
         ordering = ["area"]
         constraints = [
@@ -167,6 +181,10 @@ class OnCallShift(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    # The profile's (home) agency: shifts are worked for home.
+    objects = AgencyManager(path="profile__agency")
+    everywhere = models.Manager()  # noqa: DJ012 (objects first: the default manager)
 
     class Meta:
         ordering = ["start"]

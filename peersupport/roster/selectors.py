@@ -5,6 +5,14 @@ peer-supporter role now and whose employee record is active (or retired, where t
 retirees serve: ``RETIREES_MAY_SERVE``). Anyone else (a candidate, someone in training,
 inactive, retired from the program or removed, on leave from the department, or whose role was
 revoked) never appears in the directory and is never offered a request.
+
+Agencies (issue 23, docs/design/agencies.md §2.3): a profile belongs to the supporter's home
+agency, but an agency lists whoever holds its peer-supporter role now, whatever their home (a
+supporter lent by another agency, step 6). So the listing, and the reads of one person's own
+profile, go through ``SupporterProfile.everywhere`` (and the areas and shifts of the profiles
+so found through theirs); each such use says why. Only home supporters vote
+(``may_vote``), and the coordinator's roster is the home agency's (``SupporterProfile.objects``).
+The hand-written SQL here carries the same predicates, the agency a bound parameter.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -41,6 +50,7 @@ from peersupport.accounts.models import (
 )
 from peersupport.accounts.selectors import chain_of_command
 from peersupport.notifications.messages import site_link
+from peersupport.tenancy import current_agency_id
 from peersupport.web.ics import Event
 
 from . import rules
@@ -71,7 +81,10 @@ def availability_rule(*, status: str, availability: str, on_call: bool) -> bool:
 
 
 def _on_call_exists(now: datetime) -> Exists:
-    return Exists(OnCallShift.objects.filter(profile=OuterRef("pk"), start__lte=now, end__gt=now))
+    # ``everywhere``: the shifts of a listed profile, whose home may be another agency.
+    return Exists(
+        OnCallShift.everywhere.filter(profile=OuterRef("pk"), start__lte=now, end__gt=now)
+    )
 
 
 def _available_q() -> Q:
@@ -93,10 +106,11 @@ def is_available_now(profile: SupporterProfile, *, now: datetime | None = None) 
         return profile.available_now
     now = now or timezone.now()
     # The shift only matters for an active supporter who is busy: ask the database then only.
+    # ``everywhere``: the profile's own shifts, wherever its home is (a lent supporter's).
     on_call = (
         profile.status == Status.ACTIVE
         and profile.availability == Availability.BUSY
-        and OnCallShift.objects.filter(profile=profile, start__lte=now, end__gt=now).exists()
+        and OnCallShift.everywhere.filter(profile=profile, start__lte=now, end__gt=now).exists()
     )
     return availability_rule(
         status=profile.status, availability=profile.availability, on_call=on_call
@@ -113,12 +127,19 @@ def serving_employee_statuses() -> tuple[str, ...]:
     return (Employee.Status.ACTIVE,)
 
 
-def _listed_profiles(now: datetime) -> QuerySet[SupporterProfile]:
-    """The listed supporters' profiles alone (``_listed`` without what the directory shows)."""
+def _listed_profiles(now: datetime, *, home_only: bool = False) -> QuerySet[SupporterProfile]:
+    """The listed supporters' profiles alone (``_listed`` without what the directory shows).
+
+    Listed in the current agency: an active profile of ANY home whose account holds the
+    peer-supporter role in the current agency now (``RoleGrant.objects`` is the current
+    agency's): a supporter lent by another agency serves here while the loan's grant lasts, and
+    their profile stays at home. Hence ``SupporterProfile.everywhere``; the grant is what
+    scopes. ``home_only``: only supporters whose home is the current agency (who vote here)."""
     holds_role = RoleGrant.objects.current(now).filter(
         user=OuterRef("user"), role=Role.PEER_SUPPORTER
     )
-    return SupporterProfile.objects.filter(
+    profiles = SupporterProfile.objects if home_only else SupporterProfile.everywhere
+    return profiles.filter(
         status=Status.ACTIVE,
         user__is_active=True,
         user__employee__status__in=serving_employee_statuses(),
@@ -132,7 +153,10 @@ def _listed(now: datetime) -> QuerySet[SupporterProfile]:
     return (
         _listed_profiles(now)
         .select_related("user", "user__employee", "user__employee__unit")
-        .prefetch_related("user__employee__languages", "areas")
+        # The areas of profiles of any home (``_listed_profiles``), not the current agency's.
+        .prefetch_related(
+            "user__employee__languages", Prefetch("areas", SupporterArea.everywhere.all())
+        )
         .annotate(on_call_now=_on_call_exists(now))
         .annotate(available_now_db=ExpressionWrapper(_available_q(), output_field=BooleanField()))
     )
@@ -153,17 +177,31 @@ BIO_SHORT = 200  # characters of the bio a directory card shows
 
 def _labels_sql(count: int) -> str:
     """Both labels of ``count`` profiles in one statement: languages by employee id, areas by
-    profile id, each in the order shown."""
+    profile id, each in the order shown (``_labels_params`` gives its parameters). Only of
+    people who hold the peer-supporter role in the current agency (the listed supporters, of
+    any home: ``_listed_profiles``), so a list of ids from elsewhere reads nothing."""
     languages = Employee.languages.through._meta.db_table
     language = Language._meta.db_table
     areas = SupporterArea._meta.db_table
+    grants = RoleGrant._meta.db_table
     marks = ", ".join(["%s"] * count)
     return (
         f"SELECT 0, el.employee_id, l.name FROM {languages} el "  # noqa: S608 - table names
         f"JOIN {language} l ON l.id = el.language_id WHERE el.employee_id IN ({marks}) "
+        f"AND EXISTS (SELECT 1 FROM {Employee._meta.db_table} le JOIN {grants} lg "
+        "ON lg.user_id = le.user_id WHERE le.id = el.employee_id AND lg.role = %s "
+        "AND lg.agency_id = %s) "
         f"UNION ALL SELECT 1, a.profile_id, a.area FROM {areas} a "
-        f"WHERE a.profile_id IN ({marks}) ORDER BY 1, 3"
+        f"WHERE a.profile_id IN ({marks}) "
+        f"AND EXISTS (SELECT 1 FROM {SupporterProfile._meta.db_table} ap JOIN {grants} ag "
+        "ON ag.user_id = ap.user_id WHERE ap.id = a.profile_id AND ag.role = %s "
+        "AND ag.agency_id = %s) ORDER BY 1, 3"
     )
+
+
+def _labels_params(employee_ids: list[int], profile_ids: list[int]) -> list:
+    held = [Role.PEER_SUPPORTER.value, current_agency_id()]
+    return [*employee_ids, *held, *profile_ids, *held]
 
 
 def _labelled(profiles: list[SupporterProfile]) -> list[SupporterProfile]:
@@ -177,7 +215,7 @@ def _labelled(profiles: list[SupporterProfile]) -> list[SupporterProfile]:
     profile_ids = [p.pk for p in profiles]
     found: tuple[dict[int, list[str]], dict[int, list[str]]] = ({}, {})
     with connection.cursor() as cursor:
-        cursor.execute(_labels_sql(len(profiles)), employee_ids + profile_ids)
+        cursor.execute(_labels_sql(len(profiles)), _labels_params(employee_ids, profile_ids))
         for part, owner, value in cursor.fetchall():
             found[part].setdefault(owner, []).append(value)
     languages, areas = found
@@ -291,7 +329,8 @@ def directory(
             )
         )
     if area:
-        qs = qs.filter(Exists(SupporterArea.objects.filter(profile=OuterRef("pk"), area=area)))
+        # ``everywhere``: the areas of listed profiles of any home.
+        qs = qs.filter(Exists(SupporterArea.everywhere.filter(profile=OuterRef("pk"), area=area)))
     if employee_type:
         qs = qs.filter(user__employee__employee_type=employee_type)
     if gender:
@@ -407,11 +446,18 @@ def _directory_where(
         "p.status = %s",
         "u.is_active",
         f"e.status IN ({', '.join(['%s'] * len(statuses))})",
+        # The role held in the current agency, whatever the profile's home (``_listed_profiles``).
         f"EXISTS (SELECT 1 FROM {RoleGrant._meta.db_table} g WHERE g.user_id = p.user_id"  # noqa: S608
         " AND g.role = %s AND g.revoked_at IS NULL"
-        " AND (g.expires_at IS NULL OR g.expires_at > %s))",
+        " AND (g.expires_at IS NULL OR g.expires_at > %s) AND g.agency_id = %s)",
     ]
-    params: list = [Status.ACTIVE.value, *statuses, Role.PEER_SUPPORTER.value, moment]
+    params: list = [
+        Status.ACTIVE.value,
+        *statuses,
+        Role.PEER_SUPPORTER.value,
+        moment,
+        current_agency_id(),
+    ]
     for word in query.strip().split()[:6]:
         columns = [
             _like("e.first_name"),
@@ -514,7 +560,7 @@ def directory_page(
             return [], 0
         employee_ids = [row[7] for row in rows]
         profile_ids = [row[0] for row in rows]
-        cursor.execute(_labels_sql(len(rows)), employee_ids + profile_ids)
+        cursor.execute(_labels_sql(len(rows)), _labels_params(employee_ids, profile_ids))
         found: tuple[dict[int, list[str]], dict[int, list[str]]] = ({}, {})
         for part, owner, value in cursor.fetchall():
             found[part].setdefault(owner, []).append(value)
@@ -668,8 +714,9 @@ def matching_supporters(
         qs = qs.filter(_speaks(language_ids))
     wanted_areas = set(areas)
     if wanted_areas:
+        # ``everywhere``: the areas of listed profiles of any home.
         qs = qs.filter(
-            Exists(SupporterArea.objects.filter(profile=OuterRef("pk"), area__in=wanted_areas))
+            Exists(SupporterArea.everywhere.filter(profile=OuterRef("pk"), area__in=wanted_areas))
         )
     if employee_type:
         qs = qs.filter(user__employee__employee_type=employee_type)
@@ -721,7 +768,8 @@ def suggested_supporters(
     true = Value(True, output_field=BooleanField())
     speaks = _speaks(language_ids) if language_ids else true
     if wanted_areas:
-        of_wanted = SupporterArea.objects.filter(profile=OuterRef("pk"), area__in=wanted_areas)
+        # ``everywhere``: the areas of listed profiles of any home.
+        of_wanted = SupporterArea.everywhere.filter(profile=OuterRef("pk"), area__in=wanted_areas)
         has_area = Exists(of_wanted)
         covered = Subquery(
             of_wanted.order_by().values("profile").annotate(n=Count("pk")).values("n"),
@@ -768,19 +816,23 @@ def supporter_for_viewer(*, viewer: User, profile_id: int) -> SupporterProfile:
 
 
 def own_profile(user: User) -> SupporterProfile | None:
-    """The signed-in supporter's own profile, with what their page shows."""
+    """The signed-in supporter's own profile, with what their page shows. ``everywhere``: a
+    person has one profile, at home, and it is theirs in whichever agency they serve."""
     return (
-        SupporterProfile.objects.filter(user=user)
+        SupporterProfile.everywhere.filter(user=user)
         .select_related("user", "user__employee", "user__employee__unit")
-        .prefetch_related("user__employee__languages", "areas")
+        .prefetch_related(
+            "user__employee__languages", Prefetch("areas", SupporterArea.everywhere.all())
+        )
         .first()
     )
 
 
 def upcoming_shifts(profile: SupporterProfile, *, now: datetime | None = None):
-    """The supporter's shifts that have not ended yet, soonest first."""
+    """The supporter's shifts that have not ended yet, soonest first. ``everywhere``: the
+    shifts of a profile already found (listed here, or one's own), whatever its home."""
     now = now or timezone.now()
-    return list(profile.shifts.filter(end__gt=now).order_by("start"))
+    return list(OnCallShift.everywhere.filter(profile=profile, end__gt=now).order_by("start"))
 
 
 def own_shift(*, user: User, shift_id: int) -> OnCallShift:
@@ -821,20 +873,23 @@ def ready_to_activate(profile: SupporterProfile) -> bool:
 
 
 def serves(user: User) -> bool:
-    """Whether ``user`` may log contacts and raise exceptions (``rules.SERVING``)."""
-    return SupporterProfile.objects.filter(user=user, status__in=rules.SERVING).exists()
+    """Whether ``user`` may log contacts and raise exceptions (``rules.SERVING``). Their
+    profile wherever it lives (``everywhere``): a lent supporter serves with their home
+    profile, and the pages that ask also require the current agency's peer-supporter role."""
+    return SupporterProfile.everywhere.filter(user=user, status__in=rules.SERVING).exists()
 
 
 def may_vote(user: User) -> bool:
-    """One ballot per active supporter in committee elections: only a listed supporter votes."""
-    return _listed_profiles(timezone.now()).filter(user=user).exists()
+    """One ballot per active supporter in committee elections: only a listed supporter whose
+    home is the current agency votes (one lent by another agency votes at home)."""
+    return _listed_profiles(timezone.now(), home_only=True).filter(user=user).exists()
 
 
 def voters() -> list[User]:
     """Everyone ``may_vote`` says yes to, by name, in one query."""
     profiles = (
-        _listed(timezone.now())
-        .prefetch_related(None)
+        _listed_profiles(timezone.now(), home_only=True)
+        .select_related("user", "user__employee", "user__employee__unit")
         .order_by("user__employee__last_name", "user__employee__first_name", "pk")
     )
     return [p.user for p in profiles]
@@ -844,7 +899,7 @@ def voter_names() -> list[tuple[int, str]]:
     """``(user id, str(user))`` of each of ``voters``, in the same order, read as values: a
     select of every voter (nominating one) builds no account, profile or employee for them."""
     rows = (
-        _listed_profiles(timezone.now())
+        _listed_profiles(timezone.now(), home_only=True)
         .order_by("user__employee__last_name", "user__employee__first_name", "pk")
         .values_list("user_id", "user__display_name", "user__email")
     )
@@ -945,7 +1000,8 @@ def profile_for_coordinator(profile_id: int) -> SupporterProfile:
 # ``_concerns`` in SQL over ``p`` (profile), ``u`` (account) and ``e`` (employee, left joined),
 # counted in one hand-written query: Django compiling the three filtered counts and their
 # subquery cost 2 ms of the roster's page (0.5 ms to run, SQLite, 400 supporters).
-# tests/roster/test_roster_counts.py checks they say what ``_concerns`` says.
+# tests/roster/test_roster_counts.py checks they say what ``_concerns`` says. The roster is the
+# home agency's (``%(agency)s``: ``_HOME_SQL``), and "unlisted" asks for the role held in it.
 _CONCERN_SQL = {
     "off": "p.status = %(active)s AND p.availability = %(off)s"
     " AND p.availability_updated_at <= %(off_since)s",
@@ -953,10 +1009,13 @@ _CONCERN_SQL = {
     "unlisted": f"""p.status = %(active)s AND NOT (
           EXISTS (SELECT 1 FROM {RoleGrant._meta.db_table} g
                    WHERE g.user_id = p.user_id AND g.role = %(role)s AND g.revoked_at IS NULL
-                     AND (g.expires_at IS NULL OR g.expires_at > %(now)s))
+                     AND (g.expires_at IS NULL OR g.expires_at > %(now)s)
+                     AND g.agency_id = %(agency)s)
           AND e.status IS NOT NULL AND e.status IN (%(employed)s, %(retired)s)
           AND u.is_active)""",  # noqa: S608 - the table's name
 }
+
+_HOME_SQL = "p.agency_id = %(agency)s"
 
 _CONCERN_COUNTS_SQL = f"""
     SELECT
@@ -967,12 +1026,14 @@ _CONCERN_COUNTS_SQL = f"""
       FROM {SupporterProfile._meta.db_table} p
       JOIN {User._meta.db_table} u ON u.id = p.user_id
       LEFT JOIN {Employee._meta.db_table} e ON e.user_id = p.user_id
+     WHERE {_HOME_SQL}
 """  # noqa: S608, E501 - table names from the models; every value is a parameter
 
 
 def _concern_params(now: datetime) -> dict:
     ops = connection.ops
     return {
+        "agency": current_agency_id(),
         "active": Status.ACTIVE.value,
         "inactive": Status.INACTIVE.value,
         "off": Availability.OFF.value,
@@ -1093,7 +1154,7 @@ def roster_page(
     does."""
     now = timezone.now()
     params = _concern_params(now)
-    conditions = ["1 = 1"]
+    conditions = [_HOME_SQL]
     if status:
         conditions.append("p.status = %(status)s")
         params["status"] = status
@@ -1153,7 +1214,9 @@ def oncall_feed_events(user: User) -> list[Event]:
     department). One query however many shifts."""
     since = timezone.now() - timedelta(days=365)
     link = site_link("roster:mine")
-    shifts = OnCallShift.objects.filter(profile__user=user, end__gte=since).values_list(
+    # ``everywhere``: the feed's owner's own shifts, whichever agency their profile's home is
+    # (the feed is a personal token, not a session working for one agency).
+    shifts = OnCallShift.everywhere.filter(profile__user=user, end__gte=since).values_list(
         "pk", "start", "end"
     )
     return [
@@ -1164,19 +1227,28 @@ def oncall_feed_events(user: User) -> list[Event]:
 
 def listed_profile_ids(now: datetime):
     """The listed supporters' profile ids at ``now``, as a subquery: on-call coverage counts
-    only the supporters a requester could find in the directory."""
+    only the supporters a requester could find in the directory (of any home: their shifts are
+    read through ``OnCallShift.everywhere``)."""
     return _listed_profiles(now).values("pk")
 
 
 # --- Person pickers of supporters (accounts.selectors.register_person_pool) -------------------
 
 
+def _of_this_agency() -> Q:
+    """A supporter's account whose home is the current agency, or who holds its peer-supporter
+    role now (lent by another agency): the pickers find no other agency's supporters."""
+    return Q(Exists(SupporterProfile.objects.filter(user=OuterRef("pk")))) | Q(
+        Exists(RoleGrant.objects.current().filter(user=OuterRef("pk"), role=Role.PEER_SUPPORTER))
+    )
+
+
 def serving_supporters(accounts: QuerySet) -> QuerySet:
     """The "supporter" pool: accounts of active peer supporters (who may be assigned)."""
-    return accounts.filter(supporter_profile__status=SupporterProfile.Status.ACTIVE)
+    return accounts.filter(_of_this_agency(), supporter_profile__status=Status.ACTIVE)
 
 
 def any_supporters(accounts: QuerySet) -> QuerySet:
     """The "any_supporter" pool: every peer supporter, whatever their status (one on leave now
     may have responded to an incident)."""
-    return accounts.filter(supporter_profile__isnull=False)
+    return accounts.filter(_of_this_agency(), supporter_profile__isnull=False)

@@ -66,7 +66,8 @@ def supporter_profile_create(
         _check_status_changer(actor)
     if not Employee.objects.filter(user=user).exists():
         raise ValidationError("A peer supporter needs an employee record.")
-    if SupporterProfile.objects.filter(user=user).exists():
+    # ``everywhere``: one profile per person, at home, whichever agency made it.
+    if SupporterProfile.everywhere.filter(user=user).exists():
         raise ValidationError("This person already has a supporter profile.")
     now = timezone.now()
     profile = SupporterProfile.objects.create(

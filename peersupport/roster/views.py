@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peersupport.accounts.models import Role
 from peersupport.accounts.permissions import roles_required
+from peersupport.tenancy import current_agency_id
 from peersupport.web.forms import act, posted, render_form, submit
 from peersupport.web.kept import KeptHtml
 from peersupport.web.pagination import PER_PAGE
@@ -77,6 +78,7 @@ def _filter_fields(form: DirectoryFilterForm, filters_on: int) -> SafeString:
         return rendered()
     data = form.data
     key = (
+        current_agency_id(),  # RETIREES_MAY_SERVE and the directory become per agency
         form.is_bound,
         form.languages,
         settings.RETIREES_MAY_SERVE,

@@ -21,6 +21,7 @@ from peersupport.resources.validators import (
     validate_phone,
     validate_text_number,
 )
+from peersupport.tenancy import current_agency_id
 
 from ..queries import page_queries
 
@@ -540,6 +541,7 @@ def _grow(n: int) -> None:
     categories = list(Category)
     Resource.objects.bulk_create(
         Resource(
+            agency_id=current_agency_id(),  # bulk_create skips save(), which would fill it
             name=f"Service {i:03d}",
             category=categories[i % len(categories)],
             description="Helps.",

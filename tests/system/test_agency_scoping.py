@@ -2,9 +2,11 @@
 
 Step 1 holds the background work to it: every task either runs per agency, takes the agency it
 works for, or is listed here as install-wide with its reason. A new task fails this test until it
-makes that choice. Step 2 holds the models to it (``test_every_model_declares_its_agency``):
-each is owned (its own agency), derived (its parent's), install-wide with a reason, or, until
-steps 3a-3d scope the domains, listed in ``NOT_YET``.
+makes that choice. Steps 2 and 3 hold the models to it (``test_every_model_declares_its_agency``):
+each is owned (its own agency), derived (its parent's), or install-wide with a reason; a new
+model fails until it makes that choice. Step 3 holds what passes by the managers to it: every
+function with hand-written SQL is reviewed for its agency predicate (``test_raw_sql_is_reviewed``)
+and every crossing of agencies is listed with its reason (``test_crossings_are_listed``).
 """
 
 import importlib
@@ -83,7 +85,7 @@ def test_what_enqueues_a_task_passes_the_current_agency(settings):
         assert row.args_kwargs["args"] == [other.pk], queued.name
 
 
-# --- the models (step 2) ----------------------------------------------------------------------
+# --- the models (steps 2 and 3) -------------------------------------------------------------------
 
 # A non-null ``agency`` foreign key, and ``objects`` scoped on it (``everywhere`` for crossings).
 OWNED = {
@@ -93,6 +95,10 @@ OWNED = {
     "accounts.RoleGrantRequest",
     "notifications.WebhookEndpoint",
     "integrations.ApiToken",
+    "resources.Resource",
+    "governance.ExceptionCategory",
+    "governance.PolicyDocument",
+    "roster.SupporterProfile",  # the supporter's home; listed wherever they hold the role (§2.3)
     "training.Course",
     "training.ComplianceRecord",  # the supporter's home agency judges them
     "support.SupportRequest",  # where it was asked
@@ -103,7 +109,6 @@ OWNED = {
     "selection.Candidacy",  # the nominee's employee agency (selection.services)
     "committee.CommitteeSeat",
     "committee.Election",
-    # 3d
     "cism.TeamMember",  # one person may be on several agencies' teams, once on each
     "cism.Activation",
     "reports.Publication",
@@ -120,6 +125,10 @@ OWNED = {
 # No column: scoped through a parent whose agency never changes (every hop a non-null FK).
 DERIVED = {
     "accounts.FamilyMember": "employee__agency",
+    "governance.PolicyVersion": "document__agency",
+    "governance.PolicyAcknowledgement": "version__document__agency",
+    "roster.SupporterArea": "profile__agency",
+    "roster.OnCallShift": "profile__agency",
     "training.TrainingSession": "course__agency",
     "training.SessionDay": "session__course__agency",
     "training.Enrolment": "session__course__agency",
@@ -138,7 +147,6 @@ DERIVED = {
     "committee.Candidate": "election__agency",
     "committee.Voter": "election__agency",
     "committee.Ballot": "election__agency",  # no column: nothing new beside a sealed ballot
-    # 3d
     "cism.Callout": "activation__agency",
     "cism.Session": "activation__agency",
     "releases.Disclosure": "release__agency",
@@ -166,19 +174,6 @@ INSTALL_WIDE = {
     "calendars.Feed": "a personal token; each source is read per agency",
     "training.CalendarFeed": "a personal token",
 }
-# The domains' models, scoped by steps 3a-3d: each step takes its models out of this set, and
-# the set is gone at 3d. Until then a second active agency is refused (accounts/checks.py).
-NOT_YET = {
-    # 3a
-    "resources.Resource",
-    "governance.ExceptionCategory",
-    "governance.PolicyDocument",
-    "governance.PolicyVersion",
-    "governance.PolicyAcknowledgement",
-    "roster.SupporterProfile",
-    "roster.SupporterArea",
-    "roster.OnCallShift",
-}
 
 
 def _product_models() -> dict:
@@ -189,7 +184,7 @@ def _product_models() -> dict:
 
 def test_every_model_declares_its_agency():
     models = _product_models()
-    lists = (OWNED, set(DERIVED), set(INSTALL_WIDE), NOT_YET)
+    lists = (OWNED, set(DERIVED), set(INSTALL_WIDE))
     listed = [label for names in lists for label in names]
     assert len(listed) == len(set(listed)), "a model is in two lists"
     assert set(listed) == set(models), {
@@ -220,7 +215,7 @@ def test_every_model_declares_its_agency():
             if field.null:
                 wrong.append(f"{label}: {hop._meta.label}.{name} may be empty")
             hop = field.related_model
-    for label in set(INSTALL_WIDE) | NOT_YET:
+    for label in INSTALL_WIDE:
         if isinstance(models[label]._default_manager, AgencyManager):
             wrong.append(f"{label} is scoped: move it to OWNED or DERIVED")
     assert not wrong, wrong

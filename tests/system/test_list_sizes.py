@@ -71,6 +71,7 @@ def _grow(dept, personas, *, supporters: int, contacts: int) -> None:
     long_ago = timezone.now() - timedelta(days=90)
     SupporterProfile.objects.bulk_create(
         SupporterProfile(
+            agency_id=dept.hq.agency_id,
             user=user,
             status=SupporterProfile.Status.ACTIVE,
             availability=SupporterProfile.Availability.OFF

@@ -3,10 +3,12 @@ does."""
 
 from django.db import migrations, models
 
+# Frozen here (not read from governance.defaults, which may change): a migration means the same
+# thing for ever.
+CRISIS_CATEGORIES = frozenset({"danger-to-self"})
+
 
 def flag_crisis(apps, schema_editor):
-    from peersupport.governance.defaults import CRISIS_CATEGORIES
-
     ExceptionCategory = apps.get_model("governance", "ExceptionCategory")  # noqa: N806
     ExceptionCategory.objects.filter(code__in=CRISIS_CATEGORIES).update(crisis_resources=True)
 
