@@ -815,6 +815,12 @@ def supporter_for_viewer(*, viewer: User, profile_id: int) -> SupporterProfile:
     raise Http404("No such supporter.")
 
 
+def home_agency_id(user: User) -> int | None:
+    """The agency the supporter belongs to (their profile's, ``everywhere``: they may be serving
+    another), or None for someone with no profile."""
+    return SupporterProfile.everywhere.filter(user=user).values_list("agency_id", flat=True).first()
+
+
 def own_profile(user: User) -> SupporterProfile | None:
     """The signed-in supporter's own profile, with what their page shows. ``everywhere``: a
     person has one profile, at home, and it is theirs in whichever agency they serve."""

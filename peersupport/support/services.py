@@ -25,7 +25,8 @@ from peersupport.notifications.messages import notify_message, render_message, s
 from peersupport.notifications.models import Channel
 from peersupport.notifications.services import notification_queue
 from peersupport.roster.rules import NOT_SERVING
-from peersupport.roster.selectors import matching_supporters, serves
+from peersupport.roster.selectors import home_agency_id, matching_supporters, serves
+from peersupport.tenancy import current_agency_id, using_agency
 
 from .codenames import ARGON2_PREFIX, codename_hash, lookup_id, needs_refresh, new_codename
 from .models import (
@@ -543,22 +544,26 @@ def followup_done(*, actor: User, followup: FollowUp) -> FollowUp:
 
 @transaction.atomic
 def debrief_request(*, actor: User) -> DebriefRequest:
+    """A supporter asks their own program for a debrief: it is filed in, and told to the
+    coordinators of, the supporter's home agency, also while they serve another (a loan: the
+    agency they helped learns nothing of it)."""
     if not actor.has_role(Role.PEER_SUPPORTER):
         raise ValidationError("Only peer supporters ask for a debrief.")
-    if DebriefRequest.objects.filter(supporter=actor, handled_at__isnull=True).exists():
-        raise ValidationError("You already asked; the coordinator will be in touch.")
-    debrief = DebriefRequest.objects.create(supporter=actor)
-    record(actor=actor, action=AuditAction.DEBRIEF_REQUESTED, target=debrief)
-    # Every coordinator; the alert does not say which supporter asked (the overview does).
-    for coordinator in role_holders(Role.COORDINATOR):
-        if coordinator.pk == actor.pk:
-            continue
-        notify_message(
-            key=f"support:debrief:{debrief.pk}:{coordinator.pk}",
-            user=coordinator,
-            message="support/debrief_requested",
-            link=site_link("support:overview"),
-        )
+    with using_agency(home_agency_id(actor) or current_agency_id()):
+        if DebriefRequest.objects.filter(supporter=actor, handled_at__isnull=True).exists():
+            raise ValidationError("You already asked; the coordinator will be in touch.")
+        debrief = DebriefRequest.objects.create(supporter=actor)
+        record(actor=actor, action=AuditAction.DEBRIEF_REQUESTED, target=debrief)
+        # Every coordinator; the alert does not say which supporter asked (the overview does).
+        for coordinator in role_holders(Role.COORDINATOR):
+            if coordinator.pk == actor.pk:
+                continue
+            notify_message(
+                key=f"support:debrief:{debrief.pk}:{coordinator.pk}",
+                user=coordinator,
+                message="support/debrief_requested",
+                link=site_link("support:overview"),
+            )
     return debrief
 
 

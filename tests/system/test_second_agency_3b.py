@@ -418,3 +418,30 @@ def test_purge_expired_forgets_who_asked_in_every_agency(dept, agency_b, setting
         with using_agency(agency_id):
             req = SupportRequest.objects.get(pk=pk)
             assert req.purged_at is not None and req.identity == {}
+
+
+def test_a_debrief_is_asked_of_the_supporters_home_agency(dept, personas, agency_b):
+    """A's supporter serving B (B's peer-supporter grant, as a loan will give) asks for a debrief
+    while working in B: it is A's coordinators who are told and A's overview that holds it; B
+    learns nothing of it."""
+    from peersupport.notifications.models import Notification
+
+    from ..factories import grant
+    from ..matrix.support_supporter import active_supporter
+
+    supporter = personas["supporter"]
+    active_supporter(supporter)
+    b_coordinator = agency_b.person(Role.COORDINATOR, "b-coordinator@b.example.org")
+    with using_agency(agency_b.agency):
+        grant(supporter, Role.PEER_SUPPORTER)
+        supporter.forget_roles()
+        debrief = support_services.debrief_request(actor=supporter)
+        assert not DebriefRequest.objects.exists()
+    assert debrief.agency_id == dept.hq.agency_id
+    assert DebriefRequest.objects.get() == debrief
+    told = set(
+        Notification.objects.filter(key__startswith="support:debrief:").values_list(
+            "user_id", flat=True
+        )
+    )
+    assert personas["coordinator"].pk in told and b_coordinator.pk not in told
