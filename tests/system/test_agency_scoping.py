@@ -9,8 +9,10 @@ function with hand-written SQL is reviewed for its agency predicate (``test_raw_
 and every crossing of agencies is listed with its reason (``test_crossings_are_listed``).
 """
 
+import ast
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -230,3 +232,175 @@ def test_a_scoped_read_outside_any_agency_fails_loudly():
     for model in (Unit, Employee, RoleGrant):
         with pytest.raises(NoAgency):
             list(model.objects.all())
+
+
+# --- what bypasses the managers (step 3d) ----------------------------------------------------
+
+# Hand-written SQL (a cursor, ``RawSQL``, ``rawsql.compiled``, ``.raw``, ``.extra``) goes around
+# the scoped managers: each function that writes some is listed with how it stays inside the
+# current agency, or why it serves the install. A new one fails until it is reviewed here.
+_RAW_SQL = re.compile(r"\.cursor\(\)|\bRawSQL\(|\bcompiled\(|\.raw\(|\.extra\(")
+RAW_SQL_REVIEWED = {
+    "accounts/models.py:get": "install: an account by its id (accounts are the install's)",
+    "accounts/roster_sync.py:_one_import_at_a_time": "no rows: a PostgreSQL advisory lock",
+    "accounts/selectors.py:role_rows": (
+        "every agency's grants and employee records, each row with its agency_id; roles_of keeps "
+        "one agency's"
+    ),
+    "accounts/sessions.py:_session_data_from_db": "install: a session by its key",
+    "audit/maintenance.py:audit_maintenance": "install: the one audit chain's table maintenance",
+    "audit/selectors.py:_run": (
+        "the viewer's compiled SQL, keyed by agency; it filters agency_id itself"
+    ),
+    "audit/selectors.py:_timed": (
+        "the viewer's statements, run with the agency_id parameter they were built with"
+    ),
+    "audit/selectors.py:audit_days": (
+        "filters agency_id (and NULL rows for the default agency) as the viewer does"
+    ),
+    "audit/selectors.py:data_version": "install: the one chain head's write counter",
+    "confidentiality/selectors.py:banner_for": "e.agency_id = the current agency (bound)",
+    "crypto/migration_ops.py:_checked_now": (
+        "install: key rotation over every row of a table (migrations, rotate_keys)"
+    ),
+    "crypto/migration_ops.py:_deferred_again": "install: key rotation",
+    "crypto/migration_ops.py:forward": "install: key rotation",
+    "crypto/migration_ops.py:backward": "install: key rotation",
+    "crypto/migration_ops.py:rebind": "install: key rotation",
+    "crypto/stored.py:key_ids_in_use": "install: which keys encrypt any row (check_keys)",
+    "crypto/stored.py:rows_not_under": "install: rows not yet under the newest key (rotate_keys)",
+    "crypto/stored.py:replace_value": "install: one row's value re-encrypted by id (rotate_keys)",
+    "outreach/selectors.py:people_of": (
+        "each part joins the outreach and binds o.agency_id = the current agency"
+    ),
+    "outreach/selectors.py:suggest_supporters": (
+        "the grant, the chain of command and the load are the current agency's (bound)"
+    ),
+    "resources/selectors.py:_choices_sql": (
+        "compiles a scoped queryset (its agency a parameter), kept per agency"
+    ),
+    "roster/selectors.py:_labelled": (
+        "_labels_params: only people holding the current agency's peer-supporter grant"
+    ),
+    "roster/selectors.py:language_options": "install: the shared list of languages",
+    "roster/selectors.py:directory_page": (
+        "_directory_where: a current peer-supporter grant in the current agency (bound)"
+    ),
+    "roster/selectors.py:_roster_counts": (
+        "_CONCERN_COUNTS_SQL: p.agency_id = the current agency (bound)"
+    ),
+    "roster/selectors.py:roster_page": (
+        "_concern_params: home profiles of the current agency (bound)"
+    ),
+    "support/selectors.py:pending_offers": "r.agency_id = the current agency (bound)",
+    "support/selectors.py:open_and_recently_closed": "both halves bind the current agency",
+    "support/selectors.py:recent_contacts": "c.agency_id = the current agency (bound)",
+    "support/selectors.py:inbox_followups": "both halves bind the current agency",
+    "support/selectors.py:_count_contacts_since": "c.agency_id = the current agency (bound)",
+    "support/selectors.py:overdue_followups": "f.agency_id = the current agency (bound)",
+    "support/selectors.py:coordinator_overview": "every statement binds the current agency",
+    "training/selectors.py:_board_page_sql": (
+        "compiles scoped querysets (agency a parameter), kept per agency"
+    ),
+    "training/selectors.py:_raw_values": "runs a scoped queryset compiled now (the current agency)",
+    "web/views.py:healthz": "no rows: SELECT 1",
+}
+
+
+def test_raw_sql_is_reviewed():
+    found = _outermost_functions(_RAW_SQL, {"rawsql.py"})
+    assert len(found) >= 30, sorted(found)  # the reader finds them
+    assert found == set(RAW_SQL_REVIEWED), {
+        "not reviewed": sorted(found - set(RAW_SQL_REVIEWED)),
+        "reviewed but gone": sorted(set(RAW_SQL_REVIEWED) - found),
+    }
+
+
+# Reads and writes across agencies (``Model.everywhere``, ``tenancy.all_agencies``): each
+# function that makes one is listed with why (docs/design/agencies.md §2.3). A new crossing
+# fails until it is reviewed here.
+_CROSSING = re.compile(r"\.everywhere\b|\ball_agencies\(")
+CROSSINGS = {
+    "accounts/selectors.py:pending_roles": (
+        "a person's waiting grant requests in every agency (separation of duties, MFA)"
+    ),
+    "accounts/selectors.py:user_is_guarded": (
+        "an account holding a confidential role anywhere is guarded everywhere"
+    ),
+    "accounts/selectors.py:guarded_user_ids": "the same, for a list",
+    "accounts/selectors.py:_of_this_agency": (
+        "an account with no role in any agency yet is nobody's: whoever grants roles finds it"
+    ),
+    "cism/services.py:_is_active_supporter": (
+        "a supporter's profile is at home; one may serve on another agency's team"
+    ),
+    "integrations/services.py:authenticate": (
+        "a token is found in any agency, then the API works inside the token's"
+    ),
+    "notifications/monitoring.py:read_all": "/metrics: the install's totals, no agency label",
+    "notifications/webhooks.py:resolve": (
+        "delivery is the install's outbox; the endpoint names its agency"
+    ),
+    "notifications/webhooks.py:send": "the same",
+    "roster/api.py:coverage": "the shifts of the supporters listed here, whatever their home",
+    "roster/selectors.py:_on_call_exists": "a listed supporter's shifts live at home",
+    "roster/selectors.py:is_available_now": "one person's own profile, wherever it lives",
+    "roster/selectors.py:_listed_profiles": (
+        "listed here = a current peer-supporter grant here, whatever the home (§2.3)"
+    ),
+    "roster/selectors.py:_listed": "the areas of the listed profiles, at their homes",
+    "roster/selectors.py:directory": "the listed profiles' areas",
+    "roster/selectors.py:matching_supporters": "the listed profiles' areas",
+    "roster/selectors.py:suggested_supporters": "the listed profiles' areas",
+    "roster/selectors.py:home_agency_id": (
+        "which agency a supporter belongs to (a debrief goes home)"
+    ),
+    "roster/selectors.py:own_profile": "one person's own profile, wherever it lives",
+    "roster/selectors.py:upcoming_shifts": "one person's own shifts",
+    "roster/selectors.py:serves": "whether one person serves, by their own profile",
+    "roster/selectors.py:oncall_feed_events": "the feed owner's own shifts",
+    "roster/selectors.py:listed_profile_ids": "the listed profiles' ids, whatever their home",
+    "roster/services.py:supporter_profile_create": (
+        "one profile per person: a second is refused with a message, not a database error"
+    ),
+    "training/selectors.py:feed_course": (
+        "a calendar app signs in to nothing: the token is found in any agency, then read in the "
+        "course's"
+    ),
+}
+
+
+def _outermost_functions(pattern: re.Pattern, skip: set[str]) -> set[str]:
+    """``file:function`` of each outermost function of peersupport/ whose source matches."""
+    found = set()
+    for path in sorted(ROOT.rglob("*.py")):
+        if "migrations" in path.parts or path.name in skip:
+            continue
+        source = path.read_text()
+        if not pattern.search(source):
+            continue
+        functions = [
+            node
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and pattern.search(ast.get_source_segment(source, node))
+        ]
+        for node in functions:
+            inner = any(
+                other is not node
+                and other.lineno >= node.lineno
+                and other.end_lineno <= node.end_lineno
+                for other in functions
+            )
+            if not inner:
+                found.add(f"{path.relative_to(ROOT).as_posix()}:{node.name}")
+    return found
+
+
+def test_crossings_are_listed():
+    found = _outermost_functions(_CROSSING, {"tenancy.py"})
+    assert len(found) >= 20, sorted(found)  # the reader finds them
+    assert found == set(CROSSINGS), {
+        "not listed": sorted(found - set(CROSSINGS)),
+        "listed but gone": sorted(set(CROSSINGS) - found),
+    }
