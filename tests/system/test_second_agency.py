@@ -79,6 +79,9 @@ def _canaries(a, b, b_people) -> set[str]:
         text for user in b_people for text in (user.email, user.display_name) if text
     }
     words = _vocabulary()
+    # Texts the product writes from its own words: an escalation recipient's reason is the
+    # ladder's "Holds the <role> role" (confidentiality/services.py), the same in every agency.
+    words += "\n".join(f"Holds the {role.label} role" for role in Role)
     return {
         text
         for text in _texts_of(a)
